@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Launcher for the `podflow` bin. podflow needs Node.js >= 22.12 (it runs its TypeScript sources directly, and
+// aws-local-stepfunctions and current AWS SDKs need 22). The project pins Node 22 as the `node` npm package, so a
+// machine whose own node is older still works after `npm ci`: re-exec this script under the pinned binary.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  const pinned = join(root, 'node_modules', 'node', 'bin', 'node');
+  if (!existsSync(pinned)) {
+    console.error(`podflow needs Node.js >= 22.12 (this is ${process.version}); run \`npm ci\` to install the pinned one.`);
+    process.exit(2);
+  }
+  const r = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+await import(pathToFileURL(join(root, 'cli', 'main.ts')).href);
