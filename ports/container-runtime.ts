@@ -1,0 +1,102 @@
+// ContainerRuntime: runs container instances and reports what it observes (DESIGN §6). It never decides pod
+// outcomes: it says "exited 1 at T", the core says what that means.
+// Adapters: ProcessContainerRuntime (local default: one shim per container instance), later Fargate and Lambda.
+import type { PodKey } from './pod-key.ts';
+
+export interface SandboxRef {
+  key: PodKey;
+  uid: string;
+}
+
+/** Identifies one container instance: instance n is the container's n-th start (restartCount n). */
+export interface ContainerInstanceRef {
+  key: PodKey;
+  podUid: string;
+  container: string;
+  instance: number;
+}
+
+export interface ContainerLaunch extends ContainerInstanceRef {
+  image?: string;
+  /** Fully expanded command + args (core/env.ts did `$(VAR)` expansion). */
+  argv: string[];
+  env: Array<{ name: string; value: string }>;
+  workingDir?: string;
+  /** limits.memory in bytes: exceeding it kills the instance (terminated reason OOMKilled, exit 137). */
+  memoryLimitBytes?: number;
+  /** limits.cpu in millicores: recorded; enforced only where the runtime can (see the adapter's docs). */
+  cpuLimitMillis?: number;
+}
+
+export type ContainerObservation =
+  | { type: 'started'; ref: ContainerInstanceRef; startedAt: number; pid?: number }
+  | {
+      type: 'exited';
+      ref: ContainerInstanceRef;
+      exitCode: number;
+      /** The signal that ended it, if any (exitCode is then 128 + signal). */
+      signal?: number;
+      /** True when the runtime killed it for exceeding memoryLimitBytes. */
+      oomKilled: boolean;
+      startedAt: number;
+      finishedAt: number;
+      message?: string;
+    }
+  /** Could not be started: `RunContainerError` (not found, not executable) or `CreateContainerConfigError`. */
+  | { type: 'startFailed'; ref: ContainerInstanceRef; reason: 'RunContainerError' | 'CreateContainerConfigError'; message: string; at: number };
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+export interface LogOptions {
+  /** Only the last N lines. */
+  tailLines?: number;
+  /** Only lines at or after this instant (epoch ms). */
+  sinceTime?: number;
+  /** Keep the CRI timestamp prefix (kubectl logs --timestamps). */
+  timestamps?: boolean;
+}
+
+export interface ContainerRuntime {
+  /** Creates the pod sandbox (idempotent): log/state directory (process runtime), task ENI (Fargate). */
+  createSandbox(sandbox: SandboxRef): Promise<{ podIP: string }>;
+
+  /** Removes the sandbox and everything of the pod. Idempotent. Only after all its containers exited. */
+  removeSandbox(sandbox: SandboxRef): Promise<void>;
+
+  /**
+   * Starts one container instance and resolves once the start is durable. Idempotent per instance: starting an
+   * instance that was already started (e.g. a retried Lambda) does not start a second process. The outcome is
+   * reported as a `started` or `startFailed` observation; the exit later as `exited` (exactly once per instance,
+   * even across an engine restart).
+   */
+  start(launch: ContainerLaunch): Promise<void>;
+
+  /**
+   * Stops an instance: SIGTERM to its process group, SIGKILL when `graceSeconds` run out. Resolves when the kill
+   * was initiated; the `exited` observation follows. Stopping an exited instance is a no-op.
+   */
+  stop(ref: ContainerInstanceRef, graceSeconds: number): Promise<void>;
+
+  /** Runs a command in the instance's environment (exec probes, exec hooks, `podflow exec`). Timeout = not success. */
+  exec(ref: ContainerInstanceRef, argv: string[], timeoutMs: number): Promise<ExecResult>;
+
+  /** The instance's log lines (CRI format stripped unless `timestamps`). Instance n-1 is `--previous`. */
+  logs(ref: ContainerInstanceRef, options?: LogOptions): Promise<string[]>;
+
+  /** Subscribes to observations. Listeners must not throw; they are called in observation order per instance. */
+  observe(listener: (observation: ContainerObservation) => void): () => void;
+
+  /**
+   * Called once when the engine starts: re-adopts instances still running from an earlier engine process and
+   * reports (as observations) exits that happened while nothing was watching. Resolves with the live instances.
+   */
+  recover(): Promise<ContainerInstanceRef[]>;
+
+  /** Stops watching (the containers keep running under their shims). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,21 @@
+// Errors every adapter translates its technology's failures into ("errors translated at the edge"):
+// e.g. DynamoDB's ConditionalCheckFailedException becomes a ConflictError in DynamoDbPodStore. Callers ask
+// `isConflict(err)` and never see an AWS error type.
+
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+export class AlreadyExistsError extends Error {
+  override name = 'AlreadyExistsError';
+}
+/** An object that would not fit: DynamoDB items are limited to 400 KB. */
+export class TooLargeError extends Error {
+  override name = 'TooLargeError';
+}
+
+export const isConflict = (err: unknown): err is ConflictError => err instanceof ConflictError;
+export const isNotFound = (err: unknown): err is NotFoundError => err instanceof NotFoundError;
+export const isAlreadyExists = (err: unknown): err is AlreadyExistsError => err instanceof AlreadyExistsError;
