@@ -1,0 +1,78 @@
+// Serves the DynamoDB API in-process with dynalite (memory, or LevelDB under a data directory), so local mode and
+// the tests use the same DynamoDB adapter — and the same conditional-write semantics — as the cloud.
+// dynalite has no transactions, TTL or streams: the store uses single-item conditional writes only.
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+export interface LocalDynamo {
+  endpoint: string;
+  client: DynamoDBClient;
+  close(): Promise<void>;
+}
+
+export interface StartDynaliteOptions {
+  /** LevelDB directory; in memory when absent. */
+  path?: string;
+  /** 0 (default) picks a free port on 127.0.0.1. */
+  port?: number;
+}
+
+export async function startDynalite(options: StartDynaliteOptions = {}): Promise<LocalDynamo> {
+  const dynalite = require('dynalite') as (o: object) => import('node:http').Server;
+  if (options.path) mkdirSync(options.path, { recursive: true });
+  // Tables become ACTIVE after createTableMs; 0 keeps startup instant.
+  const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 3,
+  });
+  return {
+    endpoint,
+    client,
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The single table: PK (S) + SK (S), on-demand. Same key schema as the CDK `PodTable` construct. */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException)) throw err;
+  }
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'PK', AttributeType: 'S' },
+          { AttributeName: 'SK', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'PK', KeyType: 'HASH' },
+          { AttributeName: 'SK', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+  } catch (err) {
+    // Another process created it between describe and create.
+    if ((err as { name?: string }).name !== 'ResourceInUseException') throw err;
+  }
+}
