@@ -34,24 +34,51 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
 };
 
 /** Types whose message shows the value (field.Error.ErrorBody). */
-const SHOWS_VALUE = new Set<FieldErrorType>(['FieldValueInvalid', 'FieldValueNotSupported', 'FieldValueDuplicate', 'FieldValueTypeInvalid']);
+const SHOWS_VALUE = new Set<FieldErrorType>([
+  'FieldValueInvalid',
+  'FieldValueNotSupported',
+  'FieldValueDuplicate',
+  'FieldValueTypeInvalid',
+]);
 
-export const required = (field: string, detail?: string): FieldError => ({ type: 'FieldValueRequired', field, detail });
-export const invalid = (field: string, value: unknown, detail: string): FieldError => ({ type: 'FieldValueInvalid', field, value, detail });
+export const required = (field: string, detail?: string): FieldError => ({
+  type: 'FieldValueRequired',
+  field,
+  detail,
+});
+export const invalid = (field: string, value: unknown, detail: string): FieldError => ({
+  type: 'FieldValueInvalid',
+  field,
+  value,
+  detail,
+});
 export const notSupported = (field: string, value: unknown, supported: readonly string[]): FieldError => ({
   type: 'FieldValueNotSupported',
   field,
   value,
   detail: `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`,
 });
-export const duplicate = (field: string, value: unknown): FieldError => ({ type: 'FieldValueDuplicate', field, value });
-export const forbidden = (field: string, detail: string): FieldError => ({ type: 'FieldValueForbidden', field, detail });
+export const duplicate = (field: string, value: unknown): FieldError => ({
+  type: 'FieldValueDuplicate',
+  field,
+  value,
+});
+export const forbidden = (field: string, detail: string): FieldError => ({
+  type: 'FieldValueForbidden',
+  field,
+  detail,
+});
 export const tooLong = (field: string, max: number): FieldError => ({
   type: 'FieldValueTooLong',
   field,
   detail: `may not be more than ${max} bytes`,
 });
-export const typeInvalid = (field: string, value: unknown, detail: string): FieldError => ({ type: 'FieldValueTypeInvalid', field, value, detail });
+export const typeInvalid = (field: string, value: unknown, detail: string): FieldError => ({
+  type: 'FieldValueTypeInvalid',
+  field,
+  value,
+  detail,
+});
 export const unknownField = (field: string): FieldError => ({ type: 'FieldValueUnknown', field });
 
 /** Go's %v-ish rendering of a value, as the API server prints it in field errors. */

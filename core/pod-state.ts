@@ -15,6 +15,8 @@ export interface TerminatedState {
   message?: string;
   startedAt?: number;
   finishedAt: number;
+  /** Which instance this was (its container id). */
+  instance?: number;
 }
 
 export type ContainerRunState =
@@ -22,7 +24,7 @@ export type ContainerRunState =
   /** Start requested from the runtime; not yet observed running. */
   | { type: 'starting'; requestedAt: number }
   /** Running; `postStartDone` is false while the postStart hook runs (kubelet reports it not started yet). */
-  | { type: 'running'; startedAt: number; postStartDone: boolean }
+  | { type: 'running'; startedAt: number; postStartDone: boolean; hookError?: string }
   | ({ type: 'terminated' } & TerminatedState);
 
 export interface BackoffEntry {
@@ -41,12 +43,19 @@ export interface ContainerRecord {
   /** The previous instance's terminated state (status.lastState). */
   last?: TerminatedState;
   backoff?: BackoffEntry;
-  /** When a back-off timer is pending: the instant the next start is permitted, and the timer's id. */
-  restartTimer?: { id: string; at: number };
+  /**
+   * When a back-off timer is pending: its id, the instant the next start is permitted, and the back-off entry that
+   * takes effect with that start (flowcontrol.Backoff.Next is applied when the restart happens).
+   */
+  restartTimer?: { id: string; at: number; backoff: BackoffEntry };
   /** Published probe results for the current instance. */
   probes: Partial<Record<ProbeType, ProbeResult>>;
   /** Set while the engine is killing this instance (liveness failure, postStart failure, deletion). */
-  killing?: { reason: 'Liveness' | 'Startup' | 'PostStartHookError' | 'Delete' | 'SpecChange'; requestedAt: number; graceSeconds: number };
+  killing?: {
+    reason: 'Liveness' | 'Startup' | 'PostStartHookError' | 'Delete' | 'SpecChange';
+    requestedAt: number;
+    graceSeconds: number;
+  };
 }
 
 export type PodStage = 'Pending' | 'Initializing' | 'Running' | 'Terminating' | 'Finished';
@@ -57,10 +66,14 @@ export interface EngineState {
   sandboxReady: boolean;
   podIP?: string;
   containers: Record<string, ContainerRecord>;
+  /** Every regular init container exited 0 and every sidecar started once; app containers may run. Never reverts. */
+  initialized: boolean;
   /** Graceful deletion in progress: when it was asked for, the grace and the instant SIGKILL is due. */
   deletion?: { requestedAt: number; graceSeconds: number; deadline: number };
   /** Ids of recently applied inbox events: duplicates (ECS redelivery, timers firing twice) are dropped. */
   recentEventIds: string[];
+  /** spec.activeDeadlineSeconds ran out: the pod is killed and ends Failed with reason DeadlineExceeded. */
+  deadlineExceeded?: boolean;
 }
 
 export interface PodState {

@@ -1,0 +1,54 @@
+// What reaches a pod's inbox: observations from the runtime, probe result changes from the prober, timers, and
+// requests from the API. Every event has a unique id (redelivery keeps it) and, when it is about a container,
+// names the container instance, so reconcile drops duplicates and stale events (DESIGN §3).
+import type { PodCondition } from 'kubernetes-types/core/v1';
+import type { ProbeType } from './pod-state.ts';
+
+interface EventBase {
+  id: string;
+  /** Epoch ms at which the producer observed it. */
+  at: number;
+}
+
+interface InstanceRef {
+  container: string;
+  instance: number;
+}
+
+export type PodEvent =
+  | (EventBase & { type: 'sandboxReady'; podIP: string })
+  | (EventBase & InstanceRef & { type: 'containerStarted'; startedAt: number })
+  | (EventBase &
+      InstanceRef & {
+        type: 'containerExited';
+        exitCode: number;
+        signal?: number;
+        oomKilled?: boolean;
+        startedAt?: number;
+        finishedAt: number;
+        message?: string;
+        /** Set when the runtime lost the container (no exit recorded): reason `ContainerStatusUnknown`. */
+        lost?: boolean;
+      })
+  | (EventBase &
+      InstanceRef & {
+        type: 'containerStartFailed';
+        reason: 'RunContainerError' | 'CreateContainerConfigError';
+        message: string;
+      })
+  | (EventBase & InstanceRef & { type: 'postStartDone'; error?: string })
+  | (EventBase & InstanceRef & { type: 'preStopDone'; error?: string })
+  /** A probe's published result changed (the prober counted thresholds already). */
+  | (EventBase &
+      InstanceRef & {
+        type: 'probeResult';
+        probe: ProbeType;
+        result: 'success' | 'failure';
+        message?: string;
+      })
+  | (EventBase & { type: 'timerDue'; timerId: string })
+  | (EventBase & { type: 'deleteRequested'; gracePeriodSeconds?: number })
+  /** Conditions written through the status subresource (readiness gates, custom conditions). */
+  | (EventBase & { type: 'conditionsPatched'; conditions: PodCondition[] });
+
+export type PodEventType = PodEvent['type'];

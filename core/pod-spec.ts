@@ -1,0 +1,59 @@
+// Read-only views of a (defaulted) PodSpec that the rest of the core shares.
+import type { Container, Pod, PodSpec, Probe } from 'kubernetes-types/core/v1';
+import type { ContainerKind, ProbeType } from './pod-state.ts';
+
+export interface ContainerEntry {
+  container: Container;
+  kind: ContainerKind;
+  /** Index in its list (spec.initContainers or spec.containers). */
+  index: number;
+  /** `spec.containers{app}` — the kubelet's involvedObject.fieldPath for container events. */
+  fieldPath: string;
+}
+
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+/** Defaulting sets `Always` (pkg/apis/core/v1/defaults.go SetDefaults_PodSpec). */
+export const restartPolicyOf = (spec: PodSpec): RestartPolicy =>
+  (spec.restartPolicy as RestartPolicy | undefined) ?? 'Always';
+
+/** A native sidecar is an init container with `restartPolicy: Always` (pkg/api/v1/pod/util.go IsRestartableInitContainer). */
+export const isSidecar = (c: Container): boolean => c.restartPolicy === 'Always';
+
+/** Init containers (regular and sidecars) in spec order, then app containers in spec order. */
+export function containerEntries(spec: PodSpec): ContainerEntry[] {
+  const init = (spec.initContainers ?? []).map((container, index): ContainerEntry => ({
+    container,
+    kind: isSidecar(container) ? 'sidecar' : 'init',
+    index,
+    fieldPath: `spec.initContainers{${container.name}}`,
+  }));
+  const app = spec.containers.map((container, index): ContainerEntry => ({
+    container,
+    kind: 'app',
+    index,
+    fieldPath: `spec.containers{${container.name}}`,
+  }));
+  return [...init, ...app];
+}
+
+export function findEntry(spec: PodSpec, name: string): ContainerEntry | undefined {
+  return containerEntries(spec).find((e) => e.container.name === name);
+}
+
+export function probeOf(c: Container, type: ProbeType): Probe | undefined {
+  return type === 'startup' ? c.startupProbe : type === 'readiness' ? c.readinessProbe : c.livenessProbe;
+}
+
+export function probeTypesOf(c: Container): ProbeType[] {
+  return (['startup', 'readiness', 'liveness'] as const).filter((t) => probeOf(c, t) !== undefined);
+}
+
+/** spec.terminationGracePeriodSeconds, default 30 (pkg/apis/core/v1/defaults.go). */
+export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
+export const podGraceSeconds = (spec: PodSpec): number =>
+  spec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS;
+
+/** kubelet's format.Pod: `name_namespace(uid)`. */
+export const formatPod = (pod: Pod): string =>
+  `${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? 'default'}(${pod.metadata?.uid ?? ''})`;

@@ -1,0 +1,88 @@
+// Recomputes a pod's whole `status` from the engine's records: container statuses, phase (kubelet getPhase),
+// conditions (status/generate.go) and the fixed fields. Only the core writes `status`; adapters never do.
+import type { ContainerStatus, Pod, PodStatus } from 'kubernetes-types/core/v1';
+import { toContainerStatus, type ProjectionContext } from './container-status.ts';
+import { computePodConditions } from './pod-conditions.ts';
+import { computePodPhase, type PodPhase } from './pod-phase.ts';
+import { containerEntries } from './pod-spec.ts';
+import type { PodState } from './pod-state.ts';
+import { computeQosClass } from './qos.ts';
+import { toRfc3339 } from './time.ts';
+
+export const DEADLINE_EXCEEDED_MESSAGE = 'Pod was active on the node longer than the specified deadline';
+
+export function containerStatusesOf(state: PodState): { init: ContainerStatus[]; app: ContainerStatus[] } {
+  const { pod, engine } = state;
+  const spec = pod.spec!;
+  const ctx: ProjectionContext = {
+    podUid: pod.metadata?.uid ?? '',
+    initialized: engine.initialized,
+    hasInitContainers: (spec.initContainers ?? []).length > 0,
+  };
+  const init: ContainerStatus[] = [];
+  const app: ContainerStatus[] = [];
+  for (const entry of containerEntries(spec)) {
+    const rec = engine.containers[entry.container.name];
+    if (!rec) continue;
+    (entry.kind === 'app' ? app : init).push(toContainerStatus(entry, rec, ctx));
+  }
+  return { init, app };
+}
+
+export function currentPhase(pod: Pod): PodPhase {
+  return (pod.status?.phase as PodPhase | undefined) ?? 'Pending';
+}
+
+/** Returns the pod with a freshly computed status. `now` only stamps condition transitions. */
+export function refreshStatus(state: PodState, now: number): Pod {
+  const { pod, engine } = state;
+  const spec = pod.spec!;
+  const previous = pod.status ?? {};
+  const { init, app } = containerStatusesOf(state);
+  let phase = computePodPhase({
+    spec,
+    initContainerStatuses: init,
+    containerStatuses: app,
+    deleting: engine.deletion !== undefined,
+    previousPhase: previous.phase as PodPhase | undefined,
+  });
+  if (engine.deletion && engine.stage === 'Finished' && (phase === 'Pending' || phase === 'Running')) {
+    // status_manager.go TerminatePod: a deleted pod that never reached a terminal phase ends Failed.
+    phase = 'Failed';
+  }
+  const status: PodStatus = { phase };
+  if (engine.deadlineExceeded) {
+    // kubelet: pkg/kubelet/active_deadline.go — the pod is failed outright, reason DeadlineExceeded.
+    phase = 'Failed';
+    status.phase = phase;
+    status.reason = 'DeadlineExceeded';
+    status.message = DEADLINE_EXCEEDED_MESSAGE;
+  }
+  status.conditions = computePodConditions({
+    spec,
+    phase,
+    scheduled: engine.scheduled,
+    sandboxReady: engine.sandboxReady,
+    initContainerStatuses: init,
+    containerStatuses: app,
+    existing: previous.conditions ?? [],
+    now: toRfc3339(now),
+  });
+  if (previous.hostIP) {
+    status.hostIP = previous.hostIP;
+    status.hostIPs = [{ ip: previous.hostIP }];
+  }
+  if (engine.podIP) {
+    status.podIP = engine.podIP;
+    status.podIPs = [{ ip: engine.podIP }];
+  }
+  if (previous.startTime) status.startTime = previous.startTime;
+  if (init.length > 0) status.initContainerStatuses = init;
+  status.containerStatuses = app;
+  status.qosClass = computeQosClass(spec);
+  return { ...pod, status: stripUndefined(status) };
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,668 @@
+// The pod's brain: `(state, event, now) → (state', actions)`. Pure and deterministic: the same inputs always give
+// the same outputs, so every lifecycle scenario can be replayed from a timeline (test/golden/). It reproduces the
+// kubelet's container-level decisions — init sequencing, restarts with crash back-off, probe effects, hooks and
+// graceful termination — for one pod (upstream: pkg/kubelet/kuberuntime/kuberuntime_manager.go computePodActions,
+// pkg/kubelet/kuberuntime/kuberuntime_container.go, pkg/kubelet/kubelet_pods.go).
+//
+// Idempotency (DESIGN §3): an event whose id was applied recently is dropped; an event about a container instance
+// that is not the current one, or that repeats what is already known, changes nothing.
+import type { Container, Pod } from 'kubernetes-types/core/v1';
+import type { Action } from './actions.ts';
+import {
+  backOffMessage,
+  backoffKey,
+  backoffSettingsFor,
+  decideRestart,
+  type BackoffSettings,
+} from './backoff.ts';
+import { isStarted } from './container-status.ts';
+import type { EngineSettings } from './engine-settings.ts';
+import { setPodCondition } from './pod-conditions.ts';
+import type { PodEvent } from './pod-events.ts';
+import {
+  containerEntries,
+  findEntry,
+  formatPod,
+  podGraceSeconds,
+  probeOf,
+  probeTypesOf,
+  restartPolicyOf,
+  type ContainerEntry,
+} from './pod-spec.ts';
+import type { ContainerRecord, EngineState, PodState, TerminatedState } from './pod-state.ts';
+import { currentPhase, refreshStatus } from './pod-status.ts';
+import { toRfc3339 } from './time.ts';
+
+export interface ReconcileContext {
+  now: number;
+  settings: EngineSettings;
+}
+
+export interface ReconcileResult {
+  state: PodState;
+  actions: Action[];
+}
+
+/** How many applied event ids a pod remembers to drop redeliveries (ECS and timers may deliver twice). */
+export const RECENT_EVENT_IDS = 64;
+
+/** kubelet: kuberuntime_container.go minimumGracePeriodInSeconds — SIGTERM→SIGKILL gets at least 2s after preStop. */
+export const MINIMUM_GRACE_AFTER_PRESTOP_SECONDS = 2;
+
+/** Timer ids are deterministic so scheduling twice is harmless. */
+export const restartTimerId = (container: string, instance: number): string =>
+  `restart/${container}/${instance}`;
+export const ACTIVE_DEADLINE_TIMER_ID = 'active-deadline';
+
+/** Conditions the kubelet owns; a status patch may not overwrite them (readiness gates use other types). */
+const KUBELET_CONDITIONS = new Set([
+  'PodScheduled',
+  'PodReadyToStartContainers',
+  'Initialized',
+  'ContainersReady',
+  'Ready',
+]);
+
+/** Message of a container that never reported an exit when its pod terminated (kubelet_pods.go). */
+const LOST_CONTAINER_MESSAGE = 'The container could not be located when the pod was terminated';
+
+/** Builds the state of a newly admitted pod (spec already defaulted and validated) and its first actions. */
+export function admitPod(pod: Pod, ctx: ReconcileContext): ReconcileResult {
+  const spec = { ...pod.spec!, nodeName: pod.spec?.nodeName ?? ctx.settings.nodeName };
+  const containers: Record<string, ContainerRecord> = {};
+  for (const entry of containerEntries(spec)) {
+    containers[entry.container.name] = {
+      name: entry.container.name,
+      kind: entry.kind,
+      instance: -1,
+      state: { type: 'waiting', reason: 'ContainerCreating' },
+      probes: {},
+    };
+  }
+  const engine: EngineState = {
+    stage: 'Pending',
+    scheduled: true,
+    sandboxReady: false,
+    containers,
+    initialized: (spec.initContainers ?? []).length === 0,
+    recentEventIds: [],
+  };
+  const admitted: Pod = {
+    ...pod,
+    spec,
+    status: { phase: 'Pending', hostIP: ctx.settings.hostIP, startTime: toRfc3339(ctx.now) },
+  };
+  const actions: Action[] = [
+    {
+      type: 'recordEvent',
+      eventType: 'Normal',
+      reason: 'Scheduled',
+      message: `Successfully assigned ${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''} to ${spec.nodeName}`,
+    },
+    { type: 'createSandbox' },
+  ];
+  if (spec.activeDeadlineSeconds !== undefined) {
+    actions.push({
+      type: 'scheduleTimer',
+      timerId: ACTIVE_DEADLINE_TIMER_ID,
+      at: ctx.now + spec.activeDeadlineSeconds * 1000,
+    });
+  }
+  const state: PodState = { pod: admitted, engine };
+  state.pod = refreshStatus(state, ctx.now);
+  return { state, actions };
+}
+
+/** Applies one inbox event. */
+export function reconcile(state: PodState, event: PodEvent, ctx: ReconcileContext): ReconcileResult {
+  if (state.engine.recentEventIds.includes(event.id)) return { state, actions: [] };
+  const s: PodState = structuredClone(state);
+  const r = new Reconciler(s, ctx);
+  r.apply(event);
+  r.advance();
+  s.engine.recentEventIds = [...s.engine.recentEventIds, event.id].slice(-RECENT_EVENT_IDS);
+  s.pod = refreshStatus(s, ctx.now);
+  r.settle();
+  s.pod = refreshStatus(s, ctx.now);
+  return { state: s, actions: r.actions };
+}
+
+/** Applies a timeline of events in order (what the worker does with a batch taken from the inbox). */
+export function reconcileAll(
+  state: PodState,
+  events: readonly PodEvent[],
+  ctx: ReconcileContext,
+): ReconcileResult {
+  const actions: Action[] = [];
+  let current = state;
+  for (const event of events) {
+    const result = reconcile(current, event, ctx);
+    current = result.state;
+    actions.push(...result.actions);
+  }
+  return { state: current, actions };
+}
+
+class Reconciler {
+  readonly actions: Action[] = [];
+  private readonly now: number;
+  private readonly engine: EngineState;
+  private readonly s: PodState;
+  private readonly ctx: ReconcileContext;
+
+  constructor(s: PodState, ctx: ReconcileContext) {
+    this.s = s;
+    this.ctx = ctx;
+    this.now = ctx.now;
+    this.engine = s.engine;
+  }
+
+  private get pod(): Pod {
+    return this.s.pod;
+  }
+
+  private get deleting(): boolean {
+    return this.engine.deletion !== undefined;
+  }
+
+  /**
+   * Nothing starts any more: the pod is being deleted, ran out of deadline, reached a terminal phase, or every app
+   * container has terminated for good — then its sidecars are stopped too (kuberuntime_manager.go
+   * computePodActions: no regular container left to run → kill the pod).
+   */
+  private get winding(): boolean {
+    const phase = currentPhase(this.pod);
+    if (this.deleting || this.engine.deadlineExceeded === true || phase === 'Succeeded' || phase === 'Failed')
+      return true;
+    return (
+      this.engine.initialized &&
+      this.records().every(({ entry, rec }) => entry.kind !== 'app' || this.finishedForGood(entry, rec))
+    );
+  }
+
+  private finishedForGood(entry: ContainerEntry, rec: ContainerRecord): boolean {
+    return rec.state.type === 'terminated' && !this.shouldRestart(entry, rec.state.exitCode);
+  }
+
+  apply(event: PodEvent): void {
+    switch (event.type) {
+      case 'sandboxReady':
+        if (this.engine.sandboxReady) return;
+        this.engine.sandboxReady = true;
+        this.engine.podIP = event.podIP;
+        return;
+      case 'containerStarted':
+        return this.onStarted(event.container, event.instance, event.startedAt);
+      case 'containerExited': {
+        const reason = event.lost
+          ? 'ContainerStatusUnknown'
+          : event.oomKilled
+            ? 'OOMKilled'
+            : event.exitCode === 0
+              ? 'Completed'
+              : 'Error';
+        return this.onExited(event.container, event.instance, {
+          exitCode: event.exitCode,
+          ...(event.signal !== undefined ? { signal: event.signal } : {}),
+          reason,
+          ...(event.message ? { message: event.message } : {}),
+          ...(event.startedAt !== undefined ? { startedAt: event.startedAt } : {}),
+          finishedAt: event.finishedAt,
+          instance: event.instance,
+        });
+      }
+      case 'containerStartFailed':
+        return this.onStartFailed(event.container, event.instance, event.reason, event.message);
+      case 'postStartDone':
+        return this.onPostStartDone(event.container, event.instance, event.error);
+      case 'preStopDone':
+        return this.onPreStopDone(event.container, event.instance, event.error);
+      case 'probeResult':
+        return this.onProbeResult(event.container, event.instance, event.probe, event.result);
+      case 'timerDue':
+        return this.onTimerDue(event.timerId);
+      case 'deleteRequested':
+        return this.onDeleteRequested(event.gracePeriodSeconds);
+      case 'conditionsPatched':
+        return this.onConditionsPatched(event.conditions);
+    }
+  }
+
+  // ── events ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  private onStarted(name: string, instance: number, startedAt: number): void {
+    const found = this.current(name, instance);
+    if (!found || found.rec.state.type !== 'starting') return;
+    const { entry, rec } = found;
+    const postStart = entry.container.lifecycle?.postStart;
+    rec.state = { type: 'running', startedAt, postStartDone: !postStart };
+    this.event('Normal', 'Created', `Created container: ${name}`, entry);
+    this.event('Normal', 'Started', `Started container ${name}`, entry);
+    if (this.winding) {
+      // Started while the pod was already winding down (a start raced a delete): stop it at once.
+      this.kill(entry, rec, 'Delete', this.remainingGraceSeconds(), `Stopping container ${name}`);
+      return;
+    }
+    if (postStart) {
+      this.actions.push({
+        type: 'runHook',
+        hook: 'postStart',
+        container: name,
+        instance,
+        timeoutSeconds: podGraceSeconds(this.pod.spec!),
+      });
+    } else {
+      this.startProbes(entry, rec);
+    }
+  }
+
+  private onPostStartDone(name: string, instance: number, error: string | undefined): void {
+    const found = this.current(name, instance);
+    const running = found?.rec.state;
+    if (!found || running?.type !== 'running' || running.postStartDone) return;
+    const { entry, rec } = found;
+    if (!error) {
+      running.postStartDone = true;
+      this.startProbes(entry, rec);
+      return;
+    }
+    // kuberuntime_container.go startContainer: a failed postStart kills the container (reason
+    // FailedPostStartHook); the restart policy then applies to its exit.
+    running.hookError = error;
+    this.event('Warning', 'FailedPostStartHook', error, entry);
+    this.kill(
+      entry,
+      rec,
+      'PostStartHookError',
+      podGraceSeconds(this.pod.spec!),
+      `Stopping container ${name}`,
+      false,
+    );
+  }
+
+  private onPreStopDone(name: string, instance: number, error: string | undefined): void {
+    const found = this.current(name, instance);
+    if (!found || !found.rec.killing || found.rec.state.type !== 'running') return;
+    const { entry, rec } = found;
+    if (error) this.event('Warning', 'FailedPreStopHook', error, entry);
+    // The grace left after the hook, but never less than 2s (kuberuntime_container.go killContainer).
+    const left = Math.ceil((rec.killing!.requestedAt + rec.killing!.graceSeconds * 1000 - this.now) / 1000);
+    const grace = Math.max(MINIMUM_GRACE_AFTER_PRESTOP_SECONDS, left);
+    this.actions.push({ type: 'stopContainer', container: name, instance, graceSeconds: grace });
+  }
+
+  private onExited(name: string, instance: number, terminated: TerminatedState): void {
+    const found = this.current(name, instance);
+    if (!found) return;
+    const { entry, rec } = found;
+    if (rec.state.type === 'terminated' || rec.state.type === 'waiting') return; // duplicate exit
+    rec.state = { type: 'terminated', ...terminated };
+    const stillProbing = probeTypesOf(entry.container);
+    if (stillProbing.length > 0) {
+      this.actions.push({ type: 'stopProbes', container: name, instance, probes: stillProbing });
+    }
+    rec.probes = {};
+    delete rec.killing;
+    if (this.winding) return;
+    if (this.shouldRestart(entry, terminated.exitCode))
+      this.scheduleRestart(entry, rec, terminated.finishedAt);
+  }
+
+  private onStartFailed(name: string, instance: number, reason: string, message: string): void {
+    const found = this.current(name, instance);
+    if (!found || found.rec.state.type !== 'starting') return;
+    const { entry, rec } = found;
+    this.event('Warning', 'Failed', `Error: ${message}`, entry);
+    // The instance never ran: treat it as a failed attempt (so the crash back-off applies) but show the reason.
+    const failed: TerminatedState = {
+      exitCode: 128,
+      reason: 'ContainerCannotRun',
+      message,
+      finishedAt: this.now,
+      instance,
+    };
+    rec.state = { type: 'terminated', ...failed };
+    if (this.winding) return;
+    if (this.shouldRestart(entry, failed.exitCode)) {
+      this.scheduleRestart(entry, rec, this.now);
+      const after = rec.state as ContainerRecord['state'];
+      if (after.type === 'waiting') rec.state = { type: 'waiting', reason, message };
+    } else {
+      rec.state = { type: 'waiting', reason, message };
+      rec.last = failed;
+    }
+  }
+
+  private onProbeResult(
+    name: string,
+    instance: number,
+    probe: 'startup' | 'readiness' | 'liveness',
+    result: 'success' | 'failure',
+  ): void {
+    const found = this.current(name, instance);
+    if (!found || found.rec.state.type !== 'running') return;
+    const { entry, rec } = found;
+    if (rec.probes[probe] === result) return;
+    rec.probes[probe] = result;
+    if (result === 'success' || probe === 'readiness') return;
+    if (this.deleting || rec.killing) return;
+    // prober_manager + computePodActions: a failed liveness or startup probe kills the container; it is restarted
+    // (under the restart policy) with the usual back-off. The kill uses the probe's own grace when set.
+    const spec = probeOf(entry.container, probe)!;
+    const grace = spec.terminationGracePeriodSeconds ?? podGraceSeconds(this.pod.spec!);
+    const restarts = this.shouldRestart(entry, 137);
+    const message = `Container ${name} failed ${probe} probe${restarts ? ', will be restarted' : ''}`;
+    this.kill(entry, rec, probe === 'liveness' ? 'Liveness' : 'Startup', grace, message);
+  }
+
+  private onTimerDue(timerId: string): void {
+    if (timerId === ACTIVE_DEADLINE_TIMER_ID) {
+      if (this.winding) return;
+      // pkg/kubelet/active_deadline.go: past spec.activeDeadlineSeconds the pod fails; its containers are killed.
+      this.engine.deadlineExceeded = true;
+      this.s.pod = { ...this.pod, status: { ...this.pod.status, phase: 'Failed' } };
+      this.actions.push({
+        type: 'recordEvent',
+        eventType: 'Normal',
+        reason: 'DeadlineExceeded',
+        message: 'Pod was active on the node longer than the specified deadline',
+      });
+      return;
+    }
+    const rec = Object.values(this.engine.containers).find((c) => c.restartTimer?.id === timerId);
+    if (!rec || !rec.restartTimer) return; // stale or duplicate
+    const timer = rec.restartTimer;
+    if (this.now < timer.at) return; // early delivery: the timer will be delivered again
+    delete rec.restartTimer;
+    if (this.winding) return;
+    const entry = findEntry(this.pod.spec!, rec.name)!;
+    rec.backoff = timer.backoff;
+    this.startInstance(entry, rec);
+  }
+
+  private onDeleteRequested(requestedGrace: number | undefined): void {
+    const grace = Math.max(0, requestedGrace ?? podGraceSeconds(this.pod.spec!));
+    const deadline = this.now + grace * 1000;
+    if (this.engine.deletion && deadline >= this.engine.deletion.deadline) return; // a delete may only shorten the grace
+    this.engine.deletion = { requestedAt: this.now, graceSeconds: grace, deadline };
+    const metadata = {
+      ...this.pod.metadata,
+      deletionTimestamp: toRfc3339(deadline),
+      deletionGracePeriodSeconds: grace,
+    };
+    this.s.pod = { ...this.pod, metadata };
+    for (const { entry, rec } of this.records()) {
+      if (rec.killing && rec.state.type === 'running' && grace < rec.killing.graceSeconds) {
+        // A shorter grace (e.g. `--grace-period=0 --force`) overrides a kill already in progress.
+        rec.killing.graceSeconds = grace;
+        this.actions.push({
+          type: 'stopContainer',
+          container: rec.name,
+          instance: rec.instance,
+          graceSeconds: grace,
+        });
+      }
+      const liveProbes = probeTypesOf(entry.container).filter((p) => p !== 'readiness');
+      if (rec.state.type === 'running' && liveProbes.length > 0) {
+        // Liveness and startup stop while the pod terminates; readiness keeps probing (SEMANTICS §5).
+        this.actions.push({
+          type: 'stopProbes',
+          container: rec.name,
+          instance: rec.instance,
+          probes: liveProbes,
+        });
+      }
+    }
+  }
+
+  private onConditionsPatched(conditions: NonNullable<Pod['status']>['conditions']): void {
+    let existing = this.pod.status?.conditions ?? [];
+    for (const c of conditions ?? []) {
+      if (KUBELET_CONDITIONS.has(c.type)) continue;
+      existing = setPodCondition(existing, c, toRfc3339(this.now));
+    }
+    this.s.pod = { ...this.pod, status: { ...this.pod.status, conditions: existing } };
+  }
+
+  // ── what to start next ────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Starts what may start now: init containers strictly one at a time in spec order (a sidecar counts as done once
+   * started), then app containers in spec order, each after the previous one started (postStart included).
+   * Declarative, so calling it after any event is safe.
+   */
+  advance(): void {
+    if (!this.engine.sandboxReady || this.winding) return;
+    for (const entry of containerEntries(this.pod.spec!)) {
+      const rec = this.engine.containers[entry.container.name]!;
+      if (entry.kind === 'app' && !this.engine.initialized) {
+        this.engine.initialized = true;
+      }
+      if (rec.instance < 0) {
+        if (rec.state.type === 'waiting' && rec.state.reason !== 'ContainerCreating') return; // config error waiting
+        this.startInstance(entry, rec);
+        return;
+      }
+      const done =
+        entry.kind === 'init'
+          ? rec.state.type === 'terminated' && rec.state.exitCode === 0
+          : entry.kind === 'sidecar'
+            ? this.sidecarHasStarted(entry, rec)
+            : rec.state.type !== 'starting' &&
+              !(rec.state.type === 'running' && !rec.state.postStartDone && !rec.state.hookError);
+      if (!done) return;
+    }
+  }
+
+  private sidecarHasStarted(entry: ContainerEntry, rec: ContainerRecord): boolean {
+    // Once the pod is initialized a sidecar's restarts no longer hold anything up.
+    return this.engine.initialized || isStarted(rec, !!entry.container.startupProbe);
+  }
+
+  /**
+   * After the status is recomputed: a pod that just turned terminal (or is being deleted) stops what still runs —
+   * app and regular init containers first, sidecars last in reverse spec order — and, once nothing runs, ends.
+   */
+  settle(): void {
+    if (!this.winding) {
+      this.engine.stage = !this.engine.sandboxReady
+        ? 'Pending'
+        : this.engine.initialized
+          ? 'Running'
+          : 'Initializing';
+      return;
+    }
+    this.engine.stage = 'Terminating';
+    const grace = this.remainingGraceSeconds();
+    for (const { rec } of this.records()) {
+      if (rec.restartTimer) {
+        this.actions.push({ type: 'cancelTimer', timerId: rec.restartTimer.id });
+        delete rec.restartTimer;
+      }
+    }
+    const live = this.records().filter(
+      ({ rec }) => rec.state.type === 'running' || rec.state.type === 'starting',
+    );
+    const nonSidecars = live.filter(({ entry }) => entry.kind !== 'sidecar');
+    for (const { entry, rec } of nonSidecars)
+      this.kill(entry, rec, 'Delete', grace, `Stopping container ${rec.name}`);
+    if (nonSidecars.length === 0) {
+      // kuberuntime_termination_order.go: a sidecar gets SIGTERM once every container after it has exited.
+      const lastSidecar = live.filter(({ entry }) => entry.kind === 'sidecar').at(-1);
+      if (lastSidecar)
+        this.kill(
+          lastSidecar.entry,
+          lastSidecar.rec,
+          'Delete',
+          grace,
+          `Stopping container ${lastSidecar.rec.name}`,
+        );
+    }
+    if (live.length > 0) return;
+    this.engine.stage = 'Finished';
+    if (this.deleting) {
+      this.markNeverReportedAsLost();
+      this.actions.push({ type: 'removeSandbox' }, { type: 'deletePod' });
+    }
+  }
+
+  // ── helpers ───────────────────────────────────────────────────────────────────────────────────────────────
+
+  private records(): Array<{ entry: ContainerEntry; rec: ContainerRecord }> {
+    return containerEntries(this.pod.spec!).map((entry) => ({
+      entry,
+      rec: this.engine.containers[entry.container.name]!,
+    }));
+  }
+
+  /** The record if `instance` is the container's current instance; stale events find nothing. */
+  private current(
+    name: string,
+    instance: number,
+  ): { entry: ContainerEntry; rec: ContainerRecord } | undefined {
+    const rec = this.engine.containers[name];
+    const entry = findEntry(this.pod.spec!, name);
+    if (!rec || !entry || rec.instance !== instance) return undefined;
+    return { entry, rec };
+  }
+
+  private startInstance(entry: ContainerEntry, rec: ContainerRecord): void {
+    if (rec.state.type === 'terminated') {
+      const { type: _type, ...last } = rec.state;
+      rec.last = last;
+    }
+    rec.instance += 1;
+    rec.state = { type: 'starting', requestedAt: this.now };
+    rec.probes = {};
+    delete rec.killing;
+    this.actions.push({ type: 'startContainer', container: entry.container.name, instance: rec.instance });
+  }
+
+  private startProbes(entry: ContainerEntry, rec: ContainerRecord): void {
+    const probes = probeTypesOf(entry.container);
+    if (probes.length > 0)
+      this.actions.push({ type: 'startProbes', container: rec.name, instance: rec.instance, probes });
+  }
+
+  /** kubelet: pkg/kubelet/container/helpers.go ShouldContainerBeRestarted (sidecars always restart). */
+  private shouldRestart(entry: ContainerEntry, exitCode: number): boolean {
+    if (entry.kind === 'sidecar') return true;
+    const policy = restartPolicyOf(this.pod.spec!);
+    if (policy === 'Always') return entry.kind === 'app' || exitCode !== 0;
+    if (policy === 'OnFailure') return exitCode !== 0;
+    return false;
+  }
+
+  private backoffSettings(): BackoffSettings {
+    const tuned = backoffSettingsFor(this.pod.metadata?.annotations ?? {}, this.ctx.settings.backoff);
+    return 'settings' in tuned ? tuned.settings : this.ctx.settings.backoff;
+  }
+
+  /**
+   * kuberuntime_manager.go doBackOff: the first restart is immediate; later ones wait the current back-off
+   * (10s doubling to 300s, reset after 600s of good running). The container shows CrashLoopBackOff meanwhile.
+   */
+  private scheduleRestart(entry: ContainerEntry, rec: ContainerRecord, finishedAt: number): void {
+    const settings = this.backoffSettings();
+    const key = backoffKey(this.pod, entry.container as Container);
+    const previous =
+      rec.backoff && rec.backoff.key === key
+        ? { delayMs: rec.backoff.delayMs, lastUpdateMs: rec.backoff.lastUpdateMs }
+        : undefined;
+    const decision = decideRestart(previous, finishedAt, settings);
+    const next = { key, delayMs: decision.entry.delayMs, lastUpdateMs: decision.entry.lastUpdateMs };
+    if (decision.restartAtMs <= this.now) {
+      rec.backoff = next;
+      this.startInstance(entry, rec);
+      return;
+    }
+    const delay = decision.restartAtMs - finishedAt;
+    const { type: _type, ...last } = rec.state as Extract<ContainerRecord['state'], { type: 'terminated' }>;
+    rec.last = last;
+    rec.state = {
+      type: 'waiting',
+      reason: 'CrashLoopBackOff',
+      message: backOffMessage(delay, rec.name, this.pod),
+    };
+    rec.restartTimer = {
+      id: restartTimerId(rec.name, rec.instance + 1),
+      at: decision.restartAtMs,
+      backoff: next,
+    };
+    this.actions.push({ type: 'scheduleTimer', timerId: rec.restartTimer.id, at: decision.restartAtMs });
+    this.event(
+      'Warning',
+      'BackOff',
+      `Back-off restarting failed container ${rec.name} in pod ${formatPod(this.pod)}`,
+      entry,
+    );
+  }
+
+  /** Starts killing a live instance: preStop first when it has one (and there is grace for it), then SIGTERM. */
+  private kill(
+    entry: ContainerEntry,
+    rec: ContainerRecord,
+    reason: NonNullable<ContainerRecord['killing']>['reason'],
+    graceSeconds: number,
+    message: string,
+    runPreStop = true,
+  ): void {
+    if (rec.killing || rec.state.type !== 'running') return;
+    rec.killing = { reason, requestedAt: this.now, graceSeconds };
+    this.event('Normal', 'Killing', message, entry);
+    const preStop = entry.container.lifecycle?.preStop;
+    if (runPreStop && preStop && graceSeconds > 0) {
+      this.actions.push({
+        type: 'runHook',
+        hook: 'preStop',
+        container: rec.name,
+        instance: rec.instance,
+        timeoutSeconds: graceSeconds,
+      });
+    } else {
+      this.actions.push({ type: 'stopContainer', container: rec.name, instance: rec.instance, graceSeconds });
+    }
+  }
+
+  /** Seconds left of a deletion's grace (or the pod's grace when it ends for another reason). */
+  private remainingGraceSeconds(): number {
+    const d = this.engine.deletion;
+    if (!d) return podGraceSeconds(this.pod.spec!);
+    return Math.max(0, Math.ceil((d.deadline - this.now) / 1000));
+  }
+
+  /** kubelet_pods.go: a container with no terminated state when its pod ends is reported lost (exit 137). */
+  private markNeverReportedAsLost(): void {
+    for (const { rec } of this.records()) {
+      if (rec.state.type === 'terminated') continue;
+      if (rec.state.type === 'waiting' && rec.last) {
+        rec.state = { type: 'terminated', ...rec.last };
+        continue;
+      }
+      if (rec.instance < 0) continue;
+      rec.state = {
+        type: 'terminated',
+        exitCode: 137,
+        reason: 'ContainerStatusUnknown',
+        message: LOST_CONTAINER_MESSAGE,
+        finishedAt: this.now,
+        instance: rec.instance,
+      };
+    }
+  }
+
+  private event(
+    eventType: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+    entry?: ContainerEntry,
+  ): void {
+    this.actions.push({
+      type: 'recordEvent',
+      eventType,
+      reason,
+      message,
+      ...(entry ? { fieldPath: entry.fieldPath } : {}),
+    });
+  }
+}
