@@ -1,5 +1,5 @@
 // Read-only views of a (defaulted) PodSpec that the rest of the core shares.
-import type { Container, Pod, PodSpec, Probe } from 'kubernetes-types/core/v1';
+import type { Container, PodSpec, Probe } from 'kubernetes-types/core/v1';
 import type { ContainerKind, ProbeType } from './pod-state.ts';
 
 export interface ContainerEntry {
@@ -53,7 +53,3 @@ export function probeTypesOf(c: Container): ProbeType[] {
 export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
 export const podGraceSeconds = (spec: PodSpec): number =>
   spec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS;
-
-/** kubelet's format.Pod: `name_namespace(uid)`. */
-export const formatPod = (pod: Pod): string =>
-  `${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? 'default'}(${pod.metadata?.uid ?? ''})`;

@@ -3,8 +3,9 @@
 import type { Pod } from 'kubernetes-types/core/v1';
 
 export type ContainerKind = 'init' | 'sidecar' | 'app';
-export type ProbeType = 'startup' | 'readiness' | 'liveness';
-export type ProbeResult = 'success' | 'failure' | 'unknown';
+import type { ProbeResult, ProbeType } from './probe-results.ts';
+
+export type { ProbeResult, ProbeType };
 
 /** What the runtime observed of one finished container instance. */
 export interface TerminatedState {

@@ -13,6 +13,7 @@ import {
   backoffKey,
   backoffSettingsFor,
   decideRestart,
+  formatPod,
   type BackoffSettings,
 } from './backoff.ts';
 import { isStarted } from './container-status.ts';
@@ -22,7 +23,6 @@ import type { PodEvent } from './pod-events.ts';
 import {
   containerEntries,
   findEntry,
-  formatPod,
   podGraceSeconds,
   probeOf,
   probeTypesOf,
@@ -569,20 +569,19 @@ class Reconciler {
       rec.backoff && rec.backoff.key === key
         ? { delayMs: rec.backoff.delayMs, lastUpdateMs: rec.backoff.lastUpdateMs }
         : undefined;
-    const decision = decideRestart(previous, finishedAt, settings);
+    const decision = decideRestart(previous, finishedAt, settings, this.now);
     const next = { key, delayMs: decision.entry.delayMs, lastUpdateMs: decision.entry.lastUpdateMs };
     if (decision.restartAtMs <= this.now) {
       rec.backoff = next;
       this.startInstance(entry, rec);
       return;
     }
-    const delay = decision.restartAtMs - finishedAt;
     const { type: _type, ...last } = rec.state as Extract<ContainerRecord['state'], { type: 'terminated' }>;
     rec.last = last;
     rec.state = {
       type: 'waiting',
       reason: 'CrashLoopBackOff',
-      message: backOffMessage(delay, rec.name, this.pod),
+      message: backOffMessage(decision.delayMs, rec.name, this.pod),
     };
     rec.restartTimer = {
       id: restartTimerId(rec.name, rec.instance + 1),
