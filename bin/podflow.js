@@ -12,10 +12,14 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
   const pinned = join(root, 'node_modules', 'node', 'bin', 'node');
   if (!existsSync(pinned)) {
-    console.error(`podflow needs Node.js >= 22.12 (this is ${process.version}); run \`npm ci\` to install the pinned one.`);
+    console.error(
+      `podflow needs Node.js >= 22.12 (this is ${process.version}); run \`npm ci\` to install the pinned one.`,
+    );
     process.exit(2);
   }
-  const r = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const r = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   process.exit(r.status ?? 1);
 }
 await import(pathToFileURL(join(root, 'cli', 'main.ts')).href);

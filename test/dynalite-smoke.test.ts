@@ -7,13 +7,24 @@ it('serves the DynamoDB API in-process with conditional writes', async () => {
   try {
     await ensureTable(db.client, 'podflow-test');
     await ensureTable(db.client, 'podflow-test'); // idempotent
-    await db.client.send(new PutItemCommand({ TableName: 'podflow-test', Item: { PK: { S: 'a' }, SK: { S: 'b' }, v: { N: '1' } } }));
+    await db.client.send(
+      new PutItemCommand({
+        TableName: 'podflow-test',
+        Item: { PK: { S: 'a' }, SK: { S: 'b' }, v: { N: '1' } },
+      }),
+    );
     await expect(
       db.client.send(
-        new PutItemCommand({ TableName: 'podflow-test', Item: { PK: { S: 'a' }, SK: { S: 'b' } }, ConditionExpression: 'attribute_not_exists(PK)' }),
+        new PutItemCommand({
+          TableName: 'podflow-test',
+          Item: { PK: { S: 'a' }, SK: { S: 'b' } },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
       ),
     ).rejects.toThrow(/conditional/i);
-    const got = await db.client.send(new GetItemCommand({ TableName: 'podflow-test', Key: { PK: { S: 'a' }, SK: { S: 'b' } } }));
+    const got = await db.client.send(
+      new GetItemCommand({ TableName: 'podflow-test', Key: { PK: { S: 'a' }, SK: { S: 'b' } } }),
+    );
     expect(got.Item?.v?.N).toBe('1');
   } finally {
     await db.close();
