@@ -3,7 +3,6 @@
 import type { ProbeType } from './pod-state.ts';
 
 export type Action =
-  | { type: 'createSandbox' }
   | { type: 'startContainer'; container: string; instance: number }
   | {
       type: 'runHook';

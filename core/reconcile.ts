@@ -31,6 +31,7 @@ import {
 } from './pod-spec.ts';
 import type { ContainerRecord, EngineState, PodState, TerminatedState } from './pod-state.ts';
 import { currentPhase, refreshStatus } from './pod-status.ts';
+import { computeQosClass } from './qos.ts';
 import { toRfc3339 } from './time.ts';
 
 export interface ReconcileContext {
@@ -66,6 +67,24 @@ const KUBELET_CONDITIONS = new Set([
 /** Message of a container that never reported an exit when its pod terminated (kubelet_pods.go). */
 const LOST_CONTAINER_MESSAGE = 'The container could not be located when the pod was terminated';
 
+/**
+ * A pod as the API stores it at creation: accepted but not yet admitted by a worker (no PodScheduled yet, as
+ * between the API server and the scheduler). The worker's Admit step turns it into `admitPod`'s state.
+ */
+export function newPodState(pod: Pod): PodState {
+  return {
+    pod: { ...pod, status: { phase: 'Pending', qosClass: computeQosClass(pod.spec!) } },
+    engine: {
+      stage: 'Pending',
+      scheduled: false,
+      sandboxReady: false,
+      containers: {},
+      initialized: false,
+      recentEventIds: [],
+    },
+  };
+}
+
 /** Builds the state of a newly admitted pod (spec already defaulted and validated) and its first actions. */
 export function admitPod(pod: Pod, ctx: ReconcileContext): ReconcileResult {
   const spec = { ...pod.spec!, nodeName: pod.spec?.nodeName ?? ctx.settings.nodeName };
@@ -99,7 +118,6 @@ export function admitPod(pod: Pod, ctx: ReconcileContext): ReconcileResult {
       reason: 'Scheduled',
       message: `Successfully assigned ${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''} to ${spec.nodeName}`,
     },
-    { type: 'createSandbox' },
   ];
   if (spec.activeDeadlineSeconds !== undefined) {
     actions.push({
@@ -111,6 +129,46 @@ export function admitPod(pod: Pod, ctx: ReconcileContext): ReconcileResult {
   const state: PodState = { pod: admitted, engine };
   state.pod = refreshStatus(state, ctx.now);
   return { state, actions };
+}
+
+/**
+ * The idempotent actions implied by a state: what a worker re-issues when it resumes a pod whose previous worker
+ * died between committing a state and carrying out its actions (DESIGN §3). Starting an instance that already
+ * started, re-scheduling a timer or re-stopping a dying container is harmless by the ports' contracts.
+ */
+export function resumeActions(state: PodState, now: number): Action[] {
+  const actions: Action[] = [];
+  const spec = state.pod.spec!;
+  const deletion = state.engine.deletion;
+  for (const entry of containerEntries(spec)) {
+    const rec = state.engine.containers[entry.container.name];
+    if (!rec) continue;
+    const ref = { container: rec.name, instance: rec.instance };
+    if (rec.state.type === 'starting') actions.push({ type: 'startContainer', ...ref });
+    if (rec.restartTimer)
+      actions.push({ type: 'scheduleTimer', timerId: rec.restartTimer.id, at: rec.restartTimer.at });
+    if (rec.state.type !== 'running') continue;
+    if (rec.killing) {
+      const left = Math.ceil((rec.killing.requestedAt + rec.killing.graceSeconds * 1000 - now) / 1000);
+      actions.push({ type: 'stopContainer', ...ref, graceSeconds: Math.max(0, left) });
+      continue;
+    }
+    if (!rec.state.postStartDone && !rec.state.hookError) {
+      actions.push({ type: 'runHook', hook: 'postStart', ...ref, timeoutSeconds: podGraceSeconds(spec) });
+      continue;
+    }
+    const probes = probeTypesOf(entry.container).filter((p) => !deletion || p === 'readiness');
+    if (probes.length > 0) actions.push({ type: 'startProbes', ...ref, probes });
+  }
+  const deadline = spec.activeDeadlineSeconds;
+  if (deadline !== undefined && !state.engine.deadlineExceeded && state.pod.status?.startTime) {
+    actions.push({
+      type: 'scheduleTimer',
+      timerId: ACTIVE_DEADLINE_TIMER_ID,
+      at: Date.parse(state.pod.status.startTime) + deadline * 1000,
+    });
+  }
+  return actions;
 }
 
 /** Applies one inbox event. */
