@@ -1,8 +1,14 @@
 // Serves the DynamoDB API in-process with dynalite (memory, or LevelDB under a data directory), so local mode and
 // the tests use the same DynamoDB adapter — and the same conditional-write semantics — as the cloud.
 // dynalite has no transactions, TTL or streams: the store uses single-item conditional writes only.
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
 import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 
@@ -22,7 +28,7 @@ export interface StartDynaliteOptions {
 }
 
 export async function startDynalite(options: StartDynaliteOptions = {}): Promise<LocalDynamo> {
-  const dynalite = require('dynalite') as (o: object) => import('node:http').Server;
+  const dynalite = require('dynalite') as (o: object) => Server;
   if (options.path) mkdirSync(options.path, { recursive: true });
   // Tables become ACTIVE after createTableMs; 0 keeps startup instant.
   const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -48,8 +54,22 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
   };
 }
 
-/** The single table: PK (S) + SK (S), on-demand. Same key schema as the CDK `PodTable` construct. */
+/**
+ * The single table: PK (S) + SK (S), on-demand. Same key schema as the CDK `PodTable` construct. Resolves once the
+ * table is ACTIVE: dynalite, like DynamoDB, creates tables asynchronously, and a write to a CREATING table fails
+ * with ResourceNotFoundException (seen with the LevelDB backend).
+ */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await createTableIfMissing(client, tableName);
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
+}
+
+async function createTableIfMissing(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;

@@ -52,7 +52,12 @@ export interface PodStore {
    * reaches reconcile exactly once; events delivered meanwhile stay. Rejects a state whose item would exceed
    * DynamoDB's 400 KB limit with TooLargeError. Throws NotFoundError if the pod is gone.
    */
-  update(key: PodKey, expectedResourceVersion: string, state: PodState, consumedEventIds?: readonly string[]): Promise<StoredPod>;
+  update(
+    key: PodKey,
+    expectedResourceVersion: string,
+    state: PodState,
+    consumedEventIds?: readonly string[],
+  ): Promise<StoredPod>;
 
   /** Removes the pod (if `expectedResourceVersion` is given, only at that version: else ConflictError). Idempotent. */
   remove(key: PodKey, expectedResourceVersion?: string): Promise<void>;
@@ -72,7 +77,11 @@ export interface PodStore {
   registerWait(key: PodKey, token: string): Promise<{ registered: boolean; pending: number }>;
 
   /** Records a Kubernetes Event (aggregated by involved object + reason + message: count and lastTimestamp grow). */
-  recordEvent(event: Omit<StoredEvent, 'name' | 'count' | 'firstTimestamp' | 'lastTimestamp' | 'resourceVersion'> & { at: number }): Promise<void>;
+  recordEvent(
+    event: Omit<StoredEvent, 'name' | 'count' | 'firstTimestamp' | 'lastTimestamp' | 'resourceVersion'> & {
+      at: number;
+    },
+  ): Promise<void>;
 
   /** Events of a namespace, optionally only those about one object name, oldest first. */
   listEvents(namespace: string, involvedName?: string): Promise<StoredEvent[]>;

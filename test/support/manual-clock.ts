@@ -22,7 +22,8 @@ export class ManualClock implements Clock {
   }
 
   set(epochMs: number): void {
-    if (epochMs < this.#now) throw new RangeError(`a manual clock only moves forward (${epochMs} < ${this.#now})`);
+    if (epochMs < this.#now)
+      throw new RangeError(`a manual clock only moves forward (${epochMs} < ${this.#now})`);
     this.#now = epochMs;
   }
 }

@@ -1,0 +1,313 @@
+// LocalWakeupScheduler: the WakeupScheduler of local mode (DESIGN §4, §9) — durable timer items in the single table
+// plus in-process timers, so pending back-off timers survive an engine restart.
+//
+// Item layout (same table as the pod store, its own partition so it never collides with `ns#…` pod items):
+//     PK = "timer"   SK = "<namespace>/<name>/<timerId>"   at (N, epoch ms)   namespace, name, timerId (S)
+// Namespaces and names are DNS labels/subdomains (no "/"), so the SK is unique per (pod, timerId) even when the
+// timerId itself contains "/"; the explicit attributes spare readers from parsing the SK.
+//
+// Life of a timer:
+//   scheduleAt → PutItem (unconditional: replaces the instant) → arm the in-process timer (if started)
+//   due        → onDue(timerDue) → DeleteItem IF at = <the instant that fired>
+//                 (a scheduleAt that replaced the instant meanwhile keeps its item: the re-schedule is not lost)
+//   onDue throws → keep the item, retry after 1 s, 2 s, 4 s … capped at 30 s (at-least-once)
+//   cancel     → clear the in-process timer, DeleteItem (unconditional; missing item is fine)
+//   stop       → clear the in-process timers; items stay
+//   start      → Query PK = "timer" and arm every item, earliest first; an instant that passed while the engine
+//                 was down fires right away.
+// A crash after onDue succeeded but before the delete makes the timer fire again at the next start: duplicates
+// are allowed by the port (the consumer drops them by timerId / dueAt).
+import {
+  DeleteItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type { Clock } from '../../ports/clock.ts';
+import type { PodKey } from '../../ports/pod-key.ts';
+import type { TimerDue, WakeupScheduler } from '../../ports/wakeup-scheduler.ts';
+import { MAX_TIMER_DELAY_MS, nodeTimers, type TimerFunctions } from './timer-functions.ts';
+
+/** Partition key of every timer item. */
+export const TIMER_PARTITION_KEY = 'timer';
+
+/** First retry delay after onDue threw; doubles per failed attempt (a transient inbox write failure heals fast). */
+export const DELIVERY_RETRY_INITIAL_DELAY_MS = 1_000;
+
+/** Cap of the retry delay: a store that stays down is polled twice a minute, not hammered. */
+export const DELIVERY_RETRY_MAX_DELAY_MS = 30_000;
+
+export interface LocalWakeupSchedulerOptions {
+  /** A client of the single table (dynalite locally). The scheduler never destroys it. */
+  client: DynamoDBClient;
+  tableName: string;
+  clock: Clock;
+  /**
+   * Delivers the timer (the engine appends `timerDue` to the pod inbox). Called at or after `dueAt`; may be
+   * called more than once for one instant (retry after a throw, or a crash before the item was deleted).
+   */
+  onDue: (due: TimerDue) => Promise<void> | void;
+  /** Defaults to Node's timers; tests pass a manual clock's. */
+  timers?: TimerFunctions;
+  /** Where failures that cannot be thrown to a caller go (onDue threw, the delete after delivery failed). */
+  onError?: (error: unknown, context: { operation: 'deliver' | 'delete'; due: TimerDue }) => void;
+  retry?: { initialDelayMs?: number; maxDelayMs?: number };
+}
+
+interface ArmedTimer {
+  sk: string;
+  key: PodKey;
+  timerId: string;
+  at: number;
+  handle?: unknown;
+  failedAttempts: number;
+}
+
+type State = 'idle' | 'running' | 'stopped';
+
+const timerSortKey = (key: PodKey, timerId: string): string => `${key.namespace}/${key.name}/${timerId}`;
+
+const isConditionalCheckFailed = (err: unknown): boolean =>
+  (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+
+const defaultOnError: NonNullable<LocalWakeupSchedulerOptions['onError']> = (error, { operation, due }) => {
+  console.error(
+    `LocalWakeupScheduler: ${operation} of timer ${due.key.namespace}/${due.key.name}/${due.timerId} failed`,
+    error,
+  );
+};
+
+/**
+ * Nothing fires before `start()`: scheduleAt before it only writes the item, and start arms everything that is
+ * stored (including what an earlier process left). `stop()` clears the in-process timers and keeps the items.
+ */
+export class LocalWakeupScheduler implements WakeupScheduler {
+  readonly #client: DynamoDBClient;
+  readonly #tableName: string;
+  readonly #clock: Clock;
+  readonly #onDue: LocalWakeupSchedulerOptions['onDue'];
+  readonly #timers: TimerFunctions;
+  readonly #onError: NonNullable<LocalWakeupSchedulerOptions['onError']>;
+  readonly #retryInitialMs: number;
+  readonly #retryMaxMs: number;
+
+  #state: State = 'idle';
+  /** The timers armed in this process, by SK. An entry is replaced (never mutated in place) on re-schedule. */
+  readonly #armed = new Map<string, ArmedTimer>();
+  /** Per-SK chains: the writes for one timer happen in call order, so the last call's instant wins in the table. */
+  readonly #lanes = new Map<string, Promise<unknown>>();
+  /** SKs touched by scheduleAt/cancel while start() was reading: its (older) snapshot must not re-arm them. */
+  #touchedDuringStart: Set<string> | undefined;
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  constructor(options: LocalWakeupSchedulerOptions) {
+    this.#client = options.client;
+    this.#tableName = options.tableName;
+    this.#clock = options.clock;
+    this.#onDue = options.onDue;
+    this.#timers = options.timers ?? nodeTimers;
+    this.#onError = options.onError ?? defaultOnError;
+    this.#retryInitialMs = options.retry?.initialDelayMs ?? DELIVERY_RETRY_INITIAL_DELAY_MS;
+    this.#retryMaxMs = options.retry?.maxDelayMs ?? DELIVERY_RETRY_MAX_DELAY_MS;
+  }
+
+  async scheduleAt(key: PodKey, timerId: string, at: number): Promise<void> {
+    if (!Number.isFinite(at)) throw new TypeError(`scheduleAt: at must be epoch milliseconds, got ${at}`);
+    const sk = timerSortKey(key, timerId);
+    this.#touchedDuringStart?.add(sk);
+    await this.#inLane(sk, async () => {
+      // Durable first: once scheduleAt resolves, the timer survives a crash.
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#tableName,
+          Item: {
+            PK: { S: TIMER_PARTITION_KEY },
+            SK: { S: sk },
+            at: { N: String(at) },
+            namespace: { S: key.namespace },
+            name: { S: key.name },
+            timerId: { S: timerId },
+          },
+        }),
+      );
+      this.#disarm(sk);
+      if (this.#state === 'running') this.#arm({ sk, key: { ...key }, timerId, at, failedAttempts: 0 });
+    });
+  }
+
+  async cancel(key: PodKey, timerId: string): Promise<void> {
+    const sk = timerSortKey(key, timerId);
+    this.#touchedDuringStart?.add(sk);
+    await this.#inLane(sk, async () => {
+      this.#disarm(sk);
+      await this.#client.send(
+        new DeleteItemCommand({
+          TableName: this.#tableName,
+          Key: { PK: { S: TIMER_PARTITION_KEY }, SK: { S: sk } },
+        }),
+      );
+    });
+  }
+
+  /** Arms every stored timer (earliest first). Idempotent while running; a stopped scheduler may start again. */
+  async start(): Promise<void> {
+    if (this.#state === 'running') return;
+    const previous = this.#state;
+    this.#state = 'running';
+    const touched = new Set<string>();
+    this.#touchedDuringStart = touched;
+    try {
+      let stored: ArmedTimer[];
+      try {
+        stored = await this.#readAll();
+      } catch (err) {
+        // Not started: a later start() must read again rather than return early with nothing armed.
+        if (this.#state === 'running') this.#state = previous;
+        for (const sk of [...this.#armed.keys()]) this.#disarm(sk);
+        throw err;
+      }
+      stored.sort((a, b) => a.at - b.at);
+      for (const timer of stored) {
+        if (this.#state !== 'running') break;
+        if (touched.has(timer.sk) || this.#armed.has(timer.sk)) continue;
+        this.#arm(timer);
+      }
+    } finally {
+      if (this.#touchedDuringStart === touched) this.#touchedDuringStart = undefined;
+    }
+  }
+
+  /** Clears the in-process timers (items stay) and waits for deliveries already in progress. */
+  async stop(): Promise<void> {
+    this.#state = 'stopped';
+    for (const sk of [...this.#armed.keys()]) this.#disarm(sk);
+    await this.drain();
+  }
+
+  /** Resolves once no delivery or write started so far is in progress (for shutdown and tests). */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size > 0 || this.#lanes.size > 0) {
+      await Promise.allSettled([...this.#inFlight, ...this.#lanes.values()]);
+    }
+  }
+
+  #arm(timer: ArmedTimer, delayMs?: number): void {
+    this.#armed.set(timer.sk, timer);
+    const delay = delayMs ?? Math.max(0, timer.at - this.#clock.now());
+    timer.handle = this.#timers.setTimeout(() => this.#onTimer(timer), Math.min(delay, MAX_TIMER_DELAY_MS));
+  }
+
+  #disarm(sk: string): void {
+    const timer = this.#armed.get(sk);
+    if (!timer) return;
+    if (timer.handle !== undefined) this.#timers.clearTimeout(timer.handle);
+    timer.handle = undefined;
+    this.#armed.delete(sk);
+  }
+
+  #onTimer(timer: ArmedTimer): void {
+    timer.handle = undefined;
+    if (this.#armed.get(timer.sk) !== timer || this.#state !== 'running') return;
+    // A chunk of a long wait ended (or the timer woke a hair early): wait for the rest.
+    if (this.#clock.now() < timer.at) {
+      this.#arm(timer);
+      return;
+    }
+    this.#track(this.#fire(timer));
+  }
+
+  async #fire(timer: ArmedTimer): Promise<void> {
+    const due: TimerDue = { key: { ...timer.key }, timerId: timer.timerId, dueAt: timer.at };
+    try {
+      await this.#onDue(due);
+    } catch (err) {
+      this.#onError(err, { operation: 'deliver', due });
+      // Still the current instant of this timer? Then try again later; the item stays, so a restart retries too.
+      if (this.#armed.get(timer.sk) === timer && this.#state !== 'stopped') {
+        timer.failedAttempts += 1;
+        const delay = Math.min(this.#retryMaxMs, this.#retryInitialMs * 2 ** (timer.failedAttempts - 1));
+        this.#arm(timer, delay);
+      }
+      return;
+    }
+    if (this.#armed.get(timer.sk) === timer) this.#armed.delete(timer.sk);
+    try {
+      await this.#inLane(timer.sk, () => this.#deleteIfStill(timer.sk, timer.at));
+    } catch (err) {
+      // The item stays and fires once more at the next start: a duplicate, which the consumer drops.
+      this.#onError(err, { operation: 'delete', due });
+    }
+  }
+
+  /** Deletes the item only if it still holds the instant that fired: a re-schedule meanwhile must survive. */
+  async #deleteIfStill(sk: string, at: number): Promise<void> {
+    try {
+      await this.#client.send(
+        new DeleteItemCommand({
+          TableName: this.#tableName,
+          Key: { PK: { S: TIMER_PARTITION_KEY }, SK: { S: sk } },
+          ConditionExpression: '#at = :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': { N: String(at) } },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+  }
+
+  async #readAll(): Promise<ArmedTimer[]> {
+    const timers: ArmedTimer[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': { S: TIMER_PARTITION_KEY } },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const sk = item.SK?.S;
+        const at = Number(item.at?.N);
+        const namespace = item.namespace?.S;
+        const name = item.name?.S;
+        const timerId = item.timerId?.S;
+        if (
+          sk === undefined ||
+          !Number.isFinite(at) ||
+          namespace === undefined ||
+          name === undefined ||
+          timerId === undefined
+        ) {
+          continue; // not written by this adapter
+        }
+        timers.push({ sk, key: { namespace, name }, timerId, at, failedAttempts: 0 });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return timers;
+  }
+
+  #inLane<T>(sk: string, operation: () => Promise<T>): Promise<T> {
+    const previous = this.#lanes.get(sk) ?? Promise.resolve();
+    const result = previous.then(operation, operation);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#lanes.set(sk, tail);
+    void tail.then(() => {
+      if (this.#lanes.get(sk) === tail) this.#lanes.delete(sk);
+    });
+    return result;
+  }
+
+  #track(operation: Promise<void>): void {
+    this.#inFlight.add(operation);
+    void operation.finally(() => this.#inFlight.delete(operation));
+  }
+}
