@@ -1,0 +1,44 @@
+// PodTable: the single DynamoDB table of the PodStore (DESIGN §7). Pods live at PK = ns#<namespace>,
+// SK = pod#<name>; event items carry `expiresAt` (epoch seconds) and are deleted by DynamoDB TTL.
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+
+/** The TTL attribute of event items (epoch seconds, as DynamoDB TTL requires). */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+/** Environment variable through which a bound function learns the table name. */
+export const TABLE_NAME_ENV = 'TABLE_NAME';
+
+export interface PodTableProps {
+  /**
+   * What CloudFormation does with the table when it leaves the stack. Default RETAIN: the table holds every
+   * pod's spec and status, and deleting a stack must not delete them.
+   */
+  removalPolicy?: RemovalPolicy;
+}
+
+export class PodTable extends Construct {
+  readonly table: Table;
+
+  constructor(scope: Construct, id: string, props: PodTableProps = {}) {
+    super(scope, id);
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: 'PK', type: AttributeType.STRING },
+      sortKey: { name: 'SK', type: AttributeType.STRING },
+      // On-demand: a pod that sits in Supervise writes nothing (DESIGN §11), so provisioned capacity would be
+      // paid for idle.
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+
+  /** Lets `fn` read and write pod and event items; it finds the table in TABLE_NAME. */
+  bindReadWrite(fn: LambdaFunction): void {
+    this.table.grantReadWriteData(fn);
+    fn.addEnvironment(TABLE_NAME_ENV, this.table.tableName);
+  }
+}

@@ -1,0 +1,377 @@
+// PodWorkerStateMachine: the pod's worker, one Standard execution per pod (docs/decisions/0002). Its states draw
+// the pod's phases; every Task calls the same lifecycle Lambda, whose summary ($.last.summary) the Choice states
+// route on. The definition built here is the only one: scripts/gen-asl.ts extracts it from the synthesized
+// template into infra/generated/pod-worker.asl.json, which local mode runs with aws-local-stepfunctions (every Task
+// overridden by state name — hence the names are unique across the whole definition, Map iterators included).
+//
+// JSONPath only: the local interpreter does not run JSONata.
+import { ArnFormat, CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  Errors,
+  IntegrationPattern,
+  JsonPath,
+  LogLevel,
+  Map as MapState,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  TaskInput,
+  Timeout,
+  type IChainable,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { MAX_BACKOFF_MS } from '../core/backoff.ts';
+
+/** Environment variable through which a starter learns the state machine ARN. */
+export const STATE_MACHINE_ARN_ENV = 'STATE_MACHINE_ARN';
+
+// Await timeouts. An await ends with SendTaskSuccess when the pod's inbox receives an event (DESIGN §3); the
+// timeout only bounds what a lost wake-up costs: one reconcile poll, never a stuck pod. Each poll costs three
+// transitions (await → reconcile → choice). They must also stay below 2^31 ms, the longest setTimeout the local
+// interpreter can arm.
+
+/** Crash back-off of an init container: kubelet's MaxContainerBackOff (core/backoff.ts) + one Scheduler minute. */
+export const AWAIT_INIT_BACKOFF_TIMEOUT_SECONDS = MAX_BACKOFF_MS / 1000 + 60;
+/** An init container runs to completion, possibly for hours: poll every 15 minutes. */
+export const AWAIT_INIT_CONTAINER_TIMEOUT_SECONDS = 15 * 60;
+/** Starting a container (image pull, Fargate task placement) takes seconds to a few minutes. */
+export const AWAIT_CONTAINER_START_TIMEOUT_SECONDS = 5 * 60;
+/**
+ * Steady state (DESIGN §11): parked in SuperviseAwait until an event. One poll a day (≈90 transitions a month)
+ * also lets the handler decide continue-as-new long before Standard's one-year execution limit.
+ */
+export const SUPERVISE_AWAIT_TIMEOUT_SECONDS = 24 * 60 * 60;
+/**
+ * TerminateAwait: the safety net behind the runtime's own SIGTERM → SIGKILL (ContainerRuntime.stop enforces the
+ * grace period). On timeout, ForceKill SIGKILLs what is still running past its grace deadline + margin.
+ *
+ * Deviation from 0002, which times this await out after `$.last.summary.graceSeconds` (TimeoutSecondsPath): AWS
+ * resolves TimeoutSecondsPath against the state input, aws-local-stepfunctions 3.0.0 against the input after
+ * Parameters ({ FunctionName, Payload }), and no path resolves in both, so a dynamic timeout cannot be one
+ * definition for both modes. A fixed poll instead, as long as the default grace period (Kubernetes'
+ * terminationGracePeriodSeconds default, 30 s); the forceKill step must therefore kill only what is past its
+ * deadline + margin and otherwise do nothing.
+ */
+export const TERMINATE_AWAIT_TIMEOUT_SECONDS = 30;
+
+/** What an await task tells the lifecycle handler it waits for (`waitFor` in the payload). */
+export const WAIT_FOR = {
+  initBackoff: 'initBackoff',
+  initContainer: 'initContainer',
+  containerStart: 'containerStart',
+  event: 'event',
+  termination: 'termination',
+} as const;
+
+/** Steps of the lifecycle handler (docs/decisions/0002 "Steps"); `await` is used by the await tasks. */
+export type LifecycleStep =
+  'admit' | 'sandbox' | 'resume' | 'reconcile' | 'forceKill' | 'finalize' | 'continueAsNew';
+
+const SUMMARY = '$.last.summary';
+const summaryField = (field: string): string => `${SUMMARY}.${field}`;
+const stageIs = (...stages: string[]): Condition =>
+  stages.length === 1
+    ? Condition.stringEquals(summaryField('stage'), stages[0]!)
+    : Condition.or(...stages.map((stage) => Condition.stringEquals(summaryField('stage'), stage)));
+const outcomeIs = (...outcomes: string[]): Condition =>
+  outcomes.length === 1
+    ? Condition.stringEquals(summaryField('outcome'), outcomes[0]!)
+    : Condition.or(...outcomes.map((outcome) => Condition.stringEquals(summaryField('outcome'), outcome)));
+const flag = (field: string): Condition => Condition.booleanEquals(summaryField(field), true);
+
+export interface PodWorkerStateMachineProps {
+  /** The lifecycle handler (lambdas/lifecycle.ts), invoked by every Task. */
+  lifecycleFunction: IFunction;
+  /**
+   * Physical name. Default `<stack name>-pod-worker`. A fixed name lets the ARN be computed without referring to
+   * the state machine resource: the lifecycle function both is invoked by the state machine and starts it
+   * (continue-as-new), and a Ref in its environment would be a circular dependency.
+   */
+  stateMachineName?: string;
+  /** X-Ray tracing. Default off: a trace per transition is not worth its price in steady state. */
+  tracing?: boolean;
+  /** Retention of the execution error log. Default one month. */
+  logRetention?: RetentionDays;
+}
+
+export class PodWorkerStateMachine extends Construct {
+  readonly stateMachine: StateMachine;
+  readonly stateMachineName: string;
+  /** Computed from the name, so binding a function never makes it depend on the state machine resource. */
+  readonly stateMachineArn: string;
+  readonly #lifecycle: IFunction;
+  readonly #states: Construct;
+
+  constructor(scope: Construct, id: string, props: PodWorkerStateMachineProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.#lifecycle = props.lifecycleFunction;
+    this.#states = new Construct(this, 'States');
+    this.stateMachineName = props.stateMachineName ?? `${stack.stackName}-pod-worker`;
+    this.stateMachineArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: this.stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    const logGroup = new LogGroup(this, 'Logs', {
+      // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy from growing with each state machine.
+      logGroupName: `/aws/vendedlogs/states/${this.stateMachineName}`,
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      // Named, so a retained copy would block the next deployment of the stack; error logs are not worth that.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName: this.stateMachineName,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(this.#definition()),
+      // Execution history already holds every transition; the log is for failures. Execution data stays out:
+      // payloads carry pod keys and summaries, and ERROR with data would copy them into a second store.
+      logs: { destination: logGroup, level: LogLevel.ERROR, includeExecutionData: false },
+      tracingEnabled: props.tracing ?? false,
+    });
+    this.#acknowledgeNagFindings(props.tracing ?? false);
+  }
+
+  /** Lets `fn` start worker executions (API create, continue-as-new); it finds the ARN in STATE_MACHINE_ARN. */
+  bindStarter(fn: LambdaFunction): void {
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachineArn] }),
+    );
+    fn.addEnvironment(STATE_MACHINE_ARN_ENV, this.stateMachineArn);
+  }
+
+  /** Lets `fn` complete the task tokens of the await states (inbox delivery, DESIGN §3). The token says which. */
+  bindTaskResponder(fn: LambdaFunction): void {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+        resources: [this.stateMachineArn],
+      }),
+    );
+  }
+
+  /** The definition of docs/decisions/0002, state for state. */
+  #definition(): IChainable {
+    const s = this.#states;
+    const done = new Succeed(s, 'Done');
+    const finalize = this.#step('Finalize', 'finalize').next(done);
+    const continueAsNew = this.#step('ContinueAsNew', 'continueAsNew').next(done);
+
+    // Terminate: reconcile until Finished/Gone; ForceKill when the await times out.
+    const terminateReconcile = this.#step('TerminateReconcile', 'reconcile');
+    const forceKill = this.#step('ForceKill', 'forceKill');
+    forceKill.next(terminateReconcile);
+    const terminateAwait = this.#await(
+      'TerminateAwait',
+      WAIT_FOR.termination,
+      Timeout.duration(Duration.seconds(TERMINATE_AWAIT_TIMEOUT_SECONDS)),
+      forceKill,
+    );
+    terminateAwait.next(terminateReconcile);
+    terminateReconcile.next(
+      new Choice(s, 'TerminateOutcome').when(stageIs('Finished', 'Gone'), finalize).otherwise(terminateAwait),
+    );
+
+    // Supervise: the steady state.
+    const supervise = this.#step('Supervise', 'reconcile');
+    const superviseAwait = this.#await(
+      'SuperviseAwait',
+      WAIT_FOR.event,
+      Timeout.duration(Duration.seconds(SUPERVISE_AWAIT_TIMEOUT_SECONDS)),
+      supervise,
+    );
+    superviseAwait.next(supervise);
+    supervise.next(
+      new Choice(s, 'SuperviseOutcome')
+        .when(stageIs('Finished'), finalize)
+        .when(flag('deleting'), terminateReconcile)
+        .when(flag('continueAsNew'), continueAsNew)
+        .otherwise(superviseAwait),
+    );
+
+    // StartContainers: one app container after the other (kubelet starts them in order).
+    const startContainer = this.#step('StartContainer', 'reconcile', { container: true });
+    const awaitContainerStart = this.#await(
+      'AwaitContainerStart',
+      WAIT_FOR.containerStart,
+      Timeout.duration(Duration.seconds(AWAIT_CONTAINER_START_TIMEOUT_SECONDS)),
+      startContainer,
+    );
+    awaitContainerStart.next(startContainer);
+    startContainer.next(
+      new Choice(s, 'ContainerStartOutcome')
+        .when(outcomeIs('done', 'winding'), new Succeed(s, 'ContainerStarted'))
+        .otherwise(awaitContainerStart),
+    );
+    const startContainers = this.#containerMap('StartContainers', 'appContainers', startContainer);
+    startContainers.next(supervise);
+
+    const markInitialized = this.#step('MarkInitialized', 'reconcile');
+    markInitialized.next(
+      new Choice(s, 'AfterInit')
+        .when(flag('deleting'), terminateReconcile)
+        .when(stageIs('Finished'), finalize)
+        .otherwise(startContainers),
+    );
+
+    // InitContainers: each runs to completion before the next starts (MaxConcurrency 1).
+    const startInitContainer = this.#step('StartInitContainer', 'reconcile', { container: true });
+    const reconcileInitContainer = this.#step('ReconcileInitContainer', 'reconcile', { container: true });
+    const awaitInitBackoff = this.#await(
+      'AwaitInitBackoff',
+      WAIT_FOR.initBackoff,
+      Timeout.duration(Duration.seconds(AWAIT_INIT_BACKOFF_TIMEOUT_SECONDS)),
+      startInitContainer,
+    );
+    awaitInitBackoff.next(startInitContainer);
+    const awaitInitContainer = this.#await(
+      'AwaitInitContainer',
+      WAIT_FOR.initContainer,
+      Timeout.duration(Duration.seconds(AWAIT_INIT_CONTAINER_TIMEOUT_SECONDS)),
+      reconcileInitContainer,
+    );
+    awaitInitContainer.next(reconcileInitContainer);
+    const initContainerOutcome = new Choice(s, 'InitContainerOutcome')
+      .when(outcomeIs('done', 'winding'), new Succeed(s, 'InitContainerDone'))
+      .when(outcomeIs('backoff'), awaitInitBackoff)
+      .otherwise(awaitInitContainer);
+    startInitContainer.next(initContainerOutcome);
+    reconcileInitContainer.next(initContainerOutcome);
+    const initContainers = this.#containerMap('InitContainers', 'initContainers', startInitContainer);
+    initContainers.next(markInitialized);
+
+    const sandbox = this.#step('Sandbox', 'sandbox');
+    sandbox.next(
+      new Choice(s, 'AfterSandbox')
+        .when(flag('deleting'), terminateReconcile)
+        .when(stageIs('Finished', 'Gone'), finalize)
+        .when(flag('hasInitContainers'), initContainers)
+        .otherwise(markInitialized),
+    );
+    const admit = this.#step('Admit', 'admit', { loops: false });
+    admit.next(sandbox);
+
+    // No Default: a stage outside the summary's enum is a handler bug and fails the execution (States.NoChoiceMatched).
+    const resume = this.#step('Resume', 'resume', { loops: false });
+    resume.next(
+      new Choice(s, 'ResumeRoute')
+        .when(stageIs('Pending'), sandbox)
+        .when(stageIs('Initializing'), initContainers)
+        .when(stageIs('Running'), supervise)
+        .when(stageIs('Terminating'), terminateReconcile)
+        .when(stageIs('Finished', 'Gone'), finalize),
+    );
+
+    // `resume` is optional in WorkerInput (ports/workflow-client.ts); a Choice on a missing path is a States.Runtime
+    // error, so presence is tested first.
+    return new Choice(s, 'Entry')
+      .when(Condition.and(Condition.isPresent('$.resume'), Condition.booleanEquals('$.resume', true)), resume)
+      .otherwise(admit);
+  }
+
+  /**
+   * A lifecycle Task: `{ step, pod, seq, loops?, container? }` in, the handler's summary out at $.last.summary.
+   * `loops` is passed wherever $.last exists (a missing path would fail the state), i.e. everywhere but Admit and
+   * Resume. Lambda service errors keep LambdaInvoke's default Retry; no TimeoutSeconds: the Lambda timeout
+   * (LIFECYCLE_TIMEOUT, 60 s) bounds the call, the same as the interpreter's default task timeout.
+   */
+  #step(
+    name: string,
+    step: LifecycleStep,
+    options: { loops?: boolean; container?: boolean } = {},
+  ): LambdaInvoke {
+    const payload: Record<string, unknown> = {
+      step,
+      pod: JsonPath.objectAt('$.pod'),
+      seq: JsonPath.numberAt('$.seq'),
+    };
+    if (options.loops ?? true) payload.loops = JsonPath.numberAt(summaryField('loops'));
+    if (options.container) payload.container = JsonPath.stringAt('$.container');
+    return new LambdaInvoke(this.#states, name, {
+      lambdaFunction: this.#lifecycle,
+      payload: TaskInput.fromObject(payload),
+      resultSelector: { summary: JsonPath.objectAt('$.Payload') },
+      resultPath: '$.last',
+      retryOnServiceExceptions: true,
+    });
+  }
+
+  /**
+   * An await Task: hands the lifecycle handler a task token and parks until the token is completed (an inbox
+   * event) or the timeout fires; the timeout is caught and leads to `onTimeout` with the state's input unchanged.
+   */
+  #await(name: string, waitFor: string, timeout: Timeout, onTimeout: IChainable): LambdaInvoke {
+    const task = new LambdaInvoke(this.#states, name, {
+      lambdaFunction: this.#lifecycle,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({
+        step: 'await',
+        pod: JsonPath.objectAt('$.pod'),
+        token: JsonPath.taskToken,
+        waitFor,
+      }),
+      resultPath: JsonPath.DISCARD,
+      taskTimeout: timeout,
+      retryOnServiceExceptions: true,
+    });
+    task.addCatch(onTimeout, { errors: [Errors.TIMEOUT], resultPath: JsonPath.DISCARD });
+    return task;
+  }
+
+  /** A Map over the summary's container list; each iteration sees `{ pod, seq, container, last }`. */
+  #containerMap(name: string, listField: string, processor: IChainable): MapState {
+    return new MapState(this.#states, name, {
+      itemsPath: summaryField(listField),
+      itemSelector: {
+        pod: JsonPath.objectAt('$.pod'),
+        seq: JsonPath.numberAt('$.seq'),
+        container: JsonPath.stringAt('$$.Map.Item.Value.name'),
+        last: JsonPath.objectAt('$.last'),
+      },
+      maxConcurrency: 1,
+      resultPath: JsonPath.DISCARD,
+    }).itemProcessor(processor);
+  }
+
+  #acknowledgeNagFindings(tracing: boolean): void {
+    const v = Validations.of(this.stateMachine);
+    const role = Validations.of(this.stateMachine.role);
+    const fn = this.#lifecycle.node.defaultChild;
+    if (fn instanceof CfnResource) {
+      role.acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(fn).getLogicalId(fn)}.Arn>:*]`,
+        reason:
+          'LambdaInvoke grants lambda:InvokeFunction on the function and its versions (<arn>:*); the ' +
+          'wildcard covers only qualifiers of the lifecycle function.',
+      });
+    }
+    role.acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'CloudWatch Logs delivery for Step Functions (logs:CreateLogDelivery, PutResourcePolicy, …) supports no ' +
+        'resource-level permissions; AWS documents Resource "*" for these actions.',
+    });
+    v.acknowledge({
+      id: 'AwsSolutions-SF1',
+      reason:
+        'Logging ALL events would write every transition a second time (execution history keeps them for 90 ' +
+        'days); ERROR keeps failures, at no cost in steady state (DESIGN §11).',
+    });
+    if (!tracing) {
+      v.acknowledge({
+        id: 'AwsSolutions-SF2',
+        reason: 'X-Ray is optional (`tracing: true`); off by default so that a parked pod costs nothing.',
+      });
+    }
+  }
+}

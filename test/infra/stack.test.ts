@@ -1,0 +1,325 @@
+// The cloud resources of PodflowStack (DESIGN §10): each construct's resources and the IAM its bind…() calls grant.
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IConstruct } from 'constructs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ESM_REQUIRE_BANNER } from '../../infra/podflow-functions.ts';
+import type { PodflowStack } from '../../infra/podflow-stack.ts';
+import { createTestApp } from './podflow-test-app.ts';
+
+let stack: PodflowStack;
+let template: Template;
+const ref = (construct: IConstruct) => ({
+  Ref: Stack.of(construct).resolve((construct as CfnFunction).logicalId),
+});
+const arnOf = (construct: IConstruct) => ({
+  'Fn::GetAtt': [Stack.of(construct).resolve((construct as CfnFunction).logicalId), 'Arn'],
+});
+/** The statements of the default policy attached to `fn`'s role. */
+const roleOf = (fn: { role?: { node: { defaultChild?: IConstruct } } }) => ref(fn.role!.node.defaultChild!);
+
+beforeAll(() => {
+  stack = createTestApp().stack;
+  template = Template.fromStack(stack);
+});
+
+describe('PodTable', () => {
+  it('is a PK/SK table billed per request, with PITR and TTL on expiresAt', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'PK', KeyType: 'HASH' },
+        { AttributeName: 'SK', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'PK', AttributeType: 'S' },
+        { AttributeName: 'SK', AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('is retained when it leaves the stack', () => {
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it.each(['lifecycle', 'wakeup'] as const)(
+    'is readable and writable by %s, which finds it in TABLE_NAME',
+    (name) => {
+      const fn = stack.functions[name];
+      const table = stack.table.table.node.defaultChild!;
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: Match.absent(),
+        Role: arnOf(fn.role!.node.defaultChild!),
+        Environment: { Variables: Match.objectLike({ TABLE_NAME: ref(table) }) },
+      });
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [roleOf(fn)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              // arrayWith keeps order: CDK's grantReadWriteData order.
+              Action: Match.arrayWith([
+                'dynamodb:Query',
+                'dynamodb:GetItem',
+                'dynamodb:ConditionCheckItem',
+                'dynamodb:PutItem',
+                'dynamodb:UpdateItem',
+                'dynamodb:DeleteItem',
+              ]),
+              Resource: Match.arrayWith([arnOf(table)]),
+            }),
+          ]),
+        },
+      });
+    },
+  );
+});
+
+describe('PodflowFunctions', () => {
+  it.each([
+    { name: 'lifecycle', timeout: 60 },
+    { name: 'wakeup', timeout: 900 },
+  ] as const)('$name: nodejs22.x on arm64, 512 MB, $timeout s', ({ name, timeout }) => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arnOf(stack.functions[name].role!.node.defaultChild!),
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      MemorySize: 512,
+      Timeout: timeout,
+      Handler: 'index.handler',
+      LoggingConfig: { LogGroup: Match.anyValue() },
+      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
+    });
+  });
+
+  it('keeps function logs for a month, in log groups the functions alone may write', () => {
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 3);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [roleOf(stack.functions.lifecycle)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow' }),
+        ]),
+      },
+    });
+    expect(JSON.stringify(template.findResources('AWS::IAM::Role'))).not.toContain(
+      'AWSLambdaBasicExecutionRole',
+    );
+  });
+});
+
+describe('PodWorkerStateMachine', () => {
+  it('is a named STANDARD state machine logging errors', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'Podflow-pod-worker',
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: Match.objectLike({ Level: 'ERROR', IncludeExecutionData: false }),
+    });
+  });
+
+  it('invokes the lifecycle function (and nothing else) from its role', () => {
+    const role = stack.podWorker.stateMachine.role.node.defaultChild!;
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [ref(role)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'lambda:InvokeFunction',
+            Resource: [
+              arnOf(stack.functions.lifecycle.node.defaultChild!),
+              { 'Fn::Join': ['', [arnOf(stack.functions.lifecycle.node.defaultChild!), ':*']] },
+            ],
+          }),
+        ]),
+      },
+    });
+  });
+
+  const stateMachineArn = {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':states:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':stateMachine:Podflow-pod-worker',
+      ],
+    ],
+  };
+
+  it('lets lifecycle start executions (continue-as-new) and tells it the ARN in STATE_MACHINE_ARN', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arnOf(stack.functions.lifecycle.role!.node.defaultChild!),
+      Environment: { Variables: Match.objectLike({ STATE_MACHINE_ARN: stateMachineArn }) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [roleOf(stack.functions.lifecycle)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'states:StartExecution', Resource: stateMachineArn }),
+        ]),
+      },
+    });
+  });
+
+  it.each(['lifecycle', 'wakeup'] as const)(
+    'lets %s complete await task tokens (SendTaskSuccess)',
+    (name) => {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [roleOf(stack.functions[name])],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+              Resource: stateMachineArn,
+            }),
+          ]),
+        },
+      });
+    },
+  );
+
+  it('does not let wakeup start executions', () => {
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [roleOf(stack.functions.wakeup)] },
+    });
+    expect(JSON.stringify(policies)).not.toContain('states:StartExecution');
+  });
+});
+
+describe('RestartScheduler', () => {
+  it('creates the podflow-timers schedule group', () => {
+    template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'podflow-timers' });
+  });
+
+  it('has a role only EventBridge Scheduler of this account may assume', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+    });
+  });
+
+  it('lets that role invoke the wakeup function, unqualified', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [ref(stack.scheduler.invokeRole.node.defaultChild!)],
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'lambda:InvokeFunction',
+            Effect: 'Allow',
+            Resource: arnOf(stack.functions.wakeup.node.defaultChild!),
+          },
+        ],
+      },
+    });
+  });
+
+  it('lets lifecycle manage schedules of the group, pass the role to Scheduler and invoke wakeup directly', () => {
+    const scheduleArn = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':scheduler:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':schedule/podflow-timers/*',
+        ],
+      ],
+    };
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [roleOf(stack.functions.lifecycle)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+            Effect: 'Allow',
+            Resource: scheduleArn,
+          },
+          {
+            Action: 'iam:PassRole',
+            Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+            Effect: 'Allow',
+            Resource: arnOf(stack.scheduler.invokeRole.node.defaultChild!),
+          },
+          {
+            Action: 'lambda:InvokeFunction',
+            Effect: 'Allow',
+            Resource: arnOf(stack.functions.wakeup.node.defaultChild!),
+          },
+        ]),
+      },
+    });
+  });
+
+  it('tells lifecycle the group, the role and the target', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arnOf(stack.functions.lifecycle.role!.node.defaultChild!),
+      Environment: {
+        Variables: Match.objectLike({
+          SCHEDULE_GROUP: 'podflow-timers',
+          SCHEDULER_ROLE_ARN: arnOf(stack.scheduler.invokeRole.node.defaultChild!),
+          WAKEUP_FUNCTION_ARN: arnOf(stack.functions.wakeup.node.defaultChild!),
+        }),
+      },
+    });
+  });
+});
+
+describe('outputs', () => {
+  it('exports the table name and the state machine ARN', () => {
+    template.hasOutput('TableName', { Value: ref(stack.table.table.node.defaultChild!) });
+    template.hasOutput('StateMachineArn', { Value: ref(stack.podWorker.stateMachine.node.defaultChild!) });
+  });
+});
+
+describe('Lambda bundles (real esbuild)', () => {
+  let outdir: string;
+  let bundled: PodflowStack;
+  let bundledTemplate: Template;
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'podflow-cdk-'));
+    const created = createTestApp({ bundling: true, outdir });
+    bundled = created.stack;
+    bundledTemplate = Template.fromStack(bundled); // synthesizes into outdir, running esbuild
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it.each(['lifecycle', 'wakeup'] as const)(
+    '%s is one ESM file that starts with the createRequire banner',
+    (name) => {
+      const logicalId = Stack.of(bundled).resolve(
+        (bundled.functions[name].node.defaultChild as CfnFunction).logicalId,
+      );
+      const { Code } = bundledTemplate.toJSON().Resources[logicalId].Properties as {
+        Code: { S3Key: string };
+      };
+      const assetDir = join(outdir, `asset.${Code.S3Key.replace(/\.zip$/, '')}`);
+      const code = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+      expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+      expect(code).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
+      // The AWS SDK stays external (the runtime provides it): it appears only as import specifiers.
+      for (const [, before] of code.matchAll(/(.{4})"@aws-sdk\//g)) expect(before).toBe('from');
+      expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    },
+  );
+});
