@@ -41,9 +41,18 @@ export type ContainerObservation =
       startedAt: number;
       finishedAt: number;
       message?: string;
+      /** True when the runtime lost the container (its supervisor ended without recording an exit, e.g. a reboot):
+       * kubelet reports it terminated with reason `ContainerStatusUnknown`, exit 137 (SEMANTICS §1). */
+      lost?: boolean;
     }
   /** Could not be started: `RunContainerError` (not found, not executable) or `CreateContainerConfigError`. */
-  | { type: 'startFailed'; ref: ContainerInstanceRef; reason: 'RunContainerError' | 'CreateContainerConfigError'; message: string; at: number };
+  | {
+      type: 'startFailed';
+      ref: ContainerInstanceRef;
+      reason: 'RunContainerError' | 'CreateContainerConfigError';
+      message: string;
+      at: number;
+    };
 
 export interface ExecResult {
   exitCode: number;

@@ -1,0 +1,47 @@
+// Where the process runtime keeps things (DESIGN §6), one directory per container instance:
+//
+//   <dataDir>/pods/<podUid>/sandbox.json                      pod key + uid (the sandbox)
+//   <dataDir>/pods/<podUid>/<container>/<n>/launch.json       what was started (argv, env, cwd, limits): exec, recover
+//   <dataDir>/pods/<podUid>/<container>/<n>/state             written by podflow-shim (shim-state.ts)
+//   <dataDir>/pods/<podUid>/<container>/<n>/stop              grace seconds of a requested stop
+//   <dataDir>/pods/<podUid>/<container>/<n>/shim.log          the shim's own diagnostics, if it failed
+//   <dataDir>/pods/<podUid>/<container>/<n>/<n>.log           the container's output, CRI format
+//
+// The instance directory itself is flock()ed by its shim while it runs (one shim per instance).
+// Instance n is restartCount n, as kubelet names its log files /var/log/pods/<pod>/<container>/<n>.log.
+import { join } from 'node:path';
+import type { ContainerInstanceRef } from '../../ports/container-runtime.ts';
+
+export const SANDBOX_FILE = 'sandbox.json';
+export const LAUNCH_FILE = 'launch.json';
+export const STOP_FILE = 'stop';
+export const SHIM_LOG_FILE = 'shim.log';
+
+/** Path segments come from the pod (uid, container name): never let one climb out of the data directory. */
+const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export function assertSafeSegment(what: string, value: string): void {
+  if (!SAFE_SEGMENT.test(value) || value.includes('..')) {
+    throw new TypeError(`${what} ${JSON.stringify(value)} cannot name a directory of the process runtime`);
+  }
+}
+
+export const podsDir = (dataDir: string): string => join(dataDir, 'pods');
+
+export function podDir(dataDir: string, podUid: string): string {
+  assertSafeSegment('pod uid', podUid);
+  return join(podsDir(dataDir), podUid);
+}
+
+export function instanceDir(dataDir: string, ref: ContainerInstanceRef): string {
+  assertSafeSegment('container name', ref.container);
+  if (!Number.isSafeInteger(ref.instance) || ref.instance < 0) {
+    throw new TypeError(`container instance ${ref.instance} is not a restart count`);
+  }
+  return join(podDir(dataDir, ref.podUid), ref.container, String(ref.instance));
+}
+
+export const logFile = (dir: string, instance: number): string => join(dir, `${instance}.log`);
+
+export const instanceKey = (ref: ContainerInstanceRef): string =>
+  `${ref.podUid}/${ref.container}/${ref.instance}`;

@@ -1,0 +1,780 @@
+/*
+ * podflow-shim: the supervisor of ONE container instance of podflow's process runtime
+ * (adapters/process/process-container-runtime.ts; DESIGN §6). It plays the part containerd-shim + runc play
+ * for a kubelet: it outlives the engine, owns the container's process tree, records how it ended, writes the
+ * CRI log file and enforces limits.memory.
+ *
+ * Why C and not Node.js: a shim runs for every running container; it must cost well under 5 MiB resident and
+ * add no measurable start latency. C11 + Linux libc only (signalfd, prctl, /proc).
+ *
+ * Usage: podflow-shim --dir <instanceDir> --log <logPath> [--cwd <dir>] [--memory <bytes>] -- <argv...>
+ *   The shim's environment IS the container's environment (the runtime spawns it with exactly that); the shim
+ *   reads nothing from it and passes it on unchanged.
+ *
+ * Files in <instanceDir> (the runtime reads them; see adapters/process/shim-state.ts):
+ *   (the directory itself is flock()ed for the shim's lifetime: a second shim for the instance backs off)
+ *   state      key=value lines, replaced atomically (write state.tmp.<pid> + rename) at each transition:
+ *              phase=running (after a successful exec) → exited, or startFailed. The first state is published
+ *              with link(2): if a runtime recorded an outcome first (it found no shim), the shim backs off.
+ *   stop       written by the runtime before it sends SIGTERM to the shim: the grace period in seconds.
+ *   shim.log   the shim's own diagnostics, if it fails.
+ *
+ * Protocol with the runtime: the runtime spawns the shim detached (own session) with fd 1 a pipe; the shim writes
+ * one line ("started", "failed", "already") once the state file says so, then points fd 1 at /dev/null, so the
+ * pipe closes and an engine that dies later costs the shim nothing. Exit codes of the shim itself: 0 (the
+ * instance's outcome is in `state`), 1 (internal error, message on stderr and in <instanceDir>/shim.log), 2 (usage).
+ *
+ * Container semantics reproduced:
+ *   - The command runs in its own process group (pgid = its pid) under the shim, which is a child subreaper: every
+ *     process the container forks stays in the shim's tree, even when it double-forks or calls setsid().
+ *   - Stop (SIGTERM to the shim): SIGTERM to the container's process group, SIGKILL to the whole tree when the
+ *     grace from `stop` runs out (grace <= 0: SIGKILL at once, like containerd's StopContainer with timeout 0).
+ *     The shim enforces the grace itself, so a stop survives the engine dying during the grace.
+ *   - When the main process exits, every process left in the container is SIGKILLed, as the kernel does when the
+ *     init process of a container's pid namespace exits (and runc does for a shared pid namespace).
+ *   - Exit code: the main process's code; killed by signal s: 128 + s, with `signal` recorded.
+ *   - limits.memory: the resident memory (VmRSS, from /proc/<pid>/statm) of the whole tree is summed every
+ *     MEM_POLL_MS; above the limit the tree is SIGKILLed and `oomKilled=1` recorded (exit 137). Polling, not a
+ *     cgroup: podflow cannot assume a writable cgroup v2 hierarchy (see the runtime's doc comment).
+ *   - Exec failures are detected with a close-on-exec pipe, so "not found" / "permission denied" is known for sure
+ *     before the state says running. Messages follow runc: exec: "foo": executable file not found in $PATH.
+ *   - If the shim itself is killed, PR_SET_PDEATHSIG kills the main process: a container never runs unsupervised.
+ *   - Logs: stdout and stderr through pipes into <logPath>, CRI format `<RFC3339Nano UTC> <stream> <F|P> <text>`;
+ *     lines longer than LOG_LINE_MAX are cut into P chunks and a line without a newline at EOF is written as P
+ *     (containerd internal/cri/io/logger.go redirectLogs). The exit is recorded only after both pipes reached EOF,
+ *     so the log is complete when the runtime observes the exit.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/** containerd: max_container_log_line_size default (16 KiB); longer lines become P chunks. */
+#define LOG_LINE_MAX 16384
+/** How often the memory of the tree is summed when a limit is set. */
+#define MEM_POLL_MS 50
+/** Grace when SIGTERM arrives without a `stop` file (e.g. a host shutdown): Kubernetes' default
+ * terminationGracePeriodSeconds. */
+#define DEFAULT_STOP_GRACE_S 30.0
+/** After the main process exited: how long to wait for the rest of the tree to die and the pipes to close. */
+#define DRAIN_TIMEOUT_MS 2000
+/** Bound on the processes tracked in one container tree. */
+#define MAX_TREE 4096
+/** runc/Go default PATH when the container's environment has none (opencontainers/runc libcontainer). */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define MSG_MAX 4096
+
+static const char *opt_dir, *opt_log, *opt_cwd;
+static long long opt_memory;
+static char **opt_argv;
+
+extern char **environ;
+
+static char path_state[PATH_MAX], path_state_tmp[PATH_MAX], path_stop[PATH_MAX], path_shim_log[PATH_MAX];
+
+struct state {
+  const char *phase;
+  pid_t shim_pid;
+  unsigned long long shim_ticks;
+  char boot_id[128];
+  pid_t pid;
+  unsigned long long pid_ticks;
+  long long started_at, finished_at;
+  bool exited;
+  int exit_code, signal;
+  bool oom;
+  const char *reason;
+  char message[MSG_MAX];
+};
+static struct state st;
+
+/** Reports an internal failure on stderr and in <instanceDir>/shim.log (the runtime quotes it), then exits 1. */
+static void die(const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "podflow-shim: %s\n", msg);
+  if (path_shim_log[0]) {
+    FILE *f = fopen(path_shim_log, "ae");
+    if (f) {
+      fprintf(f, "podflow-shim: %s\n", msg);
+      fclose(f);
+    }
+  }
+  exit(1);
+}
+
+static long long realtime_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long long mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/** Reads a small file into buf (NUL-terminated); returns the length or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t cap) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  size_t len = 0;
+  while (len + 1 < cap) {
+    ssize_t n = read(fd, buf + len, cap - 1 - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    len += (size_t)n;
+  }
+  close(fd);
+  buf[len] = '\0';
+  return (ssize_t)len;
+}
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot): with the pid it identifies a process
+ * across pid reuse. Returns 0 when the process is gone. */
+static unsigned long long proc_start_ticks(pid_t pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  if (read_small(path, buf, sizeof buf) <= 0) return 0;
+  char *p = strrchr(buf, ')'); /* comm may contain spaces and parentheses */
+  if (!p) return 0;
+  p++;
+  /* after ')' come fields 3 (state) … 22 (starttime) */
+  for (int field = 3; field < 22; field++) {
+    while (*p == ' ') p++;
+    while (*p && *p != ' ') p++;
+  }
+  return strtoull(p, NULL, 10);
+}
+
+static void read_boot_id(char *out, size_t cap) {
+  char buf[128];
+  if (read_small("/proc/sys/kernel/random/boot_id", buf, sizeof buf) <= 0) {
+    out[0] = '\0';
+    return;
+  }
+  size_t len = strcspn(buf, "\n");
+  if (len >= cap) len = cap - 1;
+  memcpy(out, buf, len);
+  out[len] = '\0';
+}
+
+/* ---------- state file ---------- */
+
+static size_t append(char *buf, size_t len, size_t cap, const char *fmt, ...) {
+  if (len >= cap) return len;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf + len, cap - len, fmt, ap);
+  va_end(ap);
+  if (n < 0) return len;
+  return len + (size_t)n >= cap ? cap - 1 : len + (size_t)n;
+}
+
+static int state_tmp_fd = -1; /* state.tmp.<pid>, created ahead of time (while the command execs) */
+
+static void prepare_state_tmp(void) {
+  state_tmp_fd = open(path_state_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+/**
+ * Writes `state` atomically: a reader sees the previous version or this one, never a torn file. No fsync: the
+ * file must survive the engine dying, not the machine (a reboot ends the container anyway).
+ * The FIRST state of an instance is published with link(2), which fails if a state exists: whoever records the
+ * instance's outcome first (this shim, or a runtime that found no shim for it) wins, and the other backs off.
+ * Returns 0, 1 when `first` and a state existed already, -1 on error (errno set).
+ */
+static int write_state(bool first) {
+  char buf[3 * MSG_MAX + 1024];
+  size_t len = 0, cap = sizeof buf;
+  len = append(buf, len, cap, "version=1\nphase=%s\nshimPid=%d\nshimStartTicks=%llu\nbootId=%s\n", st.phase,
+               (int)st.shim_pid, st.shim_ticks, st.boot_id);
+  if (st.pid > 0) len = append(buf, len, cap, "pid=%d\npidStartTicks=%llu\n", (int)st.pid, st.pid_ticks);
+  if (st.started_at > 0) len = append(buf, len, cap, "startedAt=%lld\n", st.started_at);
+  if (st.finished_at > 0) len = append(buf, len, cap, "finishedAt=%lld\n", st.finished_at);
+  if (st.exited) {
+    len = append(buf, len, cap, "exitCode=%d\noomKilled=%d\n", st.exit_code, st.oom ? 1 : 0);
+    if (st.signal > 0) len = append(buf, len, cap, "signal=%d\n", st.signal);
+  }
+  if (st.reason) len = append(buf, len, cap, "reason=%s\n", st.reason);
+  if (st.message[0]) {
+    len = append(buf, len, cap, "message=");
+    for (const char *m = st.message; *m && len + 3 < cap; m++) {
+      if (*m == '\\') len = append(buf, len, cap, "\\\\");
+      else if (*m == '\n') len = append(buf, len, cap, "\\n");
+      else if (*m == '\r') len = append(buf, len, cap, "\\r");
+      else buf[len++] = *m;
+    }
+    buf[len] = '\0';
+    len = append(buf, len, cap, "\n");
+  }
+  int fd = state_tmp_fd >= 0 ? state_tmp_fd : open(path_state_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  state_tmp_fd = -1;
+  if (fd < 0) return -1;
+  size_t off = 0;
+  while (off < len) {
+    ssize_t n = write(fd, buf + off, len - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      close(fd);
+      return -1;
+    }
+    off += (size_t)n;
+  }
+  if (close(fd) < 0) return -1;
+  if (!first) return rename(path_state_tmp, path_state);
+  int r = link(path_state_tmp, path_state), err = errno;
+  unlink(path_state_tmp);
+  if (r == 0) return 0;
+  if (err == EEXIST) return 1;
+  errno = err;
+  return -1;
+}
+
+static void write_state_or_die(void) {
+  if (write_state(false) < 0) die("cannot write %s: %s", path_state, strerror(errno));
+}
+
+/** Publishes the instance's first state; false when another party recorded one first (see write_state). */
+static bool write_first_state_or_die(void) {
+  int r = write_state(true);
+  if (r < 0) die("cannot write %s: %s", path_state, strerror(errno));
+  return r == 0;
+}
+
+/** One line to the runtime on fd 1, then fd 1 → /dev/null so the engine's pipe closes (and its death later
+ * cannot hurt us: SIGPIPE is ignored anyway). */
+static void report(const char *line) {
+  ssize_t n;
+  do n = write(STDOUT_FILENO, line, strlen(line));
+  while (n < 0 && errno == EINTR);
+  int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (devnull >= 0) {
+    dup2(devnull, STDOUT_FILENO);
+    close(devnull);
+  }
+}
+
+/* ---------- the container's process tree ---------- */
+
+/** Collects the descendants of `root` (not root itself) through /proc/<pid>/task/<tid>/children. */
+static int collect_tree(pid_t root, pid_t *out, int cap) {
+  int n = 0, next = -1; /* next = -1: expand root first, then out[0..] */
+  char path[320], buf[4096];
+  for (;;) {
+    pid_t pid;
+    if (next < 0) pid = root;
+    else if (next < n) pid = out[next];
+    else break;
+    next++;
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d) continue;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+      snprintf(path, sizeof path, "/proc/%d/task/%s/children", (int)pid, e->d_name);
+      if (read_small(path, buf, sizeof buf) <= 0) continue;
+      for (char *p = buf; *p;) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p) break;
+        if (v > 0 && n < cap) out[n++] = (pid_t)v;
+        p = end;
+        while (*p == ' ' || *p == '\n') p++;
+      }
+    }
+    closedir(d);
+  }
+  return n;
+}
+
+static pid_t child_pid;     /* the container's main process (and its process group id) */
+static bool main_exited;    /* reaped */
+static int main_status;
+
+/** Reaps every child that ended (as a subreaper the shim also inherits the container's orphans). */
+static void reap(void) {
+  int status;
+  pid_t r;
+  while ((r = waitpid(-1, &status, WNOHANG)) > 0) {
+    if (r == child_pid && !main_exited) {
+      main_exited = true;
+      main_status = status;
+      st.finished_at = realtime_ms();
+    }
+  }
+}
+
+/** Signals the whole container: its process group (while the main process lives, so the group id cannot have been
+ * reused) and every process in the shim's tree (catches those that left the group). Returns how many processes
+ * were found in the tree. */
+static int signal_container(int sig) {
+  if (child_pid > 0 && !main_exited) kill(-child_pid, sig);
+  static pid_t tree[MAX_TREE];
+  int n = collect_tree(getpid(), tree, MAX_TREE);
+  for (int i = 0; i < n; i++) kill(tree[i], sig);
+  return n;
+}
+
+/** Sum of VmRSS over the container's tree, in bytes (shared pages are counted once per process, like `ps`). */
+static long long tree_rss_bytes(void) {
+  static pid_t tree[MAX_TREE];
+  static long page;
+  if (!page) page = sysconf(_SC_PAGESIZE);
+  int n = collect_tree(getpid(), tree, MAX_TREE);
+  long long total = 0;
+  char path[64], buf[256];
+  for (int i = 0; i < n; i++) {
+    snprintf(path, sizeof path, "/proc/%d/statm", (int)tree[i]);
+    if (read_small(path, buf, sizeof buf) <= 0) continue;
+    unsigned long long size = 0, resident = 0;
+    if (sscanf(buf, "%llu %llu", &size, &resident) == 2) total += (long long)resident * page;
+  }
+  return total;
+}
+
+/* ---------- CRI log ---------- */
+
+struct stream {
+  int fd;
+  const char *name;
+  size_t len;
+  char buf[LOG_LINE_MAX];
+};
+static int log_fd = -1;
+
+static void log_write(struct stream *s, char tag, const char *data, size_t n) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  char hdr[96];
+  size_t h = strftime(hdr, sizeof hdr, "%Y-%m-%dT%H:%M:%S", &tm);
+  h += (size_t)snprintf(hdr + h, sizeof hdr - h, ".%09ldZ %s %c ", ts.tv_nsec, s->name, tag);
+  struct iovec iov[3] = {{hdr, h}, {(void *)data, n}, {"\n", 1}};
+  /* One writev on an O_APPEND file: stdout and stderr lines never interleave inside a line. A failed write
+   * (disk full) is dropped: the container must keep running and its output keep draining, as in containerd. */
+  ssize_t r;
+  do r = writev(log_fd, iov, 3);
+  while (r < 0 && errno == EINTR);
+}
+
+static void log_feed(struct stream *s, const char *p, size_t n) {
+  while (n > 0) {
+    const char *nl = memchr(p, '\n', n);
+    size_t seg = nl ? (size_t)(nl - p) : n;
+    size_t content = seg;
+    if (nl && seg > 0 && p[seg - 1] == '\r') content--; /* "\r\n" ends a line too (containerd readLine) */
+    size_t i = 0;
+    while (i < content) {
+      if (s->len == LOG_LINE_MAX) {
+        log_write(s, 'P', s->buf, s->len);
+        s->len = 0;
+      }
+      size_t take = content - i;
+      if (take > LOG_LINE_MAX - s->len) take = LOG_LINE_MAX - s->len;
+      memcpy(s->buf + s->len, p + i, take);
+      s->len += take;
+      i += take;
+    }
+    if (!nl) return;
+    size_t len = s->len;
+    if (seg == 0 && len > 0 && s->buf[len - 1] == '\r') len--; /* "\r" was the end of the previous read */
+    log_write(s, 'F', s->buf, len);
+    s->len = 0;
+    p += seg + 1;
+    n -= seg + 1;
+  }
+}
+
+static void log_close_stream(struct stream *s) {
+  if (s->len > 0) log_write(s, 'P', s->buf, s->len); /* no newline at EOF: a partial line (containerd) */
+  s->len = 0;
+  if (s->fd >= 0) close(s->fd);
+  s->fd = -1;
+}
+
+/** Reads what is available; returns false at EOF / error. */
+static bool log_pump(struct stream *s) {
+  static char chunk[65536];
+  for (;;) {
+    ssize_t n = read(s->fd, chunk, sizeof chunk);
+    if (n > 0) {
+      log_feed(s, chunk, (size_t)n);
+      if ((size_t)n < sizeof chunk) return true;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    return false;
+  }
+}
+
+/* ---------- exec (in the forked child) ---------- */
+
+/** strerror in Go's spelling ("no such file or directory"), as runc's messages have it. */
+static void go_strerror(int err, char *out, size_t cap) {
+  snprintf(out, cap, "%s", strerror(err));
+  if (out[0]) out[0] = (char)tolower((unsigned char)out[0]);
+}
+
+static void child_fail(int errfd, const char *fmt, ...) {
+  char msg[MSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (n < 0) n = 0;
+  if ((size_t)n >= sizeof msg) n = sizeof msg - 1;
+  ssize_t r;
+  do r = write(errfd, msg, (size_t)n);
+  while (r < 0 && errno == EINTR);
+  _exit(127);
+}
+
+static const char *env_lookup(char **envp, const char *name) {
+  size_t len = strlen(name);
+  for (char **e = envp; *e; e++)
+    if (strncmp(*e, name, len) == 0 && (*e)[len] == '=') return *e + len + 1;
+  return NULL;
+}
+
+/** execve with a $PATH search in the CONTAINER's environment (exec.LookPath in runc). Returns only by
+ * reporting the failure through errfd. */
+static void child_exec(char **argv, char **envp, int errfd) {
+  const char *file = argv[0];
+  char err[256];
+  if (file[0] == '\0') child_fail(errfd, "exec: \"\": executable file not found in $PATH");
+  if (strchr(file, '/')) {
+    execve(file, argv, envp);
+    go_strerror(errno, err, sizeof err);
+    child_fail(errfd, "exec: \"%s\": %s", file, err);
+  }
+  const char *path = env_lookup(envp, "PATH");
+  if (!path) path = DEFAULT_PATH;
+  char candidate[PATH_MAX];
+  const char *p = path;
+  for (;;) {
+    const char *colon = strchr(p, ':');
+    size_t dlen = colon ? (size_t)(colon - p) : strlen(p);
+    if (dlen == 0) snprintf(candidate, sizeof candidate, "./%s", file); /* empty entry = current directory */
+    else snprintf(candidate, sizeof candidate, "%.*s/%s", (int)dlen, p, file);
+    execve(candidate, argv, envp);
+    switch (errno) {
+      case ENOENT:
+      case ENOTDIR:
+      case EACCES: /* not executable: LookPath keeps searching and reports "not found" */
+      case ELOOP:
+      case ENAMETOOLONG:
+        break;
+      default: /* found, but it cannot run (exec format error, E2BIG, ENOMEM …) */
+        go_strerror(errno, err, sizeof err);
+        child_fail(errfd, "exec: \"%s\": %s", candidate, err);
+    }
+    if (!colon) break;
+    p = colon + 1;
+  }
+  child_fail(errfd, "exec: \"%s\": executable file not found in $PATH", file);
+}
+
+/* ---------- setup ---------- */
+
+static void usage(void) {
+  fputs("usage: podflow-shim --dir <instanceDir> --log <logPath> [--cwd <dir>] [--memory <bytes>] -- <argv...>\n",
+        stderr);
+  exit(2);
+}
+
+static void parse_args(int argc, char **argv) {
+  int i = 1;
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--") == 0) {
+      i++;
+      break;
+    }
+    if (i + 1 >= argc) usage();
+    if (strcmp(a, "--dir") == 0) opt_dir = argv[++i];
+    else if (strcmp(a, "--log") == 0) opt_log = argv[++i];
+    else if (strcmp(a, "--cwd") == 0) opt_cwd = argv[++i];
+    else if (strcmp(a, "--memory") == 0) opt_memory = strtoll(argv[++i], NULL, 10);
+    else usage();
+  }
+  if (!opt_dir || !opt_log || i >= argc) usage();
+  opt_argv = argv + i;
+  snprintf(path_state, sizeof path_state, "%s/state", opt_dir);
+  snprintf(path_state_tmp, sizeof path_state_tmp, "%s/state.tmp.%d", opt_dir, (int)getpid());
+  snprintf(path_stop, sizeof path_stop, "%s/stop", opt_dir);
+  snprintf(path_shim_log, sizeof path_shim_log, "%s/shim.log", opt_dir);
+}
+
+/** Whatever the spawner leaked beyond stdio must not reach the container. */
+static void close_inherited_fds(void) {
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0) return;
+#endif
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return;
+  int keep = dirfd(d);
+  int fds[1024], n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL && n < 1024) {
+    int fd = atoi(e->d_name);
+    if (fd > 2 && fd != keep) fds[n++] = fd;
+  }
+  closedir(d);
+  for (int i = 0; i < n; i++) close(fds[i]);
+}
+
+static double read_stop_grace(void) {
+  char buf[64];
+  if (read_small(path_stop, buf, sizeof buf) <= 0) return DEFAULT_STOP_GRACE_S;
+  char *end;
+  double g = strtod(buf, &end);
+  return end == buf ? DEFAULT_STOP_GRACE_S : g;
+}
+
+int main(int argc, char **argv) {
+  /* Signals are handled synchronously through a signalfd. Blocked first thing: a stop (SIGTERM) that arrives
+   * while the shim is still starting stays pending instead of killing it, and no SIGCHLD is lost. */
+  sigset_t handled;
+  sigemptyset(&handled);
+  sigaddset(&handled, SIGCHLD);
+  sigaddset(&handled, SIGTERM);
+  sigaddset(&handled, SIGINT);
+  sigprocmask(SIG_BLOCK, &handled, NULL);
+  close_inherited_fds();
+  parse_args(argc, argv);
+  setsid(); /* EPERM when the spawner already made us a session leader (Node's detached: true) */
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+
+  /* One shim per instance, ever: the lock on the instance directory excludes a concurrent shim (and is released
+   * by the kernel however the shim ends), the state file a later one. */
+  int lock_fd = open(opt_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock_fd < 0) die("cannot open %s: %s", opt_dir, strerror(errno));
+  if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
+    if (errno == EWOULDBLOCK) {
+      report("already\n");
+      return 0;
+    }
+    die("cannot lock %s: %s", opt_dir, strerror(errno));
+  }
+  if (access(path_state, F_OK) == 0) {
+    report("already\n");
+    return 0;
+  }
+
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
+
+  char **envp = environ;
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0) die("cannot open /dev/null: %s", strerror(errno));
+  int out_pipe[2], err_pipe[2], exec_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 || pipe2(exec_pipe, O_CLOEXEC) < 0)
+    die("pipe2: %s", strerror(errno));
+  int sig_fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (sig_fd < 0) die("signalfd: %s", strerror(errno));
+
+  pid_t shim = getpid();
+  pid_t pid = fork();
+  if (pid < 0) die("fork: %s", strerror(errno));
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL); /* ignored signals would survive exec */
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != shim) _exit(127); /* the shim died before prctl */
+    if (dup2(devnull, STDIN_FILENO) < 0 || dup2(out_pipe[1], STDOUT_FILENO) < 0 ||
+        dup2(err_pipe[1], STDERR_FILENO) < 0)
+      child_fail(exec_pipe[1], "dup2: %s", strerror(errno));
+    if (opt_cwd && opt_cwd[0] && chdir(opt_cwd) < 0) {
+      char err[256];
+      go_strerror(errno, err, sizeof err);
+      child_fail(exec_pipe[1], "chdir to cwd (\"%s\") set in the container spec failed: %s", opt_cwd, err);
+    }
+    child_exec(opt_argv, envp, exec_pipe[1]);
+  }
+  child_pid = pid;
+  setpgid(pid, pid); /* also here: no race with a signal sent to the group right after fork */
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  close(exec_pipe[1]);
+
+  /* While the child execs (in parallel on another CPU), create what the shim needs afterwards: file creation is
+   * the slowest part of a start on a busy ext4 journal, so none of it sits on the critical path. */
+  log_fd = open(opt_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int log_errno = errno;
+  prepare_state_tmp();
+  st.shim_pid = shim;
+  st.shim_ticks = proc_start_ticks(shim);
+  read_boot_id(st.boot_id, sizeof st.boot_id);
+  st.pid = pid;
+  st.pid_ticks = proc_start_ticks(pid);
+
+  /* EOF on the close-on-exec pipe = execve succeeded; data = the reason it did not. */
+  char msg[MSG_MAX];
+  size_t mlen = 0;
+  for (;;) {
+    ssize_t n = read(exec_pipe[0], msg + mlen, sizeof msg - 1 - mlen);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || mlen + (size_t)n >= sizeof msg - 1) {
+      if (n > 0) mlen += (size_t)n;
+      break;
+    }
+    mlen += (size_t)n;
+  }
+  msg[mlen] = '\0';
+  close(exec_pipe[0]);
+  if (mlen == 0 && log_fd < 0) {
+    /* Exec'd, but there is nowhere to write its output: the container must not run (containerd fails the
+     * start the same way). It was running for microseconds only. */
+    char err[256];
+    go_strerror(log_errno, err, sizeof err);
+    snprintf(msg, sizeof msg, "open log file %s: %s", opt_log, err);
+    mlen = strlen(msg);
+    kill(-pid, SIGKILL);
+  }
+  if (mlen > 0) {
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    st.phase = "startFailed";
+    st.reason = "RunContainerError";
+    st.pid = 0;
+    snprintf(st.message, sizeof st.message, "%s", msg);
+    st.finished_at = realtime_ms();
+    report(write_first_state_or_die() ? "failed\n" : "already\n");
+    return 0;
+  }
+  st.started_at = realtime_ms();
+  st.phase = "running";
+  if (!write_first_state_or_die()) {
+    /* A runtime found this instance without a shim and recorded an outcome first: that verdict stands. */
+    kill(-pid, SIGKILL);
+    report("already\n");
+    return 0;
+  }
+  report("started\n");
+
+  struct stream out = {.fd = out_pipe[0], .name = "stdout"}, err = {.fd = err_pipe[0], .name = "stderr"};
+  fcntl(out.fd, F_SETFL, O_NONBLOCK);
+  fcntl(err.fd, F_SETFL, O_NONBLOCK);
+
+  bool stopping = false;
+  long long kill_at = -1;                        /* monotonic ms: SIGKILL when the stop grace runs out */
+  long long next_mem = opt_memory > 0 ? mono_ms() + MEM_POLL_MS : -1;
+  long long drain_until = -1;                    /* set when the main process exited */
+  bool tree_empty = false;
+
+  for (;;) {
+    long long now = mono_ms();
+    if (main_exited && out.fd < 0 && err.fd < 0 && tree_empty) break;
+    if (main_exited && now >= drain_until) break; /* something unkillable holds a pipe: give up waiting */
+
+    int timeout = -1;
+    long long deadlines[3] = {main_exited ? -1 : kill_at, main_exited ? -1 : next_mem,
+                              main_exited ? (tree_empty ? drain_until : now + 20) : -1};
+    for (int i = 0; i < 3; i++) {
+      if (deadlines[i] < 0) continue;
+      long long d = deadlines[i] - now;
+      if (d < 0) d = 0;
+      if (timeout < 0 || d < timeout) timeout = (int)d;
+    }
+    struct pollfd fds[3] = {{sig_fd, POLLIN, 0}, {out.fd, POLLIN, 0}, {err.fd, POLLIN, 0}};
+    int pr = poll(fds, 3, timeout);
+    if (pr < 0 && errno != EINTR) die("poll: %s", strerror(errno));
+    now = mono_ms();
+
+    if (pr > 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) && !log_pump(&out)) log_close_stream(&out);
+    if (pr > 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) && !log_pump(&err)) log_close_stream(&err);
+
+    if (pr > 0 && (fds[0].revents & POLLIN)) {
+      struct signalfd_siginfo si;
+      bool stop_request = false;
+      while (read(sig_fd, &si, sizeof si) == (ssize_t)sizeof si)
+        if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) stop_request = true;
+      reap();
+      if (stop_request && !main_exited) {
+        double grace = read_stop_grace();
+        long long deadline = now + (long long)(grace * 1000.0);
+        if (grace <= 0) {
+          signal_container(SIGKILL);
+          kill_at = -1;
+        } else if (!stopping) {
+          kill(-child_pid, SIGTERM);
+          kill_at = deadline;
+        } else if (kill_at < 0 || deadline < kill_at) {
+          kill_at = deadline; /* a second stop may shorten the grace, never extend it */
+        }
+        stopping = true;
+      }
+    }
+
+    if (!main_exited && kill_at >= 0 && now >= kill_at) {
+      signal_container(SIGKILL);
+      kill_at = -1;
+    }
+    if (!main_exited && next_mem >= 0 && now >= next_mem) {
+      if (tree_rss_bytes() > opt_memory) {
+        st.oom = true;
+        signal_container(SIGKILL);
+        next_mem = -1;
+      } else {
+        next_mem = now + MEM_POLL_MS;
+      }
+    }
+    if (main_exited) {
+      if (drain_until < 0) drain_until = now + DRAIN_TIMEOUT_MS;
+      /* The container ends with its main process: kill what is left so the pipes close. */
+      reap();
+      tree_empty = signal_container(SIGKILL) == 0;
+    }
+  }
+  if (out.fd >= 0) {
+    log_pump(&out);
+    log_close_stream(&out);
+  }
+  if (err.fd >= 0) {
+    log_pump(&err);
+    log_close_stream(&err);
+  }
+
+  st.exited = true;
+  if (WIFEXITED(main_status)) {
+    st.exit_code = WEXITSTATUS(main_status);
+  } else if (WIFSIGNALED(main_status)) {
+    st.signal = WTERMSIG(main_status);
+    st.exit_code = 128 + st.signal;
+  }
+  st.phase = "exited";
+  write_state_or_die();
+  close(lock_fd);
+  return 0;
+}
