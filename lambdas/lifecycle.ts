@@ -1,5 +1,6 @@
-// Lifecycle handler: the entry point of every Task state of the pod worker state machine (docs/decisions/0002).
-// Placeholder until the pod worker lands.
-export const handler = async (): Promise<never> => {
-  throw new Error('lifecycle handler not wired yet');
-};
+// The lifecycle Lambda: every Task state of the pod worker state machine invokes it (docs/decisions/0002).
+// Decode the step input, run that step, return the summary the Choice states route on.
+import type { StepInput } from '../engine/pod-worker.ts';
+import { cloudEngine } from './wiring.ts';
+
+export const handler = async (event: StepInput): Promise<unknown> => cloudEngine().step(event);

@@ -25,10 +25,6 @@ export class WakeupTooEarlyError extends Error {
   override name = 'WakeupTooEarlyError';
 }
 
-export class WakeupNotWiredError extends Error {
-  override name = 'WakeupNotWiredError';
-}
-
 export function createWakeupHandler(deps: WakeupHandlerDeps): (event: unknown) => Promise<void> {
   const maxWaitMs = deps.maxWaitMs ?? MAX_DIRECT_WAIT_MS;
   return async (event) => {
@@ -47,21 +43,21 @@ export function createWakeupHandler(deps: WakeupHandlerDeps): (event: unknown) =
   };
 }
 
-/**
- * Lambda entry point. Delivery into the pod inbox belongs to the engine's Lambda wiring module (not written yet);
- * until it passes the real `deliver`, the function fails loudly instead of sleeping and then dropping the timer.
- */
-export const handler = async (_event: unknown): Promise<void> => {
-  throw new WakeupNotWiredError(
-    'wakeup Lambda: deliver is not wired yet (the engine wiring module passes it)',
-  );
-};
-
-/** Real sleep for the wiring module: Node's timers (the waits are bounded by maxWaitMs, far below 2^31 ms). */
+/** Real sleep: Node's timers (the waits are bounded by maxWaitMs, far below 2^31 ms). */
 export const sleepMs = (ms: number): Promise<void> => sleepFor(ms);
 
-/** Production dependencies except `deliver`, for the wiring module. */
-export const wakeupRuntimeDeps: Pick<WakeupHandlerDeps, 'clock' | 'sleep'> = {
-  clock: systemClock,
-  sleep: sleepMs,
+let wired: ((event: unknown) => Promise<void>) | undefined;
+
+/** Lambda entry point: the wiring module is imported on first use, so unit tests of the factory need no AWS env. */
+export const handler = async (event: unknown): Promise<void> => {
+  if (!wired) {
+    const { cloudEngine } = await import('./wiring.ts');
+    const engine = cloudEngine();
+    wired = createWakeupHandler({
+      clock: systemClock,
+      sleep: sleepMs,
+      deliver: (due) => engine.onTimerDue(due),
+    });
+  }
+  await wired(event);
 };

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidWakeupPayloadError } from '../../adapters/eventbridge/wakeup-payload.ts';
 import { MAX_DIRECT_WAIT_MS } from '../../adapters/eventbridge/direct-wakeup.ts';
-import {
-  createWakeupHandler,
-  handler,
-  WakeupNotWiredError,
-  WakeupTooEarlyError,
-} from '../../lambdas/wakeup.ts';
+import { createWakeupHandler, handler, WakeupTooEarlyError } from '../../lambdas/wakeup.ts';
 import type { TimerDue } from '../../ports/wakeup-scheduler.ts';
 import { ManualTimers } from '../adapters/local-timers/manual-timers.ts';
 
@@ -112,9 +107,10 @@ describe('wakeup handler', () => {
     expect(delivered).toHaveLength(1);
   });
 
-  it('the Lambda entry point fails loudly until the engine wiring passes deliver', async () => {
+  it('the Lambda entry point names the missing binding outside a deployed stack', async () => {
+    delete process.env.TABLE_NAME;
     await expect(handler({ namespace: 'default', name: 'web-0', timerId: 't', dueAt: 0 })).rejects.toThrow(
-      WakeupNotWiredError,
+      'environment variable TABLE_NAME is not set',
     );
   });
 });

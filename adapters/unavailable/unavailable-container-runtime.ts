@@ -1,0 +1,64 @@
+// The cloud wiring's runtime until the Fargate and Lambda runtimes land: every start is reported as
+// RunContainerError with a message saying why, so a pod submitted to a deployed stack fails visibly instead of
+// hanging in ContainerCreating. Sandboxes are trivial (no task yet).
+import type {
+  ContainerInstanceRef,
+  ContainerLaunch,
+  ContainerObservation,
+  ContainerRuntime,
+  ExecResult,
+  SandboxRef,
+} from '../../ports/container-runtime.ts';
+import type { Clock } from '../../ports/clock.ts';
+
+export const UNAVAILABLE_MESSAGE =
+  'this deployment has no container runtime yet: the ECS Fargate and Lambda runtimes are not built (use `podflow run`/`serve` locally)';
+
+export class UnavailableContainerRuntime implements ContainerRuntime {
+  private readonly listeners = new Set<(o: ContainerObservation) => void>();
+  private readonly clock: Clock;
+
+  constructor(clock: Clock) {
+    this.clock = clock;
+  }
+
+  async createSandbox(_sandbox: SandboxRef): Promise<{ podIP: string }> {
+    return { podIP: '0.0.0.0' };
+  }
+
+  async removeSandbox(_sandbox: SandboxRef): Promise<void> {}
+
+  async start(launch: ContainerLaunch): Promise<void> {
+    const { key, podUid, container, instance } = launch;
+    for (const l of this.listeners) {
+      l({
+        type: 'startFailed',
+        ref: { key, podUid, container, instance },
+        reason: 'RunContainerError',
+        message: UNAVAILABLE_MESSAGE,
+        at: this.clock.now(),
+      });
+    }
+  }
+
+  async stop(_ref: ContainerInstanceRef, _graceSeconds: number): Promise<void> {}
+
+  async exec(_ref: ContainerInstanceRef, _argv: string[], _timeoutMs: number): Promise<ExecResult> {
+    return { exitCode: 126, stdout: '', stderr: UNAVAILABLE_MESSAGE, timedOut: false };
+  }
+
+  async logs(_ref: ContainerInstanceRef): Promise<string[]> {
+    return [];
+  }
+
+  observe(listener: (o: ContainerObservation) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async recover(): Promise<ContainerInstanceRef[]> {
+    return [];
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,104 @@
+// The engine: the use cases every environment shares, bound to one set of ports (STYLE §8). Local mode and the
+// Lambda wiring each build the ports and call createEngine; nothing here knows which environment it runs in.
+import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
+import type { PodEvent } from '../core/pod-events.ts';
+import { newPodState } from '../core/reconcile.ts';
+import type { ContainerObservation } from '../ports/container-runtime.ts';
+import type { PodKey } from '../ports/pod-key.ts';
+import type { StoredPod } from '../ports/pod-store.ts';
+import type { TimerDue } from '../ports/wakeup-scheduler.ts';
+import { deliverEvent } from './deliver-event.ts';
+import type { EngineDeps } from './engine-deps.ts';
+import { eventFromObservation } from './observation-events.ts';
+import { runWorkerStep, type StepInput } from './pod-worker.ts';
+
+export type Engine = ReturnType<typeof createEngine>;
+
+export function createEngine(deps: EngineDeps) {
+  const workerName = (uid: string, seq: number) => `${uid}-${seq}`;
+  let resumeSeq = 0;
+
+  /** Starts a worker that resumes the pod where its state says it is. */
+  const resume = async (stored: StoredPod, seq: number): Promise<void> => {
+    const uid = stored.state.pod.metadata?.uid ?? '';
+    await deps.workflow.startExecution(workerName(uid, seq), {
+      pod: { ...stored.key, uid },
+      seq,
+      resume: true,
+    });
+  };
+
+  const deliver = async (key: PodKey, event: PodEvent): Promise<void> => {
+    await deliverEvent(deps, key, event);
+    // A finished pod has no worker waiting: give the event one (e.g. a delete of a Succeeded pod).
+    const stored = await deps.store.get(key);
+    if (stored && stored.state.engine.stage === 'Finished' && stored.inbox.length > 0) {
+      await resume(stored, deps.clock.now());
+    }
+  };
+
+  return {
+    deps,
+
+    /** A Task state of the worker state machine. */
+    step: (input: StepInput) => runWorkerStep(deps, input),
+
+    /** Stores a new (defaulted, validated) pod and starts its worker. AlreadyExistsError if the name is taken. */
+    async createPod(pod: Pod): Promise<StoredPod> {
+      const stored = await deps.store.create(newPodState(pod));
+      const uid = pod.metadata?.uid ?? '';
+      await deps.workflow.startExecution(workerName(uid, 0), { pod: { ...stored.key, uid }, seq: 0 });
+      return stored;
+    },
+
+    /** Graceful deletion (SEMANTICS §6): the worker terminates the pod, then removes the object. */
+    async deletePod(key: PodKey, gracePeriodSeconds?: number): Promise<void> {
+      const now = deps.clock.now();
+      await deliver(key, {
+        id: `delete/${now}/${gracePeriodSeconds ?? '-'}`,
+        at: now,
+        type: 'deleteRequested',
+        ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}),
+      });
+    },
+
+    /** Status subresource: readiness gates and other conditions written by controllers. */
+    async patchConditions(key: PodKey, conditions: PodCondition[]): Promise<void> {
+      const now = deps.clock.now();
+      await deliver(key, {
+        id: `conditions/${now}/${conditions.map((c) => c.type).join(',')}`,
+        at: now,
+        type: 'conditionsPatched',
+        conditions,
+      });
+    },
+
+    /** A runtime observation (container started / exited / could not start) for the pod's inbox. */
+    onObservation: async (o: ContainerObservation): Promise<void> => {
+      const { key, event } = eventFromObservation(o);
+      await deliverEvent(deps, key, event);
+    },
+
+    /** A wake-up timer fired (back-off over, active deadline). */
+    onTimerDue: async (t: TimerDue): Promise<void> => {
+      await deliverEvent(deps, t.key, {
+        id: `timer/${t.timerId}/${t.dueAt}`,
+        at: deps.clock.now(),
+        type: 'timerDue',
+        timerId: t.timerId,
+      });
+    },
+
+    /** At engine start: every pod that has not finished gets a worker that resumes it. */
+    async resumeAll(): Promise<number> {
+      const { items } = await deps.store.list();
+      let resumed = 0;
+      for (const stored of items) {
+        if (stored.state.engine.stage === 'Finished' && stored.inbox.length === 0) continue;
+        await resume(stored, deps.clock.now() * 1000 + resumeSeq++);
+        resumed++;
+      }
+      return resumed;
+    },
+  };
+}

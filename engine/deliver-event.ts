@@ -1,0 +1,22 @@
+// The producer side of the inbox protocol (DESIGN §3): append the event; if a worker is waiting, wake it.
+import type { PodEvent } from '../core/pod-events.ts';
+import { isNotFound } from '../ports/errors.ts';
+import type { PodKey } from '../ports/pod-key.ts';
+import type { InboxEvent } from '../ports/pod-store.ts';
+import type { EngineDeps } from './engine-deps.ts';
+
+/** Delivers an event to a pod's inbox. A pod that no longer exists drops it (its worker is gone too). */
+export async function deliverEvent(
+  deps: Pick<EngineDeps, 'store' | 'workflow'>,
+  key: PodKey,
+  event: PodEvent,
+): Promise<void> {
+  let waitToken: string | undefined;
+  try {
+    ({ waitToken } = await deps.store.deliver(key, event as unknown as InboxEvent));
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw err;
+  }
+  if (waitToken) await deps.workflow.sendTaskSuccess(waitToken);
+}

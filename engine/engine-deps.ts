@@ -1,0 +1,35 @@
+// What the engine's use cases need from the outside world: the ports, a clock and the settings. Each
+// environment's composition root (local/local-engine.ts, lambdas/wiring.ts) builds one of these.
+import type { EngineSettings } from '../core/engine-settings.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { ContainerRuntime } from '../ports/container-runtime.ts';
+import type { HookRunner } from '../ports/hook-runner.ts';
+import type { PodStore } from '../ports/pod-store.ts';
+import type { Prober } from '../ports/prober.ts';
+import type { WakeupScheduler } from '../ports/wakeup-scheduler.ts';
+import type { WorkflowClient } from '../ports/workflow-client.ts';
+
+export interface WorkerSettings extends EngineSettings {
+  /**
+   * Supervise loops before the worker continues as a new execution. A Standard execution ends at 25,000 history
+   * events; one loop (await → reconcile → choice) writes about 14.
+   */
+  maxSuperviseLoops: number;
+  /** Extra seconds the Terminate await gives the runtime beyond the grace before forcing SIGKILL. */
+  terminationMarginSeconds: number;
+}
+
+export const DEFAULT_MAX_SUPERVISE_LOOPS = 1000;
+
+export interface EngineDeps {
+  store: PodStore;
+  runtime: ContainerRuntime;
+  scheduler: WakeupScheduler;
+  workflow: WorkflowClient;
+  prober: Prober;
+  hooks: HookRunner;
+  clock: Clock;
+  settings: WorkerSettings;
+  /** Where failures that must not stop the worker are reported (an action that could not be carried out). */
+  onError?: (err: unknown, context: string) => void;
+}

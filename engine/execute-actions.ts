@@ -1,0 +1,144 @@
+// Carries out what reconcile decided, through the ports. Every action is idempotent by its port's contract, so
+// carrying one out twice (a retried Lambda, a resumed worker) is harmless. A failing action is reported and the
+// rest still run: one stuck container must not stop a pod's termination.
+import type { Container } from 'kubernetes-types/core/v1';
+import type { Action } from '../core/actions.ts';
+import { resolveContainerEnvironment } from '../core/env.ts';
+import { formatPod } from '../core/backoff.ts';
+import { findEntry } from '../core/pod-spec.ts';
+import type { PodState } from '../core/pod-state.ts';
+import { toMilli, toValue, tryParseQuantity } from '../core/quantity.ts';
+import type { ContainerInstanceRef, ContainerLaunch } from '../ports/container-runtime.ts';
+import type { PodKey } from '../ports/pod-key.ts';
+import { deliverEvent } from './deliver-event.ts';
+import type { EngineDeps } from './engine-deps.ts';
+
+export async function executeActions(
+  deps: EngineDeps,
+  key: PodKey,
+  state: PodState,
+  actions: readonly Action[],
+): Promise<void> {
+  for (const action of actions) {
+    try {
+      await executeAction(deps, key, state, action);
+    } catch (err) {
+      deps.onError?.(err, `${key.namespace}/${key.name}: ${action.type}`);
+    }
+  }
+}
+
+function instanceRef(
+  key: PodKey,
+  state: PodState,
+  container: string,
+  instance: number,
+): ContainerInstanceRef {
+  return { key, podUid: state.pod.metadata?.uid ?? '', container, instance };
+}
+
+async function executeAction(deps: EngineDeps, key: PodKey, state: PodState, action: Action): Promise<void> {
+  const { pod } = state;
+  const uid = pod.metadata?.uid ?? '';
+  switch (action.type) {
+    case 'startContainer': {
+      const launch = buildLaunch(deps, key, state, action.container, action.instance);
+      if ('error' in launch) {
+        await deliverEvent(deps, key, {
+          id: `${uid}/${action.container}/${action.instance}/startFailed`,
+          at: deps.clock.now(),
+          type: 'containerStartFailed',
+          container: action.container,
+          instance: action.instance,
+          reason: 'CreateContainerConfigError',
+          message: launch.error,
+        });
+        return;
+      }
+      return deps.runtime.start(launch);
+    }
+    case 'stopContainer':
+      return deps.runtime.stop(
+        instanceRef(key, state, action.container, action.instance),
+        action.graceSeconds,
+      );
+    case 'runHook': {
+      const container = findEntry(pod.spec!, action.container)?.container;
+      const handler = container?.lifecycle?.[action.hook];
+      if (!handler) return;
+      deps.hooks.run({
+        ref: instanceRef(key, state, action.container, action.instance),
+        hook: action.hook,
+        handler,
+        timeoutSeconds: action.timeoutSeconds,
+        podDescription: `Container "${action.container}" in Pod "${formatPod(pod)}"`,
+        podIP: state.engine.podIP ?? deps.settings.hostIP,
+      });
+      return;
+    }
+    case 'startProbes':
+      return deps.prober.start(instanceRef(key, state, action.container, action.instance), action.probes);
+    case 'stopProbes':
+      return deps.prober.stop(instanceRef(key, state, action.container, action.instance), action.probes);
+    case 'scheduleTimer':
+      return deps.scheduler.scheduleAt(key, action.timerId, action.at);
+    case 'cancelTimer':
+      return deps.scheduler.cancel(key, action.timerId);
+    case 'recordEvent':
+      return deps.store.recordEvent({
+        namespace: key.namespace,
+        involvedObject: {
+          kind: 'Pod',
+          namespace: key.namespace,
+          name: key.name,
+          uid,
+          ...(action.fieldPath ? { fieldPath: action.fieldPath } : {}),
+        },
+        type: action.eventType,
+        reason: action.reason,
+        message: action.message,
+        source: { component: 'kubelet', host: deps.settings.nodeName },
+        at: deps.clock.now(),
+      });
+    case 'removeSandbox':
+      return deps.runtime.removeSandbox({ key, uid });
+    case 'deletePod':
+      return deps.store.remove(key);
+  }
+}
+
+/** Resolves env and argv as the kubelet does before CreateContainer (kubelet_pods.go makeEnvironmentVariables). */
+function buildLaunch(
+  deps: EngineDeps,
+  key: PodKey,
+  state: PodState,
+  name: string,
+  instance: number,
+): ContainerLaunch | { error: string } {
+  const { pod } = state;
+  const container = findEntry(pod.spec!, name)?.container as Container;
+  const podIP = state.engine.podIP ?? deps.settings.hostIP;
+  const resolved = resolveContainerEnvironment({
+    pod,
+    container,
+    lookups: { configMaps: {}, secrets: {} },
+    nodeName: pod.spec?.nodeName ?? deps.settings.nodeName,
+    podIPs: [podIP],
+    hostIPs: [deps.settings.hostIP],
+  });
+  if (!resolved.ok) return { error: resolved.message };
+  // Without `command` a container runs its image's entrypoint, which a process runtime does not have: argv stays
+  // empty and the runtime reports CreateContainerConfigError saying what to add.
+  const argv = container.command ? [...resolved.command, ...resolved.args] : [];
+  const memory = tryParseQuantity(container.resources?.limits?.memory);
+  const cpu = tryParseQuantity(container.resources?.limits?.cpu);
+  return {
+    ...instanceRef(key, state, name, instance),
+    ...(container.image ? { image: container.image } : {}),
+    argv,
+    env: resolved.env,
+    ...(container.workingDir ? { workingDir: container.workingDir } : {}),
+    ...(memory ? { memoryLimitBytes: Number(toValue(memory)) } : {}),
+    ...(cpu ? { cpuLimitMillis: Number(toMilli(cpu)) } : {}),
+  };
+}

@@ -1,0 +1,76 @@
+// A PodStore decorator that tells listeners about every committed change, in commit order: what `podflow run`
+// prints as a timeline and what a watch streams. In one process (local mode) every write goes through it; in the
+// cloud the same role falls to DynamoDB Streams.
+import type { PodKey } from '../ports/pod-key.ts';
+import type { InboxEvent, PodStore, StoredEvent, StoredPod } from '../ports/pod-store.ts';
+import type { PodState } from '../core/pod-state.ts';
+
+export type StoreChange =
+  | { type: 'created' | 'updated'; pod: StoredPod }
+  | { type: 'removed'; key: PodKey }
+  | { type: 'event'; event: Parameters<PodStore['recordEvent']>[0] };
+
+export class ObservablePodStore implements PodStore {
+  private readonly listeners = new Set<(change: StoreChange) => void>();
+  private readonly inner: PodStore;
+
+  constructor(inner: PodStore) {
+    this.inner = inner;
+  }
+
+  subscribe(listener: (change: StoreChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(change: StoreChange): void {
+    for (const l of this.listeners) l(change);
+  }
+
+  async create(state: PodState): Promise<StoredPod> {
+    const pod = await this.inner.create(state);
+    this.emit({ type: 'created', pod });
+    return pod;
+  }
+
+  get(key: PodKey): Promise<StoredPod | undefined> {
+    return this.inner.get(key);
+  }
+
+  list(namespace?: string): Promise<{ items: StoredPod[]; resourceVersion: string }> {
+    return this.inner.list(namespace);
+  }
+
+  async update(
+    key: PodKey,
+    expectedResourceVersion: string,
+    state: PodState,
+    consumedEventIds?: readonly string[],
+  ): Promise<StoredPod> {
+    const pod = await this.inner.update(key, expectedResourceVersion, state, consumedEventIds);
+    this.emit({ type: 'updated', pod });
+    return pod;
+  }
+
+  async remove(key: PodKey, expectedResourceVersion?: string): Promise<void> {
+    await this.inner.remove(key, expectedResourceVersion);
+    this.emit({ type: 'removed', key });
+  }
+
+  deliver(key: PodKey, event: InboxEvent): Promise<{ waitToken?: string }> {
+    return this.inner.deliver(key, event);
+  }
+
+  registerWait(key: PodKey, token: string): Promise<{ registered: boolean; pending: number }> {
+    return this.inner.registerWait(key, token);
+  }
+
+  async recordEvent(event: Parameters<PodStore['recordEvent']>[0]): Promise<void> {
+    await this.inner.recordEvent(event);
+    this.emit({ type: 'event', event });
+  }
+
+  listEvents(namespace: string, involvedName?: string): Promise<StoredEvent[]> {
+    return this.inner.listEvents(namespace, involvedName);
+  }
+}

@@ -1,0 +1,48 @@
+// Runtime observations become inbox events. Ids are derived from the instance, so a re-reported observation
+// (the runtime's recover() after an engine restart, ECS redelivery) is the same event and is dropped.
+import type { PodEvent } from '../core/pod-events.ts';
+import type { ContainerObservation } from '../ports/container-runtime.ts';
+import type { PodKey } from '../ports/pod-key.ts';
+
+export function eventFromObservation(o: ContainerObservation): { key: PodKey; event: PodEvent } {
+  const { key, podUid, container, instance } = o.ref;
+  const id = `${podUid}/${container}/${instance}/${o.type}`;
+  switch (o.type) {
+    case 'started':
+      return {
+        key,
+        event: { id, at: o.startedAt, type: 'containerStarted', container, instance, startedAt: o.startedAt },
+      };
+    case 'exited':
+      return {
+        key,
+        event: {
+          id,
+          at: o.finishedAt,
+          type: 'containerExited',
+          container,
+          instance,
+          exitCode: o.exitCode,
+          ...(o.signal !== undefined ? { signal: o.signal } : {}),
+          oomKilled: o.oomKilled,
+          startedAt: o.startedAt,
+          finishedAt: o.finishedAt,
+          ...(o.message ? { message: o.message } : {}),
+          ...(o.lost ? { lost: true } : {}),
+        },
+      };
+    case 'startFailed':
+      return {
+        key,
+        event: {
+          id,
+          at: o.at,
+          type: 'containerStartFailed',
+          container,
+          instance,
+          reason: o.reason,
+          message: o.message,
+        },
+      };
+  }
+}

@@ -1,0 +1,137 @@
+// The local composition root (DESIGN §9): the same engine and handlers as in the cloud, wired to local adapters —
+// dynalite for the DynamoDB API, durable local timers, the process runtime, and the committed state machine
+// definition executed by aws-local-stepfunctions.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDbPodStore } from '../adapters/dynamodb/dynamodb-pod-store.ts';
+import { LocalWakeupScheduler } from '../adapters/local-timers/local-wakeup-scheduler.ts';
+import { ProcessContainerRuntime } from '../adapters/process/process-container-runtime.ts';
+import { DEFAULT_ENGINE_SETTINGS } from '../core/engine-settings.ts';
+import { createEngine, type Engine } from '../engine/create-engine.ts';
+import { deliverEvent } from '../engine/deliver-event.ts';
+import { ObservablePodStore } from '../engine/observable-pod-store.ts';
+import { DEFAULT_MAX_SUPERVISE_LOOPS, type EngineDeps, type WorkerSettings } from '../engine/engine-deps.ts';
+import { systemClock, type Clock } from '../ports/clock.ts';
+import type { Prober } from '../ports/prober.ts';
+import { ensureTable, startDynalite } from './dynalite.ts';
+import { LocalHookRunner } from './local-hook-runner.ts';
+import { LocalWorkflowClient } from './local-workflow-client.ts';
+import { NoopProber } from '../adapters/noop/noop-prober.ts';
+
+export const POD_WORKER_ASL_PATH = join(
+  import.meta.dirname,
+  '..',
+  'infra',
+  'generated',
+  'pod-worker.asl.json',
+);
+export const LOCAL_TABLE_NAME = 'podflow';
+
+export interface LocalEngineOptions {
+  /** Where pods, timers, container state and logs live (`.podflow/` by default in the CLI). */
+  dataDir: string;
+  /** Keep the DynamoDB data in memory instead of LevelDB under dataDir (tests). */
+  inMemory?: boolean;
+  settings?: Partial<WorkerSettings>;
+  clock?: Clock;
+  prober?: Prober;
+  /** Failures that must not stop the engine (an action that could not be carried out, a worker that crashed). */
+  onError?: (err: unknown, context: string) => void;
+}
+
+export interface LocalEngine {
+  engine: Engine;
+  /** Every committed change, in order (timelines, watches). */
+  store: ObservablePodStore;
+  deps: EngineDeps;
+  workflow: LocalWorkflowClient;
+  runtime: ProcessContainerRuntime;
+  /** Pods whose workers were resumed at start (an engine restart with the same data dir). */
+  resumed: number;
+  /** Stops the engine; containers keep running under their shims and are re-adopted by the next start. */
+  close(): Promise<void>;
+}
+
+export async function startLocalEngine(options: LocalEngineOptions): Promise<LocalEngine> {
+  const clock = options.clock ?? systemClock;
+  const onError = options.onError ?? ((err, context) => console.error(`podflow: ${context}:`, err));
+  const settings: WorkerSettings = {
+    ...DEFAULT_ENGINE_SETTINGS,
+    maxSuperviseLoops: DEFAULT_MAX_SUPERVISE_LOOPS,
+    terminationMarginSeconds: 5,
+    ...options.settings,
+  };
+  const db = await startDynalite(options.inMemory ? {} : { path: join(options.dataDir, 'db') });
+  await ensureTable(db.client, LOCAL_TABLE_NAME);
+  const store = new ObservablePodStore(
+    new DynamoDbPodStore({ client: db.client, tableName: LOCAL_TABLE_NAME, clock }),
+  );
+  const definition = JSON.parse(readFileSync(POD_WORKER_ASL_PATH, 'utf8')) as {
+    States: Record<string, unknown>;
+  };
+
+  // The adapters call back into the engine (timers due, observations, hook outcomes): bind late.
+  const bound: { engine?: Engine } = {};
+  const ready = (): Engine => {
+    if (!bound.engine) throw new Error('engine not started');
+    return bound.engine;
+  };
+  const runtime = new ProcessContainerRuntime({ dataDir: options.dataDir, clock });
+  const workflow = new LocalWorkflowClient({
+    definition,
+    step: (input) => ready().step(input as never),
+    onExecutionError: (name, err) => onError(err, `worker ${name}`),
+  });
+  const scheduler = new LocalWakeupScheduler({
+    client: db.client,
+    tableName: LOCAL_TABLE_NAME,
+    clock,
+    onDue: (due) => ready().onTimerDue(due),
+  });
+  const hooks = new LocalHookRunner({
+    runtime,
+    clock,
+    deliver: (key, event) => deliverEvent({ store, workflow }, key, event),
+    onError,
+  });
+  const deps: EngineDeps = {
+    store,
+    runtime,
+    scheduler,
+    workflow,
+    prober: options.prober ?? new NoopProber(),
+    hooks,
+    clock,
+    settings,
+    onError,
+  };
+  const engine = createEngine(deps);
+  bound.engine = engine;
+  const stopObserving = runtime.observe(
+    (o) =>
+      void ready()
+        .onObservation(o)
+        .catch((err) => onError(err, 'observation')),
+  );
+  // Exits that happened while no engine was running reach the inboxes first; then timers re-arm; then every
+  // unfinished pod gets a worker that resumes it where its state says it is.
+  await runtime.recover();
+  await scheduler.start();
+  const resumed = await engine.resumeAll();
+
+  return {
+    engine,
+    store,
+    deps,
+    workflow,
+    runtime,
+    resumed,
+    async close() {
+      stopObserving();
+      await scheduler.stop();
+      await workflow.stop();
+      await runtime.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+// Runs the pod worker's committed ASL (infra/generated/pod-worker.asl.json) in-process with
+// aws-local-stepfunctions: the very definition CDK deploys, not a re-implementation (DESIGN §9). Every Task state
+// is overridden by name to the lifecycle step handler; `.waitForTaskToken` tasks get a token of their own per wait
+// (the interpreter's `$$.Task.Token` is one static value per run) and settle when sendTaskSuccess receives it.
+import { randomUUID } from 'node:crypto';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { WorkerInput, WorkflowClient } from '../ports/workflow-client.ts';
+
+type StepHandler = (input: Record<string, unknown>) => Promise<unknown>;
+
+interface TaskStateInfo {
+  name: string;
+  waits: boolean;
+}
+
+/** All Task states of a definition, including those inside Map item processors and Parallel branches. */
+export function taskStatesOf(definition: { States: Record<string, unknown> }): TaskStateInfo[] {
+  const found: TaskStateInfo[] = [];
+  const walk = (states: Record<string, unknown>) => {
+    for (const [name, raw] of Object.entries(states)) {
+      const s = raw as {
+        Type: string;
+        Resource?: string;
+        ItemProcessor?: { States: Record<string, unknown> };
+        Iterator?: { States: Record<string, unknown> };
+        Branches?: Array<{ States: Record<string, unknown> }>;
+      };
+      if (s.Type === 'Task') found.push({ name, waits: (s.Resource ?? '').endsWith('.waitForTaskToken') });
+      if (s.ItemProcessor) walk(s.ItemProcessor.States);
+      if (s.Iterator) walk(s.Iterator.States);
+      for (const b of s.Branches ?? []) walk(b.States);
+    }
+  };
+  walk(definition.States);
+  return found;
+}
+
+export interface LocalWorkflowClientOptions {
+  definition: { States: Record<string, unknown> };
+  /** The lifecycle handler: receives the Task's Payload, returns the Lambda's result. */
+  step: StepHandler;
+  /** An execution that ended with an error (the worker's own failure, never a pod failure). */
+  onExecutionError?: (name: string, err: unknown) => void;
+}
+
+export class LocalWorkflowClient implements WorkflowClient {
+  private readonly machine: StateMachine;
+  private readonly handlers: Record<string, (input: unknown) => Promise<unknown>>;
+  private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
+  private readonly waiters = new Map<string, () => void>();
+  private readonly options: LocalWorkflowClientOptions;
+
+  constructor(options: LocalWorkflowClientOptions) {
+    this.options = options;
+    this.machine = new StateMachine(options.definition as never, {
+      validationOptions: { checkPaths: false },
+    });
+    this.handlers = {};
+    for (const task of taskStatesOf(options.definition)) {
+      this.handlers[task.name] = task.waits
+        ? (input) => this.awaitTask(input)
+        : (input) => this.invoke(input);
+    }
+  }
+
+  /** Names of the executions still running (for tests and shutdown). */
+  get executions(): string[] {
+    return [...this.running.keys()];
+  }
+
+  async startExecution(name: string, input: WorkerInput): Promise<void> {
+    if (this.running.has(name)) return; // starting the same execution twice is harmless
+    const execution = this.machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: this.handlers as never },
+      noThrowOnAbort: true,
+      // `$$.Task.Token` must resolve; each await replaces it with a token of its own (see awaitTask).
+      context: {
+        Execution: {
+          Id: `local:${name}`,
+          Name: name,
+          Input: input as never,
+          StartTime: new Date().toISOString(),
+        },
+        Task: { Token: 'interpreter-static-token' },
+      },
+    });
+    const done = execution.result.then(
+      () => undefined,
+      (err: unknown) => this.options.onExecutionError?.(name, err),
+    );
+    this.running.set(name, { abort: execution.abort, done });
+    void done.finally(() => this.running.delete(name));
+  }
+
+  async sendTaskSuccess(token: string): Promise<void> {
+    const resolve = this.waiters.get(token);
+    if (!resolve) return; // unknown, completed or timed out: ignored, as the port allows
+    this.waiters.delete(token);
+    resolve();
+  }
+
+  /** Waits for all running executions to end (tests), or aborts them (shutdown). */
+  async stop(): Promise<void> {
+    for (const { abort } of this.running.values()) abort();
+    await Promise.all([...this.running.values()].map((r) => r.done));
+    this.waiters.clear();
+  }
+
+  private async invoke(parameters: unknown): Promise<unknown> {
+    // A Lambda invoke task's input is its Parameters ({ FunctionName, Payload }); its output is { Payload }.
+    const payload =
+      (parameters as { Payload?: Record<string, unknown> }).Payload ??
+      (parameters as Record<string, unknown>);
+    return { Payload: await this.options.step(payload) };
+  }
+
+  private async awaitTask(parameters: unknown): Promise<unknown> {
+    const token = randomUUID();
+    const woken = new Promise<void>((resolve) => this.waiters.set(token, resolve));
+    const payload =
+      (parameters as { Payload?: Record<string, unknown> }).Payload ??
+      (parameters as Record<string, unknown>);
+    await this.options.step({ ...payload, token });
+    await woken;
+    return {};
+  }
+}

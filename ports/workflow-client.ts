@@ -1,0 +1,24 @@
+// WorkflowClient: starts pod worker executions and completes the task tokens their await states hand out
+// (DESIGN §3). Adapters: StepFunctionsWorkflowClient (AWS), LocalWorkflowClient (aws-local-stepfunctions).
+
+export interface WorkerInput {
+  pod: { namespace: string; name: string; uid: string };
+  /** Continue-as-new / resume sequence number: execution name `<uid>-<seq>`. */
+  seq: number;
+  /** Resume a pod whose previous worker ended or was lost; the worker routes to the pod's current stage. */
+  resume?: boolean;
+}
+
+export interface WorkflowClient {
+  /**
+   * Starts the worker execution `name`. Idempotent: starting an execution that already runs (same name, same
+   * input) is not an error and starts nothing.
+   */
+  startExecution(name: string, input: WorkerInput): Promise<void>;
+
+  /**
+   * Completes a waiting task. A token that is unknown, already completed or timed out is ignored (the waiter
+   * re-reads the inbox when it resumes, so nothing is lost).
+   */
+  sendTaskSuccess(token: string): Promise<void>;
+}
