@@ -49,6 +49,8 @@ export type PodEvent =
   | (EventBase & { type: 'timerDue'; timerId: string })
   | (EventBase & { type: 'deleteRequested'; gracePeriodSeconds?: number })
   /** Conditions written through the status subresource (readiness gates, custom conditions). */
-  | (EventBase & { type: 'conditionsPatched'; conditions: PodCondition[] });
+  | (EventBase & { type: 'conditionsPatched'; conditions: PodCondition[] })
+  /** A pod update changed these containers' images (or activeDeadlineSeconds): restart them on the new spec. */
+  | (EventBase & { type: 'specUpdated'; containers: string[] });
 
 export type PodEventType = PodEvent['type'];

@@ -283,6 +283,8 @@ class Reconciler {
         return this.onDeleteRequested(event.gracePeriodSeconds);
       case 'conditionsPatched':
         return this.onConditionsPatched(event.conditions);
+      case 'specUpdated':
+        return this.onSpecUpdated(event.containers);
     }
   }
 
@@ -360,10 +362,43 @@ class Reconciler {
       this.actions.push({ type: 'stopProbes', container: name, instance, probes: stillProbing });
     }
     rec.probes = {};
+    const specChanged = rec.killing?.reason === 'SpecChange';
     delete rec.killing;
     if (this.winding) return;
-    if (this.shouldRestart(entry, terminated.exitCode))
+    // kuberuntime_manager.go computePodActions: a container whose spec changed is restarted regardless of the
+    // restart policy, and its new spec hash starts a fresh back-off curve.
+    if (specChanged) this.startInstance(entry, rec);
+    else if (this.shouldRestart(entry, terminated.exitCode))
       this.scheduleRestart(entry, rec, terminated.finishedAt);
+  }
+
+  /** An update changed these containers' images (the only container field a pod update may change). */
+  private onSpecUpdated(names: string[]): void {
+    for (const name of names) {
+      const entry = findEntry(this.pod.spec!, name);
+      const rec = this.engine.containers[name];
+      if (!entry || !rec || this.winding) continue;
+      if (rec.restartTimer) {
+        // Waiting out a back-off for the old spec: the new spec starts now.
+        this.actions.push({ type: 'cancelTimer', timerId: rec.restartTimer.id });
+        delete rec.restartTimer;
+        this.startInstance(entry, rec);
+        continue;
+      }
+      this.kill(
+        entry,
+        rec,
+        'SpecChange',
+        podGraceSeconds(this.pod.spec!),
+        `Container ${name} definition changed, will be restarted`,
+      );
+    }
+    const deadline = this.pod.spec?.activeDeadlineSeconds;
+    if (deadline !== undefined && !this.engine.deadlineExceeded && this.pod.status?.startTime) {
+      // activeDeadlineSeconds may be lowered by an update: re-arm the timer (scheduling the same id replaces it).
+      const at = Date.parse(this.pod.status.startTime) + deadline * 1000;
+      this.actions.push({ type: 'scheduleTimer', timerId: ACTIVE_DEADLINE_TIMER_ID, at });
+    }
   }
 
   private onStartFailed(name: string, instance: number, reason: string, message: string): void {

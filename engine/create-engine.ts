@@ -2,12 +2,15 @@
 // Lambda wiring each build the ports and call createEngine; nothing here knows which environment it runs in.
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { PodEvent } from '../core/pod-events.ts';
+import { changedImages, validatePodUpdate } from '../core/manifest/validate-pod-update.ts';
 import { newPodState } from '../core/reconcile.ts';
+import { ConflictError, isConflict, NotFoundError } from '../ports/errors.ts';
 import type { ContainerObservation } from '../ports/container-runtime.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 import type { StoredPod } from '../ports/pod-store.ts';
 import type { TimerDue } from '../ports/wakeup-scheduler.ts';
 import { deliverEvent } from './deliver-event.ts';
+import { InvalidError } from './invalid-error.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { eventFromObservation } from './observation-events.ts';
 import { runWorkerStep, type StepInput } from './pod-worker.ts';
@@ -49,6 +52,73 @@ export function createEngine(deps: EngineDeps) {
       const uid = pod.metadata?.uid ?? '';
       await deps.workflow.startExecution(workerName(uid, 0), { pod: { ...stored.key, uid }, seq: 0 });
       return stored;
+    },
+
+    /**
+     * Updates a pod as the API server's PUT does (SEMANTICS §10): labels and annotations, container images,
+     * activeDeadlineSeconds (lower only) and tolerations (additions) may change; anything else is InvalidError.
+     * `next` must be defaulted. With `expectedResourceVersion`, a stale write is a ConflictError (a precondition);
+     * without it, a conflicting concurrent write is retried. Changed images restart their containers.
+     */
+    async updatePod(key: PodKey, next: Pod, expectedResourceVersion?: string): Promise<StoredPod> {
+      for (;;) {
+        const stored = await deps.store.get(key);
+        if (!stored) throw new NotFoundError(`pods "${key.name}" not found`);
+        if (expectedResourceVersion !== undefined && expectedResourceVersion !== stored.resourceVersion) {
+          throw new ConflictError(
+            `Operation cannot be fulfilled on pods "${key.name}": the object has been modified; please apply your changes to the latest version and try again`,
+          );
+        }
+        const old = stored.state.pod;
+        const errors = validatePodUpdate(next, old);
+        if (errors.length > 0) throw new InvalidError('Pod', key.name, errors);
+        const images = new Map(
+          [...(next.spec?.initContainers ?? []), ...(next.spec?.containers ?? [])].map((c) => [
+            c.name,
+            c.image,
+          ]),
+        );
+        const withImage = <T extends { name: string; image?: string }>(c: T): T => ({
+          ...c,
+          image: images.get(c.name) ?? c.image,
+        });
+        const spec = old.spec!;
+        const pod: Pod = {
+          ...old,
+          metadata: {
+            ...old.metadata,
+            labels: next.metadata?.labels,
+            annotations: next.metadata?.annotations,
+          },
+          spec: {
+            ...spec,
+            containers: spec.containers.map(withImage),
+            ...(spec.initContainers ? { initContainers: spec.initContainers.map(withImage) } : {}),
+            ...(next.spec?.activeDeadlineSeconds !== undefined
+              ? { activeDeadlineSeconds: next.spec.activeDeadlineSeconds }
+              : {}),
+            ...(next.spec?.tolerations ? { tolerations: next.spec.tolerations } : {}),
+          },
+        };
+        let saved: StoredPod;
+        try {
+          saved = await deps.store.update(key, stored.resourceVersion, { ...stored.state, pod });
+        } catch (err) {
+          if (isConflict(err) && expectedResourceVersion === undefined) continue;
+          throw err;
+        }
+        const changed = changedImages(pod.spec!, spec);
+        if (changed.length > 0 || pod.spec?.activeDeadlineSeconds !== spec.activeDeadlineSeconds) {
+          const now = deps.clock.now();
+          await deliver(key, {
+            id: `spec/${saved.resourceVersion}`,
+            at: now,
+            type: 'specUpdated',
+            containers: changed,
+          });
+        }
+        return saved;
+      }
     },
 
     /** Graceful deletion (SEMANTICS §6): the worker terminates the pod, then removes the object. */
