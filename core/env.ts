@@ -252,7 +252,7 @@ function keyRefValue(
 }
 
 /** pods/helpers.go ConvertDownwardAPIFieldLabel: the labels a v1 pod field selector may name. */
-const FIELD_LABELS = new Set([
+export const FIELD_LABELS: ReadonlySet<string> = new Set([
   'metadata.annotations',
   'metadata.labels',
   'metadata.name',

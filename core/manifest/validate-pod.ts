@@ -6,6 +6,7 @@
 // Not reproduced (the fields are warned about or rejected by support-policy.ts instead): affinity,
 // topologySpreadConstraints, resourceClaims, Windows/host-process rules, the exotic volume sources' own fields,
 // pod-level resource aggregation.
+import { FIELD_LABELS } from '../env.ts';
 import type {
   Container,
   EnvFromSource,
@@ -416,23 +417,6 @@ const ENV_FIELD_PATHS = [
   'status.podIP',
   'status.podIPs',
 ];
-/** pods.ConvertDownwardAPIFieldLabel: what a v1 fieldPath may name at all. */
-const CONVERTIBLE_FIELD_LABELS = new Set([
-  'metadata.annotations',
-  'metadata.labels',
-  'metadata.name',
-  'metadata.namespace',
-  'metadata.uid',
-  'spec.nodeName',
-  'spec.restartPolicy',
-  'spec.serviceAccountName',
-  'spec.schedulerName',
-  'status.phase',
-  'status.hostIP',
-  'status.hostIPs',
-  'status.podIP',
-  'status.podIPs',
-]);
 const RESOURCE_FIELD_PATHS = [
   'limits.cpu',
   'limits.ephemeral-storage',
@@ -475,7 +459,7 @@ function validateFieldRef(ref: { apiVersion?: string; fieldPath: string }, path:
   if (ref.apiVersion !== 'v1') conversionError = `unsupported pod version: ${ref.apiVersion}`;
   else if (split && split[0] !== 'metadata.annotations' && split[0] !== 'metadata.labels') {
     conversionError = `field label does not support subscript: ${ref.fieldPath}`;
-  } else if (!split && !CONVERTIBLE_FIELD_LABELS.has(ref.fieldPath) && ref.fieldPath !== 'spec.host') {
+  } else if (!split && !FIELD_LABELS.has(ref.fieldPath) && ref.fieldPath !== 'spec.host') {
     conversionError = `field label not supported: ${ref.fieldPath}`;
   }
   if (conversionError)
