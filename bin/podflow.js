@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Launcher for the `podflow` bin. podflow needs Node.js >= 22.12 (it runs its TypeScript sources directly, and
 // aws-local-stepfunctions and current AWS SDKs need 22). The project pins Node 22 as the `node` npm package, so a
-// machine whose own node is older still works after `npm ci`: re-exec this script under the pinned binary.
-import { spawnSync } from 'node:child_process';
+// machine whose own node is older still works after `npm ci`: re-run this script under the pinned binary.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,9 +17,21 @@ if (major < 22 || (major === 22 && minor < 12)) {
     );
     process.exit(2);
   }
-  const r = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+  const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
   });
-  process.exit(r.status ?? 1);
+  // Ctrl-C reaches the child through the terminal's process group; the launcher only waits for it, so that the
+  // graceful deletion the CLI does on SIGINT finishes before the shell prompt returns. Signals sent to the
+  // launcher alone (kill PID) are passed on.
+  process.on('SIGINT', () => {});
+  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => {
+    if (signal) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    }
+    process.exit(code ?? 1);
+  });
+} else {
+  await import(pathToFileURL(join(root, 'cli', 'main.ts')).href);
 }
-await import(pathToFileURL(join(root, 'cli', 'main.ts')).href);

@@ -23,6 +23,8 @@ export type Action =
       message: string;
       /** `spec.containers{name}` / `spec.initContainers{name}`, as the kubelet sets involvedObject.fieldPath. */
       fieldPath?: string;
+      /** The reporting component when it is not the kubelet (`default-scheduler` for Scheduled). */
+      component?: string;
     }
   | { type: 'removeSandbox' }
   /** The object may now be removed from the store (graceful deletion finished). */

@@ -7,9 +7,7 @@ import { toRfc3339 } from './time.ts';
 
 export interface ProjectionContext {
   podUid: string;
-  /** All regular init containers exited 0 and sidecars started: app containers may start. */
-  initialized: boolean;
-  /** The pod has init containers: waiting app containers say `PodInitializing` until they are done. */
+  /** The pod has init containers: containers not started yet wait with `PodInitializing`. */
   hasInitContainers: boolean;
 }
 
@@ -29,11 +27,12 @@ function terminated(t: TerminatedState, id: string | undefined): ContainerStateT
   };
 }
 
-/** The reason a container that has not started yet is waiting with. */
-function notStartedReason(entry: ContainerEntry, ctx: ProjectionContext): string {
-  if (entry.kind === 'app')
-    return ctx.hasInitContainers && !ctx.initialized ? 'PodInitializing' : 'ContainerCreating';
-  return 'PodInitializing';
+/**
+ * The reason a container that has not started yet is waiting with: kubelet_pods.go convertToAPIContainerStatuses
+ * defaults every container to `PodInitializing` when the pod has init containers, else `ContainerCreating`.
+ */
+function notStartedReason(ctx: ProjectionContext): string {
+  return ctx.hasInitContainers ? 'PodInitializing' : 'ContainerCreating';
 }
 
 /** started: running and past postStart and the startup probe (or none). */
@@ -71,7 +70,7 @@ export function toContainerStatus(
       break;
     case 'starting':
       state = {
-        waiting: { reason: rec.instance === 0 ? notStartedReason(entry, ctx) : 'ContainerCreating' },
+        waiting: { reason: rec.instance === 0 ? notStartedReason(ctx) : 'ContainerCreating' },
       };
       break;
     case 'running':
@@ -86,7 +85,7 @@ export function toContainerStatus(
       break;
   }
   if (rec.instance < 0 && rec.state.type === 'waiting' && rec.state.reason === 'ContainerCreating') {
-    state = { waiting: { reason: notStartedReason(entry, ctx) } };
+    state = { waiting: { reason: notStartedReason(ctx) } };
   }
   const started = isStarted(rec, !!c.startupProbe);
   const status: ContainerStatus = {

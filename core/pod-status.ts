@@ -16,7 +16,6 @@ export function containerStatusesOf(state: PodState): { init: ContainerStatus[];
   const spec = pod.spec!;
   const ctx: ProjectionContext = {
     podUid: pod.metadata?.uid ?? '',
-    initialized: engine.initialized,
     hasInitContainers: (spec.initContainers ?? []).length > 0,
   };
   const init: ContainerStatus[] = [];

@@ -116,6 +116,7 @@ export function admitPod(pod: Pod, ctx: ReconcileContext): ReconcileResult {
       type: 'recordEvent',
       eventType: 'Normal',
       reason: 'Scheduled',
+      component: 'default-scheduler',
       message: `Successfully assigned ${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''} to ${spec.nodeName}`,
     },
   ];

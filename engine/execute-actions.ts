@@ -97,7 +97,9 @@ async function executeAction(deps: EngineDeps, key: PodKey, state: PodState, act
         type: action.eventType,
         reason: action.reason,
         message: action.message,
-        source: { component: 'kubelet', host: deps.settings.nodeName },
+        source: action.component
+          ? { component: action.component }
+          : { component: 'kubelet', host: deps.settings.nodeName },
         at: deps.clock.now(),
       });
     case 'removeSandbox':

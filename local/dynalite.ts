@@ -8,7 +8,8 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { Agent, type Server } from 'node:http';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 
@@ -40,6 +41,9 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
     endpoint,
+    // The SDK's default of 50 sockets queues requests under load (hundreds of pods created at once); the server
+    // is in this process, so sockets are cheap.
+    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 512 }) }),
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 3,

@@ -47,7 +47,9 @@ export class LocalWorkflowClient implements WorkflowClient {
   private readonly machine: StateMachine;
   private readonly handlers: Record<string, (input: unknown) => Promise<unknown>>;
   private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
-  private readonly waiters = new Map<string, () => void>();
+  private readonly waiters = new Map<string, { resolve: () => void; reject: (err: Error) => void }>();
+  /** Lifecycle steps being carried out: stop() lets them finish before the store goes away. */
+  private readonly inflight = new Set<Promise<unknown>>();
   private readonly options: LocalWorkflowClientOptions;
 
   constructor(options: LocalWorkflowClientOptions) {
@@ -93,34 +95,48 @@ export class LocalWorkflowClient implements WorkflowClient {
   }
 
   async sendTaskSuccess(token: string): Promise<void> {
-    const resolve = this.waiters.get(token);
-    if (!resolve) return; // unknown, completed or timed out: ignored, as the port allows
+    const waiter = this.waiters.get(token);
+    if (!waiter) return; // unknown, completed or timed out: ignored, as the port allows
     this.waiters.delete(token);
-    resolve();
+    waiter.resolve();
   }
 
-  /** Waits for all running executions to end (tests), or aborts them (shutdown). */
+  /**
+   * Shutdown: aborts every execution, fails the waits they were parked in (the interpreter keeps a task's
+   * TimeoutSeconds timer armed until its handler settles — a day for SuperviseAwait), and lets steps in flight
+   * finish before the store goes away. Pods are not affected: a restarted engine resumes them from the store.
+   */
   async stop(): Promise<void> {
     for (const { abort } of this.running.values()) abort();
-    await Promise.all([...this.running.values()].map((r) => r.done));
+    for (const waiter of this.waiters.values()) waiter.reject(new Error('engine stopped'));
     this.waiters.clear();
+    await Promise.allSettled([...this.inflight, ...[...this.running.values()].map((r) => r.done)]);
+  }
+
+  private track<T>(step: Promise<T>): Promise<T> {
+    this.inflight.add(step);
+    void step.then(
+      () => this.inflight.delete(step),
+      () => this.inflight.delete(step),
+    );
+    return step;
+  }
+
+  private payloadOf(parameters: unknown): Record<string, unknown> {
+    // A Lambda invoke task's input is its Parameters ({ FunctionName, Payload }); its output is { Payload }.
+    return (
+      (parameters as { Payload?: Record<string, unknown> }).Payload ?? (parameters as Record<string, unknown>)
+    );
   }
 
   private async invoke(parameters: unknown): Promise<unknown> {
-    // A Lambda invoke task's input is its Parameters ({ FunctionName, Payload }); its output is { Payload }.
-    const payload =
-      (parameters as { Payload?: Record<string, unknown> }).Payload ??
-      (parameters as Record<string, unknown>);
-    return { Payload: await this.options.step(payload) };
+    return { Payload: await this.track(this.options.step(this.payloadOf(parameters))) };
   }
 
   private async awaitTask(parameters: unknown): Promise<unknown> {
     const token = randomUUID();
-    const woken = new Promise<void>((resolve) => this.waiters.set(token, resolve));
-    const payload =
-      (parameters as { Payload?: Record<string, unknown> }).Payload ??
-      (parameters as Record<string, unknown>);
-    await this.options.step({ ...payload, token });
+    const woken = new Promise<void>((resolve, reject) => this.waiters.set(token, { resolve, reject }));
+    await this.track(this.options.step({ ...this.payloadOf(parameters), token }));
     await woken;
     return {};
   }

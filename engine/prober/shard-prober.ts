@@ -1,0 +1,168 @@
+// A cloud prober's run (DESIGN §5, docs/decisions/0003): a Lambda invocation owns one shard of the probe work
+// through a lease item and runs a ProbeManager for the shard's registered container instances, for up to a window
+// (a Lambda lives at most 15 minutes), then hands the lease straight to a successor it invokes. A prober that
+// dies simply stops renewing: once its lease has expired, any other prober (or the scheduled supervisor) takes
+// the orphaned shard over by starting a new prober for it.
+//
+// Every sync (default 15 s) the run renews its lease, lists its shard's registrations and starts/stops workers to
+// match, and looks for orphaned shards. Results still reach the pods only on change (ProbeManager).
+import type { Clock } from '../../ports/clock.ts';
+import type { ContainerInstanceRef } from '../../ports/container-runtime.ts';
+import type { ProberLease, ProbeRegistry } from '../../ports/prober-lease.ts';
+import type { ProbeType } from '../../core/probe-results.ts';
+import type { StartOutcome } from './probe-manager.ts';
+
+/** Lambda's 15-minute limit minus a minute for the hand-over and the successor's cold start overlap. */
+export const DEFAULT_PROBER_WINDOW_MS = 14 * 60_000;
+/** How often a run renews its lease and re-reads its shard's registrations. */
+export const DEFAULT_PROBER_SYNC_INTERVAL_MS = 15_000;
+/** A lease not renewed for this long is free to take: three missed syncs. */
+export const DEFAULT_PROBER_LEASE_TTL_MS = 45_000;
+
+/** What a run needs of its shard's probe manager (ProbeManager). */
+export interface ShardWorkers {
+  startWorkers(ref: ContainerInstanceRef, probes: readonly ProbeType[]): Promise<StartOutcome>;
+  stop(ref: ContainerInstanceRef, probes: ProbeType[]): Promise<void>;
+  active(): Array<{ ref: ContainerInstanceRef; probes: ProbeType[] }>;
+  close(): void;
+}
+
+export interface ShardProberSettings {
+  shards: number;
+  windowMs: number;
+  syncIntervalMs: number;
+  leaseTtlMs: number;
+}
+
+export const DEFAULT_SHARD_PROBER_SETTINGS: Omit<ShardProberSettings, 'shards'> = {
+  windowMs: DEFAULT_PROBER_WINDOW_MS,
+  syncIntervalMs: DEFAULT_PROBER_SYNC_INTERVAL_MS,
+  leaseTtlMs: DEFAULT_PROBER_LEASE_TTL_MS,
+};
+
+/** Which prober should run: a shard and the owner id its lease is (or will be) held under. */
+export interface ShardRun {
+  shard: number;
+  owner: string;
+}
+
+export interface ShardProberDeps {
+  lease: ProberLease;
+  registry: ProbeRegistry;
+  /** A fresh probe manager for one run (its workers end with the run). */
+  createWorkers: () => ShardWorkers;
+  clock: Clock;
+  sleep: (ms: number) => Promise<void>;
+  newOwnerId: () => string;
+  /** Starts a prober run elsewhere (cloud: an asynchronous invoke of the prober Lambda). */
+  invokeProber: (run: ShardRun) => Promise<void>;
+  onError?: (err: unknown, context: string) => void;
+}
+
+export type ShardRunOutcome =
+  /** Another prober holds the shard's live lease: nothing to do. */
+  | 'not-acquired'
+  /** The lease was taken over (this run had stalled past its TTL): workers stopped. */
+  | 'lost'
+  /** The window ended; the lease went to the successor this run invoked. */
+  | 'handed-over'
+  /** The window ended but no successor could be started: the lease was released for the supervisor. */
+  | 'released'
+  /** Stopped from outside (`signal`): the lease was released. */
+  | 'stopped';
+
+/** Runs one shard for one window. `signal` ends it early (tests, shutdown). */
+export async function runShardProber(
+  deps: ShardProberDeps,
+  settings: ShardProberSettings,
+  run: ShardRun,
+  signal?: AbortSignal,
+): Promise<ShardRunOutcome> {
+  const { lease, clock } = deps;
+  const { shard, owner } = run;
+  const started = clock.now();
+  if (!(await lease.acquire(shard, owner, started + settings.leaseTtlMs, started))) return 'not-acquired';
+  const deadline = started + settings.windowMs;
+  const workers = deps.createWorkers();
+  try {
+    for (let first = true; ; first = false) {
+      if (!first && !(await lease.renew(shard, owner, clock.now() + settings.leaseTtlMs))) return 'lost';
+      await syncShardWorkers(deps, shard, workers);
+      await adoptOrphanedShards(deps, settings, shard);
+      const remaining = deadline - clock.now();
+      if (remaining <= 0 || signal?.aborted) break;
+      await deps.sleep(Math.min(settings.syncIntervalMs, remaining));
+      if (signal?.aborted) break;
+    }
+  } finally {
+    workers.close();
+  }
+  if (signal?.aborted) {
+    await lease.release(shard, owner);
+    return 'stopped';
+  }
+  // Hand-over: the lease goes to the successor's id in one conditional write, then the successor is started.
+  const successor = deps.newOwnerId();
+  if (!(await lease.handOver(shard, owner, successor, clock.now() + settings.leaseTtlMs))) return 'lost';
+  try {
+    await deps.invokeProber({ shard, owner: successor });
+    return 'handed-over';
+  } catch (err) {
+    deps.onError?.(err, `prober shard ${shard}: invoking the successor`);
+    await lease.release(shard, successor);
+    return 'released';
+  }
+}
+
+/** Makes the run's workers match the shard's registrations; drops registrations whose instance is gone. */
+export async function syncShardWorkers(
+  deps: Pick<ShardProberDeps, 'registry' | 'onError'>,
+  shard: number,
+  workers: ShardWorkers,
+): Promise<void> {
+  const registrations = await deps.registry.list(shard);
+  const wanted = new Map<string, ProbeType[]>();
+  for (const { ref, probes } of registrations) {
+    wanted.set(instanceKey(ref), probes);
+    try {
+      if ((await workers.startWorkers(ref, probes)) === 'stale')
+        await deps.registry.remove(shard, ref, probes);
+    } catch (err) {
+      deps.onError?.(err, `prober shard ${shard}: ${instanceKey(ref)}`);
+    }
+  }
+  for (const { ref, probes } of workers.active()) {
+    const keep = wanted.get(instanceKey(ref)) ?? [];
+    const gone = probes.filter((p) => !keep.includes(p));
+    if (gone.length > 0) await workers.stop(ref, gone);
+  }
+}
+
+/**
+ * Starts a prober for every shard whose lease is missing or expired (the expiry takeover; also what the scheduled
+ * supervisor runs). The lease is taken first under the new prober's id, so two supervisors never start two.
+ */
+export async function adoptOrphanedShards(
+  deps: Pick<ShardProberDeps, 'lease' | 'clock' | 'newOwnerId' | 'invokeProber' | 'onError'>,
+  settings: Pick<ShardProberSettings, 'shards' | 'leaseTtlMs'>,
+  exceptShard?: number,
+): Promise<number[]> {
+  const now = deps.clock.now();
+  const live = new Set((await deps.lease.list()).filter((l) => l.expiresAt >= now).map((l) => l.shard));
+  const adopted: number[] = [];
+  for (let shard = 0; shard < settings.shards; shard++) {
+    if (shard === exceptShard || live.has(shard)) continue;
+    const owner = deps.newOwnerId();
+    if (!(await deps.lease.acquire(shard, owner, now + settings.leaseTtlMs, now))) continue;
+    try {
+      await deps.invokeProber({ shard, owner });
+      adopted.push(shard);
+    } catch (err) {
+      deps.onError?.(err, `prober shard ${shard}: starting a prober`);
+      await deps.lease.release(shard, owner);
+    }
+  }
+  return adopted;
+}
+
+const instanceKey = (ref: ContainerInstanceRef): string => `${ref.podUid}/${ref.container}/${ref.instance}`;
