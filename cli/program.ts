@@ -4,6 +4,9 @@ import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import type { CliIo } from './cli-io.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './cli-io.ts';
+import { registerRunCommand } from './commands/run.ts';
+import { registerServeCommand } from './commands/serve.ts';
+import { registerStartCommand } from './commands/start.ts';
 import { registerValidateCommand } from './commands/validate.ts';
 
 export function createProgram(io: CliIo, setExitCode: (code: number) => void): Command {
@@ -14,6 +17,9 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   registerValidateCommand(program, io, setExitCode);
+  registerRunCommand(program, io, setExitCode);
+  registerStartCommand(program, io, setExitCode);
+  registerServeCommand(program, io, setExitCode);
   return program;
 }
 

@@ -22,7 +22,7 @@ export function formatTimelineLine(
 
 /** Messages (hook output, termination messages) may span lines; a timeline entry is one line. */
 export function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ⏎ ').trim();
+  return text.trim().replace(/\s*\n\s*/g, ' ⏎ ');
 }
 
 /** A Kubernetes Event about the pod: `event Normal Started: Started container init-mydb`. */
@@ -67,7 +67,8 @@ export function describePodChange(before: Pod | undefined, after: Pod): string[]
   const lines: string[] = [];
   if (!before) lines.push('created');
   const phase = after.status?.phase;
-  if (phase && phase !== before?.status?.phase) {
+  // Every pod is created Pending: `created` says that much.
+  if (phase && phase !== before?.status?.phase && (before || phase !== 'Pending')) {
     const { reason, message } = after.status ?? {};
     const why = reason ? ` (${reason}${message ? `: ${oneLine(message)}` : ''})` : '';
     lines.push(`phase ${phase}${why}`);
@@ -92,7 +93,11 @@ export function describePodChange(before: Pod | undefined, after: Pod): string[]
     const prev = old.get(name);
     if (!prev && NOT_STARTED_REASONS.has(c.state?.waiting?.reason ?? '')) continue;
     const now = containerState(c);
-    const restarted = prev && c.restartCount > prev.restartCount ? ` [restarts ${c.restartCount}]` : '';
+    // A restart replaces the terminated state before any snapshot shows it: say how the last instance ended.
+    const last = c.lastState?.terminated;
+    const lastText = last ? `, last ${last.reason ?? 'terminated'} (exit ${last.exitCode})` : '';
+    const restarted =
+      prev && c.restartCount > prev.restartCount ? ` [restarts ${c.restartCount}${lastText}]` : '';
     if (!prev || containerState(prev) !== now || restarted) lines.push(`${name}: ${now}${restarted}`);
   }
   return lines;

@@ -1,0 +1,43 @@
+// What the API needs from the environment that hosts it: the engine's use cases, read access to the store, and —
+// where a container runtime is attached (local mode) — logs. Each composition root builds one: `podflow serve`
+// (cli/commands/serve.ts) from the local engine, the api Lambda (lambdas/api.ts) from the cloud engine.
+import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
+import type { Clock } from '../ports/clock.ts';
+import type { ContainerRuntime } from '../ports/container-runtime.ts';
+import type { PodKey } from '../ports/pod-key.ts';
+import type { PodStore, StoredPod } from '../ports/pod-store.ts';
+import type { ChangeSource } from './watch-hub.ts';
+
+/** The engine's use cases the API calls (engine/create-engine.ts). */
+export interface PodEngine {
+  createPod(pod: Pod): Promise<StoredPod>;
+  updatePod(key: PodKey, next: Pod, expectedResourceVersion?: string): Promise<StoredPod>;
+  deletePod(key: PodKey, gracePeriodSeconds?: number): Promise<void>;
+  patchConditions(key: PodKey, conditions: PodCondition[]): Promise<void>;
+}
+
+export interface ApiDeps {
+  engine: PodEngine;
+  store: Pick<PodStore, 'get' | 'list' | 'listEvents'>;
+  /** Committed changes, pushed in commit order (local mode: ObservablePodStore). Without it watches poll the store. */
+  changes?: ChangeSource;
+  /** Container logs (local mode). Without it `pods/log` answers 501. */
+  logs?: Pick<ContainerRuntime, 'logs'>;
+  /** Whether `pods/exec` is served (over WebSocket, by the local gateway). Without it: 501. */
+  exec?: boolean;
+  clock: Clock;
+  newUid: () => string;
+  /** Internal faults (answered with 500) and background failures. */
+  onError: (err: unknown, context: string) => void;
+  /** A bearer token every request must carry (`podflow serve --token`). The cloud authenticates at API Gateway (IAM). */
+  token?: string;
+  /**
+   * Longest watch or `logs -f` in seconds. Unlimited locally (the client's timeoutSeconds, default 30 min); in the
+   * cloud API Gateway ends an integration after 29 s, so watches there are cut at 25 s and clients re-watch.
+   */
+  maxStreamSeconds?: number;
+  /** How long DELETE and a status patch wait for the worker to commit what they asked for before answering. */
+  settleTimeoutMs?: number;
+  /** How often a poll-based watch source lists the store (the cloud). */
+  pollIntervalMs?: number;
+}

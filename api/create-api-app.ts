@@ -1,0 +1,147 @@
+// The Kubernetes-compatible API (DESIGN §8): one Hono app, served in the cloud by the api Lambda behind API Gateway
+// (lambdas/api.ts) and locally by `podflow serve` through the local gateway (local/gateway.ts) — the same routes,
+// handlers and Status errors in both. Decisions: docs/decisions/0004-api.md.
+//
+// Every failure is a Status: handlers throw ApiError for what the API server refuses (400, 404, 405, 409, 413, 415,
+// 422, …); engine errors are translated at the edge (status.ts); anything else is an internal fault, answered 500
+// and reported through deps.onError — never a crash.
+import { timingSafeEqual } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import type { ApiContext } from './api-context.ts';
+import { DEFAULT_SETTLE_TIMEOUT_MS } from './api-context.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { apiGroupList, apiVersions, v1ResourceList, versionInfo } from './discovery.ts';
+import { getEvent, listEvents } from './events.ts';
+import { podLogs } from './logs.ts';
+import { openApiV3Document, openApiV3Paths } from './openapi.ts';
+import {
+  checkNamespace,
+  createPod,
+  deletePod,
+  getPod,
+  listPods,
+  patchPod,
+  patchPodStatus,
+  podKey,
+  replacePod,
+  replacePodStatus,
+  requirePod,
+} from './pods.ts';
+import { respondStatus } from './respond.ts';
+import {
+  badRequest,
+  methodNotAllowed,
+  notImplemented,
+  pathNotFound,
+  toApiError,
+  unauthorized,
+} from './status.ts';
+import { PodWatchHub, PollingChangeSource } from './watch-hub.ts';
+
+export interface ApiApp {
+  app: Hono;
+  hub: PodWatchHub;
+  /** Ends every open watch (graceful shutdown). */
+  close(): void;
+}
+
+type Handler = (c: Context) => Promise<Response> | Response;
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** `Authorization: Bearer <token>`, compared in constant time. */
+export function isAuthorized(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const given = Buffer.from(m[1]!.trim());
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+export function createApiApp(deps: ApiDeps): ApiApp {
+  const hub = new PodWatchHub({
+    store: deps.store,
+    source:
+      deps.changes ??
+      new PollingChangeSource(deps.store, deps.pollIntervalMs, (err) => deps.onError(err, 'watch poll')),
+    keepAlive: deps.changes !== undefined,
+  });
+  // A pushed change stream is cheap to follow from the start: watches can then resume from any version since.
+  if (deps.changes) hub.start().catch((err: unknown) => deps.onError(err, 'watch hub'));
+  const x: ApiContext = {
+    deps,
+    hub,
+    settleTimeoutMs: deps.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS,
+    maxStreamMs: (deps.maxStreamSeconds ?? Infinity) * 1000,
+  };
+  const app = new Hono({ strict: true });
+
+  app.onError((err, c) =>
+    respondStatus(toApiError(err, (e) => deps.onError(e, `${c.req.method} ${c.req.path}`))),
+  );
+  app.notFound(() => respondStatus(pathNotFound()));
+
+  const token = deps.token;
+  if (token) {
+    app.use('*', async (c, next) => {
+      if (!isAuthorized(c.req.header('authorization'), token)) return respondStatus(unauthorized());
+      await next();
+    });
+  }
+
+  /** Registers a path's verbs; any other verb on it is 405 MethodNotAllowed. */
+  const route = (path: string, handlers: Partial<Record<Method, Handler>>): void => {
+    for (const [method, handler] of Object.entries(handlers)) app.on(method, path, handler);
+    app.all(path, () => {
+      throw methodNotAllowed();
+    });
+  };
+
+  const json = (c: Context, body: unknown): Response => c.json(body);
+
+  route('/version', { GET: (c) => json(c, versionInfo()) });
+  route('/api', { GET: (c) => json(c, apiVersions(new URL(c.req.url).host)) });
+  route('/api/v1', { GET: (c) => json(c, v1ResourceList()) });
+  route('/apis', { GET: (c) => json(c, apiGroupList()) });
+  route('/openapi/v3', { GET: (c) => json(c, openApiV3Paths()) });
+  route('/openapi/v3/api/v1', { GET: (c) => json(c, openApiV3Document()) });
+
+  route('/api/v1/pods', { GET: (c) => listPods(x, c, undefined) });
+  route('/api/v1/namespaces/:ns/pods', {
+    GET: (c) => listPods(x, c, c.req.param('ns') ?? ''),
+    POST: (c) => createPod(x, c, c.req.param('ns') ?? ''),
+  });
+  route('/api/v1/namespaces/:ns/pods/:name', {
+    GET: (c) => getPod(x, c, podKey(c)),
+    PUT: (c) => replacePod(x, c, podKey(c)),
+    PATCH: (c) => patchPod(x, c, podKey(c)),
+    DELETE: (c) => deletePod(x, c, podKey(c)),
+  });
+  route('/api/v1/namespaces/:ns/pods/:name/status', {
+    GET: (c) => getPod(x, c, podKey(c)),
+    PUT: (c) => replacePodStatus(x, c, podKey(c)),
+    PATCH: (c) => patchPodStatus(x, c, podKey(c)),
+  });
+  route('/api/v1/namespaces/:ns/pods/:name/log', { GET: (c) => podLogs(x, c, podKey(c)) });
+  // Exec is a WebSocket upgrade the local gateway takes over before the app sees it (local/exec-websocket.ts); what
+  // reaches the app is a request that did not upgrade.
+  const exec: Handler = async (c) => {
+    const key = podKey(c);
+    checkNamespace(key.namespace);
+    if (!deps.exec) {
+      throw notImplemented(
+        'exec is not available from this podflow API: the cloud deployment has no container runtime attached yet',
+      );
+    }
+    await requirePod(x, key);
+    throw badRequest('Upgrade request required');
+  };
+  route('/api/v1/namespaces/:ns/pods/:name/exec', { GET: exec, POST: exec });
+
+  route('/api/v1/events', { GET: (c) => listEvents(x, c, undefined) });
+  route('/api/v1/namespaces/:ns/events', { GET: (c) => listEvents(x, c, c.req.param('ns') ?? '') });
+  route('/api/v1/namespaces/:ns/events/:name', {
+    GET: (c) => getEvent(x, c, c.req.param('ns') ?? '', c.req.param('name') ?? ''),
+  });
+
+  return { app, hub, close: () => hub.close() };
+}

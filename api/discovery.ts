@@ -1,0 +1,72 @@
+// Discovery: what kubectl and client libraries read before anything else — the server version, the API versions,
+// and the resources of v1 with their verbs and short names (legacy discovery; aggregated discovery is not served, so
+// clients fall back to these documents, as they do against older API servers).
+import pkg from '../package.json' with { type: 'json' };
+
+/**
+ * The Kubernetes version podflow's API answers as: the API semantics it reproduces. kubectl picks its version skew
+ * behaviour from it (and gcloud's kubectl dispatcher picks the matching kubectl binary).
+ */
+export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-podflow' } as const;
+
+export function versionInfo(): Record<string, string> {
+  return {
+    ...KUBERNETES_VERSION,
+    gitCommit: '',
+    gitTreeState: 'clean',
+    buildDate: '1970-01-01T00:00:00Z',
+    goVersion: `node${process.versions.node}`,
+    compiler: `podflow/${pkg.version}`,
+    platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+  };
+}
+
+export function apiVersions(serverAddress: string): Record<string, unknown> {
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
+}
+
+/** No API groups yet: batch/v1 joins once Jobs and CronJobs run (DESIGN §8). */
+export function apiGroupList(): Record<string, unknown> {
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
+}
+
+export interface ApiResource {
+  name: string;
+  singularName: string;
+  namespaced: boolean;
+  kind: string;
+  verbs: string[];
+  shortNames?: string[];
+  categories?: string[];
+}
+
+export const V1_RESOURCES: readonly ApiResource[] = [
+  {
+    name: 'events',
+    singularName: 'event',
+    namespaced: true,
+    kind: 'Event',
+    verbs: ['get', 'list', 'watch'],
+    shortNames: ['ev'],
+  },
+  {
+    name: 'pods',
+    singularName: 'pod',
+    namespaced: true,
+    kind: 'Pod',
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    shortNames: ['po'],
+    categories: ['all'],
+  },
+  { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
+  { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
+  { name: 'pods/status', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+];
+
+export function v1ResourceList(): Record<string, unknown> {
+  return { kind: 'APIResourceList', groupVersion: 'v1', resources: V1_RESOURCES };
+}

@@ -1,0 +1,163 @@
+// Events (`/api/v1/namespaces/{ns}/events[/{name}]`, `/api/v1/events`): what the kubelet recorded about pods, read
+// by `kubectl describe` (fieldSelector involvedObject.name/namespace/kind/uid) and `kubectl get events`. Read-only:
+// only the engine records events. A watch sends the current events, then each recorded one as it is committed
+// (local mode; in the cloud nothing pushes events, so a watch there sends the current ones and waits out its time).
+import type { Context } from 'hono';
+import type { Event } from 'kubernetes-types/core/v1';
+import { negotiateFormat } from './accept.ts';
+import type { ApiContext } from './api-context.ts';
+import { eventField, eventList, EVENT_SELECTABLE_FIELDS, servedEvent } from './objects.ts';
+import { checkNamespace, watchTimeoutMs } from './pods.ts';
+import { boolParam } from './request.ts';
+import { respond } from './respond.ts';
+import {
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+  type FieldSelector,
+} from './selectors.ts';
+import { badRequest, notFound, toApiError } from './status.ts';
+import { streamingResponse } from './stream.ts';
+import { eventTable, type IncludeObject } from './table.ts';
+
+/** Namespaces to read when a request names none: those of current pods, and `default`. */
+async function allNamespaces(x: ApiContext): Promise<string[]> {
+  const { items } = await x.deps.store.list();
+  return [...new Set(['default', ...items.map((s) => s.key.namespace)])].sort();
+}
+
+function selectedValue(fields: FieldSelector, field: string): string | undefined {
+  return fields.find((r) => r.field === field && r.operator === '=')?.value;
+}
+
+async function readEvents(
+  x: ApiContext,
+  namespace: string | undefined,
+  fields: FieldSelector,
+): Promise<Event[]> {
+  const ns =
+    namespace ??
+    selectedValue(fields, 'involvedObject.namespace') ??
+    selectedValue(fields, 'metadata.namespace');
+  const namespaces = ns !== undefined ? [ns] : await allNamespaces(x);
+  // The store can select one object's events directly; describe always names the object.
+  const involved = selectedValue(fields, 'involvedObject.name');
+  const out: Event[] = [];
+  for (const n of namespaces) {
+    for (const e of await x.deps.store.listEvents(n, involved)) out.push(servedEvent(e));
+  }
+  return out;
+}
+
+const maxVersion = (events: Event[]): string =>
+  events
+    .reduce((max, e) => {
+      const rv = BigInt(e.metadata.resourceVersion ?? '0');
+      return rv > max ? rv : max;
+    }, 0n)
+    .toString();
+
+function includeObject(c: Context): IncludeObject {
+  const raw = c.req.query('includeObject');
+  return raw === 'None' || raw === 'Object' ? raw : 'Metadata';
+}
+
+export async function listEvents(
+  x: ApiContext,
+  c: Context,
+  namespace: string | undefined,
+): Promise<Response> {
+  if (namespace !== undefined) checkNamespace(namespace);
+  const labels = parseLabelSelector(c.req.query('labelSelector') ?? '');
+  const fields = parseFieldSelector(c.req.query('fieldSelector') ?? '', EVENT_SELECTABLE_FIELDS);
+  const matches = (e: Event): boolean =>
+    matchesLabels(labels, e.metadata.labels) && matchesFields(fields, (f) => eventField(e, f));
+  const format = negotiateFormat(c.req.header('accept'), true);
+  if (boolParam(c, 'watch') === true) {
+    const timeoutMs = watchTimeoutMs(x, c);
+    const resourceVersion = c.req.query('resourceVersion') ?? '';
+    if (resourceVersion !== '' && !/^\d+$/.test(resourceVersion))
+      throw badRequest(`invalid resource version: ${JSON.stringify(resourceVersion)}`);
+    return streamingResponse({
+      contentType: 'application/json',
+      timeoutMs,
+      signal: c.req.raw.signal,
+      start: async (w) => {
+        let first = true;
+        const emit = (type: string, e: Event): void => {
+          const object =
+            format.kind === 'table'
+              ? eventTable([e], {
+                  now: x.deps.clock.now(),
+                  include: includeObject(c),
+                  version: format.version,
+                  noHeaders: !first,
+                })
+              : e;
+          first = false;
+          w.write(`${JSON.stringify({ type, object })}\n`);
+        };
+        const stop = await x.hub.onEvent((recorded) => {
+          if (namespace !== undefined && recorded.namespace !== namespace) return;
+          // The store aggregates occurrences: read the event back to send its current count.
+          void x.deps.store
+            .listEvents(recorded.namespace, recorded.involvedObject.name)
+            .then((events) => {
+              const e = events.find((s) => s.reason === recorded.reason && s.message === recorded.message);
+              if (!e || w.closed) return;
+              const served = servedEvent(e);
+              if (matches(served)) emit(e.count > 1 ? 'MODIFIED' : 'ADDED', served);
+            })
+            .catch((err: unknown) => x.deps.onError(err, 'event watch'));
+        });
+        w.onClose(stop);
+        // From a resourceVersion: only what is recorded from now on (events are not kept in the watch window).
+        if (resourceVersion === '' || resourceVersion === '0') {
+          for (const e of (await readEvents(x, namespace, fields)).filter(matches)) emit('ADDED', e);
+        }
+      },
+      onFailure: (w, err) => {
+        const status = toApiError(err, (e) => x.deps.onError(e, 'event watch')).toStatus();
+        w.write(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+      },
+    });
+  }
+  const events = (await readEvents(x, namespace, fields)).filter(matches);
+  const resourceVersion = maxVersion(events);
+  if (format.kind === 'table') {
+    return respond(
+      c,
+      format,
+      200,
+      eventTable(events, {
+        now: x.deps.clock.now(),
+        include: includeObject(c),
+        version: format.version,
+        resourceVersion,
+      }),
+    );
+  }
+  return respond(c, format, 200, eventList(events, resourceVersion));
+}
+
+export async function getEvent(
+  x: ApiContext,
+  c: Context,
+  namespace: string,
+  name: string,
+): Promise<Response> {
+  checkNamespace(namespace);
+  const format = negotiateFormat(c.req.header('accept'), true);
+  const event = (await x.deps.store.listEvents(namespace)).find((e) => e.name === name);
+  if (!event) throw notFound('events', name);
+  const served = servedEvent(event);
+  if (format.kind === 'table')
+    return respond(
+      c,
+      format,
+      200,
+      eventTable([served], { now: x.deps.clock.now(), include: includeObject(c), version: format.version }),
+    );
+  return respond(c, format, 200, served);
+}

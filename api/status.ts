@@ -1,0 +1,167 @@
+// Kubernetes `Status` objects: how every API error reaches a client (apimachinery pkg/api/errors/errors.go). Each
+// constructor reproduces the API server's code, reason, message and details for that failure, so kubectl prints
+// `Error from server (NotFound): pods "nope" not found` and client libraries classify errors by `reason`.
+// Engine errors (ports/errors.ts, engine/invalid-error.ts) are translated here, at the edge (STYLE §9).
+import type { Status, StatusCause, StatusDetails } from 'kubernetes-types/meta/v1';
+import { formatManifestFieldError, type ManifestFieldError } from '../core/manifest/index.ts';
+import { isInvalid } from '../engine/invalid-error.ts';
+import { isAlreadyExists, isConflict, isNotFound, TooLargeError } from '../ports/errors.ts';
+
+/** metav1.StatusReason values podflow answers with. */
+export type StatusReason =
+  | 'BadRequest'
+  | 'Unauthorized'
+  | 'NotFound'
+  | 'MethodNotAllowed'
+  | 'NotAcceptable'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Gone'
+  | 'RequestEntityTooLarge'
+  | 'UnsupportedMediaType'
+  | 'Invalid'
+  | 'InternalError'
+  | 'NotImplemented'
+  | 'ServiceUnavailable';
+
+/** An error the API answers with a `Status` (never a crash). */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly code: number;
+  readonly reason: StatusReason;
+  readonly details: StatusDetails | undefined;
+  constructor(code: number, reason: StatusReason, message: string, details?: StatusDetails) {
+    super(message);
+    this.code = code;
+    this.reason = reason;
+    this.details = details;
+  }
+
+  toStatus(): Status {
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      ...(this.details ? { details: this.details } : {}),
+      code: this.code,
+    };
+  }
+}
+
+export const isApiError = (err: unknown): err is ApiError => err instanceof ApiError;
+
+/** errors.NewBadRequest. */
+export const badRequest = (message: string): ApiError => new ApiError(400, 'BadRequest', message);
+
+/** errors.NewNotFound: `pods "nope" not found`, details.kind is the resource. */
+export const notFound = (resource: string, name: string): ApiError =>
+  new ApiError(404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource });
+
+/** The API server's answer to a path it does not serve (genericapiserver NotFound handler). */
+export const pathNotFound = (): ApiError =>
+  new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+
+/** errors.NewMethodNotSupported / the mux's answer to a verb a path does not serve. */
+export const methodNotAllowed = (): ApiError =>
+  new ApiError(
+    405,
+    'MethodNotAllowed',
+    'the server does not allow this method on the requested resource',
+    {},
+  );
+
+export const alreadyExists = (resource: string, name: string): ApiError =>
+  new ApiError(409, 'AlreadyExists', `${resource} "${name}" already exists`, { name, kind: resource });
+
+/** errors.NewConflict: `Operation cannot be fulfilled on pods "x": <why>`. */
+export const conflict = (resource: string, name: string, why: string): ApiError =>
+  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, {
+    name,
+    kind: resource,
+  });
+
+/** The version a list or watch asked for is gone (etcd compaction; here: the replay window). */
+export const gone = (message: string): ApiError => new ApiError(410, 'Gone', message);
+
+export const unsupportedMediaType = (message: string): ApiError =>
+  new ApiError(415, 'UnsupportedMediaType', message);
+
+export const notAcceptable = (message: string): ApiError => new ApiError(406, 'NotAcceptable', message);
+
+export const unauthorized = (): ApiError => new ApiError(401, 'Unauthorized', 'Unauthorized');
+
+/** What this deployment cannot do (logs and exec in the cloud, where no container runtime is attached yet). */
+export const notImplemented = (message: string): ApiError => new ApiError(501, 'NotImplemented', message);
+
+/** errors.NewRequestEntityTooLargeError. */
+export const tooLarge = (message: string): ApiError =>
+  new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: ${message}`);
+
+/** field.Error.ErrorBody: the message without the `field: ` prefix. */
+function errorBody(e: ManifestFieldError): string {
+  const text = formatManifestFieldError(e);
+  const prefix = `${e.field}: `;
+  return text.startsWith(prefix) ? text.slice(prefix.length) : text;
+}
+
+/**
+ * errors.NewInvalid: `Pod "x" is invalid: [a, b]` (no brackets for a single error), 422, one cause per field error
+ * with the field error type as its reason (`FieldValueRequired`, …).
+ */
+export function invalid(
+  kind: string,
+  name: string,
+  fieldErrors: readonly ManifestFieldError[],
+  group?: string,
+): ApiError {
+  const texts = fieldErrors.map(formatManifestFieldError);
+  const list = texts.length === 1 ? texts[0]! : `[${texts.join(', ')}]`;
+  const causes: StatusCause[] = fieldErrors.map((e) => ({
+    reason: e.type,
+    message: errorBody(e),
+    field: e.field,
+  }));
+  const qualified = group ? `${kind}.${group}` : kind;
+  return new ApiError(422, 'Invalid', `${qualified} "${name}" is invalid: ${list}`, {
+    name,
+    ...(group ? { group } : {}),
+    kind,
+    causes,
+  });
+}
+
+/**
+ * Translates anything thrown while serving a request into a Status. Engine errors keep their meaning; anything
+ * unexpected is an internal fault: 500, reported through `onInternal` (logged), never a crash.
+ */
+export function toApiError(err: unknown, onInternal: (err: unknown) => void): ApiError {
+  if (isApiError(err)) return err;
+  if (isInvalid(err)) {
+    const name = /^\w+ "([^"]*)"/.exec(err.message)?.[1] ?? '';
+    return invalid('Pod', name, err.fieldErrors);
+  }
+  if (isNotFound(err)) {
+    const name = /"([^"]*)"/.exec(err.message)?.[1] ?? '';
+    return new ApiError(404, 'NotFound', err.message, { name, kind: 'pods' });
+  }
+  if (isAlreadyExists(err)) {
+    const name = /"([^"]*)"/.exec(err.message)?.[1] ?? '';
+    return alreadyExists('pods', name);
+  }
+  if (isConflict(err)) {
+    const name = /"([^"]*)"/.exec(err.message)?.[1] ?? '';
+    return new ApiError(409, 'Conflict', err.message, { name, kind: 'pods' });
+  }
+  if (err instanceof TooLargeError) return tooLarge(err.message);
+  onInternal(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return new ApiError(500, 'InternalError', `Internal error occurred: ${message}`, {
+    causes: [{ message }],
+  });
+}
+
+/** The `Status` an operation that succeeded without an object to return answers with (e.g. exec's error channel). */
+export const successStatus = (): Status => ({ metadata: {}, status: 'Success' });

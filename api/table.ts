@@ -1,0 +1,198 @@
+// Server-side printing (`Accept: application/json;as=Table;v=v1;g=meta.k8s.io`): the Table kubectl renders for
+// `kubectl get`. Columns and cells as the API server's printers produce them (pkg/printers/internalversion/printers.go
+// podColumnDefinitions/printPod, eventColumnDefinitions/printEvent). The server always generates the wide columns
+// (priority 1); kubectl shows them only with `-o wide`. The STATUS and RESTARTS texts come from cli/pod-table.ts,
+// the same code `podflow start` prints with.
+import type { Event, Pod } from 'kubernetes-types/core/v1';
+import { humanDuration, podTableRow } from '../cli/pod-table.ts';
+
+export interface TableColumnDefinition {
+  name: string;
+  type: string;
+  format: string;
+  description: string;
+  priority: number;
+}
+
+export interface TableRow {
+  cells: unknown[];
+  conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+  object?: unknown;
+}
+
+export interface Table {
+  kind: 'Table';
+  apiVersion: string;
+  metadata: { resourceVersion?: string };
+  columnDefinitions: TableColumnDefinition[];
+  rows: TableRow[];
+}
+
+/** The `includeObject` query parameter (metav1.IncludeObjectPolicy). */
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+const NAME_DESCRIPTION =
+  'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
+const AGE_DESCRIPTION =
+  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.';
+
+const column = (name: string, description: string, priority = 0, format = ''): TableColumnDefinition => ({
+  name,
+  type: 'string',
+  format,
+  description,
+  priority,
+});
+
+export const POD_COLUMNS: readonly TableColumnDefinition[] = [
+  column('Name', NAME_DESCRIPTION, 0, 'name'),
+  column('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
+  column('Status', 'The aggregate status of the containers in this pod.'),
+  column(
+    'Restarts',
+    'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+  ),
+  column('Age', AGE_DESCRIPTION),
+  column(
+    'IP',
+    'podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.',
+    1,
+  ),
+  column('Node', 'NodeName indicates in which node this pod is scheduled.', 1),
+  column('Nominated Node', 'nominatedNodeName is set only when this pod preempts other pods on the node.', 1),
+  column('Readiness Gates', 'If specified, all readiness gates will be evaluated for pod readiness.', 1),
+];
+
+export const EVENT_COLUMNS: readonly TableColumnDefinition[] = [
+  column('Last Seen', 'The time at which the most recent occurrence of this event was recorded.'),
+  column('Type', 'Type of this event (Normal, Warning), new types could be added in the future'),
+  column(
+    'Reason',
+    "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+  ),
+  column('Object', 'The object that this event is about.'),
+  column(
+    'Subobject',
+    'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.',
+    1,
+  ),
+  column('Source', 'The component reporting this event. Should be a short machine understandable string.', 1),
+  column('Message', 'A human-readable description of the status of this operation.'),
+  column(
+    'First Seen',
+    'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)',
+    1,
+  ),
+  column('Count', 'The number of times this event has occurred.', 1),
+  column('Name', NAME_DESCRIPTION, 1, 'name'),
+];
+
+/** printPod's wide cells: IP, NODE, NOMINATED NODE, READINESS GATES (`<none>` when empty, gates as `1/2`). */
+function wideCells(pod: Pod): string[] {
+  const ip = pod.status?.podIPs?.[0]?.ip || pod.status?.podIP || '<none>';
+  const node = pod.spec?.nodeName || '<none>';
+  const nominated = pod.status?.nominatedNodeName || '<none>';
+  const gates = pod.spec?.readinessGates ?? [];
+  let readiness = '<none>';
+  if (gates.length > 0) {
+    const conditions = pod.status?.conditions ?? [];
+    const trueCount = gates.filter(
+      (g) => conditions.find((c) => c.type === g.conditionType)?.status === 'True',
+    ).length;
+    readiness = `${trueCount}/${gates.length}`;
+  }
+  return [ip, node, nominated, readiness];
+}
+
+/** printPod's row conditions: a finished pod's row says Completed. */
+function podRowConditions(pod: Pod): TableRow['conditions'] {
+  if (pod.status?.phase === 'Succeeded')
+    return [
+      {
+        type: 'Completed',
+        status: 'True',
+        reason: 'Succeeded',
+        message: 'The pod has completed successfully.',
+      },
+    ];
+  if (pod.status?.phase === 'Failed')
+    return [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }];
+  return undefined;
+}
+
+function rowObject(obj: { metadata?: unknown }, include: IncludeObject, tableVersion: string): unknown {
+  if (include === 'None') return undefined;
+  if (include === 'Object') return obj;
+  return {
+    kind: 'PartialObjectMetadata',
+    apiVersion: `meta.k8s.io/${tableVersion}`,
+    metadata: obj.metadata ?? {},
+  };
+}
+
+export interface TableOptions {
+  now: number;
+  include: IncludeObject;
+  /** meta.k8s.io version the client asked for. */
+  version: 'v1' | 'v1beta1';
+  resourceVersion?: string;
+  /** Leave out the column definitions (watch events after the first, TableOptions.NoHeaders). */
+  noHeaders?: boolean;
+}
+
+function table(columns: readonly TableColumnDefinition[], rows: TableRow[], o: TableOptions): Table {
+  return {
+    kind: 'Table',
+    apiVersion: `meta.k8s.io/${o.version}`,
+    metadata: o.resourceVersion !== undefined ? { resourceVersion: o.resourceVersion } : {},
+    columnDefinitions: o.noHeaders ? [] : [...columns],
+    rows,
+  };
+}
+
+export function podTable(pods: readonly Pod[], o: TableOptions): Table {
+  const rows = pods.map((pod): TableRow => {
+    const r = podTableRow(pod, o.now);
+    const conditions = podRowConditions(pod);
+    const object = rowObject(pod, o.include, o.version);
+    return {
+      cells: [r.name, r.ready, r.status, r.restarts, r.age, ...wideCells(pod)],
+      ...(conditions ? { conditions } : {}),
+      ...(object !== undefined ? { object } : {}),
+    };
+  });
+  return table(POD_COLUMNS, rows, o);
+}
+
+/** translateTimestampSince. */
+const since = (time: string | undefined, now: number): string =>
+  time ? humanDuration(now - Date.parse(time)) : '<unknown>';
+
+export function eventTable(events: readonly Event[], o: TableOptions): Table {
+  const rows = events.map((e): TableRow => {
+    const first = since(e.firstTimestamp, o.now);
+    let last = e.lastTimestamp ? since(e.lastTimestamp, o.now) : first;
+    const count = e.count ?? 1;
+    if (count > 1) last = `${last} (x${count} over ${first})`;
+    const o2 = e.involvedObject;
+    const target = o2.name ? `${(o2.kind ?? '').toLowerCase()}/${o2.name}` : (o2.kind ?? '').toLowerCase();
+    const source = [e.source?.component, e.source?.host].filter(Boolean).join(', ');
+    const object = rowObject(e, o.include, o.version);
+    return {
+      cells: [
+        last,
+        e.type ?? '',
+        e.reason ?? '',
+        target,
+        o2.fieldPath ?? '',
+        source,
+        (e.message ?? '').trim(),
+        first,
+        count,
+        e.metadata.name ?? '',
+      ],
+      ...(object !== undefined ? { object } : {}),
+    };
+  });
+  return table(EVENT_COLUMNS, rows, o);
+}

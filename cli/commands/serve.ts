@@ -1,0 +1,146 @@
+// `podflow serve [--port 8080] [--data-dir .podflow] [--token T]`: the embedded engine behind the Kubernetes-compatible
+// API, on 127.0.0.1 only (DESIGN §9). The local gateway turns each HTTP request into an API Gateway proxy event for
+// the same api handler the cloud runs (local/gateway.ts); `<data-dir>/kubeconfig` points kubectl at it.
+// SIGINT/SIGTERM: stop accepting, end watches and exec sessions, stop the engine. Containers keep running under
+// their shims and the next `podflow serve` on the same data directory re-adopts them — what a kubelet restart does.
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { join, resolve } from 'node:path';
+import { createApiGatewayHandler } from '../../api/api-gateway-handler.ts';
+import { createApiApp } from '../../api/create-api-app.ts';
+import { createExecUpgradeHandler } from '../../local/exec-websocket.ts';
+import { startGateway, type Gateway } from '../../local/gateway.ts';
+import { systemClock } from '../../ports/clock.ts';
+import type { CliIo } from '../cli-io.ts';
+import { EXIT_OK, UsageError } from '../cli-io.ts';
+import { addEngineFlags, openEngineFromFlags, type EngineFlagValues } from '../engine-flags.ts';
+import { KUBECONFIG_FILE, writeKubeconfig } from '../kubeconfig.ts';
+import { processSignals, type InterruptSignal, type SignalSource } from './run.ts';
+
+export const DEFAULT_PORT = 8080;
+
+export interface ServeOptions extends EngineFlagValues {
+  port: number;
+  token?: string;
+}
+
+export function parsePort(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535)
+    throw new InvalidArgumentError('must be a port number (0-65535).');
+  return Number(value);
+}
+
+/** What a running `serve` offers (tests drive it in-process). */
+export interface ServeHandle {
+  url: string;
+  kubeconfig: string;
+  dataDir: string;
+  /** Graceful shutdown. */
+  stop(): Promise<void>;
+}
+
+/** Starts the engine, the API and the gateway; returns once they listen. */
+export async function startServe(opts: ServeOptions, io: CliIo): Promise<ServeHandle> {
+  const onError = (err: unknown, context: string): void =>
+    io.stderr(
+      `podflow serve: ${context}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+  const opened = await openEngineFromFlags(opts, onError);
+  const { local, dataDir } = opened;
+  const api = createApiApp({
+    engine: local.engine,
+    store: local.store,
+    changes: local.store,
+    logs: local.runtime,
+    exec: true,
+    clock: systemClock,
+    newUid: io.newUid,
+    onError,
+    ...(opts.token ? { token: opts.token } : {}),
+  });
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway({
+      handler: createApiGatewayHandler(api.app, (err) => onError(err, 'api')),
+      app: api.app,
+      port: opts.port,
+      upgrade: createExecUpgradeHandler({
+        dataDir,
+        store: local.store,
+        onError,
+        ...(opts.token ? { token: opts.token } : {}),
+      }),
+      onError,
+    });
+  } catch (err) {
+    api.close();
+    await opened.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new UsageError(
+        `port ${opts.port} on 127.0.0.1 is in use; pick another with --port (0: any free port)`,
+      );
+    throw err;
+  }
+  const kubeconfig = resolve(join(dataDir, KUBECONFIG_FILE));
+  writeKubeconfig(kubeconfig, { server: gateway.url, ...(opts.token ? { token: opts.token } : {}) });
+  let stopping: Promise<void> | undefined;
+  return {
+    url: gateway.url,
+    kubeconfig,
+    dataDir,
+    stop: () =>
+      (stopping ??= (async () => {
+        api.close();
+        await gateway.close();
+        await opened.close();
+      })()),
+  };
+}
+
+/** Runs until SIGINT/SIGTERM; returns the exit code. */
+export async function runServe(
+  opts: ServeOptions,
+  io: CliIo,
+  signals: SignalSource = processSignals,
+): Promise<number> {
+  const serve = await startServe(opts, io);
+  io.stdout(
+    `podflow serve: Kubernetes API on ${serve.url} (127.0.0.1 only), data in ${serve.dataDir}${opts.token ? ', bearer token required' : ''}\n` +
+      `  export KUBECONFIG=${serve.kubeconfig}\n` +
+      `  kubectl apply -f examples/quickstart/ && kubectl get pods -w\n`,
+  );
+  const signal = await new Promise<InterruptSignal>((resolveSignal) => {
+    const off = signals.onInterrupt((s) => {
+      off();
+      resolveSignal(s);
+    });
+  });
+  io.stdout(
+    `podflow serve: ${signal}: shutting down; running containers stay up and the next serve re-adopts them\n`,
+  );
+  await serve.stop();
+  return EXIT_OK;
+}
+
+export function registerServeCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
+  const command = program
+    .command('serve')
+    .description('run the engine behind a Kubernetes-compatible API on 127.0.0.1 (kubectl works against it)')
+    .option('--port <port>', 'port on 127.0.0.1 (0: any free port)', parsePort, DEFAULT_PORT)
+    .option(
+      '--token <token>',
+      'require `Authorization: Bearer <token>` on every request (written to the kubeconfig)',
+    );
+  addEngineFlags(command)
+    .addHelpText(
+      'after',
+      `
+Writes <data-dir>/kubeconfig (server http://127.0.0.1:PORT, context podflow), so
+  KUBECONFIG=.podflow/kubeconfig kubectl get pods
+works. Ctrl-C (SIGINT) or SIGTERM stops the API and the engine gracefully; running
+containers keep running and are re-adopted by the next \`podflow serve\`.`,
+    )
+    .action(async (opts: ServeOptions) => {
+      setExitCode(await runServe(opts, io));
+    });
+}

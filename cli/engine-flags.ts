@@ -1,0 +1,216 @@
+// The flags every command that runs the embedded engine shares (`run`, `start`, later `serve`), and starting the
+// local engine from them: where its data lives, the crash back-off curve, and a lock so that two podflow processes
+// never drive the same data directory.
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BackoffSettings } from '../core/backoff.ts';
+import { BACKOFF_RESET_MS, INITIAL_BACKOFF_MS, MAX_BACKOFF_MS } from '../core/backoff.ts';
+import { formatGoDuration, parseDuration } from '../core/duration.ts';
+import { startLocalEngine, type LocalEngine } from '../local/local-engine.ts';
+import { UsageError } from './cli-io.ts';
+
+/** Where the engine keeps pods, timers, container state and logs unless `--data-dir` says otherwise (gitignored). */
+export const DEFAULT_DATA_DIR = '.podflow';
+/** The file in the data directory that names the podflow process using it. */
+export const DATA_DIR_LOCK_FILE = 'podflow.pid';
+
+/** The values commander collects for the engine flags (durations already parsed, in milliseconds). */
+export interface EngineFlagValues {
+  dataDir?: string;
+  inMemory?: boolean;
+  /** Absent: the kubelet's 10s, or the max when that is lower. */
+  crashBackoffInitial?: number;
+  crashBackoffMax: number;
+  crashBackoffReset: number;
+}
+
+/** Commander argument parser for a positive Go/kubectl duration (`500ms`, `10s`, `5m`, `1h30m`). */
+export function parsePositiveDuration(value: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (err) {
+    throw new InvalidArgumentError(
+      `must be a duration such as 500ms, 10s or 5m (${(err as Error).message}).`,
+    );
+  }
+  if (!(ms > 0)) throw new InvalidArgumentError('must be greater than 0.');
+  return ms;
+}
+
+function durationOption(flag: string, description: string, defaultMs: number): Option {
+  return new Option(`${flag} <duration>`, description)
+    .argParser(parsePositiveDuration)
+    .default(defaultMs, formatGoDuration(defaultMs));
+}
+
+/** Adds `--data-dir`, `--in-memory` and `--crash-backoff-initial/-max/-reset` to a command. */
+export function addEngineFlags(command: Command): Command {
+  return command
+    .option(
+      '--data-dir <dir>',
+      `where the engine keeps pods, timers, container state and logs (default: ${DEFAULT_DATA_DIR} in the current directory)`,
+    )
+    .option(
+      '--in-memory',
+      'keep the pod store in memory (and, without --data-dir, container files in a temporary directory): nothing is left behind',
+    )
+    .addOption(
+      // No commander default: an initial delay nobody asked for gives way to a lower max (see backoffFromFlags).
+      new Option(
+        '--crash-backoff-initial <duration>',
+        `crash back-off after the first immediate restart (kubelet initialCrashLoopBackOff; default: ${formatGoDuration(INITIAL_BACKOFF_MS)}, or the max if that is lower)`,
+      ).argParser(parsePositiveDuration),
+    )
+    .addOption(
+      durationOption(
+        '--crash-backoff-max',
+        'cap of the doubling crash back-off (kubelet MaxContainerBackOff)',
+        MAX_BACKOFF_MS,
+      ),
+    )
+    .addOption(
+      durationOption(
+        '--crash-backoff-reset',
+        'a container that ran this long before crashing again starts a fresh back-off curve',
+        BACKOFF_RESET_MS,
+      ),
+    );
+}
+
+/**
+ * The back-off curve the flags describe. UsageError if an explicit initial delay exceeds the cap; without one, a
+ * cap below the default initial delay pulls it down, as the kubelet's newCrashLoopBackOff does
+ * (`if boMax < boInitial { boInitial = boMax }`) and as the per-pod annotations do (core/backoff.ts).
+ */
+export function backoffFromFlags(flags: EngineFlagValues): BackoffSettings {
+  const maxMs = flags.crashBackoffMax;
+  if (flags.crashBackoffInitial !== undefined && flags.crashBackoffInitial > maxMs) {
+    throw new UsageError(
+      `--crash-backoff-initial (${formatGoDuration(flags.crashBackoffInitial)}) must not exceed --crash-backoff-max (${formatGoDuration(maxMs)})`,
+    );
+  }
+  return {
+    initialMs: flags.crashBackoffInitial ?? Math.min(INITIAL_BACKOFF_MS, maxMs),
+    maxMs,
+    resetMs: flags.crashBackoffReset,
+  };
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Takes the data directory for this process: two engines on one directory would fight over its LevelDB (dynalite
+ * fails with an uncaught "Database is closed") and adopt each other's containers. A lock left by a process that no
+ * longer exists is taken over. Returns the release function.
+ */
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, DATA_DIR_LOCK_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+      return () => {
+        try {
+          if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
+        } catch {
+          // Already gone.
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let holder = NaN;
+    try {
+      holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    } catch {
+      // Released meanwhile: try again.
+    }
+    if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+      throw new UsageError(
+        `the data directory ${dataDir} is in use by another podflow process (pid ${holder}); stop it, or use --data-dir DIR or --in-memory`,
+      );
+    }
+    try {
+      unlinkSync(path);
+    } catch {
+      // Someone else took it over first: the next attempt tells.
+    }
+  }
+  throw new UsageError(`could not lock the data directory ${dataDir} (${path})`);
+}
+
+export interface OpenedEngine {
+  local: LocalEngine;
+  /** The data directory in use (a temporary one for `--in-memory` without `--data-dir`). */
+  dataDir: string;
+  /**
+   * Stops the engine and releases the data directory. A temporary one (`--in-memory`) is removed unless
+   * `removeTemporary` is false: containers that could not be stopped still write to it.
+   */
+  close(options?: { removeTemporary?: boolean }): Promise<void>;
+}
+
+/**
+ * Starts the embedded engine as the flags say. Throws UsageError for flags that do not fit together or a data
+ * directory that another podflow process uses.
+ */
+export async function openEngineFromFlags(
+  flags: EngineFlagValues,
+  onError: (err: unknown, context: string) => void,
+): Promise<OpenedEngine> {
+  const backoff = backoffFromFlags(flags);
+  const temporary = flags.inMemory === true && flags.dataDir === undefined;
+  const dataDir = temporary ? mkdtempSync(join(tmpdir(), 'podflow-')) : (flags.dataDir ?? DEFAULT_DATA_DIR);
+  const release = lockDataDir(dataDir);
+  const cleanup = (removeTemporary = true): void => {
+    release();
+    if (temporary && removeTemporary) rmSync(dataDir, { recursive: true, force: true });
+  };
+  let local: LocalEngine;
+  try {
+    local = await startLocalEngine({
+      dataDir,
+      inMemory: flags.inMemory === true,
+      settings: { backoff },
+      onError,
+    });
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  return {
+    local,
+    dataDir,
+    async close(options) {
+      try {
+        await local.close();
+      } finally {
+        cleanup(options?.removeTemporary ?? true);
+      }
+    },
+  };
+}
+
+/** How long a finished command gives the event loop to drain before it exits anyway. */
+const LINGER_LIMIT_MS = 1000;
+
+/**
+ * Called when a command that ran the engine is done: if the process is still alive a moment later, exit. Stopping
+ * the local engine while a pod still runs (`--keep`) aborts its worker execution, but aws-local-stepfunctions keeps
+ * the aborted Task state's TimeoutSeconds timer (up to 86400 s for Supervise) armed, which would keep the process
+ * alive for a day. The timer is unref'd: a process that drains normally exits at once, without it.
+ */
+export function exitWhenDrained(): void {
+  setTimeout(() => process.exit(), LINGER_LIMIT_MS).unref();
+}

@@ -1,0 +1,45 @@
+// The api Lambda (DESIGN §8, §10): API Gateway REST API (IAM auth) → this function → the Kubernetes-compatible API
+// (api/). Thin: the wiring builds the cloud engine once per cold start; the handler turns each proxy event into a
+// request for the same Hono app `podflow serve` runs. The cloud has no container runtime yet, so logs and exec
+// answer 501 with a Status; watches poll the table (no DynamoDB Streams yet) and end after 25 s, inside API
+// Gateway's 29 s integration timeout (clients re-watch).
+import { randomUUID } from 'node:crypto';
+import { createApiApp } from '../api/create-api-app.ts';
+import {
+  createApiGatewayHandler,
+  type ApiGatewayHandler,
+  type ApiGatewayProxyEvent,
+} from '../api/api-gateway-handler.ts';
+import { systemClock } from '../ports/clock.ts';
+
+/** API Gateway ends an integration after 29 s: a watch must end before. */
+export const CLOUD_MAX_STREAM_SECONDS = 25;
+
+const logError = (err: unknown, context: string): void =>
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      context,
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    }),
+  );
+
+let wired: ApiGatewayHandler | undefined;
+
+/** Lambda entry point: the wiring module is imported on first use, so the handler module loads without AWS env. */
+export const handler = async (event: ApiGatewayProxyEvent) => {
+  if (!wired) {
+    const { cloudEngine } = await import('./wiring.ts');
+    const engine = cloudEngine();
+    const { app } = createApiApp({
+      engine,
+      store: engine.deps.store,
+      clock: systemClock,
+      newUid: randomUUID,
+      onError: logError,
+      maxStreamSeconds: CLOUD_MAX_STREAM_SECONDS,
+    });
+    wired = createApiGatewayHandler(app, (err) => logError(err, 'api handler'));
+  }
+  return wired(event);
+};

@@ -1,0 +1,266 @@
+// Test harnesses for the API.
+// - createTestApi: the api handler fed API Gateway proxy events (no network), over the real engine use cases on an
+//   in-memory store. No worker runs: a fake "kubelet" step makes deletes and status patches visible the way the
+//   worker would (deletionTimestamp, conditions), so the API's own behaviour is what is tested.
+// - startTestServe: `podflow serve` in-process (the local engine, the gateway on a free port, a temporary data dir).
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
+import { NoopProber } from '../../adapters/noop/noop-prober.ts';
+import { MemoryPodStore } from '../../adapters/memory/memory-pod-store.ts';
+import { createApiGatewayHandler, type ApiGatewayProxyEvent } from '../../api/api-gateway-handler.ts';
+import type { ApiDeps } from '../../api/api-deps.ts';
+import { createApiApp, type ApiApp } from '../../api/create-api-app.ts';
+import { MAX_BACKOFF_MS, BACKOFF_RESET_MS } from '../../core/backoff.ts';
+import { DEFAULT_ENGINE_SETTINGS } from '../../core/engine-settings.ts';
+import { toRfc3339 } from '../../core/time.ts';
+import { startServe, type ServeHandle } from '../../cli/commands/serve.ts';
+import type { CliIo } from '../../cli/cli-io.ts';
+import { createEngine } from '../../engine/create-engine.ts';
+import { ObservablePodStore } from '../../engine/observable-pod-store.ts';
+import type { PodKey } from '../../ports/pod-key.ts';
+import { ManualClock } from '../support/manual-clock.ts';
+
+export interface TestResponse {
+  status: number;
+  headers: Record<string, string[]>;
+  body: string;
+  /** The body as JSON (undefined when it is not JSON). */
+  json: Record<string, unknown> & { [k: string]: never | unknown };
+}
+
+export interface RequestOptions {
+  body?: string | object;
+  headers?: Record<string, string | string[]>;
+  query?: Record<string, string | string[] | undefined>;
+  base64?: boolean;
+}
+
+/** An HTTP request as API Gateway's REST API proxy integration would deliver it. */
+export function proxyEvent(method: string, path: string, o: RequestOptions = {}): ApiGatewayProxyEvent {
+  const multiValueHeaders: Record<string, string[]> = { host: ['podflow.test'] };
+  for (const [k, v] of Object.entries(o.headers ?? {}))
+    multiValueHeaders[k.toLowerCase()] = Array.isArray(v) ? v : [v];
+  if (o.body !== undefined && !multiValueHeaders['content-type'])
+    multiValueHeaders['content-type'] = ['application/json'];
+  const headers = Object.fromEntries(Object.entries(multiValueHeaders).map(([k, v]) => [k, v[v.length - 1]]));
+  const multiQuery: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(o.query ?? {}))
+    if (v !== undefined) multiQuery[k] = Array.isArray(v) ? v : [v];
+  const hasQuery = Object.keys(multiQuery).length > 0;
+  const text = o.body === undefined ? null : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+  return {
+    resource: '/{proxy+}',
+    path,
+    httpMethod: method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery
+      ? Object.fromEntries(Object.entries(multiQuery).map(([k, v]) => [k, v[v.length - 1]]))
+      : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    pathParameters: { proxy: path.slice(1) },
+    stageVariables: null,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'test',
+      authorizer: {},
+      domainName: 'podflow.test',
+      domainPrefix: 'podflow',
+      extendedRequestId: randomUUID(),
+      httpMethod: method,
+      identity: { sourceIp: '127.0.0.1' },
+      path,
+      protocol: 'HTTP/1.1',
+      requestId: randomUUID(),
+      requestTime: '',
+      requestTimeEpoch: 0,
+      resourcePath: '/{proxy+}',
+      stage: 'test',
+    },
+    body: text === null ? null : o.base64 ? Buffer.from(text).toString('base64') : text,
+    isBase64Encoded: o.base64 === true,
+  };
+}
+
+export interface TestApi {
+  api: ApiApp;
+  store: ObservablePodStore;
+  clock: ManualClock;
+  request(method: string, path: string, o?: RequestOptions): Promise<TestResponse>;
+  /** Creates a pod through the API; throws unless 201. */
+  createPod(pod: object, namespace?: string): Promise<Record<string, unknown>>;
+  close(): void;
+}
+
+/** A minimal valid pod. */
+export function podManifest(
+  name: string,
+  extra: { labels?: Record<string, string>; spec?: object } = {},
+): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, ...(extra.labels ? { labels: extra.labels } : {}) },
+    spec: {
+      containers: [{ name: 'app', image: 'busybox', command: ['sleep', '60'] }],
+      ...extra.spec,
+    },
+  } as Pod;
+}
+
+export function createTestApi(overrides: Partial<ApiDeps> = {}): TestApi {
+  const clock = new ManualClock(Date.parse('2026-11-28T00:00:00Z'));
+  const store = new ObservablePodStore(new MemoryPodStore({ clock }));
+  const engine = createEngine({
+    store,
+    runtime: {} as never,
+    scheduler: { scheduleAt: async () => {}, cancel: async () => {} },
+    workflow: { startExecution: async () => {}, sendTaskSuccess: async () => {} },
+    prober: new NoopProber(),
+    hooks: { run: () => {} },
+    clock,
+    settings: {
+      ...DEFAULT_ENGINE_SETTINGS,
+      backoff: { initialMs: 10_000, maxMs: MAX_BACKOFF_MS, resetMs: BACKOFF_RESET_MS },
+      maxSuperviseLoops: 1000,
+      terminationMarginSeconds: 5,
+    },
+  });
+  // What the worker would commit for these requests (no worker runs here).
+  const markDeleted = async (key: PodKey, grace?: number): Promise<void> => {
+    const s = await store.get(key);
+    if (!s) return;
+    const seconds = grace ?? s.state.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const pod = {
+      ...s.state.pod,
+      metadata: {
+        ...s.state.pod.metadata,
+        deletionTimestamp: toRfc3339(clock.now() + seconds * 1000),
+        deletionGracePeriodSeconds: seconds,
+      },
+    };
+    await store.update(key, s.resourceVersion, { ...s.state, pod });
+  };
+  const setConditions = async (key: PodKey, conditions: PodCondition[]): Promise<void> => {
+    const s = await store.get(key);
+    if (!s) return;
+    const existing = (s.state.pod.status?.conditions ?? []).filter(
+      (c) => !conditions.some((n) => n.type === c.type),
+    );
+    const pod = {
+      ...s.state.pod,
+      status: { ...s.state.pod.status, conditions: [...existing, ...conditions] },
+    };
+    await store.update(key, s.resourceVersion, { ...s.state, pod });
+  };
+  let uid = 0;
+  const api = createApiApp({
+    engine: { ...engine, deletePod: markDeleted, patchConditions: setConditions },
+    store,
+    changes: store,
+    clock,
+    newUid: () => `00000000-0000-4000-8000-${String(++uid).padStart(12, '0')}`,
+    onError: (err) => {
+      throw err;
+    },
+    settleTimeoutMs: 100,
+    ...overrides,
+  });
+  const handler = createApiGatewayHandler(api.app, (err) => {
+    throw err;
+  });
+  const request = async (method: string, path: string, o: RequestOptions = {}): Promise<TestResponse> => {
+    const result = await handler(proxyEvent(method, path, o));
+    const headers: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(result.multiValueHeaders ?? {})) headers[k.toLowerCase()] = v;
+    for (const [k, v] of Object.entries(result.headers ?? {})) headers[k.toLowerCase()] = [v];
+    let json: TestResponse['json'];
+    try {
+      json = JSON.parse(result.body) as TestResponse['json'];
+    } catch {
+      json = undefined as never;
+    }
+    return { status: result.statusCode, headers, body: result.body, json };
+  };
+  return {
+    api,
+    store,
+    clock,
+    request,
+    async createPod(pod, namespace = 'default') {
+      const res = await request('POST', `/api/v1/namespaces/${namespace}/pods`, { body: pod });
+      if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.body}`);
+      return res.json;
+    },
+    close: () => api.close(),
+  };
+}
+
+/** A CliIo that collects output. */
+export function testIo(): CliIo & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    readStdin: async () => '',
+    now: () => Date.now(),
+    newUid: () => randomUUID(),
+  };
+}
+
+export interface TestServe extends ServeHandle {
+  io: ReturnType<typeof testIo>;
+  /** Stops the server and removes its data directory. */
+  dispose(): Promise<void>;
+}
+
+/** `podflow serve` in this process: temporary data directory, DynamoDB in memory, a free port. */
+export async function startTestServe(options: { token?: string } = {}): Promise<TestServe> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'podflow-api-'));
+  const io = testIo();
+  const serve = await startServe(
+    {
+      port: 0,
+      dataDir,
+      inMemory: true,
+      crashBackoffMax: MAX_BACKOFF_MS,
+      crashBackoffReset: BACKOFF_RESET_MS,
+      ...(options.token ? { token: options.token } : {}),
+    },
+    io,
+  );
+  return {
+    ...serve,
+    io,
+    async dispose() {
+      // Containers outlive `serve` by design (the next serve re-adopts them): delete the pods first.
+      await deleteAllPods(serve.url, options.token);
+      await serve.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Deletes every pod immediately (grace 0) and waits until none is left. */
+export async function deleteAllPods(url: string, token?: string): Promise<void> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const list = async (): Promise<Pod[]> =>
+    ((await (await fetch(`${url}/api/v1/pods`, { headers })).json()) as { items: Pod[] }).items;
+  for (const p of await list()) {
+    await fetch(
+      `${url}/api/v1/namespaces/${p.metadata!.namespace}/pods/${p.metadata!.name}?gracePeriodSeconds=0`,
+      {
+        method: 'DELETE',
+        headers,
+      },
+    );
+  }
+  const deadline = Date.now() + 20_000;
+  while ((await list()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}

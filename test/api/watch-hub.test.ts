@@ -1,0 +1,151 @@
+// The watch hub: initial state, resuming from a resourceVersion, selector transitions, deletions, a version older than
+// the window, and the cloud's polling source. Store changes are driven directly (an in-memory store, no worker).
+import type { Pod } from 'kubernetes-types/core/v1';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryPodStore } from '../../adapters/memory/memory-pod-store.ts';
+import { PodWatchHub, PollingChangeSource, type PodFilter } from '../../api/watch-hub.ts';
+import { defaultPod } from '../../core/manifest/index.ts';
+import { newPodState } from '../../core/reconcile.ts';
+import { ObservablePodStore } from '../../engine/observable-pod-store.ts';
+import type { PodKey } from '../../ports/pod-key.ts';
+import { ManualClock } from '../support/manual-clock.ts';
+
+let store: ObservablePodStore;
+let hub: PodWatchHub;
+let seen: string[];
+let stops: Array<() => void>;
+
+const key = (name: string): PodKey => ({ namespace: 'default', name });
+let uid = 0;
+async function create(name: string, labels: Record<string, string> = {}): Promise<string> {
+  const pod = defaultPod(
+    { metadata: { name, labels }, spec: { containers: [{ name: 'c', image: 'i' }] } } as Pod,
+    { now: 0, newUid: () => `uid-${++uid}` },
+  );
+  return (await store.create(newPodState(pod))).resourceVersion;
+}
+async function relabel(name: string, labels: Record<string, string>): Promise<string> {
+  const s = (await store.get(key(name)))!;
+  const pod = { ...s.state.pod, metadata: { ...s.state.pod.metadata, labels } };
+  return (await store.update(key(name), s.resourceVersion, { ...s.state, pod })).resourceVersion;
+}
+const all: PodFilter = { matches: () => true };
+const labelled = (value: string): PodFilter => ({ matches: (p) => p.metadata?.labels?.app === value });
+
+async function watch(filter: PodFilter, rv?: string): Promise<void> {
+  const handle = await hub.watch(
+    filter,
+    rv,
+    (type, pod) => seen.push(`${type} ${pod.metadata?.name}`),
+    () => seen.push('closed'),
+  );
+  stops.push(() => handle.stop());
+}
+
+beforeEach(async () => {
+  store = new ObservablePodStore(new MemoryPodStore({ clock: new ManualClock() }));
+  seen = [];
+  stops = [];
+  await create('before');
+  hub = new PodWatchHub({ store, source: store, keepAlive: true });
+  await hub.start();
+});
+afterEach(() => {
+  stops.forEach((s) => s());
+  hub.close();
+});
+
+describe('watch', () => {
+  it('without a resourceVersion: the current objects as ADDED, then changes', async () => {
+    await watch(all);
+    await create('after');
+    await relabel('before', { x: 'y' });
+    await store.remove(key('after'));
+    expect(seen).toEqual(['ADDED before', 'ADDED after', 'MODIFIED before', 'DELETED after']);
+  });
+
+  it('from a resourceVersion: every change after it, in order, then live ones', async () => {
+    const rv = await create('a');
+    await relabel('a', { v: '1' });
+    await create('b');
+    await watch(all, rv);
+    await store.remove(key('a'));
+    expect(seen).toEqual(['MODIFIED a', 'ADDED b', 'DELETED a']);
+  });
+
+  it('from the version of a deleted object: the DELETED again, never lost', async () => {
+    const rv = await create('gone');
+    await store.remove(key('gone'));
+    await watch(all, rv);
+    expect(seen).toEqual(['DELETED gone']);
+  });
+
+  it('an object entering or leaving the selection arrives as ADDED or DELETED', async () => {
+    await create('p', { app: 'x' });
+    await watch(labelled('web'));
+    await relabel('p', { app: 'web' });
+    await relabel('p', { app: 'web', v: '2' });
+    await relabel('p', { app: 'db' });
+    expect(seen).toEqual(['ADDED p', 'MODIFIED p', 'DELETED p']);
+  });
+
+  it('a resourceVersion older than the window: the current objects as ADDED (podflow relists for the client)', async () => {
+    const small = new PodWatchHub({ store, source: store, keepAlive: true, window: 2 });
+    await small.start();
+    const old = await create('x1');
+    for (let i = 0; i < 6; i++) await relabel('x1', { n: String(i) });
+    const handle = await small.watch(
+      all,
+      old,
+      (type, pod) => seen.push(`${type} ${pod.metadata?.name}`),
+      () => {},
+    );
+    expect(seen).toEqual(['ADDED before', 'ADDED x1']);
+    handle.stop();
+    small.close();
+  });
+
+  it('close() ends every watch', async () => {
+    await watch(all);
+    hub.close();
+    expect(seen.at(-1)).toBe('closed');
+  });
+
+  it('a resourceVersion that is not a number is a 400', async () => {
+    await expect(
+      hub.watch(
+        all,
+        'abc',
+        () => {},
+        () => {},
+      ),
+    ).rejects.toMatchObject({ code: 400 });
+  });
+});
+
+describe('PollingChangeSource (the cloud: no pushed changes)', () => {
+  it('reports creates, updates and removals between two listings, only while subscribed', async () => {
+    const raw = new MemoryPodStore({ clock: new ManualClock() });
+    store = new ObservablePodStore(raw);
+    const source = new PollingChangeSource(raw, 20);
+    const changes: string[] = [];
+    const stop = source.subscribe((c) =>
+      changes.push(
+        c.type === 'removed'
+          ? `removed ${c.key.name}`
+          : c.type === 'event'
+            ? 'event'
+            : `${c.type} ${c.pod.key.name}`,
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    await create('p');
+    await new Promise((r) => setTimeout(r, 50));
+    await relabel('p', { a: 'b' });
+    await new Promise((r) => setTimeout(r, 50));
+    await store.remove(key('p'));
+    await new Promise((r) => setTimeout(r, 50));
+    stop();
+    expect(changes).toEqual(['created p', 'updated p', 'removed p']);
+  });
+});
