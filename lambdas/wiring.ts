@@ -1,18 +1,28 @@
 // The cloud composition root (STYLE §8): the shared engine wired to AWS adapters, built once per cold start from
 // the environment the CDK binds set (infra/*: TABLE_NAME, STATE_MACHINE_ARN, SCHEDULE_GROUP, …).
+import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDbPodStore } from '../adapters/dynamodb/dynamodb-pod-store.ts';
 import { EventBridgeWakeupScheduler } from '../adapters/eventbridge/eventbridge-wakeup-scheduler.ts';
-import { NoopProber } from '../adapters/noop/noop-prober.ts';
+import { DynamoDbProbeRegistry } from '../adapters/probes/dynamodb-probe-registry.ts';
+import { DynamoDbProberLease } from '../adapters/probes/dynamodb-prober-lease.ts';
+import { createProbeHandlers } from '../adapters/probes/probe-handlers.ts';
 import { StepFunctionsWorkflowClient } from '../adapters/stepfunctions/step-functions-workflow-client.ts';
 import { UnavailableContainerRuntime } from '../adapters/unavailable/unavailable-container-runtime.ts';
 import { DEFAULT_ENGINE_SETTINGS } from '../core/engine-settings.ts';
 import { createEngine, type Engine } from '../engine/create-engine.ts';
 import { deliverEvent } from '../engine/deliver-event.ts';
 import { DEFAULT_MAX_SUPERVISE_LOOPS } from '../engine/engine-deps.ts';
+import { ProbeManager } from '../engine/prober/probe-manager.ts';
+import { RegisteringProber } from '../engine/prober/registering-prober.ts';
+import {
+  DEFAULT_SHARD_PROBER_SETTINGS,
+  type ShardProberDeps,
+  type ShardProberSettings,
+} from '../engine/prober/shard-prober.ts';
 import { LocalHookRunner } from '../local/local-hook-runner.ts';
 import { systemClock } from '../ports/clock.ts';
 
@@ -28,7 +38,8 @@ let engine: Engine | undefined;
 export function cloudEngine(): Engine {
   if (engine) return engine;
   const clock = systemClock;
-  const store = new DynamoDbPodStore({ client: new DynamoDBClient({}), tableName: env('TABLE_NAME'), clock });
+  const dynamo = new DynamoDBClient({});
+  const store = new DynamoDbPodStore({ client: dynamo, tableName: env('TABLE_NAME'), clock });
   const workflow = new StepFunctionsWorkflowClient({
     client: new SFNClient({}),
     stateMachineArn: env('STATE_MACHINE_ARN'),
@@ -57,8 +68,11 @@ export function cloudEngine(): Engine {
     runtime,
     scheduler,
     workflow,
-    // Probes and hooks run in-process for now; the prober Lambdas come with the probes issue.
-    prober: new NoopProber(),
+    // startProbes/stopProbes become registrations in the pod's shard; the prober Lambda owning the shard runs them.
+    prober: new RegisteringProber({
+      registry: new DynamoDbProbeRegistry({ client: dynamo, tableName: env('TABLE_NAME') }),
+      shards: proberShards(),
+    }),
     hooks: new LocalHookRunner({
       runtime,
       clock,
@@ -75,4 +89,83 @@ export function cloudEngine(): Engine {
   });
   runtime.observe((o) => void engine!.onObservation(o));
   return engine;
+}
+
+// ── the prober Lambda (lambdas/prober.ts, docs/decisions/0003) ─────────────────────────────────────────────────
+
+/** A positive integer from the environment, or the default. */
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`environment variable ${name} must be a positive integer`);
+  return value;
+}
+
+/** PROBER_SHARDS (default 1): fixed for a deployment — the engine and the probers must agree on it. */
+export const proberShards = (): number => envInt('PROBER_SHARDS', 1);
+
+let proberWiring:
+  | { deps: Omit<ShardProberDeps, 'invokeProber'>; settings: ShardProberSettings; lambda: LambdaClient }
+  | undefined;
+
+/** The prober's use-case dependencies, built once per cold start; `functionArn` is where successors are invoked. */
+export function cloudProber(functionArn: string): { deps: ShardProberDeps; settings: ShardProberSettings } {
+  if (!proberWiring) {
+    const clock = systemClock;
+    const tableName = env('TABLE_NAME');
+    const dynamo = new DynamoDBClient({});
+    const store = new DynamoDbPodStore({ client: dynamo, tableName, clock });
+    const workflow = new StepFunctionsWorkflowClient({
+      client: new SFNClient({}),
+      stateMachineArn: env('STATE_MACHINE_ARN'),
+    });
+    // Exec probes need a runtime that can exec into a task; until then they report a prober error.
+    const runtime = new UnavailableContainerRuntime(clock);
+    const onError = (err: unknown, context: string) =>
+      console.error(JSON.stringify({ level: 'error', context, error: String(err) }));
+    proberWiring = {
+      lambda: new LambdaClient({}),
+      deps: {
+        lease: new DynamoDbProberLease({ client: dynamo, tableName }),
+        registry: new DynamoDbProbeRegistry({ client: dynamo, tableName }),
+        createWorkers: () =>
+          new ProbeManager({
+            store,
+            deliver: (key, event) => deliverEvent({ store, workflow }, key, event),
+            handlers: createProbeHandlers({ runtime }),
+            clock,
+            nodeName: 'podflow-aws',
+            onError,
+          }),
+        clock,
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        newOwnerId: () => randomUUID(),
+        onError,
+      },
+      settings: {
+        shards: proberShards(),
+        windowMs: envInt('PROBER_WINDOW_MS', DEFAULT_SHARD_PROBER_SETTINGS.windowMs),
+        syncIntervalMs: envInt('PROBER_SYNC_INTERVAL_MS', DEFAULT_SHARD_PROBER_SETTINGS.syncIntervalMs),
+        leaseTtlMs: envInt('PROBER_LEASE_TTL_MS', DEFAULT_SHARD_PROBER_SETTINGS.leaseTtlMs),
+      },
+    };
+  }
+  const { lambda } = proberWiring;
+  return {
+    settings: proberWiring.settings,
+    deps: {
+      ...proberWiring.deps,
+      invokeProber: async (run) => {
+        await lambda.send(
+          new InvokeCommand({
+            FunctionName: functionArn,
+            InvocationType: 'Event',
+            Payload: JSON.stringify(run),
+          }),
+        );
+      },
+    },
+  };
 }

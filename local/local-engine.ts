@@ -16,7 +16,8 @@ import type { Prober } from '../ports/prober.ts';
 import { ensureTable, startDynalite } from './dynalite.ts';
 import { LocalHookRunner } from './local-hook-runner.ts';
 import { LocalWorkflowClient } from './local-workflow-client.ts';
-import { NoopProber } from '../adapters/noop/noop-prober.ts';
+import { createProbeHandlers } from '../adapters/probes/probe-handlers.ts';
+import { ProbeManager } from '../engine/prober/probe-manager.ts';
 
 export const POD_WORKER_ASL_PATH = join(
   import.meta.dirname,
@@ -94,12 +95,24 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     deliver: (key, event) => deliverEvent({ store, workflow }, key, event),
     onError,
   });
+  // Probes run in-process: one shard, no lease (docs/decisions/0003); results reach the inbox only on change.
+  const ownProber = options.prober
+    ? undefined
+    : new ProbeManager({
+        store,
+        deliver: (key, event) => deliverEvent({ store, workflow }, key, event),
+        handlers: createProbeHandlers({ runtime }),
+        clock,
+        hostIP: settings.hostIP,
+        nodeName: settings.nodeName,
+        onError,
+      });
   const deps: EngineDeps = {
     store,
     runtime,
     scheduler,
     workflow,
-    prober: options.prober ?? new NoopProber(),
+    prober: options.prober ?? ownProber!,
     hooks,
     clock,
     settings,
@@ -127,6 +140,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     runtime,
     resumed,
     async close() {
+      ownProber?.close();
       stopObserving();
       await scheduler.stop();
       await workflow.stop();

@@ -34,7 +34,12 @@ import type { ContainerInstanceRef } from '../../ports/container-runtime.ts';
 import type { PodKey } from '../../ports/pod-key.ts';
 import type { PodStore, StoredPod } from '../../ports/pod-store.ts';
 import type { Prober } from '../../ports/prober.ts';
-import { runProbeHandler, type ProbeAttempt, type ProbeHandlers, type ProbeTarget } from './probe-handler.ts';
+import {
+  runProbeHandler,
+  type ProbeAttempt,
+  type ProbeHandlers,
+  type ProbeTarget,
+} from '../../ports/probe-handler.ts';
 
 /** pkg/kubelet/prober/prober.go maxProbeRetries: an attempt that errors is run again, up to this many times. */
 export const MAX_PROBE_RETRIES = 3;

@@ -5,7 +5,7 @@
 // The contract lives with the use case that consumes it (the one new port file this change could add is
 // ports/prober-lease.ts); moving it to ports/probe-handler.ts would be a pure move.
 import type { Container, Probe } from 'kubernetes-types/core/v1';
-import type { ContainerInstanceRef } from '../../ports/container-runtime.ts';
+import type { ContainerInstanceRef } from './container-runtime.ts';
 
 /** What a handler probes: the instance (exec), its container spec (named ports, static env), the pod IP. */
 export interface ProbeTarget {

@@ -1,0 +1,255 @@
+// What probing costs and how punctual it is (DESIGN §5; issue 5). Not part of `npm test`.
+// Run with the pinned Node 22: `npx node bench/probes.bench.ts [timingSeconds=30] [loadSeconds=60] [workers=1000]`.
+//
+// The ProbeManager runs alone (no engine): a fake store serves one running pod per worker, results are counted,
+// not delivered. Targets are 4 HTTP servers in a child process (this same file run with `--serve`), so the CPU
+// measured here (process.cpuUsage) is the prober's, not the servers'.
+//   1. timing    20 readiness httpGet workers, periodSeconds 1, for timingSeconds: the error of every interval
+//                between consecutive probes (|interval − 1000 ms|), and for workers with initialDelaySeconds 2 how
+//                late the first probe ran after its due instant (startedAt + initialDelay + its jitter offset) —
+//                and that none ran early.
+//   2. load      `workers` readiness httpGet workers, periodSeconds 1, for loadSeconds, spread over the 4 servers:
+//                interval error p50/p99, CPU seconds per 1,000 probes;
+//      baseline  the same number of plain loops (setInterval 1 s + http.get with a fresh connection, body read),
+//                same servers, same duration, same process: CPU seconds per 1,000 GETs and the prober/raw ratio.
+import { fork } from 'node:child_process';
+import { get, createServer } from 'node:http';
+import { loadavg } from 'node:os';
+import type { Container } from 'kubernetes-types/core/v1';
+import { createProbeHandlers } from '../adapters/probes/probe-handlers.ts';
+import { ProbeManager, type ProbeTick } from '../engine/prober/probe-manager.ts';
+import type { ContainerInstanceRef } from '../ports/container-runtime.ts';
+import type { StoredPod } from '../ports/pod-store.ts';
+
+const SERVERS = 4;
+/** Excluded from every measurement: JIT warm-up, first connections, the burst of 1,000 worker starts. */
+const WARMUP_SECONDS = 5;
+
+function quantile(values: number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+const f1 = (v: number): string => v.toFixed(1);
+
+interface Fleet {
+  manager: ProbeManager;
+  ticks: ProbeTick[];
+  refs: ContainerInstanceRef[];
+  startedAt: number;
+  results: { success: number; failure: number; error: number };
+}
+
+/** `n` one-container pods with a readiness httpGet probe each, targets round-robin over the servers. */
+function fleet(n: number, ports: number[], initialDelaySeconds: number): Fleet {
+  const startedAt = Date.now();
+  const pods = new Map<string, StoredPod>();
+  const refs: ContainerInstanceRef[] = [];
+  for (let i = 0; i < n; i++) {
+    const name = `p${i}`;
+    const container: Container = {
+      name: 'app',
+      readinessProbe: {
+        httpGet: { path: '/', port: ports[i % ports.length]! },
+        periodSeconds: 1,
+        timeoutSeconds: 1,
+        initialDelaySeconds,
+      },
+    };
+    const state = {
+      pod: { metadata: { name, namespace: 'bench', uid: `uid-${i}` }, spec: { containers: [container] } },
+      engine: {
+        podIP: '127.0.0.1',
+        containers: {
+          app: {
+            name: 'app',
+            instance: 0,
+            state: { type: 'running', startedAt, postStartDone: true },
+            probes: {},
+          },
+        },
+      },
+    };
+    const key = { namespace: 'bench', name };
+    pods.set(name, { key, resourceVersion: '1', state: state as never, inbox: [] });
+    refs.push({ key, podUid: `uid-${i}`, container: 'app', instance: 0 });
+  }
+  const ticks: ProbeTick[] = [];
+  const results = { success: 0, failure: 0, error: 0 };
+  const handlers = createProbeHandlers({ runtime: { exec: () => Promise.reject(new Error('no exec')) } });
+  const counted = async (...args: Parameters<typeof handlers.httpGet>) => {
+    const attempt = await handlers.httpGet(...args);
+    results[attempt.result === 'warning' ? 'success' : attempt.result]++;
+    return attempt;
+  };
+  const manager = new ProbeManager({
+    store: { get: async (k) => pods.get(k.name), recordEvent: async () => undefined },
+    deliver: async () => undefined,
+    handlers: { ...handlers, httpGet: counted },
+    onTick: (t) => ticks.push(t),
+    onError: (err, context) => console.error(context, err),
+  });
+  return { manager, ticks, refs, startedAt, results };
+}
+
+/** |interval − period| between consecutive probes of each worker. */
+function intervalErrors(ticks: ProbeTick[], periodMs: number): number[] {
+  const last = new Map<string, number>();
+  const errors: number[] = [];
+  for (const t of ticks) {
+    if (!t.probed) continue;
+    const id = t.ref.key.name;
+    const previous = last.get(id);
+    if (previous !== undefined) errors.push(Math.abs(t.firedAt - previous - periodMs));
+    last.set(id, t.firedAt);
+  }
+  return errors;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const cpuSince = (start: NodeJS.CpuUsage): number => {
+  const cpu = process.cpuUsage(start);
+  return (cpu.user + cpu.system) / 1e6;
+};
+
+/**
+ * Starts the workers, lets them warm up (JIT, first connections, the start-up burst of store reads), then measures
+ * for `seconds`: the ticks, results and CPU of that window only.
+ */
+async function runFleet(
+  n: number,
+  ports: number[],
+  seconds: number,
+  warmupSeconds: number,
+  initialDelaySeconds = 0,
+) {
+  const f = fleet(n, ports, initialDelaySeconds);
+  await Promise.all(f.refs.map((ref) => f.manager.start(ref, ['readiness'])));
+  await sleep(warmupSeconds * 1000);
+  const firstTick = f.ticks.length;
+  const before = { ...f.results };
+  const cpu0 = process.cpuUsage();
+  await sleep(seconds * 1000);
+  const cpuSeconds = cpuSince(cpu0);
+  const ticks = f.ticks.slice(firstTick);
+  const probes =
+    f.results.success +
+    f.results.failure +
+    f.results.error -
+    (before.success + before.failure + before.error);
+  f.manager.close();
+  return { ...f, measuredTicks: ticks, probes, cpuSeconds, warmupTicks: f.ticks.slice(0, firstTick) };
+}
+
+async function rawLoops(n: number, ports: number[], seconds: number, warmupSeconds: number) {
+  const fired = new Map<number, number>();
+  let errors: number[] = [];
+  let gets = 0;
+  let failures = 0;
+  const intervals: NodeJS.Timeout[] = [];
+  for (let i = 0; i < n; i++) {
+    const port = ports[i % ports.length]!;
+    const start = () =>
+      intervals.push(
+        setInterval(() => {
+          const now = Date.now();
+          const previous = fired.get(i);
+          if (previous !== undefined) errors.push(Math.abs(now - previous - 1000));
+          fired.set(i, now);
+          const req = get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 1000 }, (res) => {
+            res.on('data', () => undefined);
+            res.on('end', () => gets++);
+          });
+          req.on('error', () => failures++);
+        }, 1000),
+      );
+    // The same spread over the first second as the prober's jitter.
+    setTimeout(start, Math.floor(Math.random() * 1000));
+  }
+  await sleep(warmupSeconds * 1000);
+  errors = [];
+  const getsBefore = gets;
+  const cpu0 = process.cpuUsage();
+  await sleep(seconds * 1000);
+  const cpuSeconds = cpuSince(cpu0);
+  const measured = gets - getsBefore;
+  for (const t of intervals) clearInterval(t);
+  return { gets: measured, failures, errors, cpuSeconds };
+}
+
+async function main(): Promise<void> {
+  const timingSeconds = Number(process.argv[2] ?? 30);
+  const loadSeconds = Number(process.argv[3] ?? 60);
+  const workers = Number(process.argv[4] ?? 1000);
+  const warmup = WARMUP_SECONDS;
+  const child = fork(new URL(import.meta.url).pathname, ['--serve'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const { ports } = await new Promise<{ ports: number[] }>((resolve) =>
+    child.once('message', (m) => resolve(m as never)),
+  );
+  console.log(
+    `probes bench: node ${process.version}, ${SERVERS} target servers in pid ${child.pid}, load ${loadavg().map(f1).join(' ')}`,
+  );
+
+  // 1. timing
+  const timing = await runFleet(20, ports, timingSeconds, warmup);
+  const timingErrors = intervalErrors(timing.measuredTicks, 1000);
+  console.log(`\n1. timing: 20 workers, periodSeconds 1, ${timingSeconds} s (after ${warmup} s warm-up)`);
+  console.log(
+    `   interval error  p50 ${f1(quantile(timingErrors, 0.5))} ms  p99 ${f1(quantile(timingErrors, 0.99))} ms  max ${f1(Math.max(...timingErrors))} ms  (${timingErrors.length} intervals)`,
+  );
+  const delayed = await runFleet(20, ports, 1, 3, 2);
+  const firsts = new Map<string, ProbeTick>();
+  for (const t of delayed.ticks) if (t.probed && !firsts.has(t.ref.key.name)) firsts.set(t.ref.key.name, t);
+  const lateness = [...firsts.values()].map((t) => t.firedAt - t.dueAt);
+  const early = [...firsts.values()].filter((t) => t.firedAt < delayed.startedAt + 2000).length;
+  console.log(
+    `   initialDelaySeconds 2: first probe after its due instant p50 ${f1(quantile(lateness, 0.5))} ms  p99 ${f1(quantile(lateness, 0.99))} ms  max ${f1(Math.max(...lateness))} ms; before the delay: ${early} of ${firsts.size}`,
+  );
+
+  // 2. load
+  const load = await runFleet(workers, ports, loadSeconds, warmup);
+  const loadErrors = intervalErrors(load.measuredTicks, 1000);
+  const warmupErrors = intervalErrors(load.warmupTicks, 1000);
+  const probes = load.probes;
+  const proberCpuPer1000 = (load.cpuSeconds / probes) * 1000;
+  console.log(
+    `\n2. load: ${workers} readiness httpGet workers, periodSeconds 1, ${loadSeconds} s (after ${warmup} s warm-up)`,
+  );
+  console.log(
+    `   probes ${probes} (${f1(probes / loadSeconds)}/s); whole run: success ${load.results.success} failure ${load.results.failure} error ${load.results.error}`,
+  );
+  console.log(
+    `   interval error  p50 ${f1(quantile(loadErrors, 0.5))} ms  p99 ${f1(quantile(loadErrors, 0.99))} ms  max ${f1(Math.max(...loadErrors))} ms`,
+  );
+  console.log(
+    `   (warm-up seconds, for the record: p50 ${f1(quantile(warmupErrors, 0.5))} ms  p99 ${f1(quantile(warmupErrors, 0.99))} ms)`,
+  );
+  console.log(
+    `   prober CPU ${f1(load.cpuSeconds)} s → ${proberCpuPer1000.toFixed(3)} CPU-s per 1,000 probes`,
+  );
+  const raw = await rawLoops(workers, ports, loadSeconds, warmup);
+  const rawCpuPer1000 = (raw.cpuSeconds / raw.gets) * 1000;
+  console.log(`   baseline: ${workers} × (setInterval 1 s + http.get, fresh connection), ${loadSeconds} s`);
+  console.log(
+    `   GETs ${raw.gets} failures ${raw.failures}  interval error p50 ${f1(quantile(raw.errors, 0.5))} ms  p99 ${f1(quantile(raw.errors, 0.99))} ms`,
+  );
+  console.log(`   raw CPU ${f1(raw.cpuSeconds)} s → ${rawCpuPer1000.toFixed(3)} CPU-s per 1,000 GETs`);
+  console.log(`   prober / raw CPU per request: ${(proberCpuPer1000 / rawCpuPer1000).toFixed(2)}×`);
+  console.log(`\nload after: ${loadavg().map(f1).join(' ')}`);
+  child.kill();
+}
+
+if (process.argv[2] === '--serve') {
+  // Child: SERVERS HTTP servers on free ports; report the ports, serve until killed.
+  const ports: number[] = [];
+  for (let i = 0; i < SERVERS; i++) {
+    const server = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    ports.push((server.address() as { port: number }).port);
+  }
+  process.send!({ ports });
+} else {
+  await main();
+}
