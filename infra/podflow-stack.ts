@@ -2,16 +2,23 @@
 // with bind…() calls, each of which grants the IAM permissions and sets the environment variable together.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { Api } from './api.ts';
 import { PodTable } from './pod-table.ts';
 import { PodWorkerStateMachine } from './pod-worker-state-machine.ts';
 import { PodflowFunctions } from './podflow-functions.ts';
-import { RestartScheduler } from './restart-scheduler.ts';
+import {
+  RestartScheduler,
+  SCHEDULE_GROUP_ENV,
+  SCHEDULER_ROLE_ARN_ENV,
+  WAKEUP_FUNCTION_ARN_ENV,
+} from './restart-scheduler.ts';
 
 export class PodflowStack extends Stack {
   readonly table: PodTable;
   readonly functions: PodflowFunctions;
   readonly scheduler: RestartScheduler;
   readonly podWorker: PodWorkerStateMachine;
+  readonly api: Api;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -31,9 +38,23 @@ export class PodflowStack extends Stack {
     this.table.bindReadWrite(wakeup);
     this.podWorker.bindTaskResponder(wakeup);
 
-    // TODO(api, fargate): Api (REST API + api Lambda, bindStarter/bindReadWrite) and FargateRuntime come in later issues.
+    // api: creates pods (starts their worker), deletes and patches them (completes the waiting token), reads.
+    this.api = new Api(this, 'Api');
+    const { handler: api } = this.api;
+    this.table.bindReadWrite(api);
+    this.podWorker.bindStarter(api);
+    this.podWorker.bindTaskResponder(api);
+    // cloudEngine() (lambdas/wiring.ts) builds every adapter at cold start, the Scheduler one included, and refuses
+    // to start without its configuration. The API never schedules a timer nor invokes wakeup, so it gets the
+    // environment of bindScheduler without its grants (no scheduler:*, iam:PassRole, lambda:InvokeFunction).
+    api.addEnvironment(SCHEDULE_GROUP_ENV, this.scheduler.groupName);
+    api.addEnvironment(SCHEDULER_ROLE_ARN_ENV, this.scheduler.invokeRole.roleArn);
+    api.addEnvironment(WAKEUP_FUNCTION_ARN_ENV, wakeup.functionArn);
+
+    // TODO(fargate): FargateRuntime comes in a later issue.
 
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.podWorker.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url });
   }
 }
