@@ -6,6 +6,7 @@ import { Api } from './api.ts';
 import { PodTable } from './pod-table.ts';
 import { PodWorkerStateMachine } from './pod-worker-state-machine.ts';
 import { PodflowFunctions } from './podflow-functions.ts';
+import { Prober } from './prober.ts';
 import {
   RestartScheduler,
   SCHEDULE_GROUP_ENV,
@@ -13,14 +14,20 @@ import {
   WAKEUP_FUNCTION_ARN_ENV,
 } from './restart-scheduler.ts';
 
+export interface PodflowStackProps extends StackProps {
+  /** PROBER_SHARDS of the prober and the lifecycle function (ProberProps.shards). Default 1. */
+  proberShards?: number;
+}
+
 export class PodflowStack extends Stack {
   readonly table: PodTable;
   readonly functions: PodflowFunctions;
   readonly scheduler: RestartScheduler;
   readonly podWorker: PodWorkerStateMachine;
   readonly api: Api;
+  readonly prober: Prober;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props: PodflowStackProps = {}) {
     super(scope, id, props);
     this.table = new PodTable(this, 'PodTable');
     this.functions = new PodflowFunctions(this, 'Functions');
@@ -51,7 +58,18 @@ export class PodflowStack extends Stack {
     api.addEnvironment(SCHEDULER_ROLE_ARN_ENV, this.scheduler.invokeRole.roleArn);
     api.addEnvironment(WAKEUP_FUNCTION_ARN_ENV, wakeup.functionArn);
 
-    // TODO(fargate): FargateRuntime comes in a later issue.
+    // prober: leases and registrations, pod reads, Unhealthy/ProbeWarning events and probeResult inbox deliveries
+    // (completing the waiting token — granted by Prober itself, SendTaskSuccess only); invokes its own successor.
+    this.prober = new Prober(this, 'Prober', {
+      stateMachineArn: this.podWorker.stateMachineArn,
+      shards: props.proberShards,
+    });
+    this.table.bindReadWrite(this.prober.handler);
+    // lifecycle writes the registrations (startProbes/stopProbes) into the shard the probers read.
+    this.prober.bindShards(lifecycle);
+
+    // TODO(fargate): FargateRuntime comes in a later issue; with it, the prober joins the tasks' VPC to reach
+    // their IPs (infra/prober.ts).
 
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.podWorker.stateMachine.stateMachineArn });

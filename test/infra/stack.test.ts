@@ -99,8 +99,8 @@ describe('PodflowFunctions', () => {
   });
 
   it('keeps function logs for a month, in log groups the functions alone may write', () => {
-    // lifecycle, wakeup and api functions, the state machine, the API's access log.
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 5);
+    // lifecycle, wakeup, api and prober functions, the state machine, the API's access log.
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 6);
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [roleOf(stack.functions.lifecycle)],
       PolicyDocument: {
