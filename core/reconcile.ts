@@ -47,8 +47,11 @@ export interface ReconcileResult {
 /** How many applied event ids a pod remembers to drop redeliveries (ECS and timers may deliver twice). */
 export const RECENT_EVENT_IDS = 64;
 
-/** kubelet: kuberuntime_container.go minimumGracePeriodInSeconds — SIGTERM→SIGKILL gets at least 2s after preStop. */
-export const MINIMUM_GRACE_AFTER_PRESTOP_SECONDS = 2;
+/**
+ * kubelet: kuberuntime_container.go killContainer — "always give containers a minimal shutdown window to avoid
+ * unnecessary SIGKILLs": SIGTERM→SIGKILL gets at least 2 s, after a preStop hook or not.
+ */
+export const MINIMUM_STOP_GRACE_SECONDS = 2;
 
 /** Timer ids are deterministic so scheduling twice is harmless. */
 export const restartTimerId = (container: string, instance: number): string =>
@@ -281,7 +284,7 @@ class Reconciler {
       case 'timerDue':
         return this.onTimerDue(event.timerId);
       case 'deleteRequested':
-        return this.onDeleteRequested(event.gracePeriodSeconds);
+        return this.onDeleteRequested(event.gracePeriodSeconds, event.at);
       case 'conditionsPatched':
         return this.onConditionsPatched(event.conditions);
       case 'specUpdated':
@@ -348,7 +351,7 @@ class Reconciler {
     if (error) this.event('Warning', 'FailedPreStopHook', error, entry);
     // The grace left after the hook, but never less than 2s (kuberuntime_container.go killContainer).
     const left = Math.ceil((rec.killing!.requestedAt + rec.killing!.graceSeconds * 1000 - this.now) / 1000);
-    const grace = Math.max(MINIMUM_GRACE_AFTER_PRESTOP_SECONDS, left);
+    const grace = Math.max(MINIMUM_STOP_GRACE_SECONDS, left);
     this.actions.push({ type: 'stopContainer', container: name, instance, graceSeconds: grace });
   }
 
@@ -474,11 +477,12 @@ class Reconciler {
     this.startInstance(entry, rec);
   }
 
-  private onDeleteRequested(requestedGrace: number | undefined): void {
+  private onDeleteRequested(requestedGrace: number | undefined, requestedAt: number): void {
     const grace = Math.max(0, requestedGrace ?? podGraceSeconds(this.pod.spec!));
-    const deadline = this.now + grace * 1000;
+    // The API server stamps deletionTimestamp when the delete is requested, not when a kubelet gets to it.
+    const deadline = Math.min(requestedAt, this.now) + grace * 1000;
     if (this.engine.deletion && deadline >= this.engine.deletion.deadline) return; // a delete may only shorten the grace
-    this.engine.deletion = { requestedAt: this.now, graceSeconds: grace, deadline };
+    this.engine.deletion = { requestedAt: Math.min(requestedAt, this.now), graceSeconds: grace, deadline };
     const metadata = {
       ...this.pod.metadata,
       deletionTimestamp: toRfc3339(deadline),
@@ -493,7 +497,7 @@ class Reconciler {
           type: 'stopContainer',
           container: rec.name,
           instance: rec.instance,
-          graceSeconds: grace,
+          graceSeconds: this.stopGrace(grace),
         });
       }
       const liveProbes = probeTypesOf(entry.container).filter((p) => p !== 'readiness');
@@ -713,8 +717,21 @@ class Reconciler {
         timeoutSeconds: graceSeconds,
       });
     } else {
-      this.actions.push({ type: 'stopContainer', container: rec.name, instance: rec.instance, graceSeconds });
+      this.actions.push({
+        type: 'stopContainer',
+        container: rec.name,
+        instance: rec.instance,
+        graceSeconds: this.stopGrace(graceSeconds),
+      });
     }
+  }
+
+  /**
+   * The SIGTERM→SIGKILL window, never under MINIMUM_STOP_GRACE_SECONDS — even for a delete with grace 0: the pod
+   * worker turns it into 1 and killContainer into 2 (the kubelet's override path is for evictions, not deletes).
+   */
+  private stopGrace(graceSeconds: number): number {
+    return Math.max(MINIMUM_STOP_GRACE_SECONDS, graceSeconds);
   }
 
   /** Seconds left of a deletion's grace (or the pod's grace when it ends for another reason). */

@@ -136,6 +136,8 @@ export class LocalWorkflowClient implements WorkflowClient {
   private async awaitTask(parameters: unknown): Promise<unknown> {
     const token = randomUUID();
     const woken = new Promise<void>((resolve, reject) => this.waiters.set(token, { resolve, reject }));
+    // stop() may reject it while the step below still runs: handled here, awaited below.
+    woken.catch(() => undefined);
     await this.track(this.options.step({ ...this.payloadOf(parameters), token }));
     await woken;
     return {};

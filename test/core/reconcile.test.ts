@@ -222,15 +222,23 @@ describe('idempotency', () => {
 
 describe('deletion', () => {
   it.each([
-    { name: 'grace from the request wins over the spec', requested: 5, spec: 30, want: 5 },
+    { name: 'grace from the request wins over the spec', requested: 5, spec: 30, want: 5, stop: 5 },
     {
       name: 'grace defaults to spec.terminationGracePeriodSeconds',
       requested: undefined,
       spec: 12,
       want: 12,
+      stop: 12,
     },
-    { name: 'grace 0 stops at once', requested: 0, spec: 30, want: 0 },
-  ])('$name', ({ requested, spec, want }) => {
+    {
+      name: 'grace 0: deletion at once, but SIGTERM still gets the 2 s minimum window (killContainer)',
+      requested: 0,
+      spec: 30,
+      want: 0,
+      stop: 2,
+    },
+    { name: 'grace 1 is raised to the 2 s minimum window', requested: 1, spec: 30, want: 1, stop: 2 },
+  ])('$name', ({ requested, spec, want, stop }) => {
     const d = new Driver(
       pod({
         terminationGracePeriodSeconds: spec,
@@ -247,7 +255,7 @@ describe('deletion', () => {
       type: 'stopContainer',
       container: 'app',
       instance: 0,
-      graceSeconds: want,
+      graceSeconds: stop,
     });
     expect(d.state.pod.metadata?.deletionGracePeriodSeconds).toBe(want);
     expect(Date.parse(d.state.pod.metadata!.deletionTimestamp!)).toBe(
@@ -265,7 +273,7 @@ describe('deletion', () => {
       type: 'stopContainer',
       container: 'app',
       instance: 0,
-      graceSeconds: 0,
+      graceSeconds: 2,
     });
   });
 
