@@ -60,14 +60,7 @@ export async function runWorkerStep(
       await registerWait(deps, key, input.token ?? '');
       return {};
     case 'admit':
-      return summarize(
-        deps,
-        input,
-        loops,
-        await commit(deps, key, [], (state, ctx) =>
-          state.engine.scheduled ? undefined : admitPod(state.pod, ctx),
-        ),
-      );
+      return summarize(deps, input, loops, await commit(deps, key, [], admitIfNew));
     case 'sandbox': {
       const stored = await deps.store.get(key);
       if (!stored) return summarize(deps, input, loops, undefined);
@@ -86,7 +79,8 @@ export async function runWorkerStep(
       const stored = await deps.store.get(key);
       if (stored)
         await executeActions(deps, key, stored.state, resumeActions(stored.state, deps.clock.now()));
-      return summarize(deps, input, loops, await commit(deps, key, []));
+      // A pod whose engine died between the create and its Admit step was never admitted: admit it now.
+      return summarize(deps, input, loops, await commit(deps, key, [], admitIfNew));
     }
     case 'reconcile':
       return summarize(deps, input, loops, await commit(deps, key, []));
@@ -134,6 +128,10 @@ type Transition = (
   state: PodState,
   ctx: ReconcileContext,
 ) => { state: PodState; actions: Action[] } | undefined;
+
+/** The Admit transition, for a pod no worker admitted yet (also on resume: the engine may have died before Admit). */
+const admitIfNew: Transition = (state, ctx) =>
+  state.engine.scheduled ? undefined : admitPod(state.pod, ctx);
 
 /**
  * Applies `extra` events plus the pending inbox to the stored state and commits it, conditional on the
