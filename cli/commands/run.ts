@@ -4,8 +4,7 @@
 // gracefully (unless `--keep`) and stops the engine, so a run leaves nothing behind. Ctrl-C deletes them too.
 // Exit: 0 goal reached, 1 a pod Failed, 2 invalid manifest / usage error / timeout, 130 SIGINT (143 SIGTERM).
 //
-// The pod session below (engine → pods → goal → deletion) is shared with `podflow start`, which only renders it
-// differently.
+// Goals, timeouts and signal handling below are shared with `podflow start` and `podflow serve`.
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Pod } from 'kubernetes-types/core/v1';
@@ -136,10 +135,6 @@ export interface TimelineEntry {
 /** How a command renders the session. */
 export interface SessionView {
   entry(e: TimelineEntry): void;
-  /** A pod object changed (live tables). */
-  changed?(pods: readonly SessionPod[]): void;
-  /** A message beside the timeline (a replaced pod, an engine error); default: standard error. */
-  notice?(text: string): void;
   /** The session stops watching for the goal and, unless kept, deletes the pods. */
   decided?(outcome: SessionOutcome, pods: readonly SessionPod[], elapsedMs: number): void;
 }
@@ -154,8 +149,6 @@ export interface SessionOptions {
   /** 0: no timeout. */
   timeoutMs: number;
   keep: boolean;
-  /** Pods of the same name left in the data directory are deleted and created anew (else: UsageError). */
-  replaceExisting: boolean;
   io: CliIo;
   signals: SignalSource;
   view: SessionView;
@@ -225,7 +218,7 @@ export async function runPodSession(opts: SessionOptions): Promise<SessionResult
   let t0 = io.now();
   const entry = (pod: SessionPod | undefined, text: string): void =>
     view.entry({ elapsedMs: io.now() - t0, ...(pod ? { pod } : {}), text });
-  const notice = (text: string): void => (view.notice ? view.notice(text) : io.stderr(text));
+  const notice = (text: string): void => io.stderr(text);
 
   try {
     const engine = await openEngineFromFlags(opts.flags, (err, context) =>
@@ -242,35 +235,10 @@ export async function runPodSession(opts: SessionOptions): Promise<SessionResult
       // Pods of the same names left in a persistent data directory (an earlier `--keep`).
       const existing: PodKey[] = [];
       for (const p of pods) if (await store.get(p.key)) existing.push(p.key);
-      if (existing.length > 0 && !opts.replaceExisting) {
+      if (existing.length > 0) {
         throw new UsageError(
           `${existing.map((k) => `pod ${keyText(k)}`).join(', ')} already exist${existing.length === 1 ? 's' : ''} in ${engine.dataDir} (left by an earlier --keep?); use another --data-dir or --in-memory`,
         );
-      }
-      if (existing.length > 0) {
-        const gone = new Set<string>();
-        const unsubscribe = store.subscribe((c) => {
-          if (c.type === 'removed') {
-            gone.add(keyText(c.key));
-            wake();
-          }
-        });
-        try {
-          for (const k of existing) {
-            notice(`replacing pod ${keyText(k)}, left in ${engine.dataDir} by an earlier run\n`);
-            await engine.local.engine.deletePod(k);
-          }
-          const replaced = await waitUntil(
-            () => signals.length > 0 || existing.every((k) => gone.has(keyText(k))),
-            deletionBoundMs(DEFAULT_TERMINATION_GRACE_SECONDS),
-          );
-          if (!replaced)
-            throw new UsageError(
-              `the pods left in ${engine.dataDir} by an earlier run did not go away; stop their processes and remove ${engine.dataDir}, or use another --data-dir`,
-            );
-        } finally {
-          unsubscribe();
-        }
       }
 
       const unsubscribe = store.subscribe((change) => {
@@ -307,7 +275,6 @@ export async function runPodSession(opts: SessionOptions): Promise<SessionResult
           if (!p.settled && !deleting && (isTerminal(pod) || (p.goal === 'ready' && isReady(pod))))
             p.settled = true;
         }
-        view.changed?.(pods);
         wake();
       }
 
@@ -475,7 +442,6 @@ export async function runRun(
     ...(opts.until ? { until: opts.until } : {}),
     timeoutMs,
     keep: opts.keep === true,
-    replaceExisting: false,
     io,
     signals,
     view: {
