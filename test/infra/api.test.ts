@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_STAGE_NAME } from '../../infra/api.ts';
 import { ESM_REQUIRE_BANNER } from '../../infra/podflow-functions.ts';
 import type { PodflowStack } from '../../infra/podflow-stack.ts';
-import { createTestApp } from './podflow-test-app.ts';
+import { bundledHandler, createTestApp } from './podflow-test-app.ts';
 
 let stack: PodflowStack;
 let template: Template;
@@ -356,19 +356,14 @@ describe('outputs', () => {
 describe('api bundle (real esbuild)', () => {
   let outdir: string;
   let bundled: PodflowStack;
-  let bundledTemplate: Template;
   beforeAll(() => {
     outdir = mkdtempSync(join(tmpdir(), 'podflow-cdk-api-'));
     bundled = createTestApp({ bundling: true, outdir }).stack;
-    bundledTemplate = Template.fromStack(bundled);
   });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it('is one ESM file (wiring included) that starts with the createRequire banner', () => {
-    const id = logicalId(bundled.api.handler.node.defaultChild!);
-    const { Code } = bundledTemplate.toJSON().Resources[id].Properties as { Code: { S3Key: string } };
-    const assetDir = join(outdir, `asset.${Code.S3Key.replace(/\.zip$/, '')}`);
-    const code = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+    const { code, assetDir } = bundledHandler(outdir, bundled.api.handler);
     expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
     expect(code).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
     // lambdas/api.ts imports the wiring lazily; without code splitting esbuild inlines it, so nothing is left to load.
