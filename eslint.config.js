@@ -70,7 +70,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['core/**/*.ts'],
+    files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', coreRestrictedImports],
       'no-restricted-syntax': ['error', ...coreRestrictedSyntax],

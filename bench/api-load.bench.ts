@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startServe } from '../cli/commands/serve.ts';
+import { startServe } from '../src/cli/commands/serve.ts';
 import { randomUUID } from 'node:crypto';
 
 const PODS = Number(process.argv[2] ?? 500);

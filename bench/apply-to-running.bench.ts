@@ -16,8 +16,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { admitManifests } from '../core/manifest/index.ts';
-import { startLocalEngine } from '../local/local-engine.ts';
+import { admitManifests } from '../src/core/manifest/index.ts';
+import { startLocalEngine } from '../src/local/local-engine.ts';
 
 const args = process.argv.slice(2);
 const PODS = Number(args.find((a) => /^\d+$/.test(a)) ?? 50);

@@ -12,12 +12,12 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { instanceDir } from '../adapters/process/instance-layout.ts';
-import { ProcessContainerRuntime } from '../adapters/process/process-container-runtime.ts';
-import { readRssBytes } from '../adapters/process/process-identity.ts';
-import { readShimState } from '../adapters/process/shim-state.ts';
-import { systemClock } from '../ports/clock.ts';
-import type { ContainerInstanceRef, ContainerObservation } from '../ports/container-runtime.ts';
+import { instanceDir } from '../src/adapters/process/instance-layout.ts';
+import { ProcessContainerRuntime } from '../src/adapters/process/process-container-runtime.ts';
+import { readRssBytes } from '../src/adapters/process/process-identity.ts';
+import { readShimState } from '../src/adapters/process/shim-state.ts';
+import { systemClock } from '../src/ports/clock.ts';
+import type { ContainerInstanceRef, ContainerObservation } from '../src/ports/container-runtime.ts';
 
 const ITERATIONS = Number(process.argv[2] ?? 100);
 const WARMUP = 10;

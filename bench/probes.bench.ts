@@ -16,10 +16,10 @@ import { fork } from 'node:child_process';
 import { get, createServer } from 'node:http';
 import { loadavg } from 'node:os';
 import type { Container } from 'kubernetes-types/core/v1';
-import { createProbeHandlers } from '../adapters/probes/probe-handlers.ts';
-import { ProbeManager, type ProbeTick } from '../engine/prober/probe-manager.ts';
-import type { ContainerInstanceRef } from '../ports/container-runtime.ts';
-import type { StoredPod } from '../ports/pod-store.ts';
+import { createProbeHandlers } from '../src/adapters/probes/probe-handlers.ts';
+import { ProbeManager, type ProbeTick } from '../src/engine/prober/probe-manager.ts';
+import type { ContainerInstanceRef } from '../src/ports/container-runtime.ts';
+import type { StoredPod } from '../src/ports/pod-store.ts';
 
 const SERVERS = 4;
 /** Excluded from every measurement: JIT warm-up, first connections, the burst of 1,000 worker starts. */

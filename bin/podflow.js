@@ -33,5 +33,5 @@ if (major < 22 || (major === 22 && minor < 12)) {
     process.exit(code ?? 1);
   });
 } else {
-  await import(pathToFileURL(join(root, 'cli', 'main.ts')).href);
+  await import(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href);
 }

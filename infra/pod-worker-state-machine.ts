@@ -27,7 +27,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { MAX_BACKOFF_MS } from '../core/backoff.ts';
+import { MAX_BACKOFF_MS } from '../src/core/backoff.ts';
 
 /** Environment variable through which a starter learns the state machine ARN. */
 export const STATE_MACHINE_ARN_ENV = 'STATE_MACHINE_ARN';

@@ -4,13 +4,13 @@
 // answer 501 with a Status; watches poll the table (no DynamoDB Streams yet) and end after 25 s, inside API
 // Gateway's 29 s integration timeout (clients re-watch).
 import { randomUUID } from 'node:crypto';
-import { createApiApp } from '../api/create-api-app.ts';
+import { createApiApp } from '../src/api/create-api-app.ts';
 import {
   createApiGatewayHandler,
   type ApiGatewayHandler,
   type ApiGatewayProxyEvent,
-} from '../api/api-gateway-handler.ts';
-import { systemClock } from '../ports/clock.ts';
+} from '../src/api/api-gateway-handler.ts';
+import { systemClock } from '../src/ports/clock.ts';
 
 /** API Gateway ends an integration after 29 s: a watch must end before. */
 export const CLOUD_MAX_STREAM_SECONDS = 25;

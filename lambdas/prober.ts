@@ -10,7 +10,7 @@ import {
   type ShardProberDeps,
   type ShardProberSettings,
   type ShardRunOutcome,
-} from '../engine/prober/shard-prober.ts';
+} from '../src/engine/prober/shard-prober.ts';
 
 /** Time kept back from the invocation's remaining time for the hand-over writes and the successor's invoke. */
 export const HANDOVER_MARGIN_MS = 30_000;

@@ -5,10 +5,10 @@
 // Failure semantics: a throw makes Lambda retry the event (async invocations: up to two retries; Scheduler: its
 // retry policy), i.e. at-least-once — the consumer drops duplicates by timerId/dueAt.
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import { decodeWakeupPayload, timerDueOf } from '../adapters/eventbridge/wakeup-payload.ts';
-import { MAX_DIRECT_WAIT_MS } from '../adapters/eventbridge/direct-wakeup.ts';
-import { systemClock, type Clock } from '../ports/clock.ts';
-import type { TimerDue } from '../ports/wakeup-scheduler.ts';
+import { decodeWakeupPayload, timerDueOf } from '../src/adapters/eventbridge/wakeup-payload.ts';
+import { MAX_DIRECT_WAIT_MS } from '../src/adapters/eventbridge/direct-wakeup.ts';
+import { systemClock, type Clock } from '../src/ports/clock.ts';
+import type { TimerDue } from '../src/ports/wakeup-scheduler.ts';
 
 export interface WakeupHandlerDeps {
   clock: Clock;

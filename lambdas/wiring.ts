@@ -5,26 +5,26 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDbPodStore } from '../adapters/dynamodb/dynamodb-pod-store.ts';
-import { EventBridgeWakeupScheduler } from '../adapters/eventbridge/eventbridge-wakeup-scheduler.ts';
-import { DynamoDbProbeRegistry } from '../adapters/probes/dynamodb-probe-registry.ts';
-import { DynamoDbProberLease } from '../adapters/probes/dynamodb-prober-lease.ts';
-import { createProbeHandlers } from '../adapters/probes/probe-handlers.ts';
-import { StepFunctionsWorkflowClient } from '../adapters/stepfunctions/step-functions-workflow-client.ts';
-import { UnavailableContainerRuntime } from '../adapters/unavailable/unavailable-container-runtime.ts';
-import { DEFAULT_ENGINE_SETTINGS } from '../core/engine-settings.ts';
-import { createEngine, type Engine } from '../engine/create-engine.ts';
-import { deliverEvent } from '../engine/deliver-event.ts';
-import { DEFAULT_MAX_SUPERVISE_LOOPS } from '../engine/engine-deps.ts';
-import { ProbeManager } from '../engine/prober/probe-manager.ts';
-import { RegisteringProber } from '../engine/prober/registering-prober.ts';
+import { DynamoDbPodStore } from '../src/adapters/dynamodb/dynamodb-pod-store.ts';
+import { EventBridgeWakeupScheduler } from '../src/adapters/eventbridge/eventbridge-wakeup-scheduler.ts';
+import { DynamoDbProbeRegistry } from '../src/adapters/probes/dynamodb-probe-registry.ts';
+import { DynamoDbProberLease } from '../src/adapters/probes/dynamodb-prober-lease.ts';
+import { createProbeHandlers } from '../src/adapters/probes/probe-handlers.ts';
+import { StepFunctionsWorkflowClient } from '../src/adapters/stepfunctions/step-functions-workflow-client.ts';
+import { UnavailableContainerRuntime } from '../src/adapters/unavailable/unavailable-container-runtime.ts';
+import { DEFAULT_ENGINE_SETTINGS } from '../src/core/engine-settings.ts';
+import { createEngine, type Engine } from '../src/engine/create-engine.ts';
+import { deliverEvent } from '../src/engine/deliver-event.ts';
+import { DEFAULT_MAX_SUPERVISE_LOOPS } from '../src/engine/engine-deps.ts';
+import { ProbeManager } from '../src/engine/prober/probe-manager.ts';
+import { RegisteringProber } from '../src/engine/prober/registering-prober.ts';
 import {
   DEFAULT_SHARD_PROBER_SETTINGS,
   type ShardProberDeps,
   type ShardProberSettings,
-} from '../engine/prober/shard-prober.ts';
-import { LocalHookRunner } from '../local/local-hook-runner.ts';
-import { systemClock } from '../ports/clock.ts';
+} from '../src/engine/prober/shard-prober.ts';
+import { LocalHookRunner } from '../src/local/local-hook-runner.ts';
+import { systemClock } from '../src/ports/clock.ts';
 
 function env(name: string): string {
   const value = process.env[name];

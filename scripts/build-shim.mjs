@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const SHIM_SOURCE = join(ROOT, 'adapters', 'process', 'shim', 'podflow-shim.c');
+export const SHIM_SOURCE = join(ROOT, 'src', 'adapters', 'process', 'shim', 'podflow-shim.c');
 export const SHIM_BINARY = join(ROOT, 'build', 'podflow-shim');
 const STAMP = `${SHIM_BINARY}.stamp`;
 /** -O2 for a small, fast supervisor; warnings on so a compiler upgrade that finds something is visible. */

@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const PACKAGE_DIR = join(ROOT, 'node_modules', '@kubernetes', 'client-node');
 const MODELS_DIR = join(PACKAGE_DIR, 'dist', 'gen', 'models');
-export const SCHEMA_FILE = join(ROOT, 'core', 'manifest', 'schema.generated.ts');
+export const SCHEMA_FILE = join(ROOT, 'src', 'core', 'manifest', 'schema.generated.ts');
 
 /** The kinds podflow admits, keyed `apiVersion/kind`, and their model type. */
 const ROOTS: Record<string, string> = {

@@ -4,7 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderSupportedFieldsDoc } from '../core/manifest/support-policy.ts';
+import { renderSupportedFieldsDoc } from '../src/core/manifest/support-policy.ts';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 export const SUPPORTED_FIELDS_DOC = join(ROOT, 'docs', 'supported-fields.md');

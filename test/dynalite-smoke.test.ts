@@ -1,6 +1,6 @@
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { expect, it } from 'vitest';
-import { ensureTable, startDynalite } from '../local/dynalite.ts';
+import { ensureTable, startDynalite } from '../src/local/dynalite.ts';
 
 it('serves the DynamoDB API in-process with conditional writes', async () => {
   const db = await startDynalite();

@@ -1,7 +1,7 @@
 // Request shapes of the Step Functions adapter (the service cannot run here; the shapes are the documented API's).
 import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { StepFunctionsWorkflowClient } from '../../adapters/stepfunctions/step-functions-workflow-client.ts';
+import { StepFunctionsWorkflowClient } from '../../src/adapters/stepfunctions/step-functions-workflow-client.ts';
 
 function recording(fail?: string) {
   const sent: unknown[] = [];

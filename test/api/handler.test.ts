@@ -3,9 +3,9 @@
 // body limits. The engine's use cases are real (createEngine on an in-memory store); no worker runs (support.ts).
 import type { Pod } from 'kubernetes-types/core/v1';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { negotiateFormat } from '../../api/accept.ts';
-import { servedPod } from '../../api/objects.ts';
-import type { PodKey } from '../../ports/pod-key.ts';
+import { negotiateFormat } from '../../src/api/accept.ts';
+import { servedPod } from '../../src/api/objects.ts';
+import type { PodKey } from '../../src/ports/pod-key.ts';
 import { createTestApi, podManifest, type TestApi } from './support.ts';
 
 const NS = '/api/v1/namespaces/default';

@@ -8,9 +8,9 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { parse } from 'yaml';
-import type { ApiGatewayProxyEvent } from '../../api/api-gateway-handler.ts';
-import { exitStatus } from '../../local/exec-websocket.ts';
-import { isStreamingRequest, startGateway } from '../../local/gateway.ts';
+import type { ApiGatewayProxyEvent } from '../../src/api/api-gateway-handler.ts';
+import { exitStatus } from '../../src/local/exec-websocket.ts';
+import { isStreamingRequest, startGateway } from '../../src/local/gateway.ts';
 import { startTestServe, type TestServe } from './support.ts';
 
 describe('gateway: HTTP → API Gateway proxy event', () => {
@@ -298,7 +298,7 @@ describe('serve data directory', () => {
     try {
       const port = Number(new URL(first.url).port);
       const dataDir = await mkdtemp(join(tmpdir(), 'podflow-port-'));
-      const { startServe } = await import('../../cli/commands/serve.ts');
+      const { startServe } = await import('../../src/cli/commands/serve.ts');
       const { testIo } = await import('./support.ts');
       await expect(
         startServe(

@@ -2,8 +2,8 @@
 // the Pod lists podflow merges (apimachinery strategicpatch semantics and kubectl apply's directives) and RFC 6902
 // JSON patch (the RFC's examples and failure modes).
 import { describe, expect, it } from 'vitest';
-import { applyJsonPatch, applyMergePatch, decodeJsonPatch, mergeStrategic } from '../../api/patch.ts';
-import { ApiError } from '../../api/status.ts';
+import { applyJsonPatch, applyMergePatch, decodeJsonPatch, mergeStrategic } from '../../src/api/patch.ts';
+import { ApiError } from '../../src/api/status.ts';
 
 describe('JSON merge patch (RFC 7386 appendix A)', () => {
   it.each([

@@ -1,6 +1,11 @@
 // Label and field selectors (apimachinery pkg/labels/selector_test.go, pkg/fields/selector_test.go cases).
 import { describe, expect, it } from 'vitest';
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from '../../api/selectors.ts';
+import {
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+} from '../../src/api/selectors.ts';
 
 const labels = { app: 'web', tier: 'front', rank: '5', empty: '' };
 

@@ -2,12 +2,12 @@
 // the window, and the cloud's polling source. Store changes are driven directly (an in-memory store, no worker).
 import type { Pod } from 'kubernetes-types/core/v1';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryPodStore } from '../../adapters/memory/memory-pod-store.ts';
-import { PodWatchHub, PollingChangeSource, type PodFilter } from '../../api/watch-hub.ts';
-import { defaultPod } from '../../core/manifest/index.ts';
-import { newPodState } from '../../core/reconcile.ts';
-import { ObservablePodStore } from '../../engine/observable-pod-store.ts';
-import type { PodKey } from '../../ports/pod-key.ts';
+import { MemoryPodStore } from '../../src/adapters/memory/memory-pod-store.ts';
+import { PodWatchHub, PollingChangeSource, type PodFilter } from '../../src/api/watch-hub.ts';
+import { defaultPod } from '../../src/core/manifest/index.ts';
+import { newPodState } from '../../src/core/reconcile.ts';
+import { ObservablePodStore } from '../../src/engine/observable-pod-store.ts';
+import type { PodKey } from '../../src/ports/pod-key.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 
 let store: ObservablePodStore;

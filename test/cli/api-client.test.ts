@@ -14,9 +14,9 @@ import {
   parseWarningHeader,
   resolveApiTarget,
   type ClientFlags,
-} from '../../cli/api-client.ts';
-import { DEFAULT_DATA_DIR } from '../../cli/engine-flags.ts';
-import { KUBECONFIG_FILE, renderKubeconfig } from '../../cli/kubeconfig.ts';
+} from '../../src/cli/api-client.ts';
+import { DEFAULT_DATA_DIR } from '../../src/cli/engine-flags.ts';
+import { KUBECONFIG_FILE, renderKubeconfig } from '../../src/cli/kubeconfig.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'podflow-api-client-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,7 @@
 // manifests into objects.
 import type { Pod } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';
-import { mergeStrategic, POD_MERGE_KEYS } from '../../api/patch.ts';
+import { mergeStrategic, POD_MERGE_KEYS } from '../../src/api/patch.ts';
 import {
   APPLY_MERGE_KEYS,
   goJson,
@@ -11,7 +11,7 @@ import {
   modifiedConfiguration,
   readManifestObjects,
   threeWayMergePatch,
-} from '../../cli/commands/apply.ts';
+} from '../../src/cli/commands/apply.ts';
 
 type Obj = Record<string, unknown>;
 

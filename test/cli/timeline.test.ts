@@ -1,7 +1,12 @@
 // The timeline `podflow run` prints: which differences between two snapshots of a pod become lines, and how.
 import type { ContainerStatus, Pod, PodCondition } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';
-import { describeEvent, describePodChange, formatElapsed, formatTimelineLine } from '../../cli/timeline.ts';
+import {
+  describeEvent,
+  describePodChange,
+  formatElapsed,
+  formatTimelineLine,
+} from '../../src/cli/timeline.ts';
 
 interface PodShape {
   phase?: string;

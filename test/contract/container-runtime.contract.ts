@@ -15,8 +15,8 @@ import type {
   ContainerLaunch,
   ContainerObservation,
   ContainerRuntime,
-} from '../../ports/container-runtime.ts';
-import type { PodKey } from '../../ports/pod-key.ts';
+} from '../../src/ports/container-runtime.ts';
+import type { PodKey } from '../../src/ports/pod-key.ts';
 
 export interface ContainerRuntimeHarness {
   runtime: ContainerRuntime;

@@ -3,8 +3,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProcessContainerRuntime } from '../../adapters/process/process-container-runtime.ts';
-import { systemClock } from '../../ports/clock.ts';
+import { ProcessContainerRuntime } from '../../src/adapters/process/process-container-runtime.ts';
+import { systemClock } from '../../src/ports/clock.ts';
 import {
   describeContainerRuntimeContract,
   type ContainerRuntimeHarness,

@@ -27,10 +27,10 @@
 // No behaviour is waited for on the wall clock; only the two race cases use short real delays, to spread callers
 // out, and they race many callers against one pod, so an adapter that is only "usually" atomic fails them.
 import { describe, expect, it } from 'vitest';
-import type { PodState } from '../../core/pod-state.ts';
-import { isAlreadyExists, isConflict, isNotFound, TooLargeError } from '../../ports/errors.ts';
-import type { PodKey } from '../../ports/pod-key.ts';
-import type { InboxEvent, PodStore, StoredEvent, StoredPod } from '../../ports/pod-store.ts';
+import type { PodState } from '../../src/core/pod-state.ts';
+import { isAlreadyExists, isConflict, isNotFound, TooLargeError } from '../../src/ports/errors.ts';
+import type { PodKey } from '../../src/ports/pod-key.ts';
+import type { InboxEvent, PodStore, StoredEvent, StoredPod } from '../../src/ports/pod-store.ts';
 
 export interface PodStoreFixture {
   store: PodStore;

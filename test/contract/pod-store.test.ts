@@ -5,9 +5,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDbPodStore } from '../../adapters/dynamodb/dynamodb-pod-store.ts';
-import { MemoryPodStore } from '../../adapters/memory/memory-pod-store.ts';
-import { ensureTable, startDynalite } from '../../local/dynalite.ts';
+import { DynamoDbPodStore } from '../../src/adapters/dynamodb/dynamodb-pod-store.ts';
+import { MemoryPodStore } from '../../src/adapters/memory/memory-pod-store.ts';
+import { ensureTable, startDynalite } from '../../src/local/dynalite.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { describePodStoreContract, type PodStoreFixture } from './pod-store.contract.ts';
 

@@ -7,8 +7,8 @@
 // What a path may not be able to do is recall a wake-up already under way (EventBridge's direct Lambda invoke):
 // such a harness declares `recallUnsupported` with the reason, and the replace/cancel cases are skipped, by name.
 import { describe, it, type ExpectStatic } from 'vitest';
-import type { PodKey } from '../../ports/pod-key.ts';
-import type { TimerDue, WakeupScheduler } from '../../ports/wakeup-scheduler.ts';
+import type { PodKey } from '../../src/ports/pod-key.ts';
+import type { TimerDue, WakeupScheduler } from '../../src/ports/wakeup-scheduler.ts';
 
 export interface FiredTimer {
   due: TimerDue;

@@ -3,12 +3,12 @@
 //  - EventBridgeWakeupScheduler against the recording Scheduler fake and the real wakeup handler
 //    (lambdas/wakeup.ts) on a manual clock — once on the Scheduler path, once on the direct-invoke path.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EventBridgeWakeupScheduler } from '../../adapters/eventbridge/eventbridge-wakeup-scheduler.ts';
-import type { WakeupPayload } from '../../adapters/eventbridge/wakeup-payload.ts';
-import { LocalWakeupScheduler } from '../../adapters/local-timers/local-wakeup-scheduler.ts';
+import { EventBridgeWakeupScheduler } from '../../src/adapters/eventbridge/eventbridge-wakeup-scheduler.ts';
+import type { WakeupPayload } from '../../src/adapters/eventbridge/wakeup-payload.ts';
+import { LocalWakeupScheduler } from '../../src/adapters/local-timers/local-wakeup-scheduler.ts';
 import { createWakeupHandler } from '../../lambdas/wakeup.ts';
-import { ensureTable, startDynalite } from '../../local/dynalite.ts';
-import { systemClock } from '../../ports/clock.ts';
+import { ensureTable, startDynalite } from '../../src/local/dynalite.ts';
+import { systemClock } from '../../src/ports/clock.ts';
 import { RecordingSchedulerClient } from '../adapters/eventbridge/recording-scheduler-client.ts';
 import { ManualTimers } from '../adapters/local-timers/manual-timers.ts';
 import {

@@ -15,9 +15,9 @@ import {
   hashContainerSpec,
   isInBackOff,
   nextBackoff,
-} from '../../core/backoff.ts';
-import type { BackoffEntry, BackoffSettings } from '../../core/backoff.ts';
-import { formatFieldError } from '../../core/field-errors.ts';
+} from '../../src/core/backoff.ts';
+import type { BackoffEntry, BackoffSettings } from '../../src/core/backoff.ts';
+import { formatFieldError } from '../../src/core/field-errors.ts';
 
 const s = (seconds: number): number => seconds * 1000;
 const T0 = Date.UTC(2025, 0, 1); // any fixed epoch; time is injected

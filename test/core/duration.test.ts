@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DurationParseError, formatGoDuration, parseDuration } from '../../core/duration.ts';
+import { DurationParseError, formatGoDuration, parseDuration } from '../../src/core/duration.ts';
 
 // Expected values are what Go's time.ParseDuration / time.Duration.String() return for the same input.
 

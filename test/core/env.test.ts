@@ -9,8 +9,12 @@ import type {
   ResourceRequirements,
 } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_NODE_ALLOCATABLE, expandVariables, resolveContainerEnvironment } from '../../core/env.ts';
-import type { ContainerEnvironmentInput, EnvLookups } from '../../core/env.ts';
+import {
+  DEFAULT_NODE_ALLOCATABLE,
+  expandVariables,
+  resolveContainerEnvironment,
+} from '../../src/core/env.ts';
+import type { ContainerEnvironmentInput, EnvLookups } from '../../src/core/env.ts';
 
 const lookups: EnvLookups = {
   configMaps: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Container, ContainerStatus, PodCondition, PodSpec } from 'kubernetes-types/core/v1';
-import { computePodConditions, isPodReady, setPodCondition } from '../../core/pod-conditions.ts';
-import type { PodPhase } from '../../core/pod-phase.ts';
+import { computePodConditions, isPodReady, setPodCondition } from '../../src/core/pod-conditions.ts';
+import type { PodPhase } from '../../src/core/pod-phase.ts';
 
 const T0 = '2025-01-01T00:00:00Z';
 const NOW = '2025-01-01T00:05:00Z';

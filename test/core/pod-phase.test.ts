@@ -7,7 +7,7 @@ import {
   isTerminalPhase,
   willRestart,
   type PodPhase,
-} from '../../core/pod-phase.ts';
+} from '../../src/core/pod-phase.ts';
 
 // Fixtures: containers and statuses in the shape the kubelet reports them.
 const T = '2025-01-01T00:00:00Z';

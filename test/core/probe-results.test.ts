@@ -5,14 +5,14 @@ import {
   recordProbeOutcome,
   resetProbeWorkerForNewContainer,
   shouldProbe,
-} from '../../core/probe-results.ts';
+} from '../../src/core/probe-results.ts';
 import type {
   ProbeResult,
   ProbeThresholds,
   ProbeType,
   ProbeWorkerState,
   RawProbeResult,
-} from '../../core/probe-results.ts';
+} from '../../src/core/probe-results.ts';
 
 // Cases follow pkg/kubelet/prober/worker.go doProbe and worker_test.go.
 

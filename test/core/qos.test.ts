@@ -1,8 +1,8 @@
 // Cases from pkg/apis/core/v1/helper/qos/qos_test.go (TestGetPodQOS) and SEMANTICS.md §8.
 import type { Container, ResourceRequirements } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';
-import { computeQosClass, effectiveRequests } from '../../core/qos.ts';
-import type { PodSpecWithResources, QosClass } from '../../core/qos.ts';
+import { computeQosClass, effectiveRequests } from '../../src/core/qos.ts';
+import type { PodSpecWithResources, QosClass } from '../../src/core/qos.ts';
 
 type List = Record<string, string | number>;
 

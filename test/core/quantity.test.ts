@@ -14,8 +14,8 @@ import {
   toNumber,
   toValue,
   tryParseQuantity,
-} from '../../core/quantity.ts';
-import type { QuantityFormat } from '../../core/quantity.ts';
+} from '../../src/core/quantity.ts';
+import type { QuantityFormat } from '../../src/core/quantity.ts';
 
 describe('parseQuantity', () => {
   it.each<{ name: string; input: string | number; nanos: bigint; format: QuantityFormat; canonical: string }>(

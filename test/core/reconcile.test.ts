@@ -1,11 +1,11 @@
 // Targeted reconcile rules, one named case each; the golden scenarios (test/golden) show whole lifecycles.
 import type { Pod } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';
-import type { Action } from '../../core/actions.ts';
-import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../../core/engine-settings.ts';
-import type { PodEvent } from '../../core/pod-events.ts';
-import type { PodState } from '../../core/pod-state.ts';
-import { admitPod, reconcile } from '../../core/reconcile.ts';
+import type { Action } from '../../src/core/actions.ts';
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../../src/core/engine-settings.ts';
+import type { PodEvent } from '../../src/core/pod-events.ts';
+import type { PodState } from '../../src/core/pod-state.ts';
+import { admitPod, reconcile } from '../../src/core/reconcile.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 

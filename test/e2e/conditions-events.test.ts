@@ -3,7 +3,7 @@
 // termination, and the events the kubelet would record, read back through `store.listEvents`.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PodState } from '../../core/pod-state.ts';
+import type { PodState } from '../../src/core/pod-state.ts';
 import { E2eEngine, condition, countAttempt, podManifest, restartCount, rfc3339Ms, sh } from './support.ts';
 
 let e: E2eEngine;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { instanceDir } from '../../adapters/process/instance-layout.ts';
+import { instanceDir } from '../../src/adapters/process/instance-layout.ts';
 import { CHILD_BACKOFF, INIT_SLOW_SECONDS, READY_RESTARTS } from './fixtures/engine-child.ts';
 import {
   E2eEngine,

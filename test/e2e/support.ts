@@ -11,15 +11,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
-import { readShimState } from '../../adapters/process/shim-state.ts';
-import { admitManifests } from '../../core/manifest/index.ts';
-import type { PodState, TerminatedState } from '../../core/pod-state.ts';
-import type { WorkerSettings } from '../../engine/engine-deps.ts';
-import type { StoreChange } from '../../engine/observable-pod-store.ts';
-import type { StepInput } from '../../engine/pod-worker.ts';
-import { startLocalEngine, type LocalEngine } from '../../local/local-engine.ts';
-import type { PodKey } from '../../ports/pod-key.ts';
-import type { StoredEvent } from '../../ports/pod-store.ts';
+import { readShimState } from '../../src/adapters/process/shim-state.ts';
+import { admitManifests } from '../../src/core/manifest/index.ts';
+import type { PodState, TerminatedState } from '../../src/core/pod-state.ts';
+import type { WorkerSettings } from '../../src/engine/engine-deps.ts';
+import type { StoreChange } from '../../src/engine/observable-pod-store.ts';
+import type { StepInput } from '../../src/engine/pod-worker.ts';
+import { startLocalEngine, type LocalEngine } from '../../src/local/local-engine.ts';
+import type { PodKey } from '../../src/ports/pod-key.ts';
+import type { StoredEvent } from '../../src/ports/pod-store.ts';
 
 /** The kubelet's curve scaled down 50× (10s → 200ms, cap 300s → 1.6s, reset 600s → 3.2s). */
 export const SCALED_BACKOFF = { initialMs: 200, maxMs: 1600, resetMs: 3200 };

@@ -2,7 +2,7 @@
 // the spec's), no more restarts, SIGTERM, SIGKILL when the grace runs out, a terminal phase — Failed unless every
 // container exited 0 on SIGTERM — and then the object is removed.
 import { join } from 'node:path';
-import type { PodState } from '../../core/pod-state.ts';
+import type { PodState } from '../../src/core/pod-state.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   E2eEngine,

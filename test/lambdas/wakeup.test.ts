@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidWakeupPayloadError } from '../../adapters/eventbridge/wakeup-payload.ts';
-import { MAX_DIRECT_WAIT_MS } from '../../adapters/eventbridge/direct-wakeup.ts';
+import { InvalidWakeupPayloadError } from '../../src/adapters/eventbridge/wakeup-payload.ts';
+import { MAX_DIRECT_WAIT_MS } from '../../src/adapters/eventbridge/direct-wakeup.ts';
 import { createWakeupHandler, handler, WakeupTooEarlyError } from '../../lambdas/wakeup.ts';
-import type { TimerDue } from '../../ports/wakeup-scheduler.ts';
+import type { TimerDue } from '../../src/ports/wakeup-scheduler.ts';
 import { ManualTimers } from '../adapters/local-timers/manual-timers.ts';
 
 const NOW = Date.UTC(2030, 0, 1, 12, 5, 0, 120); // Scheduler invoked 120 ms into the minute

@@ -33,7 +33,7 @@ describe('core purity lint rule', () => {
       source: "import { systemClock } from '../ports/clock.ts';\nexport const c = systemClock;\n",
     },
   ])('fails a core file importing $name', async ({ source }) => {
-    const ids = await ruleIds('core/zz-lint-probe.ts', source);
+    const ids = await ruleIds('src/core/zz-lint-probe.ts', source);
     expect(ids.some((id) => id.startsWith('no-restricted-imports'))).toBe(true);
   });
 
@@ -44,12 +44,12 @@ describe('core purity lint rule', () => {
     { name: 'process.env', source: 'export const e = process.env.X;\n' },
     { name: 'setTimeout', source: 'setTimeout(() => undefined, 1);\n' },
   ])('fails a core file reading $name', async ({ source }) => {
-    const ids = await ruleIds('core/zz-lint-probe.ts', source);
+    const ids = await ruleIds('src/core/zz-lint-probe.ts', source);
     expect(ids.some((id) => id.startsWith('no-restricted-syntax'))).toBe(true);
   });
 
   it('lets an adapter use I/O and the clock', async () => {
     const source = "import { readFileSync } from 'node:fs';\nexport const f = [readFileSync, Date.now()];\n";
-    expect(await ruleIds('adapters/zz-lint-probe.ts', source)).toEqual([]);
+    expect(await ruleIds('src/adapters/zz-lint-probe.ts', source)).toEqual([]);
   });
 });

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { ProcessContainerRuntime } from '../../adapters/process/process-container-runtime.ts';
-import { systemClock } from '../../ports/clock.ts';
+import { ProcessContainerRuntime } from '../../src/adapters/process/process-container-runtime.ts';
+import { systemClock } from '../../src/ports/clock.ts';
 
 const dirs: string[] = [];
 

@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { admitManifests } from '../../core/manifest/index.ts';
-import { newPodState } from '../../core/reconcile.ts';
-import { startLocalEngine } from '../../local/local-engine.ts';
+import { admitManifests } from '../../src/core/manifest/index.ts';
+import { newPodState } from '../../src/core/reconcile.ts';
+import { startLocalEngine } from '../../src/local/local-engine.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'podflow-unadmitted-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

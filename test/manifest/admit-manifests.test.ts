@@ -1,6 +1,6 @@
 // admitManifests end to end: kinds, unknown and duplicate fields (warn vs strict), decoding types, size, labels.
 import { describe, expect, it } from 'vitest';
-import { MAX_MANIFEST_OBJECT_BYTES } from '../../core/manifest/index.ts';
+import { MAX_MANIFEST_OBJECT_BYTES } from '../../src/core/manifest/index.ts';
 import { admitObject, admitText, basePod, getPath } from './helpers.ts';
 
 const POD_WITH_TYPOS = `apiVersion: v1

@@ -1,7 +1,7 @@
 // The CronJob schedule parser (robfig/cron/v3 ParseStandard semantics and error texts).
 import { describe, expect, it } from 'vitest';
-import { cronMatches, isKnownTimeZone, parseCronSchedule } from '../../core/manifest/cron.ts';
-import type { CronSchedule } from '../../core/manifest/cron.ts';
+import { cronMatches, isKnownTimeZone, parseCronSchedule } from '../../src/core/manifest/cron.ts';
+import type { CronSchedule } from '../../src/core/manifest/cron.ts';
 
 type Spec = Extract<CronSchedule, { kind: 'spec' }>;
 

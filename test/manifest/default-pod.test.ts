@@ -1,8 +1,8 @@
 // Pod defaulting as the API server applies it on create (pkg/apis/core/v1/defaults.go, registry create path).
 import type { Pod } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';
-import { defaultPod } from '../../core/manifest/default-pod.ts';
-import type { CreateContext } from '../../core/manifest/default-pod.ts';
+import { defaultPod } from '../../src/core/manifest/default-pod.ts';
+import type { CreateContext } from '../../src/core/manifest/default-pod.ts';
 import { admitObject, basePod, getPath, NOW } from './helpers.ts';
 import type { Json } from './helpers.ts';
 

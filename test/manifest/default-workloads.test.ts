@@ -1,7 +1,7 @@
 // Job and CronJob defaulting on create (pkg/apis/batch/v1/defaults.go, pkg/registry/batch/job/strategy.go).
 import type { CronJob, Job } from 'kubernetes-types/batch/v1';
 import { describe, expect, it } from 'vitest';
-import { defaultCronJob, defaultJob } from '../../core/manifest/default-workloads.ts';
+import { defaultCronJob, defaultJob } from '../../src/core/manifest/default-workloads.ts';
 import { baseCronJob, baseJob, getPath, NOW } from './helpers.ts';
 import type { Json } from './helpers.ts';
 

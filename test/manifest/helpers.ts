@@ -1,6 +1,6 @@
 // Shared helpers for the manifest tests: admit one object written as JSON, with a fixed clock and uid.
-import { admitManifests } from '../../core/manifest/index.ts';
-import type { AdmittedDocument, AdmitResult } from '../../core/manifest/index.ts';
+import { admitManifests } from '../../src/core/manifest/index.ts';
+import type { AdmittedDocument, AdmitResult } from '../../src/core/manifest/index.ts';
 
 export const NOW = Date.UTC(2026, 0, 2, 3, 4, 5);
 

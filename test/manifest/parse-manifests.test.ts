@@ -1,6 +1,6 @@
 // Reading manifest text: YAML documents, JSON, Lists, syntax errors with line:column, duplicate keys, YAML 1.1.
 import { describe, expect, it } from 'vitest';
-import { formatManifestError, parseManifests } from '../../core/manifest/parse-manifests.ts';
+import { formatManifestError, parseManifests } from '../../src/core/manifest/parse-manifests.ts';
 
 const POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n';
 

@@ -2,7 +2,7 @@
 // installed @kubernetes/client-node models (run `npm run gen:schema` after upgrading it).
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { ROOT_TYPES, MANIFEST_SCHEMA } from '../../core/manifest/schema.generated.ts';
+import { ROOT_TYPES, MANIFEST_SCHEMA } from '../../src/core/manifest/schema.generated.ts';
 import { renderManifestSchema, SCHEMA_FILE } from '../../scripts/gen-manifest-schema.ts';
 
 describe('schema.generated.ts', () => {

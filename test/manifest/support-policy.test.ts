@@ -3,14 +3,14 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MANIFEST_SCHEMA } from '../../core/manifest/schema.generated.ts';
+import { MANIFEST_SCHEMA } from '../../src/core/manifest/schema.generated.ts';
 import {
   checkSupportPolicy,
   renderSupportedFieldsDoc,
   SCOPES,
   SUPPORT_POLICY,
-} from '../../core/manifest/support-policy.ts';
-import type { Scope } from '../../core/manifest/support-policy.ts';
+} from '../../src/core/manifest/support-policy.ts';
+import type { Scope } from '../../src/core/manifest/support-policy.ts';
 import { baseCronJob, baseJob, basePod } from './helpers.ts';
 import type { Json } from './helpers.ts';
 

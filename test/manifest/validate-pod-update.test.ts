@@ -1,11 +1,11 @@
 import type { Pod } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';
-import { formatFieldError } from '../../core/field-errors.ts';
+import { formatFieldError } from '../../src/core/field-errors.ts';
 import {
   changedImages,
   POD_UPDATE_FORBIDDEN,
   validatePodUpdate,
-} from '../../core/manifest/validate-pod-update.ts';
+} from '../../src/core/manifest/validate-pod-update.ts';
 
 const old: Pod = {
   apiVersion: 'v1',

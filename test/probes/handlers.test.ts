@@ -13,23 +13,23 @@ import * as grpc from '@grpc/grpc-js';
 import healthCheck from 'grpc-health-check';
 import type { Container, Probe } from 'kubernetes-types/core/v1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createExecProbe } from '../../adapters/probes/exec-probe.ts';
-import { probeGrpc } from '../../adapters/probes/grpc-probe.ts';
+import { createExecProbe } from '../../src/adapters/probes/exec-probe.ts';
+import { probeGrpc } from '../../src/adapters/probes/grpc-probe.ts';
 import {
   KUBE_PROBE_USER_AGENT,
   MAX_RESPONSE_BODY_BYTES,
   probeHttpGet,
-} from '../../adapters/probes/http-get-probe.ts';
-import { probeTcpSocket } from '../../adapters/probes/tcp-socket-probe.ts';
-import { ProcessContainerRuntime } from '../../adapters/process/process-container-runtime.ts';
+} from '../../src/adapters/probes/http-get-probe.ts';
+import { probeTcpSocket } from '../../src/adapters/probes/tcp-socket-probe.ts';
+import { ProcessContainerRuntime } from '../../src/adapters/process/process-container-runtime.ts';
 import {
   runProbeHandler,
   type ProbeAttempt,
   type ProbeHandlers,
   type ProbeTarget,
-} from '../../ports/probe-handler.ts';
-import { systemClock } from '../../ports/clock.ts';
-import type { ContainerInstanceRef, ContainerObservation } from '../../ports/container-runtime.ts';
+} from '../../src/ports/probe-handler.ts';
+import { systemClock } from '../../src/ports/clock.ts';
+import type { ContainerInstanceRef, ContainerObservation } from '../../src/ports/container-runtime.ts';
 
 const HOST = '127.0.0.1';
 const ref: ContainerInstanceRef = {

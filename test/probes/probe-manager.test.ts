@@ -4,12 +4,12 @@
 // handlers.test.ts and end to end in e2e-*.test.ts. Cases follow pkg/kubelet/prober/worker.go and prober.go.
 import type { Container, Probe } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';
-import type { PodEvent } from '../../core/pod-events.ts';
-import type { ContainerRecord, PodState, ProbeType } from '../../core/pod-state.ts';
-import type { ProbeAttempt, ProbeHandler, ProbeHandlers } from '../../ports/probe-handler.ts';
-import { MAX_PROBE_RETRIES, ProbeManager, type ProbeTick } from '../../engine/prober/probe-manager.ts';
-import type { ContainerInstanceRef } from '../../ports/container-runtime.ts';
-import type { PodStore, StoredPod } from '../../ports/pod-store.ts';
+import type { PodEvent } from '../../src/core/pod-events.ts';
+import type { ContainerRecord, PodState, ProbeType } from '../../src/core/pod-state.ts';
+import type { ProbeAttempt, ProbeHandler, ProbeHandlers } from '../../src/ports/probe-handler.ts';
+import { MAX_PROBE_RETRIES, ProbeManager, type ProbeTick } from '../../src/engine/prober/probe-manager.ts';
+import type { ContainerInstanceRef } from '../../src/ports/container-runtime.ts';
+import type { PodStore, StoredPod } from '../../src/ports/pod-store.ts';
 import { ManualTimers } from '../adapters/local-timers/manual-timers.ts';
 
 const T0 = Date.UTC(2025, 0, 1);

@@ -1,17 +1,17 @@
 // The prober Lambda entry (lambdas/prober.ts): event decoding, the supervise event, and a shard run whose window
 // is capped by the invocation's remaining time. Runs the real use cases on dynalite with fake workers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbProbeRegistry } from '../../adapters/probes/dynamodb-probe-registry.ts';
-import { DynamoDbProberLease } from '../../adapters/probes/dynamodb-prober-lease.ts';
-import type { ShardProberDeps, ShardRun } from '../../engine/prober/shard-prober.ts';
+import { DynamoDbProbeRegistry } from '../../src/adapters/probes/dynamodb-probe-registry.ts';
+import { DynamoDbProberLease } from '../../src/adapters/probes/dynamodb-prober-lease.ts';
+import type { ShardProberDeps, ShardRun } from '../../src/engine/prober/shard-prober.ts';
 import {
   HANDOVER_MARGIN_MS,
   InvalidProberEventError,
   createProberHandler,
   decodeProberEvent,
 } from '../../lambdas/prober.ts';
-import { ensureTable, startDynalite, type LocalDynamo } from '../../local/dynalite.ts';
-import { systemClock } from '../../ports/clock.ts';
+import { ensureTable, startDynalite, type LocalDynamo } from '../../src/local/dynalite.ts';
+import { systemClock } from '../../src/ports/clock.ts';
 
 let db: LocalDynamo;
 beforeAll(async () => {

@@ -4,11 +4,11 @@
 // orphaned shard taken over after its lease expired, a stalled run that lost its lease.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDbProbeRegistry } from '../../adapters/probes/dynamodb-probe-registry.ts';
-import { DynamoDbProberLease } from '../../adapters/probes/dynamodb-prober-lease.ts';
-import type { ProbeType } from '../../core/probe-results.ts';
-import { RegisteringProber } from '../../engine/prober/registering-prober.ts';
-import { fnv1a32, shardOf } from '../../engine/prober/shard-of.ts';
+import { DynamoDbProbeRegistry } from '../../src/adapters/probes/dynamodb-probe-registry.ts';
+import { DynamoDbProberLease } from '../../src/adapters/probes/dynamodb-prober-lease.ts';
+import type { ProbeType } from '../../src/core/probe-results.ts';
+import { RegisteringProber } from '../../src/engine/prober/registering-prober.ts';
+import { fnv1a32, shardOf } from '../../src/engine/prober/shard-of.ts';
 import {
   adoptOrphanedShards,
   runShardProber,
@@ -16,10 +16,10 @@ import {
   type ShardProberDeps,
   type ShardRun,
   type ShardWorkers,
-} from '../../engine/prober/shard-prober.ts';
-import { ensureTable, startDynalite, type LocalDynamo } from '../../local/dynalite.ts';
-import { systemClock } from '../../ports/clock.ts';
-import type { ContainerInstanceRef } from '../../ports/container-runtime.ts';
+} from '../../src/engine/prober/shard-prober.ts';
+import { ensureTable, startDynalite, type LocalDynamo } from '../../src/local/dynalite.ts';
+import { systemClock } from '../../src/ports/clock.ts';
+import type { ContainerInstanceRef } from '../../src/ports/container-runtime.ts';
 
 const TABLE = 'podflow';
 let db: LocalDynamo;

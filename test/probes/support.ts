@@ -9,12 +9,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { readShimState } from '../../adapters/process/shim-state.ts';
-import { admitManifests } from '../../core/manifest/index.ts';
-import type { PodState } from '../../core/pod-state.ts';
-import type { StoreChange } from '../../engine/observable-pod-store.ts';
-import type { StepInput } from '../../engine/pod-worker.ts';
-import { startLocalEngine, type LocalEngine } from '../../local/local-engine.ts';
+import { readShimState } from '../../src/adapters/process/shim-state.ts';
+import { admitManifests } from '../../src/core/manifest/index.ts';
+import type { PodState } from '../../src/core/pod-state.ts';
+import type { StoreChange } from '../../src/engine/observable-pod-store.ts';
+import type { StepInput } from '../../src/engine/pod-worker.ts';
+import { startLocalEngine, type LocalEngine } from '../../src/local/local-engine.ts';
 
 export const NAMESPACE = 'default';
 export const FIXTURES = join(import.meta.dirname, 'fixtures');

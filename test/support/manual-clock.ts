@@ -1,5 +1,5 @@
 // A Clock that only moves when the test moves it (ports/clock.ts): no test waits for real time to pass.
-import type { Clock } from '../../ports/clock.ts';
+import type { Clock } from '../../src/ports/clock.ts';
 
 /** 2025-01-01T00:00:00Z: a fixed, readable start so timestamps in assertions are stable. */
 export const MANUAL_CLOCK_START = Date.UTC(2025, 0, 1);

@@ -12,12 +12,12 @@
 // The output is a compact, line-per-fact rendering of the pod after each step: phase, conditions, containers and
 // the actions reconcile asked for (timers shown relative to now, so a back-off curve reads as +10s, +20s, …).
 import type { Pod } from 'kubernetes-types/core/v1';
-import type { Action } from '../../core/actions.ts';
-import type { BackoffSettings } from '../../core/backoff.ts';
-import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../../core/engine-settings.ts';
-import type { PodEvent } from '../../core/pod-events.ts';
-import type { PodState } from '../../core/pod-state.ts';
-import { admitPod, reconcile } from '../../core/reconcile.ts';
+import type { Action } from '../../src/core/actions.ts';
+import type { BackoffSettings } from '../../src/core/backoff.ts';
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../../src/core/engine-settings.ts';
+import type { PodEvent } from '../../src/core/pod-events.ts';
+import type { PodState } from '../../src/core/pod-state.ts';
+import { admitPod, reconcile } from '../../src/core/reconcile.ts';
 
 export interface ScenarioStep {
   at?: number;

@@ -12,10 +12,10 @@ import {
   DynamoDbPodStore,
   MAX_CONSUMED_EVENTS_PER_UPDATE,
   MAX_WAIT_TOKEN_BYTES,
-} from '../../../adapters/dynamodb/dynamodb-pod-store.ts';
-import { estimateItemSize, MAX_ITEM_BYTES } from '../../../adapters/dynamodb/item-size.ts';
-import { TooLargeError } from '../../../ports/errors.ts';
-import { ensureTable, startDynalite, type LocalDynamo } from '../../../local/dynalite.ts';
+} from '../../../src/adapters/dynamodb/dynamodb-pod-store.ts';
+import { estimateItemSize, MAX_ITEM_BYTES } from '../../../src/adapters/dynamodb/item-size.ts';
+import { TooLargeError } from '../../../src/ports/errors.ts';
+import { ensureTable, startDynalite, type LocalDynamo } from '../../../src/local/dynalite.ts';
 import { podState } from '../../contract/pod-store.contract.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 

@@ -1,7 +1,7 @@
 // The item-size estimate follows the DynamoDB Developer Guide, "Item sizes and formats".
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { estimateItemSize, estimateValueSize } from '../../../adapters/dynamodb/item-size.ts';
+import { estimateItemSize, estimateValueSize } from '../../../src/adapters/dynamodb/item-size.ts';
 
 describe('estimateValueSize', () => {
   const cases: { name: string; value: AttributeValue; bytes: number }[] = [

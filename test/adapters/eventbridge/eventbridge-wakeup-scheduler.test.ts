@@ -16,11 +16,11 @@ import {
   MAX_DIRECT_WAIT_MS,
   type EventBridgeWakeupSchedulerOptions,
   type SchedulerSender,
-} from '../../../adapters/eventbridge/eventbridge-wakeup-scheduler.ts';
-import type { WakeupPayload } from '../../../adapters/eventbridge/wakeup-payload.ts';
+} from '../../../src/adapters/eventbridge/eventbridge-wakeup-scheduler.ts';
+import type { WakeupPayload } from '../../../src/adapters/eventbridge/wakeup-payload.ts';
 import { createWakeupHandler } from '../../../lambdas/wakeup.ts';
-import type { PodKey } from '../../../ports/pod-key.ts';
-import type { TimerDue } from '../../../ports/wakeup-scheduler.ts';
+import type { PodKey } from '../../../src/ports/pod-key.ts';
+import type { TimerDue } from '../../../src/ports/wakeup-scheduler.ts';
 import { ManualTimers } from '../local-timers/manual-timers.ts';
 import { RecordingSchedulerClient } from './recording-scheduler-client.ts';
 

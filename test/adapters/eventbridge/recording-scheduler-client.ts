@@ -17,7 +17,7 @@ import {
 import type {
   SchedulerCommand,
   SchedulerSender,
-} from '../../../adapters/eventbridge/eventbridge-wakeup-scheduler.ts';
+} from '../../../src/adapters/eventbridge/eventbridge-wakeup-scheduler.ts';
 import type { ManualTimers } from '../local-timers/manual-timers.ts';
 
 export interface RecordedCommand {

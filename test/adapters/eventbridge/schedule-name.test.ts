@@ -3,7 +3,7 @@ import {
   SCHEDULE_NAME_MAX_LENGTH,
   SCHEDULE_NAME_PATTERN,
   scheduleNameFor,
-} from '../../../adapters/eventbridge/schedule-name.ts';
+} from '../../../src/adapters/eventbridge/schedule-name.ts';
 
 const longName = 'a'.repeat(253); // DNS-1123 subdomain maximum, the longest pod name Kubernetes accepts
 

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'vitest';
-import { LocalWakeupScheduler } from '../../../adapters/local-timers/local-wakeup-scheduler.ts';
-import { ensureTable, startDynalite, type LocalDynamo } from '../../../local/dynalite.ts';
-import { systemClock } from '../../../ports/clock.ts';
-import type { PodKey } from '../../../ports/pod-key.ts';
-import type { TimerDue } from '../../../ports/wakeup-scheduler.ts';
+import { LocalWakeupScheduler } from '../../../src/adapters/local-timers/local-wakeup-scheduler.ts';
+import { ensureTable, startDynalite, type LocalDynamo } from '../../../src/local/dynalite.ts';
+import { systemClock } from '../../../src/ports/clock.ts';
+import type { PodKey } from '../../../src/ports/pod-key.ts';
+import type { TimerDue } from '../../../src/ports/wakeup-scheduler.ts';
 
 /** The acceptance criterion: |fire − due| below this on the real clock. */
 const TOLERANCE_MS = 100;

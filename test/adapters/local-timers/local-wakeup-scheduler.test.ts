@@ -7,11 +7,11 @@ import {
   DELIVERY_RETRY_MAX_DELAY_MS,
   LocalWakeupScheduler,
   type LocalWakeupSchedulerOptions,
-} from '../../../adapters/local-timers/local-wakeup-scheduler.ts';
-import { MAX_TIMER_DELAY_MS } from '../../../adapters/local-timers/timer-functions.ts';
-import { ensureTable, startDynalite, type LocalDynamo } from '../../../local/dynalite.ts';
-import type { PodKey } from '../../../ports/pod-key.ts';
-import type { TimerDue } from '../../../ports/wakeup-scheduler.ts';
+} from '../../../src/adapters/local-timers/local-wakeup-scheduler.ts';
+import { MAX_TIMER_DELAY_MS } from '../../../src/adapters/local-timers/timer-functions.ts';
+import { ensureTable, startDynalite, type LocalDynamo } from '../../../src/local/dynalite.ts';
+import type { PodKey } from '../../../src/ports/pod-key.ts';
+import type { TimerDue } from '../../../src/ports/wakeup-scheduler.ts';
 import { ManualTimers } from './manual-timers.ts';
 
 const T0 = Date.UTC(2030, 0, 1, 0, 0, 0);

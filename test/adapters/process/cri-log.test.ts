@@ -7,7 +7,7 @@ import {
   parseCriLine,
   parseRfc3339NanoMs,
   selectLogLines,
-} from '../../../adapters/process/cri-log.ts';
+} from '../../../src/adapters/process/cri-log.ts';
 
 const T0 = '2025-01-01T00:00:00.000000000Z';
 const T1 = '2025-01-01T00:00:01.500000000Z';

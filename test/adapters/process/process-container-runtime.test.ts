@@ -6,15 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, it } from 'vitest';
-import { instanceDir, logFile } from '../../../adapters/process/instance-layout.ts';
+import { instanceDir, logFile } from '../../../src/adapters/process/instance-layout.ts';
 import {
   LOST_CONTAINER_MESSAGE,
   ProcessContainerRuntime,
-} from '../../../adapters/process/process-container-runtime.ts';
-import { readProcStat } from '../../../adapters/process/process-identity.ts';
-import { readShimState } from '../../../adapters/process/shim-state.ts';
-import { systemClock } from '../../../ports/clock.ts';
-import type { ContainerInstanceRef, ContainerLaunch } from '../../../ports/container-runtime.ts';
+} from '../../../src/adapters/process/process-container-runtime.ts';
+import { readProcStat } from '../../../src/adapters/process/process-identity.ts';
+import { readShimState } from '../../../src/adapters/process/shim-state.ts';
+import { systemClock } from '../../../src/ports/clock.ts';
+import type { ContainerInstanceRef, ContainerLaunch } from '../../../src/ports/container-runtime.ts';
 import { buildShim, SHIM_BINARY } from '../../../scripts/build-shim.mjs';
 import { ObservationLog, waitUntil } from '../../contract/container-runtime.contract.ts';
 

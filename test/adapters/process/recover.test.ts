@@ -8,15 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, it } from 'vitest';
-import { instanceDir } from '../../../adapters/process/instance-layout.ts';
+import { instanceDir } from '../../../src/adapters/process/instance-layout.ts';
 import {
   LOST_CONTAINER_MESSAGE,
   ProcessContainerRuntime,
-} from '../../../adapters/process/process-container-runtime.ts';
-import { isSameLiveProcess } from '../../../adapters/process/process-identity.ts';
-import { readShimState, writeShimState, type ShimState } from '../../../adapters/process/shim-state.ts';
-import { systemClock } from '../../../ports/clock.ts';
-import type { ContainerInstanceRef } from '../../../ports/container-runtime.ts';
+} from '../../../src/adapters/process/process-container-runtime.ts';
+import { isSameLiveProcess } from '../../../src/adapters/process/process-identity.ts';
+import { readShimState, writeShimState, type ShimState } from '../../../src/adapters/process/shim-state.ts';
+import { systemClock } from '../../../src/ports/clock.ts';
+import type { ContainerInstanceRef } from '../../../src/ports/container-runtime.ts';
 import { ObservationLog, waitUntil } from '../../contract/container-runtime.contract.ts';
 import { FIXTURE_POD, STUBBORN, THREE } from './fixtures/engine-process.ts';
 

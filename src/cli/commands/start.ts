@@ -52,7 +52,7 @@ import { DEFAULT_PORT, parsePort, startServe, type ServeHandle } from './serve.t
 import type { EngineFlagValues } from '../engine-flags.ts';
 
 /** The tour's manifests, shipped with the package: found wherever `podflow start` is run from. */
-export const QUICKSTART_DIR = join(import.meta.dirname, '..', '..', 'examples', 'quickstart');
+export const QUICKSTART_DIR = join(import.meta.dirname, '..', '..', '..', 'examples', 'quickstart');
 /** Timeline lines kept under the live table. */
 const LIVE_TIMELINE_LINES = 6;
 /** Redraws of the live table are coalesced to at most one per this many milliseconds. */

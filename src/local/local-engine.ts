@@ -22,6 +22,7 @@ import { ProbeManager } from '../engine/prober/probe-manager.ts';
 export const POD_WORKER_ASL_PATH = join(
   import.meta.dirname,
   '..',
+  '..',
   'infra',
   'generated',
   'pod-worker.asl.json',

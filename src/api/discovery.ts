@@ -1,7 +1,7 @@
 // Discovery: what kubectl and client libraries read before anything else — the server version, the API versions,
 // and the resources of v1 with their verbs and short names (legacy discovery; aggregated discovery is not served, so
 // clients fall back to these documents, as they do against older API servers).
-import pkg from '../package.json' with { type: 'json' };
+import pkg from '../../package.json' with { type: 'json' };
 
 /**
  * The Kubernetes version podflow's API answers as: the API semantics it reproduces. kubectl picks its version skew

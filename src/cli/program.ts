@@ -7,7 +7,7 @@
 // often and should answer at once, so when one is invoked only the client commands are loaded — the engine's modules
 // take a second or more to import.
 import { Command, CommanderError } from 'commander';
-import pkg from '../package.json' with { type: 'json' };
+import pkg from '../../package.json' with { type: 'json' };
 import type { CliIo } from './cli-io.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './cli-io.ts';
 import { registerApplyCommand } from './commands/apply.ts';
