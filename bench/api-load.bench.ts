@@ -13,8 +13,9 @@ import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startServe } from '../src/cli/commands/serve.ts';
 import { randomUUID } from 'node:crypto';
+import { startLocalEngine } from '../src/local/local-engine.ts';
+import { startLocalServer } from '../src/local/local-server.ts';
 
 const PODS = Number(process.argv[2] ?? 500);
 const CLIENTS = Number(process.argv[3] ?? 20);
@@ -94,16 +95,11 @@ async function main(): Promise<void> {
   });
   trivial.close();
 
-  const serve = await startServe(
-    { port: 0, dataDir, crashBackoffMax: 300_000, crashBackoffReset: 600_000 },
-    {
-      stdout: () => {},
-      stderr: (t) => process.stderr.write(t),
-      readStdin: async () => '',
-      now: () => Date.now(),
-      newUid: () => randomUUID(),
-    },
-  );
+  const onError = (err: unknown, context: string): void => {
+    process.stderr.write(`${context}: ${err instanceof Error ? err.message : String(err)}\n`);
+  };
+  const engine = await startLocalEngine({ dataDir, onError });
+  const serve = await startLocalServer({ engine, dataDir, port: 0, newUid: randomUUID, onError });
   const api = `${serve.url}/api/v1/namespaces/default/pods`;
   try {
     // One watch sees every pod arrive.
@@ -211,7 +207,8 @@ async function main(): Promise<void> {
     }
     console.log(left === 0 ? 'cleanup: every pod deleted' : `cleanup: ${left} pods still terminating`);
   } finally {
-    await serve.stop();
+    await serve.close();
+    await engine.close();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -23,7 +23,7 @@ import {
   type ShardProberDeps,
   type ShardProberSettings,
 } from '../src/engine/prober/shard-prober.ts';
-import { LocalHookRunner } from '../src/local/local-hook-runner.ts';
+import { InProcessHookRunner } from '../src/engine/in-process-hook-runner.ts';
 import { systemClock } from '../src/ports/clock.ts';
 
 function env(name: string): string {
@@ -73,7 +73,7 @@ export function cloudEngine(): Engine {
       registry: new DynamoDbProbeRegistry({ client: dynamo, tableName: env('TABLE_NAME') }),
       shards: proberShards(),
     }),
-    hooks: new LocalHookRunner({
+    hooks: new InProcessHookRunner({
       runtime,
       clock,
       deliver: (key, event) => deliverEvent({ store, workflow }, key, event),

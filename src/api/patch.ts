@@ -10,6 +10,7 @@
 // - `application/json-patch+json`: RFC 6902 — add, remove, replace, move, copy, test.
 // A patch that is not well-formed is a 400 BadRequest; a well-formed patch that cannot be applied (a JSON patch op on a
 // missing path, a failed test, a list element without its merge key) is a 422, as upstream answers.
+import { POD_MERGE_KEYS, PRIMITIVE_MERGE_LISTS } from '../core/manifest/merge-keys.ts';
 import { checkBodyDepth } from './request.ts';
 import { ApiError } from './status.ts';
 
@@ -51,33 +52,6 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
 }
 
 // ---------- strategic merge patch ----------
-
-/**
- * Patch merge keys of the Pod's lists (k8s.io/api/core/v1/types.go `patchMergeKey` tags), by path without indexes.
- * Lists not named here are atomic: the patch's list replaces the object's.
- */
-const CONTAINER_LISTS = ['spec.containers', 'spec.initContainers', 'spec.ephemeralContainers'];
-export const POD_MERGE_KEYS: Readonly<Record<string, string>> = {
-  ...Object.fromEntries(CONTAINER_LISTS.map((l) => [l, 'name'])),
-  ...Object.fromEntries(CONTAINER_LISTS.map((l) => [`${l}.env`, 'name'])),
-  ...Object.fromEntries(CONTAINER_LISTS.map((l) => [`${l}.ports`, 'containerPort'])),
-  ...Object.fromEntries(CONTAINER_LISTS.map((l) => [`${l}.volumeMounts`, 'mountPath'])),
-  ...Object.fromEntries(CONTAINER_LISTS.map((l) => [`${l}.volumeDevices`, 'devicePath'])),
-  ...Object.fromEntries(CONTAINER_LISTS.map((l) => [`${l}.resizePolicy`, 'resourceName'])),
-  'spec.volumes': 'name',
-  'spec.imagePullSecrets': 'name',
-  'spec.hostAliases': 'ip',
-  'spec.schedulingGates': 'name',
-  'spec.resourceClaims': 'name',
-  'spec.topologySpreadConstraints': 'topologyKey',
-  'status.conditions': 'type',
-  'status.podIPs': 'ip',
-  'status.hostIPs': 'ip',
-  'metadata.ownerReferences': 'uid',
-};
-
-/** Lists of scalars with `patchStrategy:"merge"`: a patch adds its values (a set union). */
-const PRIMITIVE_MERGE_LISTS: ReadonlySet<string> = new Set(['metadata.finalizers']);
 
 const SET_ELEMENT_ORDER = '$setElementOrder/';
 const DELETE_FROM_PRIMITIVE_LIST = '$deleteFromPrimitiveList/';

@@ -1,11 +1,10 @@
 // Kubernetes `Status` objects: how every API error reaches a client (apimachinery pkg/api/errors/errors.go). Each
 // constructor reproduces the API server's code, reason, message and details for that failure, so kubectl prints
 // `Error from server (NotFound): pods "nope" not found` and client libraries classify errors by `reason`.
-// Engine errors (ports/errors.ts, engine/invalid-error.ts) are translated here, at the edge (STYLE §9).
+// Engine errors (ports/errors.ts) are translated here, at the edge (STYLE §9).
 import type { Status, StatusCause, StatusDetails } from 'kubernetes-types/meta/v1';
 import { formatManifestFieldError, type ManifestFieldError } from '../core/manifest/index.ts';
-import { isInvalid } from '../engine/invalid-error.ts';
-import { isAlreadyExists, isConflict, isNotFound, TooLargeError } from '../ports/errors.ts';
+import { isAlreadyExists, isConflict, isInvalid, isNotFound, TooLargeError } from '../ports/errors.ts';
 
 /** metav1.StatusReason values podflow answers with. */
 export type StatusReason =

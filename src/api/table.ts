@@ -4,7 +4,7 @@
 // (priority 1); kubectl shows them only with `-o wide`. The STATUS and RESTARTS texts come from cli/pod-table.ts,
 // the same code `podflow start` prints with.
 import type { Event, Pod } from 'kubernetes-types/core/v1';
-import { humanDuration, podTableRow } from '../cli/pod-table.ts';
+import { humanDuration, podTableRow } from '../printers/pod-table.ts';
 
 export interface TableColumnDefinition {
   name: string;

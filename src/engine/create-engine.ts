@@ -10,7 +10,7 @@ import type { PodKey } from '../ports/pod-key.ts';
 import type { StoredPod } from '../ports/pod-store.ts';
 import type { TimerDue } from '../ports/wakeup-scheduler.ts';
 import { deliverEvent } from './deliver-event.ts';
-import { InvalidError } from './invalid-error.ts';
+import { InvalidError } from '../ports/errors.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { eventFromObservation } from './observation-events.ts';
 import { runWorkerStep, type StepInput } from './pod-worker.ts';

@@ -14,7 +14,7 @@ import { DEFAULT_MAX_SUPERVISE_LOOPS, type EngineDeps, type WorkerSettings } fro
 import { systemClock, type Clock } from '../ports/clock.ts';
 import type { Prober } from '../ports/prober.ts';
 import { ensureTable, startDynalite } from './dynalite.ts';
-import { LocalHookRunner } from './local-hook-runner.ts';
+import { InProcessHookRunner } from '../engine/in-process-hook-runner.ts';
 import { LocalWorkflowClient } from './local-workflow-client.ts';
 import { createProbeHandlers } from '../adapters/probes/probe-handlers.ts';
 import { ProbeManager } from '../engine/prober/probe-manager.ts';
@@ -90,7 +90,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     clock,
     onDue: (due) => ready().onTimerDue(due),
   });
-  const hooks = new LocalHookRunner({
+  const hooks = new InProcessHookRunner({
     runtime,
     clock,
     deliver: (key, event) => deliverEvent({ store, workflow }, key, event),

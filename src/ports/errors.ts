@@ -1,6 +1,7 @@
 // Errors every adapter translates its technology's failures into ("errors translated at the edge"):
 // e.g. DynamoDB's ConditionalCheckFailedException becomes a ConflictError in DynamoDbPodStore. Callers ask
 // `isConflict(err)` and never see an AWS error type.
+import { formatFieldError, type FieldError } from '../core/field-errors.ts';
 
 export class ConflictError extends Error {
   override name = 'ConflictError';
@@ -16,6 +17,17 @@ export class TooLargeError extends Error {
   override name = 'TooLargeError';
 }
 
+/** A request the API server would answer with 422 Invalid: the field errors say why. */
+export class InvalidError extends Error {
+  override name = 'InvalidError';
+  readonly fieldErrors: FieldError[];
+  constructor(kind: string, name: string, fieldErrors: FieldError[]) {
+    super(`${kind} "${name}" is invalid: ${fieldErrors.map(formatFieldError).join(', ')}`);
+    this.fieldErrors = fieldErrors;
+  }
+}
+
 export const isConflict = (err: unknown): err is ConflictError => err instanceof ConflictError;
 export const isNotFound = (err: unknown): err is NotFoundError => err instanceof NotFoundError;
 export const isAlreadyExists = (err: unknown): err is AlreadyExistsError => err instanceof AlreadyExistsError;
+export const isInvalid = (err: unknown): err is InvalidError => err instanceof InvalidError;

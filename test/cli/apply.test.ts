@@ -3,9 +3,8 @@
 // manifests into objects.
 import type { Pod } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';
-import { mergeStrategic, POD_MERGE_KEYS } from '../../src/api/patch.ts';
+import { mergeStrategic } from '../../src/api/patch.ts';
 import {
-  APPLY_MERGE_KEYS,
   goJson,
   LAST_APPLIED_ANNOTATION,
   modifiedConfiguration,
@@ -190,10 +189,6 @@ describe('threeWayMergePatch', () => {
     );
     expect(merged.spec?.containers[0]?.imagePullPolicy).toBe('Always');
     expect(merged.spec?.activeDeadlineSeconds).toBe(spec.activeDeadlineSeconds);
-  });
-
-  it('knows the same patch merge keys as the server', () => {
-    expect(APPLY_MERGE_KEYS).toEqual(POD_MERGE_KEYS);
   });
 });
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Event, Pod, Probe } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';
-import { describePod, describeProbe, formatRfc1123z, formatTabbedText } from '../../src/cli/describe.ts';
+import { describePod, describeProbe, formatRfc1123z, formatTabbedText } from '../../src/printers/describe.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'describe');
 

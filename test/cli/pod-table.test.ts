@@ -9,7 +9,7 @@ import {
   podStatusText,
   podTableRow,
   renderPodTable,
-} from '../../src/cli/pod-table.ts';
+} from '../../src/printers/pod-table.ts';
 
 const NOW = Date.parse('2026-01-01T00:10:00Z');
 const CREATED = '2026-01-01T00:00:00Z';

@@ -6,7 +6,7 @@ import {
   describePodChange,
   formatElapsed,
   formatTimelineLine,
-} from '../../src/cli/timeline.ts';
+} from '../../src/printers/timeline.ts';
 
 interface PodShape {
   phase?: string;

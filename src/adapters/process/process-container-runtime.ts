@@ -20,7 +20,7 @@ import type {
 } from '../../ports/container-runtime.ts';
 import { NotFoundError } from '../../ports/errors.ts';
 import type { PodKey } from '../../ports/pod-key.ts';
-import { ensureShim } from '../../../scripts/build-shim.mjs';
+import { ensureShim } from './shim/build-shim.mjs';
 import { assembleCriLog, selectLogLines } from './cri-log.ts';
 import {
   LAUNCH_FILE,

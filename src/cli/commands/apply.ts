@@ -28,6 +28,7 @@ import {
   type ApiTarget,
   type ClientFlags,
 } from '../api-client.ts';
+import { POD_MERGE_KEYS } from '../../core/manifest/merge-keys.ts';
 import type { CliIo } from '../cli-io.ts';
 import { EXIT_INVALID, EXIT_OK } from '../cli-io.ts';
 import { readManifestSources, type ManifestSource } from '../manifest-sources.ts';
@@ -39,31 +40,6 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * The Pod's patch merge keys (k8s.io/api/core/v1 `patchMergeKey` tags), by path without indexes — the patch metadata
- * kubectl has compiled in. The server's copy is api/patch.ts POD_MERGE_KEYS (not imported: it would load the API's
- * validation into every client command); test/cli checks the two agree. Lists not named are atomic: replaced whole.
- */
-const CONTAINER_LISTS = ['spec.containers', 'spec.initContainers', 'spec.ephemeralContainers'];
-export const APPLY_MERGE_KEYS: Readonly<Record<string, string>> = {
-  ...Object.fromEntries(CONTAINER_LISTS.map((l) => [l, 'name'])),
-  ...Object.fromEntries(CONTAINER_LISTS.map((l) => [`${l}.env`, 'name'])),
-  ...Object.fromEntries(CONTAINER_LISTS.map((l) => [`${l}.ports`, 'containerPort'])),
-  ...Object.fromEntries(CONTAINER_LISTS.map((l) => [`${l}.volumeMounts`, 'mountPath'])),
-  ...Object.fromEntries(CONTAINER_LISTS.map((l) => [`${l}.volumeDevices`, 'devicePath'])),
-  ...Object.fromEntries(CONTAINER_LISTS.map((l) => [`${l}.resizePolicy`, 'resourceName'])),
-  'spec.volumes': 'name',
-  'spec.imagePullSecrets': 'name',
-  'spec.hostAliases': 'ip',
-  'spec.schedulingGates': 'name',
-  'spec.resourceClaims': 'name',
-  'spec.topologySpreadConstraints': 'topologyKey',
-  'status.conditions': 'type',
-  'status.podIPs': 'ip',
-  'status.hostIPs': 'ip',
-  'metadata.ownerReferences': 'uid',
-};
 
 const SET_ELEMENT_ORDER = '$setElementOrder/';
 const childPath = (path: string, key: string): string => (path ? `${path}.${key}` : key);
@@ -81,7 +57,7 @@ function equalJson(a: Json | undefined, b: Json | undefined): boolean {
 
 /** A list that merges element by element: it has a merge key and every element is an object carrying it. */
 function keyedList(path: string, ...lists: Json[][]): string | undefined {
-  const key = APPLY_MERGE_KEYS[path];
+  const key = POD_MERGE_KEYS[path];
   if (!key) return undefined;
   return lists.every((l) => l.every((e) => isObject(e) && e[key] !== undefined)) ? key : undefined;
 }

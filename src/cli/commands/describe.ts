@@ -19,7 +19,7 @@ import {
 } from '../api-client.ts';
 import type { CliIo } from '../cli-io.ts';
 import { EXIT_INVALID, EXIT_OK } from '../cli-io.ts';
-import { describePod } from '../describe.ts';
+import { describePod } from '../../printers/describe.ts';
 import { parsePodArgs } from './get.ts';
 
 export interface DescribeCommandOptions extends ClientFlags {

@@ -24,7 +24,12 @@ import {
   type EngineFlagValues,
 } from '../engine-flags.ts';
 import { readManifestSources, type ManifestSource } from '../manifest-sources.ts';
-import { describeEvent, describePodChange, formatTimelineLine, POD_DELETED_TEXT } from '../timeline.ts';
+import {
+  describeEvent,
+  describePodChange,
+  formatTimelineLine,
+  POD_DELETED_TEXT,
+} from '../../printers/timeline.ts';
 
 /** A pod that ran and ended Failed (or did not reach its goal because it failed). */
 export const EXIT_POD_FAILED = EXIT_INVALID;

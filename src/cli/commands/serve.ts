@@ -6,11 +6,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { join, resolve } from 'node:path';
-import { createApiGatewayHandler } from '../../api/api-gateway-handler.ts';
-import { createApiApp } from '../../api/create-api-app.ts';
-import { createExecUpgradeHandler } from '../../local/exec-websocket.ts';
-import { startGateway, type Gateway } from '../../local/gateway.ts';
-import { systemClock } from '../../ports/clock.ts';
+import { startLocalServer, type LocalServer } from '../../local/local-server.ts';
 import type { CliIo } from '../cli-io.ts';
 import { EXIT_OK, UsageError } from '../cli-io.ts';
 import { addEngineFlags, openEngineFromFlags, type EngineFlagValues } from '../engine-flags.ts';
@@ -47,33 +43,17 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<ServeHa
     );
   const opened = await openEngineFromFlags(opts, onError);
   const { local, dataDir } = opened;
-  const api = createApiApp({
-    engine: local.engine,
-    store: local.store,
-    changes: local.store,
-    logs: local.runtime,
-    exec: true,
-    clock: systemClock,
-    newUid: io.newUid,
-    onError,
-    ...(opts.token ? { token: opts.token } : {}),
-  });
-  let gateway: Gateway;
+  let server: LocalServer;
   try {
-    gateway = await startGateway({
-      handler: createApiGatewayHandler(api.app, (err) => onError(err, 'api')),
-      app: api.app,
+    server = await startLocalServer({
+      engine: local,
+      dataDir,
       port: opts.port,
-      upgrade: createExecUpgradeHandler({
-        dataDir,
-        store: local.store,
-        onError,
-        ...(opts.token ? { token: opts.token } : {}),
-      }),
+      newUid: io.newUid,
       onError,
+      ...(opts.token ? { token: opts.token } : {}),
     });
   } catch (err) {
-    api.close();
     await opened.close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
       throw new UsageError(
@@ -82,16 +62,15 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<ServeHa
     throw err;
   }
   const kubeconfig = resolve(join(dataDir, KUBECONFIG_FILE));
-  writeKubeconfig(kubeconfig, { server: gateway.url, ...(opts.token ? { token: opts.token } : {}) });
+  writeKubeconfig(kubeconfig, { server: server.url, ...(opts.token ? { token: opts.token } : {}) });
   let stopping: Promise<void> | undefined;
   return {
-    url: gateway.url,
+    url: server.url,
     kubeconfig,
     dataDir,
     stop: () =>
       (stopping ??= (async () => {
-        api.close();
-        await gateway.close();
+        await server.close();
         await opened.close();
       })()),
   };

@@ -23,14 +23,14 @@ import type { CliIo } from '../cli-io.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError } from '../cli-io.ts';
 import { addEngineFlags, DEFAULT_DATA_DIR, exitWhenDrained } from '../engine-flags.ts';
 import { readManifestSources } from '../manifest-sources.ts';
-import { renderPodTable } from '../pod-table.ts';
+import { renderPodTable } from '../../printers/pod-table.ts';
 import {
   describeEvent,
   describePodChange,
   formatElapsed,
   formatTimelineLine,
   POD_DELETED_TEXT,
-} from '../timeline.ts';
+} from '../../printers/timeline.ts';
 import { applyManifestObjects, readManifestObjects } from './apply.ts';
 import { deletePod, waitForPodGone } from './delete.ts';
 import { followWatch } from './get.ts';

@@ -15,7 +15,7 @@ import { readProcStat } from '../../../src/adapters/process/process-identity.ts'
 import { readShimState } from '../../../src/adapters/process/shim-state.ts';
 import { systemClock } from '../../../src/ports/clock.ts';
 import type { ContainerInstanceRef, ContainerLaunch } from '../../../src/ports/container-runtime.ts';
-import { buildShim, SHIM_BINARY } from '../../../scripts/build-shim.mjs';
+import { buildShim, SHIM_BINARY } from '../../../src/adapters/process/shim/build-shim.mjs';
 import { ObservationLog, waitUntil } from '../../contract/container-runtime.contract.ts';
 
 const pod = { key: { namespace: 'default', name: 'shim-test' }, uid: 'shim-test-pod' };
@@ -306,7 +306,7 @@ describe('ProcessContainerRuntime: observing', { timeout: 60_000 }, () => {
   });
 });
 
-describe('scripts/build-shim.mjs', { timeout: 60_000 }, () => {
+describe('src/adapters/process/shim/build-shim.mjs', { timeout: 60_000 }, () => {
   it('is idempotent: nothing is rebuilt when source, flags and compiler are unchanged', async ({
     expect,
   }) => {

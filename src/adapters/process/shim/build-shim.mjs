@@ -1,22 +1,23 @@
 #!/usr/bin/env node
-// Compiles the process runtime's container supervisor (adapters/process/shim/podflow-shim.c) to
+// Compiles the process runtime's container supervisor (podflow-shim.c, next to this file) to
 // build/podflow-shim with the machine's C compiler. Run at install time (package.json "postinstall") and, lazily,
 // by ProcessContainerRuntime when the binary is missing or stale, so a fresh checkout works either way.
 //
 // Plain JavaScript on purpose: npm may run it with whatever `node` is first on PATH, before any TypeScript tooling.
 //
-//   node scripts/build-shim.mjs            build if the source, flags or compiler changed (idempotent)
-//   node scripts/build-shim.mjs --force    rebuild
-//   PODFLOW_SKIP_SHIM_BUILD=1              skip (e.g. a CI job that only synthesizes the cloud stack)
-//   CC=clang                               pick the compiler (default: cc, then gcc, then clang)
+//   node src/adapters/process/shim/build-shim.mjs   build if the source, flags or compiler changed (idempotent)
+//   npm run build:shim                              rebuild (--force)
+//   PODFLOW_SKIP_SHIM_BUILD=1                       skip (e.g. a CI job that only synthesizes the cloud stack)
+//   CC=clang                                        pick the compiler (default: cc, then gcc, then clang)
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const SHIM_SOURCE = join(ROOT, 'src', 'adapters', 'process', 'shim', 'podflow-shim.c');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..', '..', '..');
+export const SHIM_SOURCE = join(HERE, 'podflow-shim.c');
 export const SHIM_BINARY = join(ROOT, 'build', 'podflow-shim');
 const STAMP = `${SHIM_BINARY}.stamp`;
 /** -O2 for a small, fast supervisor; warnings on so a compiler upgrade that finds something is visible. */
@@ -43,7 +44,7 @@ async function findCompiler() {
   throw new ShimBuildError(
     `podflow: cannot build the process-runtime shim (${SHIM_SOURCE}): no C compiler found ` +
       `(tried ${candidates.join(', ')}). Install one (Debian/Ubuntu: apt-get install gcc; Fedora: dnf install gcc; ` +
-      `Alpine: apk add build-base) or set CC, then run: node scripts/build-shim.mjs`,
+      `Alpine: apk add build-base) or set CC, then run: npm run build:shim`,
   );
 }
 

@@ -1,4 +1,4 @@
-// Types for scripts/build-shim.mjs (plain JavaScript so that npm can run it before any TypeScript tooling).
+// Types for build-shim.mjs (plain JavaScript so that npm can run it before any TypeScript tooling).
 export declare const SHIM_SOURCE: string;
 export declare const SHIM_BINARY: string;
 export declare class ShimBuildError extends Error {}

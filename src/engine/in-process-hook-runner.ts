@@ -7,7 +7,7 @@ import type { ContainerRuntime } from '../ports/container-runtime.ts';
 import type { HookRequest, HookRunner } from '../ports/hook-runner.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 
-export interface LocalHookRunnerOptions {
+export interface InProcessHookRunnerOptions {
   runtime: ContainerRuntime;
   clock: Clock;
   deliver: (key: PodKey, event: PodEvent) => Promise<void>;
@@ -16,11 +16,11 @@ export interface LocalHookRunnerOptions {
   onError?: (err: unknown, context: string) => void;
 }
 
-export class LocalHookRunner implements HookRunner {
+export class InProcessHookRunner implements HookRunner {
   private readonly running = new Set<string>();
-  private readonly options: LocalHookRunnerOptions;
+  private readonly options: InProcessHookRunnerOptions;
 
-  constructor(options: LocalHookRunnerOptions) {
+  constructor(options: InProcessHookRunnerOptions) {
     this.options = options;
   }
 

@@ -1,0 +1,67 @@
+// The local API server: the Kubernetes-compatible API app over a running local engine, behind the local gateway
+// (what API Gateway is in the cloud) with exec over WebSocket. `podflow serve`, `podflow start` and the API
+// benchmark all start it this way, so they measure and show the same server.
+import { createApiGatewayHandler } from '../api/api-gateway-handler.ts';
+import { createApiApp } from '../api/create-api-app.ts';
+import { systemClock } from '../ports/clock.ts';
+import { createExecUpgradeHandler } from './exec-websocket.ts';
+import { startGateway } from './gateway.ts';
+import type { LocalEngine } from './local-engine.ts';
+
+export interface LocalServerOptions {
+  engine: LocalEngine;
+  /** The engine's data directory: exec reads container instances from it. */
+  dataDir: string;
+  /** On 127.0.0.1; 0 picks a free port. */
+  port: number;
+  /** Bearer token every request must carry, if set. */
+  token?: string;
+  newUid: () => string;
+  onError: (err: unknown, context: string) => void;
+}
+
+export interface LocalServer {
+  url: string;
+  /** Stops accepting, ends watches and exec sessions; the engine stays up (its owner stops it). */
+  close(): Promise<void>;
+}
+
+/** Starts the API on the engine; rejects with the listen error (EADDRINUSE) if the port is taken. */
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const { engine, token, onError } = options;
+  const api = createApiApp({
+    engine: engine.engine,
+    store: engine.store,
+    changes: engine.store,
+    logs: engine.runtime,
+    exec: true,
+    clock: systemClock,
+    newUid: options.newUid,
+    onError,
+    ...(token ? { token } : {}),
+  });
+  try {
+    const gateway = await startGateway({
+      handler: createApiGatewayHandler(api.app, (err) => onError(err, 'api')),
+      app: api.app,
+      port: options.port,
+      upgrade: createExecUpgradeHandler({
+        dataDir: options.dataDir,
+        store: engine.store,
+        onError,
+        ...(token ? { token } : {}),
+      }),
+      onError,
+    });
+    return {
+      url: gateway.url,
+      async close() {
+        api.close();
+        await gateway.close();
+      },
+    };
+  } catch (err) {
+    api.close();
+    throw err;
+  }
+}
