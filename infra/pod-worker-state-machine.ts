@@ -28,6 +28,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { MAX_BACKOFF_MS } from '../src/core/backoff.ts';
+import type { ContainerOutcome, StepSummary, WaitFor, WorkerStep } from '../src/engine/pod-worker.ts';
 
 /** Environment variable through which a starter learns the state machine ARN. */
 export const STATE_MACHINE_ARN_ENV = 'STATE_MACHINE_ARN';
@@ -68,23 +69,26 @@ export const WAIT_FOR = {
   containerStart: 'containerStart',
   event: 'event',
   termination: 'termination',
-} as const;
+} as const satisfies Record<WaitFor, WaitFor>;
 
 /** Steps of the lifecycle handler (docs/decisions/0002 "Steps"); `await` is used by the await tasks. */
-export type LifecycleStep =
-  'admit' | 'sandbox' | 'resume' | 'reconcile' | 'forceKill' | 'finalize' | 'continueAsNew';
+export type LifecycleStep = Exclude<WorkerStep, 'await'>;
 
+// The Choice states route on the step summary the lifecycle handler returns (src/engine/pod-worker.ts StepSummary):
+// the field names and values below are checked against that type, so a renamed field fails the typecheck instead
+// of sending every pod down a Choice's default branch.
 const SUMMARY = '$.last.summary';
-const summaryField = (field: string): string => `${SUMMARY}.${field}`;
-const stageIs = (...stages: string[]): Condition =>
-  stages.length === 1
-    ? Condition.stringEquals(summaryField('stage'), stages[0]!)
-    : Condition.or(...stages.map((stage) => Condition.stringEquals(summaryField('stage'), stage)));
-const outcomeIs = (...outcomes: string[]): Condition =>
-  outcomes.length === 1
-    ? Condition.stringEquals(summaryField('outcome'), outcomes[0]!)
-    : Condition.or(...outcomes.map((outcome) => Condition.stringEquals(summaryField('outcome'), outcome)));
-const flag = (field: string): Condition => Condition.booleanEquals(summaryField(field), true);
+const summaryField = (field: keyof StepSummary): string => `${SUMMARY}.${field}`;
+type SummaryFlag = {
+  [K in keyof StepSummary]-?: StepSummary[K] extends boolean ? K : never;
+}[keyof StepSummary];
+const anyOf = (field: 'stage' | 'outcome', values: readonly string[]): Condition =>
+  values.length === 1
+    ? Condition.stringEquals(summaryField(field), values[0]!)
+    : Condition.or(...values.map((value) => Condition.stringEquals(summaryField(field), value)));
+const stageIs = (...stages: StepSummary['stage'][]): Condition => anyOf('stage', stages);
+const outcomeIs = (...outcomes: ContainerOutcome[]): Condition => anyOf('outcome', outcomes);
+const flag = (field: SummaryFlag): Condition => Condition.booleanEquals(summaryField(field), true);
 
 export interface PodWorkerStateMachineProps {
   /** The lifecycle handler (lambdas/lifecycle.ts), invoked by every Task. */
@@ -310,7 +314,7 @@ export class PodWorkerStateMachine extends Construct {
    * An await Task: hands the lifecycle handler a task token and parks until the token is completed (an inbox
    * event) or the timeout fires; the timeout is caught and leads to `onTimeout` with the state's input unchanged.
    */
-  #await(name: string, waitFor: string, timeout: Timeout, onTimeout: IChainable): LambdaInvoke {
+  #await(name: string, waitFor: WaitFor, timeout: Timeout, onTimeout: IChainable): LambdaInvoke {
     const task = new LambdaInvoke(this.#states, name, {
       lambdaFunction: this.#lifecycle,
       integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -329,7 +333,11 @@ export class PodWorkerStateMachine extends Construct {
   }
 
   /** A Map over the summary's container list; each iteration sees `{ pod, seq, container, last }`. */
-  #containerMap(name: string, listField: string, processor: IChainable): MapState {
+  #containerMap(
+    name: string,
+    listField: 'initContainers' | 'appContainers',
+    processor: IChainable,
+  ): MapState {
     return new MapState(this.#states, name, {
       itemsPath: summaryField(listField),
       itemSelector: {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * esbuild's ESM output has no `require`, but CommonJS dependencies bundled into it (the AWS SDK's own deps,
- * pino's) call it for Node built-ins; this banner gives the module a real one.
+ * grpc-js) call it for Node built-ins; this banner gives the module a real one.
  */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __podflowCreateRequire } from 'node:module'; const require = __podflowCreateRequire(import.meta.url);";

@@ -21,6 +21,7 @@
 // restart, `ts - lastUpdate` is how long the container ran after that restart: a container that ran longer than
 // `reset` before crashing again starts a fresh curve. Everything here is pure: time comes in as epoch ms.
 
+import { fnv1a32 } from './fnv1a.ts';
 import { formatGoDuration, parseDuration } from './duration.ts';
 import { invalid, key as keyPath } from './field-errors.ts';
 import type { FieldError } from './field-errors.ts';
@@ -91,33 +92,6 @@ function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
-}
-
-/** FNV-1a, 32 bit, over the UTF-8 bytes of `text` (the kubelet's HashContainer uses fnv.New32a too). */
-function fnv1a32(text: string): number {
-  let hash = 0x811c9dc5;
-  const byte = (b: number): void => {
-    hash ^= b;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  };
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
-    if (cp < 0x80) byte(cp);
-    else if (cp < 0x800) {
-      byte(0xc0 | (cp >> 6));
-      byte(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-      byte(0xe0 | (cp >> 12));
-      byte(0x80 | ((cp >> 6) & 0x3f));
-      byte(0x80 | (cp & 0x3f));
-    } else {
-      byte(0xf0 | (cp >> 18));
-      byte(0x80 | ((cp >> 12) & 0x3f));
-      byte(0x80 | ((cp >> 6) & 0x3f));
-      byte(0x80 | (cp & 0x3f));
-    }
-  }
-  return hash >>> 0;
 }
 
 /**

@@ -8,7 +8,8 @@ import { DynamoDbProbeRegistry } from '../../src/adapters/probes/dynamodb-probe-
 import { DynamoDbProberLease } from '../../src/adapters/probes/dynamodb-prober-lease.ts';
 import type { ProbeType } from '../../src/core/probe-results.ts';
 import { RegisteringProber } from '../../src/engine/prober/registering-prober.ts';
-import { fnv1a32, shardOf } from '../../src/engine/prober/shard-of.ts';
+import { fnv1a32 } from '../../src/core/fnv1a.ts';
+import { shardOf } from '../../src/engine/prober/shard-of.ts';
 import {
   adoptOrphanedShards,
   runShardProber,
@@ -140,10 +141,11 @@ describe('DynamoDbProbeRegistry (one item per instance, in its shard partition)'
 
 describe('shardOf (stable hash of namespace/name)', () => {
   it.each([
-    // FNV-1a 32 of the UTF-16 code units; pinned so that a change of the function shows up here.
+    // FNV-1a 32 of the UTF-8 bytes (values from Go's hash/fnv New32a); pinned so that a change shows up here.
     { text: '', hash: 0x811c9dc5 },
     { text: 'a', hash: 0xe40c292c },
-    { text: 'default/web', hash: fnv1a32('default/web') },
+    { text: 'default/web', hash: 0x41d689bb },
+    { text: 'café', hash: 0xa82b5049 },
   ])('fnv1a32($text)', ({ text, hash }) => {
     expect(fnv1a32(text)).toBe(hash);
   });

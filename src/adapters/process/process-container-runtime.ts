@@ -56,7 +56,7 @@ const REMOVE_SANDBOX_KILL_WAIT_MS = 10_000;
  * kubelet: a container whose status cannot be found any more is terminated with reason ContainerStatusUnknown and
  * exit code 137 (pkg/kubelet/status/status_manager.go, kubelet_pods.go). Reported as `exited` with `lost: true`.
  */
-export const LOST_CONTAINER_MESSAGE =
+export const SHIM_LOST_MESSAGE =
   'The container could not be located: its podflow-shim ended without recording an exit (killed, or the machine ' +
   'restarted)';
 
@@ -503,7 +503,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
       exitCode: 137,
       oomKilled: false,
       finishedAt: this.#clock.now(),
-      message: LOST_CONTAINER_MESSAGE,
+      message: SHIM_LOST_MESSAGE,
       lost: true,
     };
   }

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, it } from 'vitest';
 import { instanceDir, logFile } from '../../../src/adapters/process/instance-layout.ts';
 import {
-  LOST_CONTAINER_MESSAGE,
+  SHIM_LOST_MESSAGE,
   ProcessContainerRuntime,
 } from '../../../src/adapters/process/process-container-runtime.ts';
 import { readProcStat } from '../../../src/adapters/process/process-identity.ts';
@@ -277,7 +277,7 @@ describe('ProcessContainerRuntime: observing', { timeout: 60_000 }, () => {
       exitCode: 137,
       oomKilled: false,
       lost: true,
-      message: LOST_CONTAINER_MESSAGE,
+      message: SHIM_LOST_MESSAGE,
     });
     const bg = Number((await readFile(pidFile, 'utf8')).trim());
     await waitUntil('the main process to be gone', () => (alive(state!.pid!) ? undefined : true), 5_000);

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, it } from 'vitest';
 import { instanceDir } from '../../../src/adapters/process/instance-layout.ts';
 import {
-  LOST_CONTAINER_MESSAGE,
+  SHIM_LOST_MESSAGE,
   ProcessContainerRuntime,
 } from '../../../src/adapters/process/process-container-runtime.ts';
 import { isSameLiveProcess } from '../../../src/adapters/process/process-identity.ts';
@@ -214,7 +214,7 @@ describe('ProcessContainerRuntime: instances whose shim is gone', { timeout: 60_
         exitCode: 137,
         oomKilled: false,
         lost: true,
-        message: LOST_CONTAINER_MESSAGE,
+        message: SHIM_LOST_MESSAGE,
       },
     },
     {
@@ -233,7 +233,7 @@ describe('ProcessContainerRuntime: instances whose shim is gone', { timeout: 60_
         exitCode: 137,
         oomKilled: false,
         lost: true,
-        message: LOST_CONTAINER_MESSAGE,
+        message: SHIM_LOST_MESSAGE,
       },
     },
     {
