@@ -1,6 +1,8 @@
 // The state the engine keeps for one pod: the Kubernetes object (whose `status` only the core computes) and the
-// engine's own bookkeeping per container. Both are plain JSON so they round-trip through DynamoDB unchanged.
-import type { Pod } from 'kubernetes-types/core/v1';
+// engine's own bookkeeping per container. Both are plain JSON so they round-trip through every store unchanged.
+import type { ObjectMeta } from 'kubernetes-types/meta/v1';
+import type { Pod, PodSpec } from 'kubernetes-types/core/v1';
+import type { BackoffEntry } from './backoff.ts';
 
 export type ContainerKind = 'init' | 'sidecar' | 'app';
 import type { ProbeResult, ProbeType } from './probe-results.ts';
@@ -28,11 +30,10 @@ export type ContainerRunState =
   | { type: 'running'; startedAt: number; postStartDone: boolean; hookError?: string }
   | ({ type: 'terminated' } & TerminatedState);
 
-export interface BackoffEntry {
+/** A container's back-off entry together with the key it was computed for (a spec change means a new key). */
+export interface ContainerBackoff extends BackoffEntry {
   /** Pod name, namespace, uid, container name and container spec hash (kuberuntime_manager.go GetStableKey). */
-  key: string;
-  delayMs: number;
-  lastUpdateMs: number;
+  readonly key: string;
 }
 
 export interface ContainerRecord {
@@ -43,12 +44,12 @@ export interface ContainerRecord {
   state: ContainerRunState;
   /** The previous instance's terminated state (status.lastState). */
   last?: TerminatedState;
-  backoff?: BackoffEntry;
+  backoff?: ContainerBackoff;
   /**
    * When a back-off timer is pending: its id, the instant the next start is permitted, and the back-off entry that
    * takes effect with that start (flowcontrol.Backoff.Next is applied when the restart happens).
    */
-  restartTimer?: { id: string; at: number; backoff: BackoffEntry };
+  restartTimer?: { id: string; at: number; backoff: ContainerBackoff };
   /** Published probe results for the current instance. */
   probes: Partial<Record<ProbeType, ProbeResult>>;
   /** Set while the engine is killing this instance (liveness failure, postStart failure, deletion). */
@@ -77,7 +78,45 @@ export interface EngineState {
   deadlineExceeded?: boolean;
 }
 
+/**
+ * A pod the API accepted: defaulted and validated, so it has a name, a namespace, a uid and a spec — what the API
+ * server guarantees the kubelet of every pod it hands over. Only `admittedPod` makes one.
+ */
+export type AdmittedPod = Pod & {
+  metadata: ObjectMeta & { name: string; namespace: string; uid: string };
+  spec: PodSpec;
+};
+
+/** Narrows a defaulted, validated pod; a pod without identity or spec here is a bug in the caller. */
+export function admittedPod(pod: Pod): AdmittedPod {
+  const { metadata, spec } = pod;
+  if (!spec || !metadata?.name || !metadata.namespace || !metadata.uid)
+    throw new TypeError(
+      `pod ${metadata?.namespace ?? '?'}/${metadata?.name ?? '?'} was not defaulted and validated (name, namespace, uid and spec are required)`,
+    );
+  return pod as AdmittedPod;
+}
+
+/**
+ * Version of the stored layout of PodState. A store hands back states of this version only: `readPodState`
+ * refuses a newer one (written by a newer podflow) instead of misreading it. States stored without the field have
+ * version 1's layout.
+ */
+export const POD_STATE_SCHEMA_VERSION = 1;
+
 export interface PodState {
-  pod: Pod;
+  schemaVersion: typeof POD_STATE_SCHEMA_VERSION;
+  pod: AdmittedPod;
   engine: EngineState;
+}
+
+/** Parses a state a store read back (JSON), checking its schema version. */
+export function readPodState(json: string): PodState {
+  const state = JSON.parse(json) as Omit<PodState, 'schemaVersion'> & { schemaVersion?: number };
+  const version = state.schemaVersion ?? 1;
+  if (version !== POD_STATE_SCHEMA_VERSION)
+    throw new Error(
+      `stored pod ${state.pod?.metadata?.namespace}/${state.pod?.metadata?.name} has state schema version ${version}; this podflow reads version ${POD_STATE_SCHEMA_VERSION} (was it written by a newer podflow?)`,
+    );
+  return { ...state, schemaVersion: POD_STATE_SCHEMA_VERSION };
 }

@@ -5,7 +5,7 @@ import { toContainerStatus, type ProjectionContext } from './container-status.ts
 import { computePodConditions } from './pod-conditions.ts';
 import { computePodPhase, type PodPhase } from './pod-phase.ts';
 import { containerEntries } from './pod-spec.ts';
-import type { PodState } from './pod-state.ts';
+import type { AdmittedPod, PodState } from './pod-state.ts';
 import { computeQosClass } from './qos.ts';
 import { toRfc3339 } from './time.ts';
 
@@ -13,9 +13,9 @@ export const DEADLINE_EXCEEDED_MESSAGE = 'Pod was active on the node longer than
 
 export function containerStatusesOf(state: PodState): { init: ContainerStatus[]; app: ContainerStatus[] } {
   const { pod, engine } = state;
-  const spec = pod.spec!;
+  const spec = pod.spec;
   const ctx: ProjectionContext = {
-    podUid: pod.metadata?.uid ?? '',
+    podUid: pod.metadata.uid,
     hasInitContainers: (spec.initContainers ?? []).length > 0,
   };
   const init: ContainerStatus[] = [];
@@ -33,9 +33,9 @@ export function currentPhase(pod: Pod): PodPhase {
 }
 
 /** Returns the pod with a freshly computed status. `now` only stamps condition transitions. */
-export function refreshStatus(state: PodState, now: number): Pod {
+export function refreshStatus(state: PodState, now: number): AdmittedPod {
   const { pod, engine } = state;
-  const spec = pod.spec!;
+  const spec = pod.spec;
   const previous = pod.status ?? {};
   const { init, app } = containerStatusesOf(state);
   let phase = computePodPhase({

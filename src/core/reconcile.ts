@@ -29,7 +29,15 @@ import {
   restartPolicyOf,
   type ContainerEntry,
 } from './pod-spec.ts';
-import type { ContainerRecord, EngineState, PodState, TerminatedState } from './pod-state.ts';
+import {
+  admittedPod,
+  POD_STATE_SCHEMA_VERSION,
+  type AdmittedPod,
+  type ContainerRecord,
+  type EngineState,
+  type PodState,
+  type TerminatedState,
+} from './pod-state.ts';
 import { currentPhase, refreshStatus } from './pod-status.ts';
 import { computeQosClass } from './qos.ts';
 import { toRfc3339 } from './time.ts';
@@ -75,8 +83,10 @@ const LOST_CONTAINER_MESSAGE = 'The container could not be located when the pod 
  * between the API server and the scheduler). The worker's Admit step turns it into `admitPod`'s state.
  */
 export function newPodState(pod: Pod): PodState {
+  const admitted = admittedPod(pod);
   return {
-    pod: { ...pod, status: { phase: 'Pending', qosClass: computeQosClass(pod.spec!) } },
+    schemaVersion: POD_STATE_SCHEMA_VERSION,
+    pod: { ...admitted, status: { phase: 'Pending', qosClass: computeQosClass(admitted.spec) } },
     engine: {
       stage: 'Pending',
       scheduled: false,
@@ -89,8 +99,8 @@ export function newPodState(pod: Pod): PodState {
 }
 
 /** Builds the state of a newly admitted pod (spec already defaulted and validated) and its first actions. */
-export function admitPod(pod: Pod, ctx: ReconcileContext): ReconcileResult {
-  const spec = { ...pod.spec!, nodeName: pod.spec?.nodeName ?? ctx.settings.nodeName };
+export function admitPod(pod: AdmittedPod, ctx: ReconcileContext): ReconcileResult {
+  const spec = { ...pod.spec, nodeName: pod.spec.nodeName ?? ctx.settings.nodeName };
   const containers: Record<string, ContainerRecord> = {};
   for (const entry of containerEntries(spec)) {
     containers[entry.container.name] = {
@@ -109,7 +119,7 @@ export function admitPod(pod: Pod, ctx: ReconcileContext): ReconcileResult {
     initialized: (spec.initContainers ?? []).length === 0,
     recentEventIds: [],
   };
-  const admitted: Pod = {
+  const admitted: AdmittedPod = {
     ...pod,
     spec,
     status: { phase: 'Pending', hostIP: ctx.settings.hostIP, startTime: toRfc3339(ctx.now) },
@@ -120,7 +130,7 @@ export function admitPod(pod: Pod, ctx: ReconcileContext): ReconcileResult {
       eventType: 'Normal',
       reason: 'Scheduled',
       component: 'default-scheduler',
-      message: `Successfully assigned ${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''} to ${spec.nodeName}`,
+      message: `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${spec.nodeName}`,
     },
   ];
   if (spec.activeDeadlineSeconds !== undefined) {
@@ -130,7 +140,7 @@ export function admitPod(pod: Pod, ctx: ReconcileContext): ReconcileResult {
       at: ctx.now + spec.activeDeadlineSeconds * 1000,
     });
   }
-  const state: PodState = { pod: admitted, engine };
+  const state: PodState = { schemaVersion: POD_STATE_SCHEMA_VERSION, pod: admitted, engine };
   state.pod = refreshStatus(state, ctx.now);
   return { state, actions };
 }
@@ -142,7 +152,7 @@ export function admitPod(pod: Pod, ctx: ReconcileContext): ReconcileResult {
  */
 export function resumeActions(state: PodState, now: number): Action[] {
   const actions: Action[] = [];
-  const spec = state.pod.spec!;
+  const spec = state.pod.spec;
   const deletion = state.engine.deletion;
   for (const entry of containerEntries(spec)) {
     const rec = state.engine.containers[entry.container.name];
@@ -219,7 +229,7 @@ class Reconciler {
     this.engine = s.engine;
   }
 
-  private get pod(): Pod {
+  private get pod(): AdmittedPod {
     return this.s.pod;
   }
 
@@ -313,7 +323,7 @@ class Reconciler {
         hook: 'postStart',
         container: name,
         instance,
-        timeoutSeconds: podGraceSeconds(this.pod.spec!),
+        timeoutSeconds: podGraceSeconds(this.pod.spec),
       });
     } else {
       this.startProbes(entry, rec);
@@ -338,7 +348,7 @@ class Reconciler {
       entry,
       rec,
       'PostStartHookError',
-      podGraceSeconds(this.pod.spec!),
+      podGraceSeconds(this.pod.spec),
       `Stopping container ${name}`,
       false,
     );
@@ -379,7 +389,7 @@ class Reconciler {
   /** An update changed these containers' images (the only container field a pod update may change). */
   private onSpecUpdated(names: string[]): void {
     for (const name of names) {
-      const entry = findEntry(this.pod.spec!, name);
+      const entry = findEntry(this.pod.spec, name);
       const rec = this.engine.containers[name];
       if (!entry || !rec || this.winding) continue;
       if (rec.restartTimer) {
@@ -393,11 +403,11 @@ class Reconciler {
         entry,
         rec,
         'SpecChange',
-        podGraceSeconds(this.pod.spec!),
+        podGraceSeconds(this.pod.spec),
         `Container ${name} definition changed, will be restarted`,
       );
     }
-    const deadline = this.pod.spec?.activeDeadlineSeconds;
+    const deadline = this.pod.spec.activeDeadlineSeconds;
     if (deadline !== undefined && !this.engine.deadlineExceeded && this.pod.status?.startTime) {
       // activeDeadlineSeconds may be lowered by an update: re-arm the timer (scheduling the same id replaces it).
       const at = Date.parse(this.pod.status.startTime) + deadline * 1000;
@@ -446,7 +456,7 @@ class Reconciler {
     // prober_manager + computePodActions: a failed liveness or startup probe kills the container; it is restarted
     // (under the restart policy) with the usual back-off. The kill uses the probe's own grace when set.
     const spec = probeOf(entry.container, probe)!;
-    const grace = spec.terminationGracePeriodSeconds ?? podGraceSeconds(this.pod.spec!);
+    const grace = spec.terminationGracePeriodSeconds ?? podGraceSeconds(this.pod.spec);
     const restarts = this.shouldRestart(entry, 137);
     const message = `Container ${name} failed ${probe} probe${restarts ? ', will be restarted' : ''}`;
     this.kill(entry, rec, probe === 'liveness' ? 'Liveness' : 'Startup', grace, message);
@@ -472,13 +482,13 @@ class Reconciler {
     if (this.now < timer.at) return; // early delivery: the timer will be delivered again
     delete rec.restartTimer;
     if (this.winding) return;
-    const entry = findEntry(this.pod.spec!, rec.name)!;
+    const entry = findEntry(this.pod.spec, rec.name)!;
     rec.backoff = timer.backoff;
     this.startInstance(entry, rec);
   }
 
   private onDeleteRequested(requestedGrace: number | undefined, requestedAt: number): void {
-    const grace = Math.max(0, requestedGrace ?? podGraceSeconds(this.pod.spec!));
+    const grace = Math.max(0, requestedGrace ?? podGraceSeconds(this.pod.spec));
     // The API server stamps deletionTimestamp when the delete is requested, not when a kubelet gets to it.
     const deadline = Math.min(requestedAt, this.now) + grace * 1000;
     if (this.engine.deletion && deadline >= this.engine.deletion.deadline) return; // a delete may only shorten the grace
@@ -531,7 +541,7 @@ class Reconciler {
    */
   advance(): void {
     if (!this.engine.sandboxReady || this.winding) return;
-    for (const entry of containerEntries(this.pod.spec!)) {
+    for (const entry of containerEntries(this.pod.spec)) {
       const rec = this.engine.containers[entry.container.name]!;
       if (entry.kind === 'app' && !this.engine.initialized) {
         this.engine.initialized = true;
@@ -607,7 +617,7 @@ class Reconciler {
   // ── helpers ───────────────────────────────────────────────────────────────────────────────────────────────
 
   private records(): Array<{ entry: ContainerEntry; rec: ContainerRecord }> {
-    return containerEntries(this.pod.spec!).map((entry) => ({
+    return containerEntries(this.pod.spec).map((entry) => ({
       entry,
       rec: this.engine.containers[entry.container.name]!,
     }));
@@ -619,7 +629,7 @@ class Reconciler {
     instance: number,
   ): { entry: ContainerEntry; rec: ContainerRecord } | undefined {
     const rec = this.engine.containers[name];
-    const entry = findEntry(this.pod.spec!, name);
+    const entry = findEntry(this.pod.spec, name);
     if (!rec || !entry || rec.instance !== instance) return undefined;
     return { entry, rec };
   }
@@ -645,7 +655,7 @@ class Reconciler {
   /** kubelet: pkg/kubelet/container/helpers.go ShouldContainerBeRestarted (sidecars always restart). */
   private shouldRestart(entry: ContainerEntry, exitCode: number): boolean {
     if (entry.kind === 'sidecar') return true;
-    const policy = restartPolicyOf(this.pod.spec!);
+    const policy = restartPolicyOf(this.pod.spec);
     if (policy === 'Always') return entry.kind === 'app' || exitCode !== 0;
     if (policy === 'OnFailure') return exitCode !== 0;
     return false;
@@ -737,7 +747,7 @@ class Reconciler {
   /** Seconds left of a deletion's grace (or the pod's grace when it ends for another reason). */
   private remainingGraceSeconds(): number {
     const d = this.engine.deletion;
-    if (!d) return podGraceSeconds(this.pod.spec!);
+    if (!d) return podGraceSeconds(this.pod.spec);
     return Math.max(0, Math.ceil((d.deadline - this.now) / 1000));
   }
 

@@ -3,6 +3,7 @@
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { PodEvent } from '../core/pod-events.ts';
 import { changedImages, validatePodUpdate } from '../core/manifest/validate-pod-update.ts';
+import type { AdmittedPod } from '../core/pod-state.ts';
 import { newPodState } from '../core/reconcile.ts';
 import { ConflictError, isConflict, NotFoundError } from '../ports/errors.ts';
 import type { ContainerObservation } from '../ports/container-runtime.ts';
@@ -23,7 +24,7 @@ export function createEngine(deps: EngineDeps) {
 
   /** Starts a worker that resumes the pod where its state says it is. */
   const resume = async (stored: StoredPod, seq: number): Promise<void> => {
-    const uid = stored.state.pod.metadata?.uid ?? '';
+    const uid = stored.state.pod.metadata.uid;
     await deps.workflow.startExecution(workerName(uid, seq), {
       pod: { ...stored.key, uid },
       seq,
@@ -48,8 +49,9 @@ export function createEngine(deps: EngineDeps) {
 
     /** Stores a new (defaulted, validated) pod and starts its worker. AlreadyExistsError if the name is taken. */
     async createPod(pod: Pod): Promise<StoredPod> {
-      const stored = await deps.store.create(newPodState(pod));
-      const uid = pod.metadata?.uid ?? '';
+      const state = newPodState(pod);
+      const stored = await deps.store.create(state);
+      const uid = state.pod.metadata.uid;
       await deps.workflow.startExecution(workerName(uid, 0), { pod: { ...stored.key, uid }, seq: 0 });
       return stored;
     },
@@ -82,8 +84,8 @@ export function createEngine(deps: EngineDeps) {
           ...c,
           image: images.get(c.name) ?? c.image,
         });
-        const spec = old.spec!;
-        const pod: Pod = {
+        const spec = old.spec;
+        const pod: AdmittedPod = {
           ...old,
           metadata: {
             ...old.metadata,
@@ -107,8 +109,8 @@ export function createEngine(deps: EngineDeps) {
           if (isConflict(err) && expectedResourceVersion === undefined) continue;
           throw err;
         }
-        const changed = changedImages(pod.spec!, spec);
-        if (changed.length > 0 || pod.spec?.activeDeadlineSeconds !== spec.activeDeadlineSeconds) {
+        const changed = changedImages(pod.spec, spec);
+        if (changed.length > 0 || pod.spec.activeDeadlineSeconds !== spec.activeDeadlineSeconds) {
           const now = deps.clock.now();
           await deliver(key, {
             id: `spec/${saved.resourceVersion}`,

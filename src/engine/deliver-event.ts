@@ -2,7 +2,6 @@
 import type { PodEvent } from '../core/pod-events.ts';
 import { isNotFound } from '../ports/errors.ts';
 import type { PodKey } from '../ports/pod-key.ts';
-import type { InboxEvent } from '../ports/pod-store.ts';
 import type { EngineDeps } from './engine-deps.ts';
 
 /** Delivers an event to a pod's inbox. A pod that no longer exists drops it (its worker is gone too). */
@@ -13,7 +12,7 @@ export async function deliverEvent(
 ): Promise<void> {
   let waitToken: string | undefined;
   try {
-    ({ waitToken } = await deps.store.deliver(key, event as unknown as InboxEvent));
+    ({ waitToken } = await deps.store.deliver(key, event));
   } catch (err) {
     if (isNotFound(err)) return;
     throw err;

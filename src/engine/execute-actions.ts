@@ -34,12 +34,12 @@ function instanceRef(
   container: string,
   instance: number,
 ): ContainerInstanceRef {
-  return { key, podUid: state.pod.metadata?.uid ?? '', container, instance };
+  return { key, podUid: state.pod.metadata.uid, container, instance };
 }
 
 async function executeAction(deps: EngineDeps, key: PodKey, state: PodState, action: Action): Promise<void> {
   const { pod } = state;
-  const uid = pod.metadata?.uid ?? '';
+  const uid = pod.metadata.uid;
   switch (action.type) {
     case 'startContainer': {
       const launch = buildLaunch(deps, key, state, action.container, action.instance);
@@ -63,7 +63,7 @@ async function executeAction(deps: EngineDeps, key: PodKey, state: PodState, act
         action.graceSeconds,
       );
     case 'runHook': {
-      const container = findEntry(pod.spec!, action.container)?.container;
+      const container = findEntry(pod.spec, action.container)?.container;
       const handler = container?.lifecycle?.[action.hook];
       if (!handler) return;
       deps.hooks.run({
@@ -118,13 +118,13 @@ function buildLaunch(
   instance: number,
 ): ContainerLaunch | { error: string } {
   const { pod } = state;
-  const container = findEntry(pod.spec!, name)?.container as Container;
+  const container = findEntry(pod.spec, name)?.container as Container;
   const podIP = state.engine.podIP ?? deps.settings.hostIP;
   const resolved = resolveContainerEnvironment({
     pod,
     container,
     lookups: { configMaps: {}, secrets: {} },
-    nodeName: pod.spec?.nodeName ?? deps.settings.nodeName,
+    nodeName: pod.spec.nodeName ?? deps.settings.nodeName,
     podIPs: [podIP],
     hostIPs: [deps.settings.hostIP],
   });

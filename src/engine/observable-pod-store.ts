@@ -2,7 +2,8 @@
 // prints as a timeline and what a watch streams. In one process (local mode) every write goes through it; in the
 // cloud the same role falls to DynamoDB Streams.
 import type { PodKey } from '../ports/pod-key.ts';
-import type { InboxEvent, PodStore, StoredEvent, StoredPod } from '../ports/pod-store.ts';
+import type { PodEvent } from '../core/pod-events.ts';
+import type { PodStore, StoredEvent, StoredPod } from '../ports/pod-store.ts';
 import type { PodState } from '../core/pod-state.ts';
 
 export type StoreChange =
@@ -57,7 +58,7 @@ export class ObservablePodStore implements PodStore {
     this.emit({ type: 'removed', key });
   }
 
-  deliver(key: PodKey, event: InboxEvent): Promise<{ waitToken?: string }> {
+  deliver(key: PodKey, event: PodEvent): Promise<{ waitToken?: string }> {
     return this.inner.deliver(key, event);
   }
 

@@ -24,8 +24,11 @@ export interface StepInput extends WorkerInput {
   container?: string;
   /** Await steps: the task token to complete when an event is (or becomes) pending. */
   token?: string;
-  waitFor?: string;
+  waitFor?: WaitFor;
 }
+
+/** What an await task waits for (informational: every await completes on any inbox event). */
+export type WaitFor = 'initBackoff' | 'initContainer' | 'containerStart' | 'event' | 'termination';
 
 export type ContainerOutcome = 'done' | 'waiting' | 'backoff' | 'winding';
 
@@ -149,7 +152,7 @@ async function commit(
     const ctx: ReconcileContext = { now: deps.clock.now(), settings: deps.settings };
     // One conditional write can consume a bounded number of events; the rest wait for the next loop.
     const inbox = stored.inbox.slice(0, MAX_EVENTS_PER_COMMIT);
-    const events = [...extra, ...(inbox as unknown as PodEvent[])];
+    const events = [...extra, ...inbox];
     const first = transition ? transition(stored.state, ctx) : undefined;
     if (!first && events.length === 0) return stored;
     const base = first?.state ?? stored.state;
@@ -196,7 +199,7 @@ function containerOutcome(state: PodState, name: string): ContainerOutcome {
   const { engine } = state;
   if (engine.deletion || engine.stage === 'Terminating' || engine.stage === 'Finished') return 'winding';
   const rec = engine.containers[name];
-  const entry = containerEntries(state.pod.spec!).find((e) => e.container.name === name);
+  const entry = containerEntries(state.pod.spec).find((e) => e.container.name === name);
   if (!rec || !entry) return 'done';
   if (rec.restartTimer) return 'backoff';
   switch (entry.kind) {
@@ -236,7 +239,7 @@ function summarize(
     };
   }
   const { state } = stored;
-  const spec = state.pod.spec!;
+  const spec = state.pod.spec;
   const deletion = state.engine.deletion;
   const graceLeft = deletion
     ? Math.max(0, Math.ceil((deletion.deadline - deps.clock.now()) / 1000))

@@ -1,24 +1,19 @@
 // PodStore: where pods, their inbox and the wait token live (DESIGN §3, §7).
 // Adapters: DynamoDbPodStore (DynamoDB API; dynalite locally). Contract suite: test/contract/pod-store.contract.ts.
+import type { PodEvent } from '../core/pod-events.ts';
 import type { PodState } from '../core/pod-state.ts';
 import type { PodKey } from './pod-key.ts';
-
-/** An inbox event: opaque to the store except for its id (unique per event; redelivery reuses the id). */
-export interface InboxEvent {
-  id: string;
-  type: string;
-  /** Epoch ms at which the producer observed it; the inbox hands events back ordered by (at, id). */
-  at: number;
-  [field: string]: unknown;
-}
 
 export interface StoredPod {
   key: PodKey;
   /** Decimal string, globally increasing across all objects of the table (like etcd's revision). */
   resourceVersion: string;
   state: PodState;
-  /** Events delivered but not yet consumed by a reconcile commit, ordered by (at, id). */
-  inbox: InboxEvent[];
+  /**
+   * Events delivered but not yet consumed by a reconcile commit, ordered by (at, id). The store reads only an
+   * event's `id` (unique per event; redelivery reuses it) and `at`; the rest is carried as it was delivered.
+   */
+  inbox: PodEvent[];
 }
 
 /** A Kubernetes Event object (core/v1 Event), stored as its own item with a TTL in the cloud. */
@@ -68,7 +63,7 @@ export interface PodStore {
    * gets a given token. Does not change the resourceVersion (the inbox is not part of the object). NotFoundError if
    * the pod does not exist.
    */
-  deliver(key: PodKey, event: InboxEvent): Promise<{ waitToken?: string }>;
+  deliver(key: PodKey, event: PodEvent): Promise<{ waitToken?: string }>;
 
   /**
    * Registers `token` as the pod's waiter, unless events are pending: then nothing is registered and the caller

@@ -30,7 +30,8 @@ import { describe, expect, it } from 'vitest';
 import type { PodState } from '../../src/core/pod-state.ts';
 import { isAlreadyExists, isConflict, isNotFound, TooLargeError } from '../../src/ports/errors.ts';
 import type { PodKey } from '../../src/ports/pod-key.ts';
-import type { InboxEvent, PodStore, StoredEvent, StoredPod } from '../../src/ports/pod-store.ts';
+import type { PodStore, StoredEvent, StoredPod } from '../../src/ports/pod-store.ts';
+import type { PodEvent } from '../../src/core/pod-events.ts';
 
 export interface PodStoreFixture {
   store: PodStore;
@@ -61,6 +62,7 @@ const T0 = Date.UTC(2025, 0, 1);
 
 export function podState(name: string, namespace = 'default'): PodState {
   return {
+    schemaVersion: 1,
     pod: {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -83,12 +85,18 @@ export function podState(name: string, namespace = 'default'): PodState {
 }
 
 const keyOf = (name: string, namespace = 'default'): PodKey => ({ namespace, name });
-const inboxEvent = (id: string, at = T0, extra: Record<string, unknown> = {}): InboxEvent => ({
-  id,
-  type: 'probeResult',
-  at,
-  ...extra,
-});
+/**
+ * An inbox event as the store sees it: only `id` and `at` mean anything to a store, the rest is carried unread —
+ * so these cases deliver payloads no producer sends, to prove the store does not look at them.
+ */
+export const opaqueEvent = (event: {
+  id: string;
+  type: string;
+  at: number;
+  [field: string]: unknown;
+}): PodEvent => event as unknown as PodEvent;
+const inboxEvent = (id: string, at = T0, extra: Record<string, unknown> = {}): PodEvent =>
+  opaqueEvent({ id, type: 'probeResult', at, ...extra });
 
 async function mustGet(store: PodStore, key: PodKey): Promise<StoredPod> {
   const pod = await store.get(key);
@@ -200,11 +208,11 @@ const objectCases: ContractCase[] = [
         big: 2 ** 52,
         negative: -7,
       };
-      (state.pod as Record<string, unknown>).extra = odd;
+      (state.pod as unknown as Record<string, unknown>).extra = odd;
       state.pod.metadata!.annotations = { '': 'empty key', blank: '' };
       await store.create(state);
       const got = await mustGet(store, keyOf('json'));
-      expect((got.state.pod as Record<string, unknown>).extra).toEqual(odd);
+      expect((got.state.pod as unknown as Record<string, unknown>).extra).toEqual(odd);
       expect(got.state.pod.metadata?.annotations).toEqual({ '': 'empty key', blank: '' });
       expect(got.state.engine).toEqual(state.engine);
     },

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Action } from '../../src/core/actions.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../../src/core/engine-settings.ts';
 import type { PodEvent } from '../../src/core/pod-events.ts';
-import type { PodState } from '../../src/core/pod-state.ts';
+import { admittedPod, type PodState } from '../../src/core/pod-state.ts';
 import { admitPod, reconcile } from '../../src/core/reconcile.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -28,7 +28,7 @@ class Driver {
   readonly settings: EngineSettings;
   constructor(p: Pod, settings: EngineSettings = DEFAULT_ENGINE_SETTINGS) {
     this.settings = settings;
-    const r = admitPod(p, { now: this.now, settings });
+    const r = admitPod(admittedPod(p), { now: this.now, settings });
     this.state = r.state;
     this.track(r.actions);
   }

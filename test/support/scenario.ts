@@ -16,7 +16,7 @@ import type { Action } from '../../src/core/actions.ts';
 import type { BackoffSettings } from '../../src/core/backoff.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../../src/core/engine-settings.ts';
 import type { PodEvent } from '../../src/core/pod-events.ts';
-import type { PodState } from '../../src/core/pod-state.ts';
+import { admittedPod, type PodState } from '../../src/core/pod-state.ts';
 import { admitPod, reconcile } from '../../src/core/reconcile.ts';
 
 export interface ScenarioStep {
@@ -61,7 +61,7 @@ export function runScenario(scenario: Scenario, start = Date.UTC(2026, 0, 1)): S
       if (a.type === 'cancelTimer') timers.delete(a.timerId);
     }
   };
-  const admitted = admitPod(scenario.pod, { now, settings });
+  const admitted = admitPod(admittedPod(scenario.pod), { now, settings });
   let state = admitted.state;
   track(admitted.actions);
   const outcomes: StepOutcome[] = [{ t: 0, input: 'admit', state, actions: admitted.actions }];

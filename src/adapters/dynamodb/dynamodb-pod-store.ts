@@ -8,7 +8,7 @@
 //              state      S  JSON of the PodState without metadata.resourceVersion (the rv attribute is the truth;
 //                            reads put it back into pod.metadata.resourceVersion)
 //              rv         N  the pod's resourceVersion
-//              inbox      M  event id → S (JSON of the InboxEvent). Always present ({} on create), so a delivery can
+//              inbox      M  event id → S (JSON of the PodEvent). Always present ({} on create), so a delivery can
 //                            SET inbox.#id and a commit can REMOVE exactly the consumed inbox.#id paths.
 //              waitToken  S  the registered waiter's task token; absent when nobody waits
 //   event    PK = ns#<namespace>  SK = event#<involvedName>#<reason>#<hash of the rest of the aggregation key>
@@ -49,11 +49,12 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { PodState } from '../../core/pod-state.ts';
+import type { PodEvent } from '../../core/pod-events.ts';
+import { readPodState, type PodState } from '../../core/pod-state.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { AlreadyExistsError, ConflictError, NotFoundError, TooLargeError } from '../../ports/errors.ts';
 import { podKeyString, type PodKey } from '../../ports/pod-key.ts';
-import type { InboxEvent, PodStore, StoredEvent, StoredPod } from '../../ports/pod-store.ts';
+import type { PodStore, StoredEvent, StoredPod } from '../../ports/pod-store.ts';
 import { estimateItemSize, MAX_ITEM_BYTES, MAX_NUMBER_BYTES } from './item-size.ts';
 
 /** kube-apiserver --event-ttl default (cmd/kube-apiserver/app/options/options.go: EventTTL 1h). */
@@ -270,7 +271,7 @@ export class DynamoDbPodStore implements PodStore {
     if (result === CONDITION_FAILED) throw conflict(key);
   }
 
-  async deliver(key: PodKey, event: InboxEvent): Promise<{ waitToken?: string }> {
+  async deliver(key: PodKey, event: PodEvent): Promise<{ waitToken?: string }> {
     if (typeof event.id !== 'string' || event.id === '')
       throw new TypeError(`pod ${podKeyString(key)}: an inbox event needs a non-empty id`);
     const result = await this.#send(`deliver ${event.id} to pod ${podKeyString(key)}`, () =>
@@ -569,14 +570,14 @@ function serializeState(state: PodState): string {
 }
 
 function parseState(stateJson: string, resourceVersion: string): PodState {
-  const state = JSON.parse(stateJson) as PodState;
+  const state = readPodState(stateJson);
   state.pod.metadata = { ...state.pod.metadata, resourceVersion };
   return state;
 }
 
 function readPod(item: Item): StoredPod {
   const resourceVersion = item.rv!.N!;
-  const inbox = Object.values(item.inbox?.M ?? {}).map((v) => JSON.parse(v.S!) as InboxEvent);
+  const inbox = Object.values(item.inbox?.M ?? {}).map((v) => JSON.parse(v.S!) as PodEvent);
   inbox.sort((a, b) => a.at - b.at || compareStrings(a.id, b.id));
   return {
     key: { namespace: item.PK!.S!.slice('ns#'.length), name: item.SK!.S!.slice(POD_PREFIX.length) },

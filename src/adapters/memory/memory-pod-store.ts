@@ -3,11 +3,12 @@
 // resourceVersion counter, the same conditional semantics, the same 400 KB rule, and every state goes through
 // JSON on the way in and out — so no caller can mutate what is stored, and `undefined` vanishes as it does in
 // DynamoDB. Each operation is atomic (it runs to completion between two awaits), like a single-item write.
-import type { PodState } from '../../core/pod-state.ts';
+import type { PodEvent } from '../../core/pod-events.ts';
+import { readPodState, type PodState } from '../../core/pod-state.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { AlreadyExistsError, ConflictError, NotFoundError, TooLargeError } from '../../ports/errors.ts';
 import { podKeyString, type PodKey } from '../../ports/pod-key.ts';
-import type { InboxEvent, PodStore, StoredEvent, StoredPod } from '../../ports/pod-store.ts';
+import type { PodStore, StoredEvent, StoredPod } from '../../ports/pod-store.ts';
 
 /** DynamoDB's item limit, which the port's contract carries (ports/pod-store.ts `update`). */
 const MAX_ITEM_BYTES = 400 * 1024;
@@ -106,7 +107,7 @@ export class MemoryPodStore implements PodStore {
     this.#pods.delete(podKeyString(key));
   }
 
-  async deliver(key: PodKey, event: InboxEvent): Promise<{ waitToken?: string }> {
+  async deliver(key: PodKey, event: PodEvent): Promise<{ waitToken?: string }> {
     await Promise.resolve();
     if (typeof event.id !== 'string' || event.id === '')
       throw new TypeError(`pod ${podKeyString(key)}: an inbox event needs a non-empty id`);
@@ -211,9 +212,9 @@ function serialize(key: PodKey, state: PodState): string {
 
 function toStored(key: PodKey, record: PodRecord): StoredPod {
   const resourceVersion = String(record.rv);
-  const state = JSON.parse(record.stateJson) as PodState;
+  const state = readPodState(record.stateJson);
   state.pod.metadata = { ...state.pod.metadata, resourceVersion };
-  const inbox = [...record.inbox.values()].map((json) => JSON.parse(json) as InboxEvent);
+  const inbox = [...record.inbox.values()].map((json) => JSON.parse(json) as PodEvent);
   inbox.sort((a, b) => a.at - b.at || compareStrings(a.id, b.id));
   return { key: { ...key }, resourceVersion, state, inbox };
 }

@@ -400,7 +400,7 @@ export class ProbeManager implements Prober {
     ref: ContainerInstanceRef,
   ): { instance: Instance; published: Partial<Record<ProbeType, string>> } | undefined {
     const state = stored?.state;
-    if (!state || (state.pod.metadata?.uid ?? '') !== ref.podUid) return undefined;
+    if (!state || state.pod.metadata.uid !== ref.podUid) return undefined;
     const rec = state.engine.containers[ref.container];
     const entry = state.pod.spec ? findEntry(state.pod.spec, ref.container) : undefined;
     if (!rec || !entry || rec.instance !== ref.instance || rec.state.type !== 'running') return undefined;

@@ -16,7 +16,7 @@ import {
 import { estimateItemSize, MAX_ITEM_BYTES } from '../../../src/adapters/dynamodb/item-size.ts';
 import { TooLargeError } from '../../../src/ports/errors.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from '../../../src/local/dynalite.ts';
-import { podState } from '../../contract/pod-store.contract.ts';
+import { opaqueEvent, podState } from '../../contract/pod-store.contract.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 
 const TABLE = 'podflow';
@@ -65,7 +65,7 @@ afterEach(async () => {
 describe('item layout', () => {
   it('a pod is one item: PK ns#, SK pod#, state as JSON without resourceVersion, rv, inbox map, waitToken', async () => {
     const created = await store.create(podState('web'));
-    await store.deliver(key, { id: 'e1', type: 'probeResult', at: 5 });
+    await store.deliver(key, opaqueEvent({ id: 'e1', type: 'probeResult', at: 5 }));
     const item = await rawItem('ns#default', 'pod#web');
     expect(Object.keys(item!).sort()).toEqual(['PK', 'SK', 'inbox', 'rv', 'state']);
     expect(item!.rv).toEqual({ N: created.resourceVersion });
@@ -82,7 +82,7 @@ describe('item layout', () => {
     const waiting = await rawItem('ns#default', 'pod#web');
     expect(waiting!.inbox).toEqual({ M: {} }); // emptied, never removed: deliveries SET inbox.#id into it
     expect(waiting!.waitToken).toEqual({ S: 'token-1' });
-    await store.deliver(key, { id: 'e2', type: 'probeResult', at: 6 });
+    await store.deliver(key, opaqueEvent({ id: 'e2', type: 'probeResult', at: 6 }));
     expect(await rawItem('ns#default', 'pod#web')).not.toHaveProperty('waitToken');
   });
 
@@ -100,7 +100,7 @@ describe('item layout', () => {
     expect(await rawItem('meta', 'resourceVersion')).toMatchObject({ rv: { N: '3' } });
     expect((await store.list()).resourceVersion).toBe('3');
     // deliver and registerWait are not object writes: the inbox is not part of the object
-    await store.deliver({ namespace: 'default', name: 'a' }, { id: 'e1', type: 't', at: 1 });
+    await store.deliver({ namespace: 'default', name: 'a' }, opaqueEvent({ id: 'e1', type: 't', at: 1 }));
     expect((await store.list()).resourceVersion).toBe('3');
   });
 
@@ -186,7 +186,7 @@ describe('item size', () => {
     state.pod.metadata!.annotations = { fill: 'x'.repeat(380_000) };
     await store.create(state);
     const err = await store
-      .deliver(key, { id: 'huge', type: 'exit', at: 1, log: 'y'.repeat(40_000) })
+      .deliver(key, opaqueEvent({ id: 'huge', type: 'exit', at: 1, log: 'y'.repeat(40_000) }))
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TooLargeError);
     expect((err as Error).cause).toBeInstanceOf(DynamoDBServiceException); // kept for debugging, never thrown
@@ -210,7 +210,7 @@ describe('DynamoDB limits designed around', () => {
   it(`one update consumes up to ${MAX_CONSUMED_EVENTS_PER_UPDATE} events within the 4 KB expression limit`, async () => {
     const created = await store.create(podState('web'));
     const ids = Array.from({ length: MAX_CONSUMED_EVENTS_PER_UPDATE + 1 }, (_, i) => `event-${i}`);
-    await Promise.all(ids.map((id) => store.deliver(key, { id, type: 't', at: 1 })));
+    await Promise.all(ids.map((id) => store.deliver(key, opaqueEvent({ id, type: 't', at: 1 }))));
     await expect(store.update(key, created.resourceVersion, created.state, ids)).rejects.toBeInstanceOf(
       RangeError,
     );
@@ -231,15 +231,15 @@ describe('DynamoDB limits designed around', () => {
   it('deliver asks for UPDATED_OLD, not the whole pod back', async () => {
     await store.create(podState('web'));
     sent = [];
-    await store.deliver(key, { id: 'e1', type: 't', at: 1 });
+    await store.deliver(key, opaqueEvent({ id: 'e1', type: 't', at: 1 }));
     expect(sent).toHaveLength(1);
     expect(sent[0]!.input.ReturnValues).toBe('UPDATED_OLD');
   });
 
   it('a redelivery of a pending event keeps the first copy', async () => {
     await store.create(podState('web'));
-    await store.deliver(key, { id: 'e1', type: 't', at: 1, attempt: 1 });
-    await store.deliver(key, { id: 'e1', type: 't', at: 1, attempt: 2 });
+    await store.deliver(key, opaqueEvent({ id: 'e1', type: 't', at: 1, attempt: 1 }));
+    await store.deliver(key, opaqueEvent({ id: 'e1', type: 't', at: 1, attempt: 2 }));
     expect((await store.get(key))!.inbox).toEqual([{ id: 'e1', type: 't', at: 1, attempt: 1 }]);
   });
 });
@@ -252,7 +252,9 @@ describe('clients', () => {
     const viaDocuments = new DynamoDbPodStore({ client: documentClient, tableName: TABLE, clock });
     const created = await viaDocuments.create(podState('web'));
     expect(await viaDocuments.registerWait(key, 'token-1')).toEqual({ registered: true, pending: 0 });
-    expect(await viaDocuments.deliver(key, { id: 'e1', type: 't', at: 1 })).toEqual({ waitToken: 'token-1' });
+    expect(await viaDocuments.deliver(key, opaqueEvent({ id: 'e1', type: 't', at: 1 }))).toEqual({
+      waitToken: 'token-1',
+    });
     expect(await store.get(key)).toEqual({ ...created, inbox: [{ id: 'e1', type: 't', at: 1 }] });
   });
 });
