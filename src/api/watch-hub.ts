@@ -9,9 +9,9 @@
 //
 // Semantics (docs/decisions/0004-api.md):
 // - no resourceVersion, or "0": the current objects as ADDED, then changes (the API server's "any" semantics);
-// - a resourceVersion inside the window: every change after it, in commit order, then live changes. A DELETED
-//   event carries the pod's last resourceVersion (the store gives removals none), so a watch resuming from that
-//   version gets the DELETED again rather than miss it;
+// - a resourceVersion inside the window: every change after it, in commit order, then live changes. A removal has
+//   a resourceVersion of its own (PodStore.remove), which the DELETED object carries, as the API server's does: a
+//   watch from a list's version gets the DELETED exactly when the list still had the pod;
 // - a resourceVersion older than the window (the API restarted, or the window moved past it): the current objects
 //   as ADDED, then changes — where the API server would answer 410 Gone and make the client relist, podflow relists
 //   for it;
@@ -64,8 +64,6 @@ export interface PodWatchHubOptions {
   keepAlive: boolean;
   window?: number;
 }
-
-const rvOf = (pod: Pod): bigint => BigInt(pod.metadata?.resourceVersion ?? '0');
 
 function parseResourceVersion(rv: string | undefined): bigint | undefined {
   if (rv === undefined || rv === '' || rv === '0') return undefined;
@@ -140,7 +138,8 @@ export class PodWatchHub {
       const prev = this.#last.get(key);
       if (!prev) return; // never seen: nobody can be watching it
       this.#last.delete(key);
-      entry = { rv: rvOf(prev), type: 'DELETED', pod: prev, prev, key };
+      const pod = { ...prev, metadata: { ...prev.metadata, resourceVersion: change.resourceVersion } };
+      entry = { rv: BigInt(change.resourceVersion), type: 'DELETED', pod, prev, key };
     } else {
       const pod = servedPod(change.pod);
       const key = podKeyText(change.pod.key);
@@ -194,7 +193,7 @@ export class PodWatchHub {
         return seen === undefined || e.type === 'DELETED' || e.rv > seen;
       });
     } else {
-      backlog = this.#entries.filter((e) => e.rv > from || (e.type === 'DELETED' && e.rv === from));
+      backlog = this.#entries.filter((e) => e.rv > from);
     }
     for (const e of backlog) deliver(watcher, e);
     this.#watchers.add(watcher);
@@ -295,7 +294,7 @@ export class PollingChangeSource implements ChangeSource {
   async #poll(): Promise<void> {
     if (!this.#running) return;
     try {
-      const { items } = await this.#store.list();
+      const { items, resourceVersion } = await this.#store.list();
       const next = new Map(items.map((s) => [podKeyText(s.key), s]));
       const before = this.#snapshot;
       this.#snapshot = next;
@@ -306,7 +305,9 @@ export class PollingChangeSource implements ChangeSource {
           if (!old) emit({ type: 'created', pod: s });
           else if (old.resourceVersion !== s.resourceVersion) emit({ type: 'updated', pod: s });
         }
-        for (const [k, s] of before) if (!next.has(k)) emit({ type: 'removed', key: s.key as PodKey });
+        // The listing's version stands for a removal seen between two polls: above every listed change.
+        for (const [k, s] of before)
+          if (!next.has(k)) emit({ type: 'removed', key: s.key as PodKey, resourceVersion });
       }
     } catch (err) {
       this.#onError(err);

@@ -80,6 +80,33 @@ describe('watch', () => {
     expect(seen).toEqual(['DELETED gone']);
   });
 
+  it('from the version of a list taken after a removal: no DELETED for the pod the list no longer had', async () => {
+    // The removed pod's last change is the newest write before the list: a removal without a version of its own
+    // would sit at the list's version and be replayed.
+    await create('gone');
+    await store.remove(key('gone'));
+    const { resourceVersion, items } = await store.list();
+    expect(items.map((s) => s.key.name)).toEqual(['before']);
+    await watch(all, resourceVersion);
+    await create('next');
+    expect(seen).toEqual(['ADDED next']);
+  });
+
+  it("a DELETED carries the removal's resourceVersion, above the pod's last one", async () => {
+    const rv = await create('gone');
+    const versions: string[] = [];
+    const handle = await hub.watch(
+      all,
+      rv,
+      (_type, pod) => versions.push(pod.metadata!.resourceVersion!),
+      () => {},
+    );
+    stops.push(() => handle.stop());
+    const removed = await store.remove(key('gone'));
+    expect(versions).toEqual([removed!.resourceVersion]);
+    expect(BigInt(versions[0]!)).toBeGreaterThan(BigInt(rv));
+  });
+
   it('an object entering or leaving the selection arrives as ADDED or DELETED', async () => {
     await create('p', { app: 'x' });
     await watch(labelled('web'));
