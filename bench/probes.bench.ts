@@ -83,7 +83,16 @@ function fleet(n: number, ports: number[], initialDelaySeconds: number): Fleet {
     return attempt;
   };
   const manager = new ProbeManager({
-    store: { get: async (k) => pods.get(k.name), recordEvent: async () => undefined },
+    store: {
+      get: async (k) => pods.get(k.name),
+      recordEvent: async (e) => ({
+        ...e,
+        name: e.occurrence,
+        count: 1,
+        firstTimestamp: '',
+        lastTimestamp: '',
+      }),
+    },
     deliver: async () => undefined,
     handlers: { ...handlers, httpGet: counted },
     onTick: (t) => ticks.push(t),

@@ -12,10 +12,9 @@ import { DynamoDbProberLease } from '../src/adapters/probes/dynamodb-prober-leas
 import { createProbeHandlers } from '../src/adapters/probes/probe-handlers.ts';
 import { StepFunctionsWorkflowClient } from '../src/adapters/stepfunctions/step-functions-workflow-client.ts';
 import { UnavailableContainerRuntime } from '../src/adapters/unavailable/unavailable-container-runtime.ts';
-import { DEFAULT_ENGINE_SETTINGS } from '../src/core/engine-settings.ts';
 import { createEngine, type Engine } from '../src/engine/create-engine.ts';
 import { deliverEvent } from '../src/engine/deliver-event.ts';
-import { DEFAULT_MAX_SUPERVISE_LOOPS } from '../src/engine/engine-deps.ts';
+import { DEFAULT_WORKER_SETTINGS } from '../src/engine/engine-deps.ts';
 import { ProbeManager } from '../src/engine/prober/probe-manager.ts';
 import { RegisteringProber } from '../src/engine/prober/registering-prober.ts';
 import {
@@ -79,12 +78,7 @@ export function cloudEngine(): Engine {
       deliver: (key, event) => deliverEvent({ store, workflow }, key, event),
     }),
     clock,
-    settings: {
-      ...DEFAULT_ENGINE_SETTINGS,
-      nodeName: 'podflow-aws',
-      maxSuperviseLoops: DEFAULT_MAX_SUPERVISE_LOOPS,
-      terminationMarginSeconds: 5,
-    },
+    settings: { ...DEFAULT_WORKER_SETTINGS, nodeName: 'podflow-aws' },
     onError: (err, context) => console.error(JSON.stringify({ level: 'error', context, error: String(err) })),
   });
   runtime.observe((o) => void engine!.onObservation(o));

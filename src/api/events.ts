@@ -1,7 +1,8 @@
 // Events (`/api/v1/namespaces/{ns}/events[/{name}]`, `/api/v1/events`): what the kubelet recorded about pods, read
 // by `kubectl describe` (fieldSelector involvedObject.name/namespace/kind/uid) and `kubectl get events`. Read-only:
-// only the engine records events. A watch sends the current events, then each recorded one as it is committed
-// (local mode; in the cloud nothing pushes events, so a watch there sends the current ones and waits out its time).
+// only the engine records events. A watch sends the current events (from a resourceVersion: those recorded after
+// it), then each one as it is recorded — the stored Event itself, with its uid and count (local mode; in the cloud
+// nothing pushes events, so a watch there sends the current ones and waits out its time).
 import type { Context } from 'hono';
 import type { Event } from 'kubernetes-types/core/v1';
 import { negotiateFormat } from './accept.ts';
@@ -84,6 +85,17 @@ export async function listEvents(
       timeoutMs,
       signal: c.req.raw.signal,
       start: async (w) => {
+        const from = resourceVersion === '' ? 0n : BigInt(resourceVersion);
+        /** The last version of each event this watch sent: an older copy (listing vs live) is not sent again. */
+        const sent = new Map<string, bigint>();
+        const send = (e: Event): void => {
+          const rv = BigInt(e.metadata.resourceVersion ?? '0');
+          const last = sent.get(e.metadata.name ?? '');
+          if (w.closed || rv <= from || (last !== undefined && rv <= last) || !matches(e)) return;
+          sent.set(e.metadata.name ?? '', rv);
+          // An aggregated event seen for the first time by a watch that resumed after its creation is a change.
+          emit(last !== undefined || (from > 0n && (e.count ?? 1) > 1) ? 'MODIFIED' : 'ADDED', e);
+        };
         let first = true;
         const emit = (type: string, e: Event): void => {
           const object =
@@ -98,24 +110,12 @@ export async function listEvents(
           first = false;
           w.write(`${JSON.stringify({ type, object })}\n`);
         };
+        // Subscribed before reading, so nothing recorded in between is missed; `sent` drops the doubles.
         const stop = await x.hub.onEvent((recorded) => {
-          if (namespace !== undefined && recorded.namespace !== namespace) return;
-          // The store aggregates occurrences: read the event back to send its current count.
-          void x.deps.store
-            .listEvents(recorded.namespace, recorded.involvedObject.name)
-            .then((events) => {
-              const e = events.find((s) => s.reason === recorded.reason && s.message === recorded.message);
-              if (!e || w.closed) return;
-              const served = servedEvent(e);
-              if (matches(served)) emit(e.count > 1 ? 'MODIFIED' : 'ADDED', served);
-            })
-            .catch((err: unknown) => x.deps.onError(err, 'event watch'));
+          if (namespace === undefined || recorded.namespace === namespace) send(servedEvent(recorded));
         });
         w.onClose(stop);
-        // From a resourceVersion: only what is recorded from now on (events are not kept in the watch window).
-        if (resourceVersion === '' || resourceVersion === '0') {
-          for (const e of (await readEvents(x, namespace, fields)).filter(matches)) emit('ADDED', e);
-        }
+        for (const e of await readEvents(x, namespace, fields)) send(e);
       },
       onFailure: (w, err) => {
         const status = toApiError(err, (e) => x.deps.onError(e, 'event watch')).toStatus();

@@ -1,6 +1,6 @@
 // What the engine's use cases need from the outside world: the ports, a clock and the settings. Each
 // environment's composition root (local/local-engine.ts, lambdas/wiring.ts) builds one of these.
-import type { EngineSettings } from '../core/engine-settings.ts';
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../core/engine-settings.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ContainerRuntime } from '../ports/container-runtime.ts';
 import type { HookRunner } from '../ports/hook-runner.ts';
@@ -8,6 +8,7 @@ import type { PodStore } from '../ports/pod-store.ts';
 import type { Prober } from '../ports/prober.ts';
 import type { WakeupScheduler } from '../ports/wakeup-scheduler.ts';
 import type { WorkflowClient } from '../ports/workflow-client.ts';
+import { DEFAULT_EVENT_RETRY, type EventRetrySettings } from './record-event.ts';
 
 export interface WorkerSettings extends EngineSettings {
   /**
@@ -17,9 +18,19 @@ export interface WorkerSettings extends EngineSettings {
   maxSuperviseLoops: number;
   /** Extra seconds the Terminate await gives the runtime beyond the grace before forcing SIGKILL. */
   terminationMarginSeconds: number;
+  /** How a failed event write is retried. */
+  eventRetry: EventRetrySettings;
 }
 
 export const DEFAULT_MAX_SUPERVISE_LOOPS = 1000;
+
+/** The settings every composition starts from (each may override some). */
+export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
+  ...DEFAULT_ENGINE_SETTINGS,
+  maxSuperviseLoops: DEFAULT_MAX_SUPERVISE_LOOPS,
+  terminationMarginSeconds: 5,
+  eventRetry: DEFAULT_EVENT_RETRY,
+};
 
 export interface EngineDeps {
   store: PodStore;

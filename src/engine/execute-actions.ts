@@ -1,6 +1,9 @@
 // Carries out what reconcile decided, through the ports. Every action is idempotent by its port's contract, so
 // carrying one out twice (a retried Lambda, a resumed worker) is harmless. A failing action is reported and the
 // rest still run: one stuck container must not stop a pod's termination.
+//
+// Events are written beside the other actions, in their order, each retried until it lands (record-event.ts): a
+// slow event write never delays a container start, and the step still returns only once every event is stored.
 import type { Container } from 'kubernetes-types/core/v1';
 import type { Action } from '../core/actions.ts';
 import { resolveContainerEnvironment } from '../core/env.ts';
@@ -10,22 +13,70 @@ import type { PodState } from '../core/pod-state.ts';
 import { toMilli, toValue, tryParseQuantity } from '../core/quantity.ts';
 import type { ContainerInstanceRef, ContainerLaunch } from '../ports/container-runtime.ts';
 import type { PodKey } from '../ports/pod-key.ts';
+import type { EventRecord } from '../ports/pod-store.ts';
 import { deliverEvent } from './deliver-event.ts';
 import type { EngineDeps } from './engine-deps.ts';
+import { recordEventWithRetry } from './record-event.ts';
 
+/**
+ * `occurrence` names this batch of actions, stably across a re-run of the same batch (the committed
+ * resourceVersion): each event's occurrence id derives from it, so a re-run records no event twice.
+ */
 export async function executeActions(
   deps: EngineDeps,
   key: PodKey,
   state: PodState,
   actions: readonly Action[],
+  occurrence: string,
 ): Promise<void> {
-  for (const action of actions) {
+  const report = (action: Action) => (err: unknown) =>
+    deps.onError?.(err, `${key.namespace}/${key.name}: ${action.type}`);
+  let events: Promise<void> = Promise.resolve();
+  for (const [index, action] of actions.entries()) {
+    if (action.type === 'recordEvent') {
+      const record = eventRecord(deps, key, state, action, `${occurrence}/${index}`);
+      events = events.then(() =>
+        recordEventWithRetry(deps.store, record, deps.settings.eventRetry).then(
+          () => undefined,
+          report(action),
+        ),
+      );
+      continue;
+    }
     try {
       await executeAction(deps, key, state, action);
     } catch (err) {
-      deps.onError?.(err, `${key.namespace}/${key.name}: ${action.type}`);
+      report(action)(err);
     }
   }
+  await events;
+}
+
+function eventRecord(
+  deps: EngineDeps,
+  key: PodKey,
+  state: PodState,
+  action: Extract<Action, { type: 'recordEvent' }>,
+  occurrence: string,
+): EventRecord {
+  return {
+    namespace: key.namespace,
+    involvedObject: {
+      kind: 'Pod',
+      namespace: key.namespace,
+      name: key.name,
+      uid: state.pod.metadata.uid,
+      ...(action.fieldPath ? { fieldPath: action.fieldPath } : {}),
+    },
+    type: action.eventType,
+    reason: action.reason,
+    message: action.message,
+    source: action.component
+      ? { component: action.component }
+      : { component: 'kubelet', host: deps.settings.nodeName },
+    at: deps.clock.now(),
+    occurrence,
+  };
 }
 
 function instanceRef(
@@ -37,7 +88,12 @@ function instanceRef(
   return { key, podUid: state.pod.metadata.uid, container, instance };
 }
 
-async function executeAction(deps: EngineDeps, key: PodKey, state: PodState, action: Action): Promise<void> {
+async function executeAction(
+  deps: EngineDeps,
+  key: PodKey,
+  state: PodState,
+  action: Exclude<Action, { type: 'recordEvent' }>,
+): Promise<void> {
   const { pod } = state;
   const uid = pod.metadata.uid;
   switch (action.type) {
@@ -84,28 +140,11 @@ async function executeAction(deps: EngineDeps, key: PodKey, state: PodState, act
       return deps.scheduler.scheduleAt(key, action.timerId, action.at);
     case 'cancelTimer':
       return deps.scheduler.cancel(key, action.timerId);
-    case 'recordEvent':
-      return deps.store.recordEvent({
-        namespace: key.namespace,
-        involvedObject: {
-          kind: 'Pod',
-          namespace: key.namespace,
-          name: key.name,
-          uid,
-          ...(action.fieldPath ? { fieldPath: action.fieldPath } : {}),
-        },
-        type: action.eventType,
-        reason: action.reason,
-        message: action.message,
-        source: action.component
-          ? { component: action.component }
-          : { component: 'kubelet', host: deps.settings.nodeName },
-        at: deps.clock.now(),
-      });
     case 'removeSandbox':
       return deps.runtime.removeSandbox({ key, uid });
     case 'deletePod':
-      return deps.store.remove(key);
+      await deps.store.remove(key);
+      return;
   }
 }
 

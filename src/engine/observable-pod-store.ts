@@ -3,13 +3,13 @@
 // cloud the same role falls to DynamoDB Streams.
 import type { PodKey } from '../ports/pod-key.ts';
 import type { PodEvent } from '../core/pod-events.ts';
-import type { PodStore, StoredEvent, StoredPod } from '../ports/pod-store.ts';
+import type { EventRecord, PodStore, StoredEvent, StoredPod } from '../ports/pod-store.ts';
 import type { PodState } from '../core/pod-state.ts';
 
 export type StoreChange =
   | { type: 'created' | 'updated'; pod: StoredPod }
-  | { type: 'removed'; key: PodKey }
-  | { type: 'event'; event: Parameters<PodStore['recordEvent']>[0] };
+  | { type: 'removed'; key: PodKey; resourceVersion: string }
+  | { type: 'event'; event: StoredEvent };
 
 export class ObservablePodStore implements PodStore {
   private readonly listeners = new Set<(change: StoreChange) => void>();
@@ -53,9 +53,13 @@ export class ObservablePodStore implements PodStore {
     return pod;
   }
 
-  async remove(key: PodKey, expectedResourceVersion?: string): Promise<void> {
-    await this.inner.remove(key, expectedResourceVersion);
-    this.emit({ type: 'removed', key });
+  async remove(
+    key: PodKey,
+    expectedResourceVersion?: string,
+  ): Promise<{ resourceVersion: string } | undefined> {
+    const removed = await this.inner.remove(key, expectedResourceVersion);
+    if (removed) this.emit({ type: 'removed', key, resourceVersion: removed.resourceVersion });
+    return removed;
   }
 
   deliver(key: PodKey, event: PodEvent): Promise<{ waitToken?: string }> {
@@ -66,9 +70,10 @@ export class ObservablePodStore implements PodStore {
     return this.inner.registerWait(key, token);
   }
 
-  async recordEvent(event: Parameters<PodStore['recordEvent']>[0]): Promise<void> {
-    await this.inner.recordEvent(event);
+  async recordEvent(record: EventRecord): Promise<StoredEvent> {
+    const event = await this.inner.recordEvent(record);
     this.emit({ type: 'event', event });
+    return event;
   }
 
   listEvents(namespace: string, involvedName?: string): Promise<StoredEvent[]> {

@@ -81,7 +81,13 @@ export async function runWorkerStep(
       // idempotent actions the state implies, then apply whatever is pending.
       const stored = await deps.store.get(key);
       if (stored)
-        await executeActions(deps, key, stored.state, resumeActions(stored.state, deps.clock.now()));
+        await executeActions(
+          deps,
+          key,
+          stored.state,
+          resumeActions(stored.state, deps.clock.now()),
+          `${input.pod.uid}/${stored.resourceVersion}/resume`,
+        );
       // A pod whose engine died between the create and its Admit step was never admitted: admit it now.
       return summarize(deps, input, loops, await commit(deps, key, [], admitIfNew));
     }
@@ -95,6 +101,7 @@ export async function runWorkerStep(
           key,
           stored.state,
           forceKillActions(stored.state, deps.clock.now(), deps.settings.terminationMarginSeconds),
+          `${input.pod.uid}/${stored.resourceVersion}/forceKill`,
         );
       return summarize(deps, input, loops, stored);
     }
@@ -171,7 +178,13 @@ async function commit(
       if (isNotFound(err)) return undefined;
       throw err;
     }
-    await executeActions(deps, key, result.state, actions);
+    await executeActions(
+      deps,
+      key,
+      result.state,
+      actions,
+      `${result.state.pod.metadata.uid}/${saved.resourceVersion}`,
+    );
     // deletePod removed the object: report it gone.
     return actions.some((a) => a.type === 'deletePod') ? undefined : saved;
   }

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { DynamoDbPodStore } from '../adapters/dynamodb/dynamodb-pod-store.ts';
 import { LocalWakeupScheduler } from '../adapters/local-timers/local-wakeup-scheduler.ts';
 import { ProcessContainerRuntime } from '../adapters/process/process-container-runtime.ts';
-import { DEFAULT_ENGINE_SETTINGS } from '../core/engine-settings.ts';
 import { createEngine, type Engine } from '../engine/create-engine.ts';
 import { deliverEvent } from '../engine/deliver-event.ts';
 import { ObservablePodStore } from '../engine/observable-pod-store.ts';
-import { DEFAULT_MAX_SUPERVISE_LOOPS, type EngineDeps, type WorkerSettings } from '../engine/engine-deps.ts';
+import { DEFAULT_WORKER_SETTINGS, type EngineDeps, type WorkerSettings } from '../engine/engine-deps.ts';
 import { systemClock, type Clock } from '../ports/clock.ts';
+import type { PodStore } from '../ports/pod-store.ts';
 import type { Prober } from '../ports/prober.ts';
 import { ensureTable, startDynalite } from './dynalite.ts';
 import { InProcessHookRunner } from '../engine/in-process-hook-runner.ts';
@@ -39,6 +39,8 @@ export interface LocalEngineOptions {
   prober?: Prober;
   /** Failures that must not stop the engine (an action that could not be carried out, a worker that crashed). */
   onError?: (err: unknown, context: string) => void;
+  /** Wraps the store every part of the engine uses (fault injection, instrumentation). */
+  decorateStore?: (store: PodStore) => PodStore;
 }
 
 export interface LocalEngine {
@@ -57,17 +59,11 @@ export interface LocalEngine {
 export async function startLocalEngine(options: LocalEngineOptions): Promise<LocalEngine> {
   const clock = options.clock ?? systemClock;
   const onError = options.onError ?? ((err, context) => console.error(`podflow: ${context}:`, err));
-  const settings: WorkerSettings = {
-    ...DEFAULT_ENGINE_SETTINGS,
-    maxSuperviseLoops: DEFAULT_MAX_SUPERVISE_LOOPS,
-    terminationMarginSeconds: 5,
-    ...options.settings,
-  };
+  const settings: WorkerSettings = { ...DEFAULT_WORKER_SETTINGS, ...options.settings };
   const db = await startDynalite(options.inMemory ? {} : { path: join(options.dataDir, 'db') });
   await ensureTable(db.client, LOCAL_TABLE_NAME);
-  const store = new ObservablePodStore(
-    new DynamoDbPodStore({ client: db.client, tableName: LOCAL_TABLE_NAME, clock }),
-  );
+  const inner = new DynamoDbPodStore({ client: db.client, tableName: LOCAL_TABLE_NAME, clock });
+  const store = new ObservablePodStore(options.decorateStore ? options.decorateStore(inner) : inner);
   const definition = JSON.parse(readFileSync(POD_WORKER_ASL_PATH, 'utf8')) as {
     States: Record<string, unknown>;
   };

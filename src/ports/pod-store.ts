@@ -31,6 +31,23 @@ export interface StoredEvent {
   resourceVersion?: string;
 }
 
+/** One occurrence of a Kubernetes Event, as a producer (the kubelet's recorder) reports it. */
+export interface EventRecord {
+  namespace: string;
+  involvedObject: StoredEvent['involvedObject'];
+  type: StoredEvent['type'];
+  reason: string;
+  message: string;
+  source?: StoredEvent['source'];
+  /** Epoch ms of the occurrence: the first one becomes firstTimestamp, each one lastTimestamp. */
+  at: number;
+  /**
+   * Unique per occurrence and stable across retries of its write: recording the same occurrence again (a retried
+   * write whose first attempt did land, a re-run step) counts it once.
+   */
+  occurrence: string;
+}
+
 export interface PodStore {
   /** Creates the pod. Throws AlreadyExistsError if the key exists. Assigns a new resourceVersion. */
   create(state: PodState): Promise<StoredPod>;
@@ -54,8 +71,13 @@ export interface PodStore {
     consumedEventIds?: readonly string[],
   ): Promise<StoredPod>;
 
-  /** Removes the pod (if `expectedResourceVersion` is given, only at that version: else ConflictError). Idempotent. */
-  remove(key: PodKey, expectedResourceVersion?: string): Promise<void>;
+  /**
+   * Removes the pod (if `expectedResourceVersion` is given, only at that version: else ConflictError). Idempotent:
+   * undefined when there was nothing to remove. A removal is a change like any other and takes a new
+   * resourceVersion (etcd gives a delete a revision too), so that a watch resuming from a list's resourceVersion
+   * sees the DELETED exactly when the list still had the pod.
+   */
+  remove(key: PodKey, expectedResourceVersion?: string): Promise<{ resourceVersion: string } | undefined>;
 
   /**
    * Appends an event to the pod's inbox (idempotent per event id while it is pending) and atomically takes the
@@ -71,12 +93,13 @@ export interface PodStore {
    */
   registerWait(key: PodKey, token: string): Promise<{ registered: boolean; pending: number }>;
 
-  /** Records a Kubernetes Event (aggregated by involved object + reason + message: count and lastTimestamp grow). */
-  recordEvent(
-    event: Omit<StoredEvent, 'name' | 'count' | 'firstTimestamp' | 'lastTimestamp' | 'resourceVersion'> & {
-      at: number;
-    },
-  ): Promise<void>;
+  /**
+   * Records an occurrence of a Kubernetes Event and returns the Event as stored. Occurrences with the same source,
+   * involved object (uid and fieldPath included), type, reason and message aggregate into one Event whose count
+   * and lastTimestamp grow (client-go tools/record/events_cache.go getEventKey); a repeated `occurrence` id is
+   * counted once. Each recording takes a new resourceVersion.
+   */
+  recordEvent(event: EventRecord): Promise<StoredEvent>;
 
   /** Events of a namespace, optionally only those about one object name, oldest first. */
   listEvents(namespace: string, involvedName?: string): Promise<StoredEvent[]>;

@@ -1,12 +1,16 @@
 // The api handler through API Gateway proxy events (no network): routing, Status shapes, discovery, create/get/list
 // with selectors, Table output, updates and patches, delete, the status subresource, events, logs, exec, auth and
 // body limits. The engine's use cases are real (createEngine on an in-memory store); no worker runs (support.ts).
-import type { Pod } from 'kubernetes-types/core/v1';
+import type { Event, Pod } from 'kubernetes-types/core/v1';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { negotiateFormat } from '../../src/api/accept.ts';
 import { servedPod } from '../../src/api/objects.ts';
 import type { PodKey } from '../../src/ports/pod-key.ts';
 import { createTestApi, podManifest, type TestApi } from './support.ts';
+
+/** A fresh occurrence id: every recording here is a distinct occurrence unless a case says otherwise. */
+let occurrences = 0;
+const nextOccurrence = (): string => `occurrence-${++occurrences}`;
 
 const NS = '/api/v1/namespaces/default';
 const TABLE_ACCEPT =
@@ -910,6 +914,7 @@ describe('events', () => {
     const uid = (await t.store.get({ namespace: 'default', name: 'web' }))!.state.pod.metadata!.uid!;
     for (const reason of ['Scheduled', 'Started', 'Started']) {
       await t.store.recordEvent({
+        occurrence: nextOccurrence(),
         namespace: 'default',
         involvedObject: { kind: 'Pod', namespace: 'default', name: 'web', uid },
         type: 'Normal',
@@ -958,6 +963,60 @@ describe('events', () => {
     });
     const rows = res.json.rows as Array<{ cells: unknown[] }>;
     expect(rows.map((r) => r.cells.slice(1, 5))).toEqual([['Normal', 'Started', 'pod/web', '']]);
+  });
+
+  it('a watch sends each event as recorded, about the pod it names: a re-created pod gets its own events', async () => {
+    // The predecessor's `Started container app` (count 2, recorded in beforeEach) has the same reason and message.
+    await t.store.remove({ namespace: 'default', name: 'web' });
+    await t.createPod(podManifest('web'));
+    const uid = (await t.store.get({ namespace: 'default', name: 'web' }))!.state.pod.metadata.uid;
+    const listed = await t.request('GET', `${NS}/events`);
+    const from = (listed.json.metadata as { resourceVersion: string }).resourceVersion;
+    const watching = t.request('GET', `${NS}/events`, {
+      query: { watch: '1', resourceVersion: from, timeoutSeconds: '1' },
+    });
+    await t.store.recordEvent({
+      occurrence: nextOccurrence(),
+      namespace: 'default',
+      involvedObject: { kind: 'Pod', namespace: 'default', name: 'web', uid },
+      type: 'Normal',
+      reason: 'Started',
+      message: 'Started container app',
+      source: { component: 'kubelet', host: 'podflow-local' },
+      at: t.clock.now(),
+    });
+    const lines = (await watching).body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: Event });
+    expect(lines.map((l) => [l.type, l.object.reason, l.object.involvedObject.uid, l.object.count])).toEqual([
+      ['ADDED', 'Started', uid, 1],
+    ]);
+  });
+
+  it('a watch from a resourceVersion sends the events recorded after it, each once', async () => {
+    const listed = await t.request('GET', `${NS}/events`);
+    const from = (listed.json.metadata as { resourceVersion: string }).resourceVersion;
+    const uid = (await t.store.get({ namespace: 'default', name: 'web' }))!.state.pod.metadata.uid;
+    // Recorded after the list, before the watch opens: a client re-watching from its list must not miss it.
+    await t.store.recordEvent({
+      occurrence: nextOccurrence(),
+      namespace: 'default',
+      involvedObject: { kind: 'Pod', namespace: 'default', name: 'web', uid },
+      type: 'Normal',
+      reason: 'Killing',
+      message: 'Stopping container app',
+      source: { component: 'kubelet', host: 'podflow-local' },
+      at: t.clock.now(),
+    });
+    const res = await t.request('GET', `${NS}/events`, {
+      query: { watch: '1', resourceVersion: from, timeoutSeconds: '1' },
+    });
+    const lines = res.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: Event });
+    expect(lines.map((l) => [l.type, l.object.reason])).toEqual([['ADDED', 'Killing']]);
   });
 
   it('an unsupported field selector is 400', async () => {

@@ -14,7 +14,7 @@ import { createApiGatewayHandler, type ApiGatewayProxyEvent } from '../../src/ap
 import type { ApiDeps } from '../../src/api/api-deps.ts';
 import { createApiApp, type ApiApp } from '../../src/api/create-api-app.ts';
 import { MAX_BACKOFF_MS, BACKOFF_RESET_MS } from '../../src/core/backoff.ts';
-import { DEFAULT_ENGINE_SETTINGS } from '../../src/core/engine-settings.ts';
+import { DEFAULT_WORKER_SETTINGS } from '../../src/engine/engine-deps.ts';
 import { toRfc3339 } from '../../src/core/time.ts';
 import { startServe, type ServeHandle } from '../../src/cli/commands/serve.ts';
 import type { CliIo } from '../../src/cli/cli-io.ts';
@@ -123,10 +123,8 @@ export function createTestApi(overrides: Partial<ApiDeps> = {}): TestApi {
     hooks: { run: () => {} },
     clock,
     settings: {
-      ...DEFAULT_ENGINE_SETTINGS,
+      ...DEFAULT_WORKER_SETTINGS,
       backoff: { initialMs: 10_000, maxMs: MAX_BACKOFF_MS, resetMs: BACKOFF_RESET_MS },
-      maxSuperviseLoops: 1000,
-      terminationMarginSeconds: 5,
     },
   });
   // What the worker would commit for these requests (no worker runs here).

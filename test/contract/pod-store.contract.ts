@@ -33,6 +33,10 @@ import type { PodKey } from '../../src/ports/pod-key.ts';
 import type { PodStore, StoredEvent, StoredPod } from '../../src/ports/pod-store.ts';
 import type { PodEvent } from '../../src/core/pod-events.ts';
 
+/** A fresh occurrence id: every recording here is a distinct occurrence unless a case says otherwise. */
+let occurrences = 0;
+const nextOccurrence = (): string => `occurrence-${++occurrences}`;
+
 export interface PodStoreFixture {
   store: PodStore;
   close(): Promise<void>;
@@ -264,6 +268,7 @@ const objectCases: ContractCase[] = [
         await store.create(podState(name, ns));
       }
       await store.recordEvent({
+        occurrence: nextOccurrence(),
         namespace: 'a',
         involvedObject: { kind: 'Pod', namespace: 'a', name: 'x' },
         type: 'Normal',
@@ -358,11 +363,25 @@ const objectCases: ContractCase[] = [
     name: 'remove deletes the pod; removing again (or a pod that never was) is a no-op',
     async run({ store }) {
       await store.create(podState('web'));
-      await store.remove(keyOf('web'));
+      expect(await store.remove(keyOf('web'))).toBeDefined();
       expect(await store.get(keyOf('web'))).toBeUndefined();
-      await store.remove(keyOf('web'));
-      await store.remove(keyOf('never'), '12');
+      expect(await store.remove(keyOf('web'))).toBeUndefined();
+      expect(await store.remove(keyOf('never'), '12')).toBeUndefined();
       await store.create(podState('web')); // the name is free again
+    },
+  },
+  {
+    name: 'a removal takes a new resourceVersion: above the pod and every list before it, at most the next list',
+    async run({ store }) {
+      await store.create(podState('web'));
+      const other = await store.create(podState('other'));
+      const before = await store.list();
+      const removed = await store.remove(keyOf('web'));
+      expect(BigInt(removed!.resourceVersion)).toBeGreaterThan(BigInt(other.resourceVersion));
+      expect(BigInt(removed!.resourceVersion)).toBeGreaterThan(BigInt(before.resourceVersion));
+      const after = await store.list();
+      expect(after.items.map((s) => s.key.name)).toEqual(['other']);
+      expect(BigInt(after.resourceVersion)).toBeGreaterThanOrEqual(BigInt(removed!.resourceVersion));
     },
   },
   {
@@ -629,6 +648,29 @@ const raceCases: ContractCase[] = [
 
 const eventCases: ContractCase[] = [
   {
+    name: 'recordEvent returns the Event as stored, and the same occurrence recorded twice counts once',
+    async run({ store }) {
+      const event = {
+        namespace: 'default',
+        involvedObject: { kind: 'Pod', namespace: 'default', name: 'web', uid: 'uid-default-web' },
+        type: 'Normal' as const,
+        reason: 'Started',
+        message: 'Started container app',
+        source: { component: 'kubelet', host: 'podflow' },
+      };
+      const first = await store.recordEvent({ ...event, at: T0, occurrence: 'o-1' });
+      expect(first).toMatchObject({ ...event, count: 1, firstTimestamp: '2025-01-01T00:00:00Z' });
+      expect(first.resourceVersion).toMatch(/^\d+$/);
+      // A retried write of the same occurrence (its first attempt did land): not counted again.
+      const again = await store.recordEvent({ ...event, at: T0 + 1000, occurrence: 'o-1' });
+      expect(again).toEqual(first);
+      const second = await store.recordEvent({ ...event, at: T0 + 2000, occurrence: 'o-2' });
+      expect(second).toMatchObject({ name: first.name, count: 2, lastTimestamp: '2025-01-01T00:00:02Z' });
+      expect(BigInt(second.resourceVersion!)).toBeGreaterThan(BigInt(first.resourceVersion!));
+      expect(await store.listEvents('default')).toEqual([second]);
+    },
+  },
+  {
     name: 'the same event twice is one Event with count 2: firstTimestamp kept, lastTimestamp moved',
     async run({ store }) {
       const event = {
@@ -645,9 +687,22 @@ const eventCases: ContractCase[] = [
         message: 'Back-off restarting failed container app in pod web_default(uid-default-web)',
         source: { component: 'kubelet', host: 'podflow' },
       };
-      await store.recordEvent({ ...event, at: T0 });
-      await store.recordEvent({ ...event, at: T0 + 10_000 });
-      await store.recordEvent({ ...event, message: 'a different message', at: T0 + 20_000 });
+      await store.recordEvent({
+        occurrence: nextOccurrence(),
+        ...event,
+        at: T0,
+      });
+      await store.recordEvent({
+        occurrence: nextOccurrence(),
+        ...event,
+        at: T0 + 10_000,
+      });
+      await store.recordEvent({
+        occurrence: nextOccurrence(),
+        ...event,
+        message: 'a different message',
+        at: T0 + 20_000,
+      });
       const [first, second, ...rest] = await store.listEvents('default');
       expect(rest).toEqual([]);
       expect(first).toMatchObject({
@@ -677,11 +732,23 @@ const eventCases: ContractCase[] = [
         reason: 'Pulled',
         message: 'pulled',
       };
-      await store.recordEvent({ ...event, at: T0 });
-      await store.recordEvent({ ...event, at: T0 + 1000 });
+      await store.recordEvent({
+        occurrence: nextOccurrence(),
+        ...event,
+        at: T0,
+      });
+      await store.recordEvent({
+        occurrence: nextOccurrence(),
+        ...event,
+        at: T0 + 1000,
+      });
       fixture.expireEvents();
       expect(await store.listEvents('default')).toEqual([]);
-      await store.recordEvent({ ...event, at: T0 + 7_200_000 });
+      await store.recordEvent({
+        occurrence: nextOccurrence(),
+        ...event,
+        at: T0 + 7_200_000,
+      });
       expect(await store.listEvents('default')).toMatchObject([
         { count: 1, firstTimestamp: '2025-01-01T02:00:00Z', lastTimestamp: '2025-01-01T02:00:00Z' },
       ]);
@@ -692,6 +759,7 @@ const eventCases: ContractCase[] = [
     async run({ store }) {
       const record = (namespace: string, name: string, reason: string, at: number) =>
         store.recordEvent({
+          occurrence: nextOccurrence(),
           namespace,
           involvedObject: { kind: 'Pod', namespace, name },
           type: 'Normal',
@@ -767,6 +835,7 @@ const durabilityCases: ContractCase[] = [
       const created = await store.create(podState('web'));
       await store.deliver(keyOf('web'), inboxEvent('e1'));
       await store.recordEvent({
+        occurrence: nextOccurrence(),
         namespace: 'default',
         involvedObject: { kind: 'Pod', namespace: 'default', name: 'web' },
         type: 'Normal',

@@ -19,7 +19,7 @@ import type { StoreChange } from '../../src/engine/observable-pod-store.ts';
 import type { StepInput } from '../../src/engine/pod-worker.ts';
 import { startLocalEngine, type LocalEngine } from '../../src/local/local-engine.ts';
 import type { PodKey } from '../../src/ports/pod-key.ts';
-import type { StoredEvent } from '../../src/ports/pod-store.ts';
+import type { PodStore, StoredEvent } from '../../src/ports/pod-store.ts';
 
 /** The kubelet's curve scaled down 50× (10s → 200ms, cap 300s → 1.6s, reset 600s → 3.2s). */
 export const SCALED_BACKOFF = { initialMs: 200, maxMs: 1600, resetMs: 3200 };
@@ -141,6 +141,7 @@ export interface E2eOptions {
   inMemory?: boolean;
   dataDir?: string;
   settings?: Partial<WorkerSettings>;
+  decorateStore?: (store: PodStore) => PodStore;
 }
 
 /** A running local engine plus everything it committed. */
@@ -174,6 +175,7 @@ export class E2eEngine {
       inMemory: options.inMemory ?? true,
       settings: { backoff: SCALED_BACKOFF, ...options.settings },
       onError: (err, context) => errors.push({ err, context }),
+      ...(options.decorateStore ? { decorateStore: options.decorateStore } : {}),
     });
     const e = new E2eEngine(local, dataDir, root, errors);
     local.store.subscribe((change) => {

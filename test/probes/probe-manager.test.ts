@@ -11,6 +11,7 @@ import { MAX_PROBE_RETRIES, ProbeManager, type ProbeTick } from '../../src/engin
 import type { ContainerInstanceRef } from '../../src/ports/container-runtime.ts';
 import type { PodStore, StoredPod } from '../../src/ports/pod-store.ts';
 import { ManualTimers } from '../adapters/local-timers/manual-timers.ts';
+import { storedEventOf } from '../support/stored-event.ts';
 
 const T0 = Date.UTC(2025, 0, 1);
 const UID = 'uid-1';
@@ -81,6 +82,7 @@ function harness(o: HarnessOptions) {
         type: e.type,
         fieldPath: e.involvedObject.fieldPath,
       });
+      return storedEventOf(e);
     },
   };
   const typeOf = (p: Probe): ProbeType =>
@@ -184,7 +186,7 @@ describe('ProbeManager timing (worker.go run)', () => {
     });
     const calls: number[] = [];
     const manager = new ProbeManager({
-      store: { get: async () => h.stored, recordEvent: async () => undefined },
+      store: { get: async () => h.stored, recordEvent: async (e) => storedEventOf(e) },
       deliver: async () => undefined,
       handlers: {
         exec: async () => {
@@ -260,7 +262,7 @@ describe('ProbeManager timing (worker.go run)', () => {
       },
     } as unknown as StoredPod;
     const manager = new ProbeManager({
-      store: { get: async () => stored, recordEvent: async () => undefined },
+      store: { get: async () => stored, recordEvent: async (e) => storedEventOf(e) },
       deliver: async () => undefined,
       handlers: { exec: slow, httpGet: slow, tcpSocket: slow, grpc: slow },
       clock: timers,
@@ -508,7 +510,7 @@ describe('ProbeManager gates', () => {
       new Promise((resolve) => (release = () => resolve({ result: 'success', output: '' })));
     const h = harness({ container: { readinessProbe: exec({ periodSeconds: 1 }) } });
     const manager = new ProbeManager({
-      store: { get: async () => h.stored, recordEvent: async () => undefined },
+      store: { get: async () => h.stored, recordEvent: async (e) => storedEventOf(e) },
       deliver: async (_k, e) => void h.delivered.push(e),
       handlers: { exec: slow, httpGet: slow, tcpSocket: slow, grpc: slow },
       clock: timers,

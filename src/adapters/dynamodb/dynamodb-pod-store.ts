@@ -54,7 +54,7 @@ import { readPodState, type PodState } from '../../core/pod-state.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { AlreadyExistsError, ConflictError, NotFoundError, TooLargeError } from '../../ports/errors.ts';
 import { podKeyString, type PodKey } from '../../ports/pod-key.ts';
-import type { PodStore, StoredEvent, StoredPod } from '../../ports/pod-store.ts';
+import type { EventRecord, PodStore, StoredEvent, StoredPod } from '../../ports/pod-store.ts';
 import { estimateItemSize, MAX_ITEM_BYTES, MAX_NUMBER_BYTES } from './item-size.ts';
 
 /** kube-apiserver --event-ttl default (cmd/kube-apiserver/app/options/options.go: EventTTL 1h). */
@@ -90,6 +90,7 @@ const DECIMAL = /^\d{1,38}$/;
 const CONDITION_FAILED = Symbol('condition failed');
 
 const EVENT_NAMES = {
+  '#occurrence': 'occurrence',
   '#name': 'name',
   '#firstAt': 'firstAt',
   '#lastAt': 'lastAt',
@@ -249,10 +250,13 @@ export class DynamoDbPodStore implements PodStore {
     return readPod(result.Attributes!);
   }
 
-  async remove(key: PodKey, expectedResourceVersion?: string): Promise<void> {
+  async remove(
+    key: PodKey,
+    expectedResourceVersion?: string,
+  ): Promise<{ resourceVersion: string } | undefined> {
     if (expectedResourceVersion !== undefined && !DECIMAL.test(expectedResourceVersion)) {
       if (await this.#exists(key)) throw conflict(key);
-      return;
+      return undefined;
     }
     const result = await this.#send(`remove pod ${podKeyString(key)}`, () =>
       this.#client.send(
@@ -265,10 +269,16 @@ export class DynamoDbPodStore implements PodStore {
             ExpressionAttributeNames: { '#rv': 'rv' },
             ExpressionAttributeValues: { ':expected': { N: expectedResourceVersion } },
           }),
+          ReturnValues: 'ALL_OLD',
         }),
       ),
     );
     if (result === CONDITION_FAILED) throw conflict(key);
+    if (!result.Attributes) return undefined;
+    // The removal's resourceVersion is taken after the delete: a list that still saw the pod read the counter
+    // before it (list reads the counter first), so the DELETED is above the list's version and a watch from that
+    // version gets it. The other order could lose the DELETED for a pod the list returned.
+    return { resourceVersion: await this.#nextResourceVersion() };
   }
 
   async deliver(key: PodKey, event: PodEvent): Promise<{ waitToken?: string }> {
@@ -329,12 +339,8 @@ export class DynamoDbPodStore implements PodStore {
     }
   }
 
-  async recordEvent(
-    input: Omit<StoredEvent, 'name' | 'count' | 'firstTimestamp' | 'lastTimestamp' | 'resourceVersion'> & {
-      at: number;
-    },
-  ): Promise<void> {
-    const { at, namespace, involvedObject, type, reason, message, source } = input;
+  async recordEvent(input: EventRecord): Promise<StoredEvent> {
+    const { at, namespace, involvedObject, type, reason, message, source, occurrence } = input;
     const atMs = Math.trunc(at);
     // client-go tools/record/events_cache.go getEventKey aggregates on source, involved object (kind, namespace,
     // name, uid, fieldPath), type, reason and message. Name and reason stay readable in the sort key (so
@@ -369,9 +375,11 @@ export class DynamoDbPodStore implements PodStore {
       ':rv': { N: rv },
       ':expiresAt': { N: String(nowSeconds + this.#eventTtlSeconds) },
       ':now': { N: String(nowSeconds) },
+      ':occurrence': { S: occurrence },
     };
     // An item past its TTL is gone for readers (listEvents) even before DynamoDB deletes it: a new occurrence then
-    // starts a new Event (count 1), as it would after kube-apiserver dropped the old one — hence two steps.
+    // starts a new Event (count 1), as it would after kube-apiserver dropped the old one — hence two steps. The
+    // last occurrence id rides on the item, so a retried write of the same occurrence is not counted again.
     for (let attempt = 0; attempt < 3; attempt++) {
       const aggregated = await this.#send(what, () =>
         this.#client.send(
@@ -380,14 +388,22 @@ export class DynamoDbPodStore implements PodStore {
             Key: key,
             UpdateExpression:
               'SET #name = if_not_exists(#name, :name), #firstAt = if_not_exists(#firstAt, :at), #lastAt = :at, ' +
-              '#body = :body, #rv = :rv, #expiresAt = :expiresAt ADD #count :one',
-            ConditionExpression: 'attribute_not_exists(PK) OR #expiresAt > :now',
+              '#body = :body, #rv = :rv, #expiresAt = :expiresAt, #occurrence = :occurrence ADD #count :one',
+            ConditionExpression:
+              '(attribute_not_exists(PK) OR #expiresAt > :now) AND ' +
+              '(attribute_not_exists(#occurrence) OR #occurrence <> :occurrence)',
             ExpressionAttributeNames: EVENT_NAMES,
             ExpressionAttributeValues: { ...values, ':one': { N: '1' } },
+            ReturnValues: 'ALL_NEW',
           }),
         ),
       );
-      if (aggregated !== CONDITION_FAILED) return;
+      if (aggregated !== CONDITION_FAILED) return eventOfItem(namespace, aggregated.Attributes!);
+      const current = await this.#read(what, () =>
+        this.#client.send(new GetItemCommand({ TableName: this.#table, Key: key, ConsistentRead: true })),
+      );
+      if (current.Item && current.Item.occurrence?.S === occurrence)
+        return eventOfItem(namespace, current.Item); // this occurrence is already counted
       const replaced = await this.#send(what, () =>
         this.#client.send(
           new PutItemCommand({
@@ -400,15 +416,26 @@ export class DynamoDbPodStore implements PodStore {
               body: values[':body']!,
               rv: values[':rv']!,
               expiresAt: values[':expiresAt']!,
+              occurrence: values[':occurrence']!,
               count: { N: '1' },
             },
             ConditionExpression: '#expiresAt <= :now', // still expired: nobody restarted it meanwhile
             ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
             ExpressionAttributeValues: { ':now': values[':now']! },
+            ReturnValues: 'NONE',
           }),
         ),
       );
-      if (replaced !== CONDITION_FAILED) return;
+      if (replaced !== CONDITION_FAILED)
+        return eventOfItem(namespace, {
+          ...key,
+          name: values[':name']!,
+          firstAt: values[':at']!,
+          lastAt: values[':at']!,
+          body: values[':body']!,
+          rv: values[':rv']!,
+          count: { N: '1' },
+        });
     }
     throw new Error(`DynamoDB table ${this.#table}: ${what}: the event item kept changing`);
   }
@@ -434,21 +461,7 @@ export class DynamoDbPodStore implements PodStore {
       );
       for (const item of page.Items ?? []) {
         if (Number(item.expiresAt?.N ?? Infinity) <= nowSeconds) continue;
-        const body = JSON.parse(item.body!.S!) as Pick<
-          StoredEvent,
-          'involvedObject' | 'type' | 'reason' | 'message' | 'source'
-        >;
-        const firstAt = Number(item.firstAt!.N);
-        events.push({
-          namespace,
-          name: item.name!.S!,
-          ...body,
-          count: Number(item.count!.N),
-          firstTimestamp: rfc3339(firstAt),
-          lastTimestamp: rfc3339(Number(item.lastAt!.N)),
-          resourceVersion: item.rv!.N!,
-          firstAt,
-        });
+        events.push({ ...eventOfItem(namespace, item), firstAt: Number(item.firstAt!.N) });
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -592,3 +605,20 @@ const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1
 
 /** metav1.Time serializes as RFC 3339 with second precision (apimachinery/pkg/apis/meta/v1/time.go MarshalJSON). */
 const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** The Kubernetes Event an event item holds. */
+function eventOfItem(namespace: string, item: Item): StoredEvent {
+  const body = JSON.parse(item.body!.S!) as Pick<
+    StoredEvent,
+    'involvedObject' | 'type' | 'reason' | 'message' | 'source'
+  >;
+  return {
+    namespace,
+    name: item.name!.S!,
+    ...body,
+    count: Number(item.count!.N),
+    firstTimestamp: rfc3339(Number(item.firstAt!.N)),
+    lastTimestamp: rfc3339(Number(item.lastAt!.N)),
+    resourceVersion: item.rv!.N!,
+  };
+}

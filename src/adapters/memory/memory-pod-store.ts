@@ -8,7 +8,7 @@ import { readPodState, type PodState } from '../../core/pod-state.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { AlreadyExistsError, ConflictError, NotFoundError, TooLargeError } from '../../ports/errors.ts';
 import { podKeyString, type PodKey } from '../../ports/pod-key.ts';
-import type { PodStore, StoredEvent, StoredPod } from '../../ports/pod-store.ts';
+import type { EventRecord, PodStore, StoredEvent, StoredPod } from '../../ports/pod-store.ts';
 
 /** DynamoDB's item limit, which the port's contract carries (ports/pod-store.ts `update`). */
 const MAX_ITEM_BYTES = 400 * 1024;
@@ -24,10 +24,12 @@ interface PodRecord {
   waitToken?: string;
 }
 
-interface EventRecord {
+interface EventItem {
   event: StoredEvent;
   firstAt: number;
   expiresAtMs: number;
+  /** The last occurrence counted: a retried write of it is not counted again. */
+  occurrence: string;
 }
 
 export interface MemoryPodStoreOptions {
@@ -37,7 +39,7 @@ export interface MemoryPodStoreOptions {
 
 export class MemoryPodStore implements PodStore {
   readonly #pods = new Map<string, PodRecord>();
-  readonly #events = new Map<string, EventRecord>();
+  readonly #events = new Map<string, EventItem>();
   readonly #clock: Clock;
   readonly #eventTtlMs: number;
   #rv = 0;
@@ -98,13 +100,17 @@ export class MemoryPodStore implements PodStore {
     return toStored(key, record);
   }
 
-  async remove(key: PodKey, expectedResourceVersion?: string): Promise<void> {
+  async remove(
+    key: PodKey,
+    expectedResourceVersion?: string,
+  ): Promise<{ resourceVersion: string } | undefined> {
     await Promise.resolve();
     const record = this.#pods.get(podKeyString(key));
-    if (!record) return;
+    if (!record) return undefined;
     if (expectedResourceVersion !== undefined && String(record.rv) !== expectedResourceVersion)
       throw conflict(key);
     this.#pods.delete(podKeyString(key));
+    return { resourceVersion: String(++this.#rv) };
   }
 
   async deliver(key: PodKey, event: PodEvent): Promise<{ waitToken?: string }> {
@@ -128,13 +134,9 @@ export class MemoryPodStore implements PodStore {
     return { registered: true, pending: 0 };
   }
 
-  async recordEvent(
-    input: Omit<StoredEvent, 'name' | 'count' | 'firstTimestamp' | 'lastTimestamp' | 'resourceVersion'> & {
-      at: number;
-    },
-  ): Promise<void> {
+  async recordEvent(input: EventRecord): Promise<StoredEvent> {
     await Promise.resolve();
-    const { at, namespace, involvedObject, type, reason, message, source } = input;
+    const { at, namespace, involvedObject, type, reason, message, source, occurrence } = input;
     const atMs = Math.trunc(at);
     // client-go tools/record/events_cache.go getEventKey: the aggregation key.
     const aggregationKey = JSON.stringify([
@@ -149,9 +151,10 @@ export class MemoryPodStore implements PodStore {
       type,
       message,
     ]);
-    const rv = String(++this.#rv);
     const existing = this.#events.get(aggregationKey);
     const live = existing && existing.expiresAtMs > this.#clock.now() ? existing : undefined;
+    if (live?.occurrence === occurrence) return copy(live.event);
+    const rv = String(++this.#rv);
     const event: StoredEvent = live
       ? { ...live.event, count: live.event.count + 1, lastTimestamp: rfc3339(atMs), resourceVersion: rv }
       : {
@@ -169,10 +172,12 @@ export class MemoryPodStore implements PodStore {
           resourceVersion: rv,
         };
     this.#events.set(aggregationKey, {
-      event: JSON.parse(JSON.stringify(event)) as StoredEvent,
+      event: copy(event),
       firstAt: live ? live.firstAt : atMs,
       expiresAtMs: this.#clock.now() + this.#eventTtlMs,
+      occurrence,
     });
+    return copy(event);
   }
 
   async listEvents(namespace: string, involvedName?: string): Promise<StoredEvent[]> {
@@ -182,7 +187,7 @@ export class MemoryPodStore implements PodStore {
       .filter((r) => r.expiresAtMs > now && r.event.namespace === namespace)
       .filter((r) => involvedName === undefined || r.event.involvedObject.name === involvedName)
       .sort((a, b) => a.firstAt - b.firstAt || compareStrings(a.event.name, b.event.name))
-      .map((r) => JSON.parse(JSON.stringify(r.event)) as StoredEvent);
+      .map((r) => copy(r.event));
   }
 }
 
@@ -228,3 +233,6 @@ const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1
 
 /** metav1.Time serializes as RFC 3339 with second precision (apimachinery/pkg/apis/meta/v1/time.go MarshalJSON). */
 const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** A deep copy: nothing a caller holds aliases what is stored. */
+const copy = (event: StoredEvent): StoredEvent => JSON.parse(JSON.stringify(event)) as StoredEvent;

@@ -31,6 +31,7 @@ import {
 } from '../../core/probe-results.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
 import type { ContainerInstanceRef } from '../../ports/container-runtime.ts';
+import { recordEventWithRetry } from '../record-event.ts';
 import type { PodKey } from '../../ports/pod-key.ts';
 import type { PodStore, StoredPod } from '../../ports/pod-store.ts';
 import type { Prober } from '../../ports/prober.ts';
@@ -126,6 +127,8 @@ const PROBE_NAMES: Record<ProbeType, string> = {
 };
 
 export class ProbeManager implements Prober {
+  /** Numbers the events this manager records (part of each occurrence id). */
+  #eventSeq = 0;
   readonly #workers = new Map<string, Worker>();
   readonly #instances = new Map<string, Instance>();
   readonly #o: Required<Omit<ProbeManagerOptions, 'onTick' | 'onError'>> &
@@ -351,8 +354,9 @@ export class ProbeManager implements Prober {
 
   async #event(instance: Instance, reason: 'Unhealthy' | 'ProbeWarning', message: string): Promise<void> {
     const { ref } = instance;
+    const at = this.#o.clock.now();
     try {
-      await this.#o.store.recordEvent({
+      await recordEventWithRetry(this.#o.store, {
         namespace: ref.key.namespace,
         involvedObject: {
           kind: 'Pod',
@@ -365,7 +369,8 @@ export class ProbeManager implements Prober {
         reason,
         message,
         source: { component: 'kubelet', host: this.#o.nodeName },
-        at: this.#o.clock.now(),
+        at,
+        occurrence: `${instanceId(ref)}/${reason}/${at}/${this.#eventSeq++}`,
       });
     } catch (err) {
       this.#o.onError?.(err, `event ${reason} ${instanceId(ref)}`);

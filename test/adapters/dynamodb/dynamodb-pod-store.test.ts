@@ -19,6 +19,10 @@ import { ensureTable, startDynalite, type LocalDynamo } from '../../../src/local
 import { opaqueEvent, podState } from '../../contract/pod-store.contract.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 
+/** A fresh occurrence id: every recording here is a distinct occurrence unless a case says otherwise. */
+let occurrences = 0;
+const nextOccurrence = (): string => `occurrence-${++occurrences}`;
+
 const TABLE = 'podflow';
 const key = { namespace: 'default', name: 'web' };
 
@@ -90,6 +94,7 @@ describe('item layout', () => {
     await store.create(podState('a'));
     await store.create(podState('b'));
     await store.recordEvent({
+      occurrence: nextOccurrence(),
       namespace: 'default',
       involvedObject: { kind: 'Pod', namespace: 'default', name: 'a' },
       type: 'Normal',
@@ -112,9 +117,17 @@ describe('item layout', () => {
       reason: 'BackOff',
       message: 'Back-off restarting failed container',
     };
-    await store.recordEvent({ ...event, at: clock.now() });
+    await store.recordEvent({
+      occurrence: nextOccurrence(),
+      ...event,
+      at: clock.now(),
+    });
     clock.advance(60_000);
-    await store.recordEvent({ ...event, at: clock.now() });
+    await store.recordEvent({
+      occurrence: nextOccurrence(),
+      ...event,
+      at: clock.now(),
+    });
     const { Items } = await db.client.send(
       new QueryCommand({
         TableName: TABLE,
@@ -137,11 +150,13 @@ describe('item layout', () => {
       message: 'Started container app',
     };
     await store.recordEvent({
+      occurrence: nextOccurrence(),
       ...event,
       involvedObject: { kind: 'Pod', namespace: 'default', name: 'web', uid: 'u1' },
       at: clock.now(),
     });
     await store.recordEvent({
+      occurrence: nextOccurrence(),
       ...event,
       involvedObject: { kind: 'Pod', namespace: 'default', name: 'web', uid: 'u2' },
       at: clock.now() + 1000,
