@@ -52,7 +52,7 @@ export const SUPERVISE_AWAIT_TIMEOUT_SECONDS = 24 * 60 * 60;
  * TerminateAwait: the safety net behind the runtime's own SIGTERM → SIGKILL (ContainerRuntime.stop enforces the
  * grace period). On timeout, ForceKill SIGKILLs what is still running past its grace deadline + margin.
  *
- * Deviation from 0002, which times this await out after `$.last.summary.graceSeconds` (TimeoutSecondsPath): AWS
+ * Not the grace left (`$.last.summary.graceSeconds` through TimeoutSecondsPath; docs/decisions/0002): AWS
  * resolves TimeoutSecondsPath against the state input, aws-local-stepfunctions 3.0.0 against the input after
  * Parameters ({ FunctionName, Payload }), and no path resolves in both, so a dynamic timeout cannot be one
  * definition for both modes. A fixed poll instead, as long as the default grace period (Kubernetes'
