@@ -1,6 +1,7 @@
-// Load on the Kubernetes-compatible API (issue 6): 500 pods created through HTTP by 20 concurrent clients, gets and
-// lists while they run, one watch seeing every pod; requests/s and p50/p99 latency, next to a same-run baseline — the
-// same client hammering a trivial node:http server — so the figures read against this machine's speed.
+// Load on the Kubernetes-compatible API (docs/architecture.md §8): 500 pods created through HTTP by 20 concurrent
+// clients, gets and lists while they run, one watch seeing every pod; requests/s and p50/p99 latency, next to a
+// same-run baseline — the same client hammering a trivial node:http server — so the figures read against this
+// machine's speed.
 // Not part of `npm test`. Run with the pinned Node 22: `npx node bench/api-load.bench.ts [pods=500] [clients=20]`
 // (data under .podflow/bench-api-*, or PODFLOW_BENCH_DIR).
 //

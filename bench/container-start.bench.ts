@@ -1,6 +1,6 @@
-// What the shim costs (DESIGN §6; budget: ≤ 5 ms added start latency and ≤ 5 MiB resident per running container).
-// Not part of `npm test`. Run with the pinned Node 22: `npx node bench/container-start.bench.ts` [iterations]
-// (data under .podflow/bench-*, or PODFLOW_BENCH_DIR).
+// What the shim costs (docs/architecture.md §6; budget: ≤ 5 ms added start latency and ≤ 5 MiB resident per running
+// container). Not part of `npm test`. Run with the pinned Node 22: `npx node bench/container-start.bench.ts`
+// [iterations] (data under .podflow/bench-*, or PODFLOW_BENCH_DIR).
 //
 // Start latency, same command (`true`), alternating raw and runtime runs so machine noise hits both alike:
 //   raw      child_process.spawn(cmd) → its 'spawn' event (the process exec'd), and → its 'exit' event

@@ -1,4 +1,4 @@
-// What probing costs and how punctual it is (DESIGN §5; issue 5). Not part of `npm test`.
+// What probing costs and how punctual it is (docs/architecture.md §5). Not part of `npm test`.
 // Run with the pinned Node 22: `npx node bench/probes.bench.ts [timingSeconds=30] [loadSeconds=60] [workers=1000]`.
 //
 // The ProbeManager runs alone (no engine): a fake store serves one running pod per worker, results are counted,

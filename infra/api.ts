@@ -1,9 +1,10 @@
-// Api: the Kubernetes-compatible API in the cloud (DESIGN §8, §10; docs/decisions/0004). An API Gateway REST API —
-// not an HTTP API (DESIGN §10): REST APIs have IAM auth, per-stage access logs, throttling and execution logs, and
-// are what LocalStack's `cdklocal deploy` path uses — whose `ANY /` and `ANY /{proxy+}` methods hand every request as a
-// proxy event (payload format 1.0) to the api Lambda (lambdas/api.ts), which runs the same Hono app as
-// `podflow serve`. Routing, validation, content negotiation and errors (Kubernetes Status objects) are the app's;
-// API Gateway only authenticates (SigV4, AuthorizationType.IAM on every method), throttles and logs.
+// Api: the Kubernetes-compatible API in the cloud (docs/architecture.md §8, §10; docs/decisions/0004-api.md). An API
+// Gateway REST API — not an HTTP API (docs/decisions/0004-api.md): REST APIs have IAM auth, per-stage access logs,
+// throttling and execution logs, and are what LocalStack's `cdklocal deploy` path uses — whose `ANY /` and `ANY
+// /{proxy+}` methods hand every request as a proxy event (payload format 1.0) to the api Lambda (lambdas/api.ts),
+// which runs the same Hono app as `podflow serve`. Routing, validation, content negotiation and errors (Kubernetes
+// Status objects) are the app's; API Gateway only authenticates (SigV4, AuthorizationType.IAM on every method),
+// throttles and logs.
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
@@ -143,14 +144,14 @@ export class Api extends Construct {
       reason:
         'No WAF web ACL: every method requires SigV4-signed requests (IAM auth), so anonymous traffic is refused ' +
         'before the integration runs and stage throttling bounds what signed callers cost; a web ACL would add a ' +
-        'fixed monthly charge to a deployment meant to cost nothing when idle (DESIGN §11). Attach one to the stage ' +
-        'where policy requires it.',
+        'fixed monthly charge to a deployment meant to cost nothing when idle (docs/architecture.md §11). Attach ' +
+        'one to the stage where policy requires it.',
     });
     api.acknowledge({
       id: 'AwsSolutions-COG4',
       reason:
-        'Authorization is IAM (AuthorizationType.IAM on every method, DESIGN §8): callers are AWS principals ' +
-        'signing with SigV4, not Cognito user pool users, so a Cognito authorizer does not apply.',
+        'Authorization is IAM (AuthorizationType.IAM on every method, docs/architecture.md §8): callers are AWS ' +
+        'principals signing with SigV4, not Cognito user pool users, so a Cognito authorizer does not apply.',
     });
     const role = this.restApi.node.tryFindChild('CloudWatchRole');
     if (role) {

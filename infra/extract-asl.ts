@@ -1,7 +1,7 @@
-// One definition, used twice (DESIGN §9): synthesizes PodflowStack in-process and turns the state machine's
-// DefinitionString — an Fn::Join of strings and tokens (the lifecycle function's ARN, the partition) — into plain
-// ASL with deterministic placeholder ARNs. Local mode runs that ASL with every Task overridden by state name, so the
-// placeholders are never called; they only keep the file stable and valid.
+// One definition, used twice (docs/architecture.md §9): synthesizes PodflowStack in-process and turns the state
+// machine's DefinitionString — an Fn::Join of strings and tokens (the lifecycle function's ARN, the partition) — into
+// plain ASL with deterministic placeholder ARNs. Local mode runs that ASL with every Task overridden by state name,
+// so the placeholders are never called; they only keep the file stable and valid.
 import { App, CfnResource, type Stack } from 'aws-cdk-lib';
 import { PodflowStack } from './podflow-stack.ts';
 

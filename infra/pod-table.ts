@@ -1,4 +1,4 @@
-// PodTable: the single DynamoDB table of the PodStore (DESIGN §7). Pods live at PK = ns#<namespace>,
+// PodTable: the single DynamoDB table of the PodStore (docs/architecture.md §7). Pods live at PK = ns#<namespace>,
 // SK = pod#<name>; event items carry `expiresAt` (epoch seconds) and are deleted by DynamoDB TTL.
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -27,8 +27,8 @@ export class PodTable extends Construct {
     this.table = new Table(this, 'Table', {
       partitionKey: { name: 'PK', type: AttributeType.STRING },
       sortKey: { name: 'SK', type: AttributeType.STRING },
-      // On-demand: a pod that sits in Supervise writes nothing (DESIGN §11), so provisioned capacity would be
-      // paid for idle.
+      // On-demand: a pod that sits in Supervise writes nothing (docs/architecture.md §11), so provisioned capacity
+      // would be paid for idle.
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TTL_ATTRIBUTE,

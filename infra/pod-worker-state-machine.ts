@@ -1,8 +1,9 @@
-// PodWorkerStateMachine: the pod's worker, one Standard execution per pod (docs/decisions/0002). Its states draw
-// the pod's phases; every Task calls the same lifecycle Lambda, whose summary ($.last.summary) the Choice states
-// route on. The definition built here is the only one: scripts/gen-asl.ts extracts it from the synthesized
-// template into infra/generated/pod-worker.asl.json, which local mode runs with aws-local-stepfunctions (every Task
-// overridden by state name — hence the names are unique across the whole definition, Map iterators included).
+// PodWorkerStateMachine: the pod's worker, one Standard execution per pod
+// (docs/decisions/0002-pod-worker-state-machine.md). Its states draw the pod's phases; every Task calls the same
+// lifecycle Lambda, whose summary ($.last.summary) the Choice states route on. The definition built here is the only
+// one: scripts/gen-asl.ts extracts it from the synthesized template into infra/generated/pod-worker.asl.json, which
+// local mode runs with aws-local-stepfunctions (every Task overridden by state name — hence the names are unique
+// across the whole definition, Map iterators included).
 //
 // JSONPath only: the local interpreter does not run JSONata.
 import { ArnFormat, CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -33,9 +34,9 @@ import type { ContainerOutcome, StepSummary, WaitFor, WorkerStep } from '../src/
 /** Environment variable through which a starter learns the state machine ARN. */
 export const STATE_MACHINE_ARN_ENV = 'STATE_MACHINE_ARN';
 
-// Await timeouts. An await ends with SendTaskSuccess when the pod's inbox receives an event (DESIGN §3); the
-// timeout only bounds what a lost wake-up costs: one reconcile poll, never a stuck pod. Each poll costs three
-// transitions (await → reconcile → choice). They must also stay below 2^31 ms, the longest setTimeout the local
+// Await timeouts. An await ends with SendTaskSuccess when the pod's inbox receives an event (docs/architecture.md
+// §3); the timeout only bounds what a lost wake-up costs: one reconcile poll, never a stuck pod. Each poll costs
+// three transitions (await → reconcile → choice). They must also stay below 2^31 ms, the longest setTimeout the local
 // interpreter can arm.
 
 /** Crash back-off of an init container: kubelet's MaxContainerBackOff (core/backoff.ts) + one Scheduler minute. */
@@ -45,20 +46,20 @@ export const AWAIT_INIT_CONTAINER_TIMEOUT_SECONDS = 15 * 60;
 /** Starting a container (image pull, Fargate task placement) takes seconds to a few minutes. */
 export const AWAIT_CONTAINER_START_TIMEOUT_SECONDS = 5 * 60;
 /**
- * Steady state (DESIGN §11): parked in SuperviseAwait until an event. One poll a day (≈90 transitions a month)
- * also lets the handler decide continue-as-new long before Standard's one-year execution limit.
+ * Steady state (docs/architecture.md §11): parked in SuperviseAwait until an event. One poll a day (≈90 transitions a
+ * month) also lets the handler decide continue-as-new long before Standard's one-year execution limit.
  */
 export const SUPERVISE_AWAIT_TIMEOUT_SECONDS = 24 * 60 * 60;
 /**
  * TerminateAwait: the safety net behind the runtime's own SIGTERM → SIGKILL (ContainerRuntime.stop enforces the
  * grace period). On timeout, ForceKill SIGKILLs what is still running past its grace deadline + margin.
  *
- * Deviation from 0002, which times this await out after `$.last.summary.graceSeconds` (TimeoutSecondsPath): AWS
- * resolves TimeoutSecondsPath against the state input, aws-local-stepfunctions 3.0.0 against the input after
- * Parameters ({ FunctionName, Payload }), and no path resolves in both, so a dynamic timeout cannot be one
- * definition for both modes. A fixed poll instead, as long as the default grace period (Kubernetes'
- * terminationGracePeriodSeconds default, 30 s); the forceKill step must therefore kill only what is past its
- * deadline + margin and otherwise do nothing.
+ * Not the grace left (`$.last.summary.graceSeconds` through TimeoutSecondsPath;
+ * docs/decisions/0002-pod-worker-state-machine.md): AWS resolves TimeoutSecondsPath against the state input,
+ * aws-local-stepfunctions 3.0.0 against the input after Parameters ({ FunctionName, Payload }), and no path resolves
+ * in both, so a dynamic timeout cannot be one definition for both modes. A fixed poll instead, as long as the default
+ * grace period (Kubernetes' terminationGracePeriodSeconds default, 30 s); the forceKill step must therefore kill only
+ * what is past its deadline + margin and otherwise do nothing.
  */
 export const TERMINATE_AWAIT_TIMEOUT_SECONDS = 30;
 
@@ -71,7 +72,10 @@ export const WAIT_FOR = {
   termination: 'termination',
 } as const satisfies Record<WaitFor, WaitFor>;
 
-/** Steps of the lifecycle handler (docs/decisions/0002 "Steps"); `await` is used by the await tasks. */
+/**
+ * Steps of the lifecycle handler (docs/decisions/0002-pod-worker-state-machine.md "Steps"); `await` is used by the
+ * await tasks.
+ */
 export type LifecycleStep = Exclude<WorkerStep, 'await'>;
 
 // The Choice states route on the step summary the lifecycle handler returns (src/engine/pod-worker.ts StepSummary):
@@ -154,7 +158,10 @@ export class PodWorkerStateMachine extends Construct {
     fn.addEnvironment(STATE_MACHINE_ARN_ENV, this.stateMachineArn);
   }
 
-  /** Lets `fn` complete the task tokens of the await states (inbox delivery, DESIGN §3). The token says which. */
+  /**
+   * Lets `fn` complete the task tokens of the await states (inbox delivery, docs/architecture.md §3). The token says
+   * which.
+   */
   bindTaskResponder(fn: LambdaFunction): void {
     fn.addToRolePolicy(
       new PolicyStatement({
@@ -164,7 +171,7 @@ export class PodWorkerStateMachine extends Construct {
     );
   }
 
-  /** The definition of docs/decisions/0002, state for state. */
+  /** The definition of docs/decisions/0002-pod-worker-state-machine.md, state for state. */
   #definition(): IChainable {
     const s = this.#states;
     const done = new Succeed(s, 'Done');
@@ -373,7 +380,7 @@ export class PodWorkerStateMachine extends Construct {
       id: 'AwsSolutions-SF1',
       reason:
         'Logging ALL events would write every transition a second time (execution history keeps them for 90 ' +
-        'days); ERROR keeps failures, at no cost in steady state (DESIGN §11).',
+        'days); ERROR keeps failures, at no cost in steady state (docs/architecture.md §11).',
     });
     if (!tracing) {
       v.acknowledge({

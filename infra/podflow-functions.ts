@@ -1,4 +1,4 @@
-// PodflowFunctions: the Lambda entry points of the pod worker (DESIGN §2 "lambdas"). Each is bundled by esbuild
+// PodflowFunctions: the Lambda entry points of the pod worker (docs/architecture.md §1). Each is bundled by esbuild
 // from the TypeScript entry in lambdas/ into one ESM file; the AWS SDK v3 that the nodejs22.x runtime ships is
 // left out of the bundle. The api function is built the same way (createPodflowFunction) by the Api construct.
 import { Duration, Validations } from 'aws-cdk-lib';

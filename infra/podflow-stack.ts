@@ -1,5 +1,5 @@
-// PodflowStack: composes the cloud mode (DESIGN §10). Constructs own their resources; the stack only wires them
-// with bind…() calls, each of which grants the IAM permissions and sets the environment variable together.
+// PodflowStack: composes the cloud mode (docs/architecture.md §10). Constructs own their resources; the stack only
+// wires them with bind…() calls, each of which grants the IAM permissions and sets the environment variable together.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api } from './api.ts';
@@ -68,8 +68,8 @@ export class PodflowStack extends Stack {
     // lifecycle writes the registrations (startProbes/stopProbes) into the shard the probers read.
     this.prober.bindShards(lifecycle);
 
-    // TODO(fargate): FargateRuntime comes in a later issue; with it, the prober joins the tasks' VPC to reach
-    // their IPs (infra/prober.ts).
+    // No container runtime is deployed (docs/architecture.md §10): the prober has no task IPs to reach and runs
+    // outside any VPC (infra/prober.ts).
 
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.podWorker.stateMachine.stateMachineArn });

@@ -1,12 +1,12 @@
-// Prober: the cloud half of docs/decisions/0003 — the prober Lambda (lambdas/prober.ts) that runs the startup,
-// readiness and liveness probes of one shard per invocation, holding the shard through a lease item in the pod
-// table and handing it to a successor it invokes itself before its 15 minutes run out, and the schedule that
+// Prober: the cloud half of docs/decisions/0003-probes.md — the prober Lambda (lambdas/prober.ts) that runs the
+// startup, readiness and liveness probes of one shard per invocation, holding the shard through a lease item in the
+// pod table and handing it to a successor it invokes itself before its 15 minutes run out, and the schedule that
 // adopts shards nobody runs (first deployment, a crashed prober whose successor was never invoked).
 //
-// Not built yet: VPC attachment. httpGet, tcpSocket and grpc probes connect to the pod's IP, i.e. a task's ENI,
-// which only a function in the tasks' VPC can reach; there is no Fargate runtime (and so no VPC) yet. Until there
-// is, the function runs outside any VPC — the only addresses it needs are DynamoDB's, Step Functions' and
-// Lambda's public endpoints — and exec probes report a prober error (UnavailableContainerRuntime, no ECS Exec).
+// No VPC attachment: httpGet, tcpSocket and grpc probes connect to the pod's IP, which only a function inside the
+// containers' network could reach, and the deployed stack runs no containers (docs/architecture.md §10). So the
+// function runs outside any VPC — the only addresses it needs are DynamoDB's, Step Functions' and Lambda's public
+// endpoints — and exec probes report a prober error (UnavailableContainerRuntime cannot exec).
 import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';

@@ -1,7 +1,8 @@
-// RestartScheduler: where crash back-off timers, Job re-creation back-off and CronJob runs live in the cloud
-// (DESIGN §4). The EventBridgeWakeupScheduler adapter creates one-time schedules in this group; Scheduler fires them
-// by assuming the role below and invoking the wakeup Lambda, which sleeps out the remaining seconds and delivers
-// `timerDue`. Short delays skip Scheduler: the adapter invokes the wakeup Lambda asynchronously itself.
+// RestartScheduler: where the pods' wake-up timers (crash back-off restarts, activeDeadlineSeconds) live in the cloud
+// (docs/architecture.md §4). The EventBridgeWakeupScheduler adapter creates one-time schedules in this group;
+// Scheduler fires them by assuming the role below and invoking the wakeup Lambda, which sleeps out the remaining
+// seconds and delivers `timerDue`. Short delays skip Scheduler: the adapter invokes the wakeup Lambda asynchronously
+// itself.
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';

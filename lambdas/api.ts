@@ -1,8 +1,8 @@
-// The api Lambda (DESIGN §8, §10): API Gateway REST API (IAM auth) → this function → the Kubernetes-compatible API
-// (api/). Thin: the wiring builds the cloud engine once per cold start; the handler turns each proxy event into a
-// request for the same Hono app `podflow serve` runs. The cloud has no container runtime yet, so logs and exec
-// answer 501 with a Status; watches poll the table (no DynamoDB Streams yet) and end after 25 s, inside API
-// Gateway's 29 s integration timeout (clients re-watch).
+// The api Lambda (docs/architecture.md §8, §10): API Gateway REST API (IAM auth) → this function → the
+// Kubernetes-compatible API (api/). Thin: the wiring builds the cloud engine once per cold start; the handler turns
+// each proxy event into a request for the same Hono app `podflow serve` runs. The cloud has no container runtime, so
+// logs and exec answer 501 with a Status; watches poll the table (DynamoDB Streams are not used) and end after 25 s,
+// inside API Gateway's 29 s integration timeout (clients re-watch).
 import { randomUUID } from 'node:crypto';
 import { createApiApp } from '../src/api/create-api-app.ts';
 import {

@@ -1,5 +1,6 @@
-// The lifecycle Lambda: every Task state of the pod worker state machine invokes it (docs/decisions/0002).
-// Decode the step input, run that step, return the summary the Choice states route on.
+// The lifecycle Lambda: every Task state of the pod worker state machine invokes it
+// (docs/decisions/0002-pod-worker-state-machine.md). Decode the step input, run that step, return the summary the
+// Choice states route on.
 import type { StepInput } from '../src/engine/pod-worker.ts';
 import { cloudEngine } from './wiring.ts';
 

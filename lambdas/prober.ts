@@ -1,4 +1,5 @@
-// The prober Lambda (DESIGN §5, docs/decisions/0003). Thin: decode the event, run one use case.
+// The prober Lambda (docs/architecture.md §5, docs/decisions/0003-probes.md). Thin: decode the event, run one use
+// case.
 //   { shard: n, owner?: id }   run shard n for one window, then hand over to a successor (a successor, or a
 //                              prober started for an orphaned shard, comes with the owner id its lease was taken
 //                              for; a bare { shard } contends for the lease like anyone else)

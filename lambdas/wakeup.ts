@@ -1,6 +1,7 @@
-// The wakeup Lambda (DESIGN §4): target of the EventBridge Scheduler one-time schedules and of the direct async
-// invokes of EventBridgeWakeupScheduler. Thin: decode {namespace, name, timerId, dueAt}, sleep until dueAt (Scheduler
-// fires at the start of the due minute; the direct path arrives up to directThresholdMs + 60 s early), deliver.
+// The wakeup Lambda (docs/architecture.md §4): target of the EventBridge Scheduler one-time schedules and of the
+// direct async invokes of EventBridgeWakeupScheduler. Thin: decode {namespace, name, timerId, dueAt}, sleep until
+// dueAt (Scheduler fires at the start of the due minute; the direct path arrives up to directThresholdMs + 60 s
+// early), deliver.
 //
 // Failure semantics: a throw makes Lambda retry the event (async invocations: up to two retries; Scheduler: its
 // retry policy), i.e. at-least-once — the consumer drops duplicates by timerId/dueAt.

@@ -1,5 +1,5 @@
-// The cloud composition root (STYLE §8): the shared engine wired to AWS adapters, built once per cold start from
-// the environment the CDK binds set (infra/*: TABLE_NAME, STATE_MACHINE_ARN, SCHEDULE_GROUP, …).
+// The cloud composition root (docs/architecture.md §10): the shared engine wired to AWS adapters, built once per cold
+// start from the environment the CDK binds set (infra/*: TABLE_NAME, STATE_MACHINE_ARN, SCHEDULE_GROUP, …).
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -85,7 +85,7 @@ export function cloudEngine(): Engine {
   return engine;
 }
 
-// ── the prober Lambda (lambdas/prober.ts, docs/decisions/0003) ─────────────────────────────────────────────────
+// ── the prober Lambda (lambdas/prober.ts, docs/decisions/0003-probes.md) ───────────────────────────────────────
 
 /** A positive integer from the environment, or the default. */
 function envInt(name: string, fallback: number): number {
@@ -115,7 +115,7 @@ export function cloudProber(functionArn: string): { deps: ShardProberDeps; setti
       client: new SFNClient({}),
       stateMachineArn: env('STATE_MACHINE_ARN'),
     });
-    // Exec probes need a runtime that can exec into a task; until then they report a prober error.
+    // The cloud has no runtime that can exec into a container: exec probes report a prober error.
     const runtime = new UnavailableContainerRuntime(clock);
     const onError = (err: unknown, context: string) =>
       console.error(JSON.stringify({ level: 'error', context, error: String(err) }));

@@ -68,7 +68,7 @@ function statusResult(err: ApiError): ApiGatewayProxyResult {
 export function createApiGatewayHandler(app: Hono, onError: (err: unknown) => void): ApiGatewayHandler {
   const handler = handle(app);
   return async (event) => {
-    // API Gateway accepts up to 10 MB; podflow's objects are at most 256 KiB (DESIGN §7).
+    // API Gateway accepts up to 10 MB; podflow's objects are at most 256 KiB (docs/architecture.md §7).
     if (eventBodyBytes(event) > MAX_REQUEST_BODY_BYTES)
       return statusResult(tooLarge(`limit is ${MAX_REQUEST_BODY_BYTES}`));
     try {

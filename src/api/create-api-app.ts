@@ -1,6 +1,6 @@
-// The Kubernetes-compatible API (DESIGN §8): one Hono app, served in the cloud by the api Lambda behind API Gateway
-// (lambdas/api.ts) and locally by `podflow serve` through the local gateway (local/gateway.ts) — the same routes,
-// handlers and Status errors in both. Decisions: docs/decisions/0004-api.md.
+// The Kubernetes-compatible API (docs/architecture.md §8): one Hono app, served in the cloud by the api Lambda behind
+// API Gateway (lambdas/api.ts) and locally by `podflow serve` through the local gateway (local/gateway.ts) — the same
+// routes, handlers and Status errors in both. Decisions: docs/decisions/0004-api.md.
 //
 // Every failure is a Status: handlers throw ApiError for what the API server refuses (400, 404, 405, 409, 413, 415,
 // 422, …); engine errors are translated at the edge (status.ts); anything else is an internal fault, answered 500
@@ -129,7 +129,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     checkNamespace(key.namespace);
     if (!deps.exec) {
       throw notImplemented(
-        'exec is not available from this podflow API: the cloud deployment has no container runtime attached yet',
+        'exec is not available from this podflow API: the cloud deployment has no container runtime attached',
       );
     }
     await requirePod(x, key);

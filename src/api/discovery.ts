@@ -29,7 +29,7 @@ export function apiVersions(serverAddress: string): Record<string, unknown> {
   };
 }
 
-/** No API groups yet: batch/v1 joins once Jobs and CronJobs run (DESIGN §8). */
+/** No API groups: podflow serves core v1 only — Pods and Events (docs/architecture.md §8). */
 export function apiGroupList(): Record<string, unknown> {
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
 }

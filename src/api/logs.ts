@@ -129,7 +129,7 @@ export async function podLogs(x: ApiContext, c: Context, key: PodKey): Promise<R
   const runtime = x.deps.logs;
   if (!runtime) {
     throw notImplemented(
-      'container logs are not available from this podflow API: the cloud deployment has no container runtime attached yet',
+      'container logs are not available from this podflow API: the cloud deployment has no container runtime attached',
     );
   }
   const options = readOptions(c, key.name, x.deps.clock.now());

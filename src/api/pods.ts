@@ -1,6 +1,6 @@
 // The pods resource (`/api/v1/namespaces/{ns}/pods[/{name}[/status]]`, `/api/v1/pods`): create, get, list, watch,
-// update, patch, delete and the status subresource, with the API server's semantics (DESIGN §8; decisions in
-// docs/decisions/0004-api.md). Thin: decode the request, call one engine use case, encode the answer.
+// update, patch, delete and the status subresource, with the API server's semantics (docs/architecture.md §8;
+// decisions in docs/decisions/0004-api.md). Thin: decode the request, call one engine use case, encode the answer.
 import type { Context } from 'hono';
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import { KUBELET_CONDITION_ORDER } from '../core/pod-conditions.ts';

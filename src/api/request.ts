@@ -4,8 +4,8 @@ import type { Context } from 'hono';
 import { badRequest, tooLarge } from './status.ts';
 
 /**
- * DESIGN §7: podflow refuses objects over 256 KiB (a pod item must stay well under DynamoDB's 400 KB). A request
- * body larger than that cannot hold an acceptable object, so it is refused before it is parsed.
+ * docs/architecture.md §7: podflow refuses objects over 256 KiB (a pod item must stay well under DynamoDB's 400 KB).
+ * A request body larger than that cannot hold an acceptable object, so it is refused before it is parsed.
  */
 export const MAX_REQUEST_BODY_BYTES = 256 * 1024;
 

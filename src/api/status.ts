@@ -1,7 +1,7 @@
 // Kubernetes `Status` objects: how every API error reaches a client (apimachinery pkg/api/errors/errors.go). Each
 // constructor reproduces the API server's code, reason, message and details for that failure, so kubectl prints
 // `Error from server (NotFound): pods "nope" not found` and client libraries classify errors by `reason`.
-// Engine errors (ports/errors.ts) are translated here, at the edge (STYLE §9).
+// Engine errors (ports/errors.ts) are translated here, at the edge.
 import type { Status, StatusCause, StatusDetails } from 'kubernetes-types/meta/v1';
 import { formatManifestFieldError, type ManifestFieldError } from '../core/manifest/index.ts';
 import { isAlreadyExists, isConflict, isInvalid, isNotFound, TooLargeError } from '../ports/errors.ts';
@@ -92,7 +92,7 @@ export const notAcceptable = (message: string): ApiError => new ApiError(406, 'N
 
 export const unauthorized = (): ApiError => new ApiError(401, 'Unauthorized', 'Unauthorized');
 
-/** What this deployment cannot do (logs and exec in the cloud, where no container runtime is attached yet). */
+/** What this deployment cannot do (logs and exec in the cloud, where no container runtime is attached). */
 export const notImplemented = (message: string): ApiError => new ApiError(501, 'NotImplemented', message);
 
 /** errors.NewRequestEntityTooLargeError. */

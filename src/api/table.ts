@@ -1,8 +1,8 @@
 // Server-side printing (`Accept: application/json;as=Table;v=v1;g=meta.k8s.io`): the Table kubectl renders for
 // `kubectl get`. Columns and cells as the API server's printers produce them (pkg/printers/internalversion/printers.go
 // podColumnDefinitions/printPod, eventColumnDefinitions/printEvent). The server always generates the wide columns
-// (priority 1); kubectl shows them only with `-o wide`. The STATUS and RESTARTS texts come from cli/pod-table.ts,
-// the same code `podflow start` prints with.
+// (priority 1); kubectl shows them only with `-o wide`. The STATUS and RESTARTS texts come from
+// printers/pod-table.ts, the same code the CLI prints with.
 import type { Event, Pod } from 'kubernetes-types/core/v1';
 import { humanDuration, podTableRow } from '../printers/pod-table.ts';
 

@@ -4,8 +4,9 @@
 //
 // Where changes come from:
 // - local mode: the ObservablePodStore tells about every commit, in commit order (push, always on);
-// - the cloud: nothing pushes yet (DynamoDB Streams are future work), so a poller lists the table while at least one
-//   watch is open and diffs it (PollingChangeSource); the hub lets go of it when the last watch ends.
+// - the cloud: nothing pushes (the writers are separate Lambdas and DynamoDB Streams are not used), so a poller lists
+//   the table while at least one watch is open and diffs it (PollingChangeSource); the hub lets go of it when the
+//   last watch ends.
 //
 // Semantics (docs/decisions/0004-api.md):
 // - no resourceVersion, or "0": the current objects as ADDED, then changes (the API server's "any" semantics);

@@ -1,4 +1,4 @@
-// The flags every command that runs the embedded engine shares (`run`, `start`, later `serve`), and starting the
+// The flags every command that runs the embedded engine shares (`run`, `start`, `serve`), and starting the
 // local engine from them: where its data lives, the crash back-off curve, and a lock so that two podflow processes
 // never drive the same data directory.
 import type { Command } from 'commander';

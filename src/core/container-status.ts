@@ -1,4 +1,4 @@
-// Projects the engine's per-container records onto Kubernetes ContainerStatus objects (SEMANTICS §4;
+// Projects the engine's per-container records onto Kubernetes ContainerStatus objects (docs/semantics.md §4;
 // upstream pkg/kubelet/kubelet_pods.go convertToAPIContainerStatuses).
 import type { ContainerState, ContainerStateTerminated, ContainerStatus } from 'kubernetes-types/core/v1';
 import type { ContainerEntry } from './pod-spec.ts';
@@ -74,7 +74,7 @@ export function toContainerStatus(
       };
       break;
     case 'running':
-      // A container whose postStart hook has not finished is not reported running (SEMANTICS §6).
+      // A container whose postStart hook has not finished is not reported running (docs/semantics.md §6).
       if (rec.state.hookError)
         state = { waiting: { reason: 'PostStartHookError', message: rec.state.hookError } };
       else if (!rec.state.postStartDone) state = { waiting: { reason: 'ContainerCreating' } };

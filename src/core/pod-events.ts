@@ -1,6 +1,6 @@
 // What reaches a pod's inbox: observations from the runtime, probe result changes from the prober, timers, and
 // requests from the API. Every event has a unique id (redelivery keeps it) and, when it is about a container,
-// names the container instance, so reconcile drops duplicates and stale events (DESIGN §3).
+// names the container instance, so reconcile drops duplicates and stale events (docs/architecture.md §3).
 import type { PodCondition } from 'kubernetes-types/core/v1';
 import type { ProbeType } from './pod-state.ts';
 

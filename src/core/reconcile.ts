@@ -4,8 +4,8 @@
 // graceful termination — for one pod (upstream: pkg/kubelet/kuberuntime/kuberuntime_manager.go computePodActions,
 // pkg/kubelet/kuberuntime/kuberuntime_container.go, pkg/kubelet/kubelet_pods.go).
 //
-// Idempotency (DESIGN §3): an event whose id was applied recently is dropped; an event about a container instance
-// that is not the current one, or that repeats what is already known, changes nothing.
+// Idempotency (docs/architecture.md §3): an event whose id was applied recently is dropped; an event about a
+// container instance that is not the current one, or that repeats what is already known, changes nothing.
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import type { Action } from './actions.ts';
 import {
@@ -147,8 +147,8 @@ export function admitPod(pod: AdmittedPod, ctx: ReconcileContext): ReconcileResu
 
 /**
  * The idempotent actions implied by a state: what a worker re-issues when it resumes a pod whose previous worker
- * died between committing a state and carrying out its actions (DESIGN §3). Starting an instance that already
- * started, re-scheduling a timer or re-stopping a dying container is harmless by the ports' contracts.
+ * died between committing a state and carrying out its actions (docs/architecture.md §3). Starting an instance that
+ * already started, re-scheduling a timer or re-stopping a dying container is harmless by the ports' contracts.
  */
 export function resumeActions(state: PodState, now: number): Action[] {
   const actions: Action[] = [];
@@ -512,7 +512,7 @@ class Reconciler {
       }
       const liveProbes = probeTypesOf(entry.container).filter((p) => p !== 'readiness');
       if (rec.state.type === 'running' && liveProbes.length > 0) {
-        // Liveness and startup stop while the pod terminates; readiness keeps probing (SEMANTICS §5).
+        // Liveness and startup stop while the pod terminates; readiness keeps probing (docs/semantics.md §5).
         this.actions.push({
           type: 'stopProbes',
           container: rec.name,

@@ -1,5 +1,6 @@
-// The engine: the use cases every environment shares, bound to one set of ports (STYLE §8). Local mode and the
-// Lambda wiring each build the ports and call createEngine; nothing here knows which environment it runs in.
+// The engine: the use cases every environment shares, bound to one set of ports (docs/decisions/0001-layers.md).
+// Local mode and the Lambda wiring each build the ports and call createEngine; nothing here knows which environment
+// it runs in.
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { PodEvent } from '../core/pod-events.ts';
 import { changedImages, validatePodUpdate } from '../core/manifest/validate-pod-update.ts';
@@ -57,7 +58,7 @@ export function createEngine(deps: EngineDeps) {
     },
 
     /**
-     * Updates a pod as the API server's PUT does (SEMANTICS §10): labels and annotations, container images,
+     * Updates a pod as the API server's PUT does (docs/semantics.md §10): labels and annotations, container images,
      * activeDeadlineSeconds (lower only) and tolerations (additions) may change; anything else is InvalidError.
      * `next` must be defaulted. With `expectedResourceVersion`, a stale write is a ConflictError (a precondition);
      * without it, a conflicting concurrent write is retried. Changed images restart their containers.
@@ -123,7 +124,7 @@ export function createEngine(deps: EngineDeps) {
       }
     },
 
-    /** Graceful deletion (SEMANTICS §6): the worker terminates the pod, then removes the object. */
+    /** Graceful deletion (docs/semantics.md §6): the worker terminates the pod, then removes the object. */
     async deletePod(key: PodKey, gracePeriodSeconds?: number): Promise<void> {
       const now = deps.clock.now();
       await deliver(key, {

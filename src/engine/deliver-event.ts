@@ -1,4 +1,5 @@
-// The producer side of the inbox protocol (DESIGN §3): append the event; if a worker is waiting, wake it.
+// The producer side of the inbox protocol (docs/architecture.md §3): append the event; if a worker is waiting, wake
+// it.
 import type { PodEvent } from '../core/pod-events.ts';
 import { isNotFound } from '../ports/errors.ts';
 import type { PodKey } from '../ports/pod-key.ts';

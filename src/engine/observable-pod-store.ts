@@ -1,6 +1,6 @@
 // A PodStore decorator that tells listeners about every committed change, in commit order: what `podflow run`
 // prints as a timeline and what a watch streams. In one process (local mode) every write goes through it; in the
-// cloud the same role falls to DynamoDB Streams.
+// cloud writes come from several Lambdas, so the API polls the table instead (api/watch-hub.ts PollingChangeSource).
 import type { PodKey } from '../ports/pod-key.ts';
 import type { PodEvent } from '../core/pod-events.ts';
 import type { EventRecord, PodStore, StoredEvent, StoredPod } from '../ports/pod-store.ts';

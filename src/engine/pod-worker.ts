@@ -1,6 +1,7 @@
-// The pod worker's steps: what each Task state of the state machine does (docs/decisions/0002). A step loads the
-// pod, feeds its inbox to the pure core, commits the new state with one conditional write (consuming exactly the
-// events it applied), carries out the actions, and returns a summary the Choice states route on.
+// The pod worker's steps: what each Task state of the state machine does
+// (docs/decisions/0002-pod-worker-state-machine.md). A step loads the pod, feeds its inbox to the pure core, commits
+// the new state with one conditional write (consuming exactly the events it applied), carries out the actions, and
+// returns a summary the Choice states route on.
 import type { Action } from '../core/actions.ts';
 import type { PodEvent } from '../core/pod-events.ts';
 import { containerEntries } from '../core/pod-spec.ts';
@@ -123,7 +124,7 @@ async function startSuccessor(deps: EngineDeps, input: StepInput): Promise<void>
   await deps.workflow.startExecution(`${input.pod.uid}-${seq}`, { pod: input.pod, seq, resume: true });
 }
 
-/** DESIGN §3: register the token, or — if events are already pending — complete it at once. */
+/** docs/architecture.md §3: register the token, or — if events are already pending — complete it at once. */
 async function registerWait(deps: EngineDeps, key: PodKey, token: string): Promise<void> {
   try {
     const { registered } = await deps.store.registerWait(key, token);

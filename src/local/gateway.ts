@@ -1,6 +1,6 @@
-// The local gateway (DESIGN §9): what API Gateway is in the cloud, for `podflow serve`. It listens on 127.0.0.1 only,
-// turns each HTTP request into an API Gateway REST API proxy event and hands it to the very handler the api Lambda
-// runs (api/api-gateway-handler.ts), then writes the proxy result back as the HTTP response.
+// The local gateway (docs/architecture.md §8): what API Gateway is in the cloud, for `podflow serve`. It listens on
+// 127.0.0.1 only, turns each HTTP request into an API Gateway REST API proxy event and hands it to the very handler
+// the api Lambda runs (api/api-gateway-handler.ts), then writes the proxy result back as the HTTP response.
 //
 // Two kinds of request cannot take that path (docs/decisions/0004-api.md):
 // - streams — watches (`?watch=true`) and `logs --follow`: a proxy result is one buffered body, so these go to the

@@ -1,6 +1,6 @@
-// The local composition root (DESIGN §9): the same engine and handlers as in the cloud, wired to local adapters —
-// dynalite for the DynamoDB API, durable local timers, the process runtime, and the committed state machine
-// definition executed by aws-local-stepfunctions.
+// The local composition root (docs/architecture.md §9): the same engine and handlers as in the cloud, wired to local
+// adapters — dynalite for the DynamoDB API, durable local timers, the process runtime, and the committed state
+// machine definition executed by aws-local-stepfunctions.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDbPodStore } from '../adapters/dynamodb/dynamodb-pod-store.ts';
@@ -92,7 +92,8 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     deliver: (key, event) => deliverEvent({ store, workflow }, key, event),
     onError,
   });
-  // Probes run in-process: one shard, no lease (docs/decisions/0003); results reach the inbox only on change.
+  // Probes run in-process: one shard, no lease (docs/decisions/0003-probes.md); results reach the inbox only on
+  // change.
   const ownProber = options.prober
     ? undefined
     : new ProbeManager({

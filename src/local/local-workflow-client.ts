@@ -1,7 +1,8 @@
 // Runs the pod worker's committed ASL (infra/generated/pod-worker.asl.json) in-process with
-// aws-local-stepfunctions: the very definition CDK deploys, not a re-implementation (DESIGN §9). Every Task state
-// is overridden by name to the lifecycle step handler; `.waitForTaskToken` tasks get a token of their own per wait
-// (the interpreter's `$$.Task.Token` is one static value per run) and settle when sendTaskSuccess receives it.
+// aws-local-stepfunctions: the very definition CDK deploys, not a re-implementation (docs/architecture.md §9). Every
+// Task state is overridden by name to the lifecycle step handler; `.waitForTaskToken` tasks get a token of their own
+// per wait (the interpreter's `$$.Task.Token` is one static value per run) and settle when sendTaskSuccess receives
+// it.
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { WorkerInput, WorkflowClient } from '../ports/workflow-client.ts';

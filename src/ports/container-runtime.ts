@@ -1,6 +1,6 @@
-// ContainerRuntime: runs container instances and reports what it observes (DESIGN §6). It never decides pod
-// outcomes: it says "exited 1 at T", the core says what that means.
-// Adapters: ProcessContainerRuntime (local default: one shim per container instance), later Fargate and Lambda.
+// ContainerRuntime: runs container instances and reports what it observes (docs/architecture.md §6). It never decides
+// pod outcomes: it says "exited 1 at T", the core says what that means. Adapters: ProcessContainerRuntime (local:
+// one shim per container instance), UnavailableContainerRuntime (the cloud, which runs no containers).
 import type { PodKey } from './pod-key.ts';
 
 export interface SandboxRef {
@@ -42,7 +42,7 @@ export type ContainerObservation =
       finishedAt: number;
       message?: string;
       /** True when the runtime lost the container (its supervisor ended without recording an exit, e.g. a reboot):
-       * kubelet reports it terminated with reason `ContainerStatusUnknown`, exit 137 (SEMANTICS §1). */
+       * kubelet reports it terminated with reason `ContainerStatusUnknown`, exit 137 (docs/semantics.md §1). */
       lost?: boolean;
     }
   /** Could not be started: `RunContainerError` (not found, not executable) or `CreateContainerConfigError`. */

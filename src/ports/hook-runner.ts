@@ -1,6 +1,6 @@
 // HookRunner: runs a container's postStart / preStop handler (exec, httpGet, sleep) and reports the outcome as a
-// `postStartDone` / `preStopDone` inbox event (SEMANTICS §6). Must not block its caller: hooks can run for the
-// whole grace period.
+// `postStartDone` / `preStopDone` inbox event (docs/semantics.md §6). Must not block its caller: hooks can run for
+// the whole grace period.
 import type { LifecycleHandler } from 'kubernetes-types/core/v1';
 import type { ContainerInstanceRef } from './container-runtime.ts';
 

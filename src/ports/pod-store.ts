@@ -1,4 +1,4 @@
-// PodStore: where pods, their inbox and the wait token live (DESIGN §3, §7).
+// PodStore: where pods, their inbox and the wait token live (docs/architecture.md §3, §7).
 // Adapters: DynamoDbPodStore (DynamoDB API; dynalite locally). Contract suite: test/contract/pod-store.contract.ts.
 import type { PodEvent } from '../core/pod-events.ts';
 import type { PodState } from '../core/pod-state.ts';

@@ -1,9 +1,7 @@
 // What the ProbeManager needs from a probe handler (exec, httpGet, tcpSocket, grpc — adapters/probes/): run one
 // attempt against one container instance within a timeout and say what came of it, in the kubelet's terms
 // (pkg/probe/probe.go Result: Success, Warning, Failure, Unknown + error).
-//
-// The contract lives with the use case that consumes it (the one new port file this change could add is
-// ports/prober-lease.ts); moving it to ports/probe-handler.ts would be a pure move.
+// Consumed by the ProbeManager (engine/prober/probe-manager.ts); implemented by adapters/probes/.
 import type { Container, Probe } from 'kubernetes-types/core/v1';
 import type { ContainerInstanceRef } from './container-runtime.ts';
 

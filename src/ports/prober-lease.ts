@@ -1,4 +1,5 @@
-// What a cloud prober reads and writes to own a shard of the probe work (DESIGN §5, docs/decisions/0003):
+// What a cloud prober reads and writes to own a shard of the probe work (docs/architecture.md §5,
+// docs/decisions/0003-probes.md):
 //  - ProberLease: which prober owns shard n right now (one lease item per shard, conditional writes only);
 //  - ProbeRegistry: which container instances of shard n have probe workers to run (one item per instance,
 //    written by the engine's `startProbes`/`stopProbes` actions through RegisteringProber).

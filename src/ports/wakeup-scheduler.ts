@@ -1,4 +1,4 @@
-// WakeupScheduler: arranges a `timerDue` event in a pod's inbox at a given instant (DESIGN §4).
+// WakeupScheduler: arranges a `timerDue` event in a pod's inbox at a given instant (docs/architecture.md §4).
 // Adapters: LocalWakeupScheduler (durable timer items + in-process timers), EventBridgeWakeupScheduler (cloud).
 import type { PodKey } from './pod-key.ts';
 

@@ -1,5 +1,6 @@
 // WorkflowClient: starts pod worker executions and completes the task tokens their await states hand out
-// (DESIGN §3). Adapters: StepFunctionsWorkflowClient (AWS), LocalWorkflowClient (aws-local-stepfunctions).
+// (docs/architecture.md §3). Adapters: StepFunctionsWorkflowClient (AWS), LocalWorkflowClient
+// (aws-local-stepfunctions).
 
 export interface WorkerInput {
   pod: { namespace: string; name: string; uid: string };

@@ -1,6 +1,6 @@
 // `kubectl get pods` columns — NAME READY STATUS RESTARTS AGE — computed as kubectl's server-side printer does
-// (kubernetes: pkg/printers/internalversion/printers.go printPod), so what `podflow start` shows, and later the API's
-// Table output, reads exactly like a cluster's. Pure: the current time comes in as `now` (epoch ms).
+// (kubernetes: pkg/printers/internalversion/printers.go printPod), so what the CLI shows and the API's Table output
+// read exactly like a cluster's. Pure: the current time comes in as `now` (epoch ms).
 import type { Container, ContainerStatus, Pod } from 'kubernetes-types/core/v1';
 
 /** pkg/apis/core/v1 PodReasonSchedulingGated: the PodScheduled condition's reason while scheduling gates remain. */

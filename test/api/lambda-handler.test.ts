@@ -1,5 +1,5 @@
 // The api Lambda entry point (lambdas/api.ts) with the cloud wiring: what needs no AWS call answers as it does
-// locally; logs and exec, which need a container runtime the cloud does not have yet, answer 501 with a Status.
+// locally; logs and exec, which need a container runtime the cloud does not have, answer 501 with a Status.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { proxyEvent } from './support.ts';
 

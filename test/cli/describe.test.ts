@@ -1,6 +1,6 @@
-// The `kubectl describe pod` renderer (cli/describe.ts): golden cases are pods podflow served, described by kubectl
-// 1.32 itself (fixtures/describe/*.kubectl.txt, made by pointing kubectl at a server answering with exactly the
-// fixture's objects at the fixture's `now`), plus the Go tabwriter port and the value formats on their own.
+// The `kubectl describe pod` renderer (src/printers/describe.ts): golden cases are pods podflow served, described by
+// kubectl 1.32 itself (fixtures/describe/*.kubectl.txt, made by pointing kubectl at a server answering with exactly
+// the fixture's objects at the fixture's `now`), plus the Go tabwriter port and the value formats on their own.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Event, Pod, Probe } from 'kubernetes-types/core/v1';

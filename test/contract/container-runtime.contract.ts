@@ -6,7 +6,7 @@
 // as the kubelet reports them (128 + signal); start idempotent per instance; stop = SIGTERM, then SIGKILL when the
 // grace runs out; limits.memory → oomKilled, 137; logs per instance, complete once the exit is observed; exec in
 // the container's environment with a timeout; RunContainerError / CreateContainerConfigError for what cannot
-// start (SEMANTICS §4, §8).
+// start (docs/semantics.md §4, §8).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it, type ExpectStatic } from 'vitest';

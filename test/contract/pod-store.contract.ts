@@ -5,7 +5,7 @@
 //    write takes a new, table-wide increasing resourceVersion (a decimal string, also in metadata.resourceVersion);
 //    update/remove at a stale resourceVersion change nothing and throw ConflictError, so read-modify-write loops
 //    that retry on conflict never lose an update; update of a missing pod is NotFoundError; remove is idempotent.
-//  - Inbox (DESIGN §3): deliver appends an event (idempotent per id while pending) without changing the
+//  - Inbox (docs/architecture.md §3): deliver appends an event (idempotent per id while pending) without changing the
 //    resourceVersion and hands out the registered wait token to exactly one producer; registerWait registers only
 //    on an empty inbox, so either the waiter sees the event or a producer gets its token — no lost wakeup; update
 //    removes exactly the consumed events in the same conditional write, so every event reaches one committed

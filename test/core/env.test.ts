@@ -1,4 +1,4 @@
-// Cases from SEMANTICS.md §9, pkg/kubelet/kubelet_pods_test.go (TestMakeEnvironmentVariables) and
+// Cases from docs/semantics.md §9, pkg/kubelet/kubelet_pods_test.go (TestMakeEnvironmentVariables) and
 // third_party/forked/golang/expansion/expand_test.go.
 import type {
   Container,

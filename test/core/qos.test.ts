@@ -1,4 +1,4 @@
-// Cases from pkg/apis/core/v1/helper/qos/qos_test.go (TestGetPodQOS) and SEMANTICS.md §8.
+// Cases from pkg/apis/core/v1/helper/qos/qos_test.go (TestGetPodQOS) and docs/semantics.md §8.
 import type { Container, ResourceRequirements } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';
 import { computeQosClass, effectiveRequests } from '../../src/core/qos.ts';

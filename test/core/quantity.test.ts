@@ -1,5 +1,5 @@
 // Cases from apimachinery pkg/api/resource/quantity_test.go (TestQuantityParse, TestQuantityString,
-// TestQuantityParseEmit) and SEMANTICS.md §8.
+// TestQuantityParseEmit) and docs/semantics.md §8.
 import { describe, expect, it } from 'vitest';
 import {
   QUANTITY_FORMAT_ERROR,

@@ -1,4 +1,4 @@
-// Pod conditions and Kubernetes Events of real pods (SEMANTICS §3, §10; kubelet status/generate.go): all five
+// Pod conditions and Kubernetes Events of real pods (docs/semantics.md §3, §10; kubelet status/generate.go): all five
 // conditions with their reasons, messages and transition times as the pod goes through init, running and
 // termination, and the events the kubelet would record, read back through `store.listEvents`.
 import { join } from 'node:path';

@@ -1,9 +1,9 @@
-// Crash back-off through the real engine (SEMANTICS §1, core/backoff.ts): the first restart is immediate, then the
-// delay doubles from the initial value up to the cap; a container that ran longer than the reset time before
-// failing starts a fresh curve; per-pod annotations tune the curve. The engine runs the scaled curve (200 ms
-// initial, 1.6 s cap, 3.2 s reset). Each restart is measured from the instance's exit (the shim's ms stamp) to the
-// back-off timer's due instant (± 10% / 50 ms of the nominal delay), to the reconcile that decided the start and to
-// the new process's exec (both in real time, within the latency budgets of support.ts).
+// Crash back-off through the real engine (docs/semantics.md §1, core/backoff.ts): the first restart is immediate,
+// then the delay doubles from the initial value up to the cap; a container that ran longer than the reset time before
+// failing starts a fresh curve; per-pod annotations tune the curve. The engine runs the scaled curve (200 ms initial,
+// 1.6 s cap, 3.2 s reset). Each restart is measured from the instance's exit (the shim's ms stamp) to the back-off
+// timer's due instant (± 10% / 50 ms of the nominal delay), to the reconcile that decided the start and to the new
+// process's exec (both in real time, within the latency budgets of support.ts).
 //
 // The crashing commands sleep 0.1 s before failing: the instance is then seen running before it exits, as a real
 // crash-looping program would be (an instant exit makes `started` and `exited` race into the inbox, and the
@@ -190,38 +190,41 @@ describe('crash back-off', () => {
 });
 
 // Not timing-sensitive: these run concurrently, after the timed ones.
-describe.concurrent('continue-as-new bounds a crash loop (ADR 0002: far below 25,000 history events)', () => {
-  const FAST = { 'podflow.io/crash-backoff-initial': '100ms', 'podflow.io/crash-backoff-max': '100ms' };
+describe.concurrent(
+  'continue-as-new bounds a crash loop (docs/decisions/0002-pod-worker-state-machine.md: far below 25,000 history events)',
+  () => {
+    const FAST = { 'podflow.io/crash-backoff-initial': '100ms', 'podflow.io/crash-backoff-max': '100ms' };
 
-  it('crash-looping app container: the worker continues as new after maxSuperviseLoops', async () => {
-    await small.create(
-      podManifest('loop-app', { containers: [sh('app', 'sleep 0.2; exit 1')] }, { annotations: FAST }),
-    );
-    await small.waitForPod('loop-app', 'restartCount 8', (s) => restartCount(s, 'app') >= 8, 15_000);
-    const steps = small.stepsOf('loop-app');
-    expect(steps.filter((s) => s.step === 'continueAsNew').length).toBeGreaterThanOrEqual(1);
-  }, 20_000);
-
-  // BUG: an init container that keeps failing never leaves the InitContainers Map (ReconcileInitContainer →
-  // InitContainerOutcome → AwaitInitBackoff → StartInitContainer …): `loops` only counts reconcile steps without a
-  // container (engine/pod-worker.ts runWorkerStep) and `continueAsNew` is only routed from SuperviseOutcome, so the
-  // execution grows by a Map iteration per restart forever — in AWS it fails at 25,000 history events (~2,500
-  // restarts, ~9 days at the 300 s cap) and the pod loses its worker. Same for an app container that exits before
-  // its start is reconciled (it stays in the StartContainers Map).
-  it.fails(
-    'crash-looping init container: the worker continues as new after maxSuperviseLoops',
-    async () => {
+    it('crash-looping app container: the worker continues as new after maxSuperviseLoops', async () => {
       await small.create(
-        podManifest(
-          'loop-init',
-          { initContainers: [sh('init', 'sleep 0.2; exit 1')], containers: [sh('app', 'sleep 30')] },
-          { annotations: FAST },
-        ),
+        podManifest('loop-app', { containers: [sh('app', 'sleep 0.2; exit 1')] }, { annotations: FAST }),
       );
-      await small.waitForPod('loop-init', 'restartCount 8', (s) => restartCount(s, 'init') >= 8, 15_000);
-      const steps = small.stepsOf('loop-init');
+      await small.waitForPod('loop-app', 'restartCount 8', (s) => restartCount(s, 'app') >= 8, 15_000);
+      const steps = small.stepsOf('loop-app');
       expect(steps.filter((s) => s.step === 'continueAsNew').length).toBeGreaterThanOrEqual(1);
-    },
-    20_000,
-  );
-});
+    }, 20_000);
+
+    // BUG: an init container that keeps failing never leaves the InitContainers Map (ReconcileInitContainer →
+    // InitContainerOutcome → AwaitInitBackoff → StartInitContainer …): `loops` only counts reconcile steps without a
+    // container (engine/pod-worker.ts runWorkerStep) and `continueAsNew` is only routed from SuperviseOutcome, so the
+    // execution grows by a Map iteration per restart forever — in AWS it fails at 25,000 history events (~2,500
+    // restarts, ~9 days at the 300 s cap) and the pod loses its worker. Same for an app container that exits before
+    // its start is reconciled (it stays in the StartContainers Map).
+    it.fails(
+      'crash-looping init container: the worker continues as new after maxSuperviseLoops',
+      async () => {
+        await small.create(
+          podManifest(
+            'loop-init',
+            { initContainers: [sh('init', 'sleep 0.2; exit 1')], containers: [sh('app', 'sleep 30')] },
+            { annotations: FAST },
+          ),
+        );
+        await small.waitForPod('loop-init', 'restartCount 8', (s) => restartCount(s, 'init') >= 8, 15_000);
+        const steps = small.stepsOf('loop-init');
+        expect(steps.filter((s) => s.step === 'continueAsNew').length).toBeGreaterThanOrEqual(1);
+      },
+      20_000,
+    );
+  },
+);

@@ -1,4 +1,4 @@
-// Lifecycle hooks through the real engine (SEMANTICS §6, kubelet lifecycle/handlers.go and
+// Lifecycle hooks through the real engine (docs/semantics.md §6, kubelet lifecycle/handlers.go and
 // kuberuntime_container.go): postStart holds the container (and the next one) until it finished, a failed postStart
 // kills the container which is then restarted; preStop runs on delete before SIGTERM, a failed preStop is reported
 // and the kill goes on, and SIGKILL comes no earlier than 2 s after preStop ended. exec, httpGet and sleep handlers.

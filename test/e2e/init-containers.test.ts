@@ -1,6 +1,6 @@
-// SEMANTICS §7 through the real engine: init containers run strictly one at a time in spec order, app containers
-// only after the last one exited 0; a failed init container fails the pod under Never and is restarted with crash
-// back-off otherwise.
+// docs/semantics.md §7 through the real engine: init containers run strictly one at a time in spec order, app
+// containers only after the last one exited 0; a failed init container fails the pod under Never and is restarted
+// with crash back-off otherwise.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,5 +1,5 @@
-// SEMANTICS §2 and §7 through the real engine: app containers start only after the init containers, and the pod's
-// restartPolicy decides what an exit means (kubelet ShouldContainerBeRestarted + getPhase).
+// docs/semantics.md §2 and §7 through the real engine: app containers start only after the init containers, and the
+// pod's restartPolicy decides what an exit means (kubelet ShouldContainerBeRestarted + getPhase).
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import {

@@ -24,15 +24,14 @@ function runFixture(maxRounds: number): Promise<{ rounds: number; uncaught: stri
 }
 
 describe('engine shutdown', () => {
-  // Regression (fixed): LocalEngine.close() crashed the process when a worker is registering a wait at that moment.
-  // LocalWorkflowClient.awaitTask (local/local-workflow-client.ts) creates the `woken` promise, then awaits the
-  // `await` step (registerWait, a store round trip) and only then awaits `woken`; stop() rejects every parked waiter
-  // with "engine stopped" — including a `woken` that nobody listens to yet, because its step is still in flight.
-  // That is an unhandled rejection: Node's default (--unhandled-rejections=throw) turns it into an uncaught exception
-  // and the process exits 1 with "Error: engine stopped" (then PromiseRejectionHandledWarning when awaitTask gets
-  // there). Any busy pod makes it likely: here the first or second round of five crash-looping pods, every run.
-  // (Before commit 6a45f64 the same scenario raised dynalite's "Database is closed" instead: close() did not wait
-  // for steps in flight.) Fix: attach a handler to `woken` when it is created, or create it after the step.
+  // LocalEngine.close() while a worker is registering a wait. LocalWorkflowClient.awaitTask
+  // (local/local-workflow-client.ts) creates the `woken` promise, then awaits the `await` step (registerWait, a store
+  // round trip) and only then awaits `woken`; stop() rejects every parked waiter with "engine stopped" — including a
+  // `woken` nobody awaits yet because its step is still in flight. Without a handler attached when `woken` is
+  // created that is an unhandled rejection, which Node's default (--unhandled-rejections=throw) turns into an
+  // uncaught exception: the process exits 1 with "Error: engine stopped". close() must also let steps in flight finish
+  // before the store closes, or they fail with dynalite's "Database is closed". Busy pods make both likely: here up
+  // to eight rounds, each closing an engine whose five pods crash-loop.
   it('closing the engine while pods crash-loop raises no uncaught exception', async () => {
     const result = await runFixture(8);
     expect(result.uncaught).toEqual([]);

@@ -1,5 +1,6 @@
-// DESIGN §11 / ADR 0002: steady state costs nothing — a Running pod with nothing happening causes no store writes
-// and no state transitions; its worker sits in SuperviseAwait (an `await` step waiting for an `event`).
+// docs/architecture.md §11, docs/decisions/0002-pod-worker-state-machine.md: steady state costs nothing — a Running
+// pod with nothing happening causes no store writes and no state transitions; its worker sits in SuperviseAwait (an
+// `await` step waiting for an `event`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { E2eEngine, podManifest, sh } from './support.ts';
 

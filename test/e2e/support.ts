@@ -485,7 +485,7 @@ export function sh(name: string, script: string, extra: Record<string, unknown> 
 
 /**
  * The shell's `$$` written in a container command: Kubernetes expands `$$` in command/args to `$`
- * (SEMANTICS §9), so the manifest needs `$$$$`.
+ * (docs/semantics.md §9), so the manifest needs `$$$$`.
  */
 export const SHELL_PID = '$$$$';
 

@@ -1,6 +1,6 @@
-// Graceful deletion through the real engine (SEMANTICS §6, §2): deletionTimestamp = now + grace (the request's, else
-// the spec's), no more restarts, SIGTERM, SIGKILL when the grace runs out, a terminal phase — Failed unless every
-// container exited 0 on SIGTERM — and then the object is removed.
+// Graceful deletion through the real engine (docs/semantics.md §6, §2): deletionTimestamp = now + grace (the
+// request's, else the spec's), no more restarts, SIGTERM, SIGKILL when the grace runs out, a terminal phase — Failed
+// unless every container exited 0 on SIGTERM — and then the object is removed.
 import { join } from 'node:path';
 import type { PodState } from '../../src/core/pod-state.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,13 +96,12 @@ describe('graceful deletion', () => {
     });
   });
 
-  // Regression (fixed): deletionTimestamp was stamped when the worker applied the delete, not when it was requested. The API server
-  // sets metadata.deletionTimestamp = now + grace on the DELETE itself; podflow's deletePod (engine/create-engine.ts)
-  // records the request time as the event's `at`, but core/reconcile.ts onDeleteRequested computes
-  // `deadline = this.now + grace` from the reconcile's clock. Any latency between the request and the worker's
-  // reconcile (a busy worker, a Lambda cold start, a worker being resumed after an engine restart) moves the
-  // deletionTimestamp — and the SIGKILL deadline — later by that much. Reproduced by holding this pod's worker
-  // steps for 1.5 s after the delete, as a slow worker would.
+  // The API server sets metadata.deletionTimestamp = now + grace on the DELETE itself. podflow's deletePod
+  // (engine/create-engine.ts) records the request time as the event's `at`, and core/reconcile.ts onDeleteRequested
+  // computes the deadline from it, not from the reconcile's clock: latency between the request and the worker's
+  // reconcile (a busy worker, a Lambda cold start, a worker resumed after an engine restart) must not move the
+  // deletionTimestamp — and the SIGKILL deadline — later. Reproduced by holding this pod's worker steps for 1.5 s
+  // after the delete, as a slow worker would.
   it('deletionTimestamp = the delete request time + grace, however late the worker applies it', async () => {
     await e.create(
       podManifest('late-delete', {
@@ -122,7 +121,7 @@ describe('graceful deletion', () => {
       await e.delete('late-delete');
       const after = Date.now();
       const deleting = await e.waitForPod('late-delete', 'deletionTimestamp', (s) => !!s.engine.deletion);
-      // Observed: deadline ≈ after + 5 s + 1.5 s.
+      // Computed from the reconcile's clock, the deadline would be ≈ after + 5 s + 1.5 s.
       expect(deleting.engine.deletion!.deadline).toBeGreaterThanOrEqual(before + 5000);
       expect(deleting.engine.deletion!.deadline).toBeLessThanOrEqual(after + 5000 + 100);
     } finally {
@@ -158,13 +157,11 @@ describe('graceful deletion', () => {
     },
   );
 
-  // Regression (fixed): the kubelet gives every container at least 2 s between SIGTERM and SIGKILL, with or without a preStop hook
+  // The kubelet gives every container at least 2 s between SIGTERM and SIGKILL, with or without a preStop hook
   // (kuberuntime_container.go killContainer, v1.27+: grace = override; minus preStop; then "always give containers a
   // minimal shutdown window to avoid unnecessary SIGKILLs": if grace < minimumGracePeriodInSeconds (2) → 2; the pod
-  // worker also never passes less than 1). podflow applies the 2 s minimum only after a preStop hook
-  // (core/reconcile.ts onPreStopDone); kill() hands the raw grace to stopContainer, so a delete with grace 1 kills
-  // 1 s after SIGTERM, and grace 0 SIGKILLs at once without any SIGTERM. (SEMANTICS.md §1 words the rule as
-  // "minimum stop grace after preStop", narrower than the kubelet.)
+  // worker also never passes less than 1). podflow: core/reconcile.ts stopGrace, MINIMUM_STOP_GRACE_SECONDS
+  // (docs/semantics.md §1, §6).
   it('short graces (1 s, 0 s) still leave 2 s between SIGTERM and SIGKILL, as the kubelet does', async () => {
     const cases = [1, 0].map((grace) => ({
       grace,
@@ -178,7 +175,7 @@ describe('graceful deletion', () => {
     for (const c of cases) {
       const [app] = e.instances(c.name, 'app');
       const term = readLines(c.log).map((l) => Number(l.split(' ')[1]));
-      // Observed: grace 1 → SIGKILL ~1 s after SIGTERM; grace 0 → no SIGTERM at all, SIGKILL at once.
+      // Without the minimum: grace 1 would SIGKILL ~1 s after SIGTERM, grace 0 at once without any SIGTERM.
       expect(term.length, `grace ${c.grace}: SIGTERM received`).toBeGreaterThanOrEqual(1);
       expect(app!.finishedAt! - term[0]!, `grace ${c.grace}: SIGTERM → SIGKILL`).toBeGreaterThanOrEqual(
         2000 - 50,

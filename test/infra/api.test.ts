@@ -1,6 +1,6 @@
-// The Api construct (DESIGN §8, §10; docs/decisions/0004 "Cloud wiring"): a REST API with IAM auth on every method,
-// Lambda proxy integrations to the api function, and that function's environment and IAM — what cloudEngine()
-// needs to start, and nothing of the Scheduler path it never takes.
+// The Api construct (docs/architecture.md §8, §10; docs/decisions/0004-api.md "Cloud wiring"): a REST API with IAM
+// auth on every method, Lambda proxy integrations to the api function, and that function's environment and IAM — what
+// cloudEngine() needs to start, and nothing of the Scheduler path it never takes.
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';

@@ -1,5 +1,5 @@
-// The pod worker definition (docs/decisions/0002): the committed ASL and picture are what the stack synthesizes,
-// the ASL is valid, and its shape is the one the decision describes.
+// The pod worker definition (docs/decisions/0002-pod-worker-state-machine.md): the committed ASL and picture are what
+// the stack synthesizes, the ASL is valid, and its shape is the one the decision describes.
 import aslValidator from 'asl-validator';
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';

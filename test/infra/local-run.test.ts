@@ -1,6 +1,6 @@
-// The committed ASL runs in aws-local-stepfunctions, the way local mode runs it (DESIGN §9): every Task state is
-// overridden by name — inside Map iterators too — by a scripted fake of the lifecycle handler; await tasks return a
-// promise the test settles itself (the local SendTaskSuccess), or let time out.
+// The committed ASL runs in aws-local-stepfunctions, the way local mode runs it (docs/architecture.md §9): every Task
+// state is overridden by name — inside Map iterators too — by a scripted fake of the lifecycle handler; await tasks
+// return a promise the test settles itself (the local SendTaskSuccess), or let time out.
 //
 // What local mode must mirror from the Lambda integration: a handler receives the state's Parameters
 // ({ FunctionName, Payload }) and returns what lambda:invoke returns ({ Payload: <summary> }), because

@@ -1,6 +1,7 @@
-// cdk-nag AwsSolutions checks (DESIGN §10: nothing of the cloud path runs in CI, so synth assertions and nag stand
-// in). cdk-nag 3 is a policy-validation plugin: findings are not Annotations any more; `validateScope` is its entry
-// point for tests, and rules are acknowledged with Validations.of(construct).acknowledge({ id, reason }).
+// cdk-nag AwsSolutions checks (docs/architecture.md §10: nothing of the cloud path runs in CI, so synth assertions
+// and nag stand in). cdk-nag 3 is a policy-validation plugin: findings are not Annotations any more; `validateScope`
+// is its entry point for tests, and rules are acknowledged with Validations.of(construct).acknowledge({ id, reason
+// }).
 import { Validations, type Acknowledgment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterEach, describe, expect, it, vi } from 'vitest';

@@ -1,6 +1,6 @@
-// The Prober construct (docs/decisions/0003 "Cloud"): the prober function, what cloudProber() needs to start, the
-// IAM of exactly what a run does (leases, registrations, pod reads, events and inbox deliveries in the table,
-// SendTaskSuccess, invoking itself), the supervisor schedule, and the shard count it shares with lifecycle.
+// The Prober construct (docs/decisions/0003-probes.md "Cloud"): the prober function, what cloudProber() needs to
+// start, the IAM of exactly what a run does (leases, registrations, pod reads, events and inbox deliveries in the
+// table, SendTaskSuccess, invoking itself), the supervisor schedule, and the shard count it shares with lifecycle.
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -79,7 +79,7 @@ describe('prober function', () => {
     });
   });
 
-  it('has no reserved concurrency (leases keep one run per shard) and no VPC yet (no Fargate runtime)', () => {
+  it('has no reserved concurrency (leases keep one run per shard) and no VPC (the stack runs no containers)', () => {
     const fn = template.findResources('AWS::Lambda::Function')[logicalId(proberFunction())] as {
       Properties: Record<string, unknown>;
     };

@@ -1,4 +1,5 @@
-// The cloud resources of PodflowStack (DESIGN §10): each construct's resources and the IAM its bind…() calls grant.
+// The cloud resources of PodflowStack (docs/architecture.md §10): each construct's resources and the IAM its bind…()
+// calls grant.
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';

@@ -137,7 +137,7 @@ describe('admitManifests', () => {
     });
   });
 
-  it(`refuses an object larger than ${MAX_MANIFEST_OBJECT_BYTES} bytes (DESIGN §7)`, () => {
+  it(`refuses an object larger than ${MAX_MANIFEST_OBJECT_BYTES} bytes (docs/architecture.md §7)`, () => {
     const pod = basePod();
     pod.metadata.annotations = { big: 'x'.repeat(MAX_MANIFEST_OBJECT_BYTES) };
     const doc = admitObject(pod);

@@ -25,7 +25,7 @@ const edit = (f: (p: Pod) => void): Pod => {
   return p;
 };
 
-describe('validatePodUpdate (SEMANTICS §10)', () => {
+describe('validatePodUpdate (docs/semantics.md §10)', () => {
   it.each([
     {
       name: 'labels and annotations may change',

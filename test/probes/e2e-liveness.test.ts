@@ -1,7 +1,7 @@
 // Liveness and startup probes through the real engine (startLocalEngine with its default ProbeManager, real
 // containers under the shim, real sockets): a failing liveness probe kills and restarts the container (Unhealthy,
 // then Killing, restartCount +1), a startup probe holds liveness off until it passes, and a grpc liveness probe
-// against a grpc.health.v1 server. SEMANTICS §5; pkg/kubelet/prober/worker.go, prober.go.
+// against a grpc.health.v1 server. docs/semantics.md §5; pkg/kubelet/prober/worker.go, prober.go.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

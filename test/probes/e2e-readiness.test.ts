@@ -1,6 +1,6 @@
 // Readiness through the real engine: httpGet against a server the container starts turns the pod Ready, and
 // unready again (never restarted) when the container kills its server; tcpSocket readiness; a 3xx answer is a
-// success plus a ProbeWarning event. SEMANTICS §5, §3; pkg/probe/http, pkg/probe/tcp.
+// success plus a ProbeWarning event. docs/semantics.md §5, §3; pkg/probe/http, pkg/probe/tcp.
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

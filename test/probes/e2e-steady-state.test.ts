@@ -1,6 +1,6 @@
-// Steady state costs nothing (DESIGN §5, §11): once a pod whose probes keep succeeding is Ready, 20 probe periods
-// pass with zero store writes (of any kind: pod updates, inbox deliveries, wait registrations, events) and zero
-// state-machine steps — while the probes demonstrably keep running (the server logs every probe).
+// Steady state costs nothing (docs/architecture.md §5, §11): once a pod whose probes keep succeeding is Ready, 20
+// probe periods pass with zero store writes (of any kind: pod updates, inbox deliveries, wait registrations, events)
+// and zero state-machine steps — while the probes demonstrably keep running (the server logs every probe).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

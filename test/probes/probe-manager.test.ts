@@ -1,6 +1,6 @@
-// The ProbeManager with a manual clock and timers (STYLE §5): when workers probe (initial delay, period, jitter
-// inside the first period), what they count (core thresholds), what they gate (startup, termination), what they
-// deliver (only changes) and which events they record. Handlers are scripted; real handlers are tested in
+// The ProbeManager with a manual clock and timers (docs/CONVENTIONS.md): when workers probe (initial delay, period,
+// jitter inside the first period), what they count (core thresholds), what they gate (startup, termination), what
+// they deliver (only changes) and which events they record. Handlers are scripted; real handlers are tested in
 // handlers.test.ts and end to end in e2e-*.test.ts. Cases follow pkg/kubelet/prober/worker.go and prober.go.
 import type { Container, Probe } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';

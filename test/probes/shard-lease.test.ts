@@ -1,5 +1,5 @@
-// The cloud prober's shard ownership against dynalite (docs/decisions/0003): the lease item's conditional writes
-// (acquire, renew, contention, expiry takeover, release, hand-over), the shard registrations, the stable shard
+// The cloud prober's shard ownership against dynalite (docs/decisions/0003-probes.md): the lease item's conditional
+// writes (acquire, renew, contention, expiry takeover, release, hand-over), the shard registrations, the stable shard
 // assignment, and whole prober runs with short windows — two contenders, a hand-over to an invoked successor, an
 // orphaned shard taken over after its lease expired, a stalled run that lost its lease.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

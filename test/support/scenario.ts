@@ -1,5 +1,5 @@
 // Golden lifecycle scenarios: a pod plus a timeline of observations in, the status after each step out
-// (STYLE §11). The timeline is written in terms a reviewer can check against SEMANTICS.md:
+// (test/golden/). The timeline is written in terms a reviewer can check against docs/semantics.md:
 //
 //   steps:
 //     - after: 100                                   # ms after the previous step (or `at:` absolute ms)

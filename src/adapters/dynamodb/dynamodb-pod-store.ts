@@ -1,6 +1,7 @@
-// DynamoDbPodStore: the PodStore on one DynamoDB table (DESIGN §3 inbox protocol, §7 store). In the cloud it talks
-// to DynamoDB; locally the very same code talks to dynalite (local/dynalite.ts), which has no transactions, TTL or
-// streams — so every operation below is a single-item (conditional) write, which both implement identically.
+// DynamoDbPodStore: the PodStore on one DynamoDB table (docs/architecture.md §3 inbox protocol, §7 store). In the
+// cloud it talks to DynamoDB; locally the very same code talks to dynalite (local/dynalite.ts), which has no
+// transactions, TTL or streams — so every operation below is a single-item (conditional) write, which both implement
+// identically.
 //
 // Single-table layout (PK and SK are strings; see ensureTable and the CDK PodTable construct):
 //

@@ -1,4 +1,4 @@
-// One-time schedule expressions and EventBridge Scheduler's 60-second precision (DESIGN §4).
+// One-time schedule expressions and EventBridge Scheduler's 60-second precision (docs/architecture.md §4).
 //
 // Scheduler user guide, "Schedule types": all schedules invoke their targets with 60-second precision — a schedule
 // for 1:00 invokes the target between 1:00:00 and 1:00:59. The `at()` expression therefore names a minute, not a

@@ -1,6 +1,6 @@
-// Limits of the direct path (DESIGN §4): a wake-up too near for EventBridge Scheduler is an asynchronous invoke of
-// the wakeup Lambda, which sleeps until the due instant. Shared by the adapter (routing) and the Lambda (its guard),
-// in a module without SDK imports so the Lambda bundle does not pull in the Scheduler client.
+// Limits of the direct path (docs/architecture.md §4): a wake-up too near for EventBridge Scheduler is an
+// asynchronous invoke of the wakeup Lambda, which sleeps until the due instant. Shared by the adapter (routing) and
+// the Lambda (its guard), in a module without SDK imports so the Lambda bundle does not pull in the Scheduler client.
 import { MINUTE_MS } from './at-expression.ts';
 
 /** Scheduler is used only if it would fire at least this far ahead; nearer wake-ups go to the Lambda directly. */

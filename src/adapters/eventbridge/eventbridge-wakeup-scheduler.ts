@@ -1,5 +1,5 @@
-// EventBridgeWakeupScheduler: the cloud WakeupScheduler (DESIGN §4, §10). Two paths, one target — the wakeup
-// Lambda, which sleeps until `dueAt` and then delivers `timerDue`:
+// EventBridgeWakeupScheduler: the cloud WakeupScheduler (docs/architecture.md §4, §10). Two paths, one target — the
+// wakeup Lambda, which sleeps until `dueAt` and then delivers `timerDue`:
 //
 //  - Scheduler path: a one-time EventBridge Scheduler schedule `at(<start of the due minute>)` in UTC, flexible
 //    window OFF, deleted by Scheduler after it ran (ActionAfterCompletion DELETE). Scheduler only has 60-second

@@ -1,5 +1,5 @@
-// LocalWakeupScheduler: the WakeupScheduler of local mode (DESIGN §4, §9) — durable timer items in the single table
-// plus in-process timers, so pending back-off timers survive an engine restart.
+// LocalWakeupScheduler: the WakeupScheduler of local mode (docs/architecture.md §4, §9) — durable timer items in the
+// single table plus in-process timers, so pending back-off timers survive an engine restart.
 //
 // Item layout (same table as the pod store, its own partition so it never collides with `ns#…` pod items):
 //     PK = "timer"   SK = "<namespace>/<name>/<timerId>"   at (N, epoch ms)   namespace, name, timerId (S)

@@ -1,5 +1,5 @@
 // The in-process timer primitives LocalWakeupScheduler arms. Injectable so unit tests drive a manual clock instead
-// of sleeping (STYLE §5: time is a parameter); production passes nothing and gets Node's timers.
+// of sleeping (time is a parameter: docs/CONVENTIONS.md); production passes nothing and gets Node's timers.
 
 export interface TimerFunctions {
   /** Calls `callback` once after `ms` milliseconds; returns a handle for clearTimeout. `ms` ≤ MAX_TIMER_DELAY_MS. */

@@ -1,5 +1,5 @@
-// Until the probes issue lands: records which probe workers the engine asked for, runs none. A pod with a
-// readiness probe therefore stays unready; `podflow validate` and the README say so.
+// A Prober that records which probe workers the engine asked for and runs none: for tests of the layers above the
+// engine that do not exercise probes (test/api/). Under it a pod with a readiness probe stays unready.
 import type { ProbeType } from '../../core/probe-results.ts';
 import type { ContainerInstanceRef } from '../../ports/container-runtime.ts';
 import type { Prober } from '../../ports/prober.ts';

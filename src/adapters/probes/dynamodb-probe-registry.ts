@@ -1,5 +1,5 @@
-// ProbeRegistry on the single table (docs/decisions/0003): one item per container instance with probes, in its
-// shard's partition, so a prober reads its whole shard with one Query:
+// ProbeRegistry on the single table (docs/decisions/0003-probes.md): one item per container instance with probes, in
+// its shard's partition, so a prober reads its whole shard with one Query:
 //
 //   registration  PK = prober-shard#<n>  SK = probe#<pod uid>#<container>#<instance>
 //                 namespace S, name S, uid S, container S, instance N, probes SS (startup/readiness/liveness)

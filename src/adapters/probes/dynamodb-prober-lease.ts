@@ -1,4 +1,4 @@
-// ProberLease on the single table (DESIGN §5/§7, docs/decisions/0003): one item per shard,
+// ProberLease on the single table (docs/architecture.md §5, §7; docs/decisions/0003-probes.md): one item per shard,
 //
 //   lease   PK = prober-lease   SK = shard#<n>   owner S, expiresAt N (epoch ms)
 //

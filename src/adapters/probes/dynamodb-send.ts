@@ -1,5 +1,5 @@
-// Error translation at the edge for the prober's DynamoDB items (STYLE §9): a failed condition is an answer
-// (`false`), every other failure leaves as a plain Error naming the table and the operation.
+// Error translation at the edge for the prober's DynamoDB items (src/ports/errors.ts): a failed condition is an
+// answer (`false`), every other failure leaves as a plain Error naming the table and the operation.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 export const CONDITION_FAILED = Symbol('condition failed');

@@ -23,7 +23,7 @@ import type { HTTPHeader, Probe } from 'kubernetes-types/core/v1';
 import type { ProbeAttempt, ProbeHandler, ProbeTarget } from '../../ports/probe-handler.ts';
 import { joinHostPort, resolveContainerPort } from './resolve-container-port.ts';
 
-/** component-base/version: the kubelet version podflow follows (SEMANTICS: v1.33–1.35). */
+/** component-base/version: the kubelet version podflow follows (docs/semantics.md: v1.33–1.35). */
 export const KUBE_PROBE_USER_AGENT = 'kube-probe/1.35';
 /** pkg/probe/http/http.go maxRespBodyLength: 10 KiB. */
 export const MAX_RESPONSE_BODY_BYTES = 10 * 1024;

@@ -1,4 +1,4 @@
-// Where the process runtime keeps things (DESIGN §6), one directory per container instance:
+// Where the process runtime keeps things (docs/architecture.md §6), one directory per container instance:
 //
 //   <dataDir>/pods/<podUid>/sandbox.json                      pod key + uid (the sandbox)
 //   <dataDir>/pods/<podUid>/<container>/<n>/launch.json       what was started (argv, env, cwd, limits): exec, recover

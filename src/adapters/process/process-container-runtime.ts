@@ -1,8 +1,8 @@
-// ProcessContainerRuntime: the local default runtime (DESIGN §6). Each container instance is a process started
-// through podflow-shim (adapters/process/shim/podflow-shim.c), a small C supervisor in its own session that
+// ProcessContainerRuntime: the local default runtime (docs/architecture.md §6). Each container instance is a process
+// started through podflow-shim (adapters/process/shim/podflow-shim.c), a small C supervisor in its own session that
 // survives the engine: it records pid, start, exit code/signal and oomKilled in the instance's `state` file, writes
-// the CRI log, enforces limits.memory and carries out stops. This class only starts shims, watches their state
-// files and turns them into observations; it never decides what an exit means (core does).
+// the CRI log, enforces limits.memory and carries out stops. This class only starts shims, watches their state files
+// and turns them into observations; it never decides what an exit means (core does).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -43,7 +43,7 @@ import {
   type ShimState,
 } from './shim-state.ts';
 
-/** All containers of a pod share the host network (DESIGN §6). */
+/** All containers of a pod share the host network (docs/architecture.md §6). */
 export const PROCESS_POD_IP = '127.0.0.1';
 /** Fallback poll of running instances; fs.watch on each instance directory is the fast path. */
 export const DEFAULT_POLL_INTERVAL_MS = 200;
@@ -494,7 +494,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     this.#report(inst, ended);
   }
 
-  /** The final state of an instance whose shim ended without recording one (SEMANTICS §1 lost container). */
+  /** The final state of an instance whose shim ended without recording one (docs/semantics.md §1 lost container). */
   #lostState(state: ShimState): ShimState {
     killOrphanedGroup(state);
     return {

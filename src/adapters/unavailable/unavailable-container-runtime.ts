@@ -1,6 +1,6 @@
-// The cloud wiring's runtime until the Fargate and Lambda runtimes land: every start is reported as
-// RunContainerError with a message saying why, so a pod submitted to a deployed stack fails visibly instead of
-// hanging in ContainerCreating. Sandboxes are trivial (no task yet).
+// The cloud wiring's runtime: the deployed stack runs no containers (docs/architecture.md §6), so every start is
+// reported as RunContainerError with a message saying why, and a pod submitted to it fails visibly instead of
+// hanging in ContainerCreating. Sandboxes are trivial (there is nothing to create).
 import type {
   ContainerInstanceRef,
   ContainerLaunch,
@@ -12,7 +12,7 @@ import type {
 import type { Clock } from '../../ports/clock.ts';
 
 export const UNAVAILABLE_MESSAGE =
-  'this deployment has no container runtime yet: the ECS Fargate and Lambda runtimes are not built (use `podflow run`/`serve` locally)';
+  'this deployment has no container runtime: podflow runs containers only locally (use `podflow run`/`serve`)';
 
 export class UnavailableContainerRuntime implements ContainerRuntime {
   private readonly listeners = new Set<(o: ContainerObservation) => void>();

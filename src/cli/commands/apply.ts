@@ -313,7 +313,7 @@ export async function applyObject(
   const name = typeof metadata.name === 'string' ? metadata.name : '';
   if (object.kind !== 'Pod' || object.apiVersion !== 'v1') {
     throw new CommandError(
-      `resource mapping not found for name: ${JSON.stringify(name)} namespace: ${JSON.stringify(typeof metadata.namespace === 'string' ? metadata.namespace : '')} from ${JSON.stringify(source)}: no matches for kind ${JSON.stringify(object.kind)} in version ${JSON.stringify(object.apiVersion)} (podflow serves Pods only for now)`,
+      `resource mapping not found for name: ${JSON.stringify(name)} namespace: ${JSON.stringify(typeof metadata.namespace === 'string' ? metadata.namespace : '')} from ${JSON.stringify(source)}: no matches for kind ${JSON.stringify(object.kind)} in version ${JSON.stringify(object.apiVersion)} (podflow serves Pods only)`,
     );
   }
   if (name === '')

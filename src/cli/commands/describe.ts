@@ -1,6 +1,6 @@
 // `podflow describe pod [NAME…] [-l SELECTOR] [-n NS]`: `kubectl describe pod` against the API — the pod, and its
 // events as kubectl finds them (`/api/v1/namespaces/NS/events?fieldSelector=involvedObject.name=…,
-// involvedObject.namespace=…,involvedObject.uid=…`, describe.go searchEvents), rendered by cli/describe.ts.
+// involvedObject.namespace=…,involvedObject.uid=…`, describe.go searchEvents), rendered by printers/describe.ts.
 // Without a name every pod of the namespace (or of the selector) is described, separated by blank lines.
 // Exit: 0, or 1 when a pod was not found or the API refused.
 import type { Command } from 'commander';

@@ -36,8 +36,8 @@ export { parseCronSchedule } from './cron.ts';
 export type { ManifestKind, ManifestObject } from './kinds.ts';
 
 /**
- * DESIGN §7: a pod item must stay well under DynamoDB's 400 KB item limit, so podflow refuses any object whose JSON
- * is larger than 256 KiB.
+ * docs/architecture.md §7: a pod item must stay well under DynamoDB's 400 KB item limit, so podflow refuses any
+ * object whose JSON is larger than 256 KiB.
  */
 export const MAX_MANIFEST_OBJECT_BYTES = 256 * 1024;
 

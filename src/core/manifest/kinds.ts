@@ -5,7 +5,10 @@ import type { Pod } from 'kubernetes-types/core/v1';
 export type ManifestKind = 'Pod' | 'Job' | 'CronJob';
 export type ManifestObject = Pod | Job | CronJob;
 
-/** The group/version each kind is served at (DESIGN §8: `/api/v1` pods, `/apis/batch/v1` jobs and cronjobs). */
+/**
+ * The group/version of each kind. The API serves `v1` Pods (docs/architecture.md §8); Jobs and CronJobs (`batch/v1`)
+ * are validated but neither run nor served (docs/semantics.md §11).
+ */
 export const KIND_API_VERSION: Readonly<Record<ManifestKind, string>> = {
   Pod: 'v1',
   Job: 'batch/v1',

@@ -1,8 +1,7 @@
-// Field errors for manifest admission: core/field-errors.ts plus the two field.Error types it does not model yet,
-// NotFound and TooMany (apimachinery pkg/util/validation/field/errors.go). Validation needs them for texts such as
+// Field errors for manifest admission: core/field-errors.ts plus the two field.Error types only manifest validation
+// uses, NotFound and TooMany (apimachinery pkg/util/validation/field/errors.go), for texts such as
 // `spec.containers[0].volumeMounts[0].name: Not found: "data"` and
 // `spec.podFailurePolicy.rules: Too many: 21: must have at most 20 items`.
-// TODO: fold NotFound/TooMany into core/field-errors.ts (owned elsewhere) and drop this module.
 import { formatFieldError } from '../field-errors.ts';
 import type { FieldError } from '../field-errors.ts';
 

@@ -1,7 +1,7 @@
-// Pod update validation (pkg/apis/core/validation/validation.go ValidatePodUpdate, SEMANTICS §10): a pod's spec is
-// immutable except container/initContainer images, activeDeadlineSeconds (may be set, or lowered) and tolerations
-// (additions only). Metadata labels and annotations may change; name, namespace and uid may not. Both objects are
-// expected defaulted (the API server defaults the incoming object before validating the update).
+// Pod update validation (pkg/apis/core/validation/validation.go ValidatePodUpdate, docs/semantics.md §10): a pod's
+// spec is immutable except container/initContainer images, activeDeadlineSeconds (may be set, or lowered) and
+// tolerations (additions only). Metadata labels and annotations may change; name, namespace and uid may not. Both
+// objects are expected defaulted (the API server defaults the incoming object before validating the update).
 import type { Pod, PodSpec, Toleration } from 'kubernetes-types/core/v1';
 import { forbidden, invalid, type FieldError } from '../field-errors.ts';
 

@@ -1,6 +1,6 @@
-// The probe manager (DESIGN §5, docs/decisions/0003): runs the startup/readiness/liveness workers of many pods
-// outside the state machine and tells a pod's inbox only when a published result changes, so a pod whose probes
-// keep giving the same answer costs no state transitions and no store writes.
+// The probe manager (docs/architecture.md §5, docs/decisions/0003-probes.md): runs the startup/readiness/liveness
+// workers of many pods outside the state machine and tells a pod's inbox only when a published result changes, so a
+// pod whose probes keep giving the same answer costs no state transitions and no store writes.
 //
 // One worker per container instance × probe type, like pkg/kubelet/prober/prober_manager.go + worker.go:
 //  - started by the engine's `startProbes` action (container running, postStart done), stopped by `stopProbes`

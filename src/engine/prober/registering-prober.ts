@@ -1,5 +1,5 @@
-// The engine's Prober in the cloud (docs/decisions/0003): the lifecycle Lambda cannot run probe workers — it
-// lives for one step — so `startProbes`/`stopProbes` become registrations in the pod's shard, which the prober
+// The engine's Prober in the cloud (docs/decisions/0003-probes.md): the lifecycle Lambda cannot run probe workers —
+// it lives for one step — so `startProbes`/`stopProbes` become registrations in the pod's shard, which the prober
 // Lambda owning that shard picks up on its next sync. One write per container start or stop, nothing in between.
 import type { ProbeType } from '../../core/probe-results.ts';
 import type { ContainerInstanceRef } from '../../ports/container-runtime.ts';

@@ -1,8 +1,8 @@
-// A cloud prober's run (DESIGN §5, docs/decisions/0003): a Lambda invocation owns one shard of the probe work
-// through a lease item and runs a ProbeManager for the shard's registered container instances, for up to a window
-// (a Lambda lives at most 15 minutes), then hands the lease straight to a successor it invokes. A prober that
-// dies simply stops renewing: once its lease has expired, any other prober (or the scheduled supervisor) takes
-// the orphaned shard over by starting a new prober for it.
+// A cloud prober's run (docs/architecture.md §5, docs/decisions/0003-probes.md): a Lambda invocation owns one shard
+// of the probe work through a lease item and runs a ProbeManager for the shard's registered container instances, for
+// up to a window (a Lambda lives at most 15 minutes), then hands the lease straight to a successor it invokes. A
+// prober that dies simply stops renewing: once its lease has expired, any other prober (or the scheduled supervisor)
+// takes the orphaned shard over by starting a new prober for it.
 //
 // Every sync (default 15 s) the run renews its lease, lists its shard's registrations and starts/stops workers to
 // match, and looks for orphaned shards. Results still reach the pods only on change (ProbeManager).

@@ -1,5 +1,6 @@
-// A manual clock with timers: tests move time instead of sleeping (STYLE §5). Implements both Clock and the
-// TimerFunctions LocalWakeupScheduler takes, and `sleep` for the wakeup Lambda, so one object drives a whole chain.
+// A manual clock with timers: tests move time instead of sleeping (docs/CONVENTIONS.md). Implements both Clock and
+// the TimerFunctions LocalWakeupScheduler takes, and `sleep` for the wakeup Lambda, so one object drives a whole
+// chain.
 import type { TimerFunctions } from '../../../src/adapters/local-timers/timer-functions.ts';
 import type { Clock } from '../../../src/ports/clock.ts';
 

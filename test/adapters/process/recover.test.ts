@@ -1,4 +1,4 @@
-// Engine restarts (ports/container-runtime.ts recover(); SEMANTICS §1 "lost container"): the engine runs in a
+// Engine restarts (ports/container-runtime.ts recover(); docs/semantics.md §1 "lost container"): the engine runs in a
 // CHILD process (fixtures/engine-process.ts) that this test kills with SIGKILL; a new ProcessContainerRuntime on
 // the same data directory must re-adopt what still runs, report what ended meanwhile with its real exit code, and
 // start nothing twice. Also: instances whose shim vanished are reported lost (137, ContainerStatusUnknown).

@@ -1,8 +1,8 @@
 /*
  * podflow-shim: the supervisor of ONE container instance of podflow's process runtime
- * (adapters/process/process-container-runtime.ts; DESIGN §6). It plays the part containerd-shim + runc play
- * for a kubelet: it outlives the engine, owns the container's process tree, records how it ended, writes the
- * CRI log file and enforces limits.memory.
+ * (adapters/process/process-container-runtime.ts; docs/architecture.md §6). It plays the part containerd-shim + runc
+ * play for a kubelet: it outlives the engine, owns the container's process tree, records how it ended, writes the CRI
+ * log file and enforces limits.memory.
  *
  * Why C and not Node.js: a shim runs for every running container; it must cost well under 5 MiB resident and
  * add no measurable start latency. C11 + Linux libc only (signalfd, prctl, /proc).
