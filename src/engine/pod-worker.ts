@@ -134,7 +134,7 @@ const admitIfNew: Transition = (state, ctx) =>
   state.engine.scheduled ? undefined : admitPod(state.pod, ctx);
 
 /**
- * Applies `extra` events plus the pending inbox to the stored state and commits it, conditional on the
+ * Applies the pending inbox, then `extra` events, to the stored state and commits it, conditional on the
  * resourceVersion it read; on a conflict it re-reads and re-applies. Actions run only after the commit.
  */
 async function commit(
@@ -149,7 +149,9 @@ async function commit(
     const ctx: ReconcileContext = { now: deps.clock.now(), settings: deps.settings };
     // One conditional write can consume a bounded number of events; the rest wait for the next loop.
     const inbox = stored.inbox.slice(0, MAX_EVENTS_PER_COMMIT);
-    const events = [...extra, ...(inbox as unknown as PodEvent[])];
+    // `extra` (the sandbox becoming ready) is observed now, after everything already in the inbox: applied first, it
+    // would start a container of a pod whose deletion or active deadline came before it.
+    const events = [...(inbox as unknown as PodEvent[]), ...extra];
     const first = transition ? transition(stored.state, ctx) : undefined;
     if (!first && events.length === 0) return stored;
     const base = first?.state ?? stored.state;

@@ -164,6 +164,37 @@ describe('sandbox', () => {
     expect(summary).toMatchObject({ stage: 'Gone', deleting: true, phase: 'Unknown' });
     expect(h.runtime.sandboxes).toEqual([]);
   });
+  // The sandbox's own event is observed after everything already waiting in the inbox: a delete (or the active
+  // deadline) that came first must keep the containers from starting.
+  it.each([
+    {
+      name: 'a pod deleted before its sandbox is ready starts nothing and is removed',
+      spec: {},
+      before: (h: EngineHarness) => h.engine.deletePod(keyOf('p')),
+      stage: 'Gone',
+      phase: undefined,
+    },
+    {
+      name: 'a pod past its active deadline before its sandbox is ready starts nothing and fails',
+      spec: { activeDeadlineSeconds: 1 },
+      before: async (h: EngineHarness) => {
+        h.clock.advance(1000);
+        await h.fireTimer('p', ACTIVE_DEADLINE_TIMER_ID);
+      },
+      stage: 'Finished',
+      phase: 'Failed',
+    },
+  ])('$name', async ({ spec, before, stage, phase }) => {
+    const h = new EngineHarness();
+    await h.engine.createPod(h.pod('p', spec));
+    await h.step('p', 'admit');
+    await before(h);
+    const summary = await h.step('p', 'sandbox');
+    expect(summary.stage).toBe(stage);
+    expect(h.runtime.starts).toEqual([]);
+    if (phase) expect(summary.phase).toBe(phase);
+    else expect(await h.store.get(keyOf('p'))).toBeUndefined();
+  });
 });
 
 describe('init containers', () => {
