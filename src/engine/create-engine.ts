@@ -159,12 +159,16 @@ export function createEngine(deps: EngineDeps) {
       });
     },
 
-    /** At engine start: every pod that has not finished gets a worker that resumes it. */
+    /**
+     * At engine start: every pod that has not finished gets a worker that resumes it, and so does a finished one with
+     * pending events or a deletion whose removal did not happen.
+     */
     async resumeAll(): Promise<number> {
       const { items } = await deps.store.list();
       let resumed = 0;
       for (const stored of items) {
-        if (stored.state.engine.stage === 'Finished' && stored.inbox.length === 0) continue;
+        const { stage, deletion } = stored.state.engine;
+        if (stage === 'Finished' && stored.inbox.length === 0 && !deletion) continue;
         await resume(stored, deps.clock.now() * 1000 + resumeSeq++);
         resumed++;
       }

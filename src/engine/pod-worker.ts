@@ -96,7 +96,13 @@ export async function runWorkerStep(
       return summarize(deps, input, loops, stored);
     }
     case 'finalize': {
-      const stored = await deps.store.get(key);
+      let stored = await deps.store.get(key);
+      // A deleted pod whose removal did not happen (the store refused it, or the Task was retried after the commit
+      // that finished the pod): remove it now.
+      if (stored && stored.state.engine.stage === 'Finished' && stored.state.engine.deletion) {
+        await executeActions(deps, key, stored.state, resumeActions(stored.state, deps.clock.now()));
+        stored = await deps.store.get(key);
+      }
       // An event that arrived after the last reconcile (a delete of a finished pod) gets a worker of its own.
       if (stored && stored.inbox.length > 0) await startSuccessor(deps, input);
       return summarize(deps, input, loops, stored);

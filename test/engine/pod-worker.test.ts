@@ -671,6 +671,47 @@ describe('deletion and termination', () => {
     expect(h.scheduler.timer(keyOf('p'), timerId)).toBeUndefined();
     expect(summary.stage).toBe('Gone');
   });
+
+  /** A pod deleted and terminated whose removal from the store failed (a store error, or a worker that died). */
+  async function finishedButNotRemoved(): Promise<EngineHarness> {
+    let failRemove = true;
+    const h = new EngineHarness({
+      wrapStore: (store) =>
+        new InterceptingPodStore(store, {
+          beforeRemove: () => {
+            if (failRemove) {
+              failRemove = false;
+              throw new Error('store unavailable');
+            }
+          },
+        }),
+    });
+    await running(h);
+    await h.engine.deletePod(keyOf('p'), 10);
+    await h.step('p', 'reconcile');
+    await h.exited('p', 'app', 143, { after: 300 });
+    expect((await h.step('p', 'reconcile')).stage).toBe('Gone');
+    expect(h.fakes.errors.map((e) => e.context)).toEqual(['default/p: deletePod']);
+    const left = await h.state('p');
+    expect(left.engine).toMatchObject({ stage: 'Finished', deletion: { graceSeconds: 10 } });
+    return h;
+  }
+
+  it('a removal that failed is carried out by Finalize', async () => {
+    const h = await finishedButNotRemoved();
+    const summary = await h.step('p', 'finalize');
+    expect(summary.stage).toBe('Gone');
+    expect(await h.store.get(keyOf('p'))).toBeUndefined();
+  });
+
+  it('a removal that never happened is carried out when the engine resumes its pods', async () => {
+    const h = await finishedButNotRemoved();
+    h.workflow.executions.length = 0;
+    expect(await h.engine.resumeAll()).toBe(1);
+    const summary = await h.step('p', 'resume', h.workflow.executions[0]!.input);
+    expect(summary.stage).toBe('Gone');
+    expect(await h.store.get(keyOf('p'))).toBeUndefined();
+  });
 });
 
 describe('supervise loop bookkeeping', () => {
