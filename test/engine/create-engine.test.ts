@@ -174,7 +174,7 @@ describe('requests that become inbox events', () => {
       act: (h: EngineHarness) =>
         h.engine.patchConditions(keyOf('web'), [{ type: 'example.com/gate', status: 'True' }]),
       event: {
-        id: `conditions/${MANUAL_CLOCK_START}/example.com/gate`,
+        id: expect.stringMatching(new RegExp(`^conditions/${MANUAL_CLOCK_START}/000000000000/[0-9a-f]{12}$`)),
         type: 'conditionsPatched',
         conditions: [{ type: 'example.com/gate', status: 'True' }],
       },
@@ -255,6 +255,22 @@ describe('requests that become inbox events', () => {
     await act(h);
     const { inbox } = await h.stored('web');
     expect(inbox).toEqual([{ at: MANUAL_CLOCK_START, ...event }]);
+  });
+
+  it.each([
+    { name: 'reconciled one by one: False then True → True', statuses: ['False', 'True'], between: true },
+    { name: 'reconciled one by one: True then False → False', statuses: ['True', 'False'], between: true },
+    { name: 'both pending: False then True → True', statuses: ['False', 'True'], between: false },
+    { name: 'both pending: True then False → False', statuses: ['True', 'False'], between: false },
+  ])('status patches in the same millisecond, $name', async ({ statuses, between }) => {
+    const h = new EngineHarness();
+    await h.createAndStart(h.pod('web', { readinessGates: [{ conditionType: 'example.com/gate' }] }));
+    for (const status of statuses) {
+      await h.engine.patchConditions(keyOf('web'), [{ type: 'example.com/gate', status }]);
+      if (between) await h.step('web', 'reconcile');
+    }
+    await h.step('web', 'reconcile');
+    expect(await h.condition('web', 'example.com/gate')).toBe(statuses.at(-1));
   });
 
   it('an event for a pod that does not exist is dropped without an error', async () => {
