@@ -490,7 +490,7 @@ describe('app containers', () => {
     });
     expect(h.prober.starts).toEqual([]);
 
-    await h.engine.deps.store.deliver(keyOf('p'), {
+    await h.store.deliver(keyOf('p'), {
       id: 'uid-p/app/0/postStartDone',
       at: h.clock.now(),
       type: 'postStartDone',
@@ -520,10 +520,10 @@ describe('app containers', () => {
     await h.step('p', 'reconcile');
     await h.exited('p', 'app', 0, { after: 50 });
     await h.step('p', 'reconcile');
-    const describe = (calls: typeof h.prober.starts) =>
+    const probeCalls = (calls: typeof h.prober.starts) =>
       calls.map((c) => `${c.ref.container}#${c.ref.instance} ${c.probes.join(',')}`);
-    expect(describe(h.prober.starts)).toEqual(['app#0 readiness,liveness']);
-    expect(describe(h.prober.stops)).toEqual(['app#0 readiness,liveness']);
+    expect(probeCalls(h.prober.starts)).toEqual(['app#0 readiness,liveness']);
+    expect(probeCalls(h.prober.stops)).toEqual(['app#0 readiness,liveness']);
   });
 });
 

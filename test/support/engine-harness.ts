@@ -2,8 +2,7 @@
 // of engine-fakes.ts: `step('reconcile')` is a Task state, `exited('app', 1)` is the runtime's observation,
 // `fireTimer(id)` is the scheduler's wake-up. Nothing runs in the background, so a test reads the store and the
 // recorded port calls right after each call.
-import type { Container, Pod, PodSpec } from 'kubernetes-types/core/v1';
-import type { ContainerStatus } from 'kubernetes-types/core/v1';
+import type { Container, ContainerStatus, Pod, PodSpec } from 'kubernetes-types/core/v1';
 import { defaultPod } from '../../src/core/manifest/default-pod.ts';
 import type { PodState } from '../../src/core/pod-state.ts';
 import { createEngine, type Engine } from '../../src/engine/create-engine.ts';
