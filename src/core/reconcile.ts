@@ -154,6 +154,10 @@ export function resumeActions(state: PodState, now: number): Action[] {
   const actions: Action[] = [];
   const spec = state.pod.spec;
   const deletion = state.engine.deletion;
+  // A deleted pod that finished terminating is removed by the actions of the commit that finished it; if those did
+  // not happen (a failed store write, a worker that died right after the commit), nothing else would remove it.
+  if (deletion && state.engine.stage === 'Finished')
+    return [{ type: 'removeSandbox' }, { type: 'deletePod' }];
   for (const entry of containerEntries(spec)) {
     const rec = state.engine.containers[entry.container.name];
     if (!rec) continue;

@@ -1,6 +1,7 @@
 // The engine: the use cases every environment shares, bound to one set of ports (docs/decisions/0001-layers.md).
 // Local mode and the Lambda wiring each build the ports and call createEngine; nothing here knows which environment
 // it runs in.
+import { createHash } from 'node:crypto';
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { PodEvent } from '../core/pod-events.ts';
 import { changedImages, validatePodUpdate } from '../core/manifest/validate-pod-update.ts';
@@ -22,6 +23,7 @@ export type Engine = ReturnType<typeof createEngine>;
 export function createEngine(deps: EngineDeps) {
   const workerName = (uid: string, seq: number) => `${uid}-${seq}`;
   let resumeSeq = 0;
+  let patchSeq = 0;
 
   /** Starts a worker that resumes the pod where its state says it is. */
   const resume = async (stored: StoredPod, seq: number): Promise<void> => {
@@ -138,8 +140,14 @@ export function createEngine(deps: EngineDeps) {
     /** Status subresource: readiness gates and other conditions written by controllers. */
     async patchConditions(key: PodKey, conditions: PodCondition[]): Promise<void> {
       const now = deps.clock.now();
+      // Every patch needs an id of its own: the inbox keeps the first of two equal ids and reconcile drops a repeated
+      // one, so a second patch in the same millisecond would be lost. The inbox orders by (at, id): the padded
+      // sequence keeps this engine's patches of one millisecond in order; the digest tells apart those of two
+      // processes (API Lambdas) that reach the same sequence number.
+      const seq = String(patchSeq++).padStart(12, '0');
+      const digest = createHash('sha256').update(JSON.stringify(conditions)).digest('hex').slice(0, 12);
       await deliver(key, {
-        id: `conditions/${now}/${conditions.map((c) => c.type).join(',')}`,
+        id: `conditions/${now}/${seq}/${digest}`,
         at: now,
         type: 'conditionsPatched',
         conditions,
@@ -162,12 +170,16 @@ export function createEngine(deps: EngineDeps) {
       });
     },
 
-    /** At engine start: every pod that has not finished gets a worker that resumes it. */
+    /**
+     * At engine start: every pod that has not finished gets a worker that resumes it, and so does a finished one with
+     * pending events or a deletion whose removal did not happen.
+     */
     async resumeAll(): Promise<number> {
       const { items } = await deps.store.list();
       let resumed = 0;
       for (const stored of items) {
-        if (stored.state.engine.stage === 'Finished' && stored.inbox.length === 0) continue;
+        const { stage, deletion } = stored.state.engine;
+        if (stage === 'Finished' && stored.inbox.length === 0 && !deletion) continue;
         await resume(stored, deps.clock.now() * 1000 + resumeSeq++);
         resumed++;
       }

@@ -107,7 +107,19 @@ export async function runWorkerStep(
       return summarize(deps, input, loops, stored);
     }
     case 'finalize': {
-      const stored = await deps.store.get(key);
+      let stored = await deps.store.get(key);
+      // A deleted pod whose removal did not happen (the store refused it, or the Task was retried after the commit
+      // that finished the pod): remove it now.
+      if (stored && stored.state.engine.stage === 'Finished' && stored.state.engine.deletion) {
+        await executeActions(
+          deps,
+          key,
+          stored.state,
+          resumeActions(stored.state, deps.clock.now()),
+          `${input.pod.uid}/${stored.resourceVersion}/finalize`,
+        );
+        stored = await deps.store.get(key);
+      }
       // An event that arrived after the last reconcile (a delete of a finished pod) gets a worker of its own.
       if (stored && stored.inbox.length > 0) await startSuccessor(deps, input);
       return summarize(deps, input, loops, stored);
@@ -145,7 +157,7 @@ const admitIfNew: Transition = (state, ctx) =>
   state.engine.scheduled ? undefined : admitPod(state.pod, ctx);
 
 /**
- * Applies `extra` events plus the pending inbox to the stored state and commits it, conditional on the
+ * Applies the pending inbox, then `extra` events, to the stored state and commits it, conditional on the
  * resourceVersion it read; on a conflict it re-reads and re-applies. Actions run only after the commit.
  */
 async function commit(
@@ -160,7 +172,9 @@ async function commit(
     const ctx: ReconcileContext = { now: deps.clock.now(), settings: deps.settings };
     // One conditional write can consume a bounded number of events; the rest wait for the next loop.
     const inbox = stored.inbox.slice(0, MAX_EVENTS_PER_COMMIT);
-    const events = [...extra, ...inbox];
+    // `extra` (the sandbox becoming ready) is observed now, after everything already in the inbox: applied first, it
+    // would start a container of a pod whose deletion or active deadline came before it.
+    const events = [...inbox, ...extra];
     const first = transition ? transition(stored.state, ctx) : undefined;
     if (!first && events.length === 0) return stored;
     const base = first?.state ?? stored.state;

@@ -1,0 +1,594 @@
+// The engine's use cases outside the worker steps (create, update, delete, status patches, observations, timers,
+// resumeAll) and the pieces they deliver through: the inbox protocol (deliver-event.ts), ObservablePodStore and
+// InProcessHookRunner. All on the memory store and the fake ports (test/support/engine-fakes.ts).
+// test/engine has two files, not one per source file: each test file runs in a forked worker whose start and
+// imports cost more than all of its tests, and the folder is meant to run in well under 2 s.
+import type { LifecycleHandler, Pod } from 'kubernetes-types/core/v1';
+import { describe, expect, it } from 'vitest';
+import { MemoryPodStore } from '../../src/adapters/memory/memory-pod-store.ts';
+import { formatFieldError } from '../../src/core/field-errors.ts';
+import type { PodEvent } from '../../src/core/pod-events.ts';
+import { newPodState } from '../../src/core/reconcile.ts';
+import { deliverEvent } from '../../src/engine/deliver-event.ts';
+import { InProcessHookRunner } from '../../src/engine/in-process-hook-runner.ts';
+import { ObservablePodStore, type StoreChange } from '../../src/engine/observable-pod-store.ts';
+import { AlreadyExistsError, ConflictError, InvalidError, NotFoundError } from '../../src/ports/errors.ts';
+import type { HookRequest } from '../../src/ports/hook-runner.ts';
+import type { PodKey } from '../../src/ports/pod-key.ts';
+import { FakeContainerRuntime } from '../support/engine-fakes.ts';
+import { EngineHarness, container, keyOf, uidOf } from '../support/engine-harness.ts';
+import { ManualClock, MANUAL_CLOCK_START } from '../support/manual-clock.ts';
+import { opaqueEvent } from '../contract/pod-store.contract.ts';
+
+describe('createPod', () => {
+  it('stores the pod with its uid, a resourceVersion and creationTimestamp, unadmitted', async () => {
+    const h = new EngineHarness();
+    const stored = await h.engine.createPod(h.pod('web'));
+    expect(stored.key).toEqual(keyOf('web'));
+    expect(stored.resourceVersion).toMatch(/^\d+$/);
+    const read = await h.stored('web');
+    expect(read.resourceVersion).toBe(stored.resourceVersion);
+    expect(read.state.pod.metadata).toMatchObject({
+      uid: uidOf('web'),
+      resourceVersion: stored.resourceVersion,
+      creationTimestamp: '2025-01-01T00:00:00Z',
+    });
+    expect(read.state.pod.status).toEqual({ phase: 'Pending', qosClass: 'BestEffort' });
+    expect(read.state.engine).toMatchObject({ stage: 'Pending', scheduled: false, containers: {} });
+    expect(read.inbox).toEqual([]);
+  });
+
+  it('starts the pod worker named after the uid, sequence 0, not resuming', async () => {
+    const h = new EngineHarness();
+    await h.engine.createPod(h.pod('web'));
+    expect(h.workflow.executions).toEqual([
+      { name: 'uid-web-0', input: { pod: { namespace: 'default', name: 'web', uid: 'uid-web' }, seq: 0 } },
+    ]);
+  });
+
+  it('refuses a second pod of the same name with AlreadyExistsError and starts no second worker', async () => {
+    const h = new EngineHarness();
+    await h.engine.createPod(h.pod('web'));
+    await expect(h.engine.createPod(h.pod('web'))).rejects.toBeInstanceOf(AlreadyExistsError);
+    expect(h.workflow.executions).toHaveLength(1);
+  });
+});
+
+describe('updatePod', () => {
+  /** A created and admitted pod and what a client would read back. */
+  async function admitted(h: EngineHarness, spec: Partial<Pod['spec']> & object = {}): Promise<Pod> {
+    await h.engine.createPod(h.pod('web', spec));
+    await h.step('web', 'admit');
+    return structuredClone((await h.state('web')).pod);
+  }
+
+  it.each([
+    {
+      name: 'restartPolicy changed → spec: Forbidden',
+      edit: (p: Pod) => ({ ...p, spec: { ...p.spec!, restartPolicy: 'Never' } }),
+      errors: [/^spec: Forbidden: pod updates may not change fields other than/],
+    },
+    {
+      name: 'uid changed → metadata.uid: Invalid value',
+      edit: (p: Pod) => ({ ...p, metadata: { ...p.metadata, uid: 'other' } }),
+      errors: [/^metadata\.uid: Invalid value: "other": field is immutable$/],
+    },
+    {
+      name: 'activeDeadlineSeconds raised → Invalid value',
+      spec: { activeDeadlineSeconds: 60 },
+      edit: (p: Pod) => ({ ...p, spec: { ...p.spec!, activeDeadlineSeconds: 120 } }),
+      errors: [
+        /^spec\.activeDeadlineSeconds: Invalid value: 120: must be less than or equal to previous value$/,
+      ],
+    },
+    {
+      name: 'a container added and the uid changed → both errors, collected',
+      edit: (p: Pod) => ({
+        ...p,
+        metadata: { ...p.metadata, uid: 'other' },
+        spec: { ...p.spec!, containers: [...p.spec!.containers, container('extra')] },
+      }),
+      errors: [/^metadata\.uid: /, /^spec: Forbidden: /],
+    },
+  ])('$name', async ({ spec, edit, errors }) => {
+    const h = new EngineHarness();
+    const before = await admitted(h, spec);
+    const rv = (await h.stored('web')).resourceVersion;
+    const err = await h.engine.updatePod(keyOf('web'), edit(before)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidError);
+    const messages = (err as InvalidError).fieldErrors.map(formatFieldError);
+    expect(messages).toHaveLength(errors.length);
+    errors.forEach((re, i) => expect(messages[i]).toMatch(re));
+    expect((await h.stored('web')).resourceVersion).toBe(rv);
+  });
+
+  it('refuses a stale resourceVersion with ConflictError and writes nothing', async () => {
+    const h = new EngineHarness();
+    const before = await admitted(h);
+    const stale = before.metadata!.resourceVersion!;
+    await h.engine.patchConditions(keyOf('web'), []); // an inbox write does not move the resourceVersion …
+    await h.step('web', 'reconcile'); // … the commit that consumes it does
+    const current = (await h.stored('web')).resourceVersion;
+    expect(current).not.toBe(stale);
+    const labelled = { ...before, metadata: { ...before.metadata, labels: { app: 'x' } } };
+    await expect(h.engine.updatePod(keyOf('web'), labelled, stale)).rejects.toBeInstanceOf(ConflictError);
+    const after = await h.stored('web');
+    expect(after.resourceVersion).toBe(current);
+    expect(after.state.pod.metadata?.labels).toBeUndefined();
+  });
+
+  it('applies a label change at the current resourceVersion without waking the worker', async () => {
+    const h = new EngineHarness();
+    const before = await admitted(h);
+    const labelled = { ...before, metadata: { ...before.metadata, labels: { app: 'x' } } };
+    const saved = await h.engine.updatePod(keyOf('web'), labelled, before.metadata!.resourceVersion);
+    expect(Number(saved.resourceVersion)).toBeGreaterThan(Number(before.metadata!.resourceVersion));
+    const after = await h.stored('web');
+    expect(after.state.pod.metadata?.labels).toEqual({ app: 'x' });
+    expect(after.inbox).toEqual([]);
+  });
+
+  it('an image change stores the new image and delivers specUpdated naming the container', async () => {
+    const h = new EngineHarness();
+    const before = await admitted(h, { initContainers: [container('init')] });
+    const next: Pod = {
+      ...before,
+      spec: {
+        ...before.spec!,
+        containers: [{ ...before.spec!.containers[0]!, image: 'busybox:1.36' }],
+      },
+    };
+    const saved = await h.engine.updatePod(keyOf('web'), next);
+    const after = await h.stored('web');
+    expect(after.state.pod.spec?.containers[0]?.image).toBe('busybox:1.36');
+    expect(after.state.pod.spec?.initContainers?.[0]?.image).toBe('busybox:1.28');
+    expect(after.inbox).toEqual([
+      {
+        id: `spec/${saved.resourceVersion}`,
+        at: MANUAL_CLOCK_START,
+        type: 'specUpdated',
+        containers: ['app'],
+      },
+    ]);
+  });
+
+  it('a pod that does not exist → NotFoundError', async () => {
+    const h = new EngineHarness();
+    await expect(h.engine.updatePod(keyOf('nope'), h.pod('nope'))).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('requests that become inbox events', () => {
+  it.each([
+    {
+      name: 'deletePod with a grace → deleteRequested with that grace',
+      act: (h: EngineHarness) => h.engine.deletePod(keyOf('web'), 7),
+      event: { id: `delete/${MANUAL_CLOCK_START}/7`, type: 'deleteRequested', gracePeriodSeconds: 7 },
+    },
+    {
+      name: 'deletePod without a grace → deleteRequested without one (the pod’s own applies)',
+      act: (h: EngineHarness) => h.engine.deletePod(keyOf('web')),
+      event: { id: `delete/${MANUAL_CLOCK_START}/-`, type: 'deleteRequested' },
+    },
+    {
+      name: 'patchConditions → conditionsPatched',
+      act: (h: EngineHarness) =>
+        h.engine.patchConditions(keyOf('web'), [{ type: 'example.com/gate', status: 'True' }]),
+      event: {
+        id: expect.stringMatching(new RegExp(`^conditions/${MANUAL_CLOCK_START}/000000000000/[0-9a-f]{12}$`)),
+        type: 'conditionsPatched',
+        conditions: [{ type: 'example.com/gate', status: 'True' }],
+      },
+    },
+    {
+      name: 'onTimerDue → timerDue keyed by timer and due instant',
+      act: (h: EngineHarness) =>
+        h.engine.onTimerDue({ key: keyOf('web'), timerId: 'restart/app/2', dueAt: 123 }),
+      event: { id: 'timer/restart/app/2/123', type: 'timerDue', timerId: 'restart/app/2' },
+    },
+    {
+      name: 'onObservation started → containerStarted keyed by instance',
+      act: (h: EngineHarness) =>
+        h.engine.onObservation({
+          type: 'started',
+          ref: { key: keyOf('web'), podUid: 'uid-web', container: 'app', instance: 3 },
+          startedAt: 99,
+        }),
+      event: {
+        id: 'uid-web/app/3/started',
+        at: 99,
+        type: 'containerStarted',
+        container: 'app',
+        instance: 3,
+        startedAt: 99,
+      },
+    },
+    {
+      name: 'onObservation exited (lost) → containerExited with lost and signal',
+      act: (h: EngineHarness) =>
+        h.engine.onObservation({
+          type: 'exited',
+          ref: { key: keyOf('web'), podUid: 'uid-web', container: 'app', instance: 0 },
+          exitCode: 137,
+          signal: 9,
+          oomKilled: false,
+          startedAt: 10,
+          finishedAt: 20,
+          lost: true,
+        }),
+      event: {
+        id: 'uid-web/app/0/exited',
+        at: 20,
+        type: 'containerExited',
+        container: 'app',
+        instance: 0,
+        exitCode: 137,
+        signal: 9,
+        oomKilled: false,
+        startedAt: 10,
+        finishedAt: 20,
+        lost: true,
+      },
+    },
+    {
+      name: 'onObservation startFailed → containerStartFailed with the reason',
+      act: (h: EngineHarness) =>
+        h.engine.onObservation({
+          type: 'startFailed',
+          ref: { key: keyOf('web'), podUid: 'uid-web', container: 'app', instance: 0 },
+          reason: 'RunContainerError',
+          message: 'exec: "nope": not found',
+          at: 5,
+        }),
+      event: {
+        id: 'uid-web/app/0/startFailed',
+        at: 5,
+        type: 'containerStartFailed',
+        container: 'app',
+        instance: 0,
+        reason: 'RunContainerError',
+        message: 'exec: "nope": not found',
+      },
+    },
+  ])('$name', async ({ act, event }) => {
+    const h = new EngineHarness();
+    await h.engine.createPod(h.pod('web'));
+    await act(h);
+    const { inbox } = await h.stored('web');
+    expect(inbox).toEqual([{ at: MANUAL_CLOCK_START, ...event }]);
+  });
+
+  it.each([
+    { name: 'reconciled one by one: False then True → True', statuses: ['False', 'True'], between: true },
+    { name: 'reconciled one by one: True then False → False', statuses: ['True', 'False'], between: true },
+    { name: 'both pending: False then True → True', statuses: ['False', 'True'], between: false },
+    { name: 'both pending: True then False → False', statuses: ['True', 'False'], between: false },
+  ])('status patches in the same millisecond, $name', async ({ statuses, between }) => {
+    const h = new EngineHarness();
+    await h.createAndStart(h.pod('web', { readinessGates: [{ conditionType: 'example.com/gate' }] }));
+    for (const status of statuses) {
+      await h.engine.patchConditions(keyOf('web'), [{ type: 'example.com/gate', status }]);
+      if (between) await h.step('web', 'reconcile');
+    }
+    await h.step('web', 'reconcile');
+    expect(await h.condition('web', 'example.com/gate')).toBe(statuses.at(-1));
+  });
+
+  it('an event for a pod that does not exist is dropped without an error', async () => {
+    const h = new EngineHarness();
+    await expect(h.engine.deletePod(keyOf('nope'), 0)).resolves.toBeUndefined();
+    await expect(
+      h.engine.onTimerDue({ key: keyOf('nope'), timerId: 'active-deadline', dueAt: 1 }),
+    ).resolves.toBeUndefined();
+    expect(h.workflow.executions).toEqual([]);
+  });
+
+  it('a delete of a Finished pod starts a worker that resumes it (no worker is waiting any more)', async () => {
+    const h = new EngineHarness();
+    await h.createAndStart(h.pod('job', { restartPolicy: 'Never' }));
+    await h.started('job', 'app');
+    await h.exited('job', 'app', 0, { after: 1000 });
+    expect((await h.step('job', 'reconcile')).stage).toBe('Finished');
+    h.workflow.executions.length = 0;
+    await h.engine.deletePod(keyOf('job'));
+    expect(h.workflow.executions).toEqual([
+      {
+        name: `uid-job-${h.clock.now()}`,
+        input: { pod: { ...keyOf('job'), uid: 'uid-job' }, seq: h.clock.now(), resume: true },
+      },
+    ]);
+  });
+
+  it('a delete of a running pod wakes its worker instead of starting another', async () => {
+    const h = new EngineHarness();
+    await h.createAndStart(h.pod('web'));
+    await h.await('web', 'token-1');
+    h.workflow.executions.length = 0;
+    await h.engine.deletePod(keyOf('web'));
+    expect(h.workflow.executions).toEqual([]);
+    expect(h.workflow.taskSuccesses).toEqual(['token-1']);
+  });
+});
+
+describe('resumeAll', () => {
+  it('gives every unfinished pod (and a finished one with pending events) a resuming worker', async () => {
+    const h = new EngineHarness();
+    await h.store.create(newPodState(h.pod('stored-only')));
+    await h.createAndStart(h.pod('running'));
+    await h.createAndStart(h.pod('done', { restartPolicy: 'Never' }));
+    await h.started('done', 'app');
+    await h.exited('done', 'app', 0);
+    await h.step('done', 'reconcile');
+    await h.createAndStart(h.pod('done-deleted', { restartPolicy: 'Never' }));
+    await h.started('done-deleted', 'app');
+    await h.exited('done-deleted', 'app', 0);
+    await h.step('done-deleted', 'reconcile');
+    await h.engine.onTimerDue({ key: keyOf('done-deleted'), timerId: 'stale', dueAt: 0 }); // pending, no worker
+    h.workflow.executions.length = 0;
+
+    const resumed = await h.engine.resumeAll();
+
+    expect(resumed).toBe(3);
+    const now = h.clock.now() * 1000;
+    expect(h.workflow.executions.map((e) => [e.input.pod.name, e.input.resume, e.name])).toEqual([
+      ['done-deleted', true, `uid-done-deleted-${now}`],
+      ['running', true, `uid-running-${now + 1}`],
+      ['stored-only', true, `uid-stored-only-${now + 2}`],
+    ]);
+  });
+});
+
+// The inbox protocol (DESIGN §3) between a producer (deliverEvent) and the worker's await step: an event either
+// finds a registered wait token and completes it, or stays in the inbox and makes the next await return at once.
+const event = (id: string, at = 0): PodEvent => ({ id, at, type: 'conditionsPatched', conditions: [] });
+
+async function started(): Promise<EngineHarness> {
+  const h = new EngineHarness();
+  await h.createAndStart(h.pod('p'));
+  return h;
+}
+
+describe('deliver and await', () => {
+  it('an await with an empty inbox registers its token and completes nothing', async () => {
+    const h = await started();
+    await h.await('p', 'token-1');
+    expect(h.workflow.taskSuccesses).toEqual([]);
+  });
+
+  it('an event delivered while a token waits completes it exactly once', async () => {
+    const h = await started();
+    await h.await('p', 'token-1');
+    await deliverEvent(h.fakes.deps, keyOf('p'), event('e1'));
+    await deliverEvent(h.fakes.deps, keyOf('p'), event('e2'));
+    expect(h.workflow.taskSuccesses).toEqual(['token-1']);
+    expect((await h.stored('p')).inbox.map((e) => e.id)).toEqual(['e1', 'e2']);
+  });
+
+  it('an event delivered with no waiter stays in the inbox; the next await completes at once', async () => {
+    const h = await started();
+    await deliverEvent(h.fakes.deps, keyOf('p'), event('e1'));
+    expect(h.workflow.taskSuccesses).toEqual([]);
+    expect((await h.stored('p')).inbox.map((e) => e.id)).toEqual(['e1']);
+    await h.await('p', 'token-2');
+    expect(h.workflow.taskSuccesses).toEqual(['token-2']);
+    // The await does not consume: the reconcile that follows does.
+    expect((await h.stored('p')).inbox.map((e) => e.id)).toEqual(['e1']);
+    await h.step('p', 'reconcile');
+    expect((await h.stored('p')).inbox).toEqual([]);
+    await h.await('p', 'token-3');
+    expect(h.workflow.taskSuccesses).toEqual(['token-2']);
+  });
+
+  it('the same event id delivered twice while pending is one inbox entry', async () => {
+    const h = await started();
+    await deliverEvent(h.fakes.deps, keyOf('p'), event('e1', 5));
+    await deliverEvent(h.fakes.deps, keyOf('p'), event('e1', 6));
+    expect((await h.stored('p')).inbox).toEqual([event('e1', 5)]);
+  });
+
+  it('the inbox hands events back ordered by (at, id), whatever the delivery order', async () => {
+    const h = await started();
+    for (const [id, at] of [
+      ['b', 2],
+      ['c', 1],
+      ['a', 2],
+    ] as const)
+      await deliverEvent(h.fakes.deps, keyOf('p'), event(id, at));
+    expect((await h.stored('p')).inbox.map((e) => e.id)).toEqual(['c', 'a', 'b']);
+  });
+
+  it('a token registered again replaces the earlier one (only the latest await is woken)', async () => {
+    const h = await started();
+    await h.await('p', 'token-old');
+    await h.await('p', 'token-new');
+    await deliverEvent(h.fakes.deps, keyOf('p'), event('e1'));
+    expect(h.workflow.taskSuccesses).toEqual(['token-new']);
+  });
+
+  it('an event for a pod that is gone is dropped; an await for it completes at once', async () => {
+    const h = new EngineHarness();
+    await expect(deliverEvent(h.fakes.deps, keyOf('p'), event('e1'))).resolves.toBeUndefined();
+    expect(h.workflow.taskSuccesses).toEqual([]);
+    await h.await('p', 'token-1');
+    expect(h.workflow.taskSuccesses).toEqual(['token-1']);
+  });
+
+  it('a store failure other than NotFound reaches the producer', async () => {
+    const h = await started();
+    await expect(deliverEvent(h.fakes.deps, keyOf('p'), { ...event('e1'), id: '' })).rejects.toBeInstanceOf(
+      TypeError,
+    );
+  });
+});
+
+// ObservablePodStore: every committed change reaches the listeners in commit order; reads and inbox writes are
+// not changes of the object.
+describe('ObservablePodStore', () => {
+  it('tells listeners about creates, updates, events and removals, in order; not about inbox writes', async () => {
+    const store = new ObservablePodStore(new MemoryPodStore({ clock: new ManualClock() }));
+    const seen: string[] = [];
+    store.subscribe((c: StoreChange) =>
+      seen.push(
+        c.type === 'event'
+          ? `event ${c.event.reason}`
+          : c.type === 'removed'
+            ? 'removed'
+            : `${c.type} ${c.pod.resourceVersion}`,
+      ),
+    );
+    const state = newPodState(new EngineHarness().pod('p'));
+    const created = await store.create(state);
+    await store.deliver(keyOf('p'), opaqueEvent({ id: 'e', at: 0, type: 'x' }));
+    await store.registerWait(keyOf('p'), 't');
+    await store.get(keyOf('p'));
+    const updated = await store.update(keyOf('p'), created.resourceVersion, state, ['e']);
+    await store.recordEvent({
+      occurrence: 'o-1',
+      namespace: 'default',
+      involvedObject: { kind: 'Pod', namespace: 'default', name: 'p' },
+      type: 'Normal',
+      reason: 'Hello',
+      message: 'hi',
+      at: 0,
+    });
+    await store.remove(keyOf('p'));
+    expect(seen).toEqual([
+      `created ${created.resourceVersion}`,
+      `updated ${updated.resourceVersion}`,
+      'event Hello',
+      'removed',
+    ]);
+  });
+
+  it('a failed write is not reported; an unsubscribed listener hears nothing more', async () => {
+    const store = new ObservablePodStore(new MemoryPodStore({ clock: new ManualClock() }));
+    const seen: string[] = [];
+    const unsubscribe = store.subscribe((c) => seen.push(c.type));
+    const state = newPodState(new EngineHarness().pod('p'));
+    await store.create(state);
+    await expect(store.update(keyOf('p'), '999', state)).rejects.toBeInstanceOf(ConflictError);
+    unsubscribe();
+    await store.remove(keyOf('p'));
+    expect(seen).toEqual(['created']);
+  });
+});
+
+// InProcessHookRunner: runs postStart/preStop handlers and delivers their outcome as an inbox event, with the
+// kubelet's failure messages (pkg/kubelet/lifecycle/handlers.go). Exec goes through the (fake) runtime.
+function runner(runtime = new FakeContainerRuntime()) {
+  const delivered: Array<{ key: PodKey; event: PodEvent }> = [];
+  const errors: string[] = [];
+  let settle!: () => void;
+  let pending = 0;
+  const idle = () =>
+    new Promise<void>((resolve) => {
+      settle = resolve;
+      if (pending === 0) resolve();
+    });
+  const hooks = new InProcessHookRunner({
+    runtime,
+    clock: new ManualClock(),
+    deliver: (key, event) => {
+      delivered.push({ key, event });
+      if (--pending === 0) settle?.();
+      return Promise.resolve();
+    },
+    onError: (_err, context) => errors.push(context),
+  });
+  const run = (request: HookRequest) => {
+    pending++;
+    hooks.run(request);
+  };
+  return { runtime, delivered, errors, run, idle, hooks };
+}
+
+const request = (hook: 'postStart' | 'preStop', handler: LifecycleHandler): HookRequest => ({
+  ref: { key: keyOf('p'), podUid: uidOf('p'), container: 'app', instance: 2 },
+  hook,
+  handler,
+  timeoutSeconds: 3,
+  podDescription: 'Container "app" in Pod "p_default(uid-p)"',
+  podIP: '127.0.0.1',
+});
+
+describe('InProcessHookRunner', () => {
+  it.each([
+    {
+      name: 'exec postStart exits 0 → postStartDone without error',
+      hook: 'postStart' as const,
+      exec: { exitCode: 0, stdout: '', stderr: '', timedOut: false },
+      event: { type: 'postStartDone' },
+    },
+    {
+      name: 'exec preStop exits 2 → preStopDone with the kubelet message',
+      hook: 'preStop' as const,
+      exec: { exitCode: 2, stdout: 'out ', stderr: 'err', timedOut: false },
+      event: {
+        type: 'preStopDone',
+        error:
+          'Exec lifecycle hook ([drain now]) for Container "app" in Pod "p_default(uid-p)" failed - error: ' +
+          'command \'drain now\' exited with 2: out err, message: "out err"',
+      },
+    },
+    {
+      name: 'exec that times out → error says so',
+      hook: 'postStart' as const,
+      exec: { exitCode: -1, stdout: '', stderr: '', timedOut: true },
+      event: {
+        type: 'postStartDone',
+        error:
+          'Exec lifecycle hook ([drain now]) for Container "app" in Pod "p_default(uid-p)" failed - error: ' +
+          'command \'drain now\' timed out, message: ""',
+      },
+    },
+  ])('$name', async ({ hook, exec, event }) => {
+    const r = runner();
+    r.runtime.execResult = exec;
+    r.run(request(hook, { exec: { command: ['drain', 'now'] } }));
+    await r.idle();
+    expect(r.runtime.execs).toEqual([
+      { ref: request(hook, {}).ref, argv: ['drain', 'now'], timeoutMs: 3000 },
+    ]);
+    expect(r.delivered).toEqual([
+      {
+        key: keyOf('p'),
+        event: {
+          id: `uid-p/app/2/${hook}Done`,
+          at: new ManualClock().now(),
+          container: 'app',
+          instance: 2,
+          ...event,
+        },
+      },
+    ]);
+  });
+
+  it('a handler with no action → error naming the hook', async () => {
+    const r = runner();
+    r.run(request('preStop', {}));
+    await r.idle();
+    expect(r.delivered[0]?.event).toMatchObject({
+      type: 'preStopDone',
+      error:
+        'preStop handler for Container "app" in Pod "p_default(uid-p)" has no exec, httpGet or sleep action',
+    });
+  });
+
+  it('the same (instance, hook) requested again while it runs is not run twice', async () => {
+    const r = runner();
+    r.run(request('postStart', { exec: { command: ['x'] } }));
+    r.hooks.run(request('postStart', { exec: { command: ['x'] } }));
+    await r.idle();
+    expect(r.runtime.execs).toHaveLength(1);
+    expect(r.delivered).toHaveLength(1);
+  });
+
+  it('a runtime that throws is reported through onError, nothing delivered', async () => {
+    const r = runner();
+    r.runtime.failWith('exec', new Error('gone'));
+    r.hooks.run(request('postStart', { exec: { command: ['x'] } }));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(r.errors).toEqual(['uid-p/app/2/postStart']);
+    expect(r.delivered).toEqual([]);
+  });
+});
