@@ -11,6 +11,7 @@ import { DynamoDbProbeRegistry } from '../src/adapters/probes/dynamodb-probe-reg
 import { DynamoDbProberLease } from '../src/adapters/probes/dynamodb-prober-lease.ts';
 import { createProbeHandlers } from '../src/adapters/probes/probe-handlers.ts';
 import { StepFunctionsWorkflowClient } from '../src/adapters/stepfunctions/step-functions-workflow-client.ts';
+import { EmptyConfigSource } from '../src/adapters/noop/empty-config-source.ts';
 import { UnavailableContainerRuntime } from '../src/adapters/unavailable/unavailable-container-runtime.ts';
 import { createEngine, type Engine } from '../src/engine/create-engine.ts';
 import { deliverEvent } from '../src/engine/deliver-event.ts';
@@ -64,6 +65,8 @@ export function cloudEngine(): Engine {
   const runtime = new UnavailableContainerRuntime(clock);
   engine = createEngine({
     store,
+    // The deployed API serves no ConfigMaps or Secrets: every reference is missing (CreateContainerConfigError).
+    configs: new EmptyConfigSource(),
     runtime,
     scheduler,
     workflow,

@@ -36,6 +36,7 @@ import {
   toApiError,
   unauthorized,
 } from './status.ts';
+import { servedStore } from './served-store.ts';
 import { PodWatchHub, PollingChangeSource } from './watch-hub.ts';
 
 export interface ApiApp {
@@ -57,7 +58,8 @@ export function isAuthorized(header: string | undefined, token: string): boolean
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-export function createApiApp(deps: ApiDeps): ApiApp {
+export function createApiApp(given: ApiDeps): ApiApp {
+  const deps: ApiDeps = { ...given, store: servedStore(given.store) };
   const hub = new PodWatchHub({
     store: deps.store,
     source:
@@ -69,6 +71,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   if (deps.changes) hub.start().catch((err: unknown) => deps.onError(err, 'watch hub'));
   const x: ApiContext = {
     deps,
+    storeWithRemoved: given.store,
     hub,
     settleTimeoutMs: deps.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS,
     maxStreamMs: (deps.maxStreamSeconds ?? Infinity) * 1000,

@@ -15,10 +15,10 @@ export interface ProjectionContext {
 export const containerId = (podUid: string, name: string, instance: number): string =>
   `podflow://${podUid}/${name}/${instance}`;
 
+/** kubelet_pods.go convertToAPIContainerStatuses never sets `signal`; the exit code carries it (128 + n). */
 function terminated(t: TerminatedState, id: string | undefined): ContainerStateTerminated {
   return {
     exitCode: t.exitCode,
-    ...(t.signal !== undefined ? { signal: t.signal } : {}),
     reason: t.reason,
     ...(t.message ? { message: t.message } : {}),
     ...(t.startedAt !== undefined ? { startedAt: toRfc3339(t.startedAt) } : {}),
@@ -91,7 +91,7 @@ export function toContainerStatus(
   const status: ContainerStatus = {
     name: c.name,
     image: c.image ?? '',
-    imageID: '',
+    imageID: rec.imageID ?? '',
     ...(id ? { containerID: id } : {}),
     ready: isReady(entry, rec),
     restartCount: Math.max(0, rec.instance),

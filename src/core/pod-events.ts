@@ -17,7 +17,17 @@ interface InstanceRef {
 
 export type PodEvent =
   | (EventBase & { type: 'sandboxReady'; podIP: string })
-  | (EventBase & InstanceRef & { type: 'containerStarted'; startedAt: number })
+  | (EventBase &
+      InstanceRef & {
+        type: 'containerStarted';
+        startedAt: number;
+        /**
+         * The image the instance runs: its id (status.containerStatuses[].imageID) and, when the runtime pulled it
+         * for this start, how long that took. No pull reported: the image was present (`Pulled … already present
+         * on machine`, what the process runtime always says).
+         */
+        image?: { id?: string; pulledInMs?: number };
+      })
   | (EventBase &
       InstanceRef & {
         type: 'containerExited';
@@ -33,7 +43,8 @@ export type PodEvent =
   | (EventBase &
       InstanceRef & {
         type: 'containerStartFailed';
-        reason: 'RunContainerError' | 'CreateContainerConfigError';
+        /** Created but could not start (RunContainerError), or could not be created at all (the other two). */
+        reason: 'RunContainerError' | 'CreateContainerConfigError' | 'CreateContainerError';
         message: string;
       })
   | (EventBase & InstanceRef & { type: 'postStartDone'; error?: string })

@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { PodEvent } from '../core/pod-events.ts';
-import { changedImages, validatePodUpdate } from '../core/manifest/validate-pod-update.ts';
-import type { AdmittedPod } from '../core/pod-state.ts';
+import { applyPodUpdate } from '../core/manifest/validate-pod-update.ts';
+import { isForceDelete } from '../core/grace.ts';
 import { newPodState } from '../core/reconcile.ts';
 import { ConflictError, isConflict, NotFoundError } from '../ports/errors.ts';
 import type { ContainerObservation } from '../ports/container-runtime.ts';
@@ -44,6 +44,20 @@ export function createEngine(deps: EngineDeps) {
     }
   };
 
+  const removeFromApi = async (key: PodKey): Promise<void> => {
+    for (;;) {
+      const stored = await deps.store.get(key);
+      if (!stored || stored.state.engine.removedFromApi) return;
+      const state = { ...stored.state, engine: { ...stored.state.engine, removedFromApi: true } };
+      try {
+        await deps.store.update(key, stored.resourceVersion, state);
+        return;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
+  };
+
   return {
     deps,
 
@@ -74,60 +88,34 @@ export function createEngine(deps: EngineDeps) {
             `Operation cannot be fulfilled on pods "${key.name}": the object has been modified; please apply your changes to the latest version and try again`,
           );
         }
-        const old = stored.state.pod;
-        const errors = validatePodUpdate(next, old);
-        if (errors.length > 0) throw new InvalidError('Pod', key.name, errors);
-        const images = new Map(
-          [...(next.spec?.initContainers ?? []), ...(next.spec?.containers ?? [])].map((c) => [
-            c.name,
-            c.image,
-          ]),
-        );
-        const withImage = <T extends { name: string; image?: string }>(c: T): T => ({
-          ...c,
-          image: images.get(c.name) ?? c.image,
-        });
-        const spec = old.spec;
-        const pod: AdmittedPod = {
-          ...old,
-          metadata: {
-            ...old.metadata,
-            labels: next.metadata?.labels,
-            annotations: next.metadata?.annotations,
-          },
-          spec: {
-            ...spec,
-            containers: spec.containers.map(withImage),
-            ...(spec.initContainers ? { initContainers: spec.initContainers.map(withImage) } : {}),
-            ...(next.spec?.activeDeadlineSeconds !== undefined
-              ? { activeDeadlineSeconds: next.spec.activeDeadlineSeconds }
-              : {}),
-            ...(next.spec?.tolerations ? { tolerations: next.spec.tolerations } : {}),
-          },
-        };
+        const update = applyPodUpdate(stored.state.pod, next);
+        if (!update.ok) throw new InvalidError('Pod', key.name, update.errors);
         let saved: StoredPod;
         try {
-          saved = await deps.store.update(key, stored.resourceVersion, { ...stored.state, pod });
+          saved = await deps.store.update(key, stored.resourceVersion, { ...stored.state, pod: update.pod });
         } catch (err) {
           if (isConflict(err) && expectedResourceVersion === undefined) continue;
           throw err;
         }
-        const changed = changedImages(pod.spec, spec);
-        if (changed.length > 0 || pod.spec.activeDeadlineSeconds !== spec.activeDeadlineSeconds) {
-          const now = deps.clock.now();
+        if (update.changedContainers.length > 0 || update.deadlineChanged) {
           await deliver(key, {
             id: `spec/${saved.resourceVersion}`,
-            at: now,
+            at: deps.clock.now(),
             type: 'specUpdated',
-            containers: changed,
+            containers: update.changedContainers,
           });
         }
         return saved;
       }
     },
 
-    /** Graceful deletion (docs/semantics.md §6): the worker terminates the pod, then removes the object. */
+    /**
+     * Graceful deletion (docs/semantics.md §6): the worker terminates the pod, then removes the object. A force
+     * delete (grace 0) first takes the object out of the API, in one conditional write, so that it is gone when
+     * this returns; the worker still kills the containers (preStop included) and then drops it.
+     */
     async deletePod(key: PodKey, gracePeriodSeconds?: number): Promise<void> {
+      if (isForceDelete(gracePeriodSeconds)) await removeFromApi(key);
       const now = deps.clock.now();
       await deliver(key, {
         id: `delete/${now}/${gracePeriodSeconds ?? '-'}`,

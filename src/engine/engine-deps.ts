@@ -2,6 +2,7 @@
 // environment's composition root (local/local-engine.ts, lambdas/wiring.ts) builds one of these.
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../core/engine-settings.ts';
 import type { Clock } from '../ports/clock.ts';
+import type { ConfigSource } from '../ports/config-source.ts';
 import type { ContainerRuntime } from '../ports/container-runtime.ts';
 import type { HookRunner } from '../ports/hook-runner.ts';
 import type { PodStore } from '../ports/pod-store.ts';
@@ -34,6 +35,8 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
 
 export interface EngineDeps {
   store: PodStore;
+  /** The ConfigMaps and Secrets containers refer to. */
+  configs: ConfigSource;
   runtime: ContainerRuntime;
   scheduler: WakeupScheduler;
   workflow: WorkflowClient;

@@ -4,9 +4,16 @@
 // returns a summary the Choice states route on.
 import type { Action } from '../core/actions.ts';
 import type { PodEvent } from '../core/pod-events.ts';
-import { containerEntries } from '../core/pod-spec.ts';
+import { containerProgress, type ContainerProgress } from '../core/container-progress.ts';
+import { remainingGraceSeconds } from '../core/grace.ts';
 import type { PodState } from '../core/pod-state.ts';
-import { admitPod, reconcileAll, resumeActions, type ReconcileContext } from '../core/reconcile.ts';
+import {
+  admitPod,
+  forceKillActions,
+  reconcileAll,
+  resumeActions,
+  type ReconcileContext,
+} from '../core/reconcile.ts';
 import { isConflict, isNotFound } from '../ports/errors.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 import type { StoredPod } from '../ports/pod-store.ts';
@@ -31,7 +38,7 @@ export interface StepInput extends WorkerInput {
 /** What an await task waits for (informational: every await completes on any inbox event). */
 export type WaitFor = 'initBackoff' | 'initContainer' | 'containerStart' | 'event' | 'termination';
 
-export type ContainerOutcome = 'done' | 'waiting' | 'backoff' | 'winding';
+export type ContainerOutcome = ContainerProgress;
 
 export interface StepSummary {
   stage: PodState['engine']['stage'] | 'Gone';
@@ -208,44 +215,6 @@ async function commit(
   );
 }
 
-/**
- * Terminate's await is a safety poll (every 30 s): the runtime's stop already escalates SIGTERM → SIGKILL. Only a
- * container still running past its kill deadline plus the margin gets an explicit SIGKILL.
- */
-function forceKillActions(state: PodState, now: number, marginSeconds: number): Action[] {
-  return Object.values(state.engine.containers)
-    .filter(
-      (rec) =>
-        rec.state.type === 'running' &&
-        rec.killing &&
-        now > rec.killing.requestedAt + (rec.killing.graceSeconds + marginSeconds) * 1000,
-    )
-    .map((rec) => ({ type: 'stopContainer', container: rec.name, instance: rec.instance, graceSeconds: 0 }));
-}
-
-function containerOutcome(state: PodState, name: string): ContainerOutcome {
-  const { engine } = state;
-  if (engine.deletion || engine.stage === 'Terminating' || engine.stage === 'Finished') return 'winding';
-  const rec = engine.containers[name];
-  const entry = containerEntries(state.pod.spec).find((e) => e.container.name === name);
-  if (!rec || !entry) return 'done';
-  if (rec.restartTimer) return 'backoff';
-  switch (entry.kind) {
-    case 'init':
-      return rec.state.type === 'terminated' && rec.state.exitCode === 0 ? 'done' : 'waiting';
-    case 'sidecar':
-      return engine.initialized || (rec.state.type === 'running' && rec.state.postStartDone)
-        ? 'done'
-        : 'waiting';
-    case 'app':
-      // Started (postStart included), or already past it: the next container may start.
-      if (rec.state.type === 'starting' || (rec.state.type === 'waiting' && rec.instance < 0))
-        return 'waiting';
-      if (rec.state.type === 'running' && !rec.state.postStartDone && !rec.state.hookError) return 'waiting';
-      return 'done';
-  }
-}
-
 function summarize(
   deps: EngineDeps,
   input: StepInput,
@@ -269,9 +238,7 @@ function summarize(
   const { state } = stored;
   const spec = state.pod.spec;
   const deletion = state.engine.deletion;
-  const graceLeft = deletion
-    ? Math.max(0, Math.ceil((deletion.deadline - deps.clock.now()) / 1000))
-    : (spec.terminationGracePeriodSeconds ?? 30);
+  const graceLeft = remainingGraceSeconds(state.engine, spec, deps.clock.now());
   return {
     stage: state.engine.stage,
     phase: state.pod.status?.phase ?? 'Pending',
@@ -281,7 +248,7 @@ function summarize(
     hasInitContainers: (spec.initContainers ?? []).length > 0,
     initContainers: (spec.initContainers ?? []).map((c) => ({ name: c.name })),
     appContainers: spec.containers.map((c) => ({ name: c.name })),
-    ...(input.container ? { outcome: containerOutcome(state, input.container) } : {}),
+    ...(input.container ? { outcome: containerProgress(state, input.container) } : {}),
     graceSeconds: graceLeft + deps.settings.terminationMarginSeconds,
   };
 }

@@ -11,6 +11,7 @@ import { deliverEvent } from '../engine/deliver-event.ts';
 import { ObservablePodStore } from '../engine/observable-pod-store.ts';
 import { DEFAULT_WORKER_SETTINGS, type EngineDeps, type WorkerSettings } from '../engine/engine-deps.ts';
 import { systemClock, type Clock } from '../ports/clock.ts';
+import type { ConfigSource } from '../ports/config-source.ts';
 import type { PodStore } from '../ports/pod-store.ts';
 import type { Prober } from '../ports/prober.ts';
 import { ensureTable, startDynalite } from './dynalite.ts';
@@ -18,6 +19,7 @@ import { InProcessHookRunner } from '../engine/in-process-hook-runner.ts';
 import { LocalWorkflowClient } from './local-workflow-client.ts';
 import { createProbeHandlers } from '../adapters/probes/probe-handlers.ts';
 import { ProbeManager } from '../engine/prober/probe-manager.ts';
+import { MemoryConfigSource } from '../adapters/memory/memory-config-source.ts';
 
 export const POD_WORKER_ASL_PATH = join(
   import.meta.dirname,
@@ -39,6 +41,8 @@ export interface LocalEngineOptions {
   prober?: Prober;
   /** Failures that must not stop the engine (an action that could not be carried out, a worker that crashed). */
   onError?: (err: unknown, context: string) => void;
+  /** ConfigMaps and Secrets for containers that refer to them (default: an empty in-memory set). */
+  configs?: ConfigSource;
   /** Wraps the store every part of the engine uses (fault injection, instrumentation). */
   decorateStore?: (store: PodStore) => PodStore;
 }
@@ -107,6 +111,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       });
   const deps: EngineDeps = {
     store,
+    configs: options.configs ?? new MemoryConfigSource(),
     runtime,
     scheduler,
     workflow,

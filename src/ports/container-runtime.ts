@@ -29,7 +29,16 @@ export interface ContainerLaunch extends ContainerInstanceRef {
 }
 
 export type ContainerObservation =
-  | { type: 'started'; ref: ContainerInstanceRef; startedAt: number; pid?: number }
+  | {
+      type: 'started';
+      ref: ContainerInstanceRef;
+      startedAt: number;
+      pid?: number;
+      /** What the runtime ran: status.containerStatuses[].imageID. */
+      imageID?: string;
+      /** How long pulling the image took, when the runtime pulled it for this start (no pull: it was present). */
+      pulledInMs?: number;
+    }
   | {
       type: 'exited';
       ref: ContainerInstanceRef;
@@ -45,11 +54,14 @@ export type ContainerObservation =
        * kubelet reports it terminated with reason `ContainerStatusUnknown`, exit 137 (docs/semantics.md §1). */
       lost?: boolean;
     }
-  /** Could not be started: `RunContainerError` (not found, not executable) or `CreateContainerConfigError`. */
+  /**
+   * Could not be started: created but the command could not be executed (`RunContainerError`), or not created at
+   * all (`CreateContainerConfigError`, `CreateContainerError`) — then the same instance may be started again later.
+   */
   | {
       type: 'startFailed';
       ref: ContainerInstanceRef;
-      reason: 'RunContainerError' | 'CreateContainerConfigError';
+      reason: 'RunContainerError' | 'CreateContainerConfigError' | 'CreateContainerError';
       message: string;
       at: number;
     };
@@ -91,7 +103,10 @@ export interface ContainerRuntime {
    */
   stop(ref: ContainerInstanceRef, graceSeconds: number): Promise<void>;
 
-  /** Runs a command in the instance's environment (exec probes, exec hooks, `podflow exec`). Timeout = not success. */
+  /**
+   * Runs a command in the instance's environment (exec probes, exec hooks, `podflow exec`). Timeout = not success;
+   * `timeoutMs` 0 waits as long as the command runs (a postStart exec hook has no timeout: CRI ExecSync with 0).
+   */
   exec(ref: ContainerInstanceRef, argv: string[], timeoutMs: number): Promise<ExecResult>;
 
   /** The instance's log lines (CRI format stripped unless `timestamps`). Instance n-1 is `--previous`. */

@@ -22,6 +22,8 @@ import { createEngine } from '../../src/engine/create-engine.ts';
 import { ObservablePodStore } from '../../src/engine/observable-pod-store.ts';
 import type { PodKey } from '../../src/ports/pod-key.ts';
 import { ManualClock } from '../support/manual-clock.ts';
+import { EmptyConfigSource } from '../../src/adapters/noop/empty-config-source.ts';
+import { deletionGraceSeconds } from '../../src/core/grace.ts';
 
 export interface TestResponse {
   status: number;
@@ -116,6 +118,7 @@ export function createTestApi(overrides: Partial<ApiDeps> = {}): TestApi {
   const store = new ObservablePodStore(new MemoryPodStore({ clock }));
   const engine = createEngine({
     store,
+    configs: new EmptyConfigSource(),
     runtime: {} as never,
     scheduler: { scheduleAt: async () => {}, cancel: async () => {} },
     workflow: { startExecution: async () => {}, sendTaskSuccess: async () => {} },
@@ -131,7 +134,7 @@ export function createTestApi(overrides: Partial<ApiDeps> = {}): TestApi {
   const markDeleted = async (key: PodKey, grace?: number): Promise<void> => {
     const s = await store.get(key);
     if (!s) return;
-    const seconds = grace ?? s.state.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const seconds = deletionGraceSeconds(s.state.pod.spec, grace);
     const pod = {
       ...s.state.pod,
       metadata: {

@@ -19,6 +19,7 @@ import type { StoreChange } from '../../src/engine/observable-pod-store.ts';
 import type { StepInput } from '../../src/engine/pod-worker.ts';
 import { startLocalEngine, type LocalEngine } from '../../src/local/local-engine.ts';
 import type { PodKey } from '../../src/ports/pod-key.ts';
+import type { ConfigSource } from '../../src/ports/config-source.ts';
 import type { PodStore, StoredEvent } from '../../src/ports/pod-store.ts';
 
 /** The kubelet's curve scaled down 50× (10s → 200ms, cap 300s → 1.6s, reset 600s → 3.2s). */
@@ -132,7 +133,6 @@ export interface InstanceTimes {
   startedAt?: number;
   finishedAt?: number;
   exitCode?: number;
-  signal?: number;
   reason?: string;
 }
 
@@ -142,6 +142,7 @@ export interface E2eOptions {
   dataDir?: string;
   settings?: Partial<WorkerSettings>;
   decorateStore?: (store: PodStore) => PodStore;
+  configs?: ConfigSource;
 }
 
 /** A running local engine plus everything it committed. */
@@ -176,6 +177,7 @@ export class E2eEngine {
       settings: { backoff: SCALED_BACKOFF, ...options.settings },
       onError: (err, context) => errors.push({ err, context }),
       ...(options.decorateStore ? { decorateStore: options.decorateStore } : {}),
+      ...(options.configs ? { configs: options.configs } : {}),
     });
     const e = new E2eEngine(local, dataDir, root, errors);
     local.store.subscribe((change) => {
@@ -271,7 +273,6 @@ export class E2eEngine {
       if (t.startedAt !== undefined) rec.startedAt = t.startedAt;
       rec.finishedAt = t.finishedAt;
       rec.exitCode = t.exitCode;
-      if (t.signal !== undefined) rec.signal = t.signal;
       rec.reason = t.reason;
     };
     for (const state of this.history(podName)) {

@@ -73,11 +73,9 @@ describe('graceful deletion', () => {
     await e.waitForRemoval(c.pod);
     const last = lastBeforeRemoval(c.pod);
     expect(last.pod.status?.phase).toBe('Failed');
-    expect(containerStatus(last, 'app')?.state?.terminated).toMatchObject({
-      exitCode: 143,
-      signal: 15,
-      reason: 'Error',
-    });
+    expect(containerStatus(last, 'app')?.state?.terminated).toMatchObject({ exitCode: 143, reason: 'Error' });
+    // The kubelet never sets `signal`: 143 = 128 + SIGTERM says it.
+    expect(containerStatus(last, 'app')?.state?.terminated).not.toHaveProperty('signal');
     // SIGTERM ended it at once, well inside the grace.
     const [app] = e.instances(c.pod, 'app');
     expect(app!.finishedAt! - deletion.requestedAt).toBeLessThan(1000);
@@ -146,7 +144,7 @@ describe('graceful deletion', () => {
       const last = lastBeforeRemoval('stubborn');
       const deletion = last.engine.deletion!;
       const [app] = e.instances('stubborn', 'app');
-      expect(app).toMatchObject({ exitCode: 137, signal: 9 });
+      expect(app).toMatchObject({ exitCode: 137 });
       expect(readLines(log).length).toBeGreaterThanOrEqual(1); // it did get SIGTERM first
       expect(Math.abs(app!.finishedAt! - (deletion.requestedAt + 2000))).toBeLessThanOrEqual(500);
       expect(last.pod.status?.phase).toBe('Failed');

@@ -241,7 +241,7 @@ describe('requests that become inbox events', () => {
           at: 5,
         }),
       event: {
-        id: 'uid-web/app/0/startFailed',
+        id: 'uid-web/app/0/startFailed/5',
         at: 5,
         type: 'containerStartFailed',
         container: 'app',
@@ -506,6 +506,7 @@ const request = (hook: 'postStart' | 'preStop', handler: LifecycleHandler): Hook
   ref: { key: keyOf('p'), podUid: uidOf('p'), container: 'app', instance: 2 },
   hook,
   handler,
+  container: { name: 'app', image: 'busybox', ports: [{ name: 'web', containerPort: 8080 }] },
   timeoutSeconds: 3,
   podDescription: 'Container "app" in Pod "p_default(uid-p)"',
   podIP: '127.0.0.1',

@@ -10,7 +10,7 @@ import { Option } from 'commander';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { formatGoDuration, parseDuration } from '../../core/duration.ts';
 import { admitManifests } from '../../core/manifest/index.ts';
-import { DEFAULT_TERMINATION_GRACE_SECONDS, podGraceSeconds } from '../../core/pod-spec.ts';
+import { DEFAULT_TERMINATION_GRACE_SECONDS, podGraceSeconds } from '../../core/grace.ts';
 import { toRfc3339 } from '../../core/time.ts';
 import { isAlreadyExists } from '../../ports/errors.ts';
 import type { StoreChange } from '../../engine/observable-pod-store.ts';

@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { formatGoDuration } from '../../core/duration.ts';
-import { DEFAULT_TERMINATION_GRACE_SECONDS, podGraceSeconds } from '../../core/pod-spec.ts';
+import { DEFAULT_TERMINATION_GRACE_SECONDS, podGraceSeconds } from '../../core/grace.ts';
 import { ApiClient, isNotFoundError, podsPath } from '../api-client.ts';
 import type { CliIo } from '../cli-io.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError } from '../cli-io.ts';
