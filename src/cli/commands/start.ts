@@ -34,6 +34,7 @@ import {
 import { applyManifestObjects, readManifestObjects } from './apply.ts';
 import { deletePod, waitForPodGone } from './delete.ts';
 import { followWatch } from './get.ts';
+import { LiveRegion } from '../live-region.ts';
 import {
   admitPods,
   DEFAULT_TIMEOUT,
@@ -55,10 +56,6 @@ import type { EngineFlagValues } from '../engine-flags.ts';
 export const QUICKSTART_DIR = join(import.meta.dirname, '..', '..', '..', 'examples', 'quickstart');
 /** Timeline lines kept under the live table. */
 const LIVE_TIMELINE_LINES = 6;
-/** Redraws of the live table are coalesced to at most one per this many milliseconds. */
-const REDRAW_INTERVAL_MS = 80;
-/** The AGE and RESTARTS columns move with the clock: redraw at least this often. */
-const TICK_MS = 1000;
 /**
  * How long to wait for a pod to be gone beyond its grace period: the worker's termination margin and some slack. The
  * runtime escalates to SIGKILL at the end of the grace; this only bounds the wait should something be stuck.
@@ -93,59 +90,6 @@ function portIsFree(port: number): Promise<boolean> {
     probe.once('error', () => resolvePort(false));
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolvePort(true)));
   });
-}
-
-/**
- * A block of lines at the bottom of a terminal, redrawn in place: the cursor goes back up over the previous
- * drawing (CSI n F), which is then cleared (CSI J). Static text is printed above it.
- */
-class LiveRegion {
-  #drawn = 0;
-  #pending: NodeJS.Timeout | undefined;
-  #tick: NodeJS.Timeout | undefined;
-  readonly #write: (text: string) => void;
-  readonly #terminal: StartTerminal;
-  readonly #render: () => string[];
-
-  constructor(write: (text: string) => void, terminal: StartTerminal, render: () => string[]) {
-    this.#write = write;
-    this.#terminal = terminal;
-    this.#render = render;
-    this.#tick = setInterval(() => this.draw(), TICK_MS);
-  }
-
-  #erase(): string {
-    return this.#drawn > 0 ? `\x1b[${this.#drawn}F\x1b[J` : '';
-  }
-
-  /** Redraws now. */
-  draw(above = ''): void {
-    clearTimeout(this.#pending);
-    this.#pending = undefined;
-    const columns = Math.max(20, this.#terminal.columns);
-    // A line as wide as the terminal would wrap (or leave the cursor in the last column): cut it short.
-    const lines = this.#render().map((l) => (l.length >= columns ? `${l.slice(0, columns - 2)}…` : l));
-    this.#write(`${this.#erase()}${above}${lines.map((l) => `${l}\n`).join('')}`);
-    this.#drawn = lines.length;
-  }
-
-  /** Redraws soon (changes come in bursts). */
-  schedule(): void {
-    this.#pending ??= setTimeout(() => this.draw(), REDRAW_INTERVAL_MS);
-  }
-
-  /** Prints static text above the region. */
-  print(text: string): void {
-    this.draw(text);
-  }
-
-  /** Removes the region; what was printed above it stays. */
-  close(): void {
-    clearTimeout(this.#pending);
-    clearInterval(this.#tick);
-    this.#write(this.#erase());
-    this.#drawn = 0;
-  }
 }
 
 /** One pod of the tour: what it waits for and how it looks. */
