@@ -52,9 +52,9 @@ import {
 
 /**
  * Admits the manifests and keeps the Pods. Prints warnings; prints the errors and returns undefined when anything
- * is invalid or not a Pod (nothing runs then).
+ * is invalid or not a Pod (nothing runs then). `command` names the command in messages (`podflow run`).
  */
-export function admitPods(sources: ManifestSource[], io: CliIo): Pod[] | undefined {
+export function admitPods(sources: ManifestSource[], io: CliIo, command: string): Pod[] | undefined {
   const pods: Pod[] = [];
   const errors: string[] = [];
   const seen = new Map<string, string>();
@@ -68,7 +68,7 @@ export function admitPods(sources: ManifestSource[], io: CliIo): Pod[] | undefin
       if (!doc.valid || !doc.object) continue;
       if (doc.kind !== 'Pod') {
         errors.push(
-          `${doc.label}: ${doc.description}: ${doc.kind} is not supported until the workloads issue lands; podflow runs Pods only for now`,
+          `${doc.label}: ${doc.description}: ${doc.kind} is not supported by \`${command}\`: it runs Pods only`,
         );
         continue;
       }
@@ -270,7 +270,7 @@ export async function runRun(
 ): Promise<number> {
   const timeoutMs = parseTimeout(opts.timeout);
   const sources = await readManifestSources(opts.filename, io);
-  const pods = admitPods(sources, io);
+  const pods = admitPods(sources, io, 'podflow run');
   if (!pods) return EXIT_USAGE;
   if (pods.length === 0) throw new UsageError('no pods to run');
 

@@ -184,7 +184,7 @@ export async function runStart(
   if (!existsSync(root)) throw new UsageError(`the directory "${dir ?? root}" does not exist`);
   const sources = (await readManifestSources([root], io)).map((s) => ({ ...s, name: displayPath(s.name) }));
   // Checked here first, with file positions, so that a broken tour stops before a server starts.
-  const admitted = admitPods(sources, io);
+  const admitted = admitPods(sources, io, 'podflow start');
   if (!admitted) return EXIT_USAGE;
   if (admitted.length === 0) throw new UsageError(`no pods under "${displayPath(root)}"`);
   const { objects } = readManifestObjects(sources);
