@@ -112,12 +112,12 @@ describe('podflow run', () => {
 
   it.each<{ name: string; files: Record<string, string>; args: string[]; stderr: RegExp[] }>([
     {
-      name: 'an invalid manifest and a Job: every error (Jobs are not supported yet), nothing runs',
+      name: 'an invalid manifest and a Job: every error (run runs Pods only), nothing runs',
       files: { 'bad.yaml': podYaml('bad', 'true').replace('image: busybox:1.36', 'image: ""') },
       args: ['-f', 'bad.yaml', '-f', join(ROOT, 'examples', 'jobs', 'hello-job.yaml')],
       stderr: [
         /^bad\.yaml: spec\.containers\[0\]\.image: Required value$/m,
-        /hello-job\.yaml: Job default\/hello-job: Job is not supported until the workloads issue lands/,
+        /hello-job\.yaml: Job default\/hello-job: Job is not supported by `podflow run`: it runs Pods only$/m,
         /^error: nothing was run/m,
       ],
     },

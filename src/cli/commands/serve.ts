@@ -11,7 +11,7 @@ import type { CliIo } from '../cli-io.ts';
 import { EXIT_OK, UsageError } from '../cli-io.ts';
 import { addEngineFlags, openEngineFromFlags, type EngineFlagValues } from '../engine-flags.ts';
 import { KUBECONFIG_FILE, writeKubeconfig } from '../kubeconfig.ts';
-import { processSignals, type InterruptSignal, type SignalSource } from './run.ts';
+import { processSignals, type InterruptSignal, type SignalSource } from '../session.ts';
 
 export const DEFAULT_PORT = 8080;
 
@@ -31,6 +31,8 @@ export interface ServeHandle {
   url: string;
   kubeconfig: string;
   dataDir: string;
+  /** Seconds the engine allows beyond a pod's grace period before it gives up on the pod's containers. */
+  terminationMarginSeconds: number;
   /** Graceful shutdown. */
   stop(): Promise<void>;
 }
@@ -68,6 +70,7 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<ServeHa
     url: server.url,
     kubeconfig,
     dataDir,
+    terminationMarginSeconds: local.deps.settings.terminationMarginSeconds,
     stop: () =>
       (stopping ??= (async () => {
         await server.close();
