@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDbPodStore } from '../adapters/dynamodb/dynamodb-pod-store.ts';
+import { DynamoDbTimerTable } from '../adapters/dynamodb/dynamodb-timer-table.ts';
 import { LocalWakeupScheduler } from '../adapters/local-timers/local-wakeup-scheduler.ts';
 import { ProcessContainerRuntime } from '../adapters/process/process-container-runtime.ts';
 import { DEFAULT_ENGINE_SETTINGS } from '../core/engine-settings.ts';
@@ -85,8 +86,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     onExecutionError: (name, err) => onError(err, `worker ${name}`),
   });
   const scheduler = new LocalWakeupScheduler({
-    client: db.client,
-    tableName: LOCAL_TABLE_NAME,
+    table: new DynamoDbTimerTable({ client: db.client, tableName: LOCAL_TABLE_NAME }),
     clock,
     onDue: (due) => ready().onTimerDue(due),
   });
