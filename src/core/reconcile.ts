@@ -225,12 +225,38 @@ export function reconcileAll(
 ): ReconcileResult {
   const actions: Action[] = [];
   let current = state;
-  for (const event of events) {
+  for (const event of inLifecycleOrder(events)) {
     const result = reconcile(current, event, ctx);
     current = result.state;
     actions.push(...result.actions);
   }
   return { state: current, actions };
+}
+
+/**
+ * The batch with every container instance's start before its exit. The inbox orders events by (at, id); a container
+ * that exits within the millisecond it started has both observations at the same `at`, and their ids
+ * (…/<instance>/exited, …/<instance>/started) sort the exit first — applied in that order, the start would find the
+ * instance terminated and be dropped with its Created/Started events, which the kubelet records whenever a start
+ * succeeds (kuberuntime_container.go startContainer), however soon the process ends.
+ */
+function inLifecycleOrder(events: readonly PodEvent[]): readonly PodEvent[] {
+  const ordered = [...events];
+  for (let i = 0; i < ordered.length; i++) {
+    const exit = ordered[i]!;
+    if (exit.type !== 'containerExited') continue;
+    const start = ordered.findIndex(
+      (e, k) =>
+        k > i &&
+        e.type === 'containerStarted' &&
+        e.container === exit.container &&
+        e.instance === exit.instance,
+    );
+    if (start < 0) continue;
+    ordered.splice(i, 0, ...ordered.splice(start, 1));
+    i++; // the exit moved one place on
+  }
+  return ordered;
 }
 
 class Reconciler {

@@ -3,7 +3,7 @@
 // half a second for the engine, so there are few; they run one after the other (concurrently they only contend
 // for CPU), each in a directory of its own.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -195,7 +195,55 @@ describe('podflow run', () => {
     );
     expect(isAlive(pid)).toBe(false);
     // The default data directory was used, and released.
-    expect(existsSync(join(dir, '.podflow', 'db'))).toBe(true);
+    expect(existsSync(join(dir, '.podflow', 'podflow.db'))).toBe(true);
     expect(existsSync(join(dir, '.podflow', 'podflow.pid'))).toBe(false);
   }, 30_000);
+});
+
+describe('podflow run --store', () => {
+  it('by default the pods live in SQLite, <data-dir>/podflow.db', async () => {
+    const dir = workdir({ 'ok.yaml': podYaml('ok', 'exit 0') });
+    const r = await podflow(['run', '-f', 'ok.yaml'], dir).done;
+    expect(r.stderr).toBe(''); // node:sqlite's ExperimentalWarning is not printed
+    expect(r.code).toBe(0);
+    expect(existsSync(join(dir, '.podflow', 'podflow.db'))).toBe(true);
+    expect(existsSync(join(dir, '.podflow', 'db'))).toBe(false);
+  }, 30_000);
+
+  it('--store dynamodb: dynalite on LevelDB in <data-dir>/db, end to end', async () => {
+    const dir = workdir({ 'ok.yaml': podYaml('ok', 'echo hello; exit 0') });
+    const r = await podflow(['run', '-f', 'ok.yaml', '--store', 'dynamodb', '--data-dir', 'd'], dir).done;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ +\d+\.\d\ds {2}phase Succeeded$/m);
+    expect(existsSync(join(dir, 'd', 'db', 'CURRENT'))).toBe(true);
+    expect(existsSync(join(dir, 'd', 'podflow.db'))).toBe(false);
+  }, 30_000);
+
+  it.each([
+    {
+      name: 'a data directory of the DynamoDB store, opened with the default: one line naming it and the way out',
+      args: ['--data-dir', 'd'],
+      setup: (dir: string) => mkdirSync(join(dir, 'd', 'db'), { recursive: true }),
+      stderr:
+        'error: the data directory d holds the pods of the DynamoDB store (dynalite/LevelDB in d/db): use --store dynamodb to keep using it, or move or remove d to start afresh with the SQLite store\n',
+    },
+    {
+      name: '--dynamodb-endpoint without --store dynamodb',
+      args: ['--dynamodb-endpoint', 'http://localhost:4566'],
+      stderr: 'error: --dynamodb-endpoint needs --store dynamodb\n',
+    },
+  ])(
+    '$name: exit 2',
+    async ({ args, setup, stderr }) => {
+      const dir = workdir({ 'ok.yaml': podYaml('ok', 'exit 0') });
+      setup?.(dir);
+      const r = await podflow(['run', '-f', 'ok.yaml', ...args], dir).done;
+      expect(r.stderr).toBe(stderr);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(existsSync(join(dir, 'd', 'podflow.db'))).toBe(false);
+    },
+    30_000,
+  );
 });

@@ -5,7 +5,7 @@ import type { Action } from '../../src/core/actions.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../../src/core/engine-settings.ts';
 import type { PodEvent } from '../../src/core/pod-events.ts';
 import { admittedPod, type PodState } from '../../src/core/pod-state.ts';
-import { admitPod, reconcile } from '../../src/core/reconcile.ts';
+import { admitPod, reconcile, reconcileAll } from '../../src/core/reconcile.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -217,6 +217,55 @@ describe('idempotency', () => {
     d.fireNextTimer();
     expect(d.send({ type: 'timerDue', timerId: id! }, 1)).toEqual([]);
     expect(d.status().restartCount).toBe(2);
+  });
+});
+
+describe('a batch from the inbox', () => {
+  // The inbox hands events back ordered by (at, id); a container that exits within the millisecond it started has
+  // both observations at the same `at`, and its ids (<uid>/<container>/<n>/exited, …/started) sort the exit first.
+  it.each([
+    { name: 'exit sorted before its start (same instant)', order: ['exited', 'started'] },
+    { name: 'start before exit', order: ['started', 'exited'] },
+  ])('$name: the start is applied first — Pulled, Created and Started, then the exit', ({ order }) => {
+    const d = new Driver(pod({ restartPolicy: 'Never' }));
+    ready(d);
+    const at = d.now + 10;
+    const observed: Record<string, PodEvent> = {
+      started: {
+        id: 'uid-1/app/0/started',
+        at,
+        type: 'containerStarted',
+        container: 'app',
+        instance: 0,
+        startedAt: at,
+      },
+      exited: {
+        id: 'uid-1/app/0/exited',
+        at,
+        type: 'containerExited',
+        container: 'app',
+        instance: 0,
+        exitCode: 0,
+        oomKilled: false,
+        startedAt: at,
+        finishedAt: at,
+      },
+    };
+    const { state, actions } = reconcileAll(
+      d.state,
+      order.map((o) => observed[o]!),
+      { now: at, settings: DEFAULT_ENGINE_SETTINGS },
+    );
+    expect(actions.filter((a) => a.type === 'recordEvent').map((a) => a.reason)).toEqual([
+      'Pulled',
+      'Created',
+      'Started',
+    ]);
+    expect(state.pod.status?.phase).toBe('Succeeded');
+    expect(state.pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 0,
+      reason: 'Completed',
+    });
   });
 });
 

@@ -53,9 +53,9 @@ function expectDelays(runs: InstanceTimes[], nominalMs: number[]): void {
   expect(backoffViolations(restartDelays(runs), nominalMs)).toEqual([]);
 }
 
-// One at a time: the engine's latency grows with concurrent activity in its process (every event is a few
-// DynamoDB API round trips through the SDK to dynalite, CPU-bound on a 2-core machine), and these tests hold
-// back-off delays to ±50 ms.
+// One at a time: the engine's latency grows with concurrent activity in its process (every event is a few store
+// round trips and a step of the state machine, CPU-bound on a 2-core machine), and these tests hold back-off delays
+// to ±50 ms.
 describe('crash back-off', () => {
   it(
     'crash loop: immediate, then 1×, 2×, 4×, 8× the initial up to the cap; CrashLoopBackOff with the kubelet message',

@@ -1,5 +1,5 @@
 // End-to-end harness: the whole local engine (startLocalEngine — committed ASL run by aws-local-stepfunctions,
-// dynalite, durable local timers, the process runtime with its C shim) on a temporary data directory. Pods go in
+// the local store, durable local timers, the process runtime with its C shim) on a temporary data directory. Pods go in
 // through admitManifests (the API server's defaulting) and engine.createPod; everything is observed through
 // `store.subscribe`, so a test waits for what the engine commits — never for a fixed time — and measures timings
 // from the engine's own records (`state.engine.containers[name]` keeps ms `startedAt` / `finishedAt` as the shim
@@ -17,7 +17,7 @@ import type { PodState, TerminatedState } from '../../src/core/pod-state.ts';
 import type { WorkerSettings } from '../../src/engine/engine-deps.ts';
 import type { StoreChange } from '../../src/engine/observable-pod-store.ts';
 import type { StepInput } from '../../src/engine/pod-worker.ts';
-import { startLocalEngine, type LocalEngine } from '../../src/local/local-engine.ts';
+import { startLocalEngine, type LocalEngine, type LocalEngineOptions } from '../../src/local/local-engine.ts';
 import type { PodKey } from '../../src/ports/pod-key.ts';
 import type { ConfigSource } from '../../src/ports/config-source.ts';
 import type { PodStore, StoredEvent } from '../../src/ports/pod-store.ts';
@@ -31,8 +31,8 @@ export const tolerance = (nominalMs: number): number => Math.max(0.1 * nominalMs
 /**
  * How late the engine may act on a due restart: the exit observed, or the back-off timer fired → the reconcile
  * that decides the start. That is an inbox write, the worker's wake-up through the state machine and a read of the
- * pod — DynamoDB API round trips through the SDK to dynalite, CPU-bound: 10–20 ms on an idle 2-core machine, up to
- * ~140 ms measured while other work loaded it.
+ * pod — store round trips: 10–20 ms on an idle 2-core machine through the SDK to dynalite (`store: 'dynamodb'`), up
+ * to ~140 ms measured while other work loaded it; SQLite, the default, answers in-process in well under that.
  */
 export const DECISION_LATENCY_BUDGET_MS = 150;
 
@@ -137,9 +137,12 @@ export interface InstanceTimes {
 }
 
 export interface E2eOptions {
-  /** Keep DynamoDB in memory (default). Restart tests need LevelDB: pass false and a dataDir. */
+  /** Keep the store in memory (default). Restart tests need it on disk: pass false and a dataDir. */
   inMemory?: boolean;
   dataDir?: string;
+  /** The local store (default: the engine's, sqlite) and, for dynamodb, an endpoint instead of dynalite. */
+  store?: LocalEngineOptions['store'];
+  dynamodbEndpoint?: string;
   settings?: Partial<WorkerSettings>;
   decorateStore?: (store: PodStore) => PodStore;
   configs?: ConfigSource;
@@ -174,6 +177,8 @@ export class E2eEngine {
     const local = await startLocalEngine({
       dataDir,
       inMemory: options.inMemory ?? true,
+      ...(options.store && { store: options.store }),
+      ...(options.dynamodbEndpoint && { dynamodbEndpoint: options.dynamodbEndpoint }),
       settings: { backoff: SCALED_BACKOFF, ...options.settings },
       onError: (err, context) => errors.push({ err, context }),
       ...(options.decorateStore ? { decorateStore: options.decorateStore } : {}),

@@ -338,7 +338,7 @@ describe('resumeAll', () => {
   });
 });
 
-// The inbox protocol (DESIGN §3) between a producer (deliverEvent) and the worker's await step: an event either
+// The inbox protocol (docs/architecture.md §3) between a producer (deliverEvent) and the worker's await step: an event either
 // finds a registered wait token and completes it, or stays in the inbox and makes the next await return at once.
 const event = (id: string, at = 0): PodEvent => ({ id, at, type: 'conditionsPatched', conditions: [] });
 
