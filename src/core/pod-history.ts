@@ -49,7 +49,7 @@ export interface InstanceHistory {
     reason: string;
     message?: string;
   };
-  /** After it ended: the crash back-off (CrashLoopBackOff) until the next start was permitted. */
+  /** After it ended: the crash back-off (CrashLoopBackOff), from its exit until the next start was permitted. */
   backoff?: { from: number; until: number };
 }
 
@@ -174,8 +174,9 @@ export function recordHistory(
         }
       }
       current.hooks = keepLast(hooks, HISTORY_INSTANCE_ENTRIES);
+      // The back-off counts from the exit (backoff.ts decideRestart: restartAt = finishedAt + delay).
       if (next.restartTimer && next.restartTimer.id !== prev?.restartTimer?.id)
-        current.backoff = { from: now, until: next.restartTimer.at };
+        current.backoff = { from: current.terminated?.finishedAt ?? now, until: next.restartTimer.at };
     }
     history.containers[name] = keepLast(list, HISTORY_INSTANCES);
   }

@@ -31,7 +31,12 @@ export function mountLogs(
     'select',
     { id: 'logs-container', name: 'container' },
     ...initial.containers.map((c) =>
-      h('option', { value: c.name }, `${c.name}${c.kind === 'app' ? '' : ` (${c.kind})`}`),
+      h(
+        'option',
+        // The first app container, as kubectl logs picks by default.
+        { value: c.name, selected: c === initial.containers.find((x) => x.kind === 'app') },
+        `${c.name}${c.kind === 'app' ? '' : ` (${c.kind})`}`,
+      ),
     ),
   );
   const current = h('input', { type: 'radio', name: 'logs-instance', value: 'current', checked: true });

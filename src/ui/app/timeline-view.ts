@@ -132,8 +132,8 @@ export function mountTimelineView(
       h('label', {}, modeRelative, ' relative'),
       h('label', {}, modeAbsolute, ' absolute'),
     ),
-    h('button', { type: 'button', onclick: () => zoomBy(2), 'aria-label': 'Zoom in' }, '＋ Zoom in'),
-    h('button', { type: 'button', onclick: () => zoomBy(0.5), 'aria-label': 'Zoom out' }, '－ Zoom out'),
+    h('button', { type: 'button', onclick: () => zoomBy(2), 'aria-label': 'Zoom in' }, '+ Zoom in'),
+    h('button', { type: 'button', onclick: () => zoomBy(0.5), 'aria-label': 'Zoom out' }, '− Zoom out'),
     h('button', { type: 'button', onclick: resetZoom }, 'Whole life'),
     h('small', {}, 'Wheel or +/− to zoom, drag or ←/→ to pan, 0 for the whole life.'),
   );
@@ -441,8 +441,8 @@ export function mountTimelineView(
             .text(`exit ${i.exit.code} ${i.exit.reason}`);
           label(
             ig,
-            ex,
-            ex + 200,
+            X(from),
+            X(i.end),
             l.y + l.height + 1,
             `${i.exit.reason} (${i.exit.code})`,
             'seg-label exit-label',
@@ -452,6 +452,7 @@ export function mountTimelineView(
           const bg = ig
             .append('g')
             .attr('class', `backoff${i.backoff.waiting ? ' waiting' : ''}`)
+            .attr('data-reason', 'CrashLoopBackOff')
             .attr('data-delay-ms', i.backoff.delayMs)
             .attr('data-from', i.backoff.from)
             .attr('data-to', i.backoff.to);
@@ -472,6 +473,15 @@ export function mountTimelineView(
             label(bg, bx0, bx1, barY + barH / 2 - 4, text, 'seg-label backoff-label');
           else label(bg, bx0, bx1, barY + barH / 2 - 4, short, 'seg-label backoff-label');
         }
+      }
+      if (c.dropped > 0) {
+        const first = c.instances[0]!;
+        g.append('text')
+          .attr('class', 'seg-label dropped-label')
+          .attr('x', Math.max(LABEL_WIDTH + 4, X(first.requestedAt) - 6))
+          .attr('y', l.y + l.height - 2)
+          .attr('text-anchor', X(first.requestedAt) - 6 > LABEL_WIDTH + 120 ? 'end' : 'start')
+          .text(`⋯ ${c.dropped} earlier instance${c.dropped === 1 ? '' : 's'} not kept`);
       }
       for (const k of c.hooks) {
         g.append('rect')

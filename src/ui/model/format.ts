@@ -16,7 +16,9 @@ const trimZero = (s: string): string => s.replace(/\.?0+$/, '');
 
 /** A tick on the relative axis: time since the pod was admitted (`+0`, `+250ms`, `+1.5s`, `+2m`). */
 export function formatOffset(ms: number): string {
-  return ms === 0 ? '+0' : `+${formatDuration(ms)}`;
+  if (ms === 0) return '+0';
+  // Events carry whole seconds: one recorded in the admission's second can read a little before it.
+  return ms < 0 ? `−${formatDuration(-ms)}` : `+${formatDuration(ms)}`;
 }
 
 /** An instant in local time with milliseconds: `14:03:27.412`. */

@@ -39,6 +39,8 @@ export interface ContainerLane {
   name: string;
   kind: ContainerKind;
   instances: InstanceView[];
+  /** Instances before the first one shown that the engine's bounded history no longer has. */
+  dropped: number;
   waits: Wait[];
   probes: Array<{ at: number; probe: string; result: string; instance: number }>;
   hooks: Array<{ hook: string; from: number; to: number; done: boolean; error?: string; instance: number }>;
@@ -124,6 +126,7 @@ function containerLane(
     name: c.name,
     kind: c.kind,
     instances: [],
+    dropped: c.instances[0]?.instance ?? 0,
     waits: [],
     probes: [],
     hooks: [],
@@ -252,8 +255,14 @@ const instanceOfId = (id: string | undefined): number | undefined => {
  */
 export function withFinalStatus(timeline: PodTimeline, pod: Pod): PodTimeline {
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const deadline = parseTime(pod.metadata?.deletionTimestamp);
+  const grace = pod.metadata?.deletionGracePeriodSeconds ?? 0;
   return {
     ...timeline,
+    // A deletion the last timeline read did not see yet: the object's deletionTimestamp is its deadline.
+    ...(!timeline.deletion && deadline !== undefined
+      ? { deletion: { requestedAt: deadline - grace * 1000, graceSeconds: grace, deadline } }
+      : {}),
     containers: timeline.containers.map((c) => {
       const status = statuses.find((s) => s.name === c.name);
       const t = status?.state?.terminated;
