@@ -154,6 +154,13 @@ describe.skipIf(!hasChromium)('web UI in a browser', () => {
     await expect.poll(() => page.locator('table#pods tbody tr').count()).toBe(0);
     await page.selectOption('#phase-filter', '');
     await expect.poll(() => page.locator('table#pods tbody tr').count()).toBe(2);
+    // A selector the API cannot parse is shown, not retried.
+    await page.fill('#label-selector', 'app in (');
+    await page.click('form.filters button[type="submit"]');
+    await page.waitForSelector('p.empty[role="alert"]:text("refused")');
+    await page.fill('#label-selector', '');
+    await page.click('form.filters button[type="submit"]');
+    await expect.poll(() => page.locator('table#pods tbody tr').count()).toBe(2);
   }, 30_000);
 
   it('draws the init containers of myapp-pod strictly before its app container', async () => {
@@ -202,6 +209,19 @@ describe.skipIf(!hasChromium)('web UI in a browser', () => {
     await page.screenshot({ path: join(OUT_DIR, SCREENSHOT), fullPage: true });
     if (process.env.UPDATE_SCREENSHOTS === '1')
       copyFileSync(join(OUT_DIR, SCREENSHOT), join(ROOT, 'docs', SCREENSHOT));
+    // By keyboard: + zooms the focused chart (the axis changes), Enter on an instance opens its logs — instance #0
+    // is older than the previous one, whose logs a kubelet no longer keeps.
+    const ticks = await page.$$eval('g.axis .tick text', (t) => t.map((x) => x.textContent).join(' '));
+    await page.focus('div.chart');
+    await page.keyboard.press('+');
+    await expect
+      .poll(() => page.$$eval('g.axis .tick text', (t) => t.map((x) => x.textContent).join(' ')))
+      .not.toBe(ticks);
+    await page.keyboard.press('0');
+    await page.focus('g.lane[data-container="app"] rect.instance[data-instance="0"]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.logs-state:text("only the current and the previous instance")');
+    await page.selectOption('#logs-container', 'app');
     // The logs pane follows the app container (its current or last instance).
     await expect.poll(() => page.textContent('#log-output'), { timeout: 10_000 }).toContain('started at');
   }, 60_000);

@@ -113,8 +113,8 @@ export interface InformerHandlers<T> {
   /** The full current set (after a list). */
   reset(items: T[]): void;
   apply(event: WatchEvent<T>): void;
-  /** Connection state, for the status line. */
-  status?(state: 'live' | 'reconnecting', detail?: string): void;
+  /** Connection state, for the status line; `refused` ends the informer (a request the API will never accept). */
+  status?(state: 'live' | 'reconnecting' | 'refused', detail?: string): void;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -164,6 +164,11 @@ export async function inform<T extends Versioned>(
       if (Date.now() - since < RETRY_FIRST_MS) await sleep(delay, signal);
     } catch (err) {
       if (signal.aborted) return;
+      // A bad selector (400) or namespace (404) will not get better by asking again.
+      if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
+        handlers.status?.('refused', err.message);
+        return;
+      }
       handlers.status?.('reconnecting', err instanceof Error ? err.message : String(err));
       version = undefined;
       await sleep(delay, signal);

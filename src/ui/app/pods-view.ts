@@ -121,7 +121,15 @@ export function mountPodsView(
         else pods.set(podKeyOf(e.object), e.object);
         render();
       },
-      status: (state, detail) => setStatus(state === 'live' ? 'live' : `reconnecting… ${detail ?? ''}`),
+      status: (state, detail) => {
+        if (state === 'refused') {
+          empty.hidden = false;
+          empty.textContent = `The API refused the filter: ${detail ?? ''}`;
+          empty.setAttribute('role', 'alert');
+          return;
+        }
+        setStatus(state === 'live' ? 'live' : `reconnecting… ${detail ?? ''}`);
+      },
     },
     signal,
   );

@@ -724,7 +724,10 @@ export function mountTimelineView(
         view.pod = e.object;
         void readTimeline();
       },
-      status: (state, detail) => setStatus(state === 'live' ? 'live' : `reconnecting… ${detail ?? ''}`),
+      status: (state, detail) => {
+        if (state === 'refused') note.textContent = `The API refused to watch this pod: ${detail ?? ''}`;
+        else setStatus(state === 'live' ? 'live' : `reconnecting… ${detail ?? ''}`);
+      },
     },
     signal,
   );
