@@ -120,7 +120,7 @@ describe('timeline model', () => {
     });
     expect(m.events).toEqual([
       expect.objectContaining({
-        key: 'a',
+        key: 'a/Started/spec.initContainers{init-mydb}',
         at: START + 2000,
         first: START + 1000,
         count: 2,

@@ -77,6 +77,10 @@ export function mountTimelineView(
   signal: AbortSignal,
 ): void {
   const view: View = { events: new Map(), skew: 0, mode: 'relative', transform: zoomIdentity };
+  // Events of one millisecond share a name (the store names an event after its first occurrence's time), so the name
+  // alone does not tell two apart: reason and object do.
+  const eventKey = (e: KubeEvent): string =>
+    [e.metadata.name, e.reason, e.involvedObject.fieldPath ?? '', e.type].join('|');
   const title = h('h1', {}, `${namespace}/${name}`);
   const phaseSlot = h('span', { class: 'phase-slot', 'aria-live': 'polite' });
   const note = h('p', { class: 'note', role: 'status' });
@@ -738,12 +742,12 @@ export function mountTimelineView(
     {
       reset(items) {
         view.events.clear();
-        for (const e of items) view.events.set(e.metadata.name ?? '', e);
+        for (const e of items) view.events.set(eventKey(e), e);
         draw();
       },
       apply(e) {
-        if (e.type === 'DELETED') view.events.delete(e.object.metadata.name ?? '');
-        else view.events.set(e.object.metadata.name ?? '', e.object);
+        if (e.type === 'DELETED') view.events.delete(eventKey(e.object));
+        else view.events.set(eventKey(e.object), e.object);
         draw();
       },
     },

@@ -230,7 +230,7 @@ function eventMarkers(events: readonly Event[], uid: string | undefined): EventM
     if (last === undefined) continue;
     const container = /\{(.+)\}$/.exec(e.involvedObject.fieldPath ?? '')?.[1];
     out.push({
-      key: e.metadata.name ?? `${e.reason}/${last}`,
+      key: `${e.metadata.name ?? last}/${e.reason ?? ''}/${e.involvedObject.fieldPath ?? ''}`,
       at: last,
       first: parseTime(e.firstTimestamp) ?? last,
       type: e.type ?? 'Normal',
