@@ -37,6 +37,8 @@ import {
   unauthorized,
 } from './status.ts';
 import { servedStore } from './served-store.ts';
+import { getPodTimeline } from './timeline.ts';
+import { isPublicUiPath, serveUiAsset, UI_PATH } from './ui-routes.ts';
 import { PodWatchHub, PollingChangeSource } from './watch-hub.ts';
 
 export interface ApiApp {
@@ -86,6 +88,8 @@ export function createApiApp(given: ApiDeps): ApiApp {
   const token = deps.token;
   if (token) {
     app.use('*', async (c, next) => {
+      // The web UI's static files hold no data; the page's every data request carries the token.
+      if (c.req.method === 'GET' && isPublicUiPath(c.req.path)) return next();
       if (!isAuthorized(c.req.header('authorization'), token)) return respondStatus(unauthorized());
       await next();
     });
@@ -125,6 +129,7 @@ export function createApiApp(given: ApiDeps): ApiApp {
     PATCH: (c) => patchPodStatus(x, c, podKey(c)),
   });
   route('/api/v1/namespaces/:ns/pods/:name/log', { GET: (c) => podLogs(x, c, podKey(c)) });
+  route('/api/v1/namespaces/:ns/pods/:name/timeline', { GET: (c) => getPodTimeline(x, c, podKey(c)) });
   // Exec is a WebSocket upgrade the local gateway takes over before the app sees it (local/exec-websocket.ts); what
   // reaches the app is a request that did not upgrade.
   const exec: Handler = async (c) => {
@@ -145,6 +150,10 @@ export function createApiApp(given: ApiDeps): ApiApp {
   route('/api/v1/namespaces/:ns/events/:name', {
     GET: (c) => getEvent(x, c, c.req.param('ns') ?? '', c.req.param('name') ?? ''),
   });
+
+  route(UI_PATH, { GET: serveUiAsset });
+  route(`${UI_PATH}/`, { GET: serveUiAsset });
+  route(`${UI_PATH}/:file`, { GET: serveUiAsset });
 
   return { app, hub, close: () => hub.close() };
 }

@@ -3,6 +3,7 @@
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import type { Pod, PodSpec } from 'kubernetes-types/core/v1';
 import type { BackoffEntry } from './backoff.ts';
+import type { PodHistory } from './pod-history.ts';
 
 export type ContainerKind = 'init' | 'sidecar' | 'app';
 import type { ProbeResult, ProbeType } from './probe-results.ts';
@@ -84,6 +85,11 @@ export interface EngineState {
   recentEventIds: string[];
   /** spec.activeDeadlineSeconds ran out: the pod is killed and ends Failed with reason DeadlineExceeded. */
   deadlineExceeded?: boolean;
+  /**
+   * What happened so far, bounded (pod-history.ts): the instances of every container, condition and phase
+   * transitions. Only read to draw timelines; absent in states stored before it existed.
+   */
+  history?: PodHistory;
 }
 
 /**

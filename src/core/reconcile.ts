@@ -29,6 +29,7 @@ import {
 } from './grace.ts';
 import { setPodCondition } from './pod-conditions.ts';
 import type { PodEvent } from './pod-events.ts';
+import { recordHistory } from './pod-history.ts';
 import { containerEntries, findEntry, probeOf, probeTypesOf, type ContainerEntry } from './pod-spec.ts';
 import {
   admittedPod,
@@ -141,6 +142,7 @@ export function admitPod(pod: AdmittedPod, ctx: ReconcileContext): ReconcileResu
   }
   const state: PodState = { schemaVersion: POD_STATE_SCHEMA_VERSION, pod: admitted, engine };
   state.pod = refreshStatus(state, ctx.now);
+  engine.history = recordHistory(undefined, state, undefined, actions, ctx.now);
   return { state, actions };
 }
 
@@ -214,6 +216,7 @@ export function reconcile(state: PodState, event: PodEvent, ctx: ReconcileContex
   s.pod = refreshStatus(s, ctx.now);
   r.settle();
   s.pod = refreshStatus(s, ctx.now);
+  s.engine.history = recordHistory(state, s, event, r.actions, ctx.now);
   return { state: s, actions: r.actions };
 }
 
