@@ -17,7 +17,15 @@ interface InstanceRef {
 
 export type PodEvent =
   | (EventBase & { type: 'sandboxReady'; podIP: string })
-  | (EventBase & InstanceRef & { type: 'containerStarted'; startedAt: number })
+  | (EventBase &
+      InstanceRef & {
+        type: 'containerStarted';
+        startedAt: number;
+        /** The address of the sandbox it runs in, when the runtime may have replaced the sandbox. */
+        podIP?: string;
+        /** The runtime's id of the instance (status containerID). */
+        containerID?: string;
+      })
   | (EventBase &
       InstanceRef & {
         type: 'containerExited';
@@ -33,7 +41,7 @@ export type PodEvent =
   | (EventBase &
       InstanceRef & {
         type: 'containerStartFailed';
-        reason: 'RunContainerError' | 'CreateContainerConfigError';
+        reason: 'RunContainerError' | 'CreateContainerConfigError' | 'ErrImagePull';
         message: string;
       })
   | (EventBase & InstanceRef & { type: 'postStartDone'; error?: string })

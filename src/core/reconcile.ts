@@ -268,7 +268,13 @@ class Reconciler {
         this.engine.podIP = event.podIP;
         return;
       case 'containerStarted':
-        return this.onStarted(event.container, event.instance, event.startedAt);
+        return this.onStarted(
+          event.container,
+          event.instance,
+          event.startedAt,
+          event.podIP,
+          event.containerID,
+        );
       case 'containerExited': {
         const reason = event.lost
           ? 'ContainerStatusUnknown'
@@ -308,12 +314,26 @@ class Reconciler {
 
   // ── events ────────────────────────────────────────────────────────────────────────────────────────────────
 
-  private onStarted(name: string, instance: number, startedAt: number): void {
+  private onStarted(
+    name: string,
+    instance: number,
+    startedAt: number,
+    podIP: string | undefined,
+    containerID: string | undefined,
+  ): void {
     const found = this.current(name, instance);
     if (!found || found.rec.state.type !== 'starting') return;
     const { entry, rec } = found;
+    // kubelet_pods.go generateAPIPodStatus takes the pod IPs from the current sandbox: a runtime that gave the pod
+    // a new sandbox (a replaced Fargate task, docs/decisions/0005-fargate-runtime.md §2) reports its address.
+    if (podIP) this.engine.podIP = podIP;
     const postStart = entry.container.lifecycle?.postStart;
-    rec.state = { type: 'running', startedAt, postStartDone: !postStart };
+    rec.state = {
+      type: 'running',
+      startedAt,
+      postStartDone: !postStart,
+      ...(containerID ? { containerID } : {}),
+    };
     this.event('Normal', 'Created', `Created container: ${name}`, entry);
     this.event('Normal', 'Started', `Started container ${name}`, entry);
     if (this.winding) {
@@ -374,7 +394,8 @@ class Reconciler {
     if (!found) return;
     const { entry, rec } = found;
     if (rec.state.type === 'terminated' || rec.state.type === 'waiting') return; // duplicate exit
-    rec.state = { type: 'terminated', ...terminated };
+    const containerID = rec.state.type === 'running' ? rec.state.containerID : undefined;
+    rec.state = { type: 'terminated', ...terminated, ...(containerID ? { containerID } : {}) };
     const stillProbing = probeTypesOf(entry.container);
     if (stillProbing.length > 0) {
       this.actions.push({ type: 'stopProbes', container: name, instance, probes: stillProbing });
@@ -437,7 +458,17 @@ class Reconciler {
     if (this.shouldRestart(entry, failed.exitCode)) {
       this.scheduleRestart(entry, rec, this.now);
       const after = rec.state as ContainerRecord['state'];
-      if (after.type === 'waiting') rec.state = { type: 'waiting', reason, message };
+      // pkg/kubelet/images/image_manager.go: while a failed pull waits out its back-off the container shows
+      // ImagePullBackOff, `Back-off pulling image "<image>"`.
+      if (after.type === 'waiting')
+        rec.state =
+          reason === 'ErrImagePull'
+            ? {
+                type: 'waiting',
+                reason: 'ImagePullBackOff',
+                message: `Back-off pulling image ${JSON.stringify(entry.container.image ?? '')}`,
+              }
+            : { type: 'waiting', reason, message };
     } else {
       rec.state = { type: 'waiting', reason, message };
       rec.last = failed;

@@ -11,7 +11,16 @@ export function eventFromObservation(o: ContainerObservation): { key: PodKey; ev
     case 'started':
       return {
         key,
-        event: { id, at: o.startedAt, type: 'containerStarted', container, instance, startedAt: o.startedAt },
+        event: {
+          id,
+          at: o.startedAt,
+          type: 'containerStarted',
+          container,
+          instance,
+          startedAt: o.startedAt,
+          ...(o.podIP ? { podIP: o.podIP } : {}),
+          ...(o.containerID ? { containerID: o.containerID } : {}),
+        },
       };
     case 'exited':
       return {

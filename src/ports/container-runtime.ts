@@ -1,6 +1,7 @@
 // ContainerRuntime: runs container instances and reports what it observes (docs/architecture.md §6). It never decides
 // pod outcomes: it says "exited 1 at T", the core says what that means. Adapters: ProcessContainerRuntime (local:
-// one shim per container instance), UnavailableContainerRuntime (the cloud, which runs no containers).
+// one shim per container instance), FargateContainerRuntime (the cloud: one ECS Fargate task per pod sandbox,
+// docs/decisions/0005-fargate-runtime.md), UnavailableContainerRuntime (a deployment without a runtime).
 import type { PodKey } from './pod-key.ts';
 
 export interface SandboxRef {
@@ -28,8 +29,24 @@ export interface ContainerLaunch extends ContainerInstanceRef {
   cpuLimitMillis?: number;
 }
 
+/** Waiting reasons of a container that could not be started (pkg/kubelet/container/sync_result.go, images/types.go). */
+export type StartFailureReason = 'RunContainerError' | 'CreateContainerConfigError' | 'ErrImagePull';
+
 export type ContainerObservation =
-  | { type: 'started'; ref: ContainerInstanceRef; startedAt: number; pid?: number }
+  | {
+      type: 'started';
+      ref: ContainerInstanceRef;
+      startedAt: number;
+      pid?: number;
+      /**
+       * The address of the sandbox the instance runs in, when a runtime may give a pod a new sandbox after
+       * createSandbox (Fargate replaces the task on a restart): status.podIP follows it, as the kubelet takes the
+       * pod IP from the current sandbox.
+       */
+      podIP?: string;
+      /** The runtime's id of the instance (status.containerStatuses[].containerID); default `podflow://…`. */
+      containerID?: string;
+    }
   | {
       type: 'exited';
       ref: ContainerInstanceRef;
@@ -45,11 +62,14 @@ export type ContainerObservation =
        * kubelet reports it terminated with reason `ContainerStatusUnknown`, exit 137 (docs/semantics.md §1). */
       lost?: boolean;
     }
-  /** Could not be started: `RunContainerError` (not found, not executable) or `CreateContainerConfigError`. */
+  /**
+   * Could not be started: `RunContainerError` (not found, not executable), `CreateContainerConfigError`, or
+   * `ErrImagePull` (a runtime that pulls images could not pull it).
+   */
   | {
       type: 'startFailed';
       ref: ContainerInstanceRef;
-      reason: 'RunContainerError' | 'CreateContainerConfigError';
+      reason: StartFailureReason;
       message: string;
       at: number;
     };
