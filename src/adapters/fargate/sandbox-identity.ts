@@ -101,22 +101,28 @@ export function clientTokenFor(uid: string, generation: number): string {
     : `${sha256(uid).slice(0, 48)}/${generation}`;
 }
 
+/** What the engine's state says of a container: its last instance (-1 before the first) and whether it waits for it. */
+export interface EngineInstance {
+  instance: number;
+  /** The core asked for `instance` and has not seen it start: a new task must run exactly that instance. */
+  starting: boolean;
+}
+
 /**
- * The identity of the task that replaces `current` to run `launch.container` at `launch.instance` (§2): that
- * container gets the instance the engine asked for, every other one its instance in the current task plus one — or,
- * without a current task, the instance the engine last started plus one (`engineInstances`, -1 for never started).
- * Derived only from its inputs, so a retried start computes the same task and the same client token.
+ * The identity of the task that follows `current` (§2). A container the core is waiting for runs at the instance
+ * the core asked for; every other one at its instance in the current task plus one — or, without a current task, at
+ * the instance the engine last started plus one. Derived only from its inputs, so a retried start computes the
+ * same task and the same client token.
  */
 export function nextSandbox(
   pod: { key: PodKey; uid: string; containers: readonly string[] },
   current: SandboxIdentity | undefined,
-  engineInstances: Readonly<Record<string, number>>,
-  launch?: { container: string; instance: number },
+  engine: Readonly<Record<string, EngineInstance>>,
 ): SandboxIdentity {
   const instances: Record<string, number> = {};
   for (const name of pod.containers) {
-    const base = current?.instances[name] ?? engineInstances[name] ?? -1;
-    instances[name] = launch && name === launch.container ? launch.instance : base + 1;
+    const e = engine[name] ?? { instance: -1, starting: false };
+    instances[name] = e.starting ? e.instance : (current?.instances[name] ?? e.instance) + 1;
   }
   return {
     key: { namespace: pod.key.namespace, name: pod.key.name },
@@ -126,7 +132,8 @@ export function nextSandbox(
     // the highest instance the engine started is a generation no earlier task had — its client token is new.
     generation: current
       ? current.generation + 1
-      : 1 + Math.max(-1, ...pod.containers.map((n) => engineInstances[n] ?? -1)),
+      : 1 +
+        Math.max(-1, ...pod.containers.map((n) => (engine[n]?.starting ? -1 : (engine[n]?.instance ?? -1)))),
     instances,
   };
 }

@@ -21,7 +21,6 @@ import {
   CPU_UNITS_PER_VCPU,
   ephemeralStorageGiB,
   fargateSizeFor,
-  formatFargateSize,
   podRequest,
   type FargateSize,
 } from './fargate-sizing.ts';
@@ -255,15 +254,7 @@ export function renderTaskDefinition(
     ...(ephemeral !== undefined ? { ephemeralStorage: { sizeInGiB: ephemeral } } : {}),
   };
   const family = `${TASK_FAMILY_PREFIX}${createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16)}`;
-  return {
-    family,
-    size,
-    input: {
-      family,
-      ...body,
-      tags: [{ key: 'podflow.io/fargate-size', value: formatFargateSize(size) }],
-    },
-  };
+  return { family, size, input: { family, ...body } };
 }
 
 /** The CloudWatch Logs stream of a container of a task (awslogs: `<prefix>/<container name>/<task id>`). */

@@ -18,6 +18,7 @@ export interface ContainerView {
 /** The part of a task the mapping reads, with instants as epoch milliseconds. */
 export interface TaskView {
   taskArn: string;
+  taskDefinitionArn?: string;
   lastStatus?: string;
   desiredStatus?: string;
   stopCode?: string;
@@ -103,6 +104,7 @@ function taskView(d: Record<string, unknown>, withUpdatedAt: boolean): TaskView 
   const set = <K extends keyof TaskView>(k: K, v: TaskView[K] | undefined): void => {
     if (v !== undefined) view[k] = v;
   };
+  set('taskDefinitionArn', str(d.taskDefinitionArn));
   set('lastStatus', str(d.lastStatus));
   set('desiredStatus', str(d.desiredStatus));
   set('stopCode', str(d.stopCode));
