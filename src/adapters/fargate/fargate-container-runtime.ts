@@ -74,6 +74,14 @@ export const FARGATE_EXEC_MESSAGE =
   'admission); for a shell use ECS Exec: aws ecs execute-command --cluster <cluster> --task <task id> --container ' +
   '<container> --interactive --command sh (the FargateRuntime construct enables it with enableExecuteCommand)';
 
+/** What an exec into a Fargate container answers (the prober's exec handler gets it too). */
+export const fargateExec = async (): Promise<ExecResult> => ({
+  exitCode: 126,
+  stdout: '',
+  stderr: FARGATE_EXEC_MESSAGE,
+  timedOut: false,
+});
+
 export interface FargateContainerRuntimeOptions {
   ecs: Pick<ECSClient, 'send'>;
   logs: Pick<CloudWatchLogsClient, 'send'>;
@@ -231,8 +239,8 @@ export class FargateContainerRuntime implements ContainerRuntime {
     await this.#stopTask(task, `podflow: stopping container ${ref.container} (instance ${ref.instance})`);
   }
 
-  async exec(_ref: ContainerInstanceRef, _argv: string[], _timeoutMs: number): Promise<ExecResult> {
-    return { exitCode: 126, stdout: '', stderr: FARGATE_EXEC_MESSAGE, timedOut: false };
+  exec(_ref: ContainerInstanceRef, _argv: string[], _timeoutMs: number): Promise<ExecResult> {
+    return fargateExec();
   }
 
   /** The instance's lines from CloudWatch Logs: stream `podflow/<container>/<task id>` of the task it ran in. */
