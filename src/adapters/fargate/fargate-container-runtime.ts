@@ -251,27 +251,18 @@ export class FargateContainerRuntime implements ContainerRuntime {
       logGroupName: this.#o.taskDefinition.logGroup,
       logStreamName: logStreamName(ref.container, taskId),
     };
-    const events: Array<{ timestamp?: number; message?: string }> = [];
+    type LogEvent = { timestamp?: number; message?: string };
+    let events: LogEvent[] = [];
     try {
-      if (options.tailLines !== undefined && options.sinceTime === undefined) {
-        if (options.tailLines === 0) return [];
-        // The newest events, returned oldest first.
-        const out = await this.#o.logs.send(
-          new GetLogEventsCommand({
-            ...base,
-            startFromHead: false,
-            limit: Math.min(options.tailLines, MAX_LOG_EVENTS),
-          }),
-        );
-        events.push(...(out.events ?? []));
-      } else {
+      if (options.sinceTime !== undefined) {
+        // From an instant on, oldest first.
         let token: string | undefined;
         for (let page = 0; page < MAX_LOG_PAGES; page++) {
           const out = await this.#o.logs.send(
             new GetLogEventsCommand({
               ...base,
               startFromHead: true,
-              ...(options.sinceTime !== undefined ? { startTime: options.sinceTime } : {}),
+              startTime: options.sinceTime,
               ...(token ? { nextToken: token } : {}),
             }),
           );
@@ -280,6 +271,26 @@ export class FargateContainerRuntime implements ContainerRuntime {
           if (!out.nextForwardToken || out.nextForwardToken === token || (out.events ?? []).length === 0)
             break;
           token = out.nextForwardToken;
+        }
+      } else {
+        // From the end backwards, so that a stream longer than what one call reads loses its oldest lines, not its
+        // newest (what `kubectl logs` and `--tail` are for); each page comes oldest first.
+        if (options.tailLines === 0) return [];
+        const want = options.tailLines ?? Infinity;
+        let token: string | undefined;
+        for (let page = 0; page < MAX_LOG_PAGES && events.length < want; page++) {
+          const out = await this.#o.logs.send(
+            new GetLogEventsCommand({
+              ...base,
+              startFromHead: false,
+              ...(Number.isFinite(want) ? { limit: Math.min(want - events.length, MAX_LOG_EVENTS) } : {}),
+              ...(token ? { nextToken: token } : {}),
+            }),
+          );
+          events = [...(out.events ?? []), ...events];
+          if (!out.nextBackwardToken || out.nextBackwardToken === token || (out.events ?? []).length === 0)
+            break;
+          token = out.nextBackwardToken;
         }
       }
     } catch (err) {

@@ -170,9 +170,10 @@ function harness(state: { current: PodState }, options: { ipWait?: number; onSle
     ],
     async send(command: { input: Record<string, unknown> }) {
       logEvents.push(command.input);
-      // GetLogEvents: past the end of the stream the same token comes back with no events.
+      // GetLogEvents: past either end of the stream the same token comes back with no events.
       if (command.input.nextToken === 'f/1') return { events: [], nextForwardToken: 'f/1' };
-      return { events: this.lines, nextForwardToken: 'f/1' };
+      if (command.input.nextToken === 'b/1') return { events: [], nextBackwardToken: 'b/1' };
+      return { events: this.lines, nextForwardToken: 'f/1', nextBackwardToken: 'b/1' };
     },
   };
   const delivered: ContainerObservation[] = [];
@@ -507,25 +508,22 @@ describe('logs and exec', () => {
     const { runtime, logs } = harness(state);
     const ref = { key: KEY, podUid: UID, container: 'init', instance: 0 };
     expect(await runtime.logs(ref)).toEqual(['waiting for mydb', 'done']);
+    // Read from the end backwards (a long stream loses its oldest lines first), until the start is reached.
     expect(logs.sent).toEqual([
-      { logGroupName: '/podflow/pods', logStreamName: 'podflow/init/abc123', startFromHead: true },
-      // the next page is empty: the end of the stream
+      { logGroupName: '/podflow/pods', logStreamName: 'podflow/init/abc123', startFromHead: false },
       {
         logGroupName: '/podflow/pods',
         logStreamName: 'podflow/init/abc123',
-        startFromHead: true,
-        nextToken: 'f/1',
+        startFromHead: false,
+        nextToken: 'b/1',
       },
     ]);
-    expect(logs.sent[0]).toEqual({
-      logGroupName: '/podflow/pods',
-      logStreamName: 'podflow/init/abc123',
-      startFromHead: true,
-    });
     expect(await runtime.logs(ref, { tailLines: 1, timestamps: true })).toEqual([
       `${new Date(T0 + 2000).toISOString()} done`,
     ]);
     expect(logs.sent.at(-1)).toMatchObject({ startFromHead: false, limit: 1 });
+    expect(await runtime.logs(ref, { sinceTime: T0 + 1500 })).toEqual(['waiting for mydb', 'done']);
+    expect(logs.sent.at(-1)).toMatchObject({ startFromHead: true, startTime: T0 + 1500, nextToken: 'f/1' });
     await expect(runtime.logs({ ...ref, instance: 5 })).rejects.toThrow(/not found/);
   });
 
