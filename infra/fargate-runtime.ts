@@ -73,7 +73,8 @@ export interface FargateRuntimeProps {
   natGateways?: number;
   /**
    * Interface endpoints for the AWS APIs the functions and tasks call (ECS, ECR, CloudWatch Logs, Step Functions,
-   * Scheduler, Lambda, Secrets Manager, STS): ≈ $7.30 a month each per AZ. Default: only when natGateways is 0.
+   * Scheduler, Lambda, Secrets Manager — eight endpoints, ECR having two): ≈ $7.30 a month each per AZ. Default: only
+   * when natGateways is 0.
    */
   interfaceEndpoints?: boolean;
   /** Tasks in the public subnets with a public IP (no NAT needed for image pulls). Default false. */
