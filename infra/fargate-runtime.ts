@@ -91,6 +91,10 @@ export interface FargateRuntimeProps {
   reconcileRate?: Duration;
 }
 
+export class InvalidFargateRuntimePropsError extends Error {
+  override name = 'InvalidFargateRuntimePropsError';
+}
+
 /** Where a function that reaches pods runs: the VPC, its private subnets, the functions' security group. */
 export interface FunctionPlacement {
   vpc: IVpc;
@@ -171,6 +175,12 @@ export class FargateRuntime extends Construct {
     this.taskSubnets = props.assignPublicIp
       ? this.vpc.publicSubnets
       : this.vpc.selectSubnets(privateSubnets).subnets;
+    if (this.taskSubnets.length === 0)
+      throw new InvalidFargateRuntimePropsError(
+        props.assignPublicIp
+          ? 'assignPublicIp needs public subnets: give network.publicSubnetIds'
+          : 'the network has no private subnets for the tasks',
+      );
 
     if (interfaceEndpoints) {
       for (const [name, service] of Object.entries({

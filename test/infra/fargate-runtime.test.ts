@@ -10,7 +10,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FARGATE_ENV } from '../../infra/fargate-runtime.ts';
+import { FARGATE_ENV, InvalidFargateRuntimePropsError } from '../../infra/fargate-runtime.ts';
 import { ESM_REQUIRE_BANNER } from '../../infra/podflow-functions.ts';
 import { PodflowStack, type PodflowStackProps } from '../../infra/podflow-stack.ts';
 import { bundledHandler, createTestApp } from './podflow-test-app.ts';
@@ -321,6 +321,15 @@ describe('options', () => {
       [FARGATE_ENV.subnets]: 'subnet-aaa,subnet-bbb',
     });
     imported.template.hasResourceProperties('AWS::EC2::SecurityGroup', { VpcId: 'vpc-0a1b2c3d' });
+  });
+
+  it('public IPs need public subnets: an imported network without them is refused at synth', () => {
+    expect(() =>
+      synth({
+        network: { vpcId: 'vpc-1', availabilityZones: ['us-east-1a'], privateSubnetIds: ['subnet-a'] },
+        fargate: { assignPublicIp: true },
+      }),
+    ).toThrow(InvalidFargateRuntimePropsError);
   });
 
   it('no NAT gateway: interface endpoints for the AWS APIs instead', () => {
