@@ -1,7 +1,9 @@
 // The cloud composition root (docs/architecture.md §10): the shared engine wired to AWS adapters, built once per cold
-// start from the environment the CDK binds set (infra/*: TABLE_NAME, STATE_MACHINE_ARN, SCHEDULE_GROUP, …).
+// start from the environment the CDK binds set (infra/*: TABLE_NAME, STATE_MACHINE_ARN, SCHEDULE_GROUP, FARGATE_*, …).
 import { randomUUID } from 'node:crypto';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -10,11 +12,18 @@ import { EventBridgeWakeupScheduler } from '../src/adapters/eventbridge/eventbri
 import { DynamoDbProbeRegistry } from '../src/adapters/probes/dynamodb-probe-registry.ts';
 import { DynamoDbProberLease } from '../src/adapters/probes/dynamodb-prober-lease.ts';
 import { createProbeHandlers } from '../src/adapters/probes/probe-handlers.ts';
+import { ecsExecHint } from '../src/adapters/fargate/ecs-exec-hint.ts';
+import { admitForFargate } from '../src/adapters/fargate/fargate-admission.ts';
+import { FargateContainerRuntime, fargateExec } from '../src/adapters/fargate/fargate-container-runtime.ts';
+import {
+  DEFAULT_PAUSE_IMAGE,
+  DEFAULT_REGISTRY_SECRET_PREFIX,
+} from '../src/adapters/fargate/task-definition.ts';
 import { StepFunctionsWorkflowClient } from '../src/adapters/stepfunctions/step-functions-workflow-client.ts';
 import { EmptyConfigSource } from '../src/adapters/noop/empty-config-source.ts';
-import { UnavailableContainerRuntime } from '../src/adapters/unavailable/unavailable-container-runtime.ts';
 import { createEngine, type Engine } from '../src/engine/create-engine.ts';
 import { deliverEvent } from '../src/engine/deliver-event.ts';
+import { eventFromObservation } from '../src/engine/observation-events.ts';
 import { DEFAULT_WORKER_SETTINGS } from '../src/engine/engine-deps.ts';
 import { ProbeManager } from '../src/engine/prober/probe-manager.ts';
 import { RegisteringProber } from '../src/engine/prober/registering-prober.ts';
@@ -24,12 +33,97 @@ import {
   type ShardProberSettings,
 } from '../src/engine/prober/shard-prober.ts';
 import { InProcessHookRunner } from '../src/engine/in-process-hook-runner.ts';
-import { systemClock } from '../src/ports/clock.ts';
+import type { ApiDeps } from '../src/api/api-deps.ts';
+import { systemClock, type Clock } from '../src/ports/clock.ts';
+import type { ContainerObservation } from '../src/ports/container-runtime.ts';
+import type { PodStore } from '../src/ports/pod-store.ts';
 
 function env(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`environment variable ${name} is not set (the CDK stack binds it)`);
   return value;
+}
+
+const onError = (err: unknown, context: string): void =>
+  console.error(JSON.stringify({ level: 'error', context, error: String(err) }));
+
+// ── the Fargate runtime (docs/decisions/0006-fargate-runtime.md; infra/fargate-runtime.ts binds these) ──────────
+
+const list = (name: string): string[] =>
+  env(name)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** The runtime of this Lambda container: ECS and CloudWatch Logs from the environment FargateRuntime binds. */
+function fargateRuntime(
+  clock: Clock,
+  store: PodStore,
+  deliver: (o: ContainerObservation) => Promise<void>,
+): FargateContainerRuntime {
+  const architecture = process.env.FARGATE_CPU_ARCHITECTURE ?? 'X86_64';
+  if (architecture !== 'X86_64' && architecture !== 'ARM64')
+    throw new Error(
+      `environment variable FARGATE_CPU_ARCHITECTURE must be X86_64 or ARM64, got ${architecture}`,
+    );
+  return new FargateContainerRuntime({
+    ecs: new ECSClient({}),
+    logs: new CloudWatchLogsClient({}),
+    clock,
+    cluster: env('FARGATE_CLUSTER_ARN'),
+    subnets: list('FARGATE_SUBNETS'),
+    securityGroups: list('FARGATE_SECURITY_GROUPS'),
+    assignPublicIp: process.env.FARGATE_ASSIGN_PUBLIC_IP === 'true',
+    enableExecuteCommand: process.env.FARGATE_EXEC_ENABLED === 'true',
+    taskDefinition: {
+      executionRoleArn: env('FARGATE_EXECUTION_ROLE_ARN'),
+      taskRoleArn: env('FARGATE_TASK_ROLE_ARN'),
+      logGroup: env('FARGATE_LOG_GROUP'),
+      region: env('AWS_REGION'),
+      pauseImage: process.env.FARGATE_PAUSE_IMAGE || DEFAULT_PAUSE_IMAGE,
+      cpuArchitecture: architecture,
+      hostIP: DEFAULT_WORKER_SETTINGS.hostIP,
+      registrySecretPrefix: DEFAULT_REGISTRY_SECRET_PREFIX,
+    },
+    loadPod: async (key) => (await store.get(key))?.state,
+    // Awaited: the Lambda must not return before the inbox has the observation.
+    deliver,
+    onError,
+  });
+}
+
+/** The cloud API's runtime parts: Fargate's admission, the logs, and exec's answer (lambdas/api.ts). */
+export function cloudApiRuntime(): Pick<ApiDeps, 'admit' | 'logs' | 'execUnavailable'> {
+  const e = cloudEngine();
+  const cluster = env('FARGATE_CLUSTER_ARN');
+  const execEnabled = process.env.FARGATE_EXEC_ENABLED === 'true';
+  return {
+    admit: admitForFargate,
+    logs: e.deps.runtime,
+    execUnavailable: (pod, container) => ecsExecHint(pod, container, cluster, execEnabled),
+  };
+}
+
+let observer: FargateContainerRuntime | undefined;
+
+/**
+ * The observer Lambda's runtime (lambdas/observer.ts), built once per cold start: what it observes goes to the pods'
+ * inboxes through the engine's delivery use case. It needs the table, the state machine and the runtime's
+ * environment — not the Scheduler's, which the engine's other use cases need.
+ */
+export function cloudObserver(): FargateContainerRuntime {
+  if (observer) return observer;
+  const clock = systemClock;
+  const store = new DynamoDbPodStore({ client: new DynamoDBClient({}), tableName: env('TABLE_NAME'), clock });
+  const workflow = new StepFunctionsWorkflowClient({
+    client: new SFNClient({}),
+    stateMachineArn: env('STATE_MACHINE_ARN'),
+  });
+  observer = fargateRuntime(clock, store, async (o) => {
+    const { key, event } = eventFromObservation(o);
+    await deliverEvent({ store, workflow }, key, event);
+  });
+  return observer;
 }
 
 let engine: Engine | undefined;
@@ -62,7 +156,7 @@ export function cloudEngine(): Engine {
       );
     },
   });
-  const runtime = new UnavailableContainerRuntime(clock);
+  const runtime = fargateRuntime(clock, store, (o) => engine!.onObservation(o));
   engine = createEngine({
     store,
     // The deployed API serves no ConfigMaps or Secrets: every reference is missing (CreateContainerConfigError).
@@ -82,9 +176,8 @@ export function cloudEngine(): Engine {
     }),
     clock,
     settings: { ...DEFAULT_WORKER_SETTINGS, nodeName: 'podflow-aws' },
-    onError: (err, context) => console.error(JSON.stringify({ level: 'error', context, error: String(err) })),
+    onError,
   });
-  runtime.observe((o) => void engine!.onObservation(o));
   return engine;
 }
 
@@ -118,10 +211,8 @@ export function cloudProber(functionArn: string): { deps: ShardProberDeps; setti
       client: new SFNClient({}),
       stateMachineArn: env('STATE_MACHINE_ARN'),
     });
-    // The cloud has no runtime that can exec into a container: exec probes report a prober error.
-    const runtime = new UnavailableContainerRuntime(clock);
-    const onError = (err: unknown, context: string) =>
-      console.error(JSON.stringify({ level: 'error', context, error: String(err) }));
+    // Fargate cannot exec into a container: the admission refuses exec probes, and one stored before answers 126.
+    const runtime = { exec: fargateExec };
     proberWiring = {
       lambda: new LambdaClient({}),
       deps: {

@@ -28,6 +28,8 @@ export function eventFromObservation(o: ContainerObservation): { key: PodKey; ev
                 },
               }
             : {}),
+          ...(o.podIP ? { podIP: o.podIP } : {}),
+          ...(o.containerID ? { containerID: o.containerID } : {}),
         },
       };
     case 'exited':

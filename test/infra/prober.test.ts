@@ -21,6 +21,9 @@ const logicalId = (construct: IConstruct): string =>
   Stack.of(construct).resolve((construct as CfnFunction).logicalId) as string;
 const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
 const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
+const arnOfAttr = (construct: IConstruct, attribute: string) => ({
+  'Fn::GetAtt': [logicalId(construct), attribute],
+});
 const proberFunction = () => stack.prober.handler.node.defaultChild!;
 const proberRole = () => ref(stack.prober.handler.role!.node.defaultChild!);
 
@@ -79,12 +82,15 @@ describe('prober function', () => {
     });
   });
 
-  it('has no reserved concurrency (leases keep one run per shard) and no VPC (the stack runs no containers)', () => {
+  it('has no reserved concurrency (leases keep one run per shard) and runs in the pods’ VPC (probes reach pod IPs)', () => {
     const fn = template.findResources('AWS::Lambda::Function')[logicalId(proberFunction())] as {
       Properties: Record<string, unknown>;
     };
     expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
-    expect(fn.Properties.VpcConfig).toBeUndefined();
+    expect(fn.Properties.VpcConfig).toEqual({
+      SecurityGroupIds: [arnOfAttr(stack.runtime.functionSecurityGroup.node.defaultChild!, 'GroupId')],
+      SubnetIds: stack.runtime.vpc.privateSubnets.map((s) => ref(s.node.defaultChild!)),
+    });
   });
 
   it('gets the table, the state machine ARN and the shard count', () => {
@@ -200,8 +206,9 @@ describe('prober IAM', () => {
 
 describe('supervisor schedule', () => {
   it('sends {"supervise": true} to the prober every minute; older events are dropped', () => {
-    template.resourceCountIs('AWS::Events::Rule', 1);
-    const [rule] = Object.values(template.findResources('AWS::Events::Rule')) as {
+    const [rule] = Object.values(
+      template.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(1 minute)' } }),
+    ) as {
       Properties: {
         ScheduleExpression: string;
         State: string;

@@ -100,8 +100,8 @@ describe('PodflowFunctions', () => {
   });
 
   it('keeps function logs for a month, in log groups the functions alone may write', () => {
-    // lifecycle, wakeup, api and prober functions, the state machine, the API's access log.
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 6);
+    // lifecycle, wakeup, api, prober and observer functions, the state machine, the API's access log, the pods.
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 8);
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [roleOf(stack.functions.lifecycle)],
       PolicyDocument: {
