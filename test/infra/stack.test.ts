@@ -303,7 +303,8 @@ describe('Lambda bundles (real esbuild)', () => {
     const created = createTestApp({ bundling: true, outdir });
     bundled = created.stack;
     bundledTemplate = Template.fromStack(bundled); // synthesizes into outdir, running esbuild
-  });
+    // esbuild bundles every Lambda of the stack here: about 10 s on an idle 2-core machine.
+  }, 120_000);
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it.each(['lifecycle', 'wakeup'] as const)(
