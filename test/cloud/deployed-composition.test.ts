@@ -10,10 +10,11 @@
 import { readFileSync } from 'node:fs';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNAVAILABLE_MESSAGE } from '../../src/adapters/unavailable/unavailable-container-runtime.ts';
-import { startCloudHarness, type CloudHarness } from './harness.ts';
+import { cloudTarget, startCloudHarness, type CloudHarness } from './harness.ts';
 import { kubectlFor, kubectlPath, tableRows, type KubectlRun } from './support/kubectl.ts';
 import { eventually } from './support/sdk-config.ts';
 
@@ -178,6 +179,52 @@ describe(`the deployed composition (target ${process.env.PODFLOW_CLOUD_TARGET ??
       await expect(read('always-pod')).rejects.toMatchObject({ code: 404 });
       await eventually(async () => (await execution(metadata!.uid!)).status === 'SUCCEEDED', 15_000);
     },
+  );
+
+  it.skipIf(cloudTarget() !== 'emulators' || !noContainerRuntime)(
+    'a timer scheduled through EventBridge Scheduler reaches the wakeup function when its minute comes, which fails as deployed',
+    async () => {
+      const { clock, lambda } = h.emulators!;
+      const wakeupArn = lambda.functions.find((f) => f.name.includes('Wakeup'))!.arn;
+      const scheduler = new SchedulerClient(h.clientConfig('scheduler'));
+      const minute = Math.ceil(clock.now() / 60_000) * 60_000 + 60_000;
+      await scheduler.send(
+        new CreateScheduleCommand({
+          Name: 'harness-timer',
+          GroupName: 'podflow-timers',
+          ScheduleExpression: `at(${new Date(minute).toISOString().slice(0, 19)})`,
+          ScheduleExpressionTimezone: 'UTC',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          ActionAfterCompletion: 'DELETE',
+          Target: {
+            Arn: wakeupArn,
+            RoleArn: `arn:aws:iam::${h.scope.account}:role/podflow-scheduler`,
+            Input: JSON.stringify({
+              namespace: NS,
+              name: 'never-pod',
+              timerId: 'harness',
+              dueAt: Date.now(),
+            }),
+          },
+        }),
+      );
+      scheduler.destroy();
+      clock.advance(minute - clock.now());
+      const fired = await eventually(
+        () => lambda.invocations.find((i) => (i.event as { timerId?: string } | null)?.timerId === 'harness'),
+        15_000,
+      );
+      expect(fired).toMatchObject({
+        outcome: 'error',
+        error: { errorMessage: 'environment variable STATE_MACHINE_ARN is not set (the CDK stack binds it)' },
+      });
+      // The clock passed a minute: the prober supervisor rule (rate(1 minute)) fired its target with {supervise: true}.
+      await eventually(
+        () => lambda.invocations.some((i) => (i.event as { supervise?: boolean } | null)?.supervise === true),
+        15_000,
+      );
+    },
+    30_000,
   );
 
   it('a request without a SigV4 signature, or with a wrong one, is refused with 403 before any Lambda runs', async () => {
