@@ -355,18 +355,27 @@ describe('tasks as local processes', () => {
   });
 
   it.each([
-    { name: 'a process that exits on SIGTERM', script: 'sleep 30', exitCode: 143 },
+    { name: 'a process that exits on SIGTERM', script: 'echo ready; sleep 30', exitCode: 143 },
     {
       name: 'a process that ignores SIGTERM is killed after stopTimeout',
-      script: "trap '' TERM; sleep 30 & wait; sleep 30",
+      script: "trap '' TERM; echo ready; sleep 30 & wait; sleep 30",
       exitCode: 137,
     },
   ])('StopTask: $name (exit $exitCode)', async ({ script, exitCode }) => {
     const td = await register('stop', [
-      { name: 'm', image: 'i', command: ['sh', '-c', script], stopTimeout: 1 },
+      {
+        name: 'm',
+        image: 'i',
+        command: ['sh', '-c', script],
+        stopTimeout: 1,
+        logConfiguration: awslogs('/podflow/containers'),
+      },
     ]);
     const taskArn = await run(td);
-    await eventually(() => eventsOf(taskArn).some((e) => detailOf(e).lastStatus === 'RUNNING'));
+    // The process is ready (its trap set) once it said so in its log.
+    await eventually(() =>
+      logs.messages('/podflow/containers', `pods/m/${taskArn.split('/').pop()}`).includes('ready'),
+    );
     const started = Date.now();
     const { task } = await client.send(new StopTaskCommand({ task: taskArn, reason: 'pod deleted' }));
     expect(task).toMatchObject({

@@ -78,19 +78,26 @@ describe('a variant of the stack, changed only in the CDK app', () => {
   }, 60_000);
 
   it('a timer scheduled through EventBridge Scheduler reaches the wakeup function when its minute comes', async () => {
-    // The pod's pending restart timer, read from the table: the timerDue a real schedule would carry.
+    // The pod's pending restart timer, read from the table: the timerDue a real schedule would carry. (Between a
+    // timer's delivery and the failed start that follows, none is pending: read until one is.)
     const ddb = new DynamoDBClient(h.clientConfig('dynamodb'));
-    const item = await ddb.send(
-      new GetItemCommand({
-        TableName: h.outputs.TableName,
-        Key: { PK: { S: 'ns#default' }, SK: { S: 'pod#crashy' } },
-      }),
+    const timer = await eventually(
+      async () => {
+        const item = await ddb.send(
+          new GetItemCommand({
+            TableName: h.outputs.TableName,
+            Key: { PK: { S: 'ns#default' }, SK: { S: 'pod#crashy' } },
+          }),
+        );
+        const state = JSON.parse(item.Item!.state!.S!) as {
+          engine: { containers: Record<string, { restartTimer?: { id: string; at: number } }> };
+        };
+        return state.engine.containers.app!.restartTimer;
+      },
+      30_000,
+      100,
     );
     ddb.destroy();
-    const state = JSON.parse(item.Item!.state!.S!) as {
-      engine: { containers: Record<string, { restartTimer?: { id: string; at: number } }> };
-    };
-    const timer = state.engine.containers.app!.restartTimer!;
     expect(timer.id).toMatch(/^restart\/app\/\d+$/);
     const scheduler = new SchedulerClient(h.clientConfig('scheduler'));
     const clock = h.emulators!.clock;
