@@ -16,19 +16,16 @@ import {
 } from '@aws-sdk/client-ecs';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EmulatorServer } from './emulators/aws-wire.ts';
-import { CloudWatchLogsEmulator } from './emulators/cloudwatch-logs.ts';
-import { EcsEmulator } from './emulators/ecs.ts';
-import { OffsetClock } from './emulators/emulator-clock.ts';
-import { EventBridgeEmulator, type EventBridgeEvent } from './emulators/eventbridge.ts';
-import { eventually, sdkConfig } from './support/sdk-config.ts';
+import type { EventBridgeEvent } from './emulators/eventbridge.ts';
+import { startEcsEnvironment, type EcsEnvironment } from './support/ecs-environment.ts';
+import { eventually } from './support/sdk-config.ts';
 
-let logs: CloudWatchLogsEmulator;
-let bus: EventBridgeEmulator;
-let ecs: EcsEmulator;
-let servers: EmulatorServer[] = [];
+let env: EcsEnvironment;
+let logs: EcsEnvironment['logs'];
+let bus: EcsEnvironment['eventBridge'];
 let client: ECSClient;
 let logsClient: CloudWatchLogsClient;
+const ruleDeliveries: Array<{ arn: string; event: EventBridgeEvent }> = [];
 
 const EXECUTION_ROLE = 'arn:aws:iam::123456789012:role/podflow-task-execution';
 const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-0123'], assignPublicIp: 'DISABLED' as const } };
@@ -91,20 +88,21 @@ const stopped = (taskArn: string) =>
   );
 
 beforeAll(async () => {
-  logs = new CloudWatchLogsEmulator();
-  bus = new EventBridgeEmulator({ clock: new OffsetClock(), invokeLambda: async () => undefined });
-  ecs = new EcsEmulator({ eventBridge: bus, logs, logFlushMs: 20 });
-  servers = [await ecs.listen(), await logs.listen()];
-  client = new ECSClient(sdkConfig(servers[0]!.url));
-  logsClient = new CloudWatchLogsClient(sdkConfig(servers[1]!.url));
+  env = await startEcsEnvironment({
+    logFlushMs: 20,
+    invokeLambda: async (arn, payload) =>
+      void ruleDeliveries.push({ arn, event: JSON.parse(payload) as EventBridgeEvent }),
+  });
+  ({ logs, eventBridge: bus } = env);
+  client = new ECSClient(env.clientConfig('ecs'));
+  logsClient = new CloudWatchLogsClient(env.clientConfig('logs'));
   logs.createLogGroup('/podflow/containers');
 });
 
 afterAll(async () => {
-  await ecs.close();
   client.destroy();
   logsClient.destroy();
-  await Promise.all(servers.map((s) => s.close()));
+  await env.close();
 });
 
 describe('task definitions', () => {
@@ -461,5 +459,57 @@ describe('tasks as local processes', () => {
     const taskArn = await run(td);
     await stopped(taskArn);
     await eventually(() => logs.messages('/podflow/new', `pods/m/${taskArn.split('/').pop()}`)[0] === 'hi');
+  });
+  it('containerOverrides command replaces the command; entryPoint stays in front of it', async () => {
+    const td = await register('entry', [
+      {
+        name: 'm',
+        image: 'i',
+        entryPoint: ['sh', '-c'],
+        command: ['echo from the definition'],
+        logConfiguration: awslogs('/podflow/containers'),
+      },
+    ]);
+    const taskArn = await run(td, {
+      overrides: { containerOverrides: [{ name: 'm', command: ['echo "from the override: $0"'] }] },
+    });
+    await stopped(taskArn);
+    await eventually(() => logs.messages('/podflow/containers', `pods/m/${taskArn.split('/').pop()}`)[0]);
+    expect(logs.messages('/podflow/containers', `pods/m/${taskArn.split('/').pop()}`)).toEqual([
+      'from the override: sh',
+    ]);
+  });
+
+  it('an EventBridge rule on ECS Task State Change events delivers the STOPPED ones of a cluster to its Lambda target', async () => {
+    const sink = 'arn:aws:lambda:us-east-1:123456789012:function:task-events';
+    bus.putRule({
+      Name: 'stopped-tasks',
+      EventPattern: JSON.stringify({
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Task State Change'],
+        detail: {
+          clusterArn: ['arn:aws:ecs:us-east-1:123456789012:cluster/default'],
+          lastStatus: ['STOPPED'],
+        },
+      }),
+    });
+    bus.putTargets('stopped-tasks', undefined, [{ Id: 'sink', Arn: sink }]);
+    const td = await register('evented', [{ name: 'm', image: 'i', command: ['sh', '-c', 'exit 7'] }]);
+    const taskArn = await run(td, { startedBy: 'podflow/pod-uid' });
+    const delivered = await eventually(() => ruleDeliveries.find((d) => d.event.resources[0] === taskArn));
+    expect(delivered.arn).toBe(sink);
+    expect(delivered.event).toMatchObject({
+      source: 'aws.ecs',
+      'detail-type': 'ECS Task State Change',
+      account: '123456789012',
+      region: 'us-east-1',
+      detail: {
+        lastStatus: 'STOPPED',
+        startedBy: 'podflow/pod-uid',
+        containers: [{ name: 'm', exitCode: 7 }],
+      },
+    });
+    // Only the STOPPED event of that task matched.
+    expect(ruleDeliveries.filter((d) => d.event.resources[0] === taskArn)).toHaveLength(1);
   });
 });

@@ -48,7 +48,9 @@ function signature(
   secret: string,
 ): string {
   const canonicalHeaders = signedHeaders.map((h) => `${h}:${headerValue(req.headers[h])}\n`).join('');
-  const payloadHash = headerValue(req.headers['x-amz-content-sha256']) || sha256Hex(req.body);
+  // HashedPayload is the hash of the body received, never a hash the request claims (x-amz-content-sha256 is S3's):
+  // a body changed on the way fails the signature.
+  const payloadHash = sha256Hex(req.body);
   const canonicalRequest = [
     req.method,
     canonicalUri(req.path),
