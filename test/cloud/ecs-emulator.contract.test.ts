@@ -168,6 +168,29 @@ describe('task definitions', () => {
       message: /execution role ARN to support log driver awslogs/,
     },
     {
+      name: 'awslogs on Fargate without awslogs-stream-prefix',
+      send: () =>
+        client.send(
+          new RegisterTaskDefinitionCommand({
+            family: 'bad',
+            requiresCompatibilities: ['FARGATE'],
+            networkMode: 'awsvpc',
+            cpu: '256',
+            memory: '512',
+            executionRoleArn: EXECUTION_ROLE,
+            containerDefinitions: [
+              {
+                name: 'm',
+                image: 'i',
+                logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/x' } },
+              },
+            ],
+          }),
+        ),
+      code: 'ClientException',
+      message: /awslogs-stream-prefix/,
+    },
+    {
       name: 'Fargate with the bridge network mode',
       send: () =>
         client.send(

@@ -294,10 +294,17 @@ export class EcsEmulator {
           `No Fargate configuration exists for given values: ${String(input.cpu)} CPU, ${String(input.memory)} memory.`,
         );
       }
-      if (defs.some((d) => d.logConfiguration?.logDriver === 'awslogs') && !input.executionRoleArn) {
+      const awslogs = defs.filter((d) => d.logConfiguration?.logDriver === 'awslogs');
+      if (awslogs.length > 0 && !input.executionRoleArn) {
         throw new AwsError(
           'ClientException',
           'Fargate requires task definition to have execution role ARN to support log driver awslogs.',
+        );
+      }
+      if (awslogs.some((d) => !d.logConfiguration?.options?.['awslogs-stream-prefix'])) {
+        throw new AwsError(
+          'ClientException',
+          'Fargate requires log configuration options to include awslogs-stream-prefix to support log driver awslogs.',
         );
       }
     }
@@ -309,7 +316,17 @@ export class EcsEmulator {
       revision,
       taskDefinitionArn: this.#arn(`task-definition/${family}:${revision}`),
       status: 'ACTIVE',
-      containerDefinitions: defs.map((d) => ({ essential: true, environment: [], ...d })),
+      // DescribeTaskDefinition returns the defaults ECS fills in for members the request left out.
+      containerDefinitions: defs.map((d) => ({
+        cpu: 0,
+        essential: true,
+        environment: [],
+        portMappings: [],
+        mountPoints: [],
+        volumesFrom: [],
+        systemControls: [],
+        ...d,
+      })),
       registeredAt: Date.now(),
       compatibilities: compat.includes('FARGATE') ? ['EC2', 'FARGATE'] : ['EC2'],
     };
