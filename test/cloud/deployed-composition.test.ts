@@ -7,13 +7,15 @@
 // terminated `ContainerCannotRun` (exit 128), one under Always waits in RunContainerError and is restarted after its
 // back-off. The cases that need containers to run are written below against an ECS runtime; they become real tests
 // when the template deploys one (an AWS::ECS::Cluster: the Fargate ContainerRuntime of src/adapters/fargate/).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNAVAILABLE_MESSAGE } from '../../src/adapters/unavailable/unavailable-container-runtime.ts';
+import { readAssembly } from './cloud-template.ts';
 import { cloudTarget, startCloudHarness, type CloudHarness } from './harness.ts';
 import { kubectlFor, kubectlPath, tableRows, type KubectlRun } from './support/kubectl.ts';
 import { eventually } from './support/sdk-config.ts';
@@ -225,6 +227,24 @@ describe(`the deployed composition (target ${process.env.PODFLOW_CLOUD_TARGET ??
       );
     },
     30_000,
+  );
+
+  it.skipIf(cloudTarget() !== 'emulators')(
+    'the harness built the account from the template the cloud assembly holds',
+    () => {
+      const { synth, lambda, resolver } = h.emulators!;
+      // The assembly on disk is what `cdk deploy` would upload: the same template, and a bundle for every function.
+      expect(readAssembly(synth.assemblyDir, synth.stackName).template).toEqual(synth.template);
+      const functions = resolver.resources('AWS::Lambda::Function');
+      expect(lambda.functions.map((f) => f.arn).sort()).toEqual(
+        functions.map(([id]) => resolver.arn(id)).sort(),
+      );
+      for (const f of lambda.functions)
+        expect(existsSync(join(f.codeDir, 'index.mjs')), f.codeDir).toBe(true);
+      expect(h.outputs.StateMachineArn).toBe(
+        `arn:aws:states:${h.scope.region}:${h.scope.account}:stateMachine:Podflow-pod-worker`,
+      );
+    },
   );
 
   it('a request without a SigV4 signature, or with a wrong one, is refused with 403 before any Lambda runs', async () => {

@@ -29,6 +29,7 @@ import type { Credentials } from './emulators/sigv4.ts';
 import { StepFunctionsEmulator } from './emulators/stepfunctions.ts';
 import {
   ASSEMBLY_ROOT,
+  readAssembly,
   synthesizePodflow,
   TemplateResolver,
   type SynthesizedStack,
@@ -128,7 +129,11 @@ const writeKubeconfig = (dir: string, server: string): { path: string; kubeConfi
 
 /** Starts the emulators and builds, from the template alone, the resources `cdk deploy` would create. */
 export async function startEmulatorHarness(options: EmulatorHarnessOptions = {}): Promise<CloudHarness> {
-  const synth = options.synth ?? synthesizePodflow(options.synthOptions);
+  // PODFLOW_CLOUD_ASSEMBLY=cdk.out runs the assembly `npx cdk synth` wrote instead of synthesizing one.
+  const assembly = process.env.PODFLOW_CLOUD_ASSEMBLY;
+  const synth =
+    options.synth ??
+    (assembly && !options.synthOptions ? readAssembly(assembly) : synthesizePodflow(options.synthOptions));
   const scope = DEFAULT_SCOPE;
   const resolver = new TemplateResolver(synth, scope);
   const clock = new OffsetClock();

@@ -297,6 +297,48 @@ describe('Step Functions', () => {
       code: 'ValidationException',
     },
     {
+      name: 'a request without its required stateMachineArn (the SDK does not check; the service does)',
+      send: () => sfn.send(new StartExecutionCommand({} as never)),
+      code: 'ValidationException',
+    },
+    {
+      name: 'a member the operation does not define',
+      send: async () => {
+        const res = await fetch(servers[1]!.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-amz-json-1.0',
+            'x-amz-target': 'AWSStepFunctions.StartExecution',
+          },
+          body: JSON.stringify({ stateMachineArn: SM('failing'), inputs: '{}' }),
+        });
+        const body = (await res.json()) as { __type: string; message: string };
+        throw Object.assign(new Error(body.message), {
+          name: res.headers.get('x-amzn-errortype'),
+          $metadata: { httpStatusCode: res.status },
+        });
+      },
+      code: 'SerializationException',
+    },
+    {
+      name: 'an operation the service does not have',
+      send: async () => {
+        const res = await fetch(servers[1]!.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-amz-json-1.0',
+            'x-amz-target': 'AWSStepFunctions.StartSyncExecutionOfEverything',
+          },
+          body: '{}',
+        });
+        throw Object.assign(new Error(''), {
+          name: res.headers.get('x-amzn-errortype'),
+          $metadata: { httpStatusCode: res.status },
+        });
+      },
+      code: 'UnknownOperationException',
+    },
+    {
       name: 'an input that is not JSON',
       send: () => sfn.send(new StartExecutionCommand({ stateMachineArn: SM('failing'), input: '{' })),
       code: 'InvalidExecutionInput',
