@@ -535,4 +535,22 @@ describe('tasks as local processes', () => {
     // Only the STOPPED event of that task matched.
     expect(ruleDeliveries.filter((d) => d.event.resources[0] === taskArn)).toHaveLength(1);
   });
+  it('awslogs splits a line longer than one log event and sends a large output in batches CloudWatch accepts', async () => {
+    const td = await register('chatty', [
+      {
+        name: 'm',
+        image: 'i',
+        command: ['sh', '-c', "head -c 300000 /dev/zero | tr '\\0' x; echo; seq 1 20000"],
+        logConfiguration: awslogs('/podflow/containers'),
+      },
+    ]);
+    const taskArn = await run(td);
+    await stopped(taskArn);
+    const messages = await eventually(() => {
+      const m = logs.messages('/podflow/containers', `pods/m/${taskArn.split('/').pop()}`);
+      return m.length === 20_002 ? m : undefined;
+    });
+    expect(messages.slice(0, 2).map((m) => m.length)).toEqual([262_118, 300_000 - 262_118]);
+    expect(messages.at(-1)).toBe('20000');
+  });
 });

@@ -285,10 +285,10 @@ describe('EventBridge', () => {
     expect((await errorOf(send()))?.name).toBe(code);
   });
 
-  it('refuses an entry over 256 KB', async () => {
+  it('refuses an entry over 1 MB', async () => {
     const out = await events.send(
       new PutEventsCommand({
-        Entries: [{ Source: 's', DetailType: 'd', Detail: JSON.stringify({ x: 'y'.repeat(262_144) }) }],
+        Entries: [{ Source: 's', DetailType: 'd', Detail: JSON.stringify({ x: 'y'.repeat(1024 * 1024) }) }],
       }),
     );
     expect(out.Entries![0]).toMatchObject({ ErrorCode: 'InvalidArgument' });

@@ -7,7 +7,7 @@
 // Implemented (CloudWatch Logs API reference): CreateLogGroup, DeleteLogGroup, DescribeLogGroups, CreateLogStream,
 // DescribeLogStreams, PutLogEvents, GetLogEvents, FilterLogEvents. Limits enforced as PutLogEvents documents them:
 // at most 10,000 events and 1,048,576 bytes per batch (each event counts its UTF-8 message bytes plus 26), events in
-// chronological order, a batch spanning at most 24 hours, an event at most 1 MB (its message bytes + 26); events
+// chronological order, a batch spanning at most 24 hours, an event at most 256 KB (its message bytes + 26); events
 // more than 14 days old or 2 hours ahead are rejected through `rejectedLogEventsInfo`, not as an error.
 // Errors: ResourceNotFoundException, ResourceAlreadyExistsException, InvalidParameterException.
 import { AwsError, checkShape, jsonProtocol, startWireServer, type EmulatorServer } from './aws-wire.ts';
@@ -16,8 +16,8 @@ import { AwsError, checkShape, jsonProtocol, startWireServer, type EmulatorServe
 export const MAX_BATCH_BYTES = 1_048_576;
 export const MAX_BATCH_EVENTS = 10_000;
 export const EVENT_OVERHEAD_BYTES = 26;
-/** PutLogEvents: the maximum size of one log event (message bytes + 26) is 1 MB. */
-export const MAX_EVENT_BYTES = 1_048_576;
+/** PutLogEvents: "Each log event can be no larger than 256 KB" (counted here as its message bytes + 26). */
+export const MAX_EVENT_BYTES = 262_144;
 const DAY_MS = 86_400_000;
 /** GetLogEvents/FilterLogEvents: at most 10,000 events (and 1 MB) per response. */
 export const MAX_EVENTS_PER_RESPONSE = 10_000;

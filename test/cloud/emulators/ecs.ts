@@ -39,7 +39,13 @@ import {
   type AwsScope,
   type EmulatorServer,
 } from './aws-wire.ts';
-import type { CloudWatchLogsEmulator } from './cloudwatch-logs.ts';
+import {
+  EVENT_OVERHEAD_BYTES,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_EVENTS,
+  MAX_EVENT_BYTES,
+  type CloudWatchLogsEmulator,
+} from './cloudwatch-logs.ts';
 import type { EventBridgeEmulator } from './eventbridge.ts';
 
 /** RunTask overrides: "A total of 8192 characters are allowed for overrides." */
@@ -583,19 +589,33 @@ export class EcsEmulator {
     if (!logs.groups.get(group)!.streams.has(stream)) logs.createLogStream(group, stream);
     const pending: Array<{ timestamp: number; message: string }> = [];
     let partial = '';
+    // The awslogs driver sends batches within PutLogEvents' limits (10,000 events, 1,048,576 bytes counting 26 per
+    // event) and splits a line longer than one event may be (docker's awslogs: maximumBytesPerEvent = 262,144 - 26).
     const flush = () => {
-      if (pending.length === 0) return;
-      const batch = pending.splice(0, pending.length);
-      try {
-        logs.putLogEvents(group, stream, batch);
-      } catch {
-        // The real driver drops what CloudWatch refuses (non-blocking mode); so does the emulator.
+      while (pending.length > 0) {
+        let bytes = 0;
+        let n = 0;
+        while (n < pending.length && n < MAX_BATCH_EVENTS) {
+          const size = Buffer.byteLength(pending[n]!.message) + EVENT_OVERHEAD_BYTES;
+          if (n > 0 && bytes + size > MAX_BATCH_BYTES) break;
+          bytes += size;
+          n++;
+        }
+        try {
+          logs.putLogEvents(group, stream, pending.splice(0, n));
+        } catch {
+          // The real driver drops what CloudWatch refuses (non-blocking mode); so does the emulator.
+        }
       }
+    };
+    const push = (timestamp: number, line: string) => {
+      for (const piece of splitUtf8(line, MAX_EVENT_BYTES - EVENT_OVERHEAD_BYTES))
+        pending.push({ timestamp, message: piece });
     };
     const timer = setInterval(flush, this.#opts.logFlushMs ?? 100);
     timer.unref();
     c.logFlush = () => {
-      if (partial) pending.push({ timestamp: Date.now(), message: partial });
+      if (partial) push(Date.now(), partial);
       partial = '';
       flush();
       clearInterval(timer);
@@ -605,7 +625,7 @@ export class EcsEmulator {
       const lines = text.split('\n');
       partial = lines.pop() ?? '';
       const now = Date.now();
-      for (const line of lines) pending.push({ timestamp: now, message: line });
+      for (const line of lines) push(now, line);
     };
     return undefined;
   }
@@ -1150,6 +1170,26 @@ export class EcsEmulator {
       deregisteredAt: td.deregisteredAt === undefined ? undefined : epochSeconds(td.deregisteredAt),
     });
   }
+}
+
+/** `text` in pieces of at most `maxBytes` UTF-8 bytes, cut between characters. */
+function splitUtf8(text: string, maxBytes: number): string[] {
+  if (Buffer.byteLength(text) <= maxBytes) return [text];
+  const pieces: string[] = [];
+  let current = '';
+  let bytes = 0;
+  for (const ch of text) {
+    const size = Buffer.byteLength(ch);
+    if (bytes + size > maxBytes) {
+      pieces.push(current);
+      current = '';
+      bytes = 0;
+    }
+    current += ch;
+    bytes += size;
+  }
+  pieces.push(current);
+  return pieces;
 }
 
 function taskHealth(t: TaskRun): string {

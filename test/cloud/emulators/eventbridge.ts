@@ -8,7 +8,7 @@
 // ListTargetsByRule. AWS services' own events (ECS Task State Change from the ECS emulator) enter through
 // `deliverServiceEvent`, as they do on AWS — PutEvents refuses a `Source` starting with `aws.` per entry
 // (NotAuthorizedForSourceException). Limits: at most 10 entries per PutEvents (ValidationException), an entry at most
-// 256 KB (its Time, Source, DetailType, Detail and Resources in UTF-8; PutEvents "Calculating PutEvents event entry
+// 1 MB (its Time, Source, DetailType, Detail and Resources in UTF-8; PutEvents "Calculating PutEvents event entry
 // size"), Detail a JSON object (MalformedDetail per entry). Scheduled rules (`rate()`, `cron()`) fire on the
 // emulator clock when `fireScheduledRules` is on.
 import { randomUUID } from 'node:crypto';
@@ -25,8 +25,11 @@ import type { EmulatorClock } from './emulator-clock.ts';
 import { matchesEventPattern } from './event-pattern.ts';
 import { nextFireTime, parseScheduleExpression } from './schedule-expression.ts';
 
-/** PutEvents: "The maximum size for a PutEvents event entry is 256 KB." */
-export const MAX_ENTRY_BYTES = 256 * 1024;
+/**
+ * PutEvents: the maximum size of an event entry — 256 KB until January 2026, when AWS raised it to 1 MB (AWS Compute
+ * Blog, "More room to build: serverless services now support payloads up to 1 MB").
+ */
+export const MAX_ENTRY_BYTES = 1024 * 1024;
 export const MAX_ENTRIES = 10;
 
 export interface EventBridgeEvent {
