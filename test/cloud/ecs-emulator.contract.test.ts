@@ -409,7 +409,7 @@ describe('tasks as local processes', () => {
     if (exitCode === 137) expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
-  it('dependsOn SUCCESS and HEALTHY order the containers; a failed SUCCESS dependency keeps the dependent from starting', async () => {
+  it('dependsOn SUCCESS, HEALTHY and COMPLETE order the containers; a failed SUCCESS dependency keeps the dependent from starting', async () => {
     const td = await register('deps', [
       { name: 'init', image: 'i', essential: false, command: ['sh', '-c', 'exit 0'] },
       {
@@ -433,6 +433,18 @@ describe('tasks as local processes', () => {
     const ok = await stopped(await run(td));
     expect(ok.containers.find((c) => c.name === 'app')).toMatchObject({ exitCode: 0 });
     expect(ok.stopCode).toBe('EssentialContainerExited');
+
+    const completed = await register('deps-complete', [
+      { name: 'init', image: 'i', essential: false, command: ['sh', '-c', 'exit 1'] },
+      {
+        name: 'app',
+        image: 'i',
+        command: ['true'],
+        dependsOn: [{ containerName: 'init', condition: 'COMPLETE' }],
+      },
+    ]);
+    const ran = await stopped(await run(completed));
+    expect(ran.containers.find((c) => c.name === 'app')).toMatchObject({ exitCode: 0 });
 
     const failing = await register('deps-fail', [
       { name: 'init', image: 'i', essential: false, command: ['sh', '-c', 'exit 1'] },

@@ -618,6 +618,44 @@ describe('EventBridge Scheduler', () => {
     expect((await errorOf(schedulerClient.send(new CreateScheduleCommand(input))))?.name).toBe(code);
   });
 
+  it('fires a rate() schedule every period and a cron() schedule at its minutes, flexible window accepted', async () => {
+    const start = clock.now();
+    const target = (id: string) => ({
+      Arn: wakeup,
+      RoleArn: 'arn:aws:iam::123456789012:role/r',
+      Input: JSON.stringify({ id }),
+    });
+    await schedulerClient.send(
+      new CreateScheduleCommand({
+        Name: 'every-5',
+        GroupName: 'podflow-timers',
+        ScheduleExpression: 'rate(5 minutes)',
+        FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 2 },
+        Target: target('every-5'),
+      }),
+    );
+    await schedulerClient.send(
+      new CreateScheduleCommand({
+        Name: 'quarter-hours',
+        GroupName: 'podflow-timers',
+        ScheduleExpression: 'cron(0/15 * * * ? *)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: target('quarter-hours'),
+      }),
+    );
+    for (let i = 0; i < 30; i++) clock.advance(60_000); // half an hour, a minute at a time
+    const firings = (id: string) =>
+      scheduledInvokes.filter((f) => f.at >= start && JSON.parse(f.payload).id === id);
+    expect(firings('every-5')).toHaveLength(6);
+    expect(firings('quarter-hours').length).toBeGreaterThanOrEqual(2);
+    for (const f of firings('quarter-hours')) expect(new Date(f.at).getUTCMinutes() % 15).toBe(0);
+    // Recurring schedules stay after firing.
+    const got = await schedulerClient.send(
+      new GetScheduleCommand({ Name: 'every-5', GroupName: 'podflow-timers' }),
+    );
+    expect(got.FlexibleTimeWindow).toEqual({ Mode: 'FLEXIBLE', MaximumWindowInMinutes: 2 });
+  });
+
   it('refuses a second schedule with the same name (ConflictException, 409)', async () => {
     await schedulerClient.send(new CreateScheduleCommand({ ...base, Name: 'twice' }));
     const err = await errorOf(schedulerClient.send(new CreateScheduleCommand({ ...base, Name: 'twice' })));
