@@ -9,9 +9,9 @@
 // when the template deploys one (an AWS::ECS::Cluster: the Fargate ContainerRuntime of src/adapters/fargate/).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNAVAILABLE_MESSAGE } from '../../src/adapters/unavailable/unavailable-container-runtime.ts';
@@ -244,6 +244,73 @@ describe(`the deployed composition (target ${process.env.PODFLOW_CLOUD_TARGET ??
       expect(h.outputs.StateMachineArn).toBe(
         `arn:aws:states:${h.scope.region}:${h.scope.account}:stateMachine:Podflow-pod-worker`,
       );
+    },
+  );
+
+  it.skipIf(cloudTarget() !== 'emulators')(
+    'each function signs as its role: what the template grants it is allowed, anything else is AccessDeniedException',
+    async () => {
+      const roleOf = (part: string) => {
+        const env = h.emulators!.lambda.functions.find((f) =>
+          f.name.toLowerCase().includes(part.toLowerCase()),
+        )!.environment;
+        return { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! };
+      };
+      const schedule = {
+        Name: 'iam-probe',
+        GroupName: 'podflow-timers',
+        ScheduleExpression: 'at(2030-01-01T00:00:00)',
+        FlexibleTimeWindow: { Mode: 'OFF' as const },
+        Target: {
+          Arn: h.emulators!.lambda.functions.find((f) => f.name.includes('Wakeup'))!.arn,
+          // The invoke role the stack made for Scheduler: what SCHEDULER_ROLE_ARN names.
+          RoleArn: h.emulators!.lambda.functions.find((f) => f.name.includes('Lifecycle'))!.environment
+            .SCHEDULER_ROLE_ARN!,
+        },
+      };
+      // The api function gets the Scheduler's environment but, on purpose, none of its grants (infra/podflow-stack.ts).
+      const asApi = new SchedulerClient({
+        ...h.clientConfig('scheduler'),
+        credentials: roleOf('ApiHandler'),
+      });
+      await expect(asApi.send(new CreateScheduleCommand(schedule))).rejects.toMatchObject({
+        name: 'AccessDeniedException',
+        message: expect.stringMatching(
+          /is not authorized to perform: scheduler:CreateSchedule on resource: arn:aws:scheduler:/,
+        ),
+      });
+      asApi.destroy();
+      // The lifecycle function may create and delete schedules in its group, passing the invoke role.
+      const asLifecycle = new SchedulerClient({
+        ...h.clientConfig('scheduler'),
+        credentials: roleOf('Lifecycle'),
+      });
+      await asLifecycle.send(new CreateScheduleCommand(schedule));
+      await asLifecycle.send(new DeleteScheduleCommand({ Name: 'iam-probe', GroupName: 'podflow-timers' }));
+      await expect(
+        asLifecycle.send(new CreateScheduleCommand({ ...schedule, GroupName: 'default' })),
+      ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+      asLifecycle.destroy();
+      // The wakeup function completes task tokens but starts no executions.
+      const asWakeup = new SFNClient({ ...h.clientConfig('sfn'), credentials: roleOf('Wakeup') });
+      await expect(
+        asWakeup.send(
+          new StartExecutionCommand({ stateMachineArn: h.outputs.StateMachineArn, name: 'iam-probe' }),
+        ),
+      ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+      asWakeup.destroy();
+      // The prober reads and writes the table; it has no business with another one.
+      const asProber = new DynamoDBClient({ ...h.clientConfig('dynamodb'), credentials: roleOf('Prober') });
+      await asProber.send(
+        new GetItemCommand({
+          TableName: h.outputs.TableName,
+          Key: { PK: { S: 'ns#default' }, SK: { S: 'pod#none' } },
+        }),
+      );
+      await expect(
+        asProber.send(new GetItemCommand({ TableName: 'other', Key: { PK: { S: 'x' }, SK: { S: 'y' } } })),
+      ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+      asProber.destroy();
     },
   );
 

@@ -6,6 +6,10 @@
 //                        file of the deploy (connectDeployedStack);
 //   aws                  a stack `npm run cloud:deploy` put on AWS, same path; only with PODFLOW_CLOUD_AWS=1.
 //
+// On the emulators each function and the state machine sign their requests with credentials of their own role, and
+// the DynamoDB, Lambda, Step Functions and Scheduler emulators check them against the role's policies in the template
+// (emulators/iam.ts): a grant the stack forgot fails here as it would on AWS.
+//
 // Every target gives the tests the same handles: the API's invoke URL, credentials that may call it, a signing proxy
 // with a kubeconfig for kubectl, a @kubernetes/client-node KubeConfig, and SDK client settings per service.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,9 +23,11 @@ import { startDynalite, type LocalDynamo } from '../../src/local/dynalite.ts';
 import { startApiGatewayFront, type ApiMethod } from './emulators/api-gateway.ts';
 import { DEFAULT_SCOPE, type AwsScope, type EmulatorServer } from './emulators/aws-wire.ts';
 import { CloudWatchLogsEmulator } from './emulators/cloudwatch-logs.ts';
+import { startDynamoDbIamFront } from './emulators/dynamodb-iam-front.ts';
 import { EcsEmulator } from './emulators/ecs.ts';
 import { OffsetClock } from './emulators/emulator-clock.ts';
 import { EventBridgeEmulator } from './emulators/eventbridge.ts';
+import { IamAuthorizer, type PolicyStatement } from './emulators/iam.ts';
 import { LambdaEmulator } from './emulators/lambda.ts';
 import { SchedulerEmulator } from './emulators/scheduler.ts';
 import { startSigningProxy } from './emulators/sigv4-proxy.ts';
@@ -99,6 +105,11 @@ export interface EmulatorHarnessOptions {
   fireScheduledRules?: boolean;
   /** Lambda's async retry delays; default 1 s and 2 s (AWS: about 1 and 2 minutes). */
   asyncRetryDelaysMs?: number[];
+  /**
+   * Check the functions' and the state machine's requests against their roles' policies in the template (iam.ts).
+   * Default true.
+   */
+  enforceIam?: boolean;
 }
 
 const writeKubeconfig = (dir: string, server: string): { path: string; kubeConfig: KubeConfig } => {
@@ -143,6 +154,22 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
   };
   const closers: Array<() => Promise<void> | void> = [];
   const servers: EmulatorServer[] = [];
+  // The roles of the template's functions and state machine, each signing with credentials of its own.
+  const iam = options.enforceIam === false ? undefined : new IamAuthorizer();
+  const roleCredentials = (roleArnValue: unknown, session: string): Credentials => {
+    const issued: Credentials = {
+      accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
+      secretAccessKey: randomBytes(30).toString('base64'),
+    };
+    const roleId = (roleArnValue as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0];
+    if (iam && roleId) {
+      iam.addPrincipal(issued.accessKeyId, {
+        arn: `arn:${scope.partition}:sts::${scope.account}:assumed-role/${resolver.physicalName(roleId)}/${session}`,
+        statements: roleStatements(resolver, synth, roleId),
+      });
+    }
+    return issued;
+  };
   try {
     const logs = new CloudWatchLogsEmulator();
     const lambda = new LambdaEmulator({
@@ -150,6 +177,7 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       logs,
       asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [1000, 2000],
       echoLogs: process.env.PODFLOW_CLOUD_DEBUG === '1',
+      ...(iam ? { iam } : {}),
     });
     closers.push(() => lambda.close());
     const invokeAsync = async (arn: string, payload: string) =>
@@ -160,7 +188,7 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       fireScheduledRules: options.fireScheduledRules ?? true,
     });
     closers.push(() => eventBridge.close());
-    const scheduler = new SchedulerEmulator({ clock, invokeLambda: invokeAsync });
+    const scheduler = new SchedulerEmulator({ clock, invokeLambda: invokeAsync, ...(iam ? { iam } : {}) });
     closers.push(() => scheduler.close());
     const ecs = new EcsEmulator({ eventBridge, logs });
     closers.push(() => ecs.close());
@@ -168,17 +196,26 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
     closers.push(() => dynamo.close());
     const lambdaServer = await lambda.listen();
     servers.push(lambdaServer);
+    // Step Functions invokes the Task states' functions as the state machine's role (podflow has one state machine).
+    const stateMachines = resolver.resources('AWS::StepFunctions::StateMachine');
     const lambdaClient = new LambdaClient({
       endpoint: lambdaServer.url,
       region: scope.region,
-      credentials,
+      credentials:
+        stateMachines.length === 1
+          ? roleCredentials(stateMachines[0]![1].Properties?.RoleArn, 'states')
+          : credentials,
       maxAttempts: 1,
     });
     closers.push(() => lambdaClient.destroy());
-    const stepFunctions = new StepFunctionsEmulator({ lambda: lambdaClient, scope });
+    const stepFunctions = new StepFunctionsEmulator({ lambda: lambdaClient, scope, ...(iam ? { iam } : {}) });
     closers.push(() => stepFunctions.close());
+    const dynamoFront = iam
+      ? await startDynamoDbIamFront({ target: dynamo.endpoint, iam, scope })
+      : undefined;
+    if (dynamoFront) servers.push(dynamoFront);
     const endpoints: Record<Service, string> = {
-      dynamodb: dynamo.endpoint,
+      dynamodb: dynamoFront?.url ?? dynamo.endpoint,
       lambda: lambdaServer.url,
       sfn: (await listenOn(stepFunctions, servers)).url,
       eventbridge: (await listenOn(eventBridge, servers)).url,
@@ -242,6 +279,7 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       const variables = resolver.resolve(
         (p.Environment as { Variables?: unknown } | undefined)?.Variables ?? {},
       ) as Record<string, string>;
+      const functionCredentials = roleCredentials(p.Role, name);
       lambda.register({
         name,
         arn: resolver.arn(id),
@@ -255,8 +293,8 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
           ...endpointEnv,
           AWS_REGION: scope.region,
           AWS_DEFAULT_REGION: scope.region,
-          AWS_ACCESS_KEY_ID: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
-          AWS_SECRET_ACCESS_KEY: randomBytes(30).toString('base64'),
+          AWS_ACCESS_KEY_ID: functionCredentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: functionCredentials.secretAccessKey,
           AWS_SESSION_TOKEN: randomBytes(30).toString('base64'),
           AWS_EC2_METADATA_DISABLED: 'true',
           AWS_LAMBDA_FUNCTION_NAME: name,
@@ -379,6 +417,39 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
     for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * The Allow statements of a role: the AWS::IAM::Policy resources attached to it and its inline policies, resolved
+ * against the emulated account. A statement naming something the harness cannot resolve is left out (it would allow
+ * nothing the emulators serve).
+ */
+function roleStatements(
+  resolver: TemplateResolver,
+  synth: SynthesizedStack,
+  roleId: string,
+): PolicyStatement[] {
+  const documents: unknown[] = [];
+  for (const [, r] of resolver.resources('AWS::IAM::Policy')) {
+    const roles = (r.Properties?.Roles as Array<{ Ref?: string }> | undefined) ?? [];
+    if (roles.some((x) => x.Ref === roleId)) documents.push(r.Properties?.PolicyDocument);
+  }
+  const role = synth.template.Resources[roleId];
+  for (const p of (role?.Properties?.Policies as Array<{ PolicyDocument?: unknown }> | undefined) ?? []) {
+    documents.push(p.PolicyDocument);
+  }
+  const statements: PolicyStatement[] = [];
+  for (const doc of documents) {
+    const raw = (doc as { Statement?: unknown } | undefined)?.Statement;
+    for (const st of Array.isArray(raw) ? raw : raw ? [raw] : []) {
+      try {
+        statements.push(resolver.resolve(st) as PolicyStatement);
+      } catch {
+        // e.g. a resource type the harness does not emulate
+      }
+    }
+  }
+  return statements;
 }
 
 async function listenOn(

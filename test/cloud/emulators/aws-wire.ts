@@ -117,6 +117,8 @@ export function jsonProtocol(
   targetPrefix: string,
   version: '1.0' | '1.1',
   operations: Record<string, Operation>,
+  /** Called before each operation with the caller's access key id; throws AccessDeniedException to refuse. */
+  authorize?: (operation: string, input: Record<string, unknown>, accessKeyId: string | undefined) => void,
 ): (req: WireRequest) => Promise<WireResponse> {
   const contentType = `application/x-amz-json-${version}`;
   return async (req) => {
@@ -142,6 +144,7 @@ export function jsonProtocol(
       );
     }
     try {
+      authorize?.(name, input, accessKeyOf(req.headers.authorization));
       const output = await op(input);
       return {
         status: 200,
@@ -197,6 +200,12 @@ export function checkShape(
       );
     }
   }
+}
+
+/** The access key id of a SigV4 `Authorization` header (`Credential=<id>/<date>/…`), if any. */
+export function accessKeyOf(authorization: string | string[] | undefined): string | undefined {
+  const header = Array.isArray(authorization) ? authorization[0] : authorization;
+  return header ? /Credential=([^/,\s]+)\//.exec(header)?.[1] : undefined;
 }
 
 /** Seconds since the epoch with millisecond precision: how AWS JSON protocols encode a timestamp. */

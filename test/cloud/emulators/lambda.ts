@@ -22,6 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import {
+  accessKeyOf,
   AwsError,
   DEFAULT_SCOPE,
   jsonResponse,
@@ -32,6 +33,7 @@ import {
 } from './aws-wire.ts';
 import type { CloudWatchLogsEmulator } from './cloudwatch-logs.ts';
 import type { EmulatorClock } from './emulator-clock.ts';
+import type { IamAuthorizer } from './iam.ts';
 
 /** Invoke: "6 MB each for request and response (synchronous)". */
 export const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -82,6 +84,8 @@ export interface LambdaEmulatorOptions {
   asyncRetryDelaysMs?: readonly number[];
   /** Also copy function output to this process's stderr (PODFLOW_CLOUD_DEBUG=1). */
   echoLogs?: boolean;
+  /** Checks callers' identity-based policies (iam.ts): Invoke needs lambda:InvokeFunction on the function. */
+  iam?: IamAuthorizer;
 }
 
 const WORKER_FILE = new URL('./lambda-runtime-worker.ts', import.meta.url);
@@ -350,6 +354,12 @@ export class LambdaEmulator {
                 { Type: 'User' },
               );
             }
+            this.#opts.iam?.authorize(
+              accessKeyOf(req.headers.authorization),
+              'lambda:InvokeFunction',
+              this.resolve(labels.FunctionName!).arn,
+              403,
+            );
             const r = await this.invoke(labels.FunctionName!, req.body.toString('utf8'), type as 'Event');
             return {
               status: r.statusCode,

@@ -17,6 +17,7 @@
 // target is invoked asynchronously (InvocationType Event) with the target's Input as the payload; a one-time
 // schedule with ActionAfterCompletion DELETE is deleted once it has invoked its target.
 import {
+  accessKeyOf,
   AwsError,
   DEFAULT_SCOPE,
   epochSeconds,
@@ -28,6 +29,7 @@ import {
   type WireRequest,
 } from './aws-wire.ts';
 import type { EmulatorClock } from './emulator-clock.ts';
+import type { IamAuthorizer } from './iam.ts';
 import { nextFireTime, parseScheduleExpression, type ScheduleExpression } from './schedule-expression.ts';
 
 export const MAX_TARGET_INPUT_CHARS = 8192;
@@ -52,6 +54,11 @@ export interface SchedulerEmulatorOptions {
   invokeLambda: (functionArn: string, payload: string) => Promise<void>;
   /** Added to each firing instant (0–59,999 ms): where in its minute the schedule fires. Default 0. */
   fireDelayMs?: number;
+  /**
+   * Checks callers' identity-based policies (iam.ts): scheduler:<Operation> on the schedule, and iam:PassRole on
+   * the target's role for Create/UpdateSchedule ("Set up the execution role").
+   */
+  iam?: IamAuthorizer;
 }
 
 export class SchedulerEmulator {
@@ -246,6 +253,22 @@ export class SchedulerEmulator {
     };
   }
 
+  #authorize(req: WireRequest, operation: string, name: string, body: Record<string, unknown> = {}): void {
+    const iam = this.#opts.iam;
+    if (!iam) return;
+    const caller = accessKeyOf(req.headers.authorization);
+    const group = (body.GroupName as string | undefined) ?? req.query.get('groupName') ?? 'default';
+    const { partition, region, account } = this.#scope;
+    iam.authorize(
+      caller,
+      `scheduler:${operation}`,
+      `arn:${partition}:scheduler:${region}:${account}:schedule/${group}/${name}`,
+      403,
+    );
+    const role = (body.Target as { RoleArn?: string } | undefined)?.RoleArn;
+    if (role) iam.authorize(caller, 'iam:PassRole', role, 403);
+  }
+
   async listen(): Promise<EmulatorServer> {
     const body = (req: WireRequest): Record<string, unknown> =>
       req.body.length === 0 ? {} : (JSON.parse(req.body.toString('utf8')) as Record<string, unknown>);
@@ -254,19 +277,24 @@ export class SchedulerEmulator {
         {
           method: 'POST',
           path: '/schedules/{Name}',
-          handle: async (req, l) =>
-            jsonResponse(200, { ScheduleArn: this.createSchedule(l.Name!, body(req)) }),
+          handle: async (req, l) => {
+            this.#authorize(req, 'CreateSchedule', l.Name!, body(req));
+            return jsonResponse(200, { ScheduleArn: this.createSchedule(l.Name!, body(req)) });
+          },
         },
         {
           method: 'PUT',
           path: '/schedules/{Name}',
-          handle: async (req, l) =>
-            jsonResponse(200, { ScheduleArn: this.updateSchedule(l.Name!, body(req)) }),
+          handle: async (req, l) => {
+            this.#authorize(req, 'UpdateSchedule', l.Name!, body(req));
+            return jsonResponse(200, { ScheduleArn: this.updateSchedule(l.Name!, body(req)) });
+          },
         },
         {
           method: 'GET',
           path: '/schedules/{Name}',
           handle: async (req, l) => {
+            this.#authorize(req, 'GetSchedule', l.Name!);
             const group = req.query.get('groupName') ?? 'default';
             const s = this.#schedules.get(this.#key(group, l.Name!));
             if (!s)
@@ -278,6 +306,7 @@ export class SchedulerEmulator {
           method: 'DELETE',
           path: '/schedules/{Name}',
           handle: async (req, l) => {
+            this.#authorize(req, 'DeleteSchedule', l.Name!);
             this.deleteSchedule(l.Name!, req.query.get('groupName') ?? 'default');
             return jsonResponse(200, {});
           },

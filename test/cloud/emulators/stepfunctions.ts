@@ -29,6 +29,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
+import type { IamAuthorizer } from './iam.ts';
 import {
   AwsError,
   checkShape,
@@ -114,9 +115,14 @@ class TaskFailure extends Error {
 }
 
 export interface StepFunctionsEmulatorOptions {
-  /** A Lambda client whose endpoint is the Lambda emulator: Task states invoke functions through its API. */
+  /**
+   * A Lambda client whose endpoint is the Lambda emulator: Task states invoke functions through its API (signing with
+   * the state machine role's credentials, so the Lambda emulator checks that role's policy).
+   */
   lambda: LambdaClient;
   scope?: AwsScope;
+  /** Checks callers' identity-based policies (iam.ts). */
+  iam?: IamAuthorizer;
 }
 
 export class StepFunctionsEmulator {
@@ -359,124 +365,147 @@ export class StepFunctionsEmulator {
     throw new AwsError('TaskDoesNotExist', 'Task does not exist');
   }
 
+  /**
+   * The IAM action and resource of a request (Service Authorization Reference, AWS Step Functions): executions for
+   * the execution operations, the state machine for StartExecution and — through the execution the token belongs
+   * to — for the task-token operations.
+   */
+  #authorize(operation: string, input: Record<string, unknown>, accessKeyId: string | undefined): void {
+    const iam = this.#opts.iam;
+    if (!iam) return;
+    let resource = '*';
+    if (typeof input.stateMachineArn === 'string') resource = input.stateMachineArn;
+    else if (typeof input.executionArn === 'string') resource = input.executionArn;
+    else if (typeof input.taskToken === 'string') {
+      const execution = this.#waits.get(input.taskToken)?.executionArn ?? tokenExecution(input.taskToken);
+      if (execution) resource = execution.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, '');
+    }
+    iam.authorize(accessKeyId, `states:${operation}`, resource);
+  }
+
   async listen(): Promise<EmulatorServer> {
     return startWireServer(
-      jsonProtocol('AWSStepFunctions', '1.0', {
-        StartExecution: (i) => this.startExecution(i),
-        DescribeExecution: (i) => {
-          checkShape(i, { required: ['executionArn'], optional: ['includedData'] });
-          const e = this.#execution(i.executionArn);
-          return compact({
-            executionArn: e.arn,
-            stateMachineArn: e.stateMachineArn,
-            name: e.name,
-            status: e.status,
-            startDate: epochSeconds(e.startDate),
-            stopDate: e.stopDate === undefined ? undefined : epochSeconds(e.stopDate),
-            input: e.input,
-            inputDetails: { included: true },
-            output: e.output,
-            outputDetails: e.output === undefined ? undefined : { included: true },
-            error: e.error,
-            cause: e.cause,
-          });
-        },
-        StopExecution: (i) => {
-          checkShape(i, { required: ['executionArn'], optional: ['error', 'cause'] });
-          const e = this.#execution(i.executionArn);
-          if (e.status === 'RUNNING') {
-            e.status = 'ABORTED';
-            e.stopDate = Date.now();
-            if (typeof i.error === 'string') e.error = i.error;
-            if (typeof i.cause === 'string') e.cause = i.cause;
-            e.abort();
-            this.#dropWaits(e.arn);
-          }
-          return { stopDate: epochSeconds(e.stopDate ?? Date.now()) };
-        },
-        ListExecutions: (i) => {
-          checkShape(i, {
-            optional: [
-              'stateMachineArn',
-              'statusFilter',
-              'maxResults',
-              'nextToken',
-              'mapRunArn',
-              'redriveFilter',
-            ],
-          });
-          return {
-            executions: [...this.#executions.values()]
-              .filter(
-                (e) =>
-                  (i.stateMachineArn === undefined || e.stateMachineArn === i.stateMachineArn) &&
-                  (i.statusFilter === undefined || e.status === i.statusFilter),
-              )
-              .map((e) =>
-                compact({
-                  executionArn: e.arn,
-                  stateMachineArn: e.stateMachineArn,
-                  name: e.name,
-                  status: e.status,
-                  startDate: epochSeconds(e.startDate),
-                  stopDate: e.stopDate === undefined ? undefined : epochSeconds(e.stopDate),
-                }),
+      jsonProtocol(
+        'AWSStepFunctions',
+        '1.0',
+        {
+          StartExecution: (i) => this.startExecution(i),
+          DescribeExecution: (i) => {
+            checkShape(i, { required: ['executionArn'], optional: ['includedData'] });
+            const e = this.#execution(i.executionArn);
+            return compact({
+              executionArn: e.arn,
+              stateMachineArn: e.stateMachineArn,
+              name: e.name,
+              status: e.status,
+              startDate: epochSeconds(e.startDate),
+              stopDate: e.stopDate === undefined ? undefined : epochSeconds(e.stopDate),
+              input: e.input,
+              inputDetails: { included: true },
+              output: e.output,
+              outputDetails: e.output === undefined ? undefined : { included: true },
+              error: e.error,
+              cause: e.cause,
+            });
+          },
+          StopExecution: (i) => {
+            checkShape(i, { required: ['executionArn'], optional: ['error', 'cause'] });
+            const e = this.#execution(i.executionArn);
+            if (e.status === 'RUNNING') {
+              e.status = 'ABORTED';
+              e.stopDate = Date.now();
+              if (typeof i.error === 'string') e.error = i.error;
+              if (typeof i.cause === 'string') e.cause = i.cause;
+              e.abort();
+              this.#dropWaits(e.arn);
+            }
+            return { stopDate: epochSeconds(e.stopDate ?? Date.now()) };
+          },
+          ListExecutions: (i) => {
+            checkShape(i, {
+              optional: [
+                'stateMachineArn',
+                'statusFilter',
+                'maxResults',
+                'nextToken',
+                'mapRunArn',
+                'redriveFilter',
+              ],
+            });
+            return {
+              executions: [...this.#executions.values()]
+                .filter(
+                  (e) =>
+                    (i.stateMachineArn === undefined || e.stateMachineArn === i.stateMachineArn) &&
+                    (i.statusFilter === undefined || e.status === i.statusFilter),
+                )
+                .map((e) =>
+                  compact({
+                    executionArn: e.arn,
+                    stateMachineArn: e.stateMachineArn,
+                    name: e.name,
+                    status: e.status,
+                    startDate: epochSeconds(e.startDate),
+                    stopDate: e.stopDate === undefined ? undefined : epochSeconds(e.stopDate),
+                  }),
+                ),
+            };
+          },
+          DescribeStateMachine: (i) => {
+            checkShape(i, { required: ['stateMachineArn'], optional: ['includedData'] });
+            const sm = this.#machines.get(String(i.stateMachineArn));
+            if (!sm)
+              throw new AwsError(
+                'StateMachineDoesNotExist',
+                `State Machine Does Not Exist: '${String(i.stateMachineArn)}'`,
+              );
+            return {
+              stateMachineArn: sm.arn,
+              name: sm.name,
+              status: 'ACTIVE',
+              definition: JSON.stringify(sm.definition),
+              roleArn: sm.roleArn,
+              type: 'STANDARD',
+              creationDate: epochSeconds(Date.now()),
+            };
+          },
+          SendTaskSuccess: (i) => {
+            checkShape(i, { required: ['taskToken', 'output'], maxLength: { output: MAX_PAYLOAD_BYTES } });
+            const [token, w] = this.#wait(i.taskToken);
+            let output: unknown;
+            try {
+              output = JSON.parse(String(i.output));
+            } catch {
+              throw new AwsError('InvalidOutput', "Invalid Output: 'the output is not valid JSON'");
+            }
+            this.#endWait(token);
+            w.resolve(output);
+            return {};
+          },
+          SendTaskFailure: (i) => {
+            checkShape(i, {
+              required: ['taskToken'],
+              optional: ['error', 'cause'],
+              maxLength: { error: 256, cause: 32_768 },
+            });
+            const [token, w] = this.#wait(i.taskToken);
+            this.#endWait(token);
+            w.reject(
+              new TaskFailure(
+                typeof i.error === 'string' ? i.error : '',
+                typeof i.cause === 'string' ? i.cause : '',
               ),
-          };
-        },
-        DescribeStateMachine: (i) => {
-          checkShape(i, { required: ['stateMachineArn'], optional: ['includedData'] });
-          const sm = this.#machines.get(String(i.stateMachineArn));
-          if (!sm)
-            throw new AwsError(
-              'StateMachineDoesNotExist',
-              `State Machine Does Not Exist: '${String(i.stateMachineArn)}'`,
             );
-          return {
-            stateMachineArn: sm.arn,
-            name: sm.name,
-            status: 'ACTIVE',
-            definition: JSON.stringify(sm.definition),
-            roleArn: sm.roleArn,
-            type: 'STANDARD',
-            creationDate: epochSeconds(Date.now()),
-          };
+            return {};
+          },
+          SendTaskHeartbeat: (i) => {
+            checkShape(i, { required: ['taskToken'] });
+            this.#wait(i.taskToken);
+            return {};
+          },
         },
-        SendTaskSuccess: (i) => {
-          checkShape(i, { required: ['taskToken', 'output'], maxLength: { output: MAX_PAYLOAD_BYTES } });
-          const [token, w] = this.#wait(i.taskToken);
-          let output: unknown;
-          try {
-            output = JSON.parse(String(i.output));
-          } catch {
-            throw new AwsError('InvalidOutput', "Invalid Output: 'the output is not valid JSON'");
-          }
-          this.#endWait(token);
-          w.resolve(output);
-          return {};
-        },
-        SendTaskFailure: (i) => {
-          checkShape(i, {
-            required: ['taskToken'],
-            optional: ['error', 'cause'],
-            maxLength: { error: 256, cause: 32_768 },
-          });
-          const [token, w] = this.#wait(i.taskToken);
-          this.#endWait(token);
-          w.reject(
-            new TaskFailure(
-              typeof i.error === 'string' ? i.error : '',
-              typeof i.cause === 'string' ? i.cause : '',
-            ),
-          );
-          return {};
-        },
-        SendTaskHeartbeat: (i) => {
-          checkShape(i, { required: ['taskToken'] });
-          this.#wait(i.taskToken);
-          return {};
-        },
-      }),
+        (op, input, accessKeyId) => this.#authorize(op, input, accessKeyId),
+      ),
     );
   }
 
@@ -499,6 +528,15 @@ export class StepFunctionsEmulator {
         this.#dropWaits(e.arn);
       }
     }
+  }
+}
+
+/** The execution ARN a task token of this emulator names, if it is one. */
+function tokenExecution(token: string): string | undefined {
+  try {
+    return (JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { e?: string }).e;
+  } catch {
+    return undefined;
   }
 }
 
