@@ -102,8 +102,9 @@ const matches = (f: Set<number> | 'any', n: number): boolean => f === 'any' || f
 export function nextFireTime(expr: ScheduleExpression, after: number, start: number): number | undefined {
   switch (expr.kind) {
     case 'at':
-      // A one-time schedule whose instant has passed fires at once.
-      return Math.max(expr.at, Math.min(after, expr.at));
+      // A one-time schedule fires at its instant; one whose instant has passed fires at once (the clock calls a timer
+      // that is already due right away).
+      return expr.at;
     case 'rate': {
       const periods = Math.max(1, Math.ceil((after - start) / expr.periodMs));
       return start + periods * expr.periodMs;

@@ -181,8 +181,7 @@ export class StepFunctionsEmulator {
   }
 
   async #invoke(params: Json): Promise<unknown> {
-    const { FunctionName, Payload, InvocationType, ...rest } = params;
-    void rest;
+    const { FunctionName, Payload, InvocationType } = params;
     let out;
     try {
       out = await this.#opts.lambda.send(
