@@ -62,6 +62,7 @@ beforeAll(async () => {
     ['sleep', 'index.sleep', 1, {}],
     ['big', 'index.big', 10, {}],
     ['counter', 'index.counter', 10, {}],
+    ['large', 'index.large', 10, {}],
   ] as const) {
     lambda.register({
       name,
@@ -120,6 +121,21 @@ beforeAll(async () => {
           Type: 'Task',
           Resource: 'arn:aws:states:::lambda:invoke',
           Parameters: { FunctionName: fnArn('fail') },
+          End: true,
+        },
+      },
+    },
+  });
+  sfnEmulator.registerStateMachine({
+    name: 'too-large',
+    roleArn: 'arn:aws:iam::123456789012:role/sm',
+    definition: {
+      StartAt: 'Call',
+      States: {
+        Call: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: { FunctionName: fnArn('large') },
           End: true,
         },
       },
@@ -282,6 +298,17 @@ describe('Step Functions', () => {
       errorType: 'PodflowTestError',
       errorMessage: 'it went wrong',
     });
+  });
+
+  it('a task result over 256 KB fails the execution with States.DataLimitExceeded', async () => {
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: SM('too-large'), name: 'big' }),
+    );
+    const d = await eventually(async () => {
+      const r = await describeExecution(executionArn!);
+      return r.status === 'FAILED' ? r : undefined;
+    });
+    expect(d.error).toBe('States.DataLimitExceeded');
   });
 
   it.each([
