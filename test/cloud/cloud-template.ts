@@ -113,6 +113,8 @@ export class TemplateResolver {
       p.TableName ??
       p.LogGroupName ??
       p.RoleName ??
+      p.ClusterName ??
+      p.Family ??
       (r.Type === 'AWS::Scheduler::ScheduleGroup' || r.Type === 'AWS::Events::Rule' ? p.Name : undefined);
     const suffix = randomBytes(6).toString('base64url').replace(/[-_]/g, 'x').toUpperCase();
     const name =
@@ -143,6 +145,11 @@ export class TemplateResolver {
         return `arn:${partition}:events:${region}:${account}:rule/${name}`;
       case 'AWS::Scheduler::ScheduleGroup':
         return `arn:${partition}:scheduler:${region}:${account}:schedule-group/${name}`;
+      case 'AWS::ECS::Cluster':
+        return `arn:${partition}:ecs:${region}:${account}:cluster/${name}`;
+      case 'AWS::ECS::TaskDefinition':
+        // The first revision of the family: the harness registers each task definition once.
+        return `arn:${partition}:ecs:${region}:${account}:task-definition/${name}:1`;
       default:
         throw new UnresolvableError(`no ARN for ${r.Type} ${logicalId}`);
     }
@@ -164,7 +171,8 @@ export class TemplateResolver {
     if (!r) throw new UnresolvableError(`Ref to unknown ${id}`);
     // Ref returns the ARN for these types, the physical name for the others podflow uses (CloudFormation resource
     // reference, "Return values" of each type).
-    if (r.Type === 'AWS::StepFunctions::StateMachine' || r.Type === 'AWS::IAM::Policy') return this.arn(id);
+    if (r.Type === 'AWS::StepFunctions::StateMachine' || r.Type === 'AWS::ECS::TaskDefinition')
+      return this.arn(id);
     return this.physicalName(id);
   }
 
@@ -213,4 +221,19 @@ export class TemplateResolver {
     }
     return Object.fromEntries(keys.map((k) => [k, this.resolve(o[k])]));
   }
+}
+
+/**
+ * CloudFormation spells the ECS API's members in PascalCase (`ContainerDefinitions`, `LogConfiguration`); the API
+ * takes camelCase. Map keys chosen by the user (log driver options, Docker labels) keep their spelling.
+ */
+export function toApiCase(value: unknown, keepKeys = false): unknown {
+  if (Array.isArray(value)) return value.map((v) => toApiCase(v));
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([k, v]) => {
+      const key = keepKeys ? k : k.charAt(0).toLowerCase() + k.slice(1);
+      return [key, toApiCase(v, key === 'options' || key === 'dockerLabels' || key === 'secretOptions')];
+    }),
+  );
 }

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startDynalite, type LocalDynamo } from '../../src/local/dynalite.ts';
@@ -38,6 +39,7 @@ import {
   readAssembly,
   synthesizePodflow,
   TemplateResolver,
+  toApiCase,
   type SynthesizedStack,
   type SynthOptions,
 } from './cloud-template.ts';
@@ -229,6 +231,28 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       logs.ensureLogGroup(resolver.physicalName(id));
     for (const [id] of resolver.resources('AWS::Scheduler::ScheduleGroup'))
       scheduler.createGroup(resolver.physicalName(id));
+
+    // ECS clusters and task definitions (the container runtime's, once the stack deploys one).
+    const ecsAdmin = new ECSClient({
+      endpoint: endpoints.ecs,
+      region: scope.region,
+      credentials,
+      maxAttempts: 1,
+    });
+    closers.push(() => ecsAdmin.destroy());
+    for (const [id] of resolver.resources('AWS::ECS::Cluster')) {
+      await ecsAdmin.send(new CreateClusterCommand({ clusterName: resolver.physicalName(id) }));
+    }
+    for (const [id, r] of resolver.resources('AWS::ECS::TaskDefinition')) {
+      const input = toApiCase(resolver.resolve(r.Properties ?? {})) as Record<string, unknown>;
+      delete input.tags;
+      await ecsAdmin.send(
+        new RegisterTaskDefinitionCommand({
+          ...(input as object),
+          family: resolver.physicalName(id),
+        } as never),
+      );
+    }
 
     // Tables: the template's key schema, attributes, billing and indexes (dynalite has no TTL, streams or PITR).
     const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: scope.region, credentials });

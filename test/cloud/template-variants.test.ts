@@ -1,4 +1,4 @@
-// The harness runs what the template says, not a copy of the wiring: a variant of PodflowStack synthesized with two
+// The harness runs what the template says, not a copy of the wiring: a variant of PodflowStack synthesized with three
 // changes made in the CDK app — and nothing else edited — behaves differently in the harness.
 //
 //  1. The wakeup function gets the environment cloudEngine() reads (STATE_MACHINE_ARN, SCHEDULE_GROUP,
@@ -7,9 +7,14 @@
 //     the timer arrives — by the direct path and through Scheduler — and the container is started again.
 //  2. The prober supervisor rule's schedule (an escape-hatch override of AWS::Events::Rule ScheduleExpression):
 //     rate(1 minute) as deployed, rate(5 minutes) here — the supervisor fires later on the emulator clock.
+//  3. An ECS cluster and a Fargate task definition (what a container runtime on ECS will add): the harness registers
+//     them, and the task runs as local processes logging to the template's log group.
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CoreV1Api } from '@kubernetes/client-node';
+import { DescribeTaskDefinitionCommand, ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { CfnCluster, ContainerImage, FargateTaskDefinition, LogDrivers } from 'aws-cdk-lib/aws-ecs';
 import type { CfnRule } from 'aws-cdk-lib/aws-events';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_MACHINE_ARN_ENV } from '../../infra/pod-worker-state-machine.ts';
 import {
@@ -37,6 +42,21 @@ beforeAll(async () => {
         wakeup.addEnvironment(SCHEDULER_ROLE_ARN_ENV, stack.scheduler.invokeRole.roleArn);
         wakeup.addEnvironment(WAKEUP_FUNCTION_ARN_ENV, wakeup.functionArn);
         (stack.prober.supervisor.node.defaultChild as CfnRule).scheduleExpression = 'rate(5 minutes)';
+        // What a container runtime on ECS will add: a cluster and a Fargate task definition logging to a log group.
+        new CfnCluster(stack, 'PodsCluster', { clusterName: 'podflow-pods' });
+        const task = new FargateTaskDefinition(stack, 'PodTask', {
+          family: 'podflow-pod',
+          cpu: 256,
+          memoryLimitMiB: 512,
+        });
+        task.addContainer('app', {
+          image: ContainerImage.fromRegistry('busybox'),
+          command: ['sh', '-c', 'echo "hello from the template"'],
+          logging: LogDrivers.awsLogs({
+            streamPrefix: 'pods',
+            logGroup: new LogGroup(stack, 'PodLogs', { logGroupName: '/podflow/pods' }),
+          }),
+        });
       },
     },
   });
@@ -117,6 +137,36 @@ describe.skipIf(!onEmulators)('a variant of the stack, changed only in the CDK a
     expect(fired.outcome).toBe('ok');
     expect(h.emulators!.scheduler.firings.map((f) => f.name)).toContain('harness-timer');
   }, 60_000);
+
+  it('the template`s ECS cluster and task definition are registered, and the task runs, logging where the template says', async () => {
+    const ecs = new ECSClient(h.clientConfig('ecs'));
+    const { taskDefinition } = await ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: 'podflow-pod' }),
+    );
+    expect(taskDefinition).toMatchObject({
+      family: 'podflow-pod',
+      networkMode: 'awsvpc',
+      cpu: '256',
+      memory: '512',
+      requiresCompatibilities: ['FARGATE'],
+      containerDefinitions: [{ name: 'app', image: 'busybox', essential: true }],
+    });
+    expect(taskDefinition!.executionRoleArn).toMatch(/^arn:aws:iam::123456789012:role\//);
+    const { tasks } = await ecs.send(
+      new RunTaskCommand({
+        cluster: 'podflow-pods',
+        taskDefinition: 'podflow-pod',
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0123'] } },
+      }),
+    );
+    ecs.destroy();
+    const taskId = tasks![0]!.taskArn!.split('/').pop()!;
+    await eventually(
+      () =>
+        h.emulators!.logs.messages('/podflow/pods', `pods/app/${taskId}`)[0] === 'hello from the template',
+    );
+  });
 
   it('the prober supervisor follows the variant`s schedule: not after one minute, after five', async () => {
     const clock = h.emulators!.clock;
