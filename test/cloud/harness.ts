@@ -7,7 +7,7 @@
 //   aws                  a stack `npm run cloud:deploy` put on AWS, same path; only with PODFLOW_CLOUD_AWS=1.
 //
 // On the emulators each function and the state machine sign their requests with credentials of their own role, and
-// the DynamoDB, Lambda, Step Functions and Scheduler emulators check them against the role's policies in the template
+// the DynamoDB, Lambda, Step Functions, Scheduler and ECS emulators check them against the role's policies in the template
 // (emulators/iam.ts): a grant the stack forgot fails here as it would on AWS.
 //
 // Every target gives the tests the same handles: the API's invoke URL, credentials that may call it, a signing proxy
@@ -192,7 +192,7 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
     closers.push(() => eventBridge.close());
     const scheduler = new SchedulerEmulator({ clock, invokeLambda: invokeAsync, ...(iam ? { iam } : {}) });
     closers.push(() => scheduler.close());
-    const ecs = new EcsEmulator({ eventBridge, logs });
+    const ecs = new EcsEmulator({ eventBridge, logs, ...(iam ? { iam } : {}) });
     closers.push(() => ecs.close());
     const dynamo: LocalDynamo = await startDynalite();
     closers.push(() => dynamo.close());

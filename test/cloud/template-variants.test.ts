@@ -162,6 +162,26 @@ describe.skipIf(!onEmulators)('a variant of the stack, changed only in the CDK a
     );
     ecs.destroy();
     const taskId = tasks![0]!.taskArn!.split('/').pop()!;
+    // The lifecycle function has no ECS grants in this stack: a runtime wired into it would be refused until the
+    // stack grants ecs:RunTask (and iam:PassRole on the task's roles).
+    const lifecycle = h.emulators!.lambda.functions.find((f) => f.name.includes('Lifecycle'))!.environment;
+    const asLifecycle = new ECSClient({
+      ...h.clientConfig('ecs'),
+      credentials: {
+        accessKeyId: lifecycle.AWS_ACCESS_KEY_ID!,
+        secretAccessKey: lifecycle.AWS_SECRET_ACCESS_KEY!,
+      },
+    });
+    await expect(
+      asLifecycle.send(
+        new RunTaskCommand({
+          cluster: 'podflow-pods',
+          taskDefinition: 'podflow-pod',
+          networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0123'] } },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException', message: expect.stringMatching(/ecs:RunTask/) });
+    asLifecycle.destroy();
     await eventually(
       () =>
         h.emulators!.logs.messages('/podflow/pods', `pods/app/${taskId}`)[0] === 'hello from the template',

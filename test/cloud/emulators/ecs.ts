@@ -47,6 +47,7 @@ import {
   type CloudWatchLogsEmulator,
 } from './cloudwatch-logs.ts';
 import type { EventBridgeEmulator } from './eventbridge.ts';
+import type { IamAuthorizer } from './iam.ts';
 
 /** RunTask overrides: "A total of 8192 characters are allowed for overrides." */
 export const MAX_OVERRIDES_CHARS = 8192;
@@ -178,6 +179,12 @@ export interface EcsEmulatorOptions {
   clusters?: string[];
   /** How often the awslogs emulation flushes buffered lines. Default 100 ms. */
   logFlushMs?: number;
+  /**
+   * Checks callers' identity-based policies (iam.ts): `ecs:<Operation>` on the task definition (RegisterTaskDefinition
+   * and DescribeTaskDefinition: `*`; RunTask: the task definition), the task (StopTask, DescribeTasks) or the
+   * cluster (ListTasks); and for RunTask `iam:PassRole` on the task and execution roles it hands to ECS.
+   */
+  iam?: IamAuthorizer;
 }
 
 export class EcsEmulator {
@@ -1081,85 +1088,126 @@ export class EcsEmulator {
     await Promise.all([...this.#tasks.values()].flatMap((t) => t.containers.map((c) => c.exited)));
   }
 
+  #authorize(operation: string, input: Json, accessKeyId: string | undefined): void {
+    const iam = this.#opts.iam;
+    if (!iam) return;
+    const cluster = String(input.cluster ?? 'default').replace(/^arn:[^:]+:ecs:[^:]*:[^:]*:cluster\//, '');
+    const taskArn = (ref: unknown) => {
+      const text = String(ref);
+      return text.startsWith('arn:') ? text : this.#arn(`task/${cluster}/${text}`);
+    };
+    let resources: string[] = ['*'];
+    if (operation === 'RunTask') {
+      const ref = String(input.taskDefinition ?? '');
+      resources = [ref.startsWith('arn:') ? ref : this.#arn(`task-definition/${ref}`)];
+    } else if (operation === 'StopTask') resources = [taskArn(input.task)];
+    else if (operation === 'DescribeTasks')
+      resources = ((input.tasks as unknown[] | undefined) ?? []).map(taskArn);
+    else if (operation === 'ListTasks') resources = [this.#arn(`container-instance/${cluster}/*`)];
+    for (const r of resources) iam.authorize(accessKeyId, `ecs:${operation}`, r);
+    if (operation === 'RunTask') {
+      let td: TaskDefinition | undefined;
+      try {
+        td = this.#taskDefinition(input.taskDefinition);
+      } catch {
+        td = undefined; // RunTask itself answers for an unknown task definition
+      }
+      const overrides = (input.overrides as Json | undefined) ?? {};
+      for (const role of [
+        overrides.taskRoleArn ?? td?.taskRoleArn,
+        overrides.executionRoleArn ?? td?.executionRoleArn,
+      ]) {
+        if (typeof role === 'string') iam.authorize(accessKeyId, 'iam:PassRole', role);
+      }
+    }
+  }
+
   async listen(): Promise<EmulatorServer> {
     return startWireServer(
-      jsonProtocol('AmazonEC2ContainerServiceV20141113', '1.1', {
-        RegisterTaskDefinition: (i) => ({
-          taskDefinition: this.registerTaskDefinition(i),
-          tags: i.tags ?? [],
-        }),
-        DeregisterTaskDefinition: (i) => {
-          checkShape(
-            i,
-            { required: ['taskDefinition'] },
-            { unknown: 'ClientException', missing: 'ClientException' },
-          );
-          if (!/:\d+$/.test(String(i.taskDefinition))) {
-            throw new AwsError(
-              'ClientException',
-              'A revision must be specified: family:revision or the full ARN.',
+      jsonProtocol(
+        'AmazonEC2ContainerServiceV20141113',
+        '1.1',
+        {
+          RegisterTaskDefinition: (i) => ({
+            taskDefinition: this.registerTaskDefinition(i),
+            tags: i.tags ?? [],
+          }),
+          DeregisterTaskDefinition: (i) => {
+            checkShape(
+              i,
+              { required: ['taskDefinition'] },
+              { unknown: 'ClientException', missing: 'ClientException' },
             );
-          }
-          const td = this.#taskDefinition(i.taskDefinition);
-          td.status = 'INACTIVE';
-          td.deregisteredAt = Date.now();
-          return { taskDefinition: this.#describeTaskDefinition(td) };
-        },
-        DescribeTaskDefinition: (i) => {
-          checkShape(
-            i,
-            { required: ['taskDefinition'], optional: ['include'] },
-            { unknown: 'ClientException', missing: 'ClientException' },
-          );
-          return {
-            taskDefinition: this.#describeTaskDefinition(this.#taskDefinition(i.taskDefinition)),
-            tags: [],
-          };
-        },
-        RunTask: (i) => this.runTask(i),
-        StopTask: (i) => ({ task: this.stopTask(i) }),
-        DescribeTasks: (i) => this.describeTasks(i),
-        ListTasks: (i) => this.listTasks(i),
-        CreateCluster: (i) => {
-          checkShape(i, {
-            optional: [
-              'clusterName',
-              'tags',
-              'settings',
-              'configuration',
-              'capacityProviders',
-              'defaultCapacityProviderStrategy',
-              'serviceConnectDefaults',
-            ],
-          });
-          const name = (i.clusterName as string | undefined) ?? 'default';
-          return { cluster: { clusterArn: this.#createCluster(name), clusterName: name, status: 'ACTIVE' } };
-        },
-        DescribeClusters: (i) => {
-          checkShape(i, { optional: ['clusters', 'include'] });
-          const names = (i.clusters as string[] | undefined) ?? ['default'];
-          const clusters: Json[] = [];
-          const failures: Json[] = [];
-          for (const n of names) {
-            try {
-              const c = this.#cluster(n);
-              const running = [...this.#tasks.values()].filter(
-                (t) => t.clusterArn === c.arn && t.lastStatus !== 'STOPPED',
+            if (!/:\d+$/.test(String(i.taskDefinition))) {
+              throw new AwsError(
+                'ClientException',
+                'A revision must be specified: family:revision or the full ARN.',
               );
-              clusters.push({
-                clusterArn: c.arn,
-                clusterName: c.name,
-                status: 'ACTIVE',
-                runningTasksCount: running.filter((t) => t.lastStatus === 'RUNNING').length,
-                pendingTasksCount: running.filter((t) => t.lastStatus !== 'RUNNING').length,
-              });
-            } catch {
-              failures.push({ arn: n, reason: 'MISSING' });
             }
-          }
-          return { clusters, failures };
+            const td = this.#taskDefinition(i.taskDefinition);
+            td.status = 'INACTIVE';
+            td.deregisteredAt = Date.now();
+            return { taskDefinition: this.#describeTaskDefinition(td) };
+          },
+          DescribeTaskDefinition: (i) => {
+            checkShape(
+              i,
+              { required: ['taskDefinition'], optional: ['include'] },
+              { unknown: 'ClientException', missing: 'ClientException' },
+            );
+            return {
+              taskDefinition: this.#describeTaskDefinition(this.#taskDefinition(i.taskDefinition)),
+              tags: [],
+            };
+          },
+          RunTask: (i) => this.runTask(i),
+          StopTask: (i) => ({ task: this.stopTask(i) }),
+          DescribeTasks: (i) => this.describeTasks(i),
+          ListTasks: (i) => this.listTasks(i),
+          CreateCluster: (i) => {
+            checkShape(i, {
+              optional: [
+                'clusterName',
+                'tags',
+                'settings',
+                'configuration',
+                'capacityProviders',
+                'defaultCapacityProviderStrategy',
+                'serviceConnectDefaults',
+              ],
+            });
+            const name = (i.clusterName as string | undefined) ?? 'default';
+            return {
+              cluster: { clusterArn: this.#createCluster(name), clusterName: name, status: 'ACTIVE' },
+            };
+          },
+          DescribeClusters: (i) => {
+            checkShape(i, { optional: ['clusters', 'include'] });
+            const names = (i.clusters as string[] | undefined) ?? ['default'];
+            const clusters: Json[] = [];
+            const failures: Json[] = [];
+            for (const n of names) {
+              try {
+                const c = this.#cluster(n);
+                const running = [...this.#tasks.values()].filter(
+                  (t) => t.clusterArn === c.arn && t.lastStatus !== 'STOPPED',
+                );
+                clusters.push({
+                  clusterArn: c.arn,
+                  clusterName: c.name,
+                  status: 'ACTIVE',
+                  runningTasksCount: running.filter((t) => t.lastStatus === 'RUNNING').length,
+                  pendingTasksCount: running.filter((t) => t.lastStatus !== 'RUNNING').length,
+                });
+              } catch {
+                failures.push({ arn: n, reason: 'MISSING' });
+              }
+            }
+            return { clusters, failures };
+          },
         },
-      }),
+        (op, input, accessKeyId) => this.#authorize(op, input, accessKeyId),
+      ),
     );
   }
 
