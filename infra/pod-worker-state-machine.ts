@@ -185,9 +185,10 @@ export class PodWorkerStateMachine extends Construct {
 
   /**
    * Lets `fn` complete the task tokens of the await states (inbox delivery, docs/architecture.md §3). The token says
-   * which.
+   * which; the client is built with STATE_MACHINE_ARN all the same (lambdas/wiring.ts cloudDelivery).
    */
   bindTaskResponder(fn: LambdaFunction): void {
+    fn.addEnvironment(STATE_MACHINE_ARN_ENV, this.stateMachineArn);
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],

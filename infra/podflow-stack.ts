@@ -55,11 +55,9 @@ export class PodflowStack extends Stack {
     this.scheduler.bindScheduler(lifecycle);
     this.podWorker.bindStarter(lifecycle);
     this.podWorker.bindTaskResponder(lifecycle);
-    // wakeup: delivers timerDue into the inbox and completes the waiting token.
+    // wakeup: delivers timerDue into the inbox and completes the waiting token (lambdas/wiring.ts cloudDelivery).
     this.table.bindReadWrite(wakeup);
     this.podWorker.bindTaskResponder(wakeup);
-    // cloudEngine() builds the runtime too; wakeup only delivers timers, so it gets the environment, no grants.
-    this.runtime.bindEnvironment(wakeup);
 
     // api: creates pods (starts their worker), deletes and patches them (completes the waiting token), reads.
     this.api = new Api(this, 'Api');

@@ -22,7 +22,7 @@ import {
 import { StepFunctionsWorkflowClient } from '../src/adapters/stepfunctions/step-functions-workflow-client.ts';
 import { EmptyConfigSource } from '../src/adapters/noop/empty-config-source.ts';
 import { createEngine, type Engine } from '../src/engine/create-engine.ts';
-import { deliverEvent } from '../src/engine/deliver-event.ts';
+import { deliverEvent, type DeliveryDeps } from '../src/engine/deliver-event.ts';
 import { eventFromObservation } from '../src/engine/observation-events.ts';
 import { DEFAULT_WORKER_SETTINGS } from '../src/engine/engine-deps.ts';
 import { ProbeManager } from '../src/engine/prober/probe-manager.ts';
@@ -104,24 +104,39 @@ export function cloudApiRuntime(): Pick<ApiDeps, 'admit' | 'logs' | 'execUnavail
   };
 }
 
+let delivery: DeliveryDeps | undefined;
+
+/**
+ * What the functions that only deliver events need (wakeup, observer, prober): the table and the state machine —
+ * not the Scheduler's or the runtime's configuration, which the engine's other use cases need.
+ */
+export function cloudDelivery(): DeliveryDeps {
+  delivery ??= {
+    store: new DynamoDbPodStore({
+      client: new DynamoDBClient({}),
+      tableName: env('TABLE_NAME'),
+      clock: systemClock,
+    }),
+    workflow: new StepFunctionsWorkflowClient({
+      client: new SFNClient({}),
+      stateMachineArn: env('STATE_MACHINE_ARN'),
+    }),
+  };
+  return delivery;
+}
+
 let observer: FargateContainerRuntime | undefined;
 
 /**
  * The observer Lambda's runtime (lambdas/observer.ts), built once per cold start: what it observes goes to the pods'
- * inboxes through the engine's delivery use case. It needs the table, the state machine and the runtime's
- * environment — not the Scheduler's, which the engine's other use cases need.
+ * inboxes through the engine's delivery use case.
  */
 export function cloudObserver(): FargateContainerRuntime {
   if (observer) return observer;
-  const clock = systemClock;
-  const store = new DynamoDbPodStore({ client: new DynamoDBClient({}), tableName: env('TABLE_NAME'), clock });
-  const workflow = new StepFunctionsWorkflowClient({
-    client: new SFNClient({}),
-    stateMachineArn: env('STATE_MACHINE_ARN'),
-  });
-  observer = fargateRuntime(clock, store, async (o) => {
+  const deps = cloudDelivery();
+  observer = fargateRuntime(systemClock, deps.store, async (o) => {
     const { key, event } = eventFromObservation(o);
-    await deliverEvent({ store, workflow }, key, event);
+    await deliverEvent(deps, key, event);
   });
   return observer;
 }
@@ -206,11 +221,7 @@ export function cloudProber(functionArn: string): { deps: ShardProberDeps; setti
     const clock = systemClock;
     const tableName = env('TABLE_NAME');
     const dynamo = new DynamoDBClient({});
-    const store = new DynamoDbPodStore({ client: dynamo, tableName, clock });
-    const workflow = new StepFunctionsWorkflowClient({
-      client: new SFNClient({}),
-      stateMachineArn: env('STATE_MACHINE_ARN'),
-    });
+    const delivery = cloudDelivery();
     // Fargate cannot exec into a container: the admission refuses exec probes, and one stored before answers 126.
     const runtime = { exec: fargateExec };
     proberWiring = {
@@ -220,8 +231,8 @@ export function cloudProber(functionArn: string): { deps: ShardProberDeps; setti
         registry: new DynamoDbProbeRegistry({ client: dynamo, tableName }),
         createWorkers: () =>
           new ProbeManager({
-            store,
-            deliver: (key, event) => deliverEvent({ store, workflow }, key, event),
+            store: delivery.store,
+            deliver: (key, event) => deliverEvent(delivery, key, event),
             handlers: createProbeHandlers({ runtime }),
             clock,
             nodeName: 'podflow-aws',

@@ -15,7 +15,7 @@ import type { TimerDue } from '../ports/wakeup-scheduler.ts';
 import { deliverEvent } from './deliver-event.ts';
 import { InvalidError } from '../ports/errors.ts';
 import type { EngineDeps } from './engine-deps.ts';
-import { eventFromObservation } from './observation-events.ts';
+import { eventFromObservation, timerDueEvent } from './observation-events.ts';
 import { runWorkerStep, type StepInput } from './pod-worker.ts';
 
 export type Engine = ReturnType<typeof createEngine>;
@@ -150,12 +150,7 @@ export function createEngine(deps: EngineDeps) {
 
     /** A wake-up timer fired (back-off over, active deadline). */
     onTimerDue: async (t: TimerDue): Promise<void> => {
-      await deliverEvent(deps, t.key, {
-        id: `timer/${t.timerId}/${t.dueAt}`,
-        at: deps.clock.now(),
-        type: 'timerDue',
-        timerId: t.timerId,
-      });
+      await deliverEvent(deps, t.key, timerDueEvent(t, deps.clock.now()));
     },
 
     /**

@@ -1,7 +1,7 @@
 // ContainerRuntime: runs container instances and reports what it observes (docs/architecture.md §6). It never decides
 // pod outcomes: it says "exited 1 at T", the core says what that means. Adapters: ProcessContainerRuntime (local:
 // one shim per container instance), FargateContainerRuntime (the cloud: one ECS Fargate task per pod sandbox,
-// docs/decisions/0006-fargate-runtime.md), UnavailableContainerRuntime (a deployment without a runtime).
+// docs/decisions/0006-fargate-runtime.md).
 import type { PodKey } from './pod-key.ts';
 
 export interface SandboxRef {

@@ -275,12 +275,7 @@ describe('environment', () => {
       ),
     );
     expect([...read].sort()).toEqual(Object.values(FARGATE_ENV).sort());
-    for (const fn of [
-      stack.functions.lifecycle,
-      stack.functions.wakeup,
-      stack.api.handler,
-      stack.runtime.observer,
-    ]) {
+    for (const fn of [stack.functions.lifecycle, stack.api.handler, stack.runtime.observer]) {
       expect(Object.keys(environmentOf(template, fn.node.defaultChild!))).toEqual(
         expect.arrayContaining(Object.values(FARGATE_ENV)),
       );

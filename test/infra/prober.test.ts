@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ESM_REQUIRE_BANNER } from '../../infra/podflow-functions.ts';
+import { requiredEnv, wiringBody } from './wiring-env.ts';
 import { PodflowStack } from '../../infra/podflow-stack.ts';
 import { InvalidProberPropsError } from '../../infra/prober.ts';
 import { bundledHandler, createTestApp } from './podflow-test-app.ts';
@@ -104,18 +105,16 @@ describe('prober function', () => {
 
   it('gets every environment variable cloudProber() (lambdas/wiring.ts) requires, and the shard count it reads', () => {
     const wiring = readFileSync(new URL('../../lambdas/wiring.ts', import.meta.url), 'utf8');
-    const body = /export function cloudProber\([^)]*\)[^\n]*\{\n([\s\S]*?)\n\}\n/.exec(wiring)?.[1];
-    expect(body, 'cloudProber() in lambdas/wiring.ts').toBeDefined();
-    const required = [...new Set([...body!.matchAll(/\benv\('([A-Z_]+)'\)/g)].map((m) => m[1]!))].sort();
+    const body = wiringBody('cloudProber');
+    const required = requiredEnv('cloudProber');
     // The names as of this writing; a new one read by cloudProber() must be bound to the prober too.
     expect(required).toEqual(expect.arrayContaining(['STATE_MACHINE_ARN', 'TABLE_NAME']));
     // Optional settings, read directly or through a helper such as proberShards() (`const f = () => envInt(…)`).
     const helpers = new Map(
       [...wiring.matchAll(/const (\w+) = \(\)[^=]*=> envInt\('([A-Z_]+)'/g)].map((m) => [m[1]!, m[2]!]),
     );
-    const optional = new Set([...body!.matchAll(/\benvInt\('([A-Z_]+)'/g)].map((m) => m[1]!));
-    for (const [helper, name] of helpers)
-      if (new RegExp(`\\b${helper}\\(\\)`).test(body!)) optional.add(name);
+    const optional = new Set([...body.matchAll(/\benvInt\('([A-Z_]+)'/g)].map((m) => m[1]!));
+    for (const [helper, name] of helpers) if (new RegExp(`\\b${helper}\\(\\)`).test(body)) optional.add(name);
     // PROBER_SHARDS must be set, not defaulted: lifecycle writes registrations by it (bindShards). The run's
     // tunables keep the code's defaults (engine/prober/shard-prober.ts); a new setting shows up here.
     expect([...optional].sort()).toEqual([

@@ -1,6 +1,7 @@
 // The cloud resources of PodflowStack (docs/architecture.md §10): each construct's resources and the IAM its bind…()
 // calls grant.
 import { Stack } from 'aws-cdk-lib';
+import { requiredEnv } from './wiring-env.ts';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
@@ -189,6 +190,16 @@ describe('PodWorkerStateMachine', () => {
       });
     },
   );
+
+  it('gives wakeup what cloudDelivery() (lambdas/wiring.ts) requires: the table and the state machine, nothing else', () => {
+    const required = requiredEnv('cloudDelivery');
+    expect(required).toEqual(['STATE_MACHINE_ARN', 'TABLE_NAME']);
+    const fn =
+      template.toJSON().Resources[
+        stack.resolve((stack.functions.wakeup.node.defaultChild as CfnFunction).logicalId)
+      ];
+    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(['NODE_OPTIONS', ...required]);
+  });
 
   it('does not let wakeup start executions', () => {
     const policies = template.findResources('AWS::IAM::Policy', {
