@@ -82,8 +82,10 @@ export class PodflowStack extends Stack {
       placement,
     });
     this.table.bindReadWrite(this.prober.handler);
-    // lifecycle writes the registrations (startProbes/stopProbes) into the shard the probers read.
+    // lifecycle writes the registrations (startProbes/stopProbes) into the shard the probers read; the api builds the
+    // same engine (cloudEngine()), so it is told the same count.
     this.prober.bindShards(lifecycle);
+    this.prober.bindShards(api);
 
     // observer: ECS task state changes → the pods' inboxes (reads pods, delivers, completes the waiting token).
     this.table.bindReadWrite(this.runtime.observer);

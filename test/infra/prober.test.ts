@@ -243,7 +243,7 @@ describe('shard count', () => {
     { name: 'default', proberShards: undefined, expected: '1' },
     { name: 'proberShards: 4', proberShards: 4, expected: '4' },
   ])(
-    '$name: lifecycle writes registrations with the PROBER_SHARDS the prober reads ($expected)',
+    '$name: lifecycle and the api build the engine with the PROBER_SHARDS the prober reads ($expected)',
     ({ proberShards, expected }) => {
       const app = new App({
         context: { 'aws:cdk:bundling-stacks': [] },
@@ -253,6 +253,7 @@ describe('shard count', () => {
       const t = Template.fromStack(s);
       expect(environmentOf(t, s.prober.handler.node.defaultChild!).PROBER_SHARDS).toBe(expected);
       expect(environmentOf(t, s.functions.lifecycle.node.defaultChild!).PROBER_SHARDS).toBe(expected);
+      expect(environmentOf(t, s.api.handler.node.defaultChild!).PROBER_SHARDS).toBe(expected);
     },
   );
 
