@@ -29,9 +29,21 @@ import {
   type IChainable,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
+import {
+  EXECUTION_STATUS_CHANGE,
+  FAILED_STATUSES,
+  STATES_EVENT_SOURCE,
+} from '../src/adapters/stepfunctions/execution-status-change.ts';
+import { createPodflowFunction } from './podflow-functions.ts';
 import { MAX_BACKOFF_MS } from '../src/core/backoff.ts';
 import type { ContainerOutcome, StepSummary, WaitFor, WorkerStep } from '../src/engine/pod-worker.ts';
+
+/** The recovery function reads one pod and starts one execution. */
+export const RECOVERY_TIMEOUT = Duration.seconds(30);
 
 /** Environment variable through which a starter learns the state machine ARN. */
 export const STATE_MACHINE_ARN_ENV = 'STATE_MACHINE_ARN';
@@ -139,6 +151,13 @@ export class PodWorkerStateMachine extends Construct {
   readonly stateMachineName: string;
   /** Computed from the name, so binding a function never makes it depend on the state machine resource. */
   readonly stateMachineArn: string;
+  /**
+   * lambdas/worker-recovery.ts: an execution that FAILED, TIMED_OUT or was ABORTED is followed by a new one that
+   * resumes the pod from the table. The stack binds the table to it.
+   */
+  readonly recovery: NodejsFunction;
+  /** The EventBridge rule that sends this state machine's failed executions to `recovery`. */
+  readonly failureRule: Rule;
   readonly #lifecycle: IFunction;
   readonly #states: Construct;
 
@@ -173,6 +192,21 @@ export class PodWorkerStateMachine extends Construct {
       tracingEnabled: props.tracing ?? false,
     });
     this.#acknowledgeNagFindings(props.tracing ?? false);
+
+    // Standard workflows report every status change to the default bus; nothing else resumes a worker that failed
+    // (docs/decisions/0002-pod-worker-state-machine.md, "Failures").
+    this.recovery = createPodflowFunction(this, 'Recovery', 'worker-recovery.ts', RECOVERY_TIMEOUT);
+    this.bindStarter(this.recovery);
+    this.failureRule = new Rule(this, 'ExecutionFailures', {
+      description: 'podflow: a pod worker execution that failed, timed out or was aborted → worker recovery',
+      eventPattern: {
+        source: [STATES_EVENT_SOURCE],
+        detailType: [EXECUTION_STATUS_CHANGE],
+        detail: { stateMachineArn: [this.stateMachineArn], status: [...FAILED_STATUSES] },
+      },
+      // EventBridge retries a failed invocation; a retry starts the same execution name, which starts nothing twice.
+      targets: [new LambdaTarget(this.recovery, { retryAttempts: 10, maxEventAge: Duration.hours(6) })],
+    });
   }
 
   /** Lets `fn` start worker executions (API create, continue-as-new); it finds the ARN in STATE_MACHINE_ARN. */

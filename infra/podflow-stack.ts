@@ -87,6 +87,9 @@ export class PodflowStack extends Stack {
     this.prober.bindShards(lifecycle);
     this.prober.bindShards(api);
 
+    // worker recovery: a failed execution's pod is read, and a new worker started (the construct grants the start).
+    this.table.bindReadWrite(this.podWorker.recovery);
+
     // observer: ECS task state changes → the pods' inboxes (reads pods, delivers, completes the waiting token).
     this.table.bindReadWrite(this.runtime.observer);
     this.podWorker.bindTaskResponder(this.runtime.observer);

@@ -17,6 +17,8 @@ import { InvalidError } from '../ports/errors.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { eventFromObservation, timerDueEvent } from './observation-events.ts';
 import { runWorkerStep, type StepInput } from './pod-worker.ts';
+import { needsWorker, restartFailedWorker } from './restart-failed-worker.ts';
+import type { WorkerInput } from '../ports/workflow-client.ts';
 
 export type Engine = ReturnType<typeof createEngine>;
 
@@ -153,6 +155,9 @@ export function createEngine(deps: EngineDeps) {
       await deliverEvent(deps, t.key, timerDueEvent(t, deps.clock.now()));
     },
 
+    /** A worker execution failed: start the next one from the store (restart-failed-worker.ts). */
+    restartFailedWorker: (failed: WorkerInput, status: string) => restartFailedWorker(deps, failed, status),
+
     /**
      * At engine start: every pod that has not finished gets a worker that resumes it, and so does a finished one with
      * pending events or a deletion whose removal did not happen.
@@ -161,8 +166,7 @@ export function createEngine(deps: EngineDeps) {
       const { items } = await deps.store.list();
       let resumed = 0;
       for (const stored of items) {
-        const { stage, deletion } = stored.state.engine;
-        if (stage === 'Finished' && stored.inbox.length === 0 && !deletion) continue;
+        if (!needsWorker(stored)) continue;
         await resume(stored, deps.clock.now() * 1000 + resumeSeq++);
         resumed++;
       }

@@ -17,5 +17,13 @@ export async function deliverEvent(deps: DeliveryDeps, key: PodKey, event: PodEv
     if (isNotFound(err)) return;
     throw err;
   }
-  if (waitToken) await deps.workflow.sendTaskSuccess(waitToken);
+  if (!waitToken) return;
+  try {
+    await deps.workflow.sendTaskSuccess(waitToken);
+  } catch (err) {
+    // The event is in the inbox but the worker was not woken: put its token back, so that the producer's retry
+    // (EventBridge, Lambda's async retries, the API client) delivers the same event again and wakes it then.
+    await deps.store.restoreWait(key, waitToken);
+    throw err;
+  }
 }

@@ -20,6 +20,8 @@ export interface WorkerSettings extends EngineSettings {
   maxStepsPerExecution: number;
   /** Age at which the worker continues as a new execution: a Standard execution may run one year at most. */
   maxExecutionAgeMs: number;
+  /** Worker executions that may fail in a row and be restarted from the store (Engine.restartFailedWorker). */
+  maxWorkerRecoveries: number;
   /** Extra seconds the Terminate await gives the runtime beyond the grace before forcing SIGKILL. */
   terminationMarginSeconds: number;
   /** How a failed event write is retried. */
@@ -35,6 +37,9 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   ...DEFAULT_ENGINE_SETTINGS,
   maxStepsPerExecution: DEFAULT_MAX_STEPS_PER_EXECUTION,
   maxExecutionAgeMs: DEFAULT_MAX_EXECUTION_AGE_MS,
+  // Every Task already retries six times with back-off and catches into Recover: an execution that still fails is
+  // a defect or an outage, and three fresh starts are enough to ride out the latter.
+  maxWorkerRecoveries: 3,
   terminationMarginSeconds: 5,
   eventRetry: DEFAULT_EVENT_RETRY,
 };

@@ -227,7 +227,12 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       maxAttempts: 1,
     });
     closers.push(() => lambdaClient.destroy());
-    const stepFunctions = new StepFunctionsEmulator({ lambda: lambdaClient, scope, ...(iam ? { iam } : {}) });
+    const stepFunctions = new StepFunctionsEmulator({
+      lambda: lambdaClient,
+      scope,
+      eventBridge,
+      ...(iam ? { iam } : {}),
+    });
     closers.push(() => stepFunctions.close());
     const dynamoFront = iam
       ? await startDynamoDbIamFront({ target: dynamo.endpoint, iam, scope })

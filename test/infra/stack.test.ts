@@ -101,8 +101,9 @@ describe('PodflowFunctions', () => {
   });
 
   it('keeps function logs for a month, in log groups the functions alone may write', () => {
-    // lifecycle, wakeup, api, prober and observer functions, the state machine, the API's access log, the pods.
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 8);
+    // lifecycle, wakeup, api, prober, observer and recovery functions, the state machine, the API's access log, the
+    // pods.
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 9);
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [roleOf(stack.functions.lifecycle)],
       PolicyDocument: {
@@ -199,6 +200,40 @@ describe('PodWorkerStateMachine', () => {
         stack.resolve((stack.functions.wakeup.node.defaultChild as CfnFunction).logicalId)
       ];
     expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(['NODE_OPTIONS', ...required]);
+  });
+
+  it('sends its FAILED, TIMED_OUT and ABORTED executions (and no others) to the worker recovery function', () => {
+    const recovery = stack.podWorker.recovery;
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [stack.resolve(stack.podWorker.stateMachineArn)],
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: arnOf(recovery.node.defaultChild!),
+          RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 21600 },
+        }),
+      ],
+    });
+    // What cloudRecovery() reads, and the grants to read the pod and start its next worker.
+    const fn =
+      template.toJSON().Resources[stack.resolve((recovery.node.defaultChild as CfnFunction).logicalId)];
+    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual([
+      'NODE_OPTIONS',
+      ...requiredEnv('cloudRecovery'),
+    ]);
+    expect(requiredEnv('cloudRecovery')).toEqual(['STATE_MACHINE_ARN', 'TABLE_NAME']);
+    const policies = JSON.stringify(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [roleOf(recovery)] } }),
+    );
+    expect(policies).toContain('states:StartExecution');
+    expect(policies).toContain('dynamodb:GetItem');
+    expect(policies).not.toContain('ecs:');
   });
 
   it('does not let wakeup start executions', () => {

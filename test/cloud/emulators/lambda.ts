@@ -106,6 +106,49 @@ export class LambdaEmulator {
     error?: ErrorPayload;
   }> = [];
 
+  readonly #faults: Array<{
+    kind: 'throttle' | 'error';
+    matches: (fn: LambdaFunctionConfig, event: unknown) => boolean;
+    remaining: number;
+  }> = [];
+
+  /**
+   * Fault injection for tests: the next `times` Invoke calls matching `matches` fail without running the handler —
+   * `throttle`: 429 TooManyRequestsException (Reason ReservedFunctionConcurrentInvocationLimitExceeded), what a
+   * function at its concurrency limit answers and Step Functions reports as `Lambda.TooManyRequestsException`;
+   * `error`: a function error (Unhandled), what a handler that throws returns (`States.TaskFailed` to a Task).
+   */
+  injectFault(
+    kind: 'throttle' | 'error',
+    matches: (fn: LambdaFunctionConfig, event: unknown) => boolean,
+    times = 1,
+  ): void {
+    this.#faults.push({ kind, matches, remaining: times });
+  }
+
+  #fault(fn: LambdaFunctionConfig, payload: string): 'throttle' | 'error' | undefined {
+    let event: unknown;
+    try {
+      event = JSON.parse(payload);
+    } catch {
+      return undefined;
+    }
+    const f = this.#faults.find((x) => x.remaining > 0 && x.matches(fn, event));
+    if (!f) return undefined;
+    f.remaining--;
+    this.invocations.push({
+      function: fn.name,
+      type: 'injected',
+      event,
+      outcome: 'error',
+      error: {
+        errorType: f.kind === 'throttle' ? 'TooManyRequestsException' : 'InjectedFault',
+        errorMessage: f.kind,
+      },
+    });
+    return f.kind;
+  }
+
   constructor(opts: LambdaEmulatorOptions) {
     this.#opts = opts;
     this.#scope = opts.scope ?? DEFAULT_SCOPE;
@@ -360,7 +403,22 @@ export class LambdaEmulator {
               this.resolve(labels.FunctionName!).arn,
               403,
             );
-            const r = await this.invoke(labels.FunctionName!, req.body.toString('utf8'), type as 'Event');
+            const body = req.body.toString('utf8');
+            const fault = this.#fault(this.resolve(labels.FunctionName!), body);
+            if (fault === 'throttle') {
+              throw new AwsError('TooManyRequestsException', 'Rate Exceeded.', 429, {
+                Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+                Type: 'User',
+              });
+            }
+            const r =
+              fault === 'error'
+                ? {
+                    statusCode: 200,
+                    functionError: 'Unhandled',
+                    payload: JSON.stringify({ errorType: 'InjectedFault', errorMessage: 'injected fault' }),
+                  }
+                : await this.invoke(labels.FunctionName!, body, type as 'Event');
             return {
               status: r.statusCode,
               headers: {

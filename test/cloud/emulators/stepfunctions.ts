@@ -26,9 +26,12 @@
 // InvalidExecutionInput (not JSON), InvalidOutput (not JSON), InvalidToken (not a token), TaskDoesNotExist (a token
 // no task had), TaskTimedOut (a task that timed out or was already completed: "Task Timed Out: 'Provided task does
 // not exist anymore'"), ValidationException (input/output over 262,144 bytes, the 256 KB payload quota).
+// Each status change of an execution (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED) is a `Step Functions Execution
+// Status Change` event on the EventBridge emulator's default bus, with the documented detail.
 import { randomUUID } from 'node:crypto';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
+import type { EventBridgeEmulator } from './eventbridge.ts';
 import type { IamAuthorizer } from './iam.ts';
 import {
   AwsError,
@@ -123,6 +126,11 @@ export interface StepFunctionsEmulatorOptions {
   scope?: AwsScope;
   /** Checks callers' identity-based policies (iam.ts). */
   iam?: IamAuthorizer;
+  /**
+   * Where `Step Functions Execution Status Change` events go (Standard workflows send one per status change to the
+   * default bus: "Automating Step Functions event delivery with EventBridge").
+   */
+  eventBridge?: Pick<EventBridgeEmulator, 'deliverServiceEvent'>;
 }
 
 export class StepFunctionsEmulator {
@@ -312,6 +320,7 @@ export class StepFunctionsEmulator {
       } as never,
     });
     execution.abort = run.abort;
+    this.#emitStatus(execution);
     run.result.then(
       (output: unknown) => {
         if (execution.status !== 'RUNNING') return;
@@ -319,6 +328,7 @@ export class StepFunctionsEmulator {
         execution.output = JSON.stringify(output ?? null);
         execution.stopDate = Date.now();
         this.#dropWaits(arn);
+        this.#emitStatus(execution);
       },
       (err: Error) => {
         if (execution.status !== 'RUNNING') return;
@@ -328,9 +338,33 @@ export class StepFunctionsEmulator {
         execution.cause = cause?.message ?? err.message;
         execution.stopDate = Date.now();
         this.#dropWaits(arn);
+        this.#emitStatus(execution);
       },
     );
     return { executionArn: arn, startDate: epochSeconds(startDate) };
+  }
+
+  /** The documented event: dates in epoch milliseconds, input and output as JSON strings. */
+  #emitStatus(e: Execution): void {
+    this.#opts.eventBridge?.deliverServiceEvent({
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      resources: [e.arn],
+      detail: {
+        executionArn: e.arn,
+        stateMachineArn: e.stateMachineArn,
+        name: e.name,
+        status: e.status,
+        startDate: e.startDate,
+        stopDate: e.stopDate ?? null,
+        input: e.input,
+        output: e.output ?? null,
+        inputDetails: { included: true },
+        outputDetails: e.output === undefined ? null : { included: true },
+        error: e.error ?? null,
+        cause: e.cause ?? null,
+      },
+    });
   }
 
   #dropWaits(executionArn: string): void {
@@ -417,6 +451,7 @@ export class StepFunctionsEmulator {
               if (typeof i.cause === 'string') e.cause = i.cause;
               e.abort();
               this.#dropWaits(e.arn);
+              this.#emitStatus(e);
             }
             return { stopDate: epochSeconds(e.stopDate ?? Date.now()) };
           },
