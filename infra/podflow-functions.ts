@@ -3,8 +3,8 @@
 // left out of the bundle. The api function is built the same way (createPodflowFunction) by the Api construct.
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
-import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -111,8 +111,17 @@ export function createPodflowFunction(
   return fn;
 }
 
+/**
+ * Hook: runs one postStart/preStop hook to its end. preStop is bounded by the grace (at most Fargate's 120 s),
+ * postStart by nothing in Kubernetes (lifecycle/handlers.go: timeout 0): Lambda's maximum is the bound here.
+ */
+export const HOOK_TIMEOUT = Duration.minutes(15);
+
+/** Environment variable through which the engine finds the hook function (lambdas/wiring.ts). */
+export const HOOK_FUNCTION_ARN_ENV = 'HOOK_FUNCTION_ARN';
+
 export interface PodflowFunctionsProps {
-  /** Where lifecycle runs: in the pods' VPC, so that httpGet hooks reach the pod IP (FargateRuntime). */
+  /** Where lifecycle and hook run: in the pods' VPC, so that httpGet hooks reach the pod IP (FargateRuntime). */
   lifecyclePlacement?: PodflowFunctionOptions['placement'];
 }
 
@@ -121,6 +130,8 @@ export class PodflowFunctions extends Construct {
   readonly lifecycle: NodejsFunction;
   /** Target of restart timers (lambdas/wakeup.ts). */
   readonly wakeup: NodejsFunction;
+  /** Runs postStart/preStop hooks, each in an asynchronous invocation of its own (lambdas/hook.ts). */
+  readonly hook: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: PodflowFunctionsProps = {}) {
     super(scope, id);
@@ -128,5 +139,17 @@ export class PodflowFunctions extends Construct {
       ...(props.lifecyclePlacement ? { placement: props.lifecyclePlacement } : {}),
     });
     this.wakeup = createPodflowFunction(this, 'Wakeup', 'wakeup.ts', WAKEUP_TIMEOUT);
+    this.hook = createPodflowFunction(this, 'Hook', 'hook.ts', HOOK_TIMEOUT, {
+      ...(props.lifecyclePlacement ? { placement: props.lifecyclePlacement } : {}),
+    });
+  }
+
+  /** Lets `fn` start hooks (an asynchronous Invoke of the hook function); it finds it in HOOK_FUNCTION_ARN. */
+  bindHookStarter(fn: LambdaFunction): void {
+    // The unqualified function only (grantInvoke would add its versions, `<arn>:*`, which nothing invokes).
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.hook.functionArn] }),
+    );
+    fn.addEnvironment(HOOK_FUNCTION_ARN_ENV, this.hook.functionArn);
   }
 }

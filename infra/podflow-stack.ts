@@ -6,7 +6,7 @@ import { Api } from './api.ts';
 import { FargateRuntime, type FargateRuntimeProps, type ImportedNetwork } from './fargate-runtime.ts';
 import { PodTable } from './pod-table.ts';
 import { PodWorkerStateMachine } from './pod-worker-state-machine.ts';
-import { PodflowFunctions } from './podflow-functions.ts';
+import { HOOK_FUNCTION_ARN_ENV, PodflowFunctions } from './podflow-functions.ts';
 import { Prober } from './prober.ts';
 import {
   RestartScheduler,
@@ -55,6 +55,10 @@ export class PodflowStack extends Stack {
     this.scheduler.bindScheduler(lifecycle);
     this.podWorker.bindStarter(lifecycle);
     this.podWorker.bindTaskResponder(lifecycle);
+    this.functions.bindHookStarter(lifecycle);
+    // hook: runs a postStart/preStop hook, delivers its outcome and completes the waiting token.
+    this.table.bindReadWrite(this.functions.hook);
+    this.podWorker.bindTaskResponder(this.functions.hook);
     // wakeup: delivers timerDue into the inbox and completes the waiting token (lambdas/wiring.ts cloudDelivery).
     this.table.bindReadWrite(wakeup);
     this.podWorker.bindTaskResponder(wakeup);
@@ -73,6 +77,7 @@ export class PodflowStack extends Stack {
     api.addEnvironment(SCHEDULE_GROUP_ENV, this.scheduler.groupName);
     api.addEnvironment(SCHEDULER_ROLE_ARN_ENV, this.scheduler.invokeRole.roleArn);
     api.addEnvironment(WAKEUP_FUNCTION_ARN_ENV, wakeup.functionArn);
+    api.addEnvironment(HOOK_FUNCTION_ARN_ENV, this.functions.hook.functionArn);
 
     // prober: leases and registrations, pod reads, Unhealthy/ProbeWarning events and probeResult inbox deliveries
     // (completing the waiting token — granted by Prober itself, SendTaskSuccess only); invokes its own successor.

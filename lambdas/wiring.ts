@@ -35,6 +35,7 @@ import {
   type ShardProberSettings,
 } from '../src/engine/prober/shard-prober.ts';
 import { InProcessHookRunner } from '../src/engine/in-process-hook-runner.ts';
+import { LambdaHookRunner } from '../src/adapters/lambda/lambda-hook-runner.ts';
 import type { ApiDeps } from '../src/api/api-deps.ts';
 import { systemClock, type Clock } from '../src/ports/clock.ts';
 import type { ContainerObservation } from '../src/ports/container-runtime.ts';
@@ -45,6 +46,9 @@ function env(name: string): string {
   if (!value) throw new Error(`environment variable ${name} is not set (the CDK stack binds it)`);
   return value;
 }
+
+/** The engine's settings in every function: the node name events and pod status report. */
+const CLOUD_SETTINGS = { ...DEFAULT_WORKER_SETTINGS, nodeName: 'podflow-aws' };
 
 const onError = (err: unknown, context: string): void =>
   console.error(JSON.stringify({ level: 'error', context, error: String(err) }));
@@ -132,9 +136,23 @@ export function cloudRecovery(): (failed: WorkerInput, status: string) => Promis
   const deps = {
     ...cloudDelivery(),
     clock: systemClock,
-    settings: { ...DEFAULT_WORKER_SETTINGS, nodeName: 'podflow-aws' },
+    settings: CLOUD_SETTINGS,
   };
   return (failed, status) => restartFailedWorker(deps, failed, status);
+}
+
+let hooks: InProcessHookRunner | undefined;
+
+/** The hook Lambda's runner (lambdas/hook.ts): runs one hook to its end and delivers the outcome. */
+export function cloudHooks(): InProcessHookRunner {
+  hooks ??= new InProcessHookRunner({
+    // Fargate cannot exec into a container: the admission refuses exec hooks, and one stored before fails.
+    runtime: { exec: fargateExec },
+    clock: systemClock,
+    deliver: (key, event) => deliverEvent(cloudDelivery(), key, event),
+    onError,
+  });
+  return hooks;
 }
 
 let observer: FargateContainerRuntime | undefined;
@@ -196,13 +214,10 @@ export function cloudEngine(): Engine {
       registry: new DynamoDbProbeRegistry({ client: dynamo, tableName: env('TABLE_NAME') }),
       shards: proberShards(),
     }),
-    hooks: new InProcessHookRunner({
-      runtime,
-      clock,
-      deliver: (key, event) => deliverEvent({ store, workflow }, key, event),
-    }),
+    // A hook runs in an invocation of the hook Lambda of its own (cloudHooks below), not in the step.
+    hooks: new LambdaHookRunner({ client: lambda, functionArn: env('HOOK_FUNCTION_ARN') }),
     clock,
-    settings: { ...DEFAULT_WORKER_SETTINGS, nodeName: 'podflow-aws' },
+    settings: CLOUD_SETTINGS,
     onError,
   });
   return engine;
@@ -247,7 +262,7 @@ export function cloudProber(functionArn: string): { deps: ShardProberDeps; setti
             deliver: (key, event) => deliverEvent(delivery, key, event),
             handlers: createProbeHandlers({ runtime }),
             clock,
-            nodeName: 'podflow-aws',
+            nodeName: CLOUD_SETTINGS.nodeName,
             onError,
           }),
         clock,

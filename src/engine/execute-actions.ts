@@ -122,7 +122,7 @@ async function executeAction(
       const container = findEntry(pod.spec, action.container)?.container;
       const handler = container?.lifecycle?.[action.hook];
       if (!container || !handler) return;
-      deps.hooks.run({
+      return deps.hooks.run({
         ref: instanceRef(key, state, action.container, action.instance),
         hook: action.hook,
         handler,
@@ -131,7 +131,6 @@ async function executeAction(
         podDescription: `Container "${action.container}" in Pod "${formatPod(pod)}"`,
         podIP: state.engine.podIP ?? deps.settings.hostIP,
       });
-      return;
     }
     case 'startProbes':
       return deps.prober.start(instanceRef(key, state, action.container, action.instance), action.probes);

@@ -1,5 +1,7 @@
 // Runs postStart/preStop handlers in-process (pkg/kubelet/lifecycle/handlers.go): exec through the runtime in
-// the container's environment, httpGet against the pod IP, sleep. The outcome goes to the pod's inbox.
+// the container's environment, httpGet against the pod IP, sleep. The outcome goes to the pod's inbox. Locally the
+// engine's process runs them in the background (`run`); in the cloud the hook Lambda runs one to its end (`complete`,
+// lambdas/hook.ts).
 import type { LifecycleHandler } from 'kubernetes-types/core/v1';
 import type { PodEvent } from '../core/pod-events.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -8,11 +10,15 @@ import type { HookRequest, HookRunner } from '../ports/hook-runner.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 
 export interface InProcessHookRunnerOptions {
-  runtime: ContainerRuntime;
+  /** Exec handlers run through it. */
+  runtime: Pick<ContainerRuntime, 'exec'>;
   clock: Clock;
   deliver: (key: PodKey, event: PodEvent) => Promise<void>;
   onError?: (err: unknown, context: string) => void;
 }
+
+const hookId = ({ ref, hook }: HookRequest): string =>
+  `${ref.podUid}/${ref.container}/${ref.instance}/${hook}`;
 
 export class InProcessHookRunner implements HookRunner {
   private readonly running = new Set<string>();
@@ -22,24 +28,28 @@ export class InProcessHookRunner implements HookRunner {
     this.options = options;
   }
 
-  run(request: HookRequest): void {
-    const { ref, hook } = request;
-    const id = `${ref.podUid}/${ref.container}/${ref.instance}/${hook}`;
+  /** Starts the hook in this process; the same (instance, hook) requested again while it runs is not run twice. */
+  async run(request: HookRequest): Promise<void> {
+    const id = hookId(request);
     if (this.running.has(id)) return;
     this.running.add(id);
-    void this.execute(request)
-      .then((error) =>
-        this.options.deliver(ref.key, {
-          id: `${id}Done`,
-          at: this.options.clock.now(),
-          type: hook === 'postStart' ? 'postStartDone' : 'preStopDone',
-          container: ref.container,
-          instance: ref.instance,
-          ...(error ? { error } : {}),
-        }),
-      )
+    void this.complete(request)
       .catch((err: unknown) => this.options.onError?.(err, id))
       .finally(() => this.running.delete(id));
+  }
+
+  /** Runs the hook and delivers its outcome; resolves when both are done. */
+  async complete(request: HookRequest): Promise<void> {
+    const { ref, hook } = request;
+    const error = await this.execute(request);
+    await this.options.deliver(ref.key, {
+      id: `${hookId(request)}Done`,
+      at: this.options.clock.now(),
+      type: hook === 'postStart' ? 'postStartDone' : 'preStopDone',
+      container: ref.container,
+      instance: ref.instance,
+      ...(error ? { error } : {}),
+    });
   }
 
   /** Resolves with the kubelet's failure message, or undefined on success. */

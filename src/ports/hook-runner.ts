@@ -1,6 +1,6 @@
 // HookRunner: runs a container's postStart / preStop handler (exec, httpGet, sleep) and reports the outcome as a
-// `postStartDone` / `preStopDone` inbox event (docs/semantics.md §6). Must not block its caller: hooks can run for
-// the whole grace period.
+// `postStartDone` / `preStopDone` inbox event (docs/semantics.md §6). Hands the hook over without waiting for it:
+// hooks can run for the whole grace period (postStart without a bound), longer than a worker step may take.
 import type { Container, LifecycleHandler } from 'kubernetes-types/core/v1';
 import type { ContainerInstanceRef } from './container-runtime.ts';
 
@@ -18,6 +18,10 @@ export interface HookRequest {
 }
 
 export interface HookRunner {
-  /** Starts the hook; its outcome arrives later in the pod's inbox. Idempotent per (instance, hook). */
-  run(request: HookRequest): void;
+  /**
+   * Hands the hook over: resolves once it runs somewhere that outlives the caller (in this process; in the cloud, an
+   * asynchronous invocation Lambda has accepted), never after the hook itself. Its outcome arrives later in the
+   * pod's inbox.
+   */
+  run(request: HookRequest): Promise<void>;
 }

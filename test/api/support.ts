@@ -123,7 +123,7 @@ export function createTestApi(overrides: Partial<ApiDeps> = {}): TestApi {
     scheduler: { scheduleAt: async () => {}, cancel: async () => {} },
     workflow: { startExecution: async () => {}, sendTaskSuccess: async () => {} },
     prober: new NoopProber(),
-    hooks: { run: () => {} },
+    hooks: { run: async () => {} },
     clock,
     settings: {
       ...DEFAULT_WORKER_SETTINGS,

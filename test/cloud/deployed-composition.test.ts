@@ -350,4 +350,46 @@ describe(`the deployed composition (target ${process.env.PODFLOW_CLOUD_TARGET ??
     }, 30_000);
     ecs.destroy();
   });
+
+  it('postStart and preStop hooks run in the hook Lambda, each in an invocation of its own', async () => {
+    await api.createNamespacedPod({
+      namespace: NS,
+      body: {
+        ...pod('hooked', 'Always', ['sh', '-c', 'sleep 3600']),
+        spec: {
+          terminationGracePeriodSeconds: 5,
+          containers: [
+            {
+              name: 'app',
+              image: 'busybox',
+              command: ['sh', '-c', 'sleep 3600'],
+              lifecycle: { postStart: { sleep: { seconds: 1 } }, preStop: { sleep: { seconds: 1 } } },
+            },
+          ],
+        },
+      },
+    });
+    await eventually(
+      async () => (await read('hooked')).status?.containerStatuses?.[0]?.ready === true,
+      90_000,
+    );
+    await api.deleteNamespacedPod({ name: 'hooked', namespace: NS });
+    await eventually(
+      () =>
+        read('hooked').then(
+          () => false,
+          (err: { code?: number }) => err.code === 404,
+        ),
+      60_000,
+    );
+    if (h.emulators) {
+      const hooks = h.emulators.lambda.invocations
+        .filter((i) => i.function.includes('Hook'))
+        .map((i) => [(i.event as { hook?: string }).hook, i.type, i.outcome]);
+      expect(hooks).toEqual([
+        ['postStart', 'Event', 'ok'],
+        ['preStop', 'Event', 'ok'],
+      ]);
+    }
+  }, 150_000);
 });

@@ -101,9 +101,9 @@ describe('PodflowFunctions', () => {
   });
 
   it('keeps function logs for a month, in log groups the functions alone may write', () => {
-    // lifecycle, wakeup, api, prober, observer and recovery functions, the state machine, the API's access log, the
-    // pods.
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 9);
+    // lifecycle, wakeup, hook, api, prober, observer and recovery functions, the state machine, the API's access
+    // log, the pods.
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 10);
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [roleOf(stack.functions.lifecycle)],
       PolicyDocument: {
@@ -234,6 +234,32 @@ describe('PodWorkerStateMachine', () => {
     expect(policies).toContain('states:StartExecution');
     expect(policies).toContain('dynamodb:GetItem');
     expect(policies).not.toContain('ecs:');
+  });
+
+  it('runs hooks in the hook function: lifecycle may invoke it, and it gets what cloudHooks() requires', () => {
+    const hook = stack.functions.hook;
+    const fn = template.toJSON().Resources[stack.resolve((hook.node.defaultChild as CfnFunction).logicalId)];
+    expect(fn.Properties.Timeout).toBe(900);
+    expect(fn.Properties.VpcConfig).toBeDefined();
+    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual([
+      'NODE_OPTIONS',
+      ...requiredEnv('cloudHooks'),
+    ]);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [roleOf(stack.functions.lifecycle)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'lambda:InvokeFunction',
+            Resource: arnOf(hook.node.defaultChild!),
+          }),
+        ]),
+      },
+    });
+    for (const f of [stack.functions.lifecycle, stack.api.handler]) {
+      const r = template.toJSON().Resources[stack.resolve((f.node.defaultChild as CfnFunction).logicalId)];
+      expect(r.Properties.Environment.Variables.HOOK_FUNCTION_ARN).toEqual(arnOf(hook.node.defaultChild!));
+    }
   });
 
   it('does not let wakeup start executions', () => {

@@ -184,7 +184,8 @@ export class FakeProber implements Prober {
 export class FakeHookRunner implements HookRunner {
   readonly runs: HookRequest[] = [];
 
-  run(request: HookRequest): void {
+  async run(request: HookRequest): Promise<void> {
+    await Promise.resolve();
     this.runs.push(request);
   }
 
