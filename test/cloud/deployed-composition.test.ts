@@ -392,4 +392,54 @@ describe(`the deployed composition (target ${process.env.PODFLOW_CLOUD_TARGET ??
       ]);
     }
   }, 150_000);
+
+  it('init containers run strictly in order before the app; kubectl logs --previous shows the instance before', async () => {
+    await api.createNamespacedPod({
+      namespace: NS,
+      body: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'seeded' },
+        spec: {
+          restartPolicy: 'Always',
+          terminationGracePeriodSeconds: 2,
+          initContainers: [
+            { name: 'first', image: 'busybox', command: ['sh', '-c', 'sleep 1; echo first'] },
+            { name: 'second', image: 'busybox', command: ['sh', '-c', 'echo second'] },
+          ],
+          containers: [
+            { name: 'app', image: 'busybox', command: ['sh', '-c', 'echo "run at $(date +%s%N)"; exit 1'] },
+          ],
+        },
+      },
+    });
+    const p = await eventually(async () => {
+      const r = await read('seeded');
+      return (r.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? r : undefined;
+    }, 90_000);
+    const [first, second] = p.status!.initContainerStatuses!;
+    expect(first!.state!.terminated).toMatchObject({ reason: 'Completed', exitCode: 0 });
+    expect(second!.state!.terminated).toMatchObject({ reason: 'Completed', exitCode: 0 });
+    expect(p.status!.containerStatuses![0]!.lastState!.terminated).toMatchObject({
+      reason: 'Error',
+      exitCode: 1,
+    });
+    // Strictly in order, read from the containers' own output: ECS reports no start time per container, so the
+    // statuses' times are when the observer learnt of each change. `first` prints after a second of sleep,
+    // `second` at once: had it started with `first`, its line would be the earlier one.
+    const logTime = async (container: string) => {
+      const l = await eventually(async () => {
+        const r = await kubectl(['logs', 'seeded', '-c', container, '--timestamps']);
+        return r.stdout.trim() === '' ? undefined : r;
+      }, 20_000);
+      return new Date(l.stdout.split(' ')[0]!).getTime();
+    };
+    expect(await logTime('second')).toBeGreaterThanOrEqual(await logTime('first'));
+    const previous = await eventually(async () => {
+      const l = await kubectl(['logs', 'seeded', '-c', 'app', '--previous']);
+      return /^run at \d+\n$/.test(l.stdout) ? l : undefined;
+    }, 20_000);
+    expect(previous.stderr).toBe('');
+    await kubectl(['delete', 'pod', 'seeded', '--grace-period=2', '--wait=false']);
+  }, 150_000);
 });
