@@ -29,7 +29,7 @@ import {
   type IChainable,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Rule } from 'aws-cdk-lib/aws-events';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
@@ -42,8 +42,17 @@ import { createPodflowFunction } from './podflow-functions.ts';
 import { MAX_BACKOFF_MS } from '../src/core/backoff.ts';
 import type { ContainerOutcome, StepSummary, WaitFor, WorkerStep } from '../src/engine/pod-worker.ts';
 
-/** The recovery function reads one pod and starts one execution. */
-export const RECOVERY_TIMEOUT = Duration.seconds(30);
+/** The recovery function reads one pod and starts one execution, or sweeps the table (lambdas/worker-recovery.ts). */
+export const RECOVERY_TIMEOUT = Duration.minutes(2);
+
+/**
+ * How often the sweep looks for pods whose first worker could not be started at create: a Scan of the table
+ * (about one read unit per pod), so every 5 minutes is ≈ 8,600 scans a month — $0.002 per pod-month on demand.
+ */
+export const SWEEP_RATE = Duration.minutes(5);
+
+/** The scheduled event of the sweep (lambdas/worker-recovery.ts SWEEP_EVENT). */
+export const SWEEP_EVENT = { sweep: true };
 
 /** Environment variable through which a starter learns the state machine ARN. */
 export const STATE_MACHINE_ARN_ENV = 'STATE_MACHINE_ARN';
@@ -158,6 +167,8 @@ export class PodWorkerStateMachine extends Construct {
   readonly recovery: NodejsFunction;
   /** The EventBridge rule that sends this state machine's failed executions to `recovery`. */
   readonly failureRule: Rule;
+  /** The schedule of the sweep for pods without a first worker. */
+  readonly sweepRule: Rule;
   readonly #lifecycle: IFunction;
   readonly #states: Construct;
 
@@ -206,6 +217,16 @@ export class PodWorkerStateMachine extends Construct {
       },
       // EventBridge retries a failed invocation; a retry starts the same execution name, which starts nothing twice.
       targets: [new LambdaTarget(this.recovery, { retryAttempts: 10, maxEventAge: Duration.hours(6) })],
+    });
+    this.sweepRule = new Rule(this, 'Sweep', {
+      description: 'podflow: start the first worker of pods whose worker could not be started at create',
+      schedule: Schedule.rate(SWEEP_RATE),
+      targets: [
+        new LambdaTarget(this.recovery, {
+          event: RuleTargetInput.fromObject(SWEEP_EVENT),
+          maxEventAge: SWEEP_RATE,
+        }),
+      ],
     });
   }
 

@@ -23,8 +23,8 @@ import { StepFunctionsWorkflowClient } from '../src/adapters/stepfunctions/step-
 import { EmptyConfigSource } from '../src/adapters/noop/empty-config-source.ts';
 import { createEngine, type Engine } from '../src/engine/create-engine.ts';
 import { deliverEvent, type DeliveryDeps } from '../src/engine/deliver-event.ts';
-import { restartFailedWorker, type RecoveryOutcome } from '../src/engine/restart-failed-worker.ts';
-import type { WorkerInput } from '../src/ports/workflow-client.ts';
+import { restartFailedWorker, startMissingWorkers } from '../src/engine/worker-recovery.ts';
+import type { WorkerRecoveryUseCases } from './worker-recovery.ts';
 import { eventFromObservation } from '../src/engine/observation-events.ts';
 import { DEFAULT_WORKER_SETTINGS } from '../src/engine/engine-deps.ts';
 import { ProbeManager } from '../src/engine/prober/probe-manager.ts';
@@ -131,14 +131,17 @@ export function cloudDelivery(): DeliveryDeps {
   return delivery;
 }
 
-/** The worker recovery Lambda's use case (lambdas/worker-recovery.ts): the table and the state machine. */
-export function cloudRecovery(): (failed: WorkerInput, status: string) => Promise<RecoveryOutcome> {
-  const deps = {
-    ...cloudDelivery(),
-    clock: systemClock,
-    settings: CLOUD_SETTINGS,
+let recovery: WorkerRecoveryUseCases | undefined;
+
+/** The worker recovery Lambda's use cases (lambdas/worker-recovery.ts): the table and the state machine. */
+export function cloudRecovery(): WorkerRecoveryUseCases {
+  if (recovery) return recovery;
+  const deps = { ...cloudDelivery(), clock: systemClock, settings: CLOUD_SETTINGS };
+  recovery = {
+    restartFailedWorker: (failed, status) => restartFailedWorker(deps, failed, status),
+    startMissingWorkers: (olderThanMs) => startMissingWorkers(deps, olderThanMs),
   };
-  return (failed, status) => restartFailedWorker(deps, failed, status);
+  return recovery;
 }
 
 let hooks: InProcessHookRunner | undefined;

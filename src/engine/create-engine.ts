@@ -17,7 +17,7 @@ import { InvalidError } from '../ports/errors.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { eventFromObservation, timerDueEvent } from './observation-events.ts';
 import { runWorkerStep, type StepInput } from './pod-worker.ts';
-import { needsWorker, restartFailedWorker } from './restart-failed-worker.ts';
+import { firstWorker, needsWorker, restartFailedWorker, startMissingWorkers } from './worker-recovery.ts';
 import type { WorkerInput } from '../ports/workflow-client.ts';
 
 export type Engine = ReturnType<typeof createEngine>;
@@ -66,14 +66,24 @@ export function createEngine(deps: EngineDeps) {
     /** A Task state of the worker state machine. */
     step: (input: StepInput) => runWorkerStep(deps, input),
 
-    /** Stores a new (defaulted, validated) pod and starts its worker. AlreadyExistsError if the name is taken. */
+    /**
+     * Stores a new (defaulted, validated) pod and starts its worker. AlreadyExistsError if the name is taken. The pod
+     * exists once stored, as an object the API server accepted: a worker that could not be started is reported, not
+     * thrown (a client's retry would only get AlreadyExists), and `startMissingWorkers` starts it.
+     */
     async createPod(pod: Pod): Promise<StoredPod> {
       const state = newPodState(pod);
       const stored = await deps.store.create(state);
-      const uid = state.pod.metadata.uid;
-      await deps.workflow.startExecution(workerName(uid, 0), { pod: { ...stored.key, uid }, seq: 0 });
+      try {
+        await deps.workflow.startExecution(...firstWorker(stored));
+      } catch (err) {
+        deps.onError?.(err, `starting the worker of pod ${stored.key.namespace}/${stored.key.name}`);
+      }
       return stored;
     },
+
+    /** Starts the first worker of every pod whose worker could not be started at create (worker-recovery.ts). */
+    startMissingWorkers: (olderThanMs: number) => startMissingWorkers(deps, olderThanMs),
 
     /**
      * Updates a pod as the API server's PUT does (docs/semantics.md §10): labels and annotations, container images,
@@ -155,7 +165,7 @@ export function createEngine(deps: EngineDeps) {
       await deliverEvent(deps, t.key, timerDueEvent(t, deps.clock.now()));
     },
 
-    /** A worker execution failed: start the next one from the store (restart-failed-worker.ts). */
+    /** A worker execution failed: start the next one from the store (worker-recovery.ts). */
     restartFailedWorker: (failed: WorkerInput, status: string) => restartFailedWorker(deps, failed, status),
 
     /**

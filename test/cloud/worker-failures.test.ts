@@ -2,6 +2,7 @@
 // emulators, where faults can be injected: a throttled or failing lifecycle invocation is retried by the Task's
 // Retry; a worker execution that ends ABORTED (or FAILED, TIMED_OUT) is followed, through the EventBridge rule on
 // `Step Functions Execution Status Change` and the worker recovery Lambda, by `<uid>-<seq+1>` resuming the pod.
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,5 +95,59 @@ describe.skipIf(!onEmulators)('the pod worker under failures', () => {
     await api.deleteNamespacedPod({ name: 'orphan', namespace: NS });
     await eventually(() => gone('orphan'), 30_000);
     await eventually(async () => (await execution(`${uid}-1`))?.status === 'SUCCEEDED', 15_000);
+  }, 120_000);
+
+  it('a pod whose StartExecution failed after it was stored is created (201) and started by the sweep', async () => {
+    const { stepFunctions, clock, lambda } = h.emulators!;
+    // More failures than the api function's SDK retries (3 attempts): createPod's StartExecution fails for good.
+    stepFunctions.injectFault('StartExecution', 3);
+    const created = await api.createNamespacedPod({ namespace: NS, body: pod('unstarted') });
+    const { uid } = created.metadata!;
+    expect(await execution(`${uid}-0`)).toBeUndefined();
+    expect((await read('unstarted')).status?.phase).toBe('Pending');
+    // The sweep takes a pod for orphaned 10 s after its creation (lambdas/worker-recovery.ts SWEEP_AFTER_MS),
+    // and runs every 5 minutes of the emulator clock.
+    await new Promise((resolve) => setTimeout(resolve, 10_500));
+    clock.advance(5 * 60_000);
+    await eventually(() => ready('unstarted'), 60_000);
+    expect(
+      lambda.invocations.find((i) => (i.event as { sweep?: boolean } | null)?.sweep === true),
+    ).toMatchObject({
+      outcome: 'ok',
+    });
+    expect((await execution(`${uid}-0`))?.status).toBe('RUNNING');
+    await api.deleteNamespacedPod({ name: 'unstarted', namespace: NS });
+    await eventually(() => gone('unstarted'), 30_000);
+  }, 120_000);
+
+  it('a SendTaskSuccess that fails leaves the worker waiting until the producer retries, then wakes it', async () => {
+    const { stepFunctions, lambda } = h.emulators!;
+    await api.createNamespacedPod({ namespace: NS, body: pod('unwoken') });
+    await eventually(() => ready('unwoken'), 60_000);
+    const { uid } = (await read('unwoken')).metadata!;
+    // The worker is parked: its wait token is in the pod's item (docs/architecture.md §3).
+    const ddb = new DynamoDBClient(h.clientConfig('dynamodb'));
+    await eventually(async () => {
+      const { Item } = await ddb.send(
+        new GetItemCommand({
+          TableName: h.outputs.TableName,
+          Key: { PK: { S: `ns#${NS}` }, SK: { S: 'pod#unwoken' } },
+          ConsistentRead: true,
+        }),
+      );
+      return Item?.waitToken !== undefined;
+    }, 30_000);
+    ddb.destroy();
+    // The delete's delivery wakes the worker: its SendTaskSuccess fails past the SDK's retries, the token goes
+    // back, the API answers an error; kubectl (here: client-node) retries the delete, which wakes the worker.
+    const apiKey = lambda.functions.find((f) => f.name.includes('ApiHandler'))!.environment.AWS_ACCESS_KEY_ID;
+    stepFunctions.injectFault('SendTaskSuccess', 3, apiKey);
+    await expect(api.deleteNamespacedPod({ name: 'unwoken', namespace: NS })).rejects.toMatchObject({
+      code: 500,
+    });
+    expect(await ready('unwoken')).toBe(true);
+    await api.deleteNamespacedPod({ name: 'unwoken', namespace: NS });
+    await eventually(() => gone('unwoken'), 30_000);
+    expect((await execution(`${uid}-0`))?.status).toBe('SUCCEEDED');
   }, 120_000);
 });

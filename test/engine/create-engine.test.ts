@@ -54,6 +54,44 @@ describe('createPod', () => {
   });
 });
 
+describe('a worker that could not be started at create', () => {
+  it('createPod still answers with the stored pod and reports the failure', async () => {
+    const h = new EngineHarness();
+    const start = h.workflow.startExecution.bind(h.workflow);
+    h.workflow.startExecution = async () => {
+      throw new Error('ServiceUnavailable');
+    };
+    const stored = await h.engine.createPod(h.pod('web'));
+    expect(stored.key).toEqual(keyOf('web'));
+    expect(h.fakes.errors.map((e) => [e.context, (e.err as Error).message])).toEqual([
+      ['starting the worker of pod default/web', 'ServiceUnavailable'],
+    ]);
+    h.workflow.startExecution = start;
+    expect(h.workflow.executions).toEqual([]);
+  });
+
+  it('startMissingWorkers starts the first worker of unadmitted pods created at least olderThanMs ago', async () => {
+    const h = new EngineHarness();
+    h.workflow.startExecution = async () => {
+      throw new Error('ServiceUnavailable');
+    };
+    await h.engine.createPod(h.pod('old'));
+    delete (h.workflow as { startExecution?: unknown }).startExecution; // the prototype's again
+    h.clock.advance(60_000);
+    await h.engine.createPod(h.pod('young')); // its worker started; too young for the sweep anyway
+    await h.createAndStart(h.pod('admitted'));
+    h.clock.advance(60_000);
+    h.workflow.executions.length = 0;
+
+    expect(await h.engine.startMissingWorkers(90_000)).toBe(1);
+    expect(h.workflow.executions).toEqual([
+      { name: 'uid-old-0', input: { pod: { namespace: 'default', name: 'old', uid: 'uid-old' }, seq: 0 } },
+    ]);
+    expect(await h.engine.startMissingWorkers(60_000)).toBe(2);
+    expect(h.workflow.executions.map((e) => e.name)).toEqual(['uid-old-0', 'uid-old-0', 'uid-young-0']);
+  });
+});
+
 describe('updatePod', () => {
   /** A created and admitted pod and what a client would read back. */
   async function admitted(h: EngineHarness, spec: Partial<Pod['spec']> & object = {}): Promise<Pod> {

@@ -1,6 +1,8 @@
 // The cloud resources of PodflowStack (docs/architecture.md §10): each construct's resources and the IAM its bind…()
 // calls grant.
 import { Stack } from 'aws-cdk-lib';
+import { SWEEP_EVENT as LAMBDA_SWEEP_EVENT } from '../../lambdas/worker-recovery.ts';
+import { SWEEP_EVENT } from '../../infra/pod-worker-state-machine.ts';
 import { requiredEnv } from './wiring-env.ts';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -234,6 +236,19 @@ describe('PodWorkerStateMachine', () => {
     expect(policies).toContain('states:StartExecution');
     expect(policies).toContain('dynamodb:GetItem');
     expect(policies).not.toContain('ecs:');
+  });
+
+  it('sweeps for pods without a first worker every 5 minutes, with the event the function reads', () => {
+    expect(SWEEP_EVENT).toEqual(LAMBDA_SWEEP_EVENT);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [
+        Match.objectLike({
+          Arn: arnOf(stack.podWorker.recovery.node.defaultChild!),
+          Input: JSON.stringify(LAMBDA_SWEEP_EVENT),
+        }),
+      ],
+    });
   });
 
   it('runs hooks in the hook function: lifecycle may invoke it, and it gets what cloudHooks() requires', () => {

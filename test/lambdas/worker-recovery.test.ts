@@ -2,7 +2,12 @@
 // (src/adapters/stepfunctions/execution-status-change.ts): the documented `Step Functions Execution Status Change`
 // event of a failed execution becomes one restart of that execution's pod worker.
 import { describe, expect, it } from 'vitest';
-import { createWorkerRecoveryHandler } from '../../lambdas/worker-recovery.ts';
+import {
+  createWorkerRecoveryHandler,
+  SWEEP_AFTER_MS,
+  SWEEP_EVENT,
+  type WorkerRecoveryUseCases,
+} from '../../lambdas/worker-recovery.ts';
 import {
   decodeExecutionFailure,
   InvalidRecoveryEventError,
@@ -64,20 +69,45 @@ describe('decodeExecutionFailure', () => {
 });
 
 describe('the handler', () => {
+  const useCases = (overrides: Partial<WorkerRecoveryUseCases> = {}) => {
+    const calls: string[] = [];
+    const cases: WorkerRecoveryUseCases = {
+      restartFailedWorker: async (failed, status) => {
+        calls.push(`restart ${failed.pod.uid}-${failed.seq} ${status}`);
+        return 'restarted';
+      },
+      startMissingWorkers: async (olderThanMs) => {
+        calls.push(`sweep ${olderThanMs}`);
+        return 2;
+      },
+      ...overrides,
+    };
+    return { calls, wire: () => cases };
+  };
+
   it('restarts the failed worker once per event and answers what happened', async () => {
-    const calls: Array<[WorkerInput, string]> = [];
-    const handler = createWorkerRecoveryHandler(async (failed, status) => {
-      calls.push([failed, status]);
-      return 'restarted';
+    const { calls, wire } = useCases();
+    expect(await createWorkerRecoveryHandler(wire)(statusChange('TIMED_OUT'))).toEqual({
+      outcome: 'restarted',
     });
-    expect(await handler(statusChange('TIMED_OUT'))).toEqual({ outcome: 'restarted' });
-    expect(calls).toEqual([[input, 'TIMED_OUT']]);
+    expect(calls).toEqual(['restart u-1-3 TIMED_OUT']);
+  });
+
+  it('the scheduled sweep starts the missing first workers of pods created at least 10 s ago', async () => {
+    const { calls, wire } = useCases();
+    expect(await createWorkerRecoveryHandler(wire)(SWEEP_EVENT)).toEqual({ started: 2 });
+    expect(calls).toEqual([`sweep ${SWEEP_AFTER_MS}`]);
+    expect(SWEEP_AFTER_MS).toBe(10_000);
   });
 
   it('a use case that throws makes the invocation fail (EventBridge retries it)', async () => {
-    const handler = createWorkerRecoveryHandler(async () => {
-      throw new Error('table unavailable');
+    const { wire } = useCases({
+      restartFailedWorker: async () => {
+        throw new Error('table unavailable');
+      },
     });
-    await expect(handler(statusChange('FAILED'))).rejects.toThrow('table unavailable');
+    await expect(createWorkerRecoveryHandler(wire)(statusChange('FAILED'))).rejects.toThrow(
+      'table unavailable',
+    );
   });
 });

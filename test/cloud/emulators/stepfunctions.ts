@@ -403,7 +403,26 @@ export class StepFunctionsEmulator {
    * the execution operations, the state machine for StartExecution and — through the execution the token belongs
    * to — for the task-token operations.
    */
+  readonly #faults: Array<{ operation: string; remaining: number; caller?: string }> = [];
+
+  /**
+   * Fault injection for tests: the next `times` calls of `operation` (by the caller signing with `caller`'s access
+   * key, if given) fail with ThrottlingException ("Rate exceeded"), as Step Functions answers a caller over its API
+   * quota, without doing anything.
+   */
+  injectFault(operation: string, times = 1, caller?: string): void {
+    this.#faults.push({ operation, remaining: times, ...(caller ? { caller } : {}) });
+  }
+
   #authorize(operation: string, input: Record<string, unknown>, accessKeyId: string | undefined): void {
+    const fault = this.#faults.find(
+      (f) =>
+        f.operation === operation && f.remaining > 0 && (f.caller === undefined || f.caller === accessKeyId),
+    );
+    if (fault) {
+      fault.remaining--;
+      throw new AwsError('ThrottlingException', 'Rate exceeded');
+    }
     const iam = this.#opts.iam;
     if (!iam) return;
     let resource = '*';

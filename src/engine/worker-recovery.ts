@@ -1,8 +1,11 @@
-// A pod worker execution that failed — FAILED, TIMED_OUT or ABORTED: the workflow's own failure (a step that failed
+// Pods whose worker is missing get one.
+//  - A worker execution that failed — FAILED, TIMED_OUT or ABORTED: the workflow's own failure (a step that failed
 // past its retries and its Recover path, a lost Lambda, an execution stopped by hand), never a pod's — is followed by
 // a new one that resumes the pod from the store, as an engine restart resumes every pod. In the cloud the failure
 // arrives as a `Step Functions Execution Status Change` event (lambdas/worker-recovery.ts); locally the workflow
 // client reports it (src/local/local-engine.ts).
+//  - A pod whose first worker could not be started at create (StartExecution failed after the pod was stored) is
+//    found by a periodic sweep (`startMissingWorkers`; in the cloud every few minutes, lambdas/worker-recovery.ts).
 import type { StoredPod } from '../ports/pod-store.ts';
 import type { WorkerInput } from '../ports/workflow-client.ts';
 import type { EngineDeps } from './engine-deps.ts';
@@ -12,6 +15,36 @@ import { recordEventWithRetry } from './record-event.ts';
 export function needsWorker(stored: StoredPod): boolean {
   const { stage, deletion } = stored.state.engine;
   return !(stage === 'Finished' && stored.inbox.length === 0 && !deletion);
+}
+
+/** The name and input of a pod's first worker, as createPod starts it. */
+export function firstWorker(stored: StoredPod): [string, WorkerInput] {
+  const { uid } = stored.state.pod.metadata;
+  return [`${uid}-0`, { pod: { ...stored.key, uid }, seq: 0 }];
+}
+
+/**
+ * Starts the first worker of every pod not yet admitted whose creation is at least `olderThanMs` old. Its execution
+ * has the name and input createPod gives it, so a worker that exists already is not started twice (StartExecution
+ * of a running execution with the same input starts nothing; of a finished one, fails as ExecutionAlreadyExists,
+ * which the port ignores).
+ */
+export async function startMissingWorkers(
+  deps: Pick<EngineDeps, 'store' | 'workflow' | 'clock'>,
+  olderThanMs: number,
+): Promise<number> {
+  const { items } = await deps.store.list();
+  const cutoff = deps.clock.now() - olderThanMs;
+  let started = 0;
+  for (const stored of items) {
+    const { engine, pod } = stored.state;
+    if (engine.stage !== 'Pending' || engine.scheduled) continue;
+    const created = Date.parse(pod.metadata.creationTimestamp ?? '');
+    if (!(created <= cutoff)) continue;
+    await deps.workflow.startExecution(...firstWorker(stored));
+    started++;
+  }
+  return started;
 }
 
 export type RecoveryOutcome = 'restarted' | 'not-needed' | 'gave-up';
