@@ -11,7 +11,7 @@ import { DynamoDbProbeRegistry } from '../src/adapters/probes/dynamodb-probe-reg
 import { DynamoDbProberLease } from '../src/adapters/probes/dynamodb-prober-lease.ts';
 import { createProbeHandlers } from '../src/adapters/probes/probe-handlers.ts';
 import { StepFunctionsWorkflowClient } from '../src/adapters/stepfunctions/step-functions-workflow-client.ts';
-import { EmptyConfigSource } from '../src/adapters/noop/empty-config-source.ts';
+import { DynamoDbObjectStore } from '../src/adapters/dynamodb/dynamodb-object-store.ts';
 import { UnavailableContainerRuntime } from '../src/adapters/unavailable/unavailable-container-runtime.ts';
 import { createEngine, type Engine } from '../src/engine/create-engine.ts';
 import { deliverEvent } from '../src/engine/deliver-event.ts';
@@ -24,6 +24,7 @@ import {
   type ShardProberSettings,
 } from '../src/engine/prober/shard-prober.ts';
 import { InProcessHookRunner } from '../src/engine/in-process-hook-runner.ts';
+import { ObjectStoreConfigSource } from '../src/engine/object-config-source.ts';
 import { systemClock } from '../src/ports/clock.ts';
 
 function env(name: string): string {
@@ -40,6 +41,8 @@ export function cloudEngine(): Engine {
   const clock = systemClock;
   const dynamo = new DynamoDBClient({});
   const store = new DynamoDbPodStore({ client: dynamo, tableName: env('TABLE_NAME'), clock });
+  // ConfigMaps, Secrets and Namespaces on the same table (KMS-encrypted at rest: infra/pod-table.ts).
+  const objects = new DynamoDbObjectStore({ client: dynamo, tableName: env('TABLE_NAME') });
   const workflow = new StepFunctionsWorkflowClient({
     client: new SFNClient({}),
     stateMachineArn: env('STATE_MACHINE_ARN'),
@@ -65,8 +68,10 @@ export function cloudEngine(): Engine {
   const runtime = new UnavailableContainerRuntime(clock);
   engine = createEngine({
     store,
-    // The deployed API serves no ConfigMaps or Secrets: every reference is missing (CreateContainerConfigError).
-    configs: new EmptyConfigSource(),
+    objects,
+    // The ConfigMaps and Secrets the API stores, read when a container starts (its env is resolved here even though
+    // no container runtime is attached in the cloud).
+    configs: new ObjectStoreConfigSource(objects),
     runtime,
     scheduler,
     workflow,

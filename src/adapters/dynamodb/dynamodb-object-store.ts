@@ -10,8 +10,8 @@
 // Namespaced objects share their namespace's partition with its pods and Events, each kind under its own sort-key
 // prefix, so one Query reads one kind of one namespace; Namespaces live in one `cluster` partition, so one Query
 // lists them. The object is one JSON string for the reasons DynamoDbPodStore gives for pod states. At rest the whole
-// table, Secrets included, is encrypted with the stack's customer managed KMS key (infra/pod-table.ts,
-// docs/decisions/0006-api-objects.md).
+// table, Secrets included, is KMS-encrypted with the AWS managed key for DynamoDB (infra/pod-table.ts,
+// docs/decisions/0007-api-objects.md).
 //
 // resourceVersions come from the table's one counter item (PK = meta, SK = resourceVersion), the one DynamoDbPodStore
 // takes its versions from: every write first takes the next number (ADD rv 1), so pods, Events and objects share one
