@@ -225,7 +225,7 @@ export function createEngine(deps: EngineDeps) {
       return resumed;
     },
 
-    // ── API objects: ConfigMaps, Secrets, Namespaces (docs/decisions/0006-api-objects.md) ──────────────────────
+    // ── API objects: ConfigMaps, Secrets, Namespaces (docs/decisions/0007-api-objects.md) ──────────────────────
 
     /**
      * Stores a new object the API admitted (AlreadyExistsError if the name is taken). A ConfigMap or Secret wakes the

@@ -37,7 +37,7 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
 export interface EngineDeps {
   store: PodStore;
   /**
-   * ConfigMaps, Secrets and Namespaces as API objects (docs/decisions/0006-api-objects.md). Without it the engine
+   * ConfigMaps, Secrets and Namespaces as API objects (docs/decisions/0007-api-objects.md). Without it the engine
    * runs pods only: its object use cases throw, and a pod removal finalizes no namespace.
    */
   objects?: ObjectStore;

@@ -1,5 +1,5 @@
 // ObjectStore: the API objects other than pods — ConfigMaps, Secrets (namespaced) and Namespaces (cluster-scoped) —
-// as the API server's registry keeps them (docs/decisions/0006-api-objects.md). Adapters: DynamoDbObjectStore (the
+// as the API server's registry keeps them (docs/decisions/0007-api-objects.md). Adapters: DynamoDbObjectStore (the
 // cloud, and `--store dynamodb` locally), SqliteObjectStore (local mode's default), MemoryObjectStore (unit tests).
 // Contract suite: test/contract/object-store.contract.ts.
 //
