@@ -4,13 +4,14 @@
 // and a namespace deleted with nothing in it gone at once.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { handler as apiHandler } from '../../lambdas/api.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from '../../src/local/dynalite.ts';
 import { proxyEvent, type RequestOptions } from './support.ts';
 
 const TABLE = 'podflow-lambda-objects';
 let db: LocalDynamo;
 const saved: Record<string, string | undefined> = {};
-let handler: (typeof import('../../lambdas/api.ts'))['handler'];
+let handler: typeof apiHandler;
 
 async function request(method: string, path: string, o: RequestOptions = {}) {
   const result = await handler(proxyEvent(method, path, o));
