@@ -4,7 +4,7 @@
 // CreateContainerConfigError that starts once its ConfigMap is created. Only KUBECONFIG (plus PATH and a temporary
 // HOME) is given to kubectl, as in kubectl.test.ts; the suite is skipped without a kubectl binary.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, globSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -357,11 +357,15 @@ spec:
     expect(tableRows(w.output()).map((c) => c[1])).toEqual(expect.arrayContaining(['Active', 'Terminating']));
   }, 60_000);
 
-  it('the Secret’s value appears in no event and nowhere in podflow serve’s output', async () => {
+  it('the Secret’s value appears in no event, nowhere in podflow serve’s output, in no file others can read', async () => {
     const events = await kubectl(['get', 'events', '-A', '-o', 'yaml']);
     expect(events.code).toBe(0);
     expect(events.stdout).not.toContain(SECRET_VALUE);
     expect(events.stdout).not.toContain(Buffer.from(SECRET_VALUE).toString('base64'));
     expect(serveOutput).not.toContain(SECRET_VALUE);
+    // The process runtime records each start's environment (for exec and recovery): readable by its owner only.
+    const launches = globSync('pods/*/*/*/launch.json', { cwd: dataDir });
+    expect(launches.length).toBeGreaterThan(0);
+    for (const launch of launches) expect(statSync(join(dataDir, launch)).mode & 0o077).toBe(0);
   });
 });
