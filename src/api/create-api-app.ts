@@ -166,6 +166,10 @@ export function createApiApp(given: ApiDeps): ApiApp {
     const key = podKey(c);
     checkNamespace(key.namespace);
     if (!deps.exec) {
+      if (deps.execUnavailable) {
+        const stored = await requirePod(x, key);
+        throw notImplemented(deps.execUnavailable(stored.state.pod, c.req.query('container') || undefined));
+      }
       throw notImplemented(
         'exec is not available from this podflow API: the cloud deployment has no container runtime attached',
       );

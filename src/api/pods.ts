@@ -219,6 +219,15 @@ async function readPodBody(c: Context): Promise<Record<string, unknown>> {
   return checkPodKind(parseObjectBody(text, format, 'Pod'));
 }
 
+/** The host runtime's admission (ApiDeps.admit): its errors are the API's 422, its warnings go to the client. */
+function runtimeAdmission(x: ApiContext, c: Context, pod: Pod, name: string): Pod {
+  if (!x.deps.admit) return pod;
+  const admitted = x.deps.admit(pod);
+  if (admitted.errors.length > 0) throw invalid('Pod', name, admitted.errors);
+  addWarnings(c, admitted.warnings);
+  return admitted.pod;
+}
+
 async function createAdmitted(
   x: ApiContext,
   c: Context,
@@ -227,12 +236,13 @@ async function createAdmitted(
   namespace: string,
   fieldValidation: FieldValidation,
 ): Promise<Response> {
-  const { pod, warnings } = admitPodForCreate(raw, namespace, {
+  const { pod: decoded, warnings } = admitPodForCreate(raw, namespace, {
     fieldValidation,
     now: x.deps.clock.now(),
     newUid: x.deps.newUid,
   });
   addWarnings(c, warnings);
+  const pod = runtimeAdmission(x, c, decoded, decoded.metadata?.name ?? '');
   const key = keyOfPod(pod);
   await requireWritableNamespace(x, namespace, RESOURCE, key.name);
   if (dryRunParam(c)) return respondPod(x, c, format, 201, pod);
@@ -333,7 +343,7 @@ export async function replacePod(x: ApiContext, c: Context, key: PodKey): Promis
   );
   addWarnings(c, warnings);
   const current = await getStored(x, key);
-  const next = prepareUpdate(decoded, current, key.name);
+  const next = runtimeAdmission(x, c, prepareUpdate(decoded, current, key.name), key.name);
   // Pods allow unconditional updates (pod strategy AllowUnconditionalUpdate): no resourceVersion, no precondition.
   const expected = decoded.metadata?.resourceVersion || undefined;
   if (dryRun) return respondPod(x, c, format, 200, dryRunUpdate(current, next, key));
@@ -424,7 +434,7 @@ export async function patchPod(x: ApiContext, c: Context, key: PodKey): Promise<
       fieldValidation,
       typeErrorAsInvalid: true,
     });
-    const next = prepareUpdate(decoded, stored, key.name);
+    const next = runtimeAdmission(x, c, prepareUpdate(decoded, stored, key.name), key.name);
     const patchedVersion = decoded.metadata?.resourceVersion;
     // A resourceVersion the patch itself sets is a precondition; otherwise the patch applies to the latest object.
     const precondition =

@@ -60,7 +60,9 @@ export function toContainerStatus(
   ctx: ProjectionContext,
 ): ContainerStatus {
   const c = entry.container;
-  const id = rec.instance >= 0 ? containerId(ctx.podUid, c.name, rec.instance) : undefined;
+  const reported =
+    rec.state.type === 'running' || rec.state.type === 'terminated' ? rec.state.containerID : undefined;
+  const id = rec.instance >= 0 ? (reported ?? containerId(ctx.podUid, c.name, rec.instance)) : undefined;
   let state: ContainerState;
   switch (rec.state.type) {
     case 'waiting':
@@ -101,7 +103,10 @@ export function toContainerStatus(
       ? {
           terminated: terminated(
             rec.last,
-            rec.last.instance !== undefined ? containerId(ctx.podUid, c.name, rec.last.instance) : undefined,
+            rec.last.containerID ??
+              (rec.last.instance !== undefined
+                ? containerId(ctx.podUid, c.name, rec.last.instance)
+                : undefined),
           ),
         }
       : {},

@@ -27,6 +27,10 @@ export type PodEvent =
          * on machine`, what the process runtime always says).
          */
         image?: { id?: string; pulledInMs?: number };
+        /** The address of the sandbox it runs in, when the runtime may have replaced the sandbox. */
+        podIP?: string;
+        /** The runtime's id of the instance (status containerID). */
+        containerID?: string;
       })
   | (EventBase &
       InstanceRef & {
@@ -43,8 +47,11 @@ export type PodEvent =
   | (EventBase &
       InstanceRef & {
         type: 'containerStartFailed';
-        /** Created but could not start (RunContainerError), or could not be created at all (the other two). */
-        reason: 'RunContainerError' | 'CreateContainerConfigError' | 'CreateContainerError';
+        /**
+         * Created but could not start (RunContainerError); not created at all (CreateContainerConfigError,
+         * CreateContainerError); or its image could not be pulled (ErrImagePull, a runtime that pulls images).
+         */
+        reason: 'RunContainerError' | 'CreateContainerConfigError' | 'CreateContainerError' | 'ErrImagePull';
         message: string;
       })
   | (EventBase & InstanceRef & { type: 'postStartDone'; error?: string })

@@ -20,6 +20,8 @@ export interface TerminatedState {
   finishedAt: number;
   /** Which instance this was (its container id). */
   instance?: number;
+  /** The runtime's id of the instance, when it reported one. */
+  containerID?: string;
 }
 
 export type ContainerRunState =
@@ -27,7 +29,14 @@ export type ContainerRunState =
   /** Start requested from the runtime; not yet observed running. */
   | { type: 'starting'; requestedAt: number }
   /** Running; `postStartDone` is false while the postStart hook runs (kubelet reports it not started yet). */
-  | { type: 'running'; startedAt: number; postStartDone: boolean; hookError?: string }
+  | {
+      type: 'running';
+      startedAt: number;
+      postStartDone: boolean;
+      hookError?: string;
+      /** The runtime's id of the instance, when it reported one. */
+      containerID?: string;
+    }
   | ({ type: 'terminated' } & TerminatedState);
 
 /** A container's back-off entry together with the key it was computed for (a spec change means a new key). */

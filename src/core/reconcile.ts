@@ -318,7 +318,14 @@ class Reconciler {
         this.engine.podIP = event.podIP;
         return;
       case 'containerStarted':
-        return this.onStarted(event.container, event.instance, event.startedAt, event.image);
+        return this.onStarted(
+          event.container,
+          event.instance,
+          event.startedAt,
+          event.image,
+          event.podIP,
+          event.containerID,
+        );
       case 'containerExited': {
         const reason = event.lost
           ? 'ContainerStatusUnknown'
@@ -364,12 +371,22 @@ class Reconciler {
     instance: number,
     startedAt: number,
     image: Extract<PodEvent, { type: 'containerStarted' }>['image'],
+    podIP: string | undefined,
+    containerID: string | undefined,
   ): void {
     const found = this.current(name, instance);
     if (!found || found.rec.state.type !== 'starting') return;
     const { entry, rec } = found;
+    // kubelet_pods.go generateAPIPodStatus takes the pod IPs from the current sandbox: a runtime that gave the pod
+    // a new sandbox (a replaced Fargate task, docs/decisions/0006-fargate-runtime.md §2) reports its address.
+    if (podIP) this.engine.podIP = podIP;
     const postStart = entry.container.lifecycle?.postStart;
-    rec.state = { type: 'running', startedAt, postStartDone: !postStart };
+    rec.state = {
+      type: 'running',
+      startedAt,
+      postStartDone: !postStart,
+      ...(containerID ? { containerID } : {}),
+    };
     if (image?.id) rec.imageID = image.id;
     this.imageEvents(entry, image);
     this.event('Normal', 'Created', `Created container: ${name}`, entry);
@@ -431,7 +448,8 @@ class Reconciler {
     if (!found) return;
     const { entry, rec } = found;
     if (rec.state.type === 'terminated' || rec.state.type === 'waiting') return; // duplicate exit
-    rec.state = { type: 'terminated', ...terminated };
+    const containerID = rec.state.type === 'running' ? rec.state.containerID : undefined;
+    rec.state = { type: 'terminated', ...terminated, ...(containerID ? { containerID } : {}) };
     const stillProbing = probeTypesOf(entry.container);
     if (stillProbing.length > 0) {
       this.actions.push({ type: 'stopProbes', container: name, instance, probes: stillProbing });
@@ -486,10 +504,10 @@ class Reconciler {
   /**
    * A start that failed. kuberuntime_container.go startContainer, in two stages:
    * - the container could not be created (its config — env from a missing ConfigMap or Secret key, no command to
-   *   run — could not be generated: CreateContainerConfigError, or CreateContainer failed: CreateContainerError):
-   *   nothing exists, so nothing exited — restartCount stays, no lastState, the container waits with the reason,
-   *   whatever the restart policy, and the pod worker tries again after its back-off period (pod_workers.go
-   *   backOffPeriod, 10 s);
+   *   run — could not be generated: CreateContainerConfigError; CreateContainer failed: CreateContainerError; its
+   *   image could not be pulled: ErrImagePull): nothing exists, so nothing exited — restartCount stays, no
+   *   lastState, the container waits with the reason (ImagePullBackOff for a pull), whatever the restart policy,
+   *   and the pod worker tries again after its back-off period (pod_workers.go backOffPeriod, 10 s);
    * - it was created but could not start (the command cannot be executed: RunContainerError): the runtime reports it
    *   exited with 128, reason StartError (containerd's wording), and the restart policy applies; while a restart
    *   waits out its back-off the container shows RunContainerError.
@@ -501,7 +519,16 @@ class Reconciler {
     this.event('Warning', 'Failed', `Error: ${message}`, entry);
     if (reason !== 'RunContainerError') {
       rec.instance -= 1;
-      rec.state = { type: 'waiting', reason, message };
+      // pkg/kubelet/images/image_manager.go: while a failed pull waits to be tried again the container shows
+      // ImagePullBackOff, `Back-off pulling image "<image>"`.
+      rec.state =
+        reason === 'ErrImagePull'
+          ? {
+              type: 'waiting',
+              reason: 'ImagePullBackOff',
+              message: `Back-off pulling image ${JSON.stringify(entry.container.image ?? '')}`,
+            }
+          : { type: 'waiting', reason, message };
       if (this.winding) return;
       const at = this.now + this.ctx.settings.configErrorRetryMs;
       rec.restartTimer = { id: restartTimerId(name, rec.instance + 1), at };

@@ -20,8 +20,10 @@ import { deliverEvent } from './deliver-event.ts';
 import { InvalidError } from '../ports/errors.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { finalizeNamespace, namespaceKey, type FinalizeOutcome } from './namespace-controller.ts';
-import { eventFromObservation } from './observation-events.ts';
+import { eventFromObservation, timerDueEvent } from './observation-events.ts';
 import { runWorkerStep, type StepInput } from './pod-worker.ts';
+import { needsWorker, restartFailedWorker } from './restart-failed-worker.ts';
+import type { WorkerInput } from '../ports/workflow-client.ts';
 
 export type Engine = ReturnType<typeof createEngine>;
 
@@ -193,13 +195,11 @@ export function createEngine(deps: EngineDeps) {
 
     /** A wake-up timer fired (back-off over, active deadline). */
     onTimerDue: async (t: TimerDue): Promise<void> => {
-      await deliverEvent(deps, t.key, {
-        id: `timer/${t.timerId}/${t.dueAt}`,
-        at: deps.clock.now(),
-        type: 'timerDue',
-        timerId: t.timerId,
-      });
+      await deliverEvent(deps, t.key, timerDueEvent(t, deps.clock.now()));
     },
+
+    /** A worker execution failed: start the next one from the store (restart-failed-worker.ts). */
+    restartFailedWorker: (failed: WorkerInput, status: string) => restartFailedWorker(deps, failed, status),
 
     /**
      * At engine start: every pod that has not finished gets a worker that resumes it, and so does a finished one with
@@ -210,8 +210,7 @@ export function createEngine(deps: EngineDeps) {
       const { items } = await deps.store.list();
       let resumed = 0;
       for (const stored of items) {
-        const { stage, deletion } = stored.state.engine;
-        if (stage === 'Finished' && stored.inbox.length === 0 && !deletion) continue;
+        if (!needsWorker(stored)) continue;
         await resume(stored, deps.clock.now() * 1000 + resumeSeq++);
         resumed++;
       }

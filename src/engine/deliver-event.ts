@@ -5,12 +5,11 @@ import { isNotFound } from '../ports/errors.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 import type { EngineDeps } from './engine-deps.ts';
 
+/** What delivery needs: the pods' inboxes, and the workflow to wake a waiting worker. */
+export type DeliveryDeps = Pick<EngineDeps, 'store' | 'workflow'>;
+
 /** Delivers an event to a pod's inbox. A pod that no longer exists drops it (its worker is gone too). */
-export async function deliverEvent(
-  deps: Pick<EngineDeps, 'store' | 'workflow'>,
-  key: PodKey,
-  event: PodEvent,
-): Promise<void> {
+export async function deliverEvent(deps: DeliveryDeps, key: PodKey, event: PodEvent): Promise<void> {
   let waitToken: string | undefined;
   try {
     ({ waitToken } = await deps.store.deliver(key, event));
@@ -18,5 +17,13 @@ export async function deliverEvent(
     if (isNotFound(err)) return;
     throw err;
   }
-  if (waitToken) await deps.workflow.sendTaskSuccess(waitToken);
+  if (!waitToken) return;
+  try {
+    await deps.workflow.sendTaskSuccess(waitToken);
+  } catch (err) {
+    // The event is in the inbox but the worker was not woken: put its token back, so that the producer's retry
+    // (EventBridge, Lambda's async retries, the API client) delivers the same event again and wakes it then.
+    await deps.store.restoreWait(key, waitToken);
+    throw err;
+  }
 }

@@ -14,22 +14,33 @@ import { DEFAULT_EVENT_RETRY, type EventRetrySettings } from './record-event.ts'
 
 export interface WorkerSettings extends EngineSettings {
   /**
-   * Supervise loops before the worker continues as a new execution. A Standard execution ends at 25,000 history
-   * events; one loop (await → reconcile → choice) writes about 14.
+   * Lifecycle steps before the worker continues as a new execution. A Standard execution ends at 25,000 history
+   * events; a step with its await and choice writes about 14. The count resumes from the Map's entry after a
+   * container Map (a Map's iterations cannot hand their count out), so the bound leaves room for twice as many.
    */
-  maxSuperviseLoops: number;
+  maxStepsPerExecution: number;
+  /** Age at which the worker continues as a new execution: a Standard execution may run one year at most. */
+  maxExecutionAgeMs: number;
+  /** Worker executions that may fail in a row and be restarted from the store (Engine.restartFailedWorker). */
+  maxWorkerRecoveries: number;
   /** Extra seconds the Terminate await gives the runtime beyond the grace before forcing SIGKILL. */
   terminationMarginSeconds: number;
   /** How a failed event write is retried. */
   eventRetry: EventRetrySettings;
 }
 
-export const DEFAULT_MAX_SUPERVISE_LOOPS = 1000;
+export const DEFAULT_MAX_STEPS_PER_EXECUTION = 800;
+/** 90 days: an idle pod's daily poll continues as new long before the year is up. */
+export const DEFAULT_MAX_EXECUTION_AGE_MS = 90 * 24 * 3600 * 1000;
 
 /** The settings every composition starts from (each may override some). */
 export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   ...DEFAULT_ENGINE_SETTINGS,
-  maxSuperviseLoops: DEFAULT_MAX_SUPERVISE_LOOPS,
+  maxStepsPerExecution: DEFAULT_MAX_STEPS_PER_EXECUTION,
+  maxExecutionAgeMs: DEFAULT_MAX_EXECUTION_AGE_MS,
+  // Every Task already retries six times with back-off and catches into Recover: an execution that still fails is
+  // a defect or an outage, and three fresh starts are enough to ride out the latter.
+  maxWorkerRecoveries: 3,
   terminationMarginSeconds: 5,
   eventRetry: DEFAULT_EVENT_RETRY,
 };

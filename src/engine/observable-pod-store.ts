@@ -70,6 +70,10 @@ export class ObservablePodStore implements PodStore {
     return this.inner.registerWait(key, token);
   }
 
+  restoreWait(key: PodKey, token: string): Promise<void> {
+    return this.inner.restoreWait(key, token);
+  }
+
   async recordEvent(record: EventRecord): Promise<StoredEvent> {
     const event = await this.inner.recordEvent(record);
     this.emit({ type: 'event', event });

@@ -5,6 +5,12 @@
 import type { PodEvent } from '../core/pod-events.ts';
 import type { ContainerObservation } from '../ports/container-runtime.ts';
 import type { PodKey } from '../ports/pod-key.ts';
+import type { TimerDue } from '../ports/wakeup-scheduler.ts';
+
+/** A wake-up timer that fired (back-off over, active deadline); its id makes a redelivered timer one event. */
+export function timerDueEvent(t: TimerDue, now: number): PodEvent {
+  return { id: `timer/${t.timerId}/${t.dueAt}`, at: now, type: 'timerDue', timerId: t.timerId };
+}
 
 export function eventFromObservation(o: ContainerObservation): { key: PodKey; event: PodEvent } {
   const { key, podUid, container, instance } = o.ref;
@@ -28,6 +34,8 @@ export function eventFromObservation(o: ContainerObservation): { key: PodKey; ev
                 },
               }
             : {}),
+          ...(o.podIP ? { podIP: o.podIP } : {}),
+          ...(o.containerID ? { containerID: o.containerID } : {}),
         },
       };
     case 'exited':

@@ -26,8 +26,10 @@ export type WorkerStep =
 
 export interface StepInput extends WorkerInput {
   step: WorkerStep;
-  /** Supervise loops so far in this execution. */
-  loops?: number;
+  /** Lifecycle steps this execution ran so far (its history grows with each: continue-as-new bounds it). */
+  steps?: number;
+  /** When this execution started (`$$.Execution.StartTime`): continue-as-new also bounds its age. */
+  startedAt?: string;
   /** The container a Map iteration is about. */
   container?: string;
   /** Await steps: the task token to complete when an event is (or becomes) pending. */
@@ -44,7 +46,11 @@ export interface StepSummary {
   stage: PodState['engine']['stage'] | 'Gone';
   phase: string;
   deleting: boolean;
-  loops: number;
+  steps: number;
+  /**
+   * Time to continue as a new execution: the history (steps) or the age passed its bound. The waiting loops and
+   * the container Maps all route on it.
+   */
   continueAsNew: boolean;
   hasInitContainers: boolean;
   initContainers: Array<{ name: string }>;
@@ -65,16 +71,16 @@ export async function runWorkerStep(
   input: StepInput,
 ): Promise<StepSummary | Record<string, never>> {
   const key: PodKey = { namespace: input.pod.namespace, name: input.pod.name };
-  const loops = (input.loops ?? 0) + (input.step === 'reconcile' && !input.container ? 1 : 0);
+  const steps = (input.steps ?? 0) + (input.step === 'await' ? 0 : 1);
   switch (input.step) {
     case 'await':
       await registerWait(deps, key, input.token ?? '');
       return {};
     case 'admit':
-      return summarize(deps, input, loops, await commit(deps, key, [], admitIfNew));
+      return summarize(deps, input, steps, await commit(deps, key, [], admitIfNew));
     case 'sandbox': {
       const stored = await deps.store.get(key);
-      if (!stored) return summarize(deps, input, loops, undefined);
+      if (!stored) return summarize(deps, input, steps, undefined);
       const { podIP } = await deps.runtime.createSandbox({ key, uid: input.pod.uid });
       const ready: PodEvent = {
         id: `${input.pod.uid}/sandboxReady`,
@@ -82,7 +88,7 @@ export async function runWorkerStep(
         type: 'sandboxReady',
         podIP,
       };
-      return summarize(deps, input, loops, await commit(deps, key, [ready]));
+      return summarize(deps, input, steps, await commit(deps, key, [ready]));
     }
     case 'resume': {
       // The previous worker may have died between committing a state and carrying out its actions: re-issue the
@@ -97,10 +103,10 @@ export async function runWorkerStep(
           `${input.pod.uid}/${stored.resourceVersion}/resume`,
         );
       // A pod whose engine died between the create and its Admit step was never admitted: admit it now.
-      return summarize(deps, input, loops, await commit(deps, key, [], admitIfNew));
+      return summarize(deps, input, steps, await commit(deps, key, [], admitIfNew));
     }
     case 'reconcile':
-      return summarize(deps, input, loops, await commit(deps, key, []));
+      return summarize(deps, input, steps, await commit(deps, key, []));
     case 'forceKill': {
       const stored = await deps.store.get(key);
       if (stored)
@@ -111,7 +117,7 @@ export async function runWorkerStep(
           forceKillActions(stored.state, deps.clock.now(), deps.settings.terminationMarginSeconds),
           `${input.pod.uid}/${stored.resourceVersion}/forceKill`,
         );
-      return summarize(deps, input, loops, stored);
+      return summarize(deps, input, steps, stored);
     }
     case 'finalize': {
       let stored = await deps.store.get(key);
@@ -129,11 +135,11 @@ export async function runWorkerStep(
       }
       // An event that arrived after the last reconcile (a delete of a finished pod) gets a worker of its own.
       if (stored && stored.inbox.length > 0) await startSuccessor(deps, input);
-      return summarize(deps, input, loops, stored);
+      return summarize(deps, input, steps, stored);
     }
     case 'continueAsNew':
       await startSuccessor(deps, input);
-      return summarize(deps, input, loops, await deps.store.get(key));
+      return summarize(deps, input, steps, await deps.store.get(key));
   }
 }
 
@@ -218,7 +224,7 @@ async function commit(
 function summarize(
   deps: EngineDeps,
   input: StepInput,
-  loops: number,
+  steps: number,
   stored: StoredPod | undefined,
 ): StepSummary {
   if (!stored) {
@@ -226,7 +232,7 @@ function summarize(
       stage: 'Gone',
       phase: 'Unknown',
       deleting: true,
-      loops,
+      steps,
       continueAsNew: false,
       hasInitContainers: false,
       initContainers: [],
@@ -243,12 +249,22 @@ function summarize(
     stage: state.engine.stage,
     phase: state.pod.status?.phase ?? 'Pending',
     deleting: deletion !== undefined,
-    loops,
-    continueAsNew: loops >= deps.settings.maxSuperviseLoops,
+    steps,
+    continueAsNew: shouldContinueAsNew(deps, input, steps),
     hasInitContainers: (spec.initContainers ?? []).length > 0,
     initContainers: (spec.initContainers ?? []).map((c) => ({ name: c.name })),
     appContainers: spec.containers.map((c) => ({ name: c.name })),
     ...(input.container ? { outcome: containerProgress(state, input.container) } : {}),
     graceSeconds: graceLeft + deps.settings.terminationMarginSeconds,
   };
+}
+
+/**
+ * A Standard execution ends at 25,000 history events and after one year: continue as new before either, counting
+ * every lifecycle step (each writes about seven events with its await and choice) and the execution's age.
+ */
+function shouldContinueAsNew(deps: EngineDeps, input: StepInput, steps: number): boolean {
+  if (steps >= deps.settings.maxStepsPerExecution) return true;
+  const startedAt = input.startedAt === undefined ? NaN : Date.parse(input.startedAt);
+  return deps.clock.now() - startedAt >= deps.settings.maxExecutionAgeMs;
 }

@@ -104,7 +104,13 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   const workflow = new LocalWorkflowClient({
     definition,
     step: (input) => ready().step(input as never),
-    onExecutionError: (name, err) => onError(err, `worker ${name}`),
+    // As the cloud's worker recovery does on a failed execution (lambdas/worker-recovery.ts).
+    onExecutionError: async (name, input, err) => {
+      onError(err, `worker ${name}`);
+      await ready()
+        .restartFailedWorker(input, 'FAILED')
+        .catch((e: unknown) => onError(e, `restarting worker ${name}`));
+    },
   });
   const scheduler = new LocalWakeupScheduler({
     table: backend.timers,

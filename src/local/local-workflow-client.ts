@@ -40,8 +40,12 @@ export interface LocalWorkflowClientOptions {
   definition: { States: Record<string, unknown> };
   /** The lifecycle handler: receives the Task's Payload, returns the Lambda's result. */
   step: StepHandler;
-  /** An execution that ended with an error (the worker's own failure, never a pod failure). */
-  onExecutionError?: (name: string, err: unknown) => void;
+  /**
+   * An execution that ended with an error (the worker's own failure, never a pod failure), with the input it was
+   * started with: what a `Step Functions Execution Status Change` event says in the cloud. Not called for the
+   * executions stop() aborts. stop() waits for what it returns.
+   */
+  onExecutionError?: (name: string, input: WorkerInput, err: unknown) => void | Promise<void>;
 }
 
 export class LocalWorkflowClient implements WorkflowClient {
@@ -52,6 +56,7 @@ export class LocalWorkflowClient implements WorkflowClient {
   /** Lifecycle steps being carried out: stop() lets them finish before the store goes away. */
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly options: LocalWorkflowClientOptions;
+  private stopping = false;
 
   constructor(options: LocalWorkflowClientOptions) {
     this.options = options;
@@ -89,7 +94,9 @@ export class LocalWorkflowClient implements WorkflowClient {
     });
     const done = execution.result.then(
       () => undefined,
-      (err: unknown) => this.options.onExecutionError?.(name, err),
+      async (err: unknown) => {
+        if (!this.stopping) await this.options.onExecutionError?.(name, input, err);
+      },
     );
     this.running.set(name, { abort: execution.abort, done });
     void done.finally(() => this.running.delete(name));
@@ -108,6 +115,7 @@ export class LocalWorkflowClient implements WorkflowClient {
    * finish before the store goes away. Pods are not affected: a restarted engine resumes them from the store.
    */
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const { abort } of this.running.values()) abort();
     for (const waiter of this.waiters.values()) waiter.reject(new Error('engine stopped'));
     this.waiters.clear();

@@ -1,6 +1,7 @@
 // ContainerRuntime: runs container instances and reports what it observes (docs/architecture.md §6). It never decides
 // pod outcomes: it says "exited 1 at T", the core says what that means. Adapters: ProcessContainerRuntime (local:
-// one shim per container instance), UnavailableContainerRuntime (the cloud, which runs no containers).
+// one shim per container instance), FargateContainerRuntime (the cloud: one ECS Fargate task per pod sandbox,
+// docs/decisions/0006-fargate-runtime.md).
 import type { PodKey } from './pod-key.ts';
 
 export interface SandboxRef {
@@ -28,6 +29,10 @@ export interface ContainerLaunch extends ContainerInstanceRef {
   cpuLimitMillis?: number;
 }
 
+/** Waiting reasons of a container that could not be started (pkg/kubelet/container/sync_result.go, images/types.go). */
+export type StartFailureReason =
+  'RunContainerError' | 'CreateContainerConfigError' | 'CreateContainerError' | 'ErrImagePull';
+
 export type ContainerObservation =
   | {
       type: 'started';
@@ -38,6 +43,14 @@ export type ContainerObservation =
       imageID?: string;
       /** How long pulling the image took, when the runtime pulled it for this start (no pull: it was present). */
       pulledInMs?: number;
+      /**
+       * The address of the sandbox the instance runs in, when a runtime may give a pod a new sandbox after
+       * createSandbox (Fargate replaces the task on a restart): status.podIP follows it, as the kubelet takes the
+       * pod IP from the current sandbox.
+       */
+      podIP?: string;
+      /** The runtime's id of the instance (status.containerStatuses[].containerID); default `podflow://…`. */
+      containerID?: string;
     }
   | {
       type: 'exited';
@@ -55,13 +68,14 @@ export type ContainerObservation =
       lost?: boolean;
     }
   /**
-   * Could not be started: created but the command could not be executed (`RunContainerError`), or not created at
-   * all (`CreateContainerConfigError`, `CreateContainerError`) — then the same instance may be started again later.
+   * Could not be started: created but the command could not be executed (`RunContainerError`); not created at
+   * all (`CreateContainerConfigError`, `CreateContainerError`) — then the same instance may be started again
+   * later; or its image could not be pulled (`ErrImagePull`, a runtime that pulls images).
    */
   | {
       type: 'startFailed';
       ref: ContainerInstanceRef;
-      reason: 'RunContainerError' | 'CreateContainerConfigError' | 'CreateContainerError';
+      reason: StartFailureReason;
       message: string;
       at: number;
     };

@@ -96,6 +96,13 @@ export interface PodStore {
   registerWait(key: PodKey, token: string): Promise<{ registered: boolean; pending: number }>;
 
   /**
+   * Puts back a token that `deliver` handed out but the caller could not complete (SendTaskSuccess failed), unless
+   * the pod registered another since: the producer's retry — the same event, delivered again — gets it once more.
+   * Nothing happens if the pod is gone.
+   */
+  restoreWait(key: PodKey, token: string): Promise<void>;
+
+  /**
    * Records an occurrence of a Kubernetes Event and returns the Event as stored. Occurrences with the same source,
    * involved object (uid and fieldPath included), type, reason and message aggregate into one Event whose count
    * and lastTimestamp grow (client-go tools/record/events_cache.go getEventKey); a repeated `occurrence` id is

@@ -8,6 +8,11 @@ export interface WorkerInput {
   seq: number;
   /** Resume a pod whose previous worker ended or was lost; the worker routes to the pod's current stage. */
   resume?: boolean;
+  /**
+   * How many workers before this one failed in a row (the execution itself: FAILED, TIMED_OUT, ABORTED) and were
+   * restarted from the store. A worker that continues as new starts again from none.
+   */
+  recoveries?: number;
 }
 
 export interface WorkflowClient {

@@ -1,7 +1,7 @@
 // The api Lambda (lambdas/api.ts with the cloud wiring of lambdas/wiring.ts) serving ConfigMaps, Secrets and
 // Namespaces from its DynamoDB table — here dynalite, reached through AWS_ENDPOINT_URL_DYNAMODB as the SDK reads it:
 // the system namespaces made sure of on first use, objects stored as table items, a missing namespace NotFound,
-// and a namespace deleted with nothing in it gone at once.
+// a namespace deleted with nothing in it gone at once, and a pod reading a Secret refused (Fargate admission).
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { handler as apiHandler } from '../../lambdas/api.ts';
@@ -28,6 +28,12 @@ beforeAll(async () => {
     SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
     WAKEUP_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:wakeup',
     AWS_REGION: 'eu-west-1',
+    FARGATE_CLUSTER_ARN: 'arn:aws:ecs:eu-west-1:123456789012:cluster/podflow',
+    FARGATE_SUBNETS: 'subnet-1,subnet-2',
+    FARGATE_SECURITY_GROUPS: 'sg-1',
+    FARGATE_LOG_GROUP: '/podflow/pods',
+    FARGATE_EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/execution',
+    FARGATE_TASK_ROLE_ARN: 'arn:aws:iam::123456789012:role/task',
     AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -70,6 +76,35 @@ describe('api Lambda: ConfigMaps, Secrets and Namespaces on DynamoDB', () => {
     expect(JSON.parse(item.Item!.object!.S!)).toMatchObject({ data: { mode: 'fast' } });
     const got = await request('GET', '/api/v1/namespaces/default/secrets/db');
     expect(got.json).toMatchObject({ kind: 'Secret', type: 'Opaque', data: { password: 'cHc=' } });
+  });
+
+  it('a pod whose env reads a Secret is refused by the Fargate admission (its value would be in the task definition)', async () => {
+    const refs = [
+      { env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] },
+      { envFrom: [{ secretRef: { name: 'db', optional: true } }] },
+    ];
+    const paths = [
+      'spec.containers[0].env[0].valueFrom.secretKeyRef',
+      'spec.containers[0].envFrom[0].secretRef',
+    ];
+    for (const [i, ref] of refs.entries()) {
+      const res = await request('POST', '/api/v1/namespaces/default/pods', {
+        body: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: `uses-secret-${i}` },
+          spec: { containers: [{ name: 'app', image: 'busybox', command: ['true'], ...ref }] },
+        },
+      });
+      expect(res.status).toBe(422);
+      expect(res.json).toMatchObject({
+        reason: 'Invalid',
+        details: { causes: [{ reason: 'FieldValueForbidden', field: paths[i] }] },
+      });
+      expect(res.json.message).toContain('would be written in plain text into the ECS task definition');
+      expect(JSON.stringify(res.json)).not.toContain('cHc=');
+      expect((await request('GET', `/api/v1/namespaces/default/pods/uses-secret-${i}`)).status).toBe(404);
+    }
   });
 
   it('a pod in a missing namespace is NotFound; a namespace created, then deleted with nothing in it, is gone', async () => {

@@ -476,6 +476,33 @@ const inboxCases: ContractCase[] = [
     },
   },
   {
+    name: 'restoreWait puts a handed-out token back: the same event delivered again hands it out once more',
+    async run({ store }) {
+      await store.create(podState('web'));
+      await store.registerWait(keyOf('web'), 'token-1');
+      expect(await store.deliver(keyOf('web'), inboxEvent('e1'))).toEqual({ waitToken: 'token-1' });
+      await store.restoreWait(keyOf('web'), 'token-1');
+      expect(await store.deliver(keyOf('web'), inboxEvent('e1'))).toEqual({ waitToken: 'token-1' });
+      expect(await store.deliver(keyOf('web'), inboxEvent('e1'))).toEqual({});
+      expect((await mustGet(store, keyOf('web'))).inbox.map((e) => e.id)).toEqual(['e1']);
+    },
+  },
+  {
+    name: 'restoreWait does not replace a token registered since, and is a no-op for a pod that is gone',
+    async run({ store }) {
+      await store.create(podState('web'));
+      await store.registerWait(keyOf('web'), 'token-old');
+      await store.deliver(keyOf('web'), inboxEvent('e1'));
+      const read = await mustGet(store, keyOf('web'));
+      await store.update(keyOf('web'), read.resourceVersion, read.state, ['e1']);
+      await store.registerWait(keyOf('web'), 'token-new');
+      await store.restoreWait(keyOf('web'), 'token-old');
+      expect(await store.deliver(keyOf('web'), inboxEvent('e2'))).toEqual({ waitToken: 'token-new' });
+      await store.restoreWait(keyOf('ghost'), 'token-1');
+      expect(await store.get(keyOf('ghost'))).toBeUndefined();
+    },
+  },
+  {
     name: 'registerWait on a missing pod throws NotFoundError',
     async run({ store }) {
       expect(isNotFound(await rejection(store.registerWait(keyOf('ghost'), 'token-1')))).toBe(true);

@@ -396,6 +396,27 @@ describe('start failures', () => {
     expect(d.log.filter((a) => a.type === 'recordEvent' && a.reason === 'Failed')).toHaveLength(2);
   });
 
+  it('ErrImagePull: nothing was created — ImagePullBackOff while it waits to be tried again, no restart counted', () => {
+    const d = new Driver(pod({ restartPolicy: 'Never' }));
+    ready(d);
+    const pullFailed = {
+      type: 'containerStartFailed' as const,
+      container: 'app',
+      reason: 'ErrImagePull',
+      message: 'CannotPullContainerError: pull image manifest has been retried 5 time(s)',
+    };
+    d.send(pullFailed, 10);
+    expect(d.status().state?.waiting).toEqual({
+      reason: 'ImagePullBackOff',
+      message: 'Back-off pulling image "busybox"',
+    });
+    expect(d.status().restartCount).toBe(0);
+    expect(d.status().lastState).toEqual({});
+    expect(d.phase).toBe('Pending');
+    expect(d.log.filter((a) => a.type === 'recordEvent' && a.reason === 'Failed')).toHaveLength(1);
+    expect(d.log.some((a) => a.type === 'scheduleTimer')).toBe(true);
+  });
+
   it('under restartPolicy Never a start failure fails the pod', () => {
     const d = new Driver(pod({ restartPolicy: 'Never' }));
     ready(d);
@@ -507,6 +528,47 @@ describe('a ConfigMap or Secret appears (configChanged)', () => {
       message: "couldn't find key a in ConfigMap default/settings",
     });
     expect([...d.timers.values()]).toEqual([d.now + 10_000]);
+  });
+});
+
+describe('what a runtime reports with a start', () => {
+  it('a start that names its sandbox address moves status.podIP (a replaced sandbox)', () => {
+    const d = new Driver(pod({}));
+    d.send({ type: 'sandboxReady', podIP: '10.0.1.5' }, 10);
+    expect(d.state.pod.status?.podIP).toBe('10.0.1.5');
+    d.send({ type: 'containerStarted', container: 'app' }, 10);
+    expect(d.state.pod.status?.podIP).toBe('10.0.1.5');
+    d.send({ type: 'containerExited', container: 'app', exitCode: 1 }, 100);
+    d.send({ type: 'containerStarted', container: 'app', podIP: '10.0.2.9' }, 10);
+    expect(d.state.pod.status?.podIP).toBe('10.0.2.9');
+    expect(d.state.pod.status?.podIPs).toEqual([{ ip: '10.0.2.9' }]);
+  });
+
+  it('a start of an instance that is not the current one moves nothing', () => {
+    const d = new Driver(pod({}));
+    d.send({ type: 'sandboxReady', podIP: '10.0.1.5' }, 10);
+    d.send({ type: 'containerStarted', container: 'app', instance: 3, podIP: '10.9.9.9' }, 10);
+    expect(d.state.pod.status?.podIP).toBe('10.0.1.5');
+  });
+
+  it("the runtime's container id is the status containerID, and lastState's after a restart", () => {
+    const d = new Driver(pod({}));
+    ready(d);
+    const first = 'fargate://1a2b/app/0';
+    d.send({ type: 'containerStarted', container: 'app', containerID: first }, 10);
+    expect(d.status().containerID).toBe(first);
+    d.send({ type: 'containerExited', container: 'app', exitCode: 1 }, 100); // restarts at once: instance 1
+    expect(d.status().lastState?.terminated?.containerID).toBe(first);
+    d.send({ type: 'containerStarted', container: 'app', containerID: 'fargate://3c4d/app/1' }, 10);
+    expect(d.status().containerID).toBe('fargate://3c4d/app/1');
+    expect(d.status().lastState?.terminated?.containerID).toBe(first);
+  });
+
+  it('without one, the containerID stays podflow://<uid>/<container>/<instance>', () => {
+    const d = new Driver(pod({}));
+    ready(d);
+    d.send({ type: 'containerStarted', container: 'app' }, 10);
+    expect(d.status().containerID).toBe('podflow://uid-1/app/0');
   });
 });
 

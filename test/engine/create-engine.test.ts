@@ -338,6 +338,61 @@ describe('resumeAll', () => {
   });
 });
 
+describe('restartFailedWorker', () => {
+  const failedInput = (name: string, seq: number, recoveries?: number) => ({
+    pod: { namespace: 'default', name, uid: uidOf(name) },
+    seq,
+    ...(recoveries !== undefined ? { recoveries } : {}),
+  });
+
+  it('starts <uid>-<seq+1> resuming the pod, counting the failure; reported twice, it names the same execution', async () => {
+    const h = new EngineHarness();
+    await h.createAndStart(h.pod('web'));
+    h.workflow.executions.length = 0;
+    expect(await h.engine.restartFailedWorker(failedInput('web', 4), 'FAILED')).toBe('restarted');
+    expect(await h.engine.restartFailedWorker(failedInput('web', 4), 'FAILED')).toBe('restarted');
+    expect(h.workflow.executions).toEqual([
+      { name: 'uid-web-5', input: { ...failedInput('web', 5), resume: true, recoveries: 1 } },
+      { name: 'uid-web-5', input: { ...failedInput('web', 5), resume: true, recoveries: 1 } },
+    ]);
+    expect(await h.engine.restartFailedWorker(failedInput('web', 5, 1), 'TIMED_OUT')).toBe('restarted');
+    expect(h.workflow.executions[2]).toMatchObject({ name: 'uid-web-6', input: { recoveries: 2 } });
+  });
+
+  it('needs no worker for a pod that is gone, was replaced (another uid) or is finished with nothing to do', async () => {
+    const h = new EngineHarness();
+    await h.createAndStart(h.pod('done', { restartPolicy: 'Never' }));
+    await h.started('done', 'app');
+    await h.exited('done', 'app', 0);
+    await h.step('done', 'reconcile');
+    h.workflow.executions.length = 0;
+    expect(await h.engine.restartFailedWorker(failedInput('done', 0), 'FAILED')).toBe('not-needed');
+    expect(await h.engine.restartFailedWorker(failedInput('gone', 0), 'FAILED')).toBe('not-needed');
+    const other = { ...failedInput('done', 0), pod: { ...failedInput('done', 0).pod, uid: 'an-older-uid' } };
+    expect(await h.engine.restartFailedWorker(other, 'ABORTED')).toBe('not-needed');
+    expect(h.workflow.executions).toEqual([]);
+  });
+
+  it('after maxWorkerRecoveries failures in a row it starts nothing and says so in a Warning event, once', async () => {
+    const h = new EngineHarness();
+    await h.createAndStart(h.pod('web'));
+    h.workflow.executions.length = 0;
+    const max = h.fakes.deps.settings.maxWorkerRecoveries;
+    expect(max).toBe(3);
+    expect(await h.engine.restartFailedWorker(failedInput('web', 7, max), 'FAILED')).toBe('gave-up');
+    expect(await h.engine.restartFailedWorker(failedInput('web', 7, max), 'FAILED')).toBe('gave-up');
+    expect(h.workflow.executions).toEqual([]);
+    const warnings = (await h.events('web')).filter((e) => e.reason === 'FailedWorker');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({
+      type: 'Warning',
+      count: 1,
+      message:
+        'worker uid-web-7 ended FAILED: 4 workers of this pod failed in a row, so no new one is started until podflow resumes its pods',
+    });
+  });
+});
+
 // The inbox protocol (docs/architecture.md §3) between a producer (deliverEvent) and the worker's await step: an event either
 // finds a registered wait token and completes it, or stays in the inbox and makes the next await return at once.
 const event = (id: string, at = 0): PodEvent => ({ id, at, type: 'conditionsPatched', conditions: [] });
@@ -411,6 +466,27 @@ describe('deliver and await', () => {
     expect(h.workflow.taskSuccesses).toEqual([]);
     await h.await('p', 'token-1');
     expect(h.workflow.taskSuccesses).toEqual(['token-1']);
+  });
+
+  it('a SendTaskSuccess that fails puts the token back and reaches the producer; its retry wakes the worker', async () => {
+    const h = await started();
+    await h.await('p', 'token-1');
+    const { workflow } = h.fakes.deps;
+    const failing = {
+      ...h.fakes.deps,
+      workflow: {
+        startExecution: workflow.startExecution.bind(workflow),
+        sendTaskSuccess: async () => {
+          throw new Error('ThrottlingException: Rate exceeded');
+        },
+      },
+    };
+    await expect(deliverEvent(failing, keyOf('p'), event('e1'))).rejects.toThrow('Rate exceeded');
+    expect(h.workflow.taskSuccesses).toEqual([]);
+    // The producer retries the same event: it is in the inbox once, and this time the worker is woken.
+    await deliverEvent(h.fakes.deps, keyOf('p'), event('e1'));
+    expect(h.workflow.taskSuccesses).toEqual(['token-1']);
+    expect((await h.stored('p')).inbox.map((e) => e.id)).toEqual(['e1']);
   });
 
   it('a store failure other than NotFound reaches the producer', async () => {

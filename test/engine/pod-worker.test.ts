@@ -39,7 +39,7 @@ describe('admit', () => {
       stage: 'Pending',
       phase: 'Pending',
       deleting: false,
-      loops: 0,
+      steps: 1,
       continueAsNew: false,
       graceSeconds: 10 + 5,
       ...summary,
@@ -729,33 +729,52 @@ describe('deletion and termination', () => {
   });
 });
 
-describe('supervise loop bookkeeping', () => {
+describe('continue-as-new bookkeeping', () => {
   it.each([
-    { name: 'a pod-level reconcile counts a loop', extra: { loops: 4 }, loops: 5, continueAsNew: false },
+    { name: 'a pod-level reconcile counts a step', extra: { steps: 4 }, steps: 5, continueAsNew: false },
     {
-      name: 'a per-container reconcile does not',
-      extra: { loops: 4, container: 'app' },
-      loops: 4,
+      name: 'a per-container reconcile counts one too (a Map iteration grows the history)',
+      extra: { steps: 4, container: 'app' },
+      steps: 5,
       continueAsNew: false,
     },
     {
-      name: 'reaching maxSuperviseLoops asks for continue-as-new',
-      extra: { loops: 9 },
-      loops: 10,
+      name: 'reaching maxStepsPerExecution asks for continue-as-new',
+      extra: { steps: 9 },
+      steps: 10,
       continueAsNew: true,
     },
-  ])('$name', async ({ extra, loops, continueAsNew }) => {
-    const h = new EngineHarness({ settings: { maxSuperviseLoops: 10 } });
+    {
+      name: 'inside a container Map as well',
+      extra: { steps: 9, container: 'app' },
+      steps: 10,
+      continueAsNew: true,
+    },
+  ])('$name', async ({ extra, steps, continueAsNew }) => {
+    const h = new EngineHarness({ settings: { maxStepsPerExecution: 10 } });
     await h.createAndStart(h.pod('p'));
-    expect(await h.step('p', 'reconcile', extra)).toMatchObject({ loops, continueAsNew });
+    expect(await h.step('p', 'reconcile', extra)).toMatchObject({ steps, continueAsNew });
+  });
+
+  it.each([
+    { name: 'a young execution goes on', ageMs: 1000 - 1, continueAsNew: false },
+    { name: 'an execution at maxExecutionAgeMs continues as new', ageMs: 1000, continueAsNew: true },
+  ])('$name', async ({ ageMs, continueAsNew }) => {
+    const h = new EngineHarness({ settings: { maxExecutionAgeMs: 1000 } });
+    await h.createAndStart(h.pod('p'));
+    const startedAt = new Date(h.clock.now() - ageMs).toISOString();
+    expect(await h.step('p', 'reconcile', { steps: 1, startedAt })).toMatchObject({
+      steps: 2,
+      continueAsNew,
+    });
   });
 
   it('continueAsNew starts the next execution (seq + 1, resuming) and reports the pod', async () => {
     const h = new EngineHarness();
     await h.createAndStart(h.pod('p'));
     h.workflow.executions.length = 0;
-    const summary = await h.step('p', 'continueAsNew', { seq: 3, loops: 1000 });
-    expect(summary).toMatchObject({ stage: 'Running', loops: 1000 });
+    const summary = await h.step('p', 'continueAsNew', { seq: 3, steps: 1000 });
+    expect(summary).toMatchObject({ stage: 'Running', steps: 1001 });
     expect(h.workflow.executions).toEqual([
       { name: 'uid-p-4', input: { pod: { ...keyOf('p'), uid: uidOf('p') }, seq: 4, resume: true } },
     ]);

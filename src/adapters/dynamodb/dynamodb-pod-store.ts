@@ -341,6 +341,22 @@ export class DynamoDbPodStore implements PodStore {
     }
   }
 
+  async restoreWait(key: PodKey, token: string): Promise<void> {
+    // Only onto a pod that has no waiter: one registered since is newer, and a pod that is gone stays gone.
+    await this.#send(`restore the waiter of pod ${podKeyString(key)}`, () =>
+      this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: podItemKey(key),
+          UpdateExpression: 'SET #waitToken = :token',
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(#waitToken)',
+          ExpressionAttributeNames: { '#waitToken': 'waitToken' },
+          ExpressionAttributeValues: { ':token': { S: token } },
+        }),
+      ),
+    );
+  }
+
   async recordEvent(input: EventRecord): Promise<StoredEvent> {
     const { at, namespace, involvedObject, type, reason, message, source, occurrence } = input;
     const atMs = Math.trunc(at);

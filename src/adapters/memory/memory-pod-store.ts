@@ -139,6 +139,12 @@ export class MemoryPodStore implements PodStore {
     return { registered: true, pending: 0 };
   }
 
+  async restoreWait(key: PodKey, token: string): Promise<void> {
+    await Promise.resolve();
+    const record = this.#pods.get(podKeyString(key));
+    if (record && record.waitToken === undefined) record.waitToken = token;
+  }
+
   async recordEvent(input: EventRecord): Promise<StoredEvent> {
     await Promise.resolve();
     const { at, namespace, involvedObject, type, reason, message, source, occurrence } = input;

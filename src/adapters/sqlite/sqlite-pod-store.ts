@@ -125,6 +125,7 @@ export class SqlitePodStore implements PodStore {
   readonly #podWaiter: StatementSync;
   readonly #appendEvent: StatementSync;
   readonly #setWaitToken: StatementSync;
+  readonly #restoreWaitToken: StatementSync;
   readonly #pendingCount: StatementSync;
   readonly #upsertEvent: StatementSync;
   readonly #getEvent: StatementSync;
@@ -169,6 +170,9 @@ export class SqlitePodStore implements PodStore {
       'INSERT INTO inbox (namespace, name, event_id, event) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
     );
     this.#setWaitToken = db.prepare('UPDATE pods SET wait_token = ? WHERE namespace = ? AND name = ?');
+    this.#restoreWaitToken = db.prepare(
+      'UPDATE pods SET wait_token = ? WHERE namespace = ? AND name = ? AND wait_token IS NULL',
+    );
     this.#pendingCount = db.prepare(
       'SELECT (SELECT count(*) FROM inbox i WHERE i.namespace = p.namespace AND i.name = p.name) AS pending ' +
         'FROM pods p WHERE namespace = ? AND name = ?',
@@ -303,6 +307,12 @@ export class SqlitePodStore implements PodStore {
       if (pod.pending > 0) return { registered: false, pending: pod.pending };
       this.#setWaitToken.run(token, key.namespace, key.name);
       return { registered: true, pending: 0 };
+    });
+  }
+
+  async restoreWait(key: PodKey, token: string): Promise<void> {
+    this.#write(`restore the waiter of pod ${podKeyString(key)}`, () => {
+      this.#restoreWaitToken.run(token, key.namespace, key.name);
     });
   }
 

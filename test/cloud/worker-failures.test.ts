@@ -1,0 +1,98 @@
+// The pod worker survives AWS failing it (docs/decisions/0002-pod-worker-state-machine.md, "Failures"), on the
+// emulators, where faults can be injected: a throttled or failing lifecycle invocation is retried by the Task's
+// Retry; a worker execution that ends ABORTED (or FAILED, TIMED_OUT) is followed, through the EventBridge rule on
+// `Step Functions Execution Status Change` and the worker recovery Lambda, by `<uid>-<seq+1>` resuming the pod.
+import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cloudTarget, startCloudHarness, type CloudHarness } from './harness.ts';
+import { eventually } from './support/sdk-config.ts';
+
+let h: CloudHarness;
+let api: CoreV1Api;
+let sfn: SFNClient;
+const NS = 'default';
+const onEmulators = cloudTarget() === 'emulators';
+
+const pod = (name: string): V1Pod => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name },
+  spec: {
+    terminationGracePeriodSeconds: 2,
+    containers: [{ name: 'app', image: 'busybox', command: ['sh', '-c', 'sleep 3600'] }],
+  },
+});
+
+const read = (name: string) => api.readNamespacedPod({ name, namespace: NS });
+const ready = async (name: string) => (await read(name)).status?.containerStatuses?.[0]?.ready === true;
+const gone = (name: string) =>
+  read(name).then(
+    () => false,
+    (err: { code?: number }) => err.code === 404,
+  );
+const executionArn = (name: string) =>
+  `${h.outputs.StateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+const execution = (name: string) =>
+  sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(name) })).catch(() => undefined);
+const stepOf = (event: unknown) => (event as { step?: string; pod?: { name?: string } } | null) ?? {};
+
+beforeAll(async () => {
+  if (!onEmulators) return;
+  h = await startCloudHarness();
+  api = h.kubeConfig.makeApiClient(CoreV1Api);
+  sfn = new SFNClient(h.clientConfig('sfn'));
+}, 60_000);
+
+afterAll(async () => {
+  sfn?.destroy();
+  await h?.close();
+}, 30_000);
+
+describe.skipIf(!onEmulators)('the pod worker under failures', () => {
+  it('a throttled lifecycle invocation and one whose handler fails are retried: the pod runs', async () => {
+    const { lambda } = h.emulators!;
+    const lifecycleStep = (name: string, step: string) => (fn: { name: string }, event: unknown) =>
+      fn.name.includes('Lifecycle') && stepOf(event).pod?.name === name && stepOf(event).step === step;
+    lambda.injectFault('throttle', lifecycleStep('flaky', 'admit'));
+    lambda.injectFault('error', lifecycleStep('flaky', 'sandbox'));
+    await api.createNamespacedPod({ namespace: NS, body: pod('flaky') });
+    await eventually(() => ready('flaky'), 60_000);
+    const steps = lambda.invocations
+      .filter((i) => stepOf(i.event).pod?.name === 'flaky')
+      .map((i) => `${stepOf(i.event).step} ${i.type} ${i.outcome}`);
+    // Each injected failure is followed by the same step, run for real.
+    expect(steps.slice(0, 4)).toEqual([
+      'admit injected error',
+      'admit RequestResponse ok',
+      'sandbox injected error',
+      'sandbox RequestResponse ok',
+    ]);
+    const { uid } = (await read('flaky')).metadata!;
+    expect((await execution(`${uid}-0`))?.status).toBe('RUNNING');
+  }, 90_000);
+
+  it('a worker execution that ends ABORTED is followed by <uid>-<seq+1>, which resumes the pod and deletes it', async () => {
+    await api.createNamespacedPod({ namespace: NS, body: pod('orphan') });
+    await eventually(() => ready('orphan'), 60_000);
+    const { uid } = (await read('orphan')).metadata!;
+    await sfn.send(new StopExecutionCommand({ executionArn: executionArn(`${uid}-0`), cause: 'by hand' }));
+    const next = await eventually(async () => {
+      const e = await execution(`${uid}-1`);
+      return e?.status === 'RUNNING' ? e : undefined;
+    }, 30_000);
+    expect(JSON.parse(next.input!)).toEqual({
+      pod: { namespace: NS, name: 'orphan', uid },
+      seq: 1,
+      resume: true,
+      recoveries: 1,
+    });
+    const recovery = h.emulators!.lambda.invocations.find((i) => i.function.includes('Recovery'));
+    expect(recovery).toMatchObject({ type: 'Event', outcome: 'ok' });
+    // The pod kept running meanwhile, and the new worker carries out its deletion.
+    expect(await ready('orphan')).toBe(true);
+    await api.deleteNamespacedPod({ name: 'orphan', namespace: NS });
+    await eventually(() => gone('orphan'), 30_000);
+    await eventually(async () => (await execution(`${uid}-1`))?.status === 'SUCCEEDED', 15_000);
+  }, 120_000);
+});
