@@ -1,7 +1,10 @@
-// PodTable: the single DynamoDB table of the PodStore (docs/architecture.md §7). Pods live at PK = ns#<namespace>,
-// SK = pod#<name>; event items carry `expiresAt` (epoch seconds) and are deleted by DynamoDB TTL.
+// PodTable: the single DynamoDB table of the PodStore and the ObjectStore (docs/architecture.md §7). Pods live at
+// PK = ns#<namespace>, SK = pod#<name>; ConfigMaps and Secrets beside them (SK = configmap#<name>, secret#<name>),
+// Namespaces at PK = cluster; event items carry `expiresAt` (epoch seconds) and are deleted by DynamoDB TTL.
+// Encrypted at rest with the account's KMS key for DynamoDB (aws/dynamodb), since it holds Secrets
+// (docs/decisions/0007-api-objects.md).
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
@@ -30,6 +33,9 @@ export class PodTable extends Construct {
       // On-demand: a pod that sits in Supervise writes nothing (docs/architecture.md §11), so provisioned capacity
       // would be paid for idle.
       billingMode: BillingMode.PAY_PER_REQUEST,
+      // KMS, with the AWS managed key: every use is in CloudTrail, and reading an item still takes the table's IAM
+      // grant (the key policy allows DynamoDB on behalf of the account's principals).
+      encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TTL_ATTRIBUTE,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,

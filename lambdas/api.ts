@@ -11,7 +11,9 @@ import {
   type ApiGatewayHandler,
   type ApiGatewayProxyEvent,
 } from '../src/api/api-gateway-handler.ts';
+import { SYSTEM_NAMESPACES } from '../src/core/manifest/api-objects.ts';
 import { systemClock } from '../src/ports/clock.ts';
+import type { ObjectStore } from '../src/ports/object-store.ts';
 
 /** API Gateway ends an integration after 29 s: a watch must end before. */
 export const CLOUD_MAX_STREAM_SECONDS = 25;
@@ -27,6 +29,34 @@ const logError = (err: unknown, context: string): void =>
 
 let wired: ApiGatewayHandler | undefined;
 
+/**
+ * The object store as the API reads it, the system namespaces made sure of before the first read of a Namespace
+ * (reading one, listing them, or checking the namespace of a create): once per container, a few reads once they
+ * exist. A failure fails that request and the next read tries again. Requests that read no Namespace (discovery,
+ * pods) make no such call.
+ */
+function withSystemNamespaces(
+  objects: Pick<ObjectStore, 'get' | 'list'>,
+  ensure: () => Promise<void>,
+): Pick<ObjectStore, 'get' | 'list'> {
+  let ensured: Promise<void> | undefined;
+  const ready = (): Promise<void> =>
+    (ensured ??= ensure().catch((err: unknown) => {
+      ensured = undefined;
+      throw err;
+    }));
+  return {
+    get: async (key) => {
+      if (key.kind === 'Namespace') await ready();
+      return objects.get(key);
+    },
+    list: async (kind, namespace) => {
+      if (kind === 'Namespace') await ready();
+      return objects.list(kind, namespace);
+    },
+  };
+}
+
 /** Lambda entry point: the wiring module is imported on first use, so the handler module loads without AWS env. */
 export const handler = async (event: ApiGatewayProxyEvent) => {
   if (!wired) {
@@ -36,6 +66,9 @@ export const handler = async (event: ApiGatewayProxyEvent) => {
       engine,
       store: engine.deps.store,
       ...cloudApiRuntime(),
+      objects: withSystemNamespaces(engine.deps.objects!, () =>
+        engine.ensureNamespaces(SYSTEM_NAMESPACES, randomUUID),
+      ),
       clock: systemClock,
       newUid: randomUUID,
       onError: logError,

@@ -20,7 +20,7 @@ import {
   DEFAULT_REGISTRY_SECRET_PREFIX,
 } from '../src/adapters/fargate/task-definition.ts';
 import { StepFunctionsWorkflowClient } from '../src/adapters/stepfunctions/step-functions-workflow-client.ts';
-import { EmptyConfigSource } from '../src/adapters/noop/empty-config-source.ts';
+import { DynamoDbObjectStore } from '../src/adapters/dynamodb/dynamodb-object-store.ts';
 import { createEngine, type Engine } from '../src/engine/create-engine.ts';
 import { deliverEvent, type DeliveryDeps } from '../src/engine/deliver-event.ts';
 import { restartFailedWorker, startMissingWorkers } from '../src/engine/worker-recovery.ts';
@@ -36,6 +36,7 @@ import {
 } from '../src/engine/prober/shard-prober.ts';
 import { InProcessHookRunner } from '../src/engine/in-process-hook-runner.ts';
 import { LambdaHookRunner } from '../src/adapters/lambda/lambda-hook-runner.ts';
+import { ObjectStoreConfigSource } from '../src/engine/object-config-source.ts';
 import type { ApiDeps } from '../src/api/api-deps.ts';
 import { systemClock, type Clock } from '../src/ports/clock.ts';
 import type { ContainerObservation } from '../src/ports/container-runtime.ts';
@@ -182,6 +183,8 @@ export function cloudEngine(): Engine {
   const clock = systemClock;
   const dynamo = new DynamoDBClient({});
   const store = new DynamoDbPodStore({ client: dynamo, tableName: env('TABLE_NAME'), clock });
+  // ConfigMaps, Secrets and Namespaces on the same table (KMS-encrypted at rest: infra/pod-table.ts).
+  const objects = new DynamoDbObjectStore({ client: dynamo, tableName: env('TABLE_NAME') });
   const workflow = new StepFunctionsWorkflowClient({
     client: new SFNClient({}),
     stateMachineArn: env('STATE_MACHINE_ARN'),
@@ -207,8 +210,10 @@ export function cloudEngine(): Engine {
   const runtime = fargateRuntime(clock, store, (o) => engine!.onObservation(o));
   engine = createEngine({
     store,
-    // The deployed API serves no ConfigMaps or Secrets: every reference is missing (CreateContainerConfigError).
-    configs: new EmptyConfigSource(),
+    objects,
+    // The ConfigMaps and Secrets the API stores, read when the engine resolves a container's env at its start. The
+    // Fargate runtime renders task definitions from the spec alone: admission refuses env from Secrets there.
+    configs: new ObjectStoreConfigSource(objects),
     runtime,
     scheduler,
     workflow,

@@ -1,5 +1,6 @@
-// Generates core/manifest/schema.generated.ts: for every type reachable from V1Pod, V1Job and V1CronJob, the
-// field name → type the API server's schema declares. podflow uses it the way the API server uses its typed
+// Generates core/manifest/schema.generated.ts: for every type reachable from the kinds podflow admits or serves
+// (V1Pod, V1Job, V1CronJob, V1ConfigMap, V1Secret, V1Namespace), the field name → type the API server's schema
+// declares. podflow uses it the way the API server uses its typed
 // decoder: to report unknown fields (`unknown field "spec.containers[0].imagee"`) and values of the wrong type.
 //
 // Source: the OpenAPI-generated models of @kubernetes/client-node (dist/gen/models/*.js, `attributeTypeMap`),
@@ -16,11 +17,14 @@ const PACKAGE_DIR = join(ROOT, 'node_modules', '@kubernetes', 'client-node');
 const MODELS_DIR = join(PACKAGE_DIR, 'dist', 'gen', 'models');
 export const SCHEMA_FILE = join(ROOT, 'src', 'core', 'manifest', 'schema.generated.ts');
 
-/** The kinds podflow admits, keyed `apiVersion/kind`, and their model type. */
+/** The kinds podflow admits or serves, keyed `apiVersion/kind`, and their model type. */
 const ROOTS: Record<string, string> = {
   'v1/Pod': 'V1Pod',
   'batch/v1/Job': 'V1Job',
   'batch/v1/CronJob': 'V1CronJob',
+  'v1/ConfigMap': 'V1ConfigMap',
+  'v1/Secret': 'V1Secret',
+  'v1/Namespace': 'V1Namespace',
 };
 
 interface Attribute {
@@ -47,6 +51,8 @@ const QUANTITY_FIELDS = new Set([
 function primitive(type: string, format: string): string | undefined {
   switch (type) {
     case 'string':
+      // format byte: a Go []byte, which JSON carries as base64 (Secret.data, ConfigMap.binaryData).
+      if (format === 'byte') return 'bytes';
       return format === 'date-time' || format === 'date-time-micro' ? 'date-time' : 'string';
     case 'number':
       return format === 'int32' || format === 'int64' ? format : 'number';
@@ -122,7 +128,7 @@ export async function renderManifestSchema(): Promise<string> {
     '//',
     '// Per type: field name (as in JSON) → type. Notation: `T` a type of this table, `T[]` a list, `{T}` a map with',
     '// string keys, or a primitive: string, int32, int64, number, boolean, date-time, quantity (string or number),',
-    '// int-or-string, any.',
+    '// int-or-string, bytes (base64 in a string), any.',
     '',
     `export const SCHEMA_SOURCE = '@kubernetes/client-node ${pkg.version} (OpenAPI ${openapi})';`,
     '',

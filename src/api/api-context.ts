@@ -1,6 +1,7 @@
 // What every handler gets: the deps, the watch hub and the limits derived from the deps.
 import type { ApiDeps } from './api-deps.ts';
-import type { PodWatchHub } from './watch-hub.ts';
+import type { ApiObject, ObjectKind } from '../ports/object-store.ts';
+import type { PodWatchHub, WatchHub } from './watch-hub.ts';
 
 export interface ApiContext {
   /** The deps, with `store` serving only what the API shows (served-store.ts). */
@@ -8,6 +9,8 @@ export interface ApiContext {
   /** The store as the engine sees it, pods a force delete took out of the API included. */
   storeWithRemoved: ApiDeps['store'];
   hub: PodWatchHub;
+  /** One watch hub per object kind. */
+  objectHubs: Readonly<Record<ObjectKind, WatchHub<ApiObject>>>;
   settleTimeoutMs: number;
   /** Cap of a watch's or a log follow's duration. */
   maxStreamMs: number;

@@ -5,8 +5,10 @@ import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { FieldError } from '../core/field-errors.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ContainerRuntime } from '../ports/container-runtime.ts';
+import type { ApiObject, ObjectKey, ObjectStore, StoredObject } from '../ports/object-store.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 import type { PodStore, StoredPod } from '../ports/pod-store.ts';
+import type { ObjectChangeSource } from './object-watch.ts';
 import type { ChangeSource } from './watch-hub.ts';
 
 /** The engine's use cases the API calls (engine/create-engine.ts). */
@@ -15,13 +17,25 @@ export interface PodEngine {
   updatePod(key: PodKey, next: Pod, expectedResourceVersion?: string): Promise<StoredPod>;
   deletePod(key: PodKey, gracePeriodSeconds?: number): Promise<void>;
   patchConditions(key: PodKey, conditions: PodCondition[]): Promise<void>;
+  /** ConfigMaps, Secrets and Namespaces (docs/decisions/0007-api-objects.md). */
+  createObject(object: ApiObject): Promise<StoredObject>;
+  updateObject(key: ObjectKey, expectedResourceVersion: string, object: ApiObject): Promise<StoredObject>;
+  removeObject(
+    key: ObjectKey,
+    expectedResourceVersion?: string,
+  ): Promise<{ resourceVersion: string } | undefined>;
+  deleteNamespace(name: string): Promise<StoredObject>;
 }
 
 export interface ApiDeps {
   engine: PodEngine;
   store: Pick<PodStore, 'get' | 'list' | 'listEvents'>;
+  /** ConfigMaps, Secrets and Namespaces, read here; written through the engine. */
+  objects: Pick<ObjectStore, 'get' | 'list'>;
   /** Committed changes, pushed in commit order (local mode: ObservablePodStore). Without it watches poll the store. */
   changes?: ChangeSource;
+  /** Committed object changes (local mode: ObservableObjectStore). Without it object watches poll the store. */
+  objectChanges?: ObjectChangeSource;
   /** Container logs (local mode). Without it `pods/log` answers 501. */
   logs?: Pick<ContainerRuntime, 'logs'>;
   /** Whether `pods/exec` is served (over WebSocket, by the local gateway). Without it: 501. */

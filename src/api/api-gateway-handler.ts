@@ -4,7 +4,7 @@
 // bodies before anything decodes them and guarantees a Status even if the adapter itself fails.
 import type { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
-import { MAX_REQUEST_BODY_BYTES } from './request.ts';
+import { MAX_API_BODY_BYTES } from './request.ts';
 import { ApiError, tooLarge } from './status.ts';
 
 /** API Gateway REST API proxy integration event (payload format 1.0). */
@@ -68,9 +68,10 @@ function statusResult(err: ApiError): ApiGatewayProxyResult {
 export function createApiGatewayHandler(app: Hono, onError: (err: unknown) => void): ApiGatewayHandler {
   const handler = handle(app);
   return async (event) => {
-    // API Gateway accepts up to 10 MB; podflow's objects are at most 256 KiB (docs/architecture.md §7).
-    if (eventBodyBytes(event) > MAX_REQUEST_BODY_BYTES)
-      return statusResult(tooLarge(`limit is ${MAX_REQUEST_BODY_BYTES}`));
+    // API Gateway accepts up to 10 MB; no route takes more than the API server's 3 MiB (pods: 256 KiB,
+    // docs/architecture.md §7; ConfigMaps and Secrets: 1 MiB of data).
+    if (eventBodyBytes(event) > MAX_API_BODY_BYTES)
+      return statusResult(tooLarge(`limit is ${MAX_API_BODY_BYTES}`));
     try {
       const result = (await handler(event as never)) as ApiGatewayProxyResult;
       // The adapter answers an event it cannot turn into a Request (e.g. a malformed path) with a bare text.

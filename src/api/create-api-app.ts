@@ -39,7 +39,19 @@ import {
 import { servedStore } from './served-store.ts';
 import { getPodTimeline } from './timeline.ts';
 import { isPublicUiPath, serveUiAsset, UI_PATH } from './ui-routes.ts';
-import { PodWatchHub, PollingChangeSource } from './watch-hub.ts';
+import { PodWatchHub, PollingChangeSource, WatchHub } from './watch-hub.ts';
+import { OBJECT_RESOURCE_DEFS } from './object-kinds.ts';
+import {
+  createObject,
+  deleteObject,
+  getObject,
+  listObjects,
+  patchObject,
+  replaceObject,
+  type ResourceDef,
+} from './object-resources.ts';
+import { objectWatchSource } from './object-watch.ts';
+import { OBJECT_KINDS, type ApiObject, type ObjectKind } from '../ports/object-store.ts';
 
 export interface ApiApp {
   app: Hono;
@@ -71,10 +83,28 @@ export function createApiApp(given: ApiDeps): ApiApp {
   });
   // A pushed change stream is cheap to follow from the start: watches can then resume from any version since.
   if (deps.changes) hub.start().catch((err: unknown) => deps.onError(err, 'watch hub'));
+  const objectHubs = Object.fromEntries(
+    OBJECT_KINDS.map((kind) => {
+      const objectHub = new WatchHub<ApiObject>({
+        source: objectWatchSource({
+          objects: deps.objects,
+          kind,
+          ...(deps.objectChanges ? { changes: deps.objectChanges } : {}),
+          ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
+          onError: (err) => deps.onError(err, `${kind} watch poll`),
+        }),
+        keepAlive: deps.objectChanges !== undefined,
+      });
+      if (deps.objectChanges)
+        objectHub.start().catch((err: unknown) => deps.onError(err, `${kind} watch hub`));
+      return [kind, objectHub];
+    }),
+  ) as Record<ObjectKind, WatchHub<ApiObject>>;
   const x: ApiContext = {
     deps,
     storeWithRemoved: given.store,
     hub,
+    objectHubs,
     settleTimeoutMs: deps.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS,
     maxStreamMs: (deps.maxStreamSeconds ?? Infinity) * 1000,
   };
@@ -155,9 +185,43 @@ export function createApiApp(given: ApiDeps): ApiApp {
     GET: (c) => getEvent(x, c, c.req.param('ns') ?? '', c.req.param('name') ?? ''),
   });
 
+  // ConfigMaps and Secrets (namespaced), Namespaces (cluster-scoped): object-resources.ts.
+  const objectRoutes = (def: ResourceDef): void => {
+    const ns = (c: Context): string => c.req.param('ns') ?? '';
+    const name = (c: Context): string => c.req.param('name') ?? '';
+    const item = {
+      GET: (c: Context) => getObject(x, c, def, ns(c), name(c)),
+      PUT: (c: Context) => replaceObject(x, c, def, ns(c), name(c)),
+      PATCH: (c: Context) => patchObject(x, c, def, ns(c), name(c)),
+      DELETE: (c: Context) => deleteObject(x, c, def, ns(c), name(c)),
+    };
+    if (!def.namespaced) {
+      route(`/api/v1/${def.resource}`, {
+        GET: (c) => listObjects(x, c, def, undefined),
+        POST: (c) => createObject(x, c, def, ''),
+      });
+      route(`/api/v1/${def.resource}/:name`, item);
+      return;
+    }
+    route(`/api/v1/${def.resource}`, { GET: (c) => listObjects(x, c, def, undefined) });
+    route(`/api/v1/namespaces/:ns/${def.resource}`, {
+      GET: (c) => listObjects(x, c, def, ns(c)),
+      POST: (c) => createObject(x, c, def, ns(c)),
+    });
+    route(`/api/v1/namespaces/:ns/${def.resource}/:name`, item);
+  };
+  for (const def of Object.values(OBJECT_RESOURCE_DEFS)) objectRoutes(def);
+
   route(UI_PATH, { GET: serveUiAsset });
   route(`${UI_PATH}/`, { GET: serveUiAsset });
   route(`${UI_PATH}/:file`, { GET: serveUiAsset });
 
-  return { app, hub, close: () => hub.close() };
+  return {
+    app,
+    hub,
+    close: () => {
+      hub.close();
+      for (const objectHub of Object.values(objectHubs)) objectHub.close();
+    },
+  };
 }

@@ -22,8 +22,9 @@ import { badRequest, invalid, tooLarge, unsupportedMediaType } from './status.ts
 /** The API server's legacy scheme, named in its "no kind is registered" messages. */
 const LEGACY_SCHEME = 'pkg/api/legacyscheme/scheme.go:30';
 
-/** core/v1 kinds a client may post to the wrong endpoint: they are registered upstream, just not Pods. */
+/** core/v1 kinds a client may post to the wrong endpoint: registered upstream, just not the endpoint's kind. */
 const CORE_V1_KINDS = new Set([
+  'Pod',
   'Binding',
   'ConfigMap',
   'Endpoints',
@@ -58,14 +59,19 @@ function summarize(text: string, max = 30): string {
   return text.length > max ? `${text.slice(0, max)} ...` : text;
 }
 
+/** Where a message would quote the body: ` (<excerpt>)`, or nothing for a body that may hold a Secret's values. */
+const excerptOf = (text: string, quote: boolean): string => (quote ? ` (${summarize(text)})` : '');
+
 /**
  * Parses the body into one plain object. JSON syntax errors and YAML errors are 400s with the decoder's words;
- * a body that is not one object (a list, a scalar) is a 400 too.
+ * a body that is not one object (a list, a scalar) is a 400 too. `quoteBody: false` keeps excerpts of the body out
+ * of the messages (a Secret's values must not come back in an error, nor reach a log).
  */
 export function parseObjectBody(
   text: string,
   format: 'json' | 'yaml',
   kind: string,
+  { quoteBody = true }: { quoteBody?: boolean } = {},
 ): Record<string, unknown> {
   let value: unknown;
   if (format === 'json') {
@@ -73,7 +79,7 @@ export function parseObjectBody(
       value = JSON.parse(text);
     } catch (err) {
       throw badRequest(
-        `the object provided is unrecognized (must be of type ${kind}): couldn't get version/kind; json parse error: ${(err as Error).message} (${summarize(text)})`,
+        `the object provided is unrecognized (must be of type ${kind}): couldn't get version/kind; json parse error: ${quoteBody ? (err as Error).message : 'invalid JSON'}${excerptOf(text, quoteBody)}`,
       );
     }
   } else {
@@ -82,18 +88,18 @@ export function parseObjectBody(
       parsed = parseManifests(text, 'body');
     } catch (err) {
       throw badRequest(
-        `the object provided is unrecognized (must be of type ${kind}): error converting YAML to JSON: ${(err as Error).message}`,
+        `the object provided is unrecognized (must be of type ${kind}): error converting YAML to JSON: ${quoteBody ? (err as Error).message : 'invalid YAML'}`,
       );
     }
     const first = parsed.errors[0];
     if (first) {
       throw badRequest(
-        `the object provided is unrecognized (must be of type ${kind}): error converting YAML to JSON: yaml: line ${first.line ?? 0}: ${first.message}`,
+        `the object provided is unrecognized (must be of type ${kind}): error converting YAML to JSON: yaml: line ${first.line ?? 0}: ${quoteBody ? first.message : 'invalid YAML'}`,
       );
     }
     if (parsed.objects.length !== 1) {
       throw badRequest(
-        `the object provided is unrecognized (must be of type ${kind}): expected one object, found ${parsed.objects.length} (${summarize(text)})`,
+        `the object provided is unrecognized (must be of type ${kind}): expected one object, found ${parsed.objects.length}${excerptOf(text, quoteBody)}`,
       );
     }
     value = parsed.objects[0]!.object;
@@ -101,34 +107,38 @@ export function parseObjectBody(
   checkBodyDepth(value);
   if (!isPlainObject(value)) {
     throw badRequest(
-      `the object provided is unrecognized (must be of type ${kind}): couldn't get version/kind; json parse error: json: cannot unmarshal ${Array.isArray(value) ? 'array' : typeof value} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" } (${summarize(text)})`,
+      `the object provided is unrecognized (must be of type ${kind}): couldn't get version/kind; json parse error: json: cannot unmarshal ${Array.isArray(value) ? 'array' : typeof value} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }${excerptOf(text, quoteBody)}`,
     );
   }
   return value;
 }
 
 /**
- * The create handler's kind check: a missing apiVersion/kind takes the URL's (v1 Pod); anything else that is not
- * `v1 Pod` is refused as the API server refuses it. Returns the object with apiVersion and kind set.
+ * The create handler's kind check: a missing apiVersion/kind takes the URL's (v1 `expected`); anything else that is
+ * not `v1 <expected>` is refused as the API server refuses it. Returns the object with apiVersion and kind set.
  */
-export function checkPodKind(raw: Record<string, unknown>): Record<string, unknown> {
+export function checkObjectKind(raw: Record<string, unknown>, expected: string): Record<string, unknown> {
   const apiVersion = typeof raw.apiVersion === 'string' && raw.apiVersion !== '' ? raw.apiVersion : 'v1';
-  const kind = typeof raw.kind === 'string' && raw.kind !== '' ? raw.kind : 'Pod';
+  const kind = typeof raw.kind === 'string' && raw.kind !== '' ? raw.kind : expected;
   const version = apiVersion.includes('/') ? apiVersion.slice(apiVersion.indexOf('/') + 1) : apiVersion;
   if (apiVersion !== 'v1') {
     throw badRequest(
-      `${kind} in version "${version}" cannot be handled as a Pod: no kind "${kind}" is registered for version "${apiVersion}" in scheme "${LEGACY_SCHEME}"`,
+      `${kind} in version "${version}" cannot be handled as a ${expected}: no kind "${kind}" is registered for version "${apiVersion}" in scheme "${LEGACY_SCHEME}"`,
     );
   }
-  if (kind !== 'Pod') {
+  if (kind !== expected) {
     throw badRequest(
       CORE_V1_KINDS.has(kind)
-        ? `${kind} in version "v1" cannot be handled as a Pod: converting (v1.${kind}) to (core.Pod): unknown conversion`
-        : `${kind} in version "v1" cannot be handled as a Pod: no kind "${kind}" is registered for version "v1" in scheme "${LEGACY_SCHEME}"`,
+        ? `${kind} in version "v1" cannot be handled as a ${expected}: converting (v1.${kind}) to (core.${expected}): unknown conversion`
+        : `${kind} in version "v1" cannot be handled as a ${expected}: no kind "${kind}" is registered for version "v1" in scheme "${LEGACY_SCHEME}"`,
     );
   }
   return { ...raw, apiVersion, kind };
 }
+
+/** checkObjectKind for the pods endpoints. */
+export const checkPodKind = (raw: Record<string, unknown>): Record<string, unknown> =>
+  checkObjectKind(raw, 'Pod');
 
 /** Messages of the decoder about unknown or duplicate fields (what fieldValidation governs). */
 const isDecodeWarning = (w: string): boolean =>

@@ -29,7 +29,7 @@ export function apiVersions(serverAddress: string): Record<string, unknown> {
   };
 }
 
-/** No API groups: podflow serves core v1 only — Pods and Events (docs/architecture.md §8). */
+/** No API groups: podflow serves core v1 only — Pods, Events, ConfigMaps, Secrets, Namespaces (docs/architecture.md §8). */
 export function apiGroupList(): Record<string, unknown> {
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
 }
@@ -44,7 +44,22 @@ export interface ApiResource {
   categories?: string[];
 }
 
+const OBJECT_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+
+/**
+ * core/v1 as podflow serves it, in the API server's order (by name). Verbs are those served: no deletecollection
+ * (kubectl deletes one object at a time), no namespaces/status or namespaces/finalize (the namespace controller is
+ * podflow's own). Short names as upstream: `cm`, `ev`, `ns`, `po`; secrets have none.
+ */
 export const V1_RESOURCES: readonly ApiResource[] = [
+  {
+    name: 'configmaps',
+    singularName: 'configmap',
+    namespaced: true,
+    kind: 'ConfigMap',
+    verbs: OBJECT_VERBS,
+    shortNames: ['cm'],
+  },
   {
     name: 'events',
     singularName: 'event',
@@ -52,6 +67,14 @@ export const V1_RESOURCES: readonly ApiResource[] = [
     kind: 'Event',
     verbs: ['get', 'list', 'watch'],
     shortNames: ['ev'],
+  },
+  {
+    name: 'namespaces',
+    singularName: 'namespace',
+    namespaced: false,
+    kind: 'Namespace',
+    verbs: OBJECT_VERBS,
+    shortNames: ['ns'],
   },
   {
     name: 'pods',
@@ -65,6 +88,7 @@ export const V1_RESOURCES: readonly ApiResource[] = [
   { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
   { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
   { name: 'pods/status', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+  { name: 'secrets', singularName: 'secret', namespaced: true, kind: 'Secret', verbs: OBJECT_VERBS },
 ];
 
 export function v1ResourceList(): Record<string, unknown> {

@@ -1,8 +1,9 @@
 // A minimal OpenAPI v3 description, served because kubectl needs one: before `kubectl apply`/`create` it checks in
 // `/openapi/v3` whether the server supports the `fieldValidation` query parameter on the kind's PATCH
 // (cli-runtime resource/query_param_verifier_v3.go); without a document it cannot tell and fails validation
-// ("error validating data", unless --validate=false). The document therefore describes exactly that: the pods
-// PATCH operation, its GVK and its query parameters. It carries no schemas and no request body, so kubectl's apply
+// ("error validating data", unless --validate=false). The document therefore describes exactly that: the POST,
+// PUT and PATCH operations of every kind kubectl writes here (pods, configmaps, secrets, namespaces), their GVK and
+// their query parameters. It carries no schemas and no request body, so kubectl's apply
 // computes its strategic merge patch from the patch metadata compiled into it (apply/patcher.go falls back to the
 // baked-in types), which is what podflow's strategic merge (api/patch.ts) follows. OpenAPI v2 is not served (404):
 // kubectl only tries it as a fallback and continues without.
@@ -16,7 +17,7 @@ const queryParameter = (name: string, description: string) => ({
   schema: { type: 'string', uniqueItems: true },
 });
 
-const GVK = { group: '', version: 'v1', kind: 'Pod' };
+const gvk = (kind: string) => ({ group: '', version: 'v1', kind });
 
 const WRITE_PARAMETERS = [
   queryParameter('dryRun', 'When present, indicates that modifications should not be persisted.'),
@@ -30,6 +31,37 @@ const WRITE_PARAMETERS = [
   ),
 ];
 
+/** The kinds kubectl writes, with the paths of their collection and of one object. */
+const KINDS: ReadonlyArray<{ kind: string; collection: string; namespaced: boolean }> = [
+  { kind: 'Pod', collection: 'pods', namespaced: true },
+  { kind: 'ConfigMap', collection: 'configmaps', namespaced: true },
+  { kind: 'Secret', collection: 'secrets', namespaced: true },
+  { kind: 'Namespace', collection: 'namespaces', namespaced: false },
+];
+
+/** POST on the collection, PUT and PATCH on one object, for a kind (operation ids as the API server's). */
+function kindPaths(kind: string, collection: string, namespaced: boolean): Record<string, unknown> {
+  const scope = namespaced ? 'Namespaced' : '';
+  const base = namespaced ? `/api/v1/namespaces/{namespace}/${collection}` : `/api/v1/${collection}`;
+  const op = (verb: string, action: string, description: string, code: string, extra: object[] = []) => ({
+    description,
+    operationId: `${verb}CoreV1${scope}${kind}`,
+    'x-kubernetes-action': action,
+    'x-kubernetes-group-version-kind': gvk(kind),
+    parameters: [...WRITE_PARAMETERS, ...extra],
+    responses: { [code]: { description: code === '201' ? 'Created' : 'OK' } },
+  });
+  return {
+    [base]: { post: op('create', 'post', `create a ${kind}`, '201') },
+    [`${base}/{name}`]: {
+      put: op('replace', 'put', `replace the specified ${kind}`, '200'),
+      patch: op('patch', 'patch', `partially update the specified ${kind}`, '200', [
+        queryParameter('force', 'Force is going to "force" Apply requests.'),
+      ]),
+    },
+  };
+}
+
 let cached: { doc: Record<string, unknown>; hash: string } | undefined;
 
 /** The `api/v1` group-version document. */
@@ -42,39 +74,10 @@ function documentAndHash(): { doc: Record<string, unknown>; hash: string } {
   const doc = {
     openapi: '3.0.0',
     info: { title: 'Kubernetes (podflow)', version: KUBERNETES_VERSION.gitVersion },
-    paths: {
-      '/api/v1/namespaces/{namespace}/pods': {
-        post: {
-          description: 'create a Pod',
-          operationId: 'createCoreV1NamespacedPod',
-          'x-kubernetes-action': 'post',
-          'x-kubernetes-group-version-kind': GVK,
-          parameters: WRITE_PARAMETERS,
-          responses: { '201': { description: 'Created' } },
-        },
-      },
-      '/api/v1/namespaces/{namespace}/pods/{name}': {
-        put: {
-          description: 'replace the specified Pod',
-          operationId: 'replaceCoreV1NamespacedPod',
-          'x-kubernetes-action': 'put',
-          'x-kubernetes-group-version-kind': GVK,
-          parameters: WRITE_PARAMETERS,
-          responses: { '200': { description: 'OK' } },
-        },
-        patch: {
-          description: 'partially update the specified Pod',
-          operationId: 'patchCoreV1NamespacedPod',
-          'x-kubernetes-action': 'patch',
-          'x-kubernetes-group-version-kind': GVK,
-          parameters: [
-            ...WRITE_PARAMETERS,
-            queryParameter('force', 'Force is going to "force" Apply requests.'),
-          ],
-          responses: { '200': { description: 'OK' } },
-        },
-      },
-    },
+    paths: Object.assign({}, ...KINDS.map((k) => kindPaths(k.kind, k.collection, k.namespaced))) as Record<
+      string,
+      unknown
+    >,
     components: { schemas: {} },
   };
   const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').slice(0, 128).toUpperCase();

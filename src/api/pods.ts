@@ -22,6 +22,7 @@ import {
   decodePodForUpdate,
   parseObjectBody,
 } from './decode-pod.ts';
+import { requireWritableNamespace } from './namespace-admission.ts';
 import { keyOfPod, podList, POD_SELECTABLE_FIELDS, podField, servedPod } from './objects.ts';
 import { applyJsonPatch, applyMergePatch, decodeJsonPatch, mergeStrategic, parsePatchJson } from './patch.ts';
 import {
@@ -63,14 +64,15 @@ const SETTLE_POLL_MS = 20;
 const FORCE_DELETED_WAIT_MS = 10_000;
 
 /**
- * A namespace in a URL must be a DNS label. podflow has no Namespace objects: every valid name exists (like
- * `default`); an invalid one cannot, so it is not found, as it would not be on a cluster.
+ * A namespace in a URL must be a DNS label: an invalid one cannot exist, so it is not found, as it would not be on a
+ * cluster. Whether a valid one exists matters to creates only (namespace-admission.ts); reading or listing the
+ * content of a namespace that does not exist finds nothing, as upstream.
  */
 export function checkNamespace(namespace: string): void {
   if (nameIsDnsLabel(namespace, false).length > 0) throw notFound('namespaces', namespace);
 }
 
-function includeObjectParam(c: Context): IncludeObject {
+export function includeObjectParam(c: Context): IncludeObject {
   const raw = c.req.query('includeObject');
   if (raw === undefined || raw === '') return 'Metadata';
   if (raw === 'None' || raw === 'Metadata' || raw === 'Object') return raw;
@@ -241,8 +243,9 @@ async function createAdmitted(
   });
   addWarnings(c, warnings);
   const pod = runtimeAdmission(x, c, decoded, decoded.metadata?.name ?? '');
-  if (dryRunParam(c)) return respondPod(x, c, format, 201, pod);
   const key = keyOfPod(pod);
+  await requireWritableNamespace(x, namespace, RESOURCE, key.name);
+  if (dryRunParam(c)) return respondPod(x, c, format, 201, pod);
   for (const deadline = Date.now() + FORCE_DELETED_WAIT_MS; ;) {
     try {
       const stored = await x.deps.engine.createPod(pod);
@@ -461,7 +464,7 @@ export async function patchPod(x: ApiContext, c: Context, key: PodKey): Promise<
 
 // ---------- delete ----------
 
-interface DeleteOptions {
+export interface DeleteOptions {
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
   propagationPolicy?: string;
@@ -471,7 +474,7 @@ interface DeleteOptions {
 const PROPAGATION_POLICIES = ['Foreground', 'Background', 'Orphan'];
 
 /** DeleteOptions from the body when there is one, else from the query (apiserver handlers/delete.go). */
-async function readDeleteOptions(c: Context): Promise<DeleteOptions> {
+export async function readDeleteOptions(c: Context): Promise<DeleteOptions> {
   const text = (await readBody(c)).trim();
   if (text === '') {
     const policy = c.req.query('propagationPolicy');
@@ -521,10 +524,8 @@ async function readDeleteOptions(c: Context): Promise<DeleteOptions> {
   };
 }
 
-export async function deletePod(x: ApiContext, c: Context, key: PodKey): Promise<Response> {
-  checkNamespace(key.namespace);
-  const format = negotiateFormat(c.req.header('accept'), true);
-  const options = await readDeleteOptions(c);
+/** 422 for a propagationPolicy the API server does not know. */
+export function checkPropagationPolicy(options: DeleteOptions): void {
   if (options.propagationPolicy !== undefined && !PROPAGATION_POLICIES.includes(options.propagationPolicy)) {
     throw invalid(
       'DeleteOptions',
@@ -533,6 +534,13 @@ export async function deletePod(x: ApiContext, c: Context, key: PodKey): Promise
       'meta.k8s.io',
     );
   }
+}
+
+export async function deletePod(x: ApiContext, c: Context, key: PodKey): Promise<Response> {
+  checkNamespace(key.namespace);
+  const format = negotiateFormat(c.req.header('accept'), true);
+  const options = await readDeleteOptions(c);
+  checkPropagationPolicy(options);
   const stored = await getStored(x, key);
   const pod = servedPod(stored);
   const pre = options.preconditions;

@@ -9,13 +9,24 @@ import { badRequest, tooLarge } from './status.ts';
  */
 export const MAX_REQUEST_BODY_BYTES = 256 * 1024;
 
+/**
+ * The API server's own request body limit (apiserver MaxRequestBodyBytes, 3 MiB): room for a ConfigMap or Secret of
+ * 1 MiB of data sent as base64 or protobuf. The largest body any route takes; each route caps its own kind below it.
+ */
+export const MAX_API_BODY_BYTES = 3 * 1024 * 1024;
+
 /** The body as text; 413 when it is over the limit (by Content-Length or by what arrives). */
 export async function readBody(c: Context, limit = MAX_REQUEST_BODY_BYTES): Promise<string> {
+  return new TextDecoder().decode(await readBodyBytes(c, limit));
+}
+
+/** The request body as bytes (a protobuf body), with the same limit. */
+export async function readBodyBytes(c: Context, limit = MAX_REQUEST_BODY_BYTES): Promise<Uint8Array> {
   const declared = Number(c.req.header('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(`limit is ${limit}`);
   const buffer = await c.req.arrayBuffer();
   if (buffer.byteLength > limit) throw tooLarge(`limit is ${limit}`);
-  return new TextDecoder().decode(buffer);
+  return new Uint8Array(buffer);
 }
 
 /** The media type of the request body, lower-cased, without parameters. */

@@ -10,6 +10,7 @@ import { isAlreadyExists, isConflict, isInvalid, isNotFound, TooLargeError } fro
 export type StatusReason =
   | 'BadRequest'
   | 'Unauthorized'
+  | 'Forbidden'
   | 'NotFound'
   | 'MethodNotAllowed'
   | 'NotAcceptable'
@@ -62,6 +63,22 @@ export const notFound = (resource: string, name: string): ApiError =>
 /** The API server's answer to a path it does not serve (genericapiserver NotFound handler). */
 export const pathNotFound = (): ApiError =>
   new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+
+/**
+ * errors.NewForbidden: `pods "x" is forbidden: <why>`, 403, details naming the object (and any causes, such as the
+ * NamespaceTerminating cause of the namespace lifecycle admission).
+ */
+export const forbidden = (
+  resource: string,
+  name: string,
+  why: string,
+  causes?: StatusDetails['causes'],
+): ApiError =>
+  new ApiError(403, 'Forbidden', `${resource} "${name}" is forbidden: ${why}`, {
+    name,
+    kind: resource,
+    ...(causes ? { causes } : {}),
+  });
 
 /** errors.NewMethodNotSupported / the mux's answer to a verb a path does not serve. */
 export const methodNotAllowed = (): ApiError =>
@@ -142,18 +159,15 @@ export function toApiError(err: unknown, onInternal: (err: unknown) => void): Ap
     const name = /^\w+ "([^"]*)"/.exec(err.message)?.[1] ?? '';
     return invalid('Pod', name, err.fieldErrors);
   }
-  if (isNotFound(err)) {
-    const name = /"([^"]*)"/.exec(err.message)?.[1] ?? '';
-    return new ApiError(404, 'NotFound', err.message, { name, kind: 'pods' });
-  }
-  if (isAlreadyExists(err)) {
-    const name = /"([^"]*)"/.exec(err.message)?.[1] ?? '';
-    return alreadyExists('pods', name);
-  }
-  if (isConflict(err)) {
-    const name = /"([^"]*)"/.exec(err.message)?.[1] ?? '';
-    return new ApiError(409, 'Conflict', err.message, { name, kind: 'pods' });
-  }
+  // The stores word these as the API server does (`configmaps "x" not found`): resource and name come from there.
+  const named = /^(?:Operation cannot be fulfilled on )?([a-z]+) "([^"]*)"/.exec(
+    err instanceof Error ? err.message : '',
+  );
+  const resource = named?.[1] ?? 'pods';
+  const name = named?.[2] ?? '';
+  if (isNotFound(err)) return new ApiError(404, 'NotFound', err.message, { name, kind: resource });
+  if (isAlreadyExists(err)) return alreadyExists(resource, name);
+  if (isConflict(err)) return new ApiError(409, 'Conflict', err.message, { name, kind: resource });
   if (err instanceof TooLargeError) return tooLarge(err.message);
   onInternal(err);
   const message = err instanceof Error ? err.message : String(err);

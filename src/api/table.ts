@@ -1,9 +1,11 @@
 // Server-side printing (`Accept: application/json;as=Table;v=v1;g=meta.k8s.io`): the Table kubectl renders for
 // `kubectl get`. Columns and cells as the API server's printers produce them (pkg/printers/internalversion/printers.go
-// podColumnDefinitions/printPod, eventColumnDefinitions/printEvent). The server always generates the wide columns
+// podColumnDefinitions/printPod, eventColumnDefinitions/printEvent, configMapColumnDefinitions/printConfigMap,
+// secretColumnDefinitions/printSecret, namespaceColumnDefinitions/printNamespace). A Secret's row counts its keys and
+// never shows a value. The server always generates the wide columns
 // (priority 1); kubectl shows them only with `-o wide`. The STATUS and RESTARTS texts come from
 // printers/pod-table.ts, the same code the CLI prints with.
-import type { Event, Pod } from 'kubernetes-types/core/v1';
+import type { ConfigMap, Event, Namespace, Pod, Secret } from 'kubernetes-types/core/v1';
 import { humanDuration, podTableRow } from '../printers/pod-table.ts';
 
 export interface TableColumnDefinition {
@@ -86,6 +88,76 @@ export const EVENT_COLUMNS: readonly TableColumnDefinition[] = [
   column('Count', 'The number of times this event has occurred.', 1),
   column('Name', NAME_DESCRIPTION, 1, 'name'),
 ];
+
+/** configMapColumnDefinitions: DATA counts data and binaryData keys. */
+export const CONFIGMAP_COLUMNS: readonly TableColumnDefinition[] = [
+  column('Name', NAME_DESCRIPTION, 0, 'name'),
+  column(
+    'Data',
+    "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.",
+  ),
+  column('Age', AGE_DESCRIPTION),
+];
+
+/** secretColumnDefinitions. */
+export const SECRET_COLUMNS: readonly TableColumnDefinition[] = [
+  column('Name', NAME_DESCRIPTION, 0, 'name'),
+  column(
+    'Type',
+    'Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types',
+  ),
+  column(
+    'Data',
+    "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4",
+  ),
+  column('Age', AGE_DESCRIPTION),
+];
+
+/** namespaceColumnDefinitions. */
+export const NAMESPACE_COLUMNS: readonly TableColumnDefinition[] = [
+  column('Name', NAME_DESCRIPTION, 0, 'name'),
+  column('Status', 'The status of the namespace'),
+  column('Age', AGE_DESCRIPTION),
+];
+
+const keyCount = (map: Readonly<Record<string, unknown>> | undefined): number =>
+  Object.keys(map ?? {}).length;
+
+/** printConfigMap: name, len(data) + len(binaryData), age. */
+export const configMapCells = (cm: ConfigMap, now: number): unknown[] => [
+  cm.metadata?.name ?? '',
+  keyCount(cm.data) + keyCount(cm.binaryData),
+  since(cm.metadata?.creationTimestamp, now),
+];
+
+/** printSecret: name, type, len(data), age. */
+export const secretCells = (secret: Secret, now: number): unknown[] => [
+  secret.metadata?.name ?? '',
+  secret.type ?? '',
+  keyCount(secret.data),
+  since(secret.metadata?.creationTimestamp, now),
+];
+
+/** printNamespace: name, phase, age. */
+export const namespaceCells = (ns: Namespace, now: number): unknown[] => [
+  ns.metadata?.name ?? '',
+  ns.status?.phase ?? '',
+  since(ns.metadata?.creationTimestamp, now),
+];
+
+/** A Table of objects whose row is `cells(object, now)` (ConfigMaps, Secrets, Namespaces). */
+export function objectTable<T extends { metadata?: unknown }>(
+  columns: readonly TableColumnDefinition[],
+  objects: readonly T[],
+  cells: (object: T, now: number) => unknown[],
+  o: TableOptions,
+): Table {
+  const rows = objects.map((object): TableRow => {
+    const included = rowObject(object, o.include, o.version);
+    return { cells: cells(object, o.now), ...(included !== undefined ? { object: included } : {}) };
+  });
+  return table(columns, rows, o);
+}
 
 /** printPod's wide cells: IP, NODE, NOMINATED NODE, READINESS GATES (`<none>` when empty, gates as `1/2`). */
 function wideCells(pod: Pod): string[] {

@@ -1,6 +1,8 @@
-// Watches (`?watch=true`): one hub per API process turns the store's committed changes into ADDED / MODIFIED /
-// DELETED events for every open watch, and keeps a window of recent changes so that a watch can start from a
-// resourceVersion (what `kubectl get -w`, `kubectl wait`, `kubectl delete` and informers do after a list).
+// Watches (`?watch=true`): one hub per watched kind and API process turns the store's committed changes into ADDED /
+// MODIFIED / DELETED events for every open watch, and keeps a window of recent changes so that a watch can start from
+// a resourceVersion (what `kubectl get -w`, `kubectl wait`, `kubectl delete` and informers do after a list).
+// WatchHub is that, for any kind; PodWatchHub feeds it the pods of the PodStore's changes (and passes Events on to
+// the events watches); ObjectWatchSource (object-watch.ts) feeds it ConfigMaps, Secrets or Namespaces.
 //
 // Where changes come from:
 // - local mode: the ObservablePodStore tells about every commit, in commit order (push, always on);
@@ -32,40 +34,53 @@ export interface ChangeSource {
   subscribe(listener: (change: StoreChange) => void): () => void;
 }
 
-/** What one watch wants to see. */
-export interface PodFilter {
-  namespace?: string;
-  matches(pod: Pod): boolean;
+/** An object as a watch serves it: its metadata carries the version. */
+export interface Watched {
+  metadata?: { resourceVersion?: string; namespace?: string; name?: string };
 }
+
+/** A committed change as a hub sees it: an object written (served form) or removed, at a resourceVersion. */
+export type HubChange<T> =
+  | { type: 'put'; key: string; resourceVersion: string; object: T; created: boolean }
+  | { type: 'removed'; key: string; resourceVersion: string };
+
+/** Where a hub's objects come from: a listing (for a starting point and relists) and the changes after it. */
+export interface HubSource<T> {
+  list(namespace?: string): Promise<{
+    items: Array<{ key: string; resourceVersion: string; object: T }>;
+    resourceVersion: string;
+  }>;
+  subscribe(listener: (change: HubChange<T>) => void): () => void;
+}
+
+/** What one watch wants to see. */
+export interface WatchFilter<T> {
+  namespace?: string;
+  matches(object: T): boolean;
+}
+
+export type PodFilter = WatchFilter<Pod>;
 
 export type RecordedEvent = Extract<StoreChange, { type: 'event' }>['event'];
 
-interface Entry {
+interface Entry<T> {
   seq: number;
   rv: bigint;
   type: WatchEventType;
-  pod: Pod;
+  object: T;
   /** The object before this change, for selector transitions. */
-  prev?: Pod;
+  prev?: T;
   key: string;
 }
 
-interface Watcher {
-  filter: PodFilter;
-  emit: (type: WatchEventType, pod: Pod) => void;
+interface Watcher<T> {
+  filter: WatchFilter<T>;
+  emit: (type: WatchEventType, object: T) => void;
   close: () => void;
 }
 
 /** Changes kept for watches that resume from a resourceVersion. */
 export const DEFAULT_WATCH_WINDOW = 10_000;
-
-export interface PodWatchHubOptions {
-  store: Pick<PodStore, 'list'>;
-  source: ChangeSource;
-  /** Keep listening while no watch is open (a push source costs nothing idle; a poller does). */
-  keepAlive: boolean;
-  window?: number;
-}
 
 function parseResourceVersion(rv: string | undefined): bigint | undefined {
   if (rv === undefined || rv === '' || rv === '0') return undefined;
@@ -77,24 +92,31 @@ export interface WatchHandle {
   stop(): void;
 }
 
-export class PodWatchHub {
-  readonly #store: Pick<PodStore, 'list'>;
-  readonly #source: ChangeSource;
+export interface WatchHubOptions<T> {
+  source: HubSource<T>;
+  /** Keep listening while no watch is open (a push source costs nothing idle; a poller does). */
+  keepAlive: boolean;
+  window?: number;
+}
+
+/** The watches of one kind: the window of recent changes and the open watches. */
+export class WatchHub<T extends Watched> {
+  readonly #source: HubSource<T>;
   readonly #keepAlive: boolean;
   readonly #window: number;
-  #entries: Entry[] = [];
+  #entries: Entry<T>[] = [];
   #seq = 0;
   /** Every change with a resourceVersion above this one is in #entries. */
   #floor = 0n;
-  readonly #last = new Map<string, Pod>();
-  readonly #watchers = new Set<Watcher>();
-  readonly #eventListeners = new Set<(e: RecordedEvent) => void>();
+  readonly #last = new Map<string, T>();
+  readonly #watchers = new Set<Watcher<T>>();
+  /** Listeners other than watches that keep the hub subscribed (PodWatchHub's event watches). */
+  #retained = 0;
   #ready: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
   #closed = false;
 
-  constructor(options: PodWatchHubOptions) {
-    this.#store = options.store;
+  constructor(options: WatchHubOptions<T>) {
     this.#source = options.source;
     this.#keepAlive = options.keepAlive;
     this.#window = options.window ?? DEFAULT_WATCH_WINDOW;
@@ -110,11 +132,11 @@ export class PodWatchHub {
   }
 
   async #start(): Promise<void> {
-    const pending: StoreChange[] = [];
+    const pending: HubChange<T>[] = [];
     let live = false;
     this.#unsubscribe = this.#source.subscribe((c) => (live ? this.#apply(c) : pending.push(c)));
-    const { items, resourceVersion } = await this.#store.list();
-    for (const s of items) this.#last.set(podKeyText(s.key), servedPod(s));
+    const { items, resourceVersion } = await this.#source.list();
+    for (const item of items) this.#last.set(item.key, item.object);
     this.#floor = BigInt(resourceVersion);
     live = true;
     for (const c of pending) this.#apply(c);
@@ -129,41 +151,25 @@ export class PodWatchHub {
     this.#floor = 0n;
   }
 
-  #apply(change: StoreChange): void {
-    if (change.type === 'event') {
-      for (const l of this.#eventListeners) l(change.event);
-      return;
-    }
-    let entry: Omit<Entry, 'seq'>;
+  #apply(change: HubChange<T>): void {
+    const prev = this.#last.get(change.key);
+    let entry: Omit<Entry<T>, 'seq'>;
     if (change.type === 'removed') {
-      const key = podKeyText(change.key);
-      const prev = this.#last.get(key);
       if (!prev) return; // never seen: nobody can be watching it
-      this.#last.delete(key);
-      const pod = { ...prev, metadata: { ...prev.metadata, resourceVersion: change.resourceVersion } };
-      entry = { rv: BigInt(change.resourceVersion), type: 'DELETED', pod, prev, key };
-    } else if (!isServed(change.pod)) {
-      // A force delete took it out of the API: a removal for watchers; its later changes are not served.
-      const key = podKeyText(change.pod.key);
-      const prev = this.#last.get(key);
-      if (!prev) return;
-      this.#last.delete(key);
-      const pod = { ...prev, metadata: { ...prev.metadata, resourceVersion: change.pod.resourceVersion } };
-      entry = { rv: BigInt(change.pod.resourceVersion), type: 'DELETED', pod, prev, key };
+      this.#last.delete(change.key);
+      const object = withResourceVersion(prev, change.resourceVersion);
+      entry = { rv: BigInt(change.resourceVersion), type: 'DELETED', object, prev, key: change.key };
     } else {
-      const pod = servedPod(change.pod);
-      const key = podKeyText(change.pod.key);
-      const prev = this.#last.get(key);
-      this.#last.set(key, pod);
+      this.#last.set(change.key, change.object);
       entry = {
-        rv: BigInt(change.pod.resourceVersion),
-        type: change.type === 'created' || !prev ? 'ADDED' : 'MODIFIED',
-        pod,
+        rv: BigInt(change.resourceVersion),
+        type: change.created || !prev ? 'ADDED' : 'MODIFIED',
+        object: change.object,
         ...(prev ? { prev } : {}),
-        key,
+        key: change.key,
       };
     }
-    const full: Entry = { ...entry, seq: ++this.#seq };
+    const full: Entry<T> = { ...entry, seq: ++this.#seq };
     this.#entries.push(full);
     if (this.#entries.length > this.#window * 2) {
       const evicted = this.#entries.splice(0, this.#entries.length - this.#window);
@@ -177,24 +183,23 @@ export class PodWatchHub {
    * Throws a 400 ApiError for a resourceVersion that is not a number.
    */
   async watch(
-    filter: PodFilter,
+    filter: WatchFilter<T>,
     resourceVersion: string | undefined,
-    emit: Watcher['emit'],
+    emit: Watcher<T>['emit'],
     close: () => void,
   ): Promise<WatchHandle> {
     const from = parseResourceVersion(resourceVersion);
     await this.start();
-    const watcher: Watcher = { filter, emit, close };
-    let backlog: Entry[];
+    const watcher: Watcher<T> = { filter, emit, close };
+    let backlog: Entry<T>[];
     if (from === undefined || from < this.#floor) {
       const mark = this.#seq;
-      const { items } = await this.#store.list(filter.namespace);
+      const { items } = await this.#source.list(filter.namespace);
       const listed = new Map<string, bigint>();
-      for (const s of items) {
-        const pod = servedPod(s);
-        if (!filter.matches(pod)) continue;
-        listed.set(podKeyText(s.key), BigInt(s.resourceVersion));
-        emit('ADDED', pod);
+      for (const item of items) {
+        if (!filter.matches(item.object)) continue;
+        listed.set(item.key, BigInt(item.resourceVersion));
+        emit('ADDED', item.object);
       }
       // What changed while listing; the listed version of an object is not sent twice.
       backlog = this.#entries.filter((e) => {
@@ -210,19 +215,26 @@ export class PodWatchHub {
     return {
       stop: () => {
         if (!this.#watchers.delete(watcher)) return;
-        if (!this.#keepAlive && this.#watchers.size === 0 && this.#eventListeners.size === 0) this.#reset();
+        this.#releaseIfIdle();
       },
     };
   }
 
-  /** Recorded Kubernetes Events as they are committed (events watches). */
-  async onEvent(listener: (e: RecordedEvent) => void): Promise<() => void> {
+  /** Keeps the hub subscribed for a listener that is not a watch; call the returned function to let go. */
+  async retain(): Promise<() => void> {
     await this.start();
-    this.#eventListeners.add(listener);
+    this.#retained++;
+    let released = false;
     return () => {
-      this.#eventListeners.delete(listener);
-      if (!this.#keepAlive && this.#watchers.size === 0 && this.#eventListeners.size === 0) this.#reset();
+      if (released) return;
+      released = true;
+      this.#retained--;
+      this.#releaseIfIdle();
     };
+  }
+
+  #releaseIfIdle(): void {
+    if (!this.#keepAlive && this.#watchers.size === 0 && this.#retained === 0) this.#reset();
   }
 
   /** Number of open watches (tests, shutdown). */
@@ -236,26 +248,132 @@ export class PodWatchHub {
     this.#closed = true;
     for (const w of [...this.#watchers]) w.close();
     this.#watchers.clear();
-    this.#eventListeners.clear();
+    this.#retained = 0;
     this.#reset();
   }
 }
 
-function deliver(w: Watcher, e: Entry): void {
-  const now = w.filter.matches(e.pod);
+function withResourceVersion<T extends Watched>(object: T, resourceVersion: string): T {
+  return { ...object, metadata: { ...object.metadata, resourceVersion } };
+}
+
+function deliver<T>(w: Watcher<T>, e: Entry<T>): void {
+  const now = w.filter.matches(e.object);
   if (e.type === 'DELETED') {
-    if (now) w.emit('DELETED', e.pod);
+    if (now) w.emit('DELETED', e.object);
     return;
   }
   const before = e.prev !== undefined && w.filter.matches(e.prev);
   if (e.type === 'ADDED') {
-    if (now) w.emit('ADDED', e.pod);
-    else if (before) w.emit('DELETED', e.pod);
+    if (now) w.emit('ADDED', e.object);
+    else if (before) w.emit('DELETED', e.object);
     return;
   }
-  if (now && before) w.emit('MODIFIED', e.pod);
-  else if (now) w.emit('ADDED', e.pod);
-  else if (before) w.emit('DELETED', e.pod);
+  if (now && before) w.emit('MODIFIED', e.object);
+  else if (now) w.emit('ADDED', e.object);
+  else if (before) w.emit('DELETED', e.object);
+}
+
+export interface PodWatchHubOptions {
+  store: Pick<PodStore, 'list'>;
+  source: ChangeSource;
+  /** Keep listening while no watch is open (a push source costs nothing idle; a poller does). */
+  keepAlive: boolean;
+  window?: number;
+}
+
+/**
+ * The pods' watches: the PodStore's changes as served pods — a pod a force delete took out of the API
+ * (served-store.ts) is a removal at that change's version, and its later changes are not served — and the recorded
+ * Events passed on to the events watches.
+ */
+export class PodWatchHub {
+  readonly #hub: WatchHub<Pod>;
+  readonly #eventListeners = new Set<(e: RecordedEvent) => void>();
+
+  constructor(options: PodWatchHubOptions) {
+    const { store, source } = options;
+    this.#hub = new WatchHub<Pod>({
+      keepAlive: options.keepAlive,
+      ...(options.window !== undefined ? { window: options.window } : {}),
+      source: {
+        async list(namespace) {
+          const { items, resourceVersion } = await store.list(namespace);
+          return {
+            items: items.filter(isServed).map((s) => ({
+              key: podKeyText(s.key),
+              resourceVersion: s.resourceVersion,
+              object: servedPod(s),
+            })),
+            resourceVersion,
+          };
+        },
+        subscribe: (listener) =>
+          source.subscribe((change) => {
+            if (change.type === 'event') {
+              for (const l of this.#eventListeners) l(change.event);
+              return;
+            }
+            if (change.type === 'removed') {
+              listener({
+                type: 'removed',
+                key: podKeyText(change.key),
+                resourceVersion: change.resourceVersion,
+              });
+              return;
+            }
+            const key = podKeyText(change.pod.key);
+            // A force delete took it out of the API: a removal for watchers.
+            if (!isServed(change.pod))
+              listener({ type: 'removed', key, resourceVersion: change.pod.resourceVersion });
+            else
+              listener({
+                type: 'put',
+                key,
+                resourceVersion: change.pod.resourceVersion,
+                object: servedPod(change.pod),
+                created: change.type === 'created',
+              });
+          }),
+      },
+    });
+  }
+
+  /** Starts listening (idempotent). Resolves once the window's starting point is known. */
+  start(): Promise<void> {
+    return this.#hub.start();
+  }
+
+  /** Opens a pod watch (WatchHub.watch). */
+  watch(
+    filter: PodFilter,
+    resourceVersion: string | undefined,
+    emit: (type: WatchEventType, pod: Pod) => void,
+    close: () => void,
+  ): Promise<WatchHandle> {
+    return this.#hub.watch(filter, resourceVersion, emit, close);
+  }
+
+  /** Recorded Kubernetes Events as they are committed (events watches). */
+  async onEvent(listener: (e: RecordedEvent) => void): Promise<() => void> {
+    const release = await this.#hub.retain();
+    this.#eventListeners.add(listener);
+    return () => {
+      this.#eventListeners.delete(listener);
+      release();
+    };
+  }
+
+  /** Number of open watches (tests, shutdown). */
+  get size(): number {
+    return this.#hub.size;
+  }
+
+  /** Ends every watch (graceful shutdown) and stops listening. */
+  close(): void {
+    this.#eventListeners.clear();
+    this.#hub.close();
+  }
 }
 
 /** How often the cloud's poller lists the table while a watch is open. */

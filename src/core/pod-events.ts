@@ -69,6 +69,11 @@ export type PodEvent =
   /** Conditions written through the status subresource (readiness gates, custom conditions). */
   | (EventBase & { type: 'conditionsPatched'; conditions: PodCondition[] })
   /** A pod update changed these containers' images (or activeDeadlineSeconds): restart them on the new spec. */
-  | (EventBase & { type: 'specUpdated'; containers: string[] });
+  | (EventBase & { type: 'specUpdated'; containers: string[] })
+  /**
+   * A ConfigMap or Secret of the pod's namespace was created or changed: a container whose start waits on it
+   * (CreateContainerConfigError) is retried now rather than at its retry timer.
+   */
+  | (EventBase & { type: 'configChanged'; kind: 'ConfigMap' | 'Secret'; name: string });
 
 export type PodEventType = PodEvent['type'];

@@ -44,6 +44,7 @@ import { currentPhase, refreshStatus } from './pod-status.ts';
 import { computeQosClass } from './qos.ts';
 import { restartsAfterExit, restartsAfterProbeKill } from './restart-policy.ts';
 import { formatGoDuration } from './duration.ts';
+import { containerWaitsOnConfig } from './config-waits.ts';
 import { toRfc3339 } from './time.ts';
 
 export interface ReconcileContext {
@@ -358,6 +359,8 @@ class Reconciler {
         return this.onConditionsPatched(event.conditions);
       case 'specUpdated':
         return this.onSpecUpdated(event.containers);
+      case 'configChanged':
+        return this.onConfigChanged(event.kind, event.name);
     }
   }
 
@@ -591,6 +594,24 @@ class Reconciler {
     const entry = findEntry(this.pod.spec, rec.name)!;
     if (timer.backoff) rec.backoff = timer.backoff;
     this.startInstance(entry, rec);
+  }
+
+  /**
+   * A ConfigMap or Secret was created or changed. A container that refers to it and waits with
+   * CreateContainerConfigError for its retry (onStartFailed) is started again now, its retry timer cancelled; if the
+   * reference still does not resolve, the start fails again and a new retry is scheduled. The kubelet retries such a
+   * container at its next pod sync (pod_workers.go backOffPeriod, up to 10 s later; its configmap and secret
+   * managers only feed a cache): podflow retries at once (docs/semantics.md §9).
+   */
+  private onConfigChanged(kind: 'ConfigMap' | 'Secret', name: string): void {
+    if (this.winding) return;
+    for (const { entry, rec } of this.records()) {
+      const timer = rec.restartTimer;
+      if (!timer || !containerWaitsOnConfig(entry.container as Container, rec, kind, name)) continue;
+      delete rec.restartTimer;
+      this.actions.push({ type: 'cancelTimer', timerId: timer.id });
+      this.startInstance(entry, rec);
+    }
   }
 
   private onDeleteRequested(requestedGrace: number | undefined, requestedAt: number): void {

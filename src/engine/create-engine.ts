@@ -2,12 +2,16 @@
 // Local mode and the Lambda wiring each build the ports and call createEngine; nothing here knows which environment
 // it runs in.
 import { createHash } from 'node:crypto';
-import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
+import type { Namespace, Pod, PodCondition } from 'kubernetes-types/core/v1';
+import { podWaitsOnConfig } from '../core/config-waits.ts';
+import { admitNamespace } from '../core/manifest/api-objects.ts';
+import { markTerminating } from '../core/namespace-deletion.ts';
 import type { PodEvent } from '../core/pod-events.ts';
 import { applyPodUpdate } from '../core/manifest/validate-pod-update.ts';
 import { isForceDelete } from '../core/grace.ts';
 import { newPodState } from '../core/reconcile.ts';
-import { ConflictError, isConflict, NotFoundError } from '../ports/errors.ts';
+import { ConflictError, isAlreadyExists, isConflict, NotFoundError } from '../ports/errors.ts';
+import type { ApiObject, ObjectKey, ObjectStore, StoredObject } from '../ports/object-store.ts';
 import type { ContainerObservation } from '../ports/container-runtime.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 import type { StoredPod } from '../ports/pod-store.ts';
@@ -15,6 +19,7 @@ import type { TimerDue } from '../ports/wakeup-scheduler.ts';
 import { deliverEvent } from './deliver-event.ts';
 import { InvalidError } from '../ports/errors.ts';
 import type { EngineDeps } from './engine-deps.ts';
+import { finalizeNamespace, namespaceKey, type FinalizeOutcome } from './namespace-controller.ts';
 import { eventFromObservation, timerDueEvent } from './observation-events.ts';
 import { runWorkerStep, type StepInput } from './pod-worker.ts';
 import { firstWorker, needsWorker, restartFailedWorker, startMissingWorkers } from './worker-recovery.ts';
@@ -44,6 +49,44 @@ export function createEngine(deps: EngineDeps) {
     if (stored && stored.state.engine.stage === 'Finished' && stored.inbox.length > 0) {
       await resume(stored, deps.clock.now());
     }
+  };
+
+  const objects = (): ObjectStore => {
+    if (!deps.objects)
+      throw new Error('this engine has no object store: ConfigMaps, Secrets and Namespaces are not served');
+    return deps.objects;
+  };
+
+  /**
+   * A ConfigMap or Secret was created or changed: every pod of its namespace with a container waiting for it
+   * (CreateContainerConfigError) gets a configChanged event, so the container starts now rather than at its retry
+   * (docs/semantics.md §9). The event id carries the object's resourceVersion: a redelivery is dropped. A failed
+   * delivery is reported, not thrown — the object is stored, and the retry timer still covers that pod.
+   */
+  const wakeConfigWaiters = async (stored: StoredObject): Promise<void> => {
+    const { kind, namespace, name } = stored.key;
+    if (kind !== 'ConfigMap' && kind !== 'Secret') return;
+    const { items } = await deps.store.list(namespace);
+    for (const pod of items) {
+      if (!podWaitsOnConfig(pod.state, kind, name)) continue;
+      try {
+        await deliverEvent(deps, pod.key, {
+          id: `config/${kind}/${name}/${stored.resourceVersion}`,
+          at: deps.clock.now(),
+          type: 'configChanged',
+          kind,
+          name,
+        });
+      } catch (err) {
+        deps.onError?.(err, `${pod.key.namespace}/${pod.key.name}: wake for ${kind.toLowerCase()} ${name}`);
+      }
+    }
+  };
+
+  /** The engine's graceful pod deletion, for the namespace controller. */
+  const requestPodDeletion = async (key: PodKey): Promise<void> => {
+    const now = deps.clock.now();
+    await deliver(key, { id: `delete/${now}/-`, at: now, type: 'deleteRequested' });
   };
 
   const removeFromApi = async (key: PodKey): Promise<void> => {
@@ -170,7 +213,8 @@ export function createEngine(deps: EngineDeps) {
 
     /**
      * At engine start: every pod that has not finished gets a worker that resumes it, and so does a finished one with
-     * pending events or a deletion whose removal did not happen.
+     * pending events or a deletion whose removal did not happen. Then every Terminating namespace gets a pass of the
+     * namespace controller (a deletion the last process did not finish).
      */
     async resumeAll(): Promise<number> {
       const { items } = await deps.store.list();
@@ -180,7 +224,95 @@ export function createEngine(deps: EngineDeps) {
         await resume(stored, deps.clock.now() * 1000 + resumeSeq++);
         resumed++;
       }
+      if (deps.objects) {
+        for (const ns of (await deps.objects.list('Namespace')).items) {
+          await finalizeNamespace({ ...deps, objects: deps.objects }, ns.key.name, requestPodDeletion).catch(
+            (err: unknown) => deps.onError?.(err, `namespace ${ns.key.name}: finalize`),
+          );
+        }
+      }
       return resumed;
+    },
+
+    // ── API objects: ConfigMaps, Secrets, Namespaces (docs/decisions/0007-api-objects.md) ──────────────────────
+
+    /**
+     * Stores a new object the API admitted (AlreadyExistsError if the name is taken). A ConfigMap or Secret wakes the
+     * pods waiting for it.
+     */
+    async createObject(object: ApiObject): Promise<StoredObject> {
+      const stored = await objects().create(object);
+      await wakeConfigWaiters(stored);
+      return stored;
+    },
+
+    /** Replaces an object at `expectedResourceVersion` (ConflictError when stale); wakes waiting pods as create does. */
+    async updateObject(
+      key: ObjectKey,
+      expectedResourceVersion: string,
+      object: ApiObject,
+    ): Promise<StoredObject> {
+      const stored = await objects().update(key, expectedResourceVersion, object);
+      await wakeConfigWaiters(stored);
+      return stored;
+    },
+
+    /** Removes a ConfigMap or Secret (a Namespace goes through deleteNamespace). */
+    removeObject(
+      key: ObjectKey,
+      expectedResourceVersion?: string,
+    ): Promise<{ resourceVersion: string } | undefined> {
+      return objects().remove(key, expectedResourceVersion);
+    },
+
+    /**
+     * Deletes a namespace as the API server and the namespace controller do: the Namespace is marked Terminating
+     * (deletionTimestamp, status.phase) at once and returned; then its ConfigMaps and Secrets are deleted, its pods
+     * deleted gracefully, and it is removed with its last pod (finalizeNamespace). NotFoundError if it does not exist.
+     */
+    async deleteNamespace(name: string): Promise<StoredObject> {
+      for (;;) {
+        const current = await objects().get(namespaceKey(name));
+        if (!current) throw new NotFoundError(`namespaces "${name}" not found`);
+        let marked = current;
+        const ns = current.object as Namespace;
+        if (ns.status?.phase !== 'Terminating' || !ns.metadata?.deletionTimestamp) {
+          try {
+            marked = await objects().update(
+              namespaceKey(name),
+              current.resourceVersion,
+              markTerminating(ns, deps.clock.now()) as ApiObject,
+            );
+          } catch (err) {
+            if (isConflict(err)) continue;
+            throw err;
+          }
+        }
+        await finalizeNamespace({ ...deps, objects: objects() }, name, requestPodDeletion);
+        return marked;
+      }
+    },
+
+    /** One pass of the namespace controller over `name` (namespace-controller.ts). */
+    finalizeNamespace(name: string): Promise<FinalizeOutcome> {
+      return finalizeNamespace({ ...deps, objects: objects() }, name, requestPodDeletion);
+    },
+
+    /**
+     * Creates the Namespaces among `names` that do not exist, Active (the system namespaces at start, and those
+     * pods of an older data directory live in). Idempotent; a concurrent creator wins harmlessly.
+     */
+    async ensureNamespaces(names: readonly string[], newUid: () => string): Promise<void> {
+      for (const name of new Set(names)) {
+        if (await objects().get(namespaceKey(name))) continue;
+        const admitted = admitNamespace({ metadata: { name } }, { now: deps.clock.now(), newUid });
+        if (!admitted.ok) continue; // not a valid namespace name: there is nothing to create
+        try {
+          await objects().create(admitted.object as ApiObject);
+        } catch (err) {
+          if (!isAlreadyExists(err)) throw err;
+        }
+      }
     },
   };
 }

@@ -5,6 +5,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ContainerRuntime } from '../ports/container-runtime.ts';
 import type { HookRunner } from '../ports/hook-runner.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
 import type { PodStore } from '../ports/pod-store.ts';
 import type { Prober } from '../ports/prober.ts';
 import type { WakeupScheduler } from '../ports/wakeup-scheduler.ts';
@@ -46,6 +47,11 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
 
 export interface EngineDeps {
   store: PodStore;
+  /**
+   * ConfigMaps, Secrets and Namespaces as API objects (docs/decisions/0007-api-objects.md). Without it the engine
+   * runs pods only: its object use cases throw, and a pod removal finalizes no namespace.
+   */
+  objects?: ObjectStore;
   /** The ConfigMaps and Secrets containers refer to. */
   configs: ConfigSource;
   runtime: ContainerRuntime;

@@ -16,6 +16,7 @@ import type { PodKey } from '../ports/pod-key.ts';
 import type { EventRecord } from '../ports/pod-store.ts';
 import { deliverEvent } from './deliver-event.ts';
 import type { EngineDeps } from './engine-deps.ts';
+import { finalizeNamespace } from './namespace-controller.ts';
 import { recordEventWithRetry } from './record-event.ts';
 
 /**
@@ -144,6 +145,8 @@ async function executeAction(
       return deps.runtime.removeSandbox({ key, uid });
     case 'deletePod':
       await deps.store.remove(key);
+      // The namespace controller's next pass: a Terminating namespace goes with its last pod.
+      if (deps.objects) await finalizeNamespace({ ...deps, objects: deps.objects }, key.namespace);
       return;
   }
 }

@@ -19,7 +19,10 @@ import { InProcessHookRunner } from '../engine/in-process-hook-runner.ts';
 import { LocalWorkflowClient } from './local-workflow-client.ts';
 import { createProbeHandlers } from '../adapters/probes/probe-handlers.ts';
 import { ProbeManager } from '../engine/prober/probe-manager.ts';
-import { MemoryConfigSource } from '../adapters/memory/memory-config-source.ts';
+import { randomUUID } from 'node:crypto';
+import { SYSTEM_NAMESPACES } from '../core/manifest/api-objects.ts';
+import { ObjectStoreConfigSource } from '../engine/object-config-source.ts';
+import { ObservableObjectStore } from '../engine/observable-object-store.ts';
 
 export const POD_WORKER_ASL_PATH = join(
   import.meta.dirname,
@@ -51,7 +54,7 @@ export interface LocalEngineOptions {
   prober?: Prober;
   /** Failures that must not stop the engine (an action that could not be carried out, a worker that crashed). */
   onError?: (err: unknown, context: string) => void;
-  /** ConfigMaps and Secrets for containers that refer to them (default: an empty in-memory set). */
+  /** ConfigMaps and Secrets for containers that refer to them (default: the object store's, as the API serves them). */
   configs?: ConfigSource;
   /** Wraps the store every part of the engine uses (fault injection, instrumentation). */
   decorateStore?: (store: PodStore) => PodStore;
@@ -61,6 +64,8 @@ export interface LocalEngine {
   engine: Engine;
   /** Every committed change, in order (timelines, watches). */
   store: ObservablePodStore;
+  /** ConfigMaps, Secrets and Namespaces, with their committed changes (watches). */
+  objects: ObservableObjectStore;
   deps: EngineDeps;
   workflow: LocalWorkflowClient;
   runtime: ProcessContainerRuntime;
@@ -87,6 +92,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   const store = new ObservablePodStore(
     options.decorateStore ? options.decorateStore(backend.store) : backend.store,
   );
+  const objects = new ObservableObjectStore(backend.objects);
 
   // The adapters call back into the engine (timers due, observations, hook outcomes): bind late.
   const bound: { engine?: Engine } = {};
@@ -132,7 +138,8 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       });
   const deps: EngineDeps = {
     store,
-    configs: options.configs ?? new MemoryConfigSource(),
+    objects,
+    configs: options.configs ?? new ObjectStoreConfigSource(objects),
     runtime,
     scheduler,
     workflow,
@@ -154,11 +161,16 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   // unfinished pod gets a worker that resumes it where its state says it is.
   await runtime.recover();
   await scheduler.start();
+  // The system namespaces exist from the start, and so does every namespace a stored pod lives in (a data directory
+  // written before namespaces were objects) — before resumeAll, whose namespace pass must not find them missing.
+  const { items: pods } = await store.list();
+  await engine.ensureNamespaces([...SYSTEM_NAMESPACES, ...pods.map((p) => p.key.namespace)], randomUUID);
   const resumed = await engine.resumeAll();
 
   return {
     engine,
     store,
+    objects,
     deps,
     workflow,
     runtime,

@@ -33,6 +33,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     engine: engine.engine,
     store: engine.store,
     changes: engine.store,
+    objects: engine.objects,
+    objectChanges: engine.objects,
     logs: engine.runtime,
     exec: true,
     clock: systemClock,

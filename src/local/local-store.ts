@@ -1,8 +1,9 @@
-// Where local mode keeps pods, their inboxes, Events and the durable timers: the choice of backend and the files it
-// owns in the data directory.
-//   sqlite    (default) SqlitePodStore + SqliteTimerTable on <dataDir>/podflow.db (WAL), or on `:memory:` with
-//             inMemory — the same adapter code either way, so tests that run in memory exercise the default store.
-//   dynamodb  DynamoDbPodStore + DynamoDbTimerTable on the single table `podflow`: served in-process by dynalite
+// Where local mode keeps pods, their inboxes, Events, the API objects (ConfigMaps, Secrets, Namespaces) and the
+// durable timers: the choice of backend and the files it owns in the data directory.
+//   sqlite    (default) SqlitePodStore + SqliteObjectStore + SqliteTimerTable on <dataDir>/podflow.db (WAL), or on
+//             `:memory:` with inMemory — the same adapter code either way, so tests that run in memory exercise the
+//             default store.
+//   dynamodb  DynamoDbPodStore + DynamoDbObjectStore + DynamoDbTimerTable on the single table `podflow`: served in-process by dynalite
 //             (LevelDB under <dataDir>/db, or memory with inMemory), or by a DynamoDB-compatible endpoint (LocalStack,
 //             DynamoDB Local, DynamoDB itself) when one is given.
 // The two stores write different files, and a data directory also holds the containers of the pods its store knows:
@@ -15,13 +16,16 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DynamoDbObjectStore } from '../adapters/dynamodb/dynamodb-object-store.ts';
 import { DynamoDbPodStore } from '../adapters/dynamodb/dynamodb-pod-store.ts';
 import { DynamoDbTimerTable } from '../adapters/dynamodb/dynamodb-timer-table.ts';
 import type { TimerTable } from '../adapters/local-timers/timer-table.ts';
 import { openSqliteDatabase, SQLITE_IN_MEMORY } from '../adapters/sqlite/sqlite-database.ts';
+import { SqliteObjectStore } from '../adapters/sqlite/sqlite-object-store.ts';
 import { SqlitePodStore } from '../adapters/sqlite/sqlite-pod-store.ts';
 import { SqliteTimerTable } from '../adapters/sqlite/sqlite-timer-table.ts';
 import type { Clock } from '../ports/clock.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
 import type { PodStore } from '../ports/pod-store.ts';
 import { ensureTable, startDynalite } from './dynalite.ts';
 
@@ -48,6 +52,8 @@ export interface LocalStoreOptions {
 
 export interface LocalStore {
   store: PodStore;
+  /** ConfigMaps, Secrets and Namespaces, on the same database or table (one resourceVersion sequence). */
+  objects: ObjectStore;
   timers: TimerTable;
   /** For messages: `SQLite .podflow/podflow.db`, `dynalite (memory)`, … */
   description: string;
@@ -94,6 +100,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     const db = openSqliteDatabase(location);
     return {
       store: new SqlitePodStore({ db, clock }),
+      objects: new SqliteObjectStore({ db }),
       timers: new SqliteTimerTable({ db }),
       description: inMemory ? 'SQLite (memory)' : `SQLite ${location}`,
       close: async () => db.close(),
@@ -114,6 +121,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
   }
   return {
     store: new DynamoDbPodStore({ client: dynamo.client, tableName: LOCAL_TABLE_NAME, clock }),
+    objects: new DynamoDbObjectStore({ client: dynamo.client, tableName: LOCAL_TABLE_NAME }),
     timers: new DynamoDbTimerTable({ client: dynamo.client, tableName: LOCAL_TABLE_NAME }),
     description: dynamodbEndpoint
       ? `DynamoDB ${dynamodbEndpoint} (table ${LOCAL_TABLE_NAME})`

@@ -46,16 +46,25 @@ describe('discovery', () => {
       check: (j: Record<string, unknown>) => {
         const resources = j.resources as Array<{ name: string; verbs: string[]; shortNames?: string[] }>;
         expect(resources.map((r) => r.name)).toEqual([
+          'configmaps',
           'events',
+          'namespaces',
           'pods',
           'pods/exec',
           'pods/log',
           'pods/status',
+          'secrets',
         ]);
         const pods = resources.find((r) => r.name === 'pods')!;
         expect(pods.verbs).toEqual(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']);
         expect(pods.shortNames).toEqual(['po']);
         expect(resources.find((r) => r.name === 'events')!.shortNames).toEqual(['ev']);
+        expect(resources.find((r) => r.name === 'configmaps')!.shortNames).toEqual(['cm']);
+        expect(resources.find((r) => r.name === 'namespaces')).toMatchObject({
+          namespaced: false,
+          shortNames: ['ns'],
+        });
+        expect(resources.find((r) => r.name === 'secrets')!.shortNames).toBeUndefined();
       },
     },
   ])('GET $path', async ({ path, check }) => {
@@ -277,6 +286,8 @@ describe('list and selectors', () => {
     await t.createPod(podManifest('b', { labels: { app: 'web', tier: 'back' } }));
     await t.createPod(podManifest('c', { labels: { app: 'db' } }));
     await t.createPod(podManifest('d'));
+    const ns = await t.request('POST', '/api/v1/namespaces', { body: { metadata: { name: 'other' } } });
+    expect(ns.status).toBe(201);
     await t.createPod(podManifest('e', { labels: { app: 'web' } }), 'other');
     await setStatus({ namespace: 'default', name: 'a' }, { phase: 'Running' });
   });

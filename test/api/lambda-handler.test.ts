@@ -10,6 +10,7 @@ const ENV = {
   SCHEDULE_GROUP: 'podflow',
   SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
   WAKEUP_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:wakeup',
+  HOOK_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:hook',
   AWS_REGION: 'eu-west-1',
   FARGATE_CLUSTER_ARN: 'arn:aws:ecs:eu-west-1:123456789012:cluster/podflow',
   FARGATE_SUBNETS: 'subnet-1,subnet-2',

@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import { NoopProber } from '../../src/adapters/noop/noop-prober.ts';
+import { MemoryObjectStore } from '../../src/adapters/memory/memory-object-store.ts';
 import { MemoryPodStore } from '../../src/adapters/memory/memory-pod-store.ts';
+import { MemoryRevision } from '../../src/adapters/memory/memory-revision.ts';
 import { createApiGatewayHandler, type ApiGatewayProxyEvent } from '../../src/api/api-gateway-handler.ts';
 import type { ApiDeps } from '../../src/api/api-deps.ts';
 import { createApiApp, type ApiApp } from '../../src/api/create-api-app.ts';
@@ -22,7 +24,9 @@ import { createEngine } from '../../src/engine/create-engine.ts';
 import { ObservablePodStore } from '../../src/engine/observable-pod-store.ts';
 import type { PodKey } from '../../src/ports/pod-key.ts';
 import { ManualClock } from '../support/manual-clock.ts';
-import { EmptyConfigSource } from '../../src/adapters/noop/empty-config-source.ts';
+import { SYSTEM_NAMESPACES } from '../../src/core/manifest/api-objects.ts';
+import { ObjectStoreConfigSource } from '../../src/engine/object-config-source.ts';
+import { ObservableObjectStore } from '../../src/engine/observable-object-store.ts';
 import { deletionGraceSeconds } from '../../src/core/grace.ts';
 
 export interface TestResponse {
@@ -34,7 +38,8 @@ export interface TestResponse {
 }
 
 export interface RequestOptions {
-  body?: string | object;
+  /** A Buffer is sent as is, base64-encoded (a binary body: protobuf). */
+  body?: string | object | Buffer;
   headers?: Record<string, string | string[]>;
   query?: Record<string, string | string[] | undefined>;
   base64?: boolean;
@@ -52,6 +57,10 @@ export function proxyEvent(method: string, path: string, o: RequestOptions = {})
   for (const [k, v] of Object.entries(o.query ?? {}))
     if (v !== undefined) multiQuery[k] = Array.isArray(v) ? v : [v];
   const hasQuery = Object.keys(multiQuery).length > 0;
+  if (Buffer.isBuffer(o.body)) {
+    const binary = proxyEvent(method, path, { ...o, body: '' });
+    return { ...binary, body: o.body.toString('base64'), isBase64Encoded: true };
+  }
   const text = o.body === undefined ? null : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
   return {
     resource: '/{proxy+}',
@@ -90,6 +99,8 @@ export function proxyEvent(method: string, path: string, o: RequestOptions = {})
 export interface TestApi {
   api: ApiApp;
   store: ObservablePodStore;
+  /** ConfigMaps, Secrets and Namespaces; the system namespaces exist before the first request. */
+  objects: ObservableObjectStore;
   clock: ManualClock;
   request(method: string, path: string, o?: RequestOptions): Promise<TestResponse>;
   /** Creates a pod through the API; throws unless 201. */
@@ -115,10 +126,13 @@ export function podManifest(
 
 export function createTestApi(overrides: Partial<ApiDeps> = {}): TestApi {
   const clock = new ManualClock(Date.parse('2026-11-28T00:00:00Z'));
-  const store = new ObservablePodStore(new MemoryPodStore({ clock }));
+  const revision = new MemoryRevision();
+  const store = new ObservablePodStore(new MemoryPodStore({ clock, revision }));
+  const objects = new ObservableObjectStore(new MemoryObjectStore({ revision }));
   const engine = createEngine({
     store,
-    configs: new EmptyConfigSource(),
+    objects,
+    configs: new ObjectStoreConfigSource(objects),
     runtime: {} as never,
     scheduler: { scheduleAt: async () => {}, cancel: async () => {} },
     workflow: { startExecution: async () => {}, sendTaskSuccess: async () => {} },
@@ -158,10 +172,17 @@ export function createTestApi(overrides: Partial<ApiDeps> = {}): TestApi {
     await store.update(key, s.resourceVersion, { ...s.state, pod });
   };
   let uid = 0;
+  // The system namespaces, as a composition root creates them at start.
+  const ready = engine.ensureNamespaces(
+    SYSTEM_NAMESPACES,
+    () => `00000000-0000-4000-9000-${String(++uid).padStart(12, '0')}`,
+  );
   const api = createApiApp({
     engine: { ...engine, deletePod: markDeleted, patchConditions: setConditions },
     store,
     changes: store,
+    objects,
+    objectChanges: objects,
     clock,
     newUid: () => `00000000-0000-4000-8000-${String(++uid).padStart(12, '0')}`,
     onError: (err) => {
@@ -174,6 +195,7 @@ export function createTestApi(overrides: Partial<ApiDeps> = {}): TestApi {
     throw err;
   });
   const request = async (method: string, path: string, o: RequestOptions = {}): Promise<TestResponse> => {
+    await ready;
     const result = await handler(proxyEvent(method, path, o));
     const headers: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(result.multiValueHeaders ?? {})) headers[k.toLowerCase()] = v;
@@ -189,6 +211,7 @@ export function createTestApi(overrides: Partial<ApiDeps> = {}): TestApi {
   return {
     api,
     store,
+    objects,
     clock,
     request,
     async createPod(pod, namespace = 'default') {

@@ -157,6 +157,30 @@ const writeKubeconfig = (dir: string, server: string): { path: string; kubeConfi
   return { path, kubeConfig };
 };
 
+/**
+ * AWS::DynamoDB::Table `SSESpecification` as CreateTable takes it (`SSEEnabled` → `Enabled`; enabled without a type
+ * is KMS with the AWS managed key aws/dynamodb, which needs no grant beyond the table's). A customer managed key
+ * (`KMSMasterKeyId`) would need KMS, which no emulator here provides: refused rather than ignored.
+ */
+export function sseSpecification(
+  tableId: string,
+  spec: unknown,
+): Pick<CreateTableCommandInput, 'SSESpecification'> {
+  if (spec === undefined) return {};
+  const { SSEEnabled, SSEType, KMSMasterKeyId, ...rest } = spec as Record<string, unknown>;
+  if (Object.keys(rest).length > 0 || typeof SSEEnabled !== 'boolean')
+    throw new Error(
+      `table ${tableId}: SSESpecification ${JSON.stringify(spec)} is not one the harness knows`,
+    );
+  if (KMSMasterKeyId !== undefined)
+    throw new Error(
+      `table ${tableId}: a customer managed KMS key (${JSON.stringify(KMSMasterKeyId)}) is not emulated`,
+    );
+  if (SSEType !== undefined && SSEType !== 'KMS')
+    throw new Error(`table ${tableId}: SSEType ${JSON.stringify(SSEType)} is not KMS`);
+  return { SSESpecification: SSEEnabled ? { Enabled: true, SSEType: 'KMS' } : { Enabled: false } };
+}
+
 /** Starts the emulators and builds, from the template alone, the resources `cdk deploy` would create. */
 export async function startEmulatorHarness(options: EmulatorHarnessOptions = {}): Promise<CloudHarness> {
   // PODFLOW_CLOUD_ASSEMBLY=cdk.out runs the assembly `npx cdk synth` wrote instead of synthesizing one.
@@ -297,7 +321,8 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       );
     }
 
-    // Tables: the template's key schema, attributes, billing and indexes (dynalite has no TTL, streams or PITR).
+    // Tables: the template's key schema, attributes, billing, indexes and encryption at rest (dynalite has no TTL,
+    // streams or PITR, and accepts an SSESpecification without encrypting anything).
     const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: scope.region, credentials });
     closers.push(() => ddb.destroy());
     for (const [id, r] of resolver.resources('AWS::DynamoDB::Table')) {
@@ -310,6 +335,7 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
         ...(p.ProvisionedThroughput ? { ProvisionedThroughput: p.ProvisionedThroughput as never } : {}),
         ...(p.GlobalSecondaryIndexes ? { GlobalSecondaryIndexes: p.GlobalSecondaryIndexes as never } : {}),
         ...(p.LocalSecondaryIndexes ? { LocalSecondaryIndexes: p.LocalSecondaryIndexes as never } : {}),
+        ...sseSpecification(id, p.SSESpecification),
       };
       await ddb.send(new CreateTableCommand(input));
     }

@@ -1,5 +1,5 @@
 // Targeted reconcile rules, one named case each; the golden scenarios (test/golden) show whole lifecycles.
-import type { Pod } from 'kubernetes-types/core/v1';
+import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../../src/core/actions.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../../src/core/engine-settings.ts';
@@ -430,6 +430,104 @@ describe('start failures', () => {
       10,
     );
     expect(d.phase).toBe('Failed');
+  });
+});
+
+describe('a ConfigMap or Secret appears (configChanged)', () => {
+  const waiting = (env: Container['env'], envFrom?: Container['envFrom']) =>
+    pod({
+      containers: [
+        { name: 'app', image: 'x', command: ['sleep', '9'], env, ...(envFrom ? { envFrom } : {}) },
+      ],
+    });
+  /** A start that fails for a missing reference: the container waits, its retry timer pending. */
+  const failToStart = (d: Driver, message = 'configmap "settings" not found'): void => {
+    d.send(
+      { type: 'containerStartFailed', container: 'app', reason: 'CreateContainerConfigError', message },
+      10,
+    );
+  };
+  const cmRef = [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'settings', key: 'a' } } }];
+
+  it.each([
+    {
+      name: 'a configMapKeyRef to the ConfigMap',
+      env: cmRef,
+      kind: 'ConfigMap' as const,
+      object: 'settings',
+    },
+    {
+      name: 'a secretKeyRef to the Secret',
+      env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'token', key: 't' } } }],
+      kind: 'Secret' as const,
+      object: 'token',
+    },
+    {
+      name: 'an envFrom secretRef',
+      env: [],
+      envFrom: [{ secretRef: { name: 'token' } }],
+      kind: 'Secret' as const,
+      object: 'token',
+    },
+  ])(
+    '$name: the waiting container starts now and its retry timer is cancelled',
+    ({ env, envFrom, kind, object }) => {
+      const d = new Driver(waiting(env, envFrom), { ...DEFAULT_ENGINE_SETTINGS, configErrorRetryMs: 10_000 });
+      ready(d);
+      failToStart(d);
+      expect(d.status().state?.waiting?.reason).toBe('CreateContainerConfigError');
+      const timerId = [...d.timers.keys()][0]!;
+      const actions = d.send({ type: 'configChanged', kind, name: object }, 500);
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          { type: 'cancelTimer', timerId },
+          { type: 'startContainer', container: 'app', instance: 0 },
+        ]),
+      );
+      expect(d.timers.size).toBe(0);
+      expect(d.status().restartCount).toBe(0);
+    },
+  );
+
+  it.each([
+    { name: 'another ConfigMap', kind: 'ConfigMap' as const, object: 'other' },
+    { name: 'a Secret of the same name', kind: 'Secret' as const, object: 'settings' },
+  ])('$name changes nothing', ({ kind, object }) => {
+    const d = new Driver(waiting(cmRef));
+    ready(d);
+    failToStart(d);
+    const before = structuredClone(d.state.engine.containers);
+    expect(d.send({ type: 'configChanged', kind, name: object }, 500)).toEqual([]);
+    expect(d.state.engine.containers).toEqual(before);
+  });
+
+  it('a running container that refers to it is left alone (no restart on a change)', () => {
+    const d = new Driver(waiting(cmRef));
+    ready(d);
+    d.send({ type: 'containerStarted', container: 'app' }, 10);
+    expect(d.send({ type: 'configChanged', kind: 'ConfigMap', name: 'settings' }, 500)).toEqual([]);
+  });
+
+  it('a pod being deleted does not start it', () => {
+    const d = new Driver(waiting(cmRef));
+    ready(d);
+    failToStart(d);
+    d.send({ type: 'deleteRequested', gracePeriodSeconds: 5 }, 10);
+    const actions = d.send({ type: 'configChanged', kind: 'ConfigMap', name: 'settings' }, 10);
+    expect(actions.filter((a) => a.type === 'startContainer')).toEqual([]);
+  });
+
+  it('a start that fails again waits for a new retry, as after a timer', () => {
+    const d = new Driver(waiting(cmRef), { ...DEFAULT_ENGINE_SETTINGS, configErrorRetryMs: 10_000 });
+    ready(d);
+    failToStart(d);
+    d.send({ type: 'configChanged', kind: 'ConfigMap', name: 'settings' }, 500);
+    failToStart(d, "couldn't find key a in ConfigMap default/settings");
+    expect(d.status().state?.waiting).toEqual({
+      reason: 'CreateContainerConfigError',
+      message: "couldn't find key a in ConfigMap default/settings",
+    });
+    expect([...d.timers.values()]).toEqual([d.now + 10_000]);
   });
 });
 

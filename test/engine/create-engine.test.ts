@@ -3,12 +3,12 @@
 // InProcessHookRunner. All on the memory store and the fake ports (test/support/engine-fakes.ts).
 // test/engine has two files, not one per source file: each test file runs in a forked worker whose start and
 // imports cost more than all of its tests, and the folder is meant to run in well under 2 s.
-import type { LifecycleHandler, Pod } from 'kubernetes-types/core/v1';
+import type { LifecycleHandler, Namespace, Pod } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';
 import { MemoryPodStore } from '../../src/adapters/memory/memory-pod-store.ts';
 import { formatFieldError } from '../../src/core/field-errors.ts';
 import type { PodEvent } from '../../src/core/pod-events.ts';
-import { newPodState } from '../../src/core/reconcile.ts';
+import { newPodState, restartTimerId } from '../../src/core/reconcile.ts';
 import { deliverEvent } from '../../src/engine/deliver-event.ts';
 import { InProcessHookRunner } from '../../src/engine/in-process-hook-runner.ts';
 import { ObservablePodStore, type StoreChange } from '../../src/engine/observable-pod-store.ts';
@@ -705,5 +705,198 @@ describe('InProcessHookRunner', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(r.errors).toEqual(['uid-p/app/2/postStart']);
     expect(r.delivered).toEqual([]);
+  });
+});
+
+describe('ConfigMaps and Secrets wake the pods waiting for them', () => {
+  const cmKey = (name: string) => ({ kind: 'ConfigMap' as const, namespace: 'default', name });
+  const configMap = (name: string, data: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: 'default' },
+    data,
+  });
+  const needsCfg = container('app', {
+    env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'x' } } }],
+  });
+
+  /** A pod whose container failed to start for the missing ConfigMap and whose worker waits (token-1). */
+  async function waitingPod(h: EngineHarness, app = needsCfg): Promise<void> {
+    await h.createAndStart(h.pod('p', { containers: [app] }));
+    await h.step('p', 'reconcile');
+    expect((await h.status('p', 'app')).state?.waiting?.reason).toBe('CreateContainerConfigError');
+    await h.await('p', 'token-1');
+  }
+
+  it('creating the ConfigMap delivers configChanged, wakes the worker, and the container starts with the value', async () => {
+    const h = new EngineHarness({ configSource: 'objects' });
+    await waitingPod(h);
+    const created = await h.engine.createObject(configMap('cfg', { x: 'value' }));
+    expect((await h.stored('p')).inbox).toMatchObject([
+      {
+        id: `config/ConfigMap/cfg/${created.resourceVersion}`,
+        type: 'configChanged',
+        kind: 'ConfigMap',
+        name: 'cfg',
+      },
+    ]);
+    expect(h.workflow.taskSuccesses).toEqual(['token-1']);
+    await h.step('p', 'reconcile');
+    expect(h.runtime.starts).toMatchObject([
+      { container: 'app', instance: 0, env: expect.arrayContaining([{ name: 'X', value: 'value' }]) },
+    ]);
+    expect(h.scheduler.timer(keyOf('p'), restartTimerId('app', 0))).toBeUndefined();
+  });
+
+  it('a Secret (envFrom) reaches the container decoded', async () => {
+    const h = new EngineHarness({ configSource: 'objects' });
+    await waitingPod(h, container('app', { envFrom: [{ secretRef: { name: 'token' } }] }));
+    await h.engine.createObject({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'token', namespace: 'default' },
+      type: 'Opaque',
+      data: { TOKEN: Buffer.from('s3cret ☃').toString('base64') },
+    });
+    await h.step('p', 'reconcile');
+    expect(h.runtime.starts[0]?.env).toEqual([{ name: 'TOKEN', value: 's3cret ☃' }]);
+  });
+
+  it('updating the ConfigMap (the missing key added) wakes the pod too', async () => {
+    const h = new EngineHarness({ configSource: 'objects' });
+    const first = await h.engine.createObject(configMap('cfg', { other: 'y' }));
+    await waitingPod(h);
+    expect((await h.status('p', 'app')).state?.waiting?.message).toBe(
+      "couldn't find key x in ConfigMap default/cfg",
+    );
+    await h.engine.updateObject(cmKey('cfg'), first.resourceVersion, configMap('cfg', { x: 'now' }));
+    await h.step('p', 'reconcile');
+    expect(h.runtime.starts[0]?.env).toEqual([{ name: 'X', value: 'now' }]);
+  });
+
+  it.each([
+    { name: 'an object of another name', object: configMap('unrelated', { x: '1' }) },
+    {
+      name: 'a Secret of the same name',
+      object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cfg', namespace: 'default' }, data: {} },
+    },
+    {
+      name: 'the ConfigMap in another namespace',
+      object: { ...configMap('cfg', { x: '1' }), metadata: { name: 'cfg', namespace: 'other' } },
+    },
+  ])('$name wakes nobody', async ({ object }) => {
+    const h = new EngineHarness({ configSource: 'objects' });
+    await waitingPod(h);
+    await h.engine.createObject(object);
+    expect((await h.stored('p')).inbox).toEqual([]);
+    expect(h.workflow.taskSuccesses).toEqual([]);
+  });
+
+  it('a running pod that refers to the ConfigMap is not woken by its change', async () => {
+    const h = new EngineHarness({ configSource: 'objects' });
+    const cm = await h.engine.createObject(configMap('cfg', { x: '1' }));
+    await h.createAndStart(h.pod('p', { containers: [needsCfg] }));
+    await h.started('p', 'app');
+    await h.step('p', 'reconcile');
+    await h.await('p', 'token-1');
+    await h.engine.updateObject(cmKey('cfg'), cm.resourceVersion, configMap('cfg', { x: '2' }));
+    expect(h.workflow.taskSuccesses).toEqual([]);
+  });
+});
+
+describe('namespaces', () => {
+  const nsKey = (name: string) => ({ kind: 'Namespace' as const, namespace: '', name });
+
+  it('ensureNamespaces creates the missing ones, Active, and leaves existing ones as they are', async () => {
+    const h = new EngineHarness();
+    let uid = 0;
+    await h.engine.ensureNamespaces(['default', 'kube-system'], () => `uid-${++uid}`);
+    const before = await h.fakes.objects.get(nsKey('default'));
+    await h.engine.ensureNamespaces(
+      ['default', 'kube-system', 'kube-public', 'Not_Valid'],
+      () => `uid-${++uid}`,
+    );
+    expect(await h.fakes.objects.get(nsKey('default'))).toEqual(before);
+    const { items } = await h.fakes.objects.list('Namespace');
+    expect(items.map((i) => i.key.name)).toEqual(['default', 'kube-public', 'kube-system']);
+    expect(items[1]!.object).toMatchObject({
+      metadata: {
+        name: 'kube-public',
+        uid: 'uid-3',
+        labels: { 'kubernetes.io/metadata.name': 'kube-public' },
+      },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    });
+  });
+
+  it('deleteNamespace: Terminating at once, ConfigMaps and Secrets gone, pods deleted gracefully, removed with the last pod', async () => {
+    const h = new EngineHarness();
+    await h.engine.ensureNamespaces(['default', 'other'], () => 'uid-ns');
+    const cm = (namespace: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cfg', namespace },
+      data: {},
+    });
+    await h.engine.createObject(cm('default'));
+    await h.engine.createObject(cm('other'));
+    await h.engine.createObject({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'default' },
+    });
+    for (const name of ['p1', 'p2']) {
+      await h.engine.createPod(h.pod(name));
+      await h.step(name, 'admit');
+    }
+
+    const marked = await h.engine.deleteNamespace('default');
+    expect(marked.object).toMatchObject({
+      metadata: { deletionTimestamp: '2025-01-01T00:00:00Z' },
+      status: { phase: 'Terminating' },
+    });
+    expect((await h.fakes.objects.list('ConfigMap')).items.map((o) => o.key.namespace)).toEqual(['other']);
+    expect((await h.fakes.objects.list('Secret')).items).toEqual([]);
+    for (const name of ['p1', 'p2'])
+      expect((await h.stored(name)).inbox.map((e) => e.type)).toEqual(['deleteRequested']);
+    const waiting = (await h.fakes.objects.get(nsKey('default')))!.object as Namespace;
+    expect(waiting.status?.conditions?.find((c) => c.type === 'NamespaceContentRemaining')).toMatchObject({
+      status: 'True',
+      reason: 'SomeResourcesRemain',
+      message: 'Some resources are remaining: pods. has 2 resource instances',
+    });
+    // A second delete while Terminating changes nothing and requests nothing twice.
+    await h.engine.deleteNamespace('default');
+    expect((await h.stored('p1')).inbox).toHaveLength(1);
+
+    // The workers remove the pods (nothing ran yet): the namespace goes with the last one.
+    expect((await h.step('p1', 'sandbox')).stage).toBe('Gone');
+    expect(await h.fakes.objects.get(nsKey('default'))).toBeDefined();
+    expect((await h.step('p2', 'sandbox')).stage).toBe('Gone');
+    expect(await h.fakes.objects.get(nsKey('default'))).toBeUndefined();
+    expect(await h.fakes.objects.get(nsKey('other'))).toBeDefined();
+  });
+
+  it('deleteNamespace of an empty namespace removes it at once; of a missing one is NotFoundError', async () => {
+    const h = new EngineHarness();
+    await h.engine.ensureNamespaces(['empty'], () => 'uid-ns');
+    await h.engine.deleteNamespace('empty');
+    expect(await h.fakes.objects.get(nsKey('empty'))).toBeUndefined();
+    await expect(h.engine.deleteNamespace('empty')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('resumeAll finishes a deletion the last process left: pods not yet asked are deleted', async () => {
+    const h = new EngineHarness();
+    await h.engine.ensureNamespaces(['default'], () => 'uid-ns');
+    const ns = (await h.fakes.objects.get(nsKey('default')))!;
+    await h.fakes.objects.update(nsKey('default'), ns.resourceVersion, {
+      ...ns.object,
+      metadata: { ...ns.object.metadata, deletionTimestamp: '2025-01-01T00:00:00Z' },
+      status: { phase: 'Terminating' },
+    });
+    await h.engine.createPod(h.pod('late'));
+    await h.engine.resumeAll();
+    expect((await h.stored('late')).inbox.map((e) => e.type)).toEqual(['deleteRequested']);
   });
 });

@@ -18,11 +18,14 @@ describe('schema.generated.ts', () => {
     { type: 'V1HTTPGetAction', field: 'port', expected: 'int-or-string' },
     { type: 'V1Probe', field: 'periodSeconds', expected: 'int32' },
     { type: 'V1PodSpec', field: 'activeDeadlineSeconds', expected: 'int64' },
+    { type: 'V1Secret', field: 'data', expected: '{bytes}' },
+    { type: 'V1ConfigMap', field: 'binaryData', expected: '{bytes}' },
+    { type: 'V1ConfigMap', field: 'data', expected: '{string}' },
   ])('declares $type.$field as $expected', ({ type, field, expected }) => {
     expect(MANIFEST_SCHEMA[type]?.[field]).toBe(expected);
   });
 
-  it('reaches every type it names, from the three admitted kinds', () => {
+  it('reaches every type it names, from the kinds podflow admits or serves', () => {
     const names = new Set(Object.keys(MANIFEST_SCHEMA));
     const primitives = new Set([
       'string',
@@ -33,6 +36,7 @@ describe('schema.generated.ts', () => {
       'date-time',
       'quantity',
       'int-or-string',
+      'bytes',
       'any',
     ]);
     const missing = Object.values(MANIFEST_SCHEMA)

@@ -3,7 +3,9 @@
 // them through the engine (`engine.onObservation`), so it decides exactly what the runtime "saw" and when.
 // `createFakeEngineDeps` puts them together with the memory store and a manual clock into EngineDeps.
 import { MemoryConfigSource } from '../../src/adapters/memory/memory-config-source.ts';
+import { MemoryObjectStore } from '../../src/adapters/memory/memory-object-store.ts';
 import { MemoryPodStore } from '../../src/adapters/memory/memory-pod-store.ts';
+import { MemoryRevision } from '../../src/adapters/memory/memory-revision.ts';
 import type { PodState } from '../../src/core/pod-state.ts';
 import type { ProbeType } from '../../src/core/probe-results.ts';
 import {
@@ -11,6 +13,7 @@ import {
   type EngineDeps,
   type WorkerSettings,
 } from '../../src/engine/engine-deps.ts';
+import { ObjectStoreConfigSource } from '../../src/engine/object-config-source.ts';
 import { ObservablePodStore } from '../../src/engine/observable-pod-store.ts';
 import type {
   ContainerInstanceRef,
@@ -240,6 +243,8 @@ export interface FakeEngineDeps {
   deps: EngineDeps;
   clock: ManualClock;
   store: MemoryPodStore;
+  /** ConfigMaps, Secrets and Namespaces, on the store's resourceVersion sequence. */
+  objects: MemoryObjectStore;
   configs: MemoryConfigSource;
   runtime: FakeContainerRuntime;
   scheduler: FakeWakeupScheduler;
@@ -255,12 +260,16 @@ export interface FakeEngineOptions {
   settings?: Partial<WorkerSettings>;
   /** Wraps the memory store (e.g. to inject conflicts); the wrapper becomes `deps.store`. */
   wrapStore?: (store: MemoryPodStore) => PodStore;
+  /** Where containers' ConfigMaps and Secrets come from: `configs` (default, set by hand) or the object store. */
+  configSource?: 'memory' | 'objects';
 }
 
 /** EngineDeps on the memory store, the fakes above and a manual clock; failures are collected in `errors`. */
 export function createFakeEngineDeps(options: FakeEngineOptions = {}): FakeEngineDeps {
   const clock = options.clock ?? new ManualClock();
-  const store = new MemoryPodStore({ clock });
+  const revision = new MemoryRevision();
+  const store = new MemoryPodStore({ clock, revision });
+  const objects = new MemoryObjectStore({ revision });
   const runtime = new FakeContainerRuntime();
   const scheduler = new FakeWakeupScheduler();
   const workflow = new FakeWorkflowClient();
@@ -270,7 +279,8 @@ export function createFakeEngineDeps(options: FakeEngineOptions = {}): FakeEngin
   const configs = new MemoryConfigSource();
   const deps: EngineDeps = {
     store: options.wrapStore ? options.wrapStore(store) : store,
-    configs,
+    objects,
+    configs: options.configSource === 'objects' ? new ObjectStoreConfigSource(objects) : configs,
     runtime,
     scheduler,
     workflow,
@@ -280,5 +290,5 @@ export function createFakeEngineDeps(options: FakeEngineOptions = {}): FakeEngin
     settings: { ...DEFAULT_WORKER_SETTINGS, ...options.settings },
     onError: (err, context) => errors.push({ err, context }),
   };
-  return { deps, clock, store, configs, runtime, scheduler, workflow, prober, hooks, errors };
+  return { deps, clock, store, objects, configs, runtime, scheduler, workflow, prober, hooks, errors };
 }

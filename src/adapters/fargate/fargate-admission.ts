@@ -29,6 +29,20 @@ const AFTER_START_FIELDS = new Set(['status.podIP', 'status.podIPs']);
 const EXEC_UNSUPPORTED =
   "podflow's Fargate runtime cannot run a command inside a running container: use httpGet, tcpSocket or grpc";
 
+/**
+ * A task definition is readable by anyone with ecs:DescribeTaskDefinition, and its `environment` is plain text: a
+ * Secret's value must not go there. Mapping it to ECS `secrets` (valueFrom Secrets Manager or SSM) is not done, so
+ * every Secret reference is refused — optional ones too, which would otherwise quietly resolve to nothing.
+ */
+const SECRET_ENV_UNSUPPORTED =
+  "podflow's Fargate runtime does not pass Secrets to containers: their values would be written in plain text into " +
+  'the ECS task definition; read the secret inside the container (e.g. from Secrets Manager with the task role)';
+
+/** Task definitions are rendered from the pod alone: no ConfigMap is read (an optional reference resolves to nothing). */
+const CONFIGMAP_ENV_UNSUPPORTED =
+  "podflow's Fargate runtime does not fill environment variables from ConfigMaps: the container could never start " +
+  '(CreateContainerConfigError); set the values in env directly';
+
 function checkContainer(c: Container, path: string, errors: FieldError[], warnings: string[]): void {
   if (c.name === PAUSE_CONTAINER)
     errors.push(invalid(`${path}.name`, c.name, "is reserved for the Fargate task's pause container"));
@@ -59,24 +73,16 @@ function checkContainer(c: Container, path: string, errors: FieldError[], warnin
             'read it inside the container from $ECS_CONTAINER_METADATA_URI_V4/task (Networks[0].IPv4Addresses[0])',
         ),
       );
-    const ref = e.valueFrom?.configMapKeyRef ?? e.valueFrom?.secretKeyRef;
+    if (e.valueFrom?.secretKeyRef)
+      errors.push(forbidden(`${path}.env[${i}].valueFrom.secretKeyRef`, SECRET_ENV_UNSUPPORTED));
+    const ref = e.valueFrom?.configMapKeyRef;
     if (ref && ref.optional !== true)
-      errors.push(
-        forbidden(
-          `${path}.env[${i}].valueFrom`,
-          'podflow has no ConfigMaps or Secrets: the container could never start (CreateContainerConfigError)',
-        ),
-      );
+      errors.push(forbidden(`${path}.env[${i}].valueFrom.configMapKeyRef`, CONFIGMAP_ENV_UNSUPPORTED));
   });
   (c.envFrom ?? []).forEach((e, i) => {
-    const ref = e.configMapRef ?? e.secretRef;
-    if (ref && ref.optional !== true)
-      errors.push(
-        forbidden(
-          `${path}.envFrom[${i}]`,
-          'podflow has no ConfigMaps or Secrets: the container could never start (CreateContainerConfigError)',
-        ),
-      );
+    if (e.secretRef) errors.push(forbidden(`${path}.envFrom[${i}].secretRef`, SECRET_ENV_UNSUPPORTED));
+    if (e.configMapRef && e.configMapRef.optional !== true)
+      errors.push(forbidden(`${path}.envFrom[${i}].configMapRef`, CONFIGMAP_ENV_UNSUPPORTED));
   });
   (c.ports ?? []).forEach((p, i) => {
     if (p.protocol === 'SCTP')
@@ -110,7 +116,7 @@ export function admitForFargate(pod: Pod): FargateAdmission {
       errors.push(
         forbidden(
           `spec.volumes[${i}]`,
-          'podflow has no ConfigMaps or Secrets to fill the volume: use an emptyDir an init container fills',
+          "podflow's Fargate runtime mounts no ConfigMap or Secret volumes: use an emptyDir an init container fills",
         ),
       );
   });

@@ -193,6 +193,8 @@ export function renderTaskDefinition(
     const resolved = resolveContainerEnvironment({
       pod,
       container: c,
+      // Nothing is read from ConfigMaps or Secrets: `environment` is plain text in the task definition, so a Secret's
+      // value must never get there. Admission refuses Secret references and required ConfigMap ones.
       lookups: { configMaps: {}, secrets: {} },
       ...(spec.nodeName ? { nodeName: spec.nodeName } : {}),
       // status.podIP is the ENI's address, known only once the task runs: admission refuses env that reads it.

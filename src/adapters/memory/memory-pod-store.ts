@@ -10,6 +10,7 @@ import type { Clock } from '../../ports/clock.ts';
 import { AlreadyExistsError, ConflictError, NotFoundError, TooLargeError } from '../../ports/errors.ts';
 import { podKeyString, type PodKey } from '../../ports/pod-key.ts';
 import type { EventRecord, PodStore, StoredEvent, StoredPod } from '../../ports/pod-store.ts';
+import { MemoryRevision } from './memory-revision.ts';
 
 /** DynamoDB's item limit, which the port's contract carries (ports/pod-store.ts `update`). */
 const MAX_ITEM_BYTES = 400 * 1024;
@@ -36,6 +37,8 @@ interface EventItem {
 export interface MemoryPodStoreOptions {
   clock: Clock;
   eventTtlSeconds?: number;
+  /** The table-wide resourceVersion counter, shared with a MemoryObjectStore of the same "table" (default: own). */
+  revision?: MemoryRevision;
 }
 
 export class MemoryPodStore implements PodStore {
@@ -43,10 +46,11 @@ export class MemoryPodStore implements PodStore {
   readonly #events = new Map<string, EventItem>();
   readonly #clock: Clock;
   readonly #eventTtlMs: number;
-  #rv = 0;
+  readonly #revision: MemoryRevision;
 
   constructor(options: MemoryPodStoreOptions) {
     this.#clock = options.clock;
+    this.#revision = options.revision ?? new MemoryRevision();
     this.#eventTtlMs = (options.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS) * 1000;
   }
 
@@ -56,7 +60,7 @@ export class MemoryPodStore implements PodStore {
     const stateJson = serialize(key, state);
     if (this.#pods.has(podKeyString(key)))
       throw new AlreadyExistsError(`pods "${key.name}" already exists (namespace ${key.namespace})`);
-    const record: PodRecord = { rv: ++this.#rv, stateJson, inbox: new Map() };
+    const record: PodRecord = { rv: this.#revision.next(), stateJson, inbox: new Map() };
     this.#pods.set(podKeyString(key), record);
     return toStored(key, record);
   }
@@ -75,7 +79,7 @@ export class MemoryPodStore implements PodStore {
       .sort(
         (a, b) => compareStrings(a.key.namespace, b.key.namespace) || compareStrings(a.key.name, b.key.name),
       );
-    return { items, resourceVersion: String(this.#rv) };
+    return { items, resourceVersion: String(this.#revision.current) };
   }
 
   async update(
@@ -95,7 +99,7 @@ export class MemoryPodStore implements PodStore {
     const record = this.#pods.get(podKeyString(key));
     if (!record) throw new NotFoundError(`pods "${key.name}" not found (namespace ${key.namespace})`);
     if (String(record.rv) !== expectedResourceVersion) throw conflict(key);
-    record.rv = ++this.#rv;
+    record.rv = this.#revision.next();
     record.stateJson = stateJson;
     for (const id of consumedEventIds) record.inbox.delete(id);
     return toStored(key, record);
@@ -111,7 +115,7 @@ export class MemoryPodStore implements PodStore {
     if (expectedResourceVersion !== undefined && String(record.rv) !== expectedResourceVersion)
       throw conflict(key);
     this.#pods.delete(podKeyString(key));
-    return { resourceVersion: String(++this.#rv) };
+    return { resourceVersion: String(this.#revision.next()) };
   }
 
   async deliver(key: PodKey, event: PodEvent): Promise<{ waitToken?: string }> {
@@ -161,7 +165,7 @@ export class MemoryPodStore implements PodStore {
     const existing = this.#events.get(aggregationKey);
     const live = existing && existing.expiresAtMs > this.#clock.now() ? existing : undefined;
     if (live?.occurrence === occurrence) return copy(live.event);
-    const rv = String(++this.#rv);
+    const rv = String(this.#revision.next());
     const event: StoredEvent = live
       ? { ...live.event, count: live.event.count + 1, lastTimestamp: rfc3339(atMs), resourceVersion: rv }
       : {

@@ -607,9 +607,10 @@ async function writeFileAtomic(path: string, data: string): Promise<void> {
   await rename(tmp, path);
 }
 
+/** Owner-only (0600): a launch records the container's environment, Secret values included. */
 function writeFileAtomicSync(path: string, data: string): void {
   const tmp = tmpName(path);
-  writeFileSync(tmp, data);
+  writeFileSync(tmp, data, { mode: 0o600 });
   renameSync(tmp, path);
 }
 

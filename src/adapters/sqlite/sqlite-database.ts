@@ -2,13 +2,16 @@
 // store's tables (SqlitePodStore) and the local timers (SqliteTimerTable). This file opens it, sets the pragmas and
 // creates the schema; the adapters only prepare their statements on the connection it returns.
 //
-// Schema (version 1, kept in PRAGMA user_version):
+// Schema (version 2, kept in PRAGMA user_version; version 1 had no objects table and is upgraded in place):
 //   counter  name TEXT PK, value INTEGER         one row, 'resourceVersion': the table-wide revision (like etcd's)
 //   pods     namespace, name PK; rv INTEGER; state TEXT (JSON without metadata.resourceVersion); wait_token TEXT
 //   inbox    namespace, name, event_id PK → pods ON DELETE CASCADE; event TEXT (JSON of the PodEvent)
 //   events   namespace, involved_name, reason, aggregate PK; name, body (JSON), count, first_at, last_at (epoch ms),
 //            rv, expires_at (epoch ms: the Event TTL, enforced by readers and purged by the store)
 //   timers   namespace, name, timer_id PK; at REAL (epoch ms)
+//   objects  kind, namespace ('' when cluster-scoped), name PK; rv INTEGER; object TEXT (JSON without
+//            metadata.resourceVersion): ConfigMaps, Secrets and Namespaces (SqliteObjectStore), versioned by the same
+//            counter row as pods and events
 // Every table is STRICT (https://www.sqlite.org/stricttables.html): a value of the wrong type is an error, not a
 // silent conversion. pods keeps its rowid: a pod's state is kilobytes, and WITHOUT ROWID suits rows below about
 // 1/20 of a page (https://www.sqlite.org/withoutrowid.html §4); the small-row tables go without.
@@ -27,7 +30,7 @@ import type * as NodeSqlite from 'node:sqlite';
 import type { DatabaseSync } from 'node:sqlite';
 
 /** The schema version this code writes and reads (PRAGMA user_version). */
-export const SQLITE_SCHEMA_VERSION = 1;
+export const SQLITE_SCHEMA_VERSION = 2;
 
 /**
  * How long a write waits for another connection's lock before SQLITE_BUSY (https://sqlite.org/c3ref/busy_timeout.html).
@@ -89,6 +92,18 @@ CREATE TABLE timers (
 ) STRICT, WITHOUT ROWID;
 `;
 
+/** Version 2: the API objects other than pods. A ConfigMap or Secret may be kilobytes: the table keeps its rowid. */
+const OBJECTS_SCHEMA = `
+CREATE TABLE objects (
+  kind TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  rv INTEGER NOT NULL,
+  object TEXT NOT NULL,
+  PRIMARY KEY (kind, namespace, name)
+) STRICT;
+`;
+
 /**
  * Opens (creating if needed) the database at `location` — a file path, or SQLITE_IN_MEMORY — in WAL mode with the
  * schema in place. The caller owns the connection and closes it (`db.close()`) after the adapters using it are done.
@@ -125,6 +140,11 @@ function migrate(db: DatabaseSync, location: string): void {
     const found = version();
     if (found === 0) {
       db.exec(SCHEMA);
+      db.exec(OBJECTS_SCHEMA);
+      db.exec(`PRAGMA user_version = ${SQLITE_SCHEMA_VERSION}`);
+    } else if (found === 1) {
+      // A data directory of a podflow without API objects: add their table; pods, timers and events stay as they are.
+      db.exec(OBJECTS_SCHEMA);
       db.exec(`PRAGMA user_version = ${SQLITE_SCHEMA_VERSION}`);
     } else if (found !== SQLITE_SCHEMA_VERSION) {
       throw new Error(

@@ -7,7 +7,10 @@
 // - quantities are parsed and re-printed in canonical form (`1000m` → `1`, `1024Mi` → `1Gi`), as the API server
 //   stores them. A malformed quantity is a decoding error upstream without a field path; here it is reported as a
 //   field error on the exact path (`spec.containers[0].resources.limits[cpu]: Invalid value: "1x": quantities must
-//   match the regular expression …`) because that is what a user needs to fix it.
+//   match the regular expression …`) because that is what a user needs to fix it;
+// - a `[]byte` (bytes: Secret.data, ConfigMap.binaryData) must be base64, or it is the decoding error
+//   `illegal base64 data at input byte N`; it stays base64 in the decoded object, as the API serves it.
+import { decodeBase64 } from '../base64.ts';
 import { invalid } from '../field-errors.ts';
 import type { FieldError } from '../field-errors.ts';
 import { formatQuantity, parseQuantity, QuantityParseError } from '../quantity.ts';
@@ -52,6 +55,8 @@ function goTypeName(type: string): string {
       return 'v1.Time';
     case 'quantity':
       return 'resource.Quantity';
+    case 'bytes':
+      return '[]uint8';
     case 'int-or-string':
       return 'intstr.IntOrString';
     default:
@@ -77,6 +82,7 @@ function zeroValue(type: string): unknown {
   switch (type) {
     case 'string':
     case 'date-time':
+    case 'bytes':
       return '';
     case 'int32':
     case 'int64':
@@ -141,6 +147,13 @@ function decodeValue(
       if (typeof value !== 'number' || !Number.isInteger(value)) return typeError(true);
       if (type === 'int32' && (value < INT32_MIN || value > INT32_MAX)) return typeError(true);
       return value;
+    }
+    case 'bytes': {
+      if (typeof value !== 'string') return typeError();
+      const decoded = decodeBase64(value);
+      if (decoded.ok) return value;
+      ctx.typeErrors.push(decoded.message);
+      return undefined;
     }
     case 'int-or-string':
       if (typeof value === 'string') return value;

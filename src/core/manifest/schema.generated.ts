@@ -4,7 +4,7 @@
 //
 // Per type: field name (as in JSON) → type. Notation: `T` a type of this table, `T[]` a list, `{T}` a map with
 // string keys, or a primitive: string, int32, int64, number, boolean, date-time, quantity (string or number),
-// int-or-string, any.
+// int-or-string, bytes (base64 in a string), any.
 
 export const SCHEMA_SOURCE = '@kubernetes/client-node 2.0.1 (OpenAPI release-1.36)';
 
@@ -13,6 +13,9 @@ export const ROOT_TYPES: Readonly<Record<string, string>> = {
   'v1/Pod': 'V1Pod',
   'batch/v1/Job': 'V1Job',
   'batch/v1/CronJob': 'V1CronJob',
+  'v1/ConfigMap': 'V1ConfigMap',
+  'v1/Secret': 'V1Secret',
+  'v1/Namespace': 'V1Namespace',
 };
 
 export const MANIFEST_SCHEMA: Readonly<Record<string, Readonly<Record<string, string>>>> = {
@@ -59,6 +62,14 @@ export const MANIFEST_SCHEMA: Readonly<Record<string, Readonly<Record<string, st
     optional: 'boolean',
     path: 'string',
     signerName: 'string',
+  },
+  V1ConfigMap: {
+    apiVersion: 'string',
+    binaryData: '{bytes}',
+    data: '{string}',
+    immutable: 'boolean',
+    kind: 'string',
+    metadata: 'V1ObjectMeta',
   },
   V1ConfigMapEnvSource: { name: 'string', optional: 'boolean' },
   V1ConfigMapKeySelector: { key: 'string', name: 'string', optional: 'boolean' },
@@ -341,6 +352,22 @@ export const MANIFEST_SCHEMA: Readonly<Record<string, Readonly<Record<string, st
     subresource: 'string',
     time: 'date-time',
   },
+  V1Namespace: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'V1ObjectMeta',
+    spec: 'V1NamespaceSpec',
+    status: 'V1NamespaceStatus',
+  },
+  V1NamespaceCondition: {
+    lastTransitionTime: 'date-time',
+    message: 'string',
+    reason: 'string',
+    status: 'string',
+    type: 'string',
+  },
+  V1NamespaceSpec: { finalizers: 'string[]' },
+  V1NamespaceStatus: { conditions: 'V1NamespaceCondition[]', phase: 'string' },
   V1NFSVolumeSource: { path: 'string', readOnly: 'boolean', server: 'string' },
   V1NodeAffinity: {
     preferredDuringSchedulingIgnoredDuringExecution: 'V1PreferredSchedulingTerm[]',
@@ -605,6 +632,15 @@ export const MANIFEST_SCHEMA: Readonly<Record<string, Readonly<Record<string, st
     volumeName: 'string',
   },
   V1SeccompProfile: { localhostProfile: 'string', type: 'string' },
+  V1Secret: {
+    apiVersion: 'string',
+    data: '{bytes}',
+    immutable: 'boolean',
+    kind: 'string',
+    metadata: 'V1ObjectMeta',
+    stringData: '{string}',
+    type: 'string',
+  },
   V1SecretEnvSource: { name: 'string', optional: 'boolean' },
   V1SecretKeySelector: { key: 'string', name: 'string', optional: 'boolean' },
   V1SecretProjection: { items: 'V1KeyToPath[]', name: 'string', optional: 'boolean' },

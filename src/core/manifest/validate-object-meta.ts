@@ -1,7 +1,7 @@
 // metadata validation on create: apimachinery pkg/api/validation/objectmeta.go ValidateObjectMetaAccessor and
 // pkg/apis/meta/v1/validation ValidateLabels, with the API server's texts.
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
-import { child, invalid, required, tooLong } from '../field-errors.ts';
+import { child, forbidden, invalid, required, tooLong } from '../field-errors.ts';
 import type { ManifestFieldError } from './manifest-field-errors.ts';
 import { isQualifiedName, isValidLabelValue, nameIsDnsLabel, IS_NEGATIVE_ERROR } from './name-rules.ts';
 
@@ -39,11 +39,15 @@ export function validateAnnotations(
   return errs;
 }
 
-/** ValidateObjectMeta for a namespaced object. `nameFn` is the kind's name rule (DNS subdomain for all three). */
+/**
+ * ValidateObjectMeta. `nameFn` is the kind's name rule (DNS subdomain for pods, jobs, ConfigMaps and Secrets; DNS
+ * label for Namespaces). A cluster-scoped object (`namespaced: false`) may not have a namespace.
+ */
 export function validateObjectMeta(
   meta: ObjectMeta | undefined,
   nameFn: NameFn,
   path = 'metadata',
+  { namespaced = true }: { namespaced?: boolean } = {},
 ): ManifestFieldError[] {
   const m = meta ?? {};
   const errs: ManifestFieldError[] = [];
@@ -53,7 +57,9 @@ export function validateObjectMeta(
   }
   if (!m.name) errs.push(required(child(path, 'name'), 'name or generateName is required'));
   else for (const msg of nameFn(m.name, false)) errs.push(invalid(child(path, 'name'), m.name, msg));
-  if (!m.namespace) errs.push(required(child(path, 'namespace')));
+  if (!namespaced) {
+    if (m.namespace) errs.push(forbidden(child(path, 'namespace'), 'not allowed on this type'));
+  } else if (!m.namespace) errs.push(required(child(path, 'namespace')));
   else
     for (const msg of nameIsDnsLabel(m.namespace, false))
       errs.push(invalid(child(path, 'namespace'), m.namespace, msg));

@@ -64,7 +64,45 @@ describe('Fargate admission', () => {
           },
         ],
       },
-      want: /^spec\.containers\[0\]\.env\[0\]\.valueFrom: Forbidden: podflow has no ConfigMaps or Secrets/,
+      want: /^spec\.containers\[0\]\.env\[0\]\.valueFrom\.secretKeyRef: Forbidden: podflow's Fargate runtime does not pass Secrets to containers: their values would be written in plain text into the ECS task definition/,
+    },
+    {
+      name: 'an optional Secret reference (its value would be in the task definition as well)',
+      spec: {
+        containers: [
+          {
+            name: 'app',
+            image: 'x',
+            env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: 's', key: 'k', optional: true } } }],
+          },
+        ],
+      },
+      want: /^spec\.containers\[0\]\.env\[0\]\.valueFrom\.secretKeyRef: Forbidden: .*plain text into the ECS task definition/,
+    },
+    {
+      name: 'env from a Secret of an init container (envFrom secretRef, optional)',
+      spec: {
+        initContainers: [{ name: 'i', image: 'x', envFrom: [{ secretRef: { name: 's', optional: true } }] }],
+      },
+      want: /^spec\.initContainers\[0\]\.envFrom\[0\]\.secretRef: Forbidden: .*plain text into the ECS task definition/,
+    },
+    {
+      name: 'a required ConfigMap reference',
+      spec: {
+        containers: [
+          {
+            name: 'app',
+            image: 'x',
+            env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'c', key: 'k' } } }],
+          },
+        ],
+      },
+      want: /^spec\.containers\[0\]\.env\[0\]\.valueFrom\.configMapKeyRef: Forbidden: podflow's Fargate runtime does not fill environment variables from ConfigMaps/,
+    },
+    {
+      name: 'env from a required ConfigMap',
+      spec: { containers: [{ name: 'app', image: 'x', envFrom: [{ configMapRef: { name: 'c' } }] }] },
+      want: /^spec\.containers\[0\]\.envFrom\[0\]\.configMapRef: Forbidden: .*from ConfigMaps/,
     },
     {
       name: 'ten containers',
@@ -98,7 +136,7 @@ describe('Fargate admission', () => {
     {
       name: 'a configMap volume',
       spec: { volumes: [{ name: 'cfg', configMap: { name: 'c' } }] },
-      want: /^spec\.volumes\[0\]: Forbidden: podflow has no ConfigMaps or Secrets/,
+      want: /^spec\.volumes\[0\]: Forbidden: podflow's Fargate runtime mounts no ConfigMap or Secret volumes/,
     },
   ])('refuses $name', ({ spec, want }) => {
     const errors = errorsOf(pod(spec as Partial<NonNullable<Pod['spec']>>));

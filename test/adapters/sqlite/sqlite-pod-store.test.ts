@@ -20,6 +20,7 @@ import {
   MAX_ITEM_BYTES,
   SqlitePodStore,
 } from '../../../src/adapters/sqlite/sqlite-pod-store.ts';
+import { SqliteObjectStore } from '../../../src/adapters/sqlite/sqlite-object-store.ts';
 import { ensureTable, startDynalite } from '../../../src/local/dynalite.ts';
 import { TooLargeError } from '../../../src/ports/errors.ts';
 import { podState, opaqueEvent } from '../../contract/pod-store.contract.ts';
@@ -34,6 +35,8 @@ async function tempFile(): Promise<string> {
   dirs.push(dir);
   return join(dir, 'podflow.db');
 }
+
+const keyOfWeb = { namespace: 'default', name: 'web' };
 
 const pragma = (db: DatabaseSync, name: string): unknown =>
   Object.values(db.prepare(`PRAGMA ${name}`).get() as Record<string, unknown>)[0];
@@ -67,6 +70,28 @@ describe('openSqliteDatabase', () => {
       ).toBeDefined();
     } finally {
       second.close();
+    }
+  });
+
+  it('upgrades a version 1 file (no objects table) in place, keeping its pods and its resourceVersion', async () => {
+    const file = await tempFile();
+    const v1 = openSqliteDatabase(file);
+    const pod = await new SqlitePodStore({ db: v1, clock: new ManualClock() }).create(podState('web'));
+    // What a podflow before API objects wrote: the same tables without `objects`, user_version 1.
+    v1.exec('DROP TABLE objects; PRAGMA user_version = 1');
+    v1.close();
+    const db = openSqliteDatabase(file);
+    try {
+      expect(pragma(db, 'user_version')).toBe(SQLITE_SCHEMA_VERSION);
+      expect(await new SqlitePodStore({ db, clock: new ManualClock() }).get(keyOfWeb)).toEqual(pod);
+      const created = await new SqliteObjectStore({ db }).create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'app', namespace: 'default' },
+      });
+      expect(BigInt(created.resourceVersion)).toBeGreaterThan(BigInt(pod.resourceVersion));
+    } finally {
+      db.close();
     }
   });
 
@@ -161,6 +186,33 @@ describe('SqlitePodStore', () => {
       ['deliver', () => store.deliver(key, opaqueEvent({ id: 'e1', type: 't', at: 0 }))],
       ['update', () => store.update(key, created.resourceVersion, podState('web'), ['e1'])],
       ['list', () => store.list()],
+    ];
+    for (const [what, call] of calls) {
+      await call().catch(() => undefined);
+      expect(db.isTransaction, what).toBe(false);
+    }
+  });
+
+  it('no object store call leaves a transaction open, whether it commits or throws', async () => {
+    const objects = new SqliteObjectStore({ db });
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: 'default' } };
+    const key = { kind: 'ConfigMap' as const, namespace: 'default', name: 'app' };
+    const created = await objects.create(cm);
+    const calls: [string, () => Promise<unknown>][] = [
+      ['create of an existing object', () => objects.create(cm)],
+      ['update at a stale version', () => objects.update(key, '0', cm)],
+      [
+        'update of a missing object',
+        () =>
+          objects.update({ ...key, name: 'ghost' }, '1', {
+            ...cm,
+            metadata: { name: 'ghost', namespace: 'default' },
+          }),
+      ],
+      ['remove at a stale version', () => objects.remove(key, '0')],
+      ['update', () => objects.update(key, created.resourceVersion, cm)],
+      ['list', () => objects.list('ConfigMap')],
+      ['remove', () => objects.remove(key)],
     ];
     for (const [what, call] of calls) {
       await call().catch(() => undefined);

@@ -403,21 +403,29 @@ export class StepFunctionsEmulator {
    * the execution operations, the state machine for StartExecution and — through the execution the token belongs
    * to — for the task-token operations.
    */
-  readonly #faults: Array<{ operation: string; remaining: number; caller?: string }> = [];
+  readonly #faults: Array<{ operation: string; remaining: number; executionArn?: string }> = [];
 
   /**
-   * Fault injection for tests: the next `times` calls of `operation` (by the caller signing with `caller`'s access
-   * key, if given) fail with ThrottlingException ("Rate exceeded"), as Step Functions answers a caller over its API
-   * quota, without doing anything.
+   * Fault injection for tests: the next `times` calls of `operation` fail with ThrottlingException ("Rate exceeded"),
+   * as Step Functions answers a caller over its API quota, without doing anything. With `executionArn`, only calls
+   * about that execution count (SendTaskSuccess/Failure: the execution whose task the token names).
    */
-  injectFault(operation: string, times = 1, caller?: string): void {
-    this.#faults.push({ operation, remaining: times, ...(caller ? { caller } : {}) });
+  injectFault(operation: string, times = 1, executionArn?: string): void {
+    this.#faults.push({ operation, remaining: times, ...(executionArn ? { executionArn } : {}) });
+  }
+
+  /** Injected failures not yet used up (0 once every one has been answered). */
+  get faultsLeft(): number {
+    return this.#faults.reduce((n, f) => n + f.remaining, 0);
   }
 
   #authorize(operation: string, input: Record<string, unknown>, accessKeyId: string | undefined): void {
+    const about = String(input.executionArn ?? this.#waits.get(String(input.taskToken))?.executionArn ?? '');
     const fault = this.#faults.find(
       (f) =>
-        f.operation === operation && f.remaining > 0 && (f.caller === undefined || f.caller === accessKeyId),
+        f.operation === operation &&
+        f.remaining > 0 &&
+        (f.executionArn === undefined || f.executionArn === about),
     );
     if (fault) {
       fault.remaining--;

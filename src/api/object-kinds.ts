@@ -1,0 +1,92 @@
+// The three kinds the ObjectStore keeps, as the API serves them: their admission (core/manifest/api-objects.ts),
+// their Table columns (table.ts) and their selectable fields (the registries' ToSelectableFields: every kind's
+// metadata.name — and metadata.namespace when namespaced —, a Secret's `type`, a Namespace's `status.phase` and,
+// for backward compatibility upstream, its bare `name`).
+import type { ConfigMap, Namespace, Secret } from 'kubernetes-types/core/v1';
+import {
+  admitConfigMap,
+  admitConfigMapUpdate,
+  admitNamespace,
+  admitNamespaceUpdate,
+  admitSecret,
+  admitSecretUpdate,
+  type Admitted,
+} from '../core/manifest/api-objects.ts';
+import type { ApiObject, ObjectKind } from '../ports/object-store.ts';
+import { MAX_API_BODY_BYTES } from './request.ts';
+import type { ResourceDef } from './object-resources.ts';
+import {
+  CONFIGMAP_COLUMNS,
+  configMapCells,
+  NAMESPACE_COLUMNS,
+  namespaceCells,
+  SECRET_COLUMNS,
+  secretCells,
+} from './table.ts';
+
+/** The API server's request body limit (apiserver MaxRequestBodyBytes): room for 1 MiB of data as base64. */
+export const MAX_OBJECT_BODY_BYTES = MAX_API_BODY_BYTES;
+/** A Namespace has no data: the pods' limit. */
+const NAMESPACE_BODY_BYTES = 256 * 1024;
+
+const metaField = (o: ApiObject, field: string): string => {
+  if (field === 'metadata.name') return o.metadata?.name ?? '';
+  if (field === 'metadata.namespace') return o.metadata?.namespace ?? '';
+  return '';
+};
+
+/** The core's admission for kubernetes-types objects, over the API's plain JSON objects. */
+const asApi = <T>(admitted: Admitted<T>): Admitted<ApiObject> => admitted as unknown as Admitted<ApiObject>;
+
+export const CONFIGMAPS: ResourceDef = {
+  kind: 'ConfigMap',
+  resource: 'configmaps',
+  namespaced: true,
+  sensitive: false,
+  maxBodyBytes: MAX_OBJECT_BODY_BYTES,
+  selectableFields: new Set(['metadata.name', 'metadata.namespace']),
+  field: metaField,
+  admitCreate: (o, ctx) => asApi(admitConfigMap(o as ConfigMap, ctx)),
+  admitUpdate: (next, current) => asApi(admitConfigMapUpdate(next as ConfigMap, current as ConfigMap)),
+  columns: CONFIGMAP_COLUMNS,
+  cells: (o, now) => configMapCells(o as ConfigMap, now),
+};
+
+export const SECRETS: ResourceDef = {
+  kind: 'Secret',
+  resource: 'secrets',
+  namespaced: true,
+  sensitive: true,
+  maxBodyBytes: MAX_OBJECT_BODY_BYTES,
+  selectableFields: new Set(['metadata.name', 'metadata.namespace', 'type']),
+  field: (o, field) => (field === 'type' ? String((o as Secret).type ?? '') : metaField(o, field)),
+  admitCreate: (o, ctx) => asApi(admitSecret(o as Secret, ctx)),
+  admitUpdate: (next, current) => asApi(admitSecretUpdate(next as Secret, current as Secret)),
+  columns: SECRET_COLUMNS,
+  cells: (o, now) => secretCells(o as Secret, now),
+};
+
+export const NAMESPACES: ResourceDef = {
+  kind: 'Namespace',
+  resource: 'namespaces',
+  namespaced: false,
+  sensitive: false,
+  maxBodyBytes: NAMESPACE_BODY_BYTES,
+  selectableFields: new Set(['metadata.name', 'name', 'status.phase']),
+  field: (o, field) =>
+    field === 'status.phase'
+      ? ((o as Namespace).status?.phase ?? '')
+      : field === 'name'
+        ? (o.metadata?.name ?? '')
+        : metaField(o, field),
+  admitCreate: (o, ctx) => asApi(admitNamespace(o as Namespace, ctx)),
+  admitUpdate: (next, current) => asApi(admitNamespaceUpdate(next as Namespace, current as Namespace)),
+  columns: NAMESPACE_COLUMNS,
+  cells: (o, now) => namespaceCells(o as Namespace, now),
+};
+
+export const OBJECT_RESOURCE_DEFS: Readonly<Record<ObjectKind, ResourceDef>> = {
+  ConfigMap: CONFIGMAPS,
+  Secret: SECRETS,
+  Namespace: NAMESPACES,
+};

@@ -1,0 +1,127 @@
+// The api Lambda (lambdas/api.ts with the cloud wiring of lambdas/wiring.ts) serving ConfigMaps, Secrets and
+// Namespaces from its DynamoDB table — here dynalite, reached through AWS_ENDPOINT_URL_DYNAMODB as the SDK reads it:
+// the system namespaces made sure of on first use, objects stored as table items, a missing namespace NotFound,
+// a namespace deleted with nothing in it gone at once, and a pod reading a Secret refused (Fargate admission).
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { handler as apiHandler } from '../../lambdas/api.ts';
+import { ensureTable, startDynalite, type LocalDynamo } from '../../src/local/dynalite.ts';
+import { proxyEvent, type RequestOptions } from './support.ts';
+
+const TABLE = 'podflow-lambda-objects';
+let db: LocalDynamo;
+const saved: Record<string, string | undefined> = {};
+let handler: typeof apiHandler;
+
+async function request(method: string, path: string, o: RequestOptions = {}) {
+  const result = await handler(proxyEvent(method, path, o));
+  return { status: result.statusCode, json: JSON.parse(result.body) as Record<string, unknown> };
+}
+
+beforeAll(async () => {
+  db = await startDynalite();
+  await ensureTable(db.client, TABLE);
+  const env: Record<string, string> = {
+    TABLE_NAME: TABLE,
+    STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:pod-worker',
+    SCHEDULE_GROUP: 'podflow',
+    SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
+    WAKEUP_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:wakeup',
+    HOOK_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:hook',
+    AWS_REGION: 'eu-west-1',
+    FARGATE_CLUSTER_ARN: 'arn:aws:ecs:eu-west-1:123456789012:cluster/podflow',
+    FARGATE_SUBNETS: 'subnet-1,subnet-2',
+    FARGATE_SECURITY_GROUPS: 'sg-1',
+    FARGATE_LOG_GROUP: '/podflow/pods',
+    FARGATE_EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/execution',
+    FARGATE_TASK_ROLE_ARN: 'arn:aws:iam::123456789012:role/task',
+    AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  };
+  for (const [k, v] of Object.entries(env)) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+  ({ handler } = await import('../../lambdas/api.ts'));
+});
+
+afterAll(async () => {
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  await db?.close();
+});
+
+describe('api Lambda: ConfigMaps, Secrets and Namespaces on DynamoDB', () => {
+  it('lists the system namespaces, created on first use', async () => {
+    const res = await request('GET', '/api/v1/namespaces');
+    expect(res.status).toBe(200);
+    const names = (res.json.items as Array<{ metadata: { name: string } }>).map((n) => n.metadata.name);
+    expect(names).toEqual(['default', 'kube-public', 'kube-system']);
+  });
+
+  it('stores a ConfigMap and a Secret as items of the table and serves them back', async () => {
+    const cm = await request('POST', '/api/v1/namespaces/default/configmaps', {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app' }, data: { mode: 'fast' } },
+    });
+    expect(cm.status).toBe(201);
+    const secret = await request('POST', '/api/v1/namespaces/default/secrets', {
+      body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: 'pw' } },
+    });
+    expect(secret.status).toBe(201);
+    const item = await db.client.send(
+      new GetItemCommand({ TableName: TABLE, Key: { PK: { S: 'ns#default' }, SK: { S: 'configmap#app' } } }),
+    );
+    expect(JSON.parse(item.Item!.object!.S!)).toMatchObject({ data: { mode: 'fast' } });
+    const got = await request('GET', '/api/v1/namespaces/default/secrets/db');
+    expect(got.json).toMatchObject({ kind: 'Secret', type: 'Opaque', data: { password: 'cHc=' } });
+  });
+
+  it('a pod whose env reads a Secret is refused by the Fargate admission (its value would be in the task definition)', async () => {
+    const refs = [
+      { env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] },
+      { envFrom: [{ secretRef: { name: 'db', optional: true } }] },
+    ];
+    const paths = [
+      'spec.containers[0].env[0].valueFrom.secretKeyRef',
+      'spec.containers[0].envFrom[0].secretRef',
+    ];
+    for (const [i, ref] of refs.entries()) {
+      const res = await request('POST', '/api/v1/namespaces/default/pods', {
+        body: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: `uses-secret-${i}` },
+          spec: { containers: [{ name: 'app', image: 'busybox', command: ['true'], ...ref }] },
+        },
+      });
+      expect(res.status).toBe(422);
+      expect(res.json).toMatchObject({
+        reason: 'Invalid',
+        details: { causes: [{ reason: 'FieldValueForbidden', field: paths[i] }] },
+      });
+      expect(res.json.message).toContain('would be written in plain text into the ECS task definition');
+      expect(JSON.stringify(res.json)).not.toContain('cHc=');
+      expect((await request('GET', `/api/v1/namespaces/default/pods/uses-secret-${i}`)).status).toBe(404);
+    }
+  });
+
+  it('a pod in a missing namespace is NotFound; a namespace created, then deleted with nothing in it, is gone', async () => {
+    const pod = await request('POST', '/api/v1/namespaces/team-a/pods', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p' },
+        spec: { containers: [{ name: 'app', image: 'busybox', command: ['true'] }] },
+      },
+    });
+    expect(pod.json).toMatchObject({ code: 404, message: 'namespaces "team-a" not found' });
+    const created = await request('POST', '/api/v1/namespaces', { body: { metadata: { name: 'team-a' } } });
+    expect(created.status).toBe(201);
+    const deleted = await request('DELETE', '/api/v1/namespaces/team-a');
+    expect(deleted.json).toMatchObject({ status: { phase: 'Terminating' } });
+    expect((await request('GET', '/api/v1/namespaces/team-a')).status).toBe(404);
+  });
+});
