@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { PodEvent } from '../core/pod-events.ts';
 import { changedImages, validatePodUpdate } from '../core/manifest/validate-pod-update.ts';
+import { podSandboxConfig } from '../core/pod-sandbox.ts';
 import type { AdmittedPod } from '../core/pod-state.ts';
 import { newPodState } from '../core/reconcile.ts';
 import { ConflictError, isConflict, NotFoundError } from '../ports/errors.ts';
@@ -50,8 +51,20 @@ export function createEngine(deps: EngineDeps) {
     /** A Task state of the worker state machine. */
     step: (input: StepInput) => runWorkerStep(deps, input),
 
-    /** Stores a new (defaulted, validated) pod and starts its worker. AlreadyExistsError if the name is taken. */
+    /**
+     * Stores a new (defaulted, validated) pod and starts its worker. AlreadyExistsError if the name is taken;
+     * InvalidError when the runtime cannot give the pod what its sandbox needs (a host port it cannot map, or one
+     * another pod holds: what the scheduler's NodePorts filter would keep off the node).
+     */
     async createPod(pod: Pod): Promise<StoredPod> {
+      const refusals = await deps.runtime.admitSandbox(
+        {
+          key: { namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '' },
+          uid: pod.metadata?.uid ?? '',
+        },
+        podSandboxConfig(pod),
+      );
+      if (refusals.length > 0) throw new InvalidError('Pod', pod.metadata?.name ?? '', refusals);
       const state = newPodState(pod);
       const stored = await deps.store.create(state);
       const uid = state.pod.metadata.uid;
@@ -174,6 +187,24 @@ export function createEngine(deps: EngineDeps) {
      * At engine start: every pod that has not finished gets a worker that resumes it, and so does a finished one with
      * pending events or a deletion whose removal did not happen.
      */
+    /**
+     * Removes the sandboxes of pods the store no longer has (a removal an engine crash interrupted, or a store that
+     * was not kept: `--in-memory` on a data directory) — the kubelet's container GC evicts the sandboxes of deleted
+     * pods (pkg/kubelet/kuberuntime/kuberuntime_gc.go evictSandboxes). Called at engine start, before any pod is
+     * created. Returns how many it removed.
+     */
+    async removeOrphanSandboxes(): Promise<number> {
+      const { items } = await deps.store.list();
+      const live = new Set(items.map((p) => p.state.pod.metadata.uid));
+      let removed = 0;
+      for (const sandbox of await deps.runtime.listSandboxes()) {
+        if (live.has(sandbox.uid)) continue;
+        await deps.runtime.removeSandbox(sandbox);
+        removed++;
+      }
+      return removed;
+    },
+
     async resumeAll(): Promise<number> {
       const { items } = await deps.store.list();
       let resumed = 0;

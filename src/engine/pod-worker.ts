@@ -4,6 +4,7 @@
 // returns a summary the Choice states route on.
 import type { Action } from '../core/actions.ts';
 import type { PodEvent } from '../core/pod-events.ts';
+import { podSandboxConfig } from '../core/pod-sandbox.ts';
 import { containerEntries } from '../core/pod-spec.ts';
 import type { PodState } from '../core/pod-state.ts';
 import { admitPod, reconcileAll, resumeActions, type ReconcileContext } from '../core/reconcile.ts';
@@ -68,7 +69,11 @@ export async function runWorkerStep(
     case 'sandbox': {
       const stored = await deps.store.get(key);
       if (!stored) return summarize(deps, input, loops, undefined);
-      const { podIP } = await deps.runtime.createSandbox({ key, uid: input.pod.uid });
+      // kuberuntime_sandbox.go generatePodSandboxConfig: hostname, host network, port mappings.
+      const { podIP } = await deps.runtime.createSandbox(
+        { key, uid: input.pod.uid },
+        podSandboxConfig(stored.state.pod),
+      );
       const ready: PodEvent = {
         id: `${input.pod.uid}/sandboxReady`,
         at: deps.clock.now(),

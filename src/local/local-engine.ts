@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DynamoDbPodStore } from '../adapters/dynamodb/dynamodb-pod-store.ts';
 import { LocalWakeupScheduler } from '../adapters/local-timers/local-wakeup-scheduler.ts';
 import { ProcessContainerRuntime } from '../adapters/process/process-container-runtime.ts';
+import type { PodNetwork, PodNetworkOptions } from '../adapters/process/pod-network.ts';
 import { createEngine, type Engine } from '../engine/create-engine.ts';
 import { deliverEvent } from '../engine/deliver-event.ts';
 import { ObservablePodStore } from '../engine/observable-pod-store.ts';
@@ -41,6 +42,12 @@ export interface LocalEngineOptions {
   onError?: (err: unknown, context: string) => void;
   /** Wraps the store every part of the engine uses (fault injection, instrumentation). */
   decorateStore?: (store: PodStore) => PodStore;
+  /** The pod network: a network namespace per pod as root, else the host's (pod-network.ts; flags --pod-network,
+   * --pod-cidr). */
+  podNetwork?: PodNetworkOptions;
+  /** One line when pods get less than a cluster would give them (the host network fallback, no NAT). Default:
+   * stderr. */
+  onWarning?: (line: string) => void;
 }
 
 export interface LocalEngine {
@@ -52,6 +59,8 @@ export interface LocalEngine {
   runtime: ProcessContainerRuntime;
   /** Pods whose workers were resumed at start (an engine restart with the same data dir). */
   resumed: number;
+  /** What pods get: their own network on the bridge, or the host's. */
+  network: PodNetwork;
   /** Stops the engine; containers keep running under their shims and are re-adopted by the next start. */
   close(): Promise<void>;
 }
@@ -60,6 +69,20 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   const clock = options.clock ?? systemClock;
   const onError = options.onError ?? ((err, context) => console.error(`podflow: ${context}:`, err));
   const settings: WorkerSettings = { ...DEFAULT_WORKER_SETTINGS, ...options.settings };
+  const runtime = new ProcessContainerRuntime({
+    dataDir: options.dataDir,
+    clock,
+    ...(options.podNetwork && { network: options.podNetwork }),
+  });
+  // Decided (and the host's part set up) before anything runs, and said once: never a silent half-setup.
+  let network: PodNetwork;
+  try {
+    network = await runtime.network();
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  if (network.warning) (options.onWarning ?? ((line) => process.stderr.write(`${line}\n`)))(network.warning);
   const db = await startDynalite(options.inMemory ? {} : { path: join(options.dataDir, 'db') });
   await ensureTable(db.client, LOCAL_TABLE_NAME);
   const inner = new DynamoDbPodStore({ client: db.client, tableName: LOCAL_TABLE_NAME, clock });
@@ -74,7 +97,6 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     if (!bound.engine) throw new Error('engine not started');
     return bound.engine;
   };
-  const runtime = new ProcessContainerRuntime({ dataDir: options.dataDir, clock });
   const workflow = new LocalWorkflowClient({
     definition,
     step: (input) => ready().step(input as never),
@@ -129,6 +151,8 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   await runtime.recover();
   await scheduler.start();
   const resumed = await engine.resumeAll();
+  // Sandboxes (pause processes, namespaces, addresses, host ports) of pods the store no longer has.
+  await engine.removeOrphanSandboxes();
 
   return {
     engine,
@@ -137,6 +161,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     workflow,
     runtime,
     resumed,
+    network,
     async close() {
       ownProber?.close();
       stopObserving();

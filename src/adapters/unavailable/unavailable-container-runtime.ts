@@ -1,8 +1,10 @@
 // The cloud wiring's runtime: the deployed stack runs no containers (docs/architecture.md §6), so every start is
 // reported as RunContainerError with a message saying why, and a pod submitted to it fails visibly instead of
 // hanging in ContainerCreating. Sandboxes are trivial (there is nothing to create).
+import type { FieldError } from '../../core/field-errors.ts';
 import type {
   ContainerInstanceRef,
+  PodSandboxConfig,
   ContainerLaunch,
   ContainerObservation,
   ContainerRuntime,
@@ -27,6 +29,15 @@ export class UnavailableContainerRuntime implements ContainerRuntime {
   }
 
   async removeSandbox(_sandbox: SandboxRef): Promise<void> {}
+
+  async listSandboxes(): Promise<SandboxRef[]> {
+    return [];
+  }
+
+  /** Nothing to refuse: every start fails anyway, saying why. */
+  async admitSandbox(_sandbox: SandboxRef, _config: PodSandboxConfig): Promise<FieldError[]> {
+    return [];
+  }
 
   async start(launch: ContainerLaunch): Promise<void> {
     const { key, podUid, container, instance } = launch;

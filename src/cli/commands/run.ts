@@ -12,7 +12,7 @@ import { formatGoDuration, parseDuration } from '../../core/duration.ts';
 import { admitManifests } from '../../core/manifest/index.ts';
 import { DEFAULT_TERMINATION_GRACE_SECONDS, podGraceSeconds } from '../../core/pod-spec.ts';
 import { toRfc3339 } from '../../core/time.ts';
-import { isAlreadyExists } from '../../ports/errors.ts';
+import { isAlreadyExists, isInvalid } from '../../ports/errors.ts';
 import type { StoreChange } from '../../engine/observable-pod-store.ts';
 import type { PodKey } from '../../ports/pod-key.ts';
 import type { CliIo } from '../cli-io.ts';
@@ -335,6 +335,8 @@ export async function runPodSession(opts: SessionOptions): Promise<SessionResult
           } catch (err) {
             // The pods created so far must not outlive the failure.
             await deleteAndWait(created());
+            // The runtime cannot give the pod what it asks for (a host port): the field errors, as the API says them.
+            if (isInvalid(err)) throw new UsageError(err.message);
             if (!isAlreadyExists(err)) throw err;
             throw new UsageError(`pod ${keyText(p.key)} already exists in ${engine.dataDir}`);
           }
