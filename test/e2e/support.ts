@@ -17,6 +17,7 @@ import type { PodState, TerminatedState } from '../../src/core/pod-state.ts';
 import type { WorkerSettings } from '../../src/engine/engine-deps.ts';
 import type { StoreChange } from '../../src/engine/observable-pod-store.ts';
 import type { StepInput } from '../../src/engine/pod-worker.ts';
+import type { PodNetworkOptions } from '../../src/adapters/process/pod-network.ts';
 import { startLocalEngine, type LocalEngine } from '../../src/local/local-engine.ts';
 import type { PodKey } from '../../src/ports/pod-key.ts';
 import type { PodStore, StoredEvent } from '../../src/ports/pod-store.ts';
@@ -142,6 +143,9 @@ export interface E2eOptions {
   dataDir?: string;
   settings?: Partial<WorkerSettings>;
   decorateStore?: (store: PodStore) => PodStore;
+  podNetwork?: PodNetworkOptions;
+  /** Where the engine's startup warnings go (default: kept in `warnings`). */
+  onWarning?: (line: string) => void;
 }
 
 /** A running local engine plus everything it committed. */
@@ -152,6 +156,8 @@ export class E2eEngine {
   readonly scratch: string;
   readonly recorded: Recorded[] = [];
   readonly errors: Array<{ err: unknown; context: string }>;
+  /** What the engine warned about at startup (the host network fallback). */
+  readonly warnings: string[] = [];
   /** Every lifecycle step the state machine invoked (Task states), in call order. */
   readonly steps: Array<{ seenAt: number; input: StepInput }> = [];
   /** Lifecycle steps running right now (an await step counts until its wait is registered). */
@@ -170,14 +176,18 @@ export class E2eEngine {
     const root = await mkdtemp(join(tmpdir(), 'podflow-e2e-'));
     const dataDir = options.dataDir ?? join(root, 'data');
     const errors: E2eEngine['errors'] = [];
+    const warnings: string[] = [];
     const local = await startLocalEngine({
       dataDir,
       inMemory: options.inMemory ?? true,
       settings: { backoff: SCALED_BACKOFF, ...options.settings },
       onError: (err, context) => errors.push({ err, context }),
+      onWarning: options.onWarning ?? ((line) => warnings.push(line)),
       ...(options.decorateStore ? { decorateStore: options.decorateStore } : {}),
+      ...(options.podNetwork ? { podNetwork: options.podNetwork } : {}),
     });
     const e = new E2eEngine(local, dataDir, root, errors);
+    e.warnings.push(...warnings);
     local.store.subscribe((change) => {
       e.recorded.push({ seenAt: Date.now(), change });
       for (const l of [...e.listeners]) l();
