@@ -48,6 +48,7 @@ import {
   podsDir,
 } from './instance-layout.ts';
 import { IpAllocator } from './ip-allocator.ts';
+import { PauseSpawner } from './pause-spawner.ts';
 import {
   addressesWithVeth,
   mapHostPorts,
@@ -196,6 +197,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   readonly #networkOptions: ResolvedNetworkOptions;
   #network: Promise<PodNetwork> | undefined;
   #allocator: IpAllocator | undefined;
+  #pauseSpawner: PauseSpawner | undefined;
   /** Sandbox records by pod uid (undefined: looked for, none): read from disk once, then kept in step. */
   readonly #sandboxes = new Map<string, SandboxRecord | undefined>();
   /** Sandbox operations in flight, per pod uid: a create and a remove of one pod never interleave. */
@@ -332,24 +334,17 @@ export class ProcessContainerRuntime implements ContainerRuntime {
         );
       }
     }
-    const child = spawn(shimPath, args, { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: {} });
-    child.unref();
-    const report = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      child.once('error', reject);
-      child.stdout!.setEncoding('utf8');
-      child.stdout!.on('data', (chunk: string) => {
-        text += chunk;
-        if (text.includes('\n')) resolve(text);
-      });
-      child.stdout!.once('close', () => resolve(text));
-    });
+    this.#pauseSpawner ??= new PauseSpawner(shimPath);
+    const report = await this.#pauseSpawner.start(args);
     const state = readShimStateSync(dir);
     if (state?.phase === 'running') return 'started';
     if (report.startsWith('conflict')) return 'conflict';
     const why =
       state?.message ??
-      ((await readShimLog(dir)) || `the pause process reported ${JSON.stringify(report.trim())}`);
+      ((await readShimLog(dir)) ||
+        (report
+          ? `the pause process reported ${JSON.stringify(report.trim())}`
+          : 'the pause process did not report'));
     throw new Error(`failed to create the pod sandbox: ${why}`);
   }
 
@@ -720,6 +715,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#poll);
+    this.#pauseSpawner?.close();
     for (const inst of this.#instances.values()) {
       inst.watcher?.close();
       inst.watcher = undefined;

@@ -92,7 +92,7 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define MSG_MAX 4096
 
-static enum { MODE_CONTAINER, MODE_PAUSE, MODE_ENTER, MODE_BRIDGE, MODE_PROBE } opt_mode;
+static enum { MODE_CONTAINER, MODE_PAUSE, MODE_ENTER, MODE_BRIDGE, MODE_PROBE, MODE_SPAWNER } opt_mode;
 static const char *opt_dir, *opt_log, *opt_cwd;
 static long long opt_memory;
 static char **opt_argv;
@@ -121,6 +121,9 @@ struct state {
 };
 static struct state st;
 
+static void report(const char *line);
+static bool reported;
+
 /** Reports an internal failure on stderr and in <instanceDir>/shim.log (the runtime quotes it), then exits 1. */
 static void die(const char *fmt, ...) {
   char msg[1024];
@@ -136,6 +139,7 @@ static void die(const char *fmt, ...) {
       fclose(f);
     }
   }
+  if (!reported) report("failed\n"); /* the outcome, for a runtime waiting for one: the reason is in shim.log */
   exit(1);
 }
 
@@ -279,11 +283,17 @@ static bool write_first_state_or_die(void) {
   return r == 0;
 }
 
+/* Set in a pause started by --spawner: its report is "<tag> <line>", so the engine can tell concurrent ones apart. */
+static char report_tag[64];
+
 /** One line to the runtime on fd 1, then fd 1 → /dev/null so the engine's pipe closes (and its death later
  * cannot hurt us: SIGPIPE is ignored anyway). */
 static void report(const char *line) {
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s%s%s", report_tag, report_tag[0] ? " " : "", line);
+  reported = true;
   ssize_t n;
-  do n = write(STDOUT_FILENO, line, strlen(line));
+  do n = write(STDOUT_FILENO, buf, strlen(buf)); /* one write, under PIPE_BUF: lines never interleave */
   while (n < 0 && errno == EINTR);
   int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
   if (devnull >= 0) {
@@ -758,8 +768,10 @@ static void usage(void) {
         "                    [--veth <hostName> --bridge <name> --address <ip>/<prefix> --gateway <ip> [--mtu <n>]]\n"
         "       podflow-shim --enter <pid>:<starttime> [--cwd <dir>] -- <argv...>\n"
         "       podflow-shim --bridge-up <name> --address <ip>/<prefix> [--mtu <n>]\n"
-        "       podflow-shim --probe-namespaces\n",
+        "       podflow-shim --probe-namespaces\n"
+        "       podflow-shim --spawner\n",
         stderr);
+  if (report_tag[0]) report("failed\n"); /* a pause the spawner started: its engine waits for an outcome */
   exit(2);
 }
 
@@ -791,6 +803,10 @@ static void parse_args(int argc, char **argv) {
     }
     if (strcmp(a, "--probe-namespaces") == 0) {
       opt_mode = MODE_PROBE;
+      continue;
+    }
+    if (strcmp(a, "--spawner") == 0) {
+      opt_mode = MODE_SPAWNER;
       continue;
     }
     if (i + 1 >= argc) usage();
@@ -830,6 +846,7 @@ static void parse_args(int argc, char **argv) {
       if (!opt_address) usage();
       break;
     case MODE_PROBE:
+    case MODE_SPAWNER:
       break;
   }
   opt_argv = argv + i;
@@ -1019,20 +1036,16 @@ static int pause_main(const sigset_t *handled) {
   return 0;
 }
 
-int main(int argc, char **argv) {
-  /* Signals are handled synchronously through a signalfd. Blocked first thing: a stop (SIGTERM) that arrives
-   * while the shim is still starting stays pending instead of killing it, and no SIGCHLD is lost. */
-  sigset_t handled;
-  sigemptyset(&handled);
-  sigaddset(&handled, SIGCHLD);
-  sigaddset(&handled, SIGTERM);
-  sigaddset(&handled, SIGINT);
-  sigprocmask(SIG_BLOCK, &handled, NULL);
-  close_inherited_fds();
+static int spawner_main(const sigset_t *handled);
+
+/** Everything but the signal mask and the inherited descriptors (main), so that --spawner's pauses run it too. */
+static int run_shim(int argc, char **argv, const sigset_t *handled_set) {
+  sigset_t handled = *handled_set;
   parse_args(argc, argv);
   if (opt_mode == MODE_ENTER) return enter_main();
   if (opt_mode == MODE_BRIDGE) return bridge_main();
   if (opt_mode == MODE_PROBE) return probe_main();
+  if (opt_mode == MODE_SPAWNER) return spawner_main(&handled);
   setsid(); /* EPERM when the spawner already made us a session leader (Node's detached: true) */
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
@@ -1245,4 +1258,75 @@ int main(int argc, char **argv) {
   write_state_or_die();
   close(lock_fd);
   return 0;
+}
+
+/**
+ * --spawner: starts pause processes on request, so that a sandbox costs a fork of this small static process rather
+ * than a spawn from the engine (libuv forks the whole Node.js process: several milliseconds, the larger part of a
+ * sandbox's cost). Requests on stdin, one per pause, "<tag>\0<arg>\0…<arg>\0\0" (the arguments of --pause); each
+ * pause reports "<tag> started|failed|conflict|already\n" on this process's stdout, in one write. A pause is forked
+ * twice, so its parent is init, as for a detached spawn: it outlives this process, which ends at EOF on stdin (its
+ * engine is gone).
+ */
+static int spawner_main(const sigset_t *handled) {
+  static char buf[65536];
+  size_t len = 0;
+  for (;;) {
+    size_t end = 0;
+    for (size_t i = 0; i + 1 < len; i++) {
+      if (buf[i] == '\0' && buf[i + 1] == '\0') {
+        end = i + 2;
+        break;
+      }
+    }
+    if (end == 0) {
+      if (len == sizeof buf) return 1; /* a request that large is not one of ours */
+      ssize_t n = read(STDIN_FILENO, buf + len, sizeof buf - len);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return 0;
+      len += (size_t)n;
+      continue;
+    }
+    char *tag = buf;
+    char *args[256];
+    int count = 0;
+    args[count++] = "podflow-shim";
+    args[count++] = "--pause";
+    for (char *p = tag + strlen(tag) + 1; p < buf + end - 1 && count < 255; p += strlen(p) + 1) args[count++] = p;
+    args[count] = NULL;
+    pid_t child = fork();
+    if (child == 0) {
+      if (fork() != 0) _exit(0);
+      int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+      snprintf(report_tag, sizeof report_tag, "%s", tag);
+      opt_mode = MODE_CONTAINER;
+      exit(run_shim(count, args, handled));
+    }
+    if (child > 0) {
+      while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {
+      }
+    } else { /* fork failed: the request's outcome all the same */
+      char line[128];
+      snprintf(line, sizeof line, "%s failed\n", tag);
+      ssize_t n;
+      do n = write(STDOUT_FILENO, line, strlen(line));
+      while (n < 0 && errno == EINTR);
+    }
+    memmove(buf, buf + end, len - end);
+    len -= end;
+  }
+}
+
+int main(int argc, char **argv) {
+  /* Signals are handled synchronously through a signalfd. Blocked first thing: a stop (SIGTERM) that arrives
+   * while the shim is still starting stays pending instead of killing it, and no SIGCHLD is lost. */
+  sigset_t handled;
+  sigemptyset(&handled);
+  sigaddset(&handled, SIGCHLD);
+  sigaddset(&handled, SIGTERM);
+  sigaddset(&handled, SIGINT);
+  sigprocmask(SIG_BLOCK, &handled, NULL);
+  close_inherited_fds();
+  return run_shim(argc, argv, &handled);
 }
