@@ -10,6 +10,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { PortMapping } from '../../ports/container-runtime.ts';
+import { ensureShim } from './shim/build-shim.mjs';
 
 export type PodNetworkMode = 'auto' | 'bridge' | 'host';
 
@@ -386,7 +387,7 @@ export async function unmapHostPorts(bridge: string, uid: string): Promise<void>
  * Removes the host's part of a pod network: the jumps, the chains and the bridge. Not something the engine does (a
  * kubelet leaves cni0 in place too); for tests and for someone cleaning up a host.
  */
-export async function tearDownPodNetwork(bridge: string): Promise<void> {
+export async function tearDownPodNetwork(bridge: string, shimPath?: string): Promise<void> {
   const c = natChains(bridge);
   const tag = `podflow ${bridge}`;
   for (const [table, chains] of [
@@ -412,7 +413,7 @@ export async function tearDownPodNetwork(bridge: string): Promise<void> {
     await iptables(['-t', table, '-F', chain]);
     await iptables(['-t', table, '-X', chain]);
   }
-  await run('ip', ['link', 'del', bridge]);
+  await run(shimPath ?? (await ensureShim()), ['--bridge-down', bridge]);
 }
 
 /** Splits an `iptables -S` rule into arguments; double-quoted words (comments) stay one argument. */

@@ -92,7 +92,15 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define MSG_MAX 4096
 
-static enum { MODE_CONTAINER, MODE_PAUSE, MODE_ENTER, MODE_BRIDGE, MODE_PROBE, MODE_SPAWNER } opt_mode;
+static enum {
+  MODE_CONTAINER,
+  MODE_PAUSE,
+  MODE_ENTER,
+  MODE_BRIDGE,
+  MODE_BRIDGE_DOWN,
+  MODE_PROBE,
+  MODE_SPAWNER
+} opt_mode;
 static const char *opt_dir, *opt_log, *opt_cwd;
 static long long opt_memory;
 static char **opt_argv;
@@ -699,6 +707,16 @@ static int create_bridge(const char *name, unsigned int mtu) {
   return nl_talk(&m);
 }
 
+/** `ip link del <name>`; a link that does not exist is fine. */
+static int delete_link(const char *name) {
+  union nlmsg m;
+  nl_link_request(&m, 0, 0);
+  m.h.nlmsg_type = RTM_DELLINK;
+  nl_put(&m, IFLA_IFNAME, name, strlen(name) + 1);
+  int r = nl_talk(&m);
+  return r == -ENODEV ? 0 : r;
+}
+
 static int set_link_up(unsigned int index) {
   union nlmsg m;
   nl_link_request(&m, 0, IFF_UP);
@@ -768,6 +786,7 @@ static void usage(void) {
         "                    [--veth <hostName> --bridge <name> --address <ip>/<prefix> --gateway <ip> [--mtu <n>]]\n"
         "       podflow-shim --enter <pid>:<starttime> [--cwd <dir>] -- <argv...>\n"
         "       podflow-shim --bridge-up <name> --address <ip>/<prefix> [--mtu <n>]\n"
+        "       podflow-shim --bridge-down <name>\n"
         "       podflow-shim --probe-namespaces\n"
         "       podflow-shim --spawner\n",
         stderr);
@@ -821,6 +840,9 @@ static void parse_args(int argc, char **argv) {
     } else if (strcmp(a, "--bridge-up") == 0) {
       opt_mode = MODE_BRIDGE;
       opt_bridge = argv[++i];
+    } else if (strcmp(a, "--bridge-down") == 0) {
+      opt_mode = MODE_BRIDGE_DOWN;
+      opt_bridge = argv[++i];
     } else if (strcmp(a, "--unshare") == 0) opt_unshare = parse_unshare(argv[++i]);
     else if (strcmp(a, "--hostname") == 0) opt_hostname = argv[++i];
     else if (strcmp(a, "--veth") == 0) opt_veth = argv[++i];
@@ -845,6 +867,7 @@ static void parse_args(int argc, char **argv) {
     case MODE_BRIDGE:
       if (!opt_address) usage();
       break;
+    case MODE_BRIDGE_DOWN:
     case MODE_PROBE:
     case MODE_SPAWNER:
       break;
@@ -924,6 +947,16 @@ static int bridge_main(void) {
   }
   if ((r = set_link_up(index)) < 0 || (r = add_address(index, addr, prefix)) < 0) {
     fprintf(stderr, "podflow-shim: cannot configure bridge %s: %s\n", opt_bridge, strerror(-r));
+    return 1;
+  }
+  return 0;
+}
+
+/** --bridge-down: removes the bridge (not something the engine does; tests and a host's cleanup). */
+static int bridge_down_main(void) {
+  int r = delete_link(opt_bridge);
+  if (r < 0) {
+    fprintf(stderr, "podflow-shim: cannot delete %s: %s\n", opt_bridge, strerror(-r));
     return 1;
   }
   return 0;
@@ -1044,6 +1077,7 @@ static int run_shim(int argc, char **argv, const sigset_t *handled_set) {
   parse_args(argc, argv);
   if (opt_mode == MODE_ENTER) return enter_main();
   if (opt_mode == MODE_BRIDGE) return bridge_main();
+  if (opt_mode == MODE_BRIDGE_DOWN) return bridge_down_main();
   if (opt_mode == MODE_PROBE) return probe_main();
   if (opt_mode == MODE_SPAWNER) return spawner_main(&handled);
   setsid(); /* EPERM when the spawner already made us a session leader (Node's detached: true) */
