@@ -50,11 +50,13 @@ export class IpAllocator {
 
   /**
    * Reserves an address for the pod: the one it has already (an allocation is idempotent per pod), else the next
-   * free one after the last reserved, skipping `skip` (addresses found taken by something else on the host).
+   * free one after the last reserved, skipping `skip` (addresses found taken by something else on the host). A pod
+   * whose address is in `skip` gets another one instead: it never holds two.
    */
   allocate(uid: string, skip: ReadonlySet<string> = new Set()): string {
     const existing = this.addressOf(uid);
     if (existing && !skip.has(existing)) return existing;
+    if (existing) this.release(uid, existing);
     if (!this.#cidr) throw new TypeError('an IpAllocator without a CIDR cannot allocate');
     const used = this.#load();
     const { first, last } = podAddressRange(this.#cidr);

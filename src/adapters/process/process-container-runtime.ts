@@ -165,7 +165,9 @@ const sharedNetworks = new Map<string, Promise<PodNetwork>>();
 /**
  * Runs containers as local processes, each under a podflow-shim.
  *
- * - Sandbox: `<dataDir>/pods/<uid>/`, pod IP 127.0.0.1 (host network).
+ * - Sandbox: `<dataDir>/pods/<uid>/` and a pause process holding the pod's network, IPC and UTS namespaces, with
+ *   the pod's address on a veth (as root; pod-network.ts), which every container and exec of the pod joins; or,
+ *   where pods cannot have namespaces, the host network with pod IP 127.0.0.1 (docs/architecture.md §6).
  * - start: idempotent per instance — an instance directory that already has a state file is adopted, not started
  *   again, and the shim itself refuses to run twice for one instance (flock + state file).
  * - Observations: the shim's report on start, fs.watch on each running instance's directory, the shim's exit
@@ -276,12 +278,13 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     const allocator = this.#ipAllocator(net);
     // Addresses another pod on this host holds are skipped up front; one taken in between shows as a conflict.
     const taken = addressesWithVeth(net.cidr);
+    // A sandbox whose pause ended keeps its address, unless something still holds the address's veth.
+    const previous =
+      existing?.network === 'pod' && existing.bridge === net.bridge ? existing.podIP : undefined;
     for (let attempt = 0; ; attempt++) {
       // The address is recorded before the pause exists: an engine that dies in between finds it again at recover.
       record.podIP =
-        existing?.podIP && !taken.has(existing.podIP)
-          ? existing.podIP
-          : allocator.allocate(sandbox.uid, taken);
+        previous !== undefined && !taken.has(previous) ? previous : allocator.allocate(sandbox.uid, taken);
       this.#writeSandboxRecord(record);
       const outcome = await this.#startPause(record, net);
       if (outcome === 'started') break;
@@ -379,7 +382,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
         const again = this.#livePause(uid);
         if (again) return again;
         const net = await this.network();
-        if (record.network === 'pod' && net.mode !== 'bridge') return undefined;
+        if (net.mode !== 'bridge') return undefined; // the engine cannot create namespaces (any more)
         if ((await this.#startPause(record, net)) === 'conflict') {
           throw new Error(
             `the pod sandbox is gone and its address ${record.podIP} is now in use on this host`,

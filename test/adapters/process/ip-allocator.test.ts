@@ -77,6 +77,14 @@ describe('IpAllocator', () => {
     }
   });
 
+  it('a pod whose address is to be skipped gets another one and holds only that', () => {
+    const a = new IpAllocator(scratch(), parseCidr('10.77.0.0/16'));
+    const first = a.allocate('uid-a');
+    const second = a.allocate('uid-a', new Set([first]));
+    expect(second).not.toBe(first);
+    expect([...a.allocations()]).toEqual([[second, 'uid-a']]);
+  });
+
   it('a release by another pod, or of an address the pod does not have, frees nothing', () => {
     const a = new IpAllocator(scratch(), parseCidr('10.77.0.0/16'));
     const ip = a.allocate('uid-a');
