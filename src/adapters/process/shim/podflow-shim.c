@@ -7,9 +7,17 @@
  * Why C and not Node.js: a shim runs for every running container; it must cost well under 5 MiB resident and
  * add no measurable start latency. C11 + Linux libc only (signalfd, prctl, /proc).
  *
- * Usage: podflow-shim --dir <instanceDir> --log <logPath> [--cwd <dir>] [--memory <bytes>] -- <argv...>
+ * Usage: podflow-shim --dir <instanceDir> --log <logPath> [--cwd <dir>] [--memory <bytes>]
+ *                     [--sandbox <pid>:<starttime>] -- <argv...>
  *   The shim's environment IS the container's environment (the runtime spawns it with exactly that); the shim
- *   reads nothing from it and passes it on unchanged.
+ *   reads nothing from it and passes it on unchanged. With --sandbox the container joins the namespaces of the
+ *   pod's pause process before it execs.
+ *
+ * Other modes (see usage(); docs/decisions/0005-pod-sandbox.md):
+ *   --pause      the pod sandbox: holds the pod's network, IPC and UTS namespaces and sets up its interface
+ *   --spawner    forks pauses on request (cheaper than a spawn from the engine)
+ *   --enter      execs a command in a pod's namespaces (exec probes, exec hooks, kubectl exec)
+ *   --bridge-up, --bridge-down, --probe-namespaces   the host's part of the pod network
  *
  * Files in <instanceDir> (the runtime reads them; see adapters/process/shim-state.ts):
  *   (the directory itself is flock()ed for the shim's lifetime: a second shim for the instance backs off)
