@@ -317,8 +317,9 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     const args = ['--pause', '--dir', dir];
     if (record.network === 'hostNetwork') {
       // kubelet: a hostNetwork pod shares the host's network and UTS namespaces; IPC stays the pod's (hostIPC is
-      // refused at admission).
+      // refused at admission). --bridge only says which pod network the pause belongs to (ps, cleanup).
       args.push('--unshare', 'ipc');
+      if (net.mode === 'bridge') args.push('--bridge', net.bridge);
     } else {
       args.push('--unshare', 'ipc,uts,net');
       if (record.hostname) args.push('--hostname', record.hostname);

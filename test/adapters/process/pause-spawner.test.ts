@@ -2,7 +2,7 @@
 // the small spawner instead of a spawn from the engine, each report tagged so concurrent starts get their own, and
 // pauses that outlive the spawner (their parent is init, not the spawner nor the engine). No namespaces are asked
 // for here, so this runs without root too.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -40,6 +40,10 @@ describe('PauseSpawner', () => {
       expect(p.phase).toBe('running');
       expect(readProcStat(p.shimPid!)?.ppid).not.toBe(process.pid);
     }
+    // Each pause shows its own arguments (ps, and the tests that count a data directory's pauses, find it by them).
+    const cmdline = readFileSync(`/proc/${pauses[0]!.shimPid}/cmdline`, 'utf8').split('\0');
+    expect(cmdline).toContain('--pause');
+    expect(cmdline[cmdline.indexOf('--dir') + 1]).toBe(dirs[0]);
     // A request that cannot be carried out still gets an outcome.
     expect(await spawner.start(['--dir', join(root, 'missing')])).toBe('failed\n');
 

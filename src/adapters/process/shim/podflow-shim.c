@@ -790,8 +790,9 @@ static bool parse_cidr(const char *text, struct in_addr *addr, int *prefix) {
 static void usage(void) {
   fputs("usage: podflow-shim --dir <instanceDir> --log <logPath> [--cwd <dir>] [--memory <bytes>]\n"
         "                    [--sandbox <pid>:<starttime>] -- <argv...>\n"
-        "       podflow-shim --pause --dir <sandboxDir> [--unshare ipc,uts,net] [--hostname <name>]\n"
-        "                    [--veth <hostName> --bridge <name> --address <ip>/<prefix> --gateway <ip> [--mtu <n>]]\n"
+        "       podflow-shim [--report-tag <tag>] --pause --dir <sandboxDir> [--unshare ipc,uts,net]\n"
+        "                    [--hostname <name>] [--bridge <name>]\n"
+        "                    [--veth <hostName> --address <ip>/<prefix> --gateway <ip> [--mtu <n>]]\n"
         "       podflow-shim --enter <pid>:<starttime> [--cwd <dir>] -- <argv...>\n"
         "       podflow-shim --bridge-up <name> --address <ip>/<prefix> [--mtu <n>]\n"
         "       podflow-shim --bridge-down <name>\n"
@@ -842,6 +843,7 @@ static void parse_args(int argc, char **argv) {
     else if (strcmp(a, "--cwd") == 0) opt_cwd = argv[++i];
     else if (strcmp(a, "--memory") == 0) opt_memory = strtoll(argv[++i], NULL, 10);
     else if (strcmp(a, "--sandbox") == 0) opt_sandbox = argv[++i];
+    else if (strcmp(a, "--report-tag") == 0) snprintf(report_tag, sizeof report_tag, "%s", argv[++i]);
     else if (strcmp(a, "--enter") == 0) {
       opt_mode = MODE_ENTER;
       opt_sandbox = argv[++i];
@@ -1077,17 +1079,24 @@ static int pause_main(const sigset_t *handled) {
   return 0;
 }
 
-static int spawner_main(const sigset_t *handled);
+static int spawner_main(void);
 
-/** Everything but the signal mask and the inherited descriptors (main), so that --spawner's pauses run it too. */
-static int run_shim(int argc, char **argv, const sigset_t *handled_set) {
-  sigset_t handled = *handled_set;
+int main(int argc, char **argv) {
+  /* Signals are handled synchronously through a signalfd. Blocked first thing: a stop (SIGTERM) that arrives
+   * while the shim is still starting stays pending instead of killing it, and no SIGCHLD is lost. */
+  sigset_t handled;
+  sigemptyset(&handled);
+  sigaddset(&handled, SIGCHLD);
+  sigaddset(&handled, SIGTERM);
+  sigaddset(&handled, SIGINT);
+  sigprocmask(SIG_BLOCK, &handled, NULL);
+  close_inherited_fds();
   parse_args(argc, argv);
   if (opt_mode == MODE_ENTER) return enter_main();
   if (opt_mode == MODE_BRIDGE) return bridge_main();
   if (opt_mode == MODE_BRIDGE_DOWN) return bridge_down_main();
   if (opt_mode == MODE_PROBE) return probe_main();
-  if (opt_mode == MODE_SPAWNER) return spawner_main(&handled);
+  if (opt_mode == MODE_SPAWNER) return spawner_main();
   setsid(); /* EPERM when the spawner already made us a session leader (Node's detached: true) */
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
@@ -1306,11 +1315,11 @@ static int run_shim(int argc, char **argv, const sigset_t *handled_set) {
  * --spawner: starts pause processes on request, so that a sandbox costs a fork of this small static process rather
  * than a spawn from the engine (libuv forks the whole Node.js process: several milliseconds, the larger part of a
  * sandbox's cost). Requests on stdin, one per pause, "<tag>\0<arg>\0…<arg>\0\0" (the arguments of --pause); each
- * pause reports "<tag> started|failed|conflict|already\n" on this process's stdout, in one write. A pause is forked
- * twice, so its parent is init, as for a detached spawn: it outlives this process, which ends at EOF on stdin (its
- * engine is gone).
+ * pause reports "<tag> started|failed|conflict|already\n" on this process's stdout, in one write (--report-tag). A
+ * pause is forked twice, so its parent is init, as for a detached spawn: it outlives this process, which ends at EOF
+ * on stdin (its engine is gone).
  */
-static int spawner_main(const sigset_t *handled) {
+static int spawner_main(void) {
   static char buf[65536];
   size_t len = 0;
   for (;;) {
@@ -1333,17 +1342,26 @@ static int spawner_main(const sigset_t *handled) {
     char *args[256];
     int count = 0;
     args[count++] = "podflow-shim";
+    args[count++] = "--report-tag";
+    args[count++] = tag;
     args[count++] = "--pause";
     for (char *p = tag + strlen(tag) + 1; p < buf + end - 1 && count < 255; p += strlen(p) + 1) args[count++] = p;
     args[count] = NULL;
     pid_t child = fork();
     if (child == 0) {
       if (fork() != 0) _exit(0);
+      /* The pause execs this binary again rather than running in the fork: `ps` and /proc/<pid>/cmdline then show
+       * it with its own arguments (tools and tests find a bridge's pauses by them), at the cost of one exec of a
+       * small static binary. */
       int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
       if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-      snprintf(report_tag, sizeof report_tag, "%s", tag);
-      opt_mode = MODE_CONTAINER;
-      exit(run_shim(count, args, handled));
+      execv("/proc/self/exe", args);
+      char line[128];
+      snprintf(line, sizeof line, "%s failed\n", tag);
+      ssize_t n;
+      do n = write(STDOUT_FILENO, line, strlen(line));
+      while (n < 0 && errno == EINTR);
+      _exit(127);
     }
     if (child > 0) {
       while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {
@@ -1358,17 +1376,4 @@ static int spawner_main(const sigset_t *handled) {
     memmove(buf, buf + end, len - end);
     len -= end;
   }
-}
-
-int main(int argc, char **argv) {
-  /* Signals are handled synchronously through a signalfd. Blocked first thing: a stop (SIGTERM) that arrives
-   * while the shim is still starting stays pending instead of killing it, and no SIGCHLD is lost. */
-  sigset_t handled;
-  sigemptyset(&handled);
-  sigaddset(&handled, SIGCHLD);
-  sigaddset(&handled, SIGTERM);
-  sigaddset(&handled, SIGINT);
-  sigprocmask(SIG_BLOCK, &handled, NULL);
-  close_inherited_fds();
-  return run_shim(argc, argv, &handled);
 }
