@@ -12,9 +12,10 @@ const dirs: string[] = [];
 
 afterAll(async () => {
   for (const dataDir of dirs) {
-    // Stop the sleeper the fixture left running under its shim.
+    // Stop the sleeper the fixture left running under its shim, and its pod's sandbox (pause process, namespaces).
     const runtime = new ProcessContainerRuntime({ dataDir, clock: systemClock });
     for (const ref of await runtime.recover()) await runtime.stop(ref, 0);
+    for (const sandbox of await runtime.listSandboxes()) await runtime.removeSandbox(sandbox);
     await runtime.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

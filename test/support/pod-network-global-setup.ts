@@ -42,9 +42,9 @@ export function pickTestPodCidr(random: () => number = Math.random): string {
   throw new Error('no free 10.x.0.0/16 for the test pod network');
 }
 
-/** Pause processes (podflow-shim --pause) attached to `bridge`, by pid. */
-export function pausesOnBridge(bridge: string): number[] {
-  const pids: number[] = [];
+/** Pause processes (podflow-shim --pause) attached to `bridge`: pid and sandbox directory. */
+export function pausesOnBridge(bridge: string): Array<{ pid: number; dir: string }> {
+  const pids: Array<{ pid: number; dir: string }> = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let argv: string[];
@@ -54,7 +54,9 @@ export function pausesOnBridge(bridge: string): number[] {
       continue;
     }
     const at = argv.indexOf('--bridge');
-    if (argv.includes('--pause') && at > 0 && argv[at + 1] === bridge) pids.push(Number(entry));
+    if (argv.includes('--pause') && at > 0 && argv[at + 1] === bridge) {
+      pids.push({ pid: Number(entry), dir: argv[argv.indexOf('--dir') + 1] ?? '?' });
+    }
   }
   return pids;
 }
@@ -72,7 +74,15 @@ export default function setup(): (() => Promise<void>) | undefined {
     ipForward = undefined;
   }
   return async () => {
-    for (const pid of pausesOnBridge(bridge)) {
+    const left = pausesOnBridge(bridge);
+    if (left.length > 0) {
+      // A test that leaves a sandbox behind leaks a pause process, a network namespace and a veth: say which.
+      console.warn(
+        `podflow test teardown: ended ${left.length} pause processes left on ${bridge}: ` +
+          left.map((p) => `${p.pid} (${p.dir})`).join(', '),
+      );
+    }
+    for (const { pid } of left) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
