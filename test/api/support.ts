@@ -116,7 +116,8 @@ export function createTestApi(overrides: Partial<ApiDeps> = {}): TestApi {
   const store = new ObservablePodStore(new MemoryPodStore({ clock }));
   const engine = createEngine({
     store,
-    runtime: {} as never,
+    // No worker runs here; creating a pod asks the runtime only what its sandbox would be refused.
+    runtime: { admitSandbox: async () => [] } as never,
     scheduler: { scheduleAt: async () => {}, cancel: async () => {} },
     workflow: { startExecution: async () => {}, sendTaskSuccess: async () => {} },
     prober: new NoopProber(),
