@@ -13,7 +13,7 @@
  *   reads nothing from it and passes it on unchanged. With --sandbox the container joins the namespaces of the
  *   pod's pause process before it execs.
  *
- * Other modes (see usage(); docs/decisions/0005-pod-sandbox.md):
+ * Other modes (see usage(); docs/decisions/0008-pod-sandbox.md):
  *   --pause      the pod sandbox: holds the pod's network, IPC and UTS namespaces and sets up its interface
  *   --spawner    forks pauses on request (cheaper than a spawn from the engine)
  *   --enter      execs a command in a pod's namespaces (exec probes, exec hooks, kubectl exec)
