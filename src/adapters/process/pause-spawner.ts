@@ -1,8 +1,9 @@
 // Starts pause processes through one long-lived `podflow-shim --spawner` per runtime: a request on its stdin, a
-// double fork of that small static process, and the pause's one-line report back on its stdout tagged with the
-// request. Spawning each pause from the engine instead costs a fork of the whole Node.js process (libuv), several
-// milliseconds that would be most of a sandbox's cost (bench/pod-sandbox.bench.ts). The pauses do not depend on the
-// spawner: their parent is init, and the spawner ends when its stdin closes (the engine is gone).
+// double fork of that small static process that execs the shim again as the pause (so `ps` shows each pause with
+// its own arguments), and the pause's one-line report back on its stdout tagged with the request. Spawning each
+// pause from the engine instead costs a fork of the whole Node.js process (libuv), several milliseconds that would
+// be most of a sandbox's cost (bench/pod-sandbox.bench.ts). The pauses do not depend on the spawner: their parent
+// is init, and the spawner ends when its stdin closes (the engine is gone).
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
