@@ -26,13 +26,18 @@ export const LAYERS = [
   },
   { name: 'src/printers', imports: ['src/core'], role: 'kubectl output: table, describe, timeline' },
   {
+    name: 'src/ui',
+    imports: ['src/core', 'src/printers'],
+    role: 'the web UI: browser code and its bundled static assets',
+  },
+  {
     name: 'src/adapters',
     imports: ['src/core', 'src/ports', 'src/engine'],
     role: 'one per technology: DynamoDB, Scheduler, processes, probes',
   },
   {
     name: 'src/api',
-    imports: ['src/core', 'src/ports', 'src/engine', 'src/printers'],
+    imports: ['src/core', 'src/ports', 'src/engine', 'src/printers', 'src/ui'],
     role: 'the Kubernetes-compatible HTTP API',
   },
   {
@@ -170,7 +175,16 @@ export const coreRestrictedSyntax = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', '.podflow/**', 'coverage/**', 'infra/generated/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'cdk.out/**',
+      '.podflow/**',
+      'coverage/**',
+      'infra/generated/**',
+      'src/ui/generated/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -181,6 +195,11 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'podflow/layers': 'error',
     },
+  },
+  {
+    // The web UI's browser code (bundled by scripts/build-ui.ts); the rest of src/ui is pure and runs anywhere.
+    files: ['src/ui/app/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     files: ['src/core/**/*.ts'],

@@ -1,13 +1,14 @@
 // What the whole engine costs to bring a pod to Running, compared with spawning its command directly.
 // Not part of `npm test`: it measures, it does not assert. Run with the pinned Node 22:
-//   npx node bench/apply-to-running.bench.ts [pods=50] [--in-memory]
-// (data under .podflow/bench-*, or PODFLOW_BENCH_DIR; DynamoDB on LevelDB as `podflow serve` runs it, or in memory).
+//   npx node bench/apply-to-running.bench.ts [pods=50] [--in-memory] [--store sqlite|dynamodb]
+// (data under .podflow/bench-*, or PODFLOW_BENCH_DIR; the store as `podflow serve` runs it — SQLite by default,
+// dynalite on LevelDB with --store dynamodb — or in memory).
 //
 // Alternating one raw run and one engine run so machine noise hits both alike, for the same command (`sleep 30`):
 //   raw      child_process.spawn(cmd) → its 'spawn' event (the process exec'd)
 //   engine   admitManifests + engine.createPod() → the first committed state with phase Running, observed through
 //            store.subscribe: the worker's Admit, Sandbox, StartContainers steps through the committed ASL, the
-//            dynalite writes, the shim spawn and exec, the `started` observation through the inbox, and the commit.
+//            store writes, the shim spawn and exec, the `started` observation through the inbox, and the commit.
 // Then every pod is deleted (grace 0) and the bench waits until all are gone.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -22,6 +23,10 @@ import { startLocalEngine } from '../src/local/local-engine.ts';
 const args = process.argv.slice(2);
 const PODS = Number(args.find((a) => /^\d+$/.test(a)) ?? 50);
 const IN_MEMORY = args.includes('--in-memory');
+const storeArg = args.includes('--store') ? args[args.indexOf('--store') + 1] : 'sqlite';
+if (storeArg !== 'sqlite' && storeArg !== 'dynamodb')
+  throw new Error(`--store sqlite|dynamodb, not ${storeArg}`);
+const STORE: 'sqlite' | 'dynamodb' = storeArg;
 const WARMUP = 3;
 const COMMAND = ['sleep', '30'];
 
@@ -50,6 +55,7 @@ async function main(): Promise<void> {
   const local = await startLocalEngine({
     dataDir: join(root, 'data'),
     inMemory: IN_MEMORY,
+    store: STORE,
     onError: (err, context) => console.error(`engine error: ${context}:`, err),
   });
 
@@ -115,7 +121,7 @@ async function main(): Promise<void> {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(
     `node ${process.version}, ${PODS} pods of \`${COMMAND.join(' ')}\` (after ${WARMUP} warm-up), ` +
-      `DynamoDB ${IN_MEMORY ? 'in memory' : 'on LevelDB'}, load average ${load}`,
+      `store ${STORE === 'sqlite' ? 'SQLite' : 'DynamoDB on dynalite'} ${IN_MEMORY ? 'in memory' : 'on disk'}, load average ${load}`,
   );
   console.log('call → running (raw: spawn event; engine: createPod → phase Running committed)');
   console.log(`  raw spawn  p50 ${ms(r50)}   p95 ${ms(r95)}`);

@@ -2,7 +2,7 @@
 // and an address) adds to bringing a pod to Running, against pods on the host network, in the same run.
 // Not part of `npm test`: it measures, it does not assert. Needs root (else both engines fall back to the host
 // network, and the bench says so and stops). Run with the pinned Node 22:
-//   npx node bench/pod-sandbox.bench.ts [pods=50] [--in-memory]
+//   npx node bench/pod-sandbox.bench.ts [pods=50] [--in-memory] [--store sqlite|dynamodb]
 // (data under .podflow/bench-*, or PODFLOW_BENCH_DIR; a bridge and pod CIDR of its own — podflowbench0 and
 // 10.79.0.0/16 unless PODFLOW_BRIDGE / PODFLOW_POD_CIDR say otherwise — removed at the end).
 //
@@ -29,6 +29,10 @@ import { systemClock } from '../src/ports/clock.ts';
 const args = process.argv.slice(2);
 const PODS = Number(args.find((a) => /^\d+$/.test(a)) ?? 50);
 const IN_MEMORY = args.includes('--in-memory');
+const storeArg = args.includes('--store') ? args[args.indexOf('--store') + 1] : 'sqlite';
+if (storeArg !== 'sqlite' && storeArg !== 'dynamodb')
+  throw new Error(`--store sqlite|dynamodb, not ${storeArg}`);
+const STORE: 'sqlite' | 'dynamodb' = storeArg;
 const WARMUP = 3;
 const COMMAND = ['sleep', '30'];
 const OWN_BRIDGE = !process.env.PODFLOW_BRIDGE;
@@ -58,6 +62,7 @@ async function engineFor(root: string, mode: PodNetworkMode) {
   const local = await startLocalEngine({
     dataDir: join(root, `data-${mode}`),
     inMemory: IN_MEMORY,
+    store: STORE,
     podNetwork: { mode, bridge: BRIDGE, podCidr: POD_CIDR },
     onWarning: () => undefined, // the host engine's fallback line is the point here
     onError: (err, context) => console.error(`engine error (${mode}): ${context}:`, err),
@@ -179,7 +184,7 @@ async function main(): Promise<void> {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(
     `node ${process.version}, ${PODS} pods of \`${COMMAND.join(' ')}\` per mode (after ${WARMUP} warm-up), ` +
-      `DynamoDB ${IN_MEMORY ? 'in memory' : 'on LevelDB'}, bridge ${BRIDGE} ${POD_CIDR}, load average ${load}`,
+      `store ${STORE === 'sqlite' ? 'SQLite' : 'DynamoDB on dynalite'} ${IN_MEMORY ? 'in memory' : 'on disk'}, bridge ${BRIDGE} ${POD_CIDR}, load average ${load}`,
   );
   const row = (label: string, values: number[]): string =>
     `  ${label.padEnd(9)} p50 ${ms(quantile(values, 0.5))}   p95 ${ms(quantile(values, 0.95))}`;

@@ -15,7 +15,9 @@ import {
   Condition,
   DefinitionBody,
   Errors,
+  Fail,
   IntegrationPattern,
+  JitterType,
   JsonPath,
   LogLevel,
   Map as MapState,
@@ -71,6 +73,29 @@ export const WAIT_FOR = {
   event: 'event',
   termination: 'termination',
 } as const satisfies Record<WaitFor, WaitFor>;
+
+/**
+ * Retries of every Task beyond LambdaInvoke's own (Lambda service errors): a throttled invoke
+ * (Lambda.TooManyRequestsException) and a handler that failed (States.TaskFailed: the store was briefly unavailable,
+ * a conflict storm) are tried again with a doubling, fully jittered delay — so workers that failed together do not
+ * retry together (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
+ */
+export const TASK_RETRY = {
+  errors: ['Lambda.TooManyRequestsException', Errors.TASKS_FAILED],
+  interval: Duration.seconds(1),
+  backoffRate: 2,
+  maxAttempts: 6,
+  maxDelay: Duration.seconds(30),
+  jitterStrategy: JitterType.FULL,
+};
+
+/** The error a container Map iteration fails with to leave the Map and continue as a new execution. */
+export const CONTINUE_AS_NEW_ERROR = 'Podflow.ContinueAsNew';
+
+function withRetries(task: LambdaInvoke): LambdaInvoke {
+  task.addRetry(TASK_RETRY);
+  return task;
+}
 
 /**
  * Steps of the lifecycle handler (docs/decisions/0002-pod-worker-state-machine.md "Steps"); `await` is used by the
@@ -160,9 +185,10 @@ export class PodWorkerStateMachine extends Construct {
 
   /**
    * Lets `fn` complete the task tokens of the await states (inbox delivery, docs/architecture.md §3). The token says
-   * which.
+   * which; the client is built with STATE_MACHINE_ARN all the same (lambdas/wiring.ts cloudDelivery).
    */
   bindTaskResponder(fn: LambdaFunction): void {
+    fn.addEnvironment(STATE_MACHINE_ARN_ENV, this.stateMachineArn);
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
@@ -175,8 +201,14 @@ export class PodWorkerStateMachine extends Construct {
   #definition(): IChainable {
     const s = this.#states;
     const done = new Succeed(s, 'Done');
-    const finalize = this.#step('Finalize', 'finalize').next(done);
-    const continueAsNew = this.#step('ContinueAsNew', 'continueAsNew').next(done);
+    const finalize = this.#step('Finalize', 'finalize');
+    finalize.next(done);
+    const continueAsNew = this.#step('ContinueAsNew', 'continueAsNew');
+    continueAsNew.next(done);
+    // A container Map's iteration cannot continue as new itself (its states end with the iteration): it fails with
+    // CONTINUE_AS_NEW_ERROR, which the Map catches into ContinueAsNew — a container crash-looping in an init or start
+    // Map then never runs the history past its limit.
+    const leaveMap = (name: string): Fail => new Fail(s, name, { error: CONTINUE_AS_NEW_ERROR });
 
     // Terminate: reconcile until Finished/Gone; ForceKill when the await times out.
     const terminateReconcile = this.#step('TerminateReconcile', 'reconcile');
@@ -222,6 +254,7 @@ export class PodWorkerStateMachine extends Construct {
     startContainer.next(
       new Choice(s, 'ContainerStartOutcome')
         .when(outcomeIs('done', 'winding'), new Succeed(s, 'ContainerStarted'))
+        .when(flag('continueAsNew'), leaveMap('StartContainersContinueAsNew'))
         .otherwise(awaitContainerStart),
     );
     const startContainers = this.#containerMap('StartContainers', 'appContainers', startContainer);
@@ -254,6 +287,7 @@ export class PodWorkerStateMachine extends Construct {
     awaitInitContainer.next(reconcileInitContainer);
     const initContainerOutcome = new Choice(s, 'InitContainerOutcome')
       .when(outcomeIs('done', 'winding'), new Succeed(s, 'InitContainerDone'))
+      .when(flag('continueAsNew'), leaveMap('InitContainersContinueAsNew'))
       .when(outcomeIs('backoff'), awaitInitBackoff)
       .otherwise(awaitInitContainer);
     startInitContainer.next(initContainerOutcome);
@@ -269,19 +303,45 @@ export class PodWorkerStateMachine extends Construct {
         .when(flag('hasInitContainers'), initContainers)
         .otherwise(markInitialized),
     );
-    const admit = this.#step('Admit', 'admit', { loops: false });
+    const admit = this.#step('Admit', 'admit', { steps: false });
     admit.next(sandbox);
 
     // No Default: a stage outside the summary's enum is a handler bug and fails the execution (States.NoChoiceMatched).
-    const resume = this.#step('Resume', 'resume', { loops: false });
-    resume.next(
-      new Choice(s, 'ResumeRoute')
-        .when(stageIs('Pending'), sandbox)
-        .when(stageIs('Initializing'), initContainers)
-        .when(stageIs('Running'), supervise)
-        .when(stageIs('Terminating'), terminateReconcile)
-        .when(stageIs('Finished', 'Gone'), finalize),
-    );
+    const resume = this.#step('Resume', 'resume', { steps: false });
+    const resumeRoute = new Choice(s, 'ResumeRoute')
+      .when(stageIs('Pending'), sandbox)
+      .when(stageIs('Initializing'), initContainers)
+      .when(stageIs('Running'), supervise)
+      .when(stageIs('Terminating'), terminateReconcile)
+      .when(stageIs('Finished', 'Gone'), finalize);
+    resume.next(resumeRoute);
+
+    // A step that still fails after its retries (or a Map whose iteration did) does not fail the execution: the
+    // worker resumes the pod from the store, where every committed decision is, as a restarted engine would. The
+    // step count goes on where there is one, so a recurring failure still ends in continue-as-new. What fails even
+    // there fails the execution, and the execution-failure rule starts a new worker (WorkerRestarter).
+    const recoverResume = this.#step('RecoverResume', 'resume');
+    recoverResume.next(resumeRoute);
+    const recover = new Choice(s, 'Recover')
+      .when(Condition.isPresent(summaryField('steps')), recoverResume)
+      .otherwise(resume);
+    const recoverable: Array<LambdaInvoke | MapState> = [
+      admit,
+      sandbox,
+      markInitialized,
+      supervise,
+      superviseAwait,
+      terminateReconcile,
+      terminateAwait,
+      forceKill,
+      finalize,
+      continueAsNew,
+    ];
+    for (const state of recoverable) state.addCatch(recover, { errors: [Errors.ALL], resultPath: '$.error' });
+    for (const map of [initContainers, startContainers]) {
+      map.addCatch(continueAsNew, { errors: [CONTINUE_AS_NEW_ERROR], resultPath: JsonPath.DISCARD });
+      map.addCatch(recover, { errors: [Errors.ALL], resultPath: '$.error' });
+    }
 
     // `resume` is optional in WorkerInput (ports/workflow-client.ts); a Choice on a missing path is a States.Runtime
     // error, so presence is tested first.
@@ -291,30 +351,33 @@ export class PodWorkerStateMachine extends Construct {
   }
 
   /**
-   * A lifecycle Task: `{ step, pod, seq, loops?, container? }` in, the handler's summary out at $.last.summary.
-   * `loops` is passed wherever $.last exists (a missing path would fail the state), i.e. everywhere but Admit and
-   * Resume. Lambda service errors keep LambdaInvoke's default Retry; no TimeoutSeconds: the Lambda timeout
-   * (LIFECYCLE_TIMEOUT, 60 s) bounds the call, the same as the interpreter's default task timeout.
+   * A lifecycle Task: `{ step, pod, seq, startedAt, steps?, container? }` in, the handler's summary out at
+   * $.last.summary. `steps` is passed wherever $.last exists (a missing path would fail the state), i.e. everywhere
+   * but Admit and Resume. No TimeoutSeconds: the Lambda timeout (LIFECYCLE_TIMEOUT, 60 s) bounds the call, the same
+   * as the interpreter's default task timeout.
    */
   #step(
     name: string,
     step: LifecycleStep,
-    options: { loops?: boolean; container?: boolean } = {},
+    options: { steps?: boolean; container?: boolean } = {},
   ): LambdaInvoke {
     const payload: Record<string, unknown> = {
       step,
       pod: JsonPath.objectAt('$.pod'),
       seq: JsonPath.numberAt('$.seq'),
+      startedAt: JsonPath.stringAt('$$.Execution.StartTime'),
     };
-    if (options.loops ?? true) payload.loops = JsonPath.numberAt(summaryField('loops'));
+    if (options.steps ?? true) payload.steps = JsonPath.numberAt(summaryField('steps'));
     if (options.container) payload.container = JsonPath.stringAt('$.container');
-    return new LambdaInvoke(this.#states, name, {
-      lambdaFunction: this.#lifecycle,
-      payload: TaskInput.fromObject(payload),
-      resultSelector: { summary: JsonPath.objectAt('$.Payload') },
-      resultPath: '$.last',
-      retryOnServiceExceptions: true,
-    });
+    return withRetries(
+      new LambdaInvoke(this.#states, name, {
+        lambdaFunction: this.#lifecycle,
+        payload: TaskInput.fromObject(payload),
+        resultSelector: { summary: JsonPath.objectAt('$.Payload') },
+        resultPath: '$.last',
+        retryOnServiceExceptions: true,
+      }),
+    );
   }
 
   /**
@@ -335,6 +398,7 @@ export class PodWorkerStateMachine extends Construct {
       taskTimeout: timeout,
       retryOnServiceExceptions: true,
     });
+    withRetries(task);
     task.addCatch(onTimeout, { errors: [Errors.TIMEOUT], resultPath: JsonPath.DISCARD });
     return task;
   }

@@ -2,7 +2,8 @@
 // from the TypeScript entry in lambdas/ into one ESM file; the AWS SDK v3 that the nodejs22.x runtime ships is
 // left out of the bundle. The api function is built the same way (createPodflowFunction) by the Api construct.
 import { Duration, Validations } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -42,6 +43,11 @@ export interface PodflowFunctionOptions {
    * reference to it (a function that invokes itself: infra/prober.ts).
    */
   functionName?: string;
+  /**
+   * Run in these subnets with these groups: functions that connect to pods (the prober's probes, the lifecycle
+   * function's hooks) must be in the pods' VPC (docs/decisions/0006-fargate-runtime.md §8).
+   */
+  placement?: { vpc: IVpc; vpcSubnets: SubnetSelection; securityGroups: ISecurityGroup[] };
 }
 
 /**
@@ -61,6 +67,18 @@ export function createPodflowFunction(
   // to any log group; this one may only write to its own.
   const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
   logGroup.grantWrite(role);
+  if (options.placement) {
+    // The ENI operations Lambda needs to join a VPC; AWS documents this managed policy for them.
+    role.addManagedPolicy(
+      ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason:
+        'The function runs in the pods’ VPC to reach pod IPs: Lambda needs the ENI actions of this AWS-documented ' +
+        'policy (CreateNetworkInterface has no resource-level scoping for the function’s own ENIs).',
+    });
+  }
   const fn = new NodejsFunction(scope, id, {
     entry: entry(file),
     functionName: options.functionName,
@@ -71,6 +89,7 @@ export function createPodflowFunction(
     timeout,
     role,
     logGroup,
+    ...(options.placement ?? {}),
     environment: { NODE_OPTIONS: '--enable-source-maps' },
     bundling: {
       format: OutputFormat.ESM,
@@ -92,15 +111,22 @@ export function createPodflowFunction(
   return fn;
 }
 
+export interface PodflowFunctionsProps {
+  /** Where lifecycle runs: in the pods' VPC, so that httpGet hooks reach the pod IP (FargateRuntime). */
+  lifecyclePlacement?: PodflowFunctionOptions['placement'];
+}
+
 export class PodflowFunctions extends Construct {
   /** Entry of every Task state of the pod worker state machine (lambdas/lifecycle.ts). */
   readonly lifecycle: NodejsFunction;
   /** Target of restart timers (lambdas/wakeup.ts). */
   readonly wakeup: NodejsFunction;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: PodflowFunctionsProps = {}) {
     super(scope, id);
-    this.lifecycle = createPodflowFunction(this, 'Lifecycle', 'lifecycle.ts', LIFECYCLE_TIMEOUT);
+    this.lifecycle = createPodflowFunction(this, 'Lifecycle', 'lifecycle.ts', LIFECYCLE_TIMEOUT, {
+      ...(props.lifecyclePlacement ? { placement: props.lifecyclePlacement } : {}),
+    });
     this.wakeup = createPodflowFunction(this, 'Wakeup', 'wakeup.ts', WAKEUP_TIMEOUT);
   }
 }

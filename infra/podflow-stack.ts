@@ -3,6 +3,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api } from './api.ts';
+import { FargateRuntime, type FargateRuntimeProps, type ImportedNetwork } from './fargate-runtime.ts';
 import { PodTable } from './pod-table.ts';
 import { PodWorkerStateMachine } from './pod-worker-state-machine.ts';
 import { PodflowFunctions } from './podflow-functions.ts';
@@ -17,6 +18,10 @@ import {
 export interface PodflowStackProps extends StackProps {
   /** PROBER_SHARDS of the prober and the lifecycle function (ProberProps.shards). Default 1. */
   proberShards?: number;
+  /** Run pods in this existing VPC (its private subnets) instead of a new one. */
+  network?: ImportedNetwork;
+  /** The Fargate runtime's other settings (NAT gateways, endpoints, public IPs, log retention, ECS Exec, …). */
+  fargate?: Omit<FargateRuntimeProps, 'network'>;
 }
 
 export class PodflowStack extends Stack {
@@ -26,11 +31,19 @@ export class PodflowStack extends Stack {
   readonly podWorker: PodWorkerStateMachine;
   readonly api: Api;
   readonly prober: Prober;
+  readonly runtime: FargateRuntime;
 
   constructor(scope: Construct, id: string, props: PodflowStackProps = {}) {
     super(scope, id, props);
     this.table = new PodTable(this, 'PodTable');
-    this.functions = new PodflowFunctions(this, 'Functions');
+    // Pods run as Fargate tasks (docs/decisions/0006-fargate-runtime.md). The functions that connect to pod IPs —
+    // lifecycle (httpGet hooks) and the prober — run in the pods' VPC.
+    this.runtime = new FargateRuntime(this, 'Runtime', {
+      ...props.fargate,
+      ...(props.network ? { network: props.network } : {}),
+    });
+    const placement = this.runtime.functionPlacement;
+    this.functions = new PodflowFunctions(this, 'Functions', { lifecyclePlacement: placement });
     const { lifecycle, wakeup } = this.functions;
     this.scheduler = new RestartScheduler(this, 'RestartScheduler', { wakeupFunction: wakeup });
     this.podWorker = new PodWorkerStateMachine(this, 'PodWorker', { lifecycleFunction: lifecycle });
@@ -38,10 +51,11 @@ export class PodflowStack extends Stack {
     // lifecycle: reconciles pods, schedules restart timers, continues as new, completes its own token when the
     // inbox already holds an event.
     this.table.bindReadWrite(lifecycle);
+    this.runtime.bindRuntime(lifecycle);
     this.scheduler.bindScheduler(lifecycle);
     this.podWorker.bindStarter(lifecycle);
     this.podWorker.bindTaskResponder(lifecycle);
-    // wakeup: delivers timerDue into the inbox and completes the waiting token.
+    // wakeup: delivers timerDue into the inbox and completes the waiting token (lambdas/wiring.ts cloudDelivery).
     this.table.bindReadWrite(wakeup);
     this.podWorker.bindTaskResponder(wakeup);
 
@@ -51,6 +65,8 @@ export class PodflowStack extends Stack {
     this.table.bindReadWrite(api);
     this.podWorker.bindStarter(api);
     this.podWorker.bindTaskResponder(api);
+    // kubectl logs reads CloudWatch Logs; exec answers 501 with the ECS Exec command.
+    this.runtime.bindLogReader(api);
     // cloudEngine() (lambdas/wiring.ts) builds every adapter at cold start, the Scheduler one included, and refuses
     // to start without its configuration. The API never schedules a timer nor invokes wakeup, so it gets the
     // environment of bindScheduler without its grants (no scheduler:*, iam:PassRole, lambda:InvokeFunction).
@@ -63,16 +79,22 @@ export class PodflowStack extends Stack {
     this.prober = new Prober(this, 'Prober', {
       stateMachineArn: this.podWorker.stateMachineArn,
       shards: props.proberShards,
+      placement,
     });
     this.table.bindReadWrite(this.prober.handler);
-    // lifecycle writes the registrations (startProbes/stopProbes) into the shard the probers read.
+    // lifecycle writes the registrations (startProbes/stopProbes) into the shard the probers read; the api builds the
+    // same engine (cloudEngine()), so it is told the same count.
     this.prober.bindShards(lifecycle);
+    this.prober.bindShards(api);
 
-    // No container runtime is deployed (docs/architecture.md §10): the prober has no task IPs to reach and runs
-    // outside any VPC (infra/prober.ts).
+    // observer: ECS task state changes → the pods' inboxes (reads pods, delivers, completes the waiting token).
+    this.table.bindReadWrite(this.runtime.observer);
+    this.podWorker.bindTaskResponder(this.runtime.observer);
 
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.podWorker.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'ClusterArn', { value: this.runtime.cluster.clusterArn });
+    new CfnOutput(this, 'PodLogGroup', { value: this.runtime.logGroup.logGroupName });
   }
 }

@@ -3,10 +3,10 @@
 // pod table and handing it to a successor it invokes itself before its 15 minutes run out, and the schedule that
 // adopts shards nobody runs (first deployment, a crashed prober whose successor was never invoked).
 //
-// No VPC attachment: httpGet, tcpSocket and grpc probes connect to the pod's IP, which only a function inside the
-// containers' network could reach, and the deployed stack runs no containers (docs/architecture.md §10). So the
-// function runs outside any VPC — the only addresses it needs are DynamoDB's, Step Functions' and Lambda's public
-// endpoints — and exec probes report a prober error (UnavailableContainerRuntime cannot exec).
+// VPC placement (`placement`): httpGet, tcpSocket and grpc probes connect to the pod's IP, the ENI of its Fargate
+// task, so the function runs in the pods' VPC with the security group the tasks admit (FargateRuntime,
+// docs/decisions/0006-fargate-runtime.md §8); DynamoDB, Step Functions and Lambda it reaches through the VPC's
+// gateway endpoint and NAT gateway (or interface endpoints). Exec probes are refused at admission.
 import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
@@ -15,7 +15,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { STATE_MACHINE_ARN_ENV } from './pod-worker-state-machine.ts';
-import { createPodflowFunction } from './podflow-functions.ts';
+import { createPodflowFunction, type PodflowFunctionOptions } from './podflow-functions.ts';
 
 /**
  * Lambda's maximum. A run lasts its window (engine/prober/shard-prober.ts DEFAULT_PROBER_WINDOW_MS, 14 min),
@@ -66,6 +66,8 @@ export interface ProberProps {
    * policy would be a circular dependency (the function depends on its role's policy).
    */
   functionName?: string;
+  /** Run in the pods' VPC so that probes reach pod IPs (FargateRuntime.functionPlacement). */
+  placement?: PodflowFunctionOptions['placement'];
 }
 
 export class Prober extends Construct {
@@ -104,6 +106,7 @@ export class Prober extends Construct {
     // a successor invoked while its predecessor is still finishing.
     this.handler = createPodflowFunction(this, 'Handler', 'prober.ts', PROBER_TIMEOUT, {
       functionName: this.functionName,
+      ...(props.placement ? { placement: props.placement } : {}),
     });
     this.bindShards(this.handler);
 

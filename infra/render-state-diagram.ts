@@ -38,7 +38,10 @@ export function renderStateMachineDoc(asl: Asl): string {
     'the CDK stack deploys and local mode runs. Edge labels are the Choice rules on `$.last.summary` (the lifecycle',
     "handler's summary); an await task goes on when its task token is completed (`woken`) or, through its",
     '`States.Timeout` catch, when it times out (`timeout`). `InitContainers` and',
-    '`StartContainers` are Map states (MaxConcurrency 1): their iterator runs once per container.',
+    '`StartContainers` are Map states (MaxConcurrency 1): their iterator runs once per container; an iteration',
+    'leaves its Map for `ContinueAsNew` by failing with `Podflow.ContinueAsNew`. Not drawn: every Task and Map',
+    'outside the iterators also catches `States.ALL` (after its retries) into `Recover`, which resumes the pod',
+    'from the store.',
     '',
     '```mermaid',
     renderStateDiagram(asl).trimEnd(),
@@ -70,6 +73,8 @@ function transitions(state: AslState): [string, string][] {
   const awaitsToken = typeof state.Resource === 'string' && state.Resource.endsWith('.waitForTaskToken');
   if (typeof state.Next === 'string') edges.push([state.Next, awaitsToken ? 'woken' : '']);
   for (const catcher of (state.Catch as Catcher[] | undefined) ?? []) {
+    // Every Task and Map catches States.ALL into Recover: drawn once in the prose, not as a dozen edges.
+    if (catcher.ErrorEquals.includes('States.ALL')) continue;
     edges.push([catcher.Next, catcher.ErrorEquals.map(describeError).join(' or ')]);
   }
   if (state.End === true || state.Type === 'Succeed' || state.Type === 'Fail') edges.push(['[*]', '']);

@@ -52,12 +52,16 @@ let wired: ((event: unknown) => Promise<void>) | undefined;
 /** Lambda entry point: the wiring module is imported on first use, so unit tests of the factory need no AWS env. */
 export const handler = async (event: unknown): Promise<void> => {
   if (!wired) {
-    const { cloudEngine } = await import('./wiring.ts');
-    const engine = cloudEngine();
+    const [{ cloudDelivery }, { deliverEvent }, { timerDueEvent }] = await Promise.all([
+      import('./wiring.ts'),
+      import('../src/engine/deliver-event.ts'),
+      import('../src/engine/observation-events.ts'),
+    ]);
+    const deps = cloudDelivery();
     wired = createWakeupHandler({
       clock: systemClock,
       sleep: sleepMs,
-      deliver: (due) => engine.onTimerDue(due),
+      deliver: (due) => deliverEvent(deps, due.key, timerDueEvent(due, systemClock.now())),
     });
   }
   await wired(event);

@@ -1,7 +1,9 @@
 // The cloud composition root (docs/architecture.md §10): the shared engine wired to AWS adapters, built once per cold
-// start from the environment the CDK binds set (infra/*: TABLE_NAME, STATE_MACHINE_ARN, SCHEDULE_GROUP, …).
+// start from the environment the CDK binds set (infra/*: TABLE_NAME, STATE_MACHINE_ARN, SCHEDULE_GROUP, FARGATE_*, …).
 import { randomUUID } from 'node:crypto';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -10,10 +12,18 @@ import { EventBridgeWakeupScheduler } from '../src/adapters/eventbridge/eventbri
 import { DynamoDbProbeRegistry } from '../src/adapters/probes/dynamodb-probe-registry.ts';
 import { DynamoDbProberLease } from '../src/adapters/probes/dynamodb-prober-lease.ts';
 import { createProbeHandlers } from '../src/adapters/probes/probe-handlers.ts';
+import { ecsExecHint } from '../src/adapters/fargate/ecs-exec-hint.ts';
+import { admitForFargate } from '../src/adapters/fargate/fargate-admission.ts';
+import { FargateContainerRuntime, fargateExec } from '../src/adapters/fargate/fargate-container-runtime.ts';
+import {
+  DEFAULT_PAUSE_IMAGE,
+  DEFAULT_REGISTRY_SECRET_PREFIX,
+} from '../src/adapters/fargate/task-definition.ts';
 import { StepFunctionsWorkflowClient } from '../src/adapters/stepfunctions/step-functions-workflow-client.ts';
-import { UnavailableContainerRuntime } from '../src/adapters/unavailable/unavailable-container-runtime.ts';
+import { EmptyConfigSource } from '../src/adapters/noop/empty-config-source.ts';
 import { createEngine, type Engine } from '../src/engine/create-engine.ts';
-import { deliverEvent } from '../src/engine/deliver-event.ts';
+import { deliverEvent, type DeliveryDeps } from '../src/engine/deliver-event.ts';
+import { eventFromObservation } from '../src/engine/observation-events.ts';
 import { DEFAULT_WORKER_SETTINGS } from '../src/engine/engine-deps.ts';
 import { ProbeManager } from '../src/engine/prober/probe-manager.ts';
 import { RegisteringProber } from '../src/engine/prober/registering-prober.ts';
@@ -23,12 +33,112 @@ import {
   type ShardProberSettings,
 } from '../src/engine/prober/shard-prober.ts';
 import { InProcessHookRunner } from '../src/engine/in-process-hook-runner.ts';
-import { systemClock } from '../src/ports/clock.ts';
+import type { ApiDeps } from '../src/api/api-deps.ts';
+import { systemClock, type Clock } from '../src/ports/clock.ts';
+import type { ContainerObservation } from '../src/ports/container-runtime.ts';
+import type { PodStore } from '../src/ports/pod-store.ts';
 
 function env(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`environment variable ${name} is not set (the CDK stack binds it)`);
   return value;
+}
+
+const onError = (err: unknown, context: string): void =>
+  console.error(JSON.stringify({ level: 'error', context, error: String(err) }));
+
+// ── the Fargate runtime (docs/decisions/0006-fargate-runtime.md; infra/fargate-runtime.ts binds these) ──────────
+
+const list = (name: string): string[] =>
+  env(name)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** The runtime of this Lambda container: ECS and CloudWatch Logs from the environment FargateRuntime binds. */
+function fargateRuntime(
+  clock: Clock,
+  store: PodStore,
+  deliver: (o: ContainerObservation) => Promise<void>,
+): FargateContainerRuntime {
+  const architecture = process.env.FARGATE_CPU_ARCHITECTURE ?? 'X86_64';
+  if (architecture !== 'X86_64' && architecture !== 'ARM64')
+    throw new Error(
+      `environment variable FARGATE_CPU_ARCHITECTURE must be X86_64 or ARM64, got ${architecture}`,
+    );
+  return new FargateContainerRuntime({
+    ecs: new ECSClient({}),
+    logs: new CloudWatchLogsClient({}),
+    clock,
+    cluster: env('FARGATE_CLUSTER_ARN'),
+    subnets: list('FARGATE_SUBNETS'),
+    securityGroups: list('FARGATE_SECURITY_GROUPS'),
+    assignPublicIp: process.env.FARGATE_ASSIGN_PUBLIC_IP === 'true',
+    enableExecuteCommand: process.env.FARGATE_EXEC_ENABLED === 'true',
+    taskDefinition: {
+      executionRoleArn: env('FARGATE_EXECUTION_ROLE_ARN'),
+      taskRoleArn: env('FARGATE_TASK_ROLE_ARN'),
+      logGroup: env('FARGATE_LOG_GROUP'),
+      region: env('AWS_REGION'),
+      pauseImage: process.env.FARGATE_PAUSE_IMAGE || DEFAULT_PAUSE_IMAGE,
+      cpuArchitecture: architecture,
+      hostIP: DEFAULT_WORKER_SETTINGS.hostIP,
+      registrySecretPrefix: DEFAULT_REGISTRY_SECRET_PREFIX,
+    },
+    loadPod: async (key) => (await store.get(key))?.state,
+    // Awaited: the Lambda must not return before the inbox has the observation.
+    deliver,
+    onError,
+  });
+}
+
+/** The cloud API's runtime parts: Fargate's admission, the logs, and exec's answer (lambdas/api.ts). */
+export function cloudApiRuntime(): Pick<ApiDeps, 'admit' | 'logs' | 'execUnavailable'> {
+  const e = cloudEngine();
+  const cluster = env('FARGATE_CLUSTER_ARN');
+  const execEnabled = process.env.FARGATE_EXEC_ENABLED === 'true';
+  return {
+    admit: admitForFargate,
+    logs: e.deps.runtime,
+    execUnavailable: (pod, container) => ecsExecHint(pod, container, cluster, execEnabled),
+  };
+}
+
+let delivery: DeliveryDeps | undefined;
+
+/**
+ * What the functions that only deliver events need (wakeup, observer, prober): the table and the state machine —
+ * not the Scheduler's or the runtime's configuration, which the engine's other use cases need.
+ */
+export function cloudDelivery(): DeliveryDeps {
+  delivery ??= {
+    store: new DynamoDbPodStore({
+      client: new DynamoDBClient({}),
+      tableName: env('TABLE_NAME'),
+      clock: systemClock,
+    }),
+    workflow: new StepFunctionsWorkflowClient({
+      client: new SFNClient({}),
+      stateMachineArn: env('STATE_MACHINE_ARN'),
+    }),
+  };
+  return delivery;
+}
+
+let observer: FargateContainerRuntime | undefined;
+
+/**
+ * The observer Lambda's runtime (lambdas/observer.ts), built once per cold start: what it observes goes to the pods'
+ * inboxes through the engine's delivery use case.
+ */
+export function cloudObserver(): FargateContainerRuntime {
+  if (observer) return observer;
+  const deps = cloudDelivery();
+  observer = fargateRuntime(systemClock, deps.store, async (o) => {
+    const { key, event } = eventFromObservation(o);
+    await deliverEvent(deps, key, event);
+  });
+  return observer;
 }
 
 let engine: Engine | undefined;
@@ -61,9 +171,11 @@ export function cloudEngine(): Engine {
       );
     },
   });
-  const runtime = new UnavailableContainerRuntime(clock);
+  const runtime = fargateRuntime(clock, store, (o) => engine!.onObservation(o));
   engine = createEngine({
     store,
+    // The deployed API serves no ConfigMaps or Secrets: every reference is missing (CreateContainerConfigError).
+    configs: new EmptyConfigSource(),
     runtime,
     scheduler,
     workflow,
@@ -79,9 +191,8 @@ export function cloudEngine(): Engine {
     }),
     clock,
     settings: { ...DEFAULT_WORKER_SETTINGS, nodeName: 'podflow-aws' },
-    onError: (err, context) => console.error(JSON.stringify({ level: 'error', context, error: String(err) })),
+    onError,
   });
-  runtime.observe((o) => void engine!.onObservation(o));
   return engine;
 }
 
@@ -110,15 +221,9 @@ export function cloudProber(functionArn: string): { deps: ShardProberDeps; setti
     const clock = systemClock;
     const tableName = env('TABLE_NAME');
     const dynamo = new DynamoDBClient({});
-    const store = new DynamoDbPodStore({ client: dynamo, tableName, clock });
-    const workflow = new StepFunctionsWorkflowClient({
-      client: new SFNClient({}),
-      stateMachineArn: env('STATE_MACHINE_ARN'),
-    });
-    // The cloud has no runtime that can exec into a container: exec probes report a prober error.
-    const runtime = new UnavailableContainerRuntime(clock);
-    const onError = (err: unknown, context: string) =>
-      console.error(JSON.stringify({ level: 'error', context, error: String(err) }));
+    const delivery = cloudDelivery();
+    // Fargate cannot exec into a container: the admission refuses exec probes, and one stored before answers 126.
+    const runtime = { exec: fargateExec };
     proberWiring = {
       lambda: new LambdaClient({}),
       deps: {
@@ -126,8 +231,8 @@ export function cloudProber(functionArn: string): { deps: ShardProberDeps; setti
         registry: new DynamoDbProbeRegistry({ client: dynamo, tableName }),
         createWorkers: () =>
           new ProbeManager({
-            store,
-            deliver: (key, event) => deliverEvent({ store, workflow }, key, event),
+            store: delivery.store,
+            deliver: (key, event) => deliverEvent(delivery, key, event),
             handlers: createProbeHandlers({ runtime }),
             clock,
             nodeName: 'podflow-aws',

@@ -3,7 +3,10 @@ import type { ApiDeps } from './api-deps.ts';
 import type { PodWatchHub } from './watch-hub.ts';
 
 export interface ApiContext {
+  /** The deps, with `store` serving only what the API shows (served-store.ts). */
   deps: ApiDeps;
+  /** The store as the engine sees it, pods a force delete took out of the API included. */
+  storeWithRemoved: ApiDeps['store'];
   hub: PodWatchHub;
   settleTimeoutMs: number;
   /** Cap of a watch's or a log follow's duration. */

@@ -2,6 +2,7 @@
 // where a container runtime is attached (local mode) — logs. Each composition root builds one: `podflow serve`
 // (cli/commands/serve.ts) from the local engine, the api Lambda (lambdas/api.ts) from the cloud engine.
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
+import type { FieldError } from '../core/field-errors.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ContainerRuntime } from '../ports/container-runtime.ts';
 import type { PodKey } from '../ports/pod-key.ts';
@@ -25,6 +26,17 @@ export interface ApiDeps {
   logs?: Pick<ContainerRuntime, 'logs'>;
   /** Whether `pods/exec` is served (over WebSocket, by the local gateway). Without it: 501. */
   exec?: boolean;
+  /**
+   * Without `exec`: the 501's message for this pod and container (the cloud: how to reach the container with ECS
+   * Exec, src/adapters/fargate/ecs-exec-hint.ts). Default: exec is not available from this API.
+   */
+  execUnavailable?: (pod: Pod, container: string | undefined) => string;
+  /**
+   * What the host's container runtime adds to admission, after defaulting and validation — as an admission plugin
+   * does: field errors (422 Invalid), warnings, and a possibly changed pod (the cloud: Fargate's limits and its
+   * size annotation, src/adapters/fargate/fargate-admission.ts). Applied to creates and updates.
+   */
+  admit?: (pod: Pod) => { pod: Pod; errors: FieldError[]; warnings: string[] };
   clock: Clock;
   newUid: () => string;
   /** Internal faults (answered with 500) and background failures. */

@@ -36,6 +36,9 @@ import {
   toApiError,
   unauthorized,
 } from './status.ts';
+import { servedStore } from './served-store.ts';
+import { getPodTimeline } from './timeline.ts';
+import { isPublicUiPath, serveUiAsset, UI_PATH } from './ui-routes.ts';
 import { PodWatchHub, PollingChangeSource } from './watch-hub.ts';
 
 export interface ApiApp {
@@ -57,7 +60,8 @@ export function isAuthorized(header: string | undefined, token: string): boolean
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-export function createApiApp(deps: ApiDeps): ApiApp {
+export function createApiApp(given: ApiDeps): ApiApp {
+  const deps: ApiDeps = { ...given, store: servedStore(given.store) };
   const hub = new PodWatchHub({
     store: deps.store,
     source:
@@ -69,6 +73,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   if (deps.changes) hub.start().catch((err: unknown) => deps.onError(err, 'watch hub'));
   const x: ApiContext = {
     deps,
+    storeWithRemoved: given.store,
     hub,
     settleTimeoutMs: deps.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS,
     maxStreamMs: (deps.maxStreamSeconds ?? Infinity) * 1000,
@@ -83,6 +88,8 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   const token = deps.token;
   if (token) {
     app.use('*', async (c, next) => {
+      // The web UI's static files hold no data; the page's every data request carries the token.
+      if (c.req.method === 'GET' && isPublicUiPath(c.req.path)) return next();
       if (!isAuthorized(c.req.header('authorization'), token)) return respondStatus(unauthorized());
       await next();
     });
@@ -122,12 +129,17 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     PATCH: (c) => patchPodStatus(x, c, podKey(c)),
   });
   route('/api/v1/namespaces/:ns/pods/:name/log', { GET: (c) => podLogs(x, c, podKey(c)) });
+  route('/api/v1/namespaces/:ns/pods/:name/timeline', { GET: (c) => getPodTimeline(x, c, podKey(c)) });
   // Exec is a WebSocket upgrade the local gateway takes over before the app sees it (local/exec-websocket.ts); what
   // reaches the app is a request that did not upgrade.
   const exec: Handler = async (c) => {
     const key = podKey(c);
     checkNamespace(key.namespace);
     if (!deps.exec) {
+      if (deps.execUnavailable) {
+        const stored = await requirePod(x, key);
+        throw notImplemented(deps.execUnavailable(stored.state.pod, c.req.query('container') || undefined));
+      }
       throw notImplemented(
         'exec is not available from this podflow API: the cloud deployment has no container runtime attached',
       );
@@ -142,6 +154,10 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   route('/api/v1/namespaces/:ns/events/:name', {
     GET: (c) => getEvent(x, c, c.req.param('ns') ?? '', c.req.param('name') ?? ''),
   });
+
+  route(UI_PATH, { GET: serveUiAsset });
+  route(`${UI_PATH}/`, { GET: serveUiAsset });
+  route(`${UI_PATH}/:file`, { GET: serveUiAsset });
 
   return { app, hub, close: () => hub.close() };
 }

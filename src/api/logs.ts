@@ -143,9 +143,14 @@ export async function podLogs(x: ApiContext, c: Context, key: PodKey): Promise<R
   const instance = chooseInstance(status, container, key.name, options.previous);
   const ref: ContainerInstanceRef = { key, podUid: pod.metadata?.uid ?? '', container, instance };
 
+  // Without `follow` the runtime can cut the tail itself (a runtime reading a remote log store need not read it all).
+  const tail = options.follow && !options.previous ? undefined : options.tailLines;
   const read = async (): Promise<string[]> => {
     try {
-      return await runtime.logs(ref, { timestamps: true });
+      return await runtime.logs(ref, {
+        timestamps: true,
+        ...(tail !== undefined ? { tailLines: tail } : {}),
+      });
     } catch (err) {
       if (isNotFound(err)) return [];
       throw err;

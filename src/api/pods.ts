@@ -8,7 +8,7 @@ import { defaultPod } from '../core/manifest/index.ts';
 import { isPlainObject } from '../core/manifest/kinds.ts';
 import { nameIsDnsLabel } from '../core/manifest/name-rules.ts';
 import { validateAnnotations, validateLabels } from '../core/manifest/validate-object-meta.ts';
-import { validatePodUpdate } from '../core/manifest/validate-pod-update.ts';
+import { applyPodUpdate } from '../core/manifest/validate-pod-update.ts';
 import { notSupported, required } from '../core/field-errors.ts';
 import { isAlreadyExists, isConflict, isInvalid, isNotFound } from '../ports/errors.ts';
 import type { PodKey } from '../ports/pod-key.ts';
@@ -22,7 +22,7 @@ import {
   decodePodForUpdate,
   parseObjectBody,
 } from './decode-pod.ts';
-import { podList, POD_SELECTABLE_FIELDS, podField, servedPod } from './objects.ts';
+import { keyOfPod, podList, POD_SELECTABLE_FIELDS, podField, servedPod } from './objects.ts';
 import { applyJsonPatch, applyMergePatch, decodeJsonPatch, mergeStrategic, parsePatchJson } from './patch.ts';
 import {
   boolParam,
@@ -34,6 +34,8 @@ import {
   type FieldValidation,
 } from './request.ts';
 import { addWarnings, respond } from './respond.ts';
+import { isServed } from './served-store.ts';
+import { deletionGraceSeconds } from '../core/grace.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import {
   alreadyExists,
@@ -54,6 +56,11 @@ const KUBELET_CONDITIONS: ReadonlySet<string> = new Set(KUBELET_CONDITION_ORDER)
 /** A patch that loses a race with the worker's own writes is re-applied, as the API server's patcher retries. */
 const PATCH_ATTEMPTS = 5;
 const SETTLE_POLL_MS = 20;
+/**
+ * How long a create waits for the engine to let go of a force-deleted pod of the same name: preStop (at most 1 s),
+ * the 2 s stop window, and room for a busy engine.
+ */
+const FORCE_DELETED_WAIT_MS = 10_000;
 
 /**
  * A namespace in a URL must be a DNS label. podflow has no Namespace objects: every valid name exists (like
@@ -210,6 +217,15 @@ async function readPodBody(c: Context): Promise<Record<string, unknown>> {
   return checkPodKind(parseObjectBody(text, format, 'Pod'));
 }
 
+/** The host runtime's admission (ApiDeps.admit): its errors are the API's 422, its warnings go to the client. */
+function runtimeAdmission(x: ApiContext, c: Context, pod: Pod, name: string): Pod {
+  if (!x.deps.admit) return pod;
+  const admitted = x.deps.admit(pod);
+  if (admitted.errors.length > 0) throw invalid('Pod', name, admitted.errors);
+  addWarnings(c, admitted.warnings);
+  return admitted.pod;
+}
+
 async function createAdmitted(
   x: ApiContext,
   c: Context,
@@ -218,19 +234,27 @@ async function createAdmitted(
   namespace: string,
   fieldValidation: FieldValidation,
 ): Promise<Response> {
-  const { pod, warnings } = admitPodForCreate(raw, namespace, {
+  const { pod: decoded, warnings } = admitPodForCreate(raw, namespace, {
     fieldValidation,
     now: x.deps.clock.now(),
     newUid: x.deps.newUid,
   });
   addWarnings(c, warnings);
+  const pod = runtimeAdmission(x, c, decoded, decoded.metadata?.name ?? '');
   if (dryRunParam(c)) return respondPod(x, c, format, 201, pod);
-  try {
-    const stored = await x.deps.engine.createPod(pod);
-    return respondPod(x, c, format, 201, servedPod(stored));
-  } catch (err) {
-    if (isAlreadyExists(err)) throw alreadyExists(RESOURCE, pod.metadata?.name ?? '');
-    throw err;
+  const key = keyOfPod(pod);
+  for (const deadline = Date.now() + FORCE_DELETED_WAIT_MS; ;) {
+    try {
+      const stored = await x.deps.engine.createPod(pod);
+      return respondPod(x, c, format, 201, servedPod(stored));
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      // The name is free in the API once a force delete took the old pod out; the engine lets go of it a moment
+      // later, once its containers are killed (preStop ≤ 1 s, then a 2 s stop window): wait for that, briefly.
+      const held = await x.storeWithRemoved.get(key);
+      if (!held || isServed(held) || Date.now() >= deadline) throw alreadyExists(RESOURCE, key.name);
+      await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+    }
   }
 }
 
@@ -286,18 +310,11 @@ async function update(
   }
 }
 
-/** What a dry-run update would store (validation included), without storing it. */
+/** What a dry-run update would store (validation included), without storing it: the same update as the engine's. */
 function dryRunUpdate(current: StoredPod, next: Pod, key: PodKey): Pod {
-  const errors = validatePodUpdate(next, current.state.pod);
-  if (errors.length > 0) throw invalid('Pod', key.name, errors);
-  return {
-    ...servedPod(current),
-    metadata: {
-      ...servedPod(current).metadata,
-      labels: next.metadata?.labels,
-      annotations: next.metadata?.annotations,
-    },
-  };
+  const update = applyPodUpdate(current.state.pod, next);
+  if (!update.ok) throw invalid('Pod', key.name, update.errors);
+  return servedPod({ ...current, state: { ...current.state, pod: update.pod } });
 }
 
 export async function replacePod(x: ApiContext, c: Context, key: PodKey): Promise<Response> {
@@ -323,7 +340,7 @@ export async function replacePod(x: ApiContext, c: Context, key: PodKey): Promis
   );
   addWarnings(c, warnings);
   const current = await getStored(x, key);
-  const next = prepareUpdate(decoded, current, key.name);
+  const next = runtimeAdmission(x, c, prepareUpdate(decoded, current, key.name), key.name);
   // Pods allow unconditional updates (pod strategy AllowUnconditionalUpdate): no resourceVersion, no precondition.
   const expected = decoded.metadata?.resourceVersion || undefined;
   if (dryRun) return respondPod(x, c, format, 200, dryRunUpdate(current, next, key));
@@ -414,7 +431,7 @@ export async function patchPod(x: ApiContext, c: Context, key: PodKey): Promise<
       fieldValidation,
       typeErrorAsInvalid: true,
     });
-    const next = prepareUpdate(decoded, stored, key.name);
+    const next = runtimeAdmission(x, c, prepareUpdate(decoded, stored, key.name), key.name);
     const patchedVersion = decoded.metadata?.resourceVersion;
     // A resourceVersion the patch itself sets is a precondition; otherwise the patch applies to the latest object.
     const precondition =
@@ -531,28 +548,23 @@ export async function deletePod(x: ApiContext, c: Context, key: PodKey): Promise
       key.name,
       `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${stored.resourceVersion}). The object might have been modified`,
     );
-  // rest/delete.go BeforeDelete: "Negative values will be treated as the value `1s` on the delete path."
-  const grace =
-    options.gracePeriodSeconds === undefined
-      ? undefined
-      : options.gracePeriodSeconds < 0
-        ? 1
-        : options.gracePeriodSeconds;
+  const grace = options.gracePeriodSeconds;
   if (options.dryRun) return respondPod(x, c, format, 200, pod);
   await x.deps.engine.deletePod(key, grace);
   // The worker marks the pod (deletionTimestamp = now + grace) and terminates it; the object disappears at the end.
   const settled = await settle(x, key, (p) => p.metadata?.deletionTimestamp !== undefined);
   const latest = settled.pod ?? pod;
   if (latest.metadata?.deletionTimestamp !== undefined) return respondPod(x, c, format, 200, latest);
-  // Gone already, or the worker has not committed yet: answer as the object will read.
-  const seconds = grace ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
-  const at = new Date(Math.floor(x.deps.clock.now() / 1000) * 1000 + (settled.gone ? 0 : seconds * 1000));
+  // Gone already (a quick termination, a force delete), or the worker has not committed yet: answer with the
+  // deletion the request recorded, as the API server's DELETE response carries it.
+  const seconds = deletionGraceSeconds(stored.state.pod.spec, grace);
+  const at = new Date(Math.floor(x.deps.clock.now() / 1000) * 1000 + seconds * 1000);
   return respondPod(x, c, format, 200, {
     ...latest,
     metadata: {
       ...latest.metadata,
       deletionTimestamp: at.toISOString().replace('.000Z', 'Z'),
-      deletionGracePeriodSeconds: settled.gone ? 0 : seconds,
+      deletionGracePeriodSeconds: seconds,
     },
   });
 }

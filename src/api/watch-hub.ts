@@ -22,6 +22,7 @@ import type { StoreChange } from '../engine/observable-pod-store.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 import type { PodStore, StoredPod } from '../ports/pod-store.ts';
 import { podKeyText, servedPod } from './objects.ts';
+import { isServed } from './served-store.ts';
 import { badRequest } from './status.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -141,6 +142,14 @@ export class PodWatchHub {
       this.#last.delete(key);
       const pod = { ...prev, metadata: { ...prev.metadata, resourceVersion: change.resourceVersion } };
       entry = { rv: BigInt(change.resourceVersion), type: 'DELETED', pod, prev, key };
+    } else if (!isServed(change.pod)) {
+      // A force delete took it out of the API: a removal for watchers; its later changes are not served.
+      const key = podKeyText(change.pod.key);
+      const prev = this.#last.get(key);
+      if (!prev) return;
+      this.#last.delete(key);
+      const pod = { ...prev, metadata: { ...prev.metadata, resourceVersion: change.pod.resourceVersion } };
+      entry = { rv: BigInt(change.pod.resourceVersion), type: 'DELETED', pod, prev, key };
     } else {
       const pod = servedPod(change.pod);
       const key = podKeyText(change.pod.key);

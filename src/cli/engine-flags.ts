@@ -1,6 +1,6 @@
-// The flags every command that runs the embedded engine shares (`run`, `start`, `serve`), and starting the
-// local engine from them: where its data lives, the crash back-off curve, and a lock so that two podflow processes
-// never drive the same data directory.
+// The flags every command that runs the embedded engine shares (`run`, `start`, `serve`), and starting the local
+// engine from them: where its data lives and in which store, the crash back-off curve, and a lock so that two
+// podflow processes never drive the same data directory.
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,12 @@ import { BACKOFF_RESET_MS, INITIAL_BACKOFF_MS, MAX_BACKOFF_MS } from '../core/ba
 import { formatGoDuration, parseDuration } from '../core/duration.ts';
 import { DEFAULT_POD_CIDR, parseCidr, type PodNetworkMode } from '../adapters/process/pod-network.ts';
 import { startLocalEngine, type LocalEngine } from '../local/local-engine.ts';
+import {
+  DataDirStoreError,
+  DEFAULT_LOCAL_STORE,
+  LOCAL_STORES,
+  type LocalStoreKind,
+} from '../local/local-store.ts';
 import { UsageError } from './cli-io.ts';
 
 /** Where the engine keeps pods, timers, container state and logs unless `--data-dir` says otherwise (gitignored). */
@@ -22,6 +28,9 @@ export const DATA_DIR_LOCK_FILE = 'podflow.pid';
 export interface EngineFlagValues {
   dataDir?: string;
   inMemory?: boolean;
+  /** Absent: sqlite (commander fills in the default). */
+  store?: LocalStoreKind;
+  dynamodbEndpoint?: string;
   /** Absent: the kubelet's 10s, or the max when that is lower. */
   crashBackoffInitial?: number;
   crashBackoffMax: number;
@@ -55,13 +64,26 @@ export function parsePositiveDuration(value: string): number {
   return ms;
 }
 
+/** Commander argument parser for `--dynamodb-endpoint`: an http(s) URL. */
+export function parseEndpointUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be a URL such as http://localhost:4566.');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidArgumentError(`must be an http or https URL (got ${url.protocol}).`);
+  return value;
+}
+
 function durationOption(flag: string, description: string, defaultMs: number): Option {
   return new Option(`${flag} <duration>`, description)
     .argParser(parsePositiveDuration)
     .default(defaultMs, formatGoDuration(defaultMs));
 }
 
-/** Adds `--data-dir`, `--in-memory` and `--crash-backoff-initial/-max/-reset` to a command. */
+/** Adds `--data-dir`, `--in-memory`, `--store`, `--dynamodb-endpoint` and `--crash-backoff-initial/-max/-reset`. */
 export function addEngineFlags(command: Command): Command {
   return command
     .option(
@@ -71,6 +93,20 @@ export function addEngineFlags(command: Command): Command {
     .option(
       '--in-memory',
       'keep the pod store in memory (and, without --data-dir, container files in a temporary directory): nothing is left behind',
+    )
+    .addOption(
+      new Option(
+        '--store <store>',
+        'where pods, events and timers live: sqlite (<data-dir>/podflow.db) or dynamodb (dynalite on LevelDB in <data-dir>/db, or --dynamodb-endpoint)',
+      )
+        .choices(LOCAL_STORES)
+        .default(DEFAULT_LOCAL_STORE),
+    )
+    .addOption(
+      new Option(
+        '--dynamodb-endpoint <url>',
+        'with --store dynamodb: a DynamoDB-compatible endpoint (e.g. LocalStack, http://localhost:4566) instead of in-process dynalite; table podflow, created if missing',
+      ).argParser(parseEndpointUrl),
     )
     .addOption(
       // No commander default: an initial delay nobody asked for gives way to a lower max (see backoffFromFlags).
@@ -136,9 +172,10 @@ const isAlive = (pid: number): boolean => {
 };
 
 /**
- * Takes the data directory for this process: two engines on one directory would fight over its LevelDB (dynalite
- * fails with an uncaught "Database is closed") and adopt each other's containers. A lock left by a process that no
- * longer exists is taken over. Returns the release function.
+ * Takes the data directory for this process: two engines on one directory would both drive its pods (SQLite would
+ * serialise their writes, but each would run its own worker per pod; dynalite's LevelDB fails with an uncaught
+ * "Database is closed") and adopt each other's containers. A lock left by a process that no longer exists is taken
+ * over. Returns the release function.
  */
 function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
@@ -196,6 +233,13 @@ export async function openEngineFromFlags(
   onError: (err: unknown, context: string) => void,
 ): Promise<OpenedEngine> {
   const backoff = backoffFromFlags(flags);
+  const store = flags.store ?? DEFAULT_LOCAL_STORE;
+  if (flags.dynamodbEndpoint !== undefined && store !== 'dynamodb')
+    throw new UsageError('--dynamodb-endpoint needs --store dynamodb');
+  if (flags.dynamodbEndpoint !== undefined && flags.inMemory === true)
+    throw new UsageError(
+      '--in-memory and --dynamodb-endpoint do not go together: the endpoint keeps the data',
+    );
   const temporary = flags.inMemory === true && flags.dataDir === undefined;
   const dataDir = temporary ? mkdtempSync(join(tmpdir(), 'podflow-')) : (flags.dataDir ?? DEFAULT_DATA_DIR);
   const release = lockDataDir(dataDir);
@@ -208,6 +252,8 @@ export async function openEngineFromFlags(
     local = await startLocalEngine({
       dataDir,
       inMemory: flags.inMemory === true,
+      store,
+      ...(flags.dynamodbEndpoint !== undefined && { dynamodbEndpoint: flags.dynamodbEndpoint }),
       settings: { backoff },
       onError,
       podNetwork: {
@@ -217,6 +263,7 @@ export async function openEngineFromFlags(
     });
   } catch (err) {
     cleanup();
+    if (err instanceof DataDirStoreError) throw new UsageError(err.message);
     throw err;
   }
   return {

@@ -9,7 +9,11 @@ export type Action =
       hook: 'postStart' | 'preStop';
       container: string;
       instance: number;
-      timeoutSeconds: number;
+      /**
+       * How long the hook may run: preStop gets the grace period; postStart has no timeout (lifecycle/handlers.go
+       * runs it with RunInContainer(…, 0)) and leaves this out.
+       */
+      timeoutSeconds?: number;
     }
   | { type: 'stopContainer'; container: string; instance: number; graceSeconds: number }
   | { type: 'startProbes'; container: string; instance: number; probes: ProbeType[] }

@@ -15,10 +15,10 @@ export interface ProjectionContext {
 export const containerId = (podUid: string, name: string, instance: number): string =>
   `podflow://${podUid}/${name}/${instance}`;
 
+/** kubelet_pods.go convertToAPIContainerStatuses never sets `signal`; the exit code carries it (128 + n). */
 function terminated(t: TerminatedState, id: string | undefined): ContainerStateTerminated {
   return {
     exitCode: t.exitCode,
-    ...(t.signal !== undefined ? { signal: t.signal } : {}),
     reason: t.reason,
     ...(t.message ? { message: t.message } : {}),
     ...(t.startedAt !== undefined ? { startedAt: toRfc3339(t.startedAt) } : {}),
@@ -60,7 +60,9 @@ export function toContainerStatus(
   ctx: ProjectionContext,
 ): ContainerStatus {
   const c = entry.container;
-  const id = rec.instance >= 0 ? containerId(ctx.podUid, c.name, rec.instance) : undefined;
+  const reported =
+    rec.state.type === 'running' || rec.state.type === 'terminated' ? rec.state.containerID : undefined;
+  const id = rec.instance >= 0 ? (reported ?? containerId(ctx.podUid, c.name, rec.instance)) : undefined;
   let state: ContainerState;
   switch (rec.state.type) {
     case 'waiting':
@@ -91,7 +93,7 @@ export function toContainerStatus(
   const status: ContainerStatus = {
     name: c.name,
     image: c.image ?? '',
-    imageID: '',
+    imageID: rec.imageID ?? '',
     ...(id ? { containerID: id } : {}),
     ready: isReady(entry, rec),
     restartCount: Math.max(0, rec.instance),
@@ -101,7 +103,10 @@ export function toContainerStatus(
       ? {
           terminated: terminated(
             rec.last,
-            rec.last.instance !== undefined ? containerId(ctx.podUid, c.name, rec.last.instance) : undefined,
+            rec.last.containerID ??
+              (rec.last.instance !== undefined
+                ? containerId(ctx.podUid, c.name, rec.last.instance)
+                : undefined),
           ),
         }
       : {},

@@ -166,6 +166,21 @@ interface Context {
 }
 
 /** The container's environment, command and args as the kubelet would hand them to the runtime. */
+/** The ConfigMaps and Secrets a container's environment refers to (by name, each once), for the lookups. */
+export function configReferences(container: Container): { configMaps: string[]; secrets: string[] } {
+  const configMaps = new Set<string>();
+  const secrets = new Set<string>();
+  for (const source of container.envFrom ?? []) {
+    if (source.configMapRef) configMaps.add(source.configMapRef.name ?? '');
+    if (source.secretRef) secrets.add(source.secretRef.name ?? '');
+  }
+  for (const { valueFrom } of container.env ?? []) {
+    if (valueFrom?.configMapKeyRef) configMaps.add(valueFrom.configMapKeyRef.name ?? '');
+    if (valueFrom?.secretKeyRef) secrets.add(valueFrom.secretKeyRef.name ?? '');
+  }
+  return { configMaps: [...configMaps], secrets: [...secrets] };
+}
+
 export function resolveContainerEnvironment(input: ContainerEnvironmentInput): ContainerEnvironment {
   const { pod, container } = input;
   const status = pod.status ?? {};

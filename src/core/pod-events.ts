@@ -17,7 +17,21 @@ interface InstanceRef {
 
 export type PodEvent =
   | (EventBase & { type: 'sandboxReady'; podIP: string })
-  | (EventBase & InstanceRef & { type: 'containerStarted'; startedAt: number })
+  | (EventBase &
+      InstanceRef & {
+        type: 'containerStarted';
+        startedAt: number;
+        /**
+         * The image the instance runs: its id (status.containerStatuses[].imageID) and, when the runtime pulled it
+         * for this start, how long that took. No pull reported: the image was present (`Pulled … already present
+         * on machine`, what the process runtime always says).
+         */
+        image?: { id?: string; pulledInMs?: number };
+        /** The address of the sandbox it runs in, when the runtime may have replaced the sandbox. */
+        podIP?: string;
+        /** The runtime's id of the instance (status containerID). */
+        containerID?: string;
+      })
   | (EventBase &
       InstanceRef & {
         type: 'containerExited';
@@ -33,7 +47,11 @@ export type PodEvent =
   | (EventBase &
       InstanceRef & {
         type: 'containerStartFailed';
-        reason: 'RunContainerError' | 'CreateContainerConfigError';
+        /**
+         * Created but could not start (RunContainerError); not created at all (CreateContainerConfigError,
+         * CreateContainerError); or its image could not be pulled (ErrImagePull, a runtime that pulls images).
+         */
+        reason: 'RunContainerError' | 'CreateContainerConfigError' | 'CreateContainerError' | 'ErrImagePull';
         message: string;
       })
   | (EventBase & InstanceRef & { type: 'postStartDone'; error?: string })

@@ -4,11 +4,9 @@
 // ContainerRestartRules branches reproduced here through `containerShouldRestart`) and the terminal-phase
 // stickiness in `generateAPIPodStatus` of the same file. Helpers mirror pkg/api/v1/pod/util.go.
 import type { Container, ContainerStatus, PodSpec } from 'kubernetes-types/core/v1';
+import { containerShouldRestart } from './restart-policy.ts';
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
-
-/** API default of `spec.restartPolicy` (pkg/apis/core/v1/defaults.go SetDefaults_PodSpec). */
-export const DEFAULT_RESTART_POLICY = 'Always';
 
 export interface PodPhaseInput {
   spec: PodSpec;
@@ -28,6 +26,13 @@ export interface PodPhaseInput {
    * (hasAnyRegularContainerBeenCreated).
    */
   podHasInitialized?: boolean;
+  /**
+   * App containers whose restart is already decided although their exit alone would not restart them: one killed
+   * for a failed liveness or startup probe (restartsAfterProbeKill). The kubelet kills and starts such a container
+   * in one sync, so no status ever shows it stopped; here the decision and the new instance are apart in time, and
+   * this keeps the pod from reading as Succeeded in between.
+   */
+  restartDecided?: ReadonlySet<string>;
 }
 
 /** Succeeded and Failed are terminal: the kubelet never moves a pod out of them (pkg/api/v1/pod IsPodPhaseTerminal). */
@@ -41,39 +46,6 @@ export function isTerminalPhase(phase: PodPhase | undefined): phase is 'Succeede
  */
 export function isRestartableInitContainer(container: Pick<Container, 'restartPolicy'> | undefined): boolean {
   return container?.restartPolicy === 'Always';
-}
-
-/**
- * Whether a container that exited with `exitCode` is restarted under the pod-level `restartPolicy`
- * (pkg/api/v1/pod/util.go ContainerShouldRestart, pod-level switch): Always → yes, OnFailure → only a non-zero
- * exit, Never → no. An unset or unknown policy is the API default, Always.
- */
-export function willRestart(restartPolicy: string | undefined, exitCode: number): boolean {
-  switch (restartPolicy) {
-    case 'Never':
-      return false;
-    case 'OnFailure':
-      return exitCode !== 0;
-    default:
-      return true;
-  }
-}
-
-/**
- * pkg/api/v1/pod/util.go ContainerShouldRestart: a container-level `restartPolicy` (Always/OnFailure/Never,
- * KEP-5307 ContainerRestartRules) overrides the pod's; otherwise the pod-level policy applies. Sidecars never reach
- * this (they are handled separately and always restart). `restartPolicyRules` are not in kubernetes-types 1.30 and
- * not modelled.
- */
-export function containerShouldRestart(container: Container, spec: PodSpec, exitCode: number): boolean {
-  switch (container.restartPolicy) {
-    case 'Always':
-    case 'OnFailure':
-    case 'Never':
-      return willRestart(container.restartPolicy, exitCode);
-    default:
-      return willRestart(spec.restartPolicy, exitCode);
-  }
 }
 
 /** podutil.GetContainerStatus: the first status with that name. */
@@ -114,6 +86,9 @@ function getPhase(input: PodPhaseInput): PodPhase {
   const info = [...containerStatuses, ...initContainerStatuses];
   const initContainers = spec.initContainers ?? [];
   const podHasInitialized = input.podHasInitialized ?? hasAnyRegularContainerBeenCreated(spec, info);
+
+  const restarts = (container: Container, exitCode: number): boolean =>
+    input.restartDecided?.has(container.name) === true || containerShouldRestart(container, spec, exitCode);
 
   let pendingRestartableInitContainers = 0;
   let pendingRegularInitContainers = 0;
@@ -198,7 +173,7 @@ function getPhase(input: PodPhaseInput): PodPhase {
     } else if (state.terminated != null) {
       stopped++;
       const exitCode = state.terminated.exitCode;
-      if (!containerShouldRestart(container, spec, exitCode)) stoppedNotRestartable++;
+      if (!restarts(container, exitCode)) stoppedNotRestartable++;
       if (exitCode === 0) succeeded++;
     } else if (state.waiting != null) {
       const last = status.lastState?.terminated;
@@ -207,7 +182,7 @@ function getPhase(input: PodPhaseInput): PodPhase {
         // between two instances) counts as *stopped*, not waiting — so a crash-looping pod is Running, not
         // Pending. Upstream never counts it as succeeded, even when the last exit was 0.
         stopped++;
-        if (!containerShouldRestart(container, spec, last.exitCode)) stoppedNotRestartable++;
+        if (!restarts(container, last.exitCode)) stoppedNotRestartable++;
       } else {
         waiting++;
       }

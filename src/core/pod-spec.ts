@@ -48,8 +48,3 @@ export function probeOf(c: Container, type: ProbeType): Probe | undefined {
 export function probeTypesOf(c: Container): ProbeType[] {
   return (['startup', 'readiness', 'liveness'] as const).filter((t) => probeOf(c, t) !== undefined);
 }
-
-/** spec.terminationGracePeriodSeconds, default 30 (pkg/apis/core/v1/defaults.go). */
-export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
-export const podGraceSeconds = (spec: PodSpec): number =>
-  spec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS;

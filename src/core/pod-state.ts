@@ -3,6 +3,7 @@
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import type { Pod, PodSpec } from 'kubernetes-types/core/v1';
 import type { BackoffEntry } from './backoff.ts';
+import type { PodHistory } from './pod-history.ts';
 
 export type ContainerKind = 'init' | 'sidecar' | 'app';
 import type { ProbeResult, ProbeType } from './probe-results.ts';
@@ -12,7 +13,6 @@ export type { ProbeResult, ProbeType };
 /** What the runtime observed of one finished container instance. */
 export interface TerminatedState {
   exitCode: number;
-  signal?: number;
   /** `Completed`, `Error`, `OOMKilled`, `ContainerCannotRun`, `ContainerStatusUnknown`, … */
   reason: string;
   message?: string;
@@ -20,6 +20,8 @@ export interface TerminatedState {
   finishedAt: number;
   /** Which instance this was (its container id). */
   instance?: number;
+  /** The runtime's id of the instance, when it reported one. */
+  containerID?: string;
 }
 
 export type ContainerRunState =
@@ -27,7 +29,14 @@ export type ContainerRunState =
   /** Start requested from the runtime; not yet observed running. */
   | { type: 'starting'; requestedAt: number }
   /** Running; `postStartDone` is false while the postStart hook runs (kubelet reports it not started yet). */
-  | { type: 'running'; startedAt: number; postStartDone: boolean; hookError?: string }
+  | {
+      type: 'running';
+      startedAt: number;
+      postStartDone: boolean;
+      hookError?: string;
+      /** The runtime's id of the instance, when it reported one. */
+      containerID?: string;
+    }
   | ({ type: 'terminated' } & TerminatedState);
 
 /** A container's back-off entry together with the key it was computed for (a spec change means a new key). */
@@ -46,10 +55,13 @@ export interface ContainerRecord {
   last?: TerminatedState;
   backoff?: ContainerBackoff;
   /**
-   * When a back-off timer is pending: its id, the instant the next start is permitted, and the back-off entry that
-   * takes effect with that start (flowcontrol.Backoff.Next is applied when the restart happens).
+   * When a start is pending on a timer: its id, the instant the next start is permitted, and — for a crash
+   * back-off — the back-off entry that takes effect with that start (flowcontrol.Backoff.Next is applied when the
+   * restart happens). A container that could not be created waits for its retry without one.
    */
-  restartTimer?: { id: string; at: number; backoff: ContainerBackoff };
+  restartTimer?: { id: string; at: number; backoff?: ContainerBackoff };
+  /** The image id the runtime reported for the latest instance it started (containerStatuses[].imageID). */
+  imageID?: string;
   /** Published probe results for the current instance. */
   probes: Partial<Record<ProbeType, ProbeResult>>;
   /** Set while the engine is killing this instance (liveness failure, postStart failure, deletion). */
@@ -72,10 +84,21 @@ export interface EngineState {
   initialized: boolean;
   /** Graceful deletion in progress: when it was asked for, the grace and the instant SIGKILL is due. */
   deletion?: { requestedAt: number; graceSeconds: number; deadline: number };
+  /**
+   * A force delete (grace 0) removed the object from the API at once, as the API server removes it from etcd; the
+   * engine keeps what it needs to kill the containers (the kubelet works from its own copy of the pod) and drops it
+   * once they are gone. The API serves it no more.
+   */
+  removedFromApi?: boolean;
   /** Ids of recently applied inbox events: duplicates (ECS redelivery, timers firing twice) are dropped. */
   recentEventIds: string[];
   /** spec.activeDeadlineSeconds ran out: the pod is killed and ends Failed with reason DeadlineExceeded. */
   deadlineExceeded?: boolean;
+  /**
+   * What happened so far, bounded (pod-history.ts): the instances of every container, condition and phase
+   * transitions. Only read to draw timelines; absent in states stored before it existed.
+   */
+  history?: PodHistory;
 }
 
 /**

@@ -3,7 +3,7 @@
 import type { ContainerStatus, Pod, PodStatus } from 'kubernetes-types/core/v1';
 import { toContainerStatus, type ProjectionContext } from './container-status.ts';
 import { computePodConditions } from './pod-conditions.ts';
-import { computePodPhase, type PodPhase } from './pod-phase.ts';
+import { computePodPhase, isTerminalPhase, type PodPhase } from './pod-phase.ts';
 import { containerEntries } from './pod-spec.ts';
 import type { AdmittedPod, PodState } from './pod-state.ts';
 import { computeQosClass } from './qos.ts';
@@ -44,6 +44,7 @@ export function refreshStatus(state: PodState, now: number): AdmittedPod {
     containerStatuses: app,
     deleting: engine.deletion !== undefined,
     previousPhase: previous.phase as PodPhase | undefined,
+    restartDecided: restartDecided(state),
   });
   if (engine.deletion && engine.stage === 'Finished' && (phase === 'Pending' || phase === 'Running')) {
     // status_manager.go TerminatePod: a deleted pod that never reached a terminal phase ends Failed.
@@ -61,7 +62,9 @@ export function refreshStatus(state: PodState, now: number): AdmittedPod {
     spec,
     phase,
     scheduled: engine.scheduled,
-    sandboxReady: engine.sandboxReady,
+    // kubelet.go SyncTerminatingPod / SyncTerminatedPod: a pod that ended (terminal, or whose containers were
+    // killed for its deletion) has its sandbox torn down, so the condition turns False (status/generate.go).
+    sandboxReady: engine.sandboxReady && engine.stage !== 'Finished' && !isTerminalPhase(phase),
     initContainerStatuses: init,
     containerStatuses: app,
     existing: previous.conditions ?? [],
@@ -80,6 +83,14 @@ export function refreshStatus(state: PodState, now: number): AdmittedPod {
   status.containerStatuses = app;
   status.qosClass = computeQosClass(spec);
   return { ...pod, status: stripUndefined(status) };
+}
+
+/** Containers the engine will start again already: a new instance requested, or a restart timer pending. */
+function restartDecided(state: PodState): Set<string> {
+  const decided = new Set<string>();
+  for (const rec of Object.values(state.engine.containers))
+    if (rec.restartTimer || (rec.state.type === 'starting' && rec.instance > 0)) decided.add(rec.name);
+  return decided;
 }
 
 function stripUndefined<T extends object>(o: T): T {

@@ -16,19 +16,21 @@ import {
   formatPod,
   type BackoffSettings,
 } from './backoff.ts';
-import { isStarted } from './container-status.ts';
+import { sequenceDone } from './container-progress.ts';
 import type { EngineSettings } from './engine-settings.ts';
+import {
+  deletionGraceSeconds,
+  graceLeftSeconds,
+  killGraceSeconds,
+  podGraceSeconds,
+  remainingGraceSeconds,
+  stopGraceSeconds,
+  MINIMUM_STOP_GRACE_SECONDS,
+} from './grace.ts';
 import { setPodCondition } from './pod-conditions.ts';
 import type { PodEvent } from './pod-events.ts';
-import {
-  containerEntries,
-  findEntry,
-  podGraceSeconds,
-  probeOf,
-  probeTypesOf,
-  restartPolicyOf,
-  type ContainerEntry,
-} from './pod-spec.ts';
+import { recordHistory } from './pod-history.ts';
+import { containerEntries, findEntry, probeOf, probeTypesOf, type ContainerEntry } from './pod-spec.ts';
 import {
   admittedPod,
   POD_STATE_SCHEMA_VERSION,
@@ -40,6 +42,8 @@ import {
 } from './pod-state.ts';
 import { currentPhase, refreshStatus } from './pod-status.ts';
 import { computeQosClass } from './qos.ts';
+import { restartsAfterExit, restartsAfterProbeKill } from './restart-policy.ts';
+import { formatGoDuration } from './duration.ts';
 import { toRfc3339 } from './time.ts';
 
 export interface ReconcileContext {
@@ -55,11 +59,7 @@ export interface ReconcileResult {
 /** How many applied event ids a pod remembers to drop redeliveries (ECS and timers may deliver twice). */
 export const RECENT_EVENT_IDS = 64;
 
-/**
- * kubelet: kuberuntime_container.go killContainer — "always give containers a minimal shutdown window to avoid
- * unnecessary SIGKILLs": SIGTERM→SIGKILL gets at least 2 s, after a preStop hook or not.
- */
-export const MINIMUM_STOP_GRACE_SECONDS = 2;
+export { MINIMUM_STOP_GRACE_SECONDS };
 
 /** Timer ids are deterministic so scheduling twice is harmless. */
 export const restartTimerId = (container: string, instance: number): string =>
@@ -142,6 +142,7 @@ export function admitPod(pod: AdmittedPod, ctx: ReconcileContext): ReconcileResu
   }
   const state: PodState = { schemaVersion: POD_STATE_SCHEMA_VERSION, pod: admitted, engine };
   state.pod = refreshStatus(state, ctx.now);
+  engine.history = recordHistory(undefined, state, undefined, actions, ctx.now);
   return { state, actions };
 }
 
@@ -167,12 +168,12 @@ export function resumeActions(state: PodState, now: number): Action[] {
       actions.push({ type: 'scheduleTimer', timerId: rec.restartTimer.id, at: rec.restartTimer.at });
     if (rec.state.type !== 'running') continue;
     if (rec.killing) {
-      const left = Math.ceil((rec.killing.requestedAt + rec.killing.graceSeconds * 1000 - now) / 1000);
-      actions.push({ type: 'stopContainer', ...ref, graceSeconds: Math.max(0, left) });
+      const left = graceLeftSeconds(rec.killing.requestedAt, rec.killing.graceSeconds, now);
+      actions.push({ type: 'stopContainer', ...ref, graceSeconds: left });
       continue;
     }
     if (!rec.state.postStartDone && !rec.state.hookError) {
-      actions.push({ type: 'runHook', hook: 'postStart', ...ref, timeoutSeconds: podGraceSeconds(spec) });
+      actions.push({ type: 'runHook', hook: 'postStart', ...ref });
       continue;
     }
     const probes = probeTypesOf(entry.container).filter((p) => !deletion || p === 'readiness');
@@ -189,6 +190,21 @@ export function resumeActions(state: PodState, now: number): Action[] {
   return actions;
 }
 
+/**
+ * Terminate's await is a safety poll (every 30 s): the runtime's stop already escalates SIGTERM → SIGKILL. Only a
+ * container still running past its kill deadline plus the margin gets an explicit SIGKILL.
+ */
+export function forceKillActions(state: PodState, now: number, marginSeconds: number): Action[] {
+  return Object.values(state.engine.containers)
+    .filter(
+      (rec) =>
+        rec.state.type === 'running' &&
+        rec.killing &&
+        now > rec.killing.requestedAt + (rec.killing.graceSeconds + marginSeconds) * 1000,
+    )
+    .map((rec) => ({ type: 'stopContainer', container: rec.name, instance: rec.instance, graceSeconds: 0 }));
+}
+
 /** Applies one inbox event. */
 export function reconcile(state: PodState, event: PodEvent, ctx: ReconcileContext): ReconcileResult {
   if (state.engine.recentEventIds.includes(event.id)) return { state, actions: [] };
@@ -200,6 +216,7 @@ export function reconcile(state: PodState, event: PodEvent, ctx: ReconcileContex
   s.pod = refreshStatus(s, ctx.now);
   r.settle();
   s.pod = refreshStatus(s, ctx.now);
+  s.engine.history = recordHistory(state, s, event, r.actions, ctx.now);
   return { state: s, actions: r.actions };
 }
 
@@ -211,12 +228,38 @@ export function reconcileAll(
 ): ReconcileResult {
   const actions: Action[] = [];
   let current = state;
-  for (const event of events) {
+  for (const event of inLifecycleOrder(events)) {
     const result = reconcile(current, event, ctx);
     current = result.state;
     actions.push(...result.actions);
   }
   return { state: current, actions };
+}
+
+/**
+ * The batch with every container instance's start before its exit. The inbox orders events by (at, id); a container
+ * that exits within the millisecond it started has both observations at the same `at`, and their ids
+ * (…/<instance>/exited, …/<instance>/started) sort the exit first — applied in that order, the start would find the
+ * instance terminated and be dropped with its Created/Started events, which the kubelet records whenever a start
+ * succeeds (kuberuntime_container.go startContainer), however soon the process ends.
+ */
+function inLifecycleOrder(events: readonly PodEvent[]): readonly PodEvent[] {
+  const ordered = [...events];
+  for (let i = 0; i < ordered.length; i++) {
+    const exit = ordered[i]!;
+    if (exit.type !== 'containerExited') continue;
+    const start = ordered.findIndex(
+      (e, k) =>
+        k > i &&
+        e.type === 'containerStarted' &&
+        e.container === exit.container &&
+        e.instance === exit.instance,
+    );
+    if (start < 0) continue;
+    ordered.splice(i, 0, ...ordered.splice(start, 1));
+    i++; // the exit moved one place on
+  }
+  return ordered;
 }
 
 class Reconciler {
@@ -247,17 +290,23 @@ class Reconciler {
    * computePodActions: no regular container left to run → kill the pod).
    */
   private get winding(): boolean {
-    const phase = currentPhase(this.pod);
-    if (this.deleting || this.engine.deadlineExceeded === true || phase === 'Succeeded' || phase === 'Failed')
-      return true;
+    if (this.stopping) return true;
     return (
       this.engine.initialized &&
       this.records().every(({ entry, rec }) => entry.kind !== 'app' || this.finishedForGood(entry, rec))
     );
   }
 
+  /** The pod is being deleted, ran out of deadline, or reached a terminal phase. */
+  private get stopping(): boolean {
+    const phase = currentPhase(this.pod);
+    return (
+      this.deleting || this.engine.deadlineExceeded === true || phase === 'Succeeded' || phase === 'Failed'
+    );
+  }
+
   private finishedForGood(entry: ContainerEntry, rec: ContainerRecord): boolean {
-    return rec.state.type === 'terminated' && !this.shouldRestart(entry, rec.state.exitCode);
+    return rec.state.type === 'terminated' && !restartsAfterExit(entry, this.pod.spec, rec.state.exitCode);
   }
 
   apply(event: PodEvent): void {
@@ -268,7 +317,14 @@ class Reconciler {
         this.engine.podIP = event.podIP;
         return;
       case 'containerStarted':
-        return this.onStarted(event.container, event.instance, event.startedAt);
+        return this.onStarted(
+          event.container,
+          event.instance,
+          event.startedAt,
+          event.image,
+          event.podIP,
+          event.containerID,
+        );
       case 'containerExited': {
         const reason = event.lost
           ? 'ContainerStatusUnknown'
@@ -279,7 +335,6 @@ class Reconciler {
               : 'Error';
         return this.onExited(event.container, event.instance, {
           exitCode: event.exitCode,
-          ...(event.signal !== undefined ? { signal: event.signal } : {}),
           reason,
           ...(event.message ? { message: event.message } : {}),
           ...(event.startedAt !== undefined ? { startedAt: event.startedAt } : {}),
@@ -308,27 +363,46 @@ class Reconciler {
 
   // ── events ────────────────────────────────────────────────────────────────────────────────────────────────
 
-  private onStarted(name: string, instance: number, startedAt: number): void {
+  private onStarted(
+    name: string,
+    instance: number,
+    startedAt: number,
+    image: Extract<PodEvent, { type: 'containerStarted' }>['image'],
+    podIP: string | undefined,
+    containerID: string | undefined,
+  ): void {
     const found = this.current(name, instance);
     if (!found || found.rec.state.type !== 'starting') return;
     const { entry, rec } = found;
+    // kubelet_pods.go generateAPIPodStatus takes the pod IPs from the current sandbox: a runtime that gave the pod
+    // a new sandbox (a replaced Fargate task, docs/decisions/0006-fargate-runtime.md §2) reports its address.
+    if (podIP) this.engine.podIP = podIP;
     const postStart = entry.container.lifecycle?.postStart;
-    rec.state = { type: 'running', startedAt, postStartDone: !postStart };
+    rec.state = {
+      type: 'running',
+      startedAt,
+      postStartDone: !postStart,
+      ...(containerID ? { containerID } : {}),
+    };
+    if (image?.id) rec.imageID = image.id;
+    this.imageEvents(entry, image);
     this.event('Normal', 'Created', `Created container: ${name}`, entry);
     this.event('Normal', 'Started', `Started container ${name}`, entry);
     if (this.winding) {
       // Started while the pod was already winding down (a start raced a delete): stop it at once.
-      this.kill(entry, rec, 'Delete', this.remainingGraceSeconds(), `Stopping container ${name}`);
+      this.kill(
+        entry,
+        rec,
+        'Delete',
+        remainingGraceSeconds(this.engine, this.pod.spec, this.now),
+        `Stopping container ${name}`,
+      );
       return;
     }
     if (postStart) {
-      this.actions.push({
-        type: 'runHook',
-        hook: 'postStart',
-        container: name,
-        instance,
-        timeoutSeconds: podGraceSeconds(this.pod.spec),
-      });
+      // No timeout: lifecycle/handlers.go runs a postStart exec with RunInContainer(…, 0) and the container stays
+      // ContainerCreating until it returns, however long that is.
+      this.actions.push({ type: 'runHook', hook: 'postStart', container: name, instance });
     } else {
       this.startProbes(entry, rec);
     }
@@ -345,17 +419,10 @@ class Reconciler {
       return;
     }
     // kuberuntime_container.go startContainer: a failed postStart kills the container (reason
-    // FailedPostStartHook); the restart policy then applies to its exit.
+    // FailedPostStartHook) through killContainer — preStop included; the restart policy then applies to its exit.
     running.hookError = error;
     this.event('Warning', 'FailedPostStartHook', error, entry);
-    this.kill(
-      entry,
-      rec,
-      'PostStartHookError',
-      podGraceSeconds(this.pod.spec),
-      `Stopping container ${name}`,
-      false,
-    );
+    this.kill(entry, rec, 'PostStartHookError', podGraceSeconds(this.pod.spec), `Stopping container ${name}`);
   }
 
   private onPreStopDone(name: string, instance: number, error: string | undefined): void {
@@ -364,9 +431,13 @@ class Reconciler {
     const { entry, rec } = found;
     if (error) this.event('Warning', 'FailedPreStopHook', error, entry);
     // The grace left after the hook, but never less than 2s (kuberuntime_container.go killContainer).
-    const left = Math.ceil((rec.killing!.requestedAt + rec.killing!.graceSeconds * 1000 - this.now) / 1000);
-    const grace = Math.max(MINIMUM_STOP_GRACE_SECONDS, left);
-    this.actions.push({ type: 'stopContainer', container: name, instance, graceSeconds: grace });
+    const left = graceLeftSeconds(rec.killing!.requestedAt, rec.killing!.graceSeconds, this.now);
+    this.actions.push({
+      type: 'stopContainer',
+      container: name,
+      instance,
+      graceSeconds: stopGraceSeconds(left),
+    });
   }
 
   private onExited(name: string, instance: number, terminated: TerminatedState): void {
@@ -374,20 +445,28 @@ class Reconciler {
     if (!found) return;
     const { entry, rec } = found;
     if (rec.state.type === 'terminated' || rec.state.type === 'waiting') return; // duplicate exit
-    rec.state = { type: 'terminated', ...terminated };
+    const containerID = rec.state.type === 'running' ? rec.state.containerID : undefined;
+    rec.state = { type: 'terminated', ...terminated, ...(containerID ? { containerID } : {}) };
     const stillProbing = probeTypesOf(entry.container);
     if (stillProbing.length > 0) {
       this.actions.push({ type: 'stopProbes', container: name, instance, probes: stillProbing });
     }
     rec.probes = {};
-    const specChanged = rec.killing?.reason === 'SpecChange';
+    const killedFor = rec.killing?.reason;
     delete rec.killing;
-    if (this.winding) return;
+    if (this.stopping) return;
     // kuberuntime_manager.go computePodActions: a container whose spec changed is restarted regardless of the
-    // restart policy, and its new spec hash starts a fresh back-off curve.
-    if (specChanged) this.startInstance(entry, rec);
-    else if (this.shouldRestart(entry, terminated.exitCode))
-      this.scheduleRestart(entry, rec, terminated.finishedAt);
+    // restart policy, and its new spec hash starts a fresh back-off curve; one killed for a failed liveness or
+    // startup probe is restarted unless the policy is Never, whatever it exited with.
+    if (killedFor === 'SpecChange') return this.startInstance(entry, rec);
+    const restarts =
+      killedFor === 'Liveness' || killedFor === 'Startup'
+        ? restartsAfterProbeKill(entry, this.pod.spec)
+        : restartsAfterExit(entry, this.pod.spec, terminated.exitCode);
+    // Once every app container is done for good, sidecars and init containers are not started again (the pod
+    // winds down); an app container that restarts is, by that very decision, not done.
+    if (!restarts || (entry.kind !== 'app' && this.winding)) return;
+    this.scheduleRestart(entry, rec, terminated.finishedAt);
   }
 
   /** An update changed these containers' images (the only container field a pod update may change). */
@@ -419,29 +498,52 @@ class Reconciler {
     }
   }
 
+  /**
+   * A start that failed. kuberuntime_container.go startContainer, in two stages:
+   * - the container could not be created (its config — env from a missing ConfigMap or Secret key, no command to
+   *   run — could not be generated: CreateContainerConfigError; CreateContainer failed: CreateContainerError; its
+   *   image could not be pulled: ErrImagePull): nothing exists, so nothing exited — restartCount stays, no
+   *   lastState, the container waits with the reason (ImagePullBackOff for a pull), whatever the restart policy,
+   *   and the pod worker tries again after its back-off period (pod_workers.go backOffPeriod, 10 s);
+   * - it was created but could not start (the command cannot be executed: RunContainerError): the runtime reports it
+   *   exited with 128, reason StartError (containerd's wording), and the restart policy applies; while a restart
+   *   waits out its back-off the container shows RunContainerError.
+   */
   private onStartFailed(name: string, instance: number, reason: string, message: string): void {
     const found = this.current(name, instance);
     if (!found || found.rec.state.type !== 'starting') return;
     const { entry, rec } = found;
     this.event('Warning', 'Failed', `Error: ${message}`, entry);
-    // The instance never ran: treat it as a failed attempt (so the crash back-off applies) but show the reason.
-    const failed: TerminatedState = {
+    if (reason !== 'RunContainerError') {
+      rec.instance -= 1;
+      // pkg/kubelet/images/image_manager.go: while a failed pull waits to be tried again the container shows
+      // ImagePullBackOff, `Back-off pulling image "<image>"`.
+      rec.state =
+        reason === 'ErrImagePull'
+          ? {
+              type: 'waiting',
+              reason: 'ImagePullBackOff',
+              message: `Back-off pulling image ${JSON.stringify(entry.container.image ?? '')}`,
+            }
+          : { type: 'waiting', reason, message };
+      if (this.winding) return;
+      const at = this.now + this.ctx.settings.configErrorRetryMs;
+      rec.restartTimer = { id: restartTimerId(name, rec.instance + 1), at };
+      this.actions.push({ type: 'scheduleTimer', timerId: rec.restartTimer.id, at });
+      return;
+    }
+    rec.state = {
+      type: 'terminated',
       exitCode: 128,
-      reason: 'ContainerCannotRun',
+      reason: 'StartError',
       message,
       finishedAt: this.now,
       instance,
     };
-    rec.state = { type: 'terminated', ...failed };
-    if (this.winding) return;
-    if (this.shouldRestart(entry, failed.exitCode)) {
-      this.scheduleRestart(entry, rec, this.now);
-      const after = rec.state as ContainerRecord['state'];
-      if (after.type === 'waiting') rec.state = { type: 'waiting', reason, message };
-    } else {
-      rec.state = { type: 'waiting', reason, message };
-      rec.last = failed;
-    }
+    if (this.winding || !restartsAfterExit(entry, this.pod.spec, 128)) return;
+    this.scheduleRestart(entry, rec, this.now);
+    const after = rec.state as ContainerRecord['state'];
+    if (after.type === 'waiting') rec.state = { type: 'waiting', reason: 'RunContainerError', message };
   }
 
   private onProbeResult(
@@ -461,7 +563,7 @@ class Reconciler {
     // (under the restart policy) with the usual back-off. The kill uses the probe's own grace when set.
     const spec = probeOf(entry.container, probe)!;
     const grace = spec.terminationGracePeriodSeconds ?? podGraceSeconds(this.pod.spec);
-    const restarts = this.shouldRestart(entry, 137);
+    const restarts = restartsAfterProbeKill(entry, this.pod.spec);
     const message = `Container ${name} failed ${probe} probe${restarts ? ', will be restarted' : ''}`;
     this.kill(entry, rec, probe === 'liveness' ? 'Liveness' : 'Startup', grace, message);
   }
@@ -487,12 +589,12 @@ class Reconciler {
     delete rec.restartTimer;
     if (this.winding) return;
     const entry = findEntry(this.pod.spec, rec.name)!;
-    rec.backoff = timer.backoff;
+    if (timer.backoff) rec.backoff = timer.backoff;
     this.startInstance(entry, rec);
   }
 
   private onDeleteRequested(requestedGrace: number | undefined, requestedAt: number): void {
-    const grace = Math.max(0, requestedGrace ?? podGraceSeconds(this.pod.spec));
+    const grace = deletionGraceSeconds(this.pod.spec, requestedGrace);
     // The API server stamps deletionTimestamp when the delete is requested, not when a kubelet gets to it.
     const deadline = Math.min(requestedAt, this.now) + grace * 1000;
     if (this.engine.deletion && deadline >= this.engine.deletion.deadline) return; // a delete may only shorten the grace
@@ -504,14 +606,15 @@ class Reconciler {
     };
     this.s.pod = { ...this.pod, metadata };
     for (const { entry, rec } of this.records()) {
-      if (rec.killing && rec.state.type === 'running' && grace < rec.killing.graceSeconds) {
+      const killGrace = killGraceSeconds(grace);
+      if (rec.killing && rec.state.type === 'running' && killGrace < rec.killing.graceSeconds) {
         // A shorter grace (e.g. `--grace-period=0 --force`) overrides a kill already in progress.
-        rec.killing.graceSeconds = grace;
+        rec.killing.graceSeconds = killGrace;
         this.actions.push({
           type: 'stopContainer',
           container: rec.name,
           instance: rec.instance,
-          graceSeconds: this.stopGrace(grace),
+          graceSeconds: stopGraceSeconds(killGrace),
         });
       }
       const liveProbes = probeTypesOf(entry.container).filter((p) => p !== 'readiness');
@@ -550,25 +653,12 @@ class Reconciler {
       if (entry.kind === 'app' && !this.engine.initialized) {
         this.engine.initialized = true;
       }
-      if (rec.instance < 0) {
-        if (rec.state.type === 'waiting' && rec.state.reason !== 'ContainerCreating') return; // config error waiting
+      if (rec.instance < 0 && !rec.restartTimer) {
         this.startInstance(entry, rec);
         return;
       }
-      const done =
-        entry.kind === 'init'
-          ? rec.state.type === 'terminated' && rec.state.exitCode === 0
-          : entry.kind === 'sidecar'
-            ? this.sidecarHasStarted(entry, rec)
-            : rec.state.type !== 'starting' &&
-              !(rec.state.type === 'running' && !rec.state.postStartDone && !rec.state.hookError);
-      if (!done) return;
+      if (!sequenceDone(entry, rec, this.engine.initialized)) return;
     }
-  }
-
-  private sidecarHasStarted(entry: ContainerEntry, rec: ContainerRecord): boolean {
-    // Once the pod is initialized a sidecar's restarts no longer hold anything up.
-    return this.engine.initialized || isStarted(rec, !!entry.container.startupProbe);
   }
 
   /**
@@ -585,7 +675,7 @@ class Reconciler {
       return;
     }
     this.engine.stage = 'Terminating';
-    const grace = this.remainingGraceSeconds();
+    const grace = killGraceSeconds(remainingGraceSeconds(this.engine, this.pod.spec, this.now));
     for (const { rec } of this.records()) {
       if (rec.restartTimer) {
         this.actions.push({ type: 'cancelTimer', timerId: rec.restartTimer.id });
@@ -656,15 +746,6 @@ class Reconciler {
       this.actions.push({ type: 'startProbes', container: rec.name, instance: rec.instance, probes });
   }
 
-  /** kubelet: pkg/kubelet/container/helpers.go ShouldContainerBeRestarted (sidecars always restart). */
-  private shouldRestart(entry: ContainerEntry, exitCode: number): boolean {
-    if (entry.kind === 'sidecar') return true;
-    const policy = restartPolicyOf(this.pod.spec);
-    if (policy === 'Always') return entry.kind === 'app' || exitCode !== 0;
-    if (policy === 'OnFailure') return exitCode !== 0;
-    return false;
-  }
-
   private backoffSettings(): BackoffSettings {
     const tuned = backoffSettingsFor(this.pod.metadata?.annotations ?? {}, this.ctx.settings.backoff);
     return 'settings' in tuned ? tuned.settings : this.ctx.settings.backoff;
@@ -709,6 +790,29 @@ class Reconciler {
     );
   }
 
+  /**
+   * The image events of a start (images/image_manager.go EnsureImageExists): `Pulled … already present on
+   * machine` when the runtime had the image, `Pulling` then `Pulled … in <duration>` when it pulled it.
+   */
+  private imageEvents(
+    entry: ContainerEntry,
+    image: Extract<PodEvent, { type: 'containerStarted' }>['image'],
+  ): void {
+    const ref = entry.container.image ?? '';
+    if (image?.pulledInMs === undefined) {
+      this.event('Normal', 'Pulled', `Container image "${ref}" already present on machine`, entry);
+      return;
+    }
+    const took = formatGoDuration(image.pulledInMs);
+    this.event('Normal', 'Pulling', `Pulling image "${ref}"`, entry);
+    this.event(
+      'Normal',
+      'Pulled',
+      `Successfully pulled image "${ref}" in ${took} (${took} including waiting)`,
+      entry,
+    );
+  }
+
   /** Starts killing a live instance: preStop first when it has one (and there is grace for it), then SIGTERM. */
   private kill(
     entry: ContainerEntry,
@@ -735,24 +839,9 @@ class Reconciler {
         type: 'stopContainer',
         container: rec.name,
         instance: rec.instance,
-        graceSeconds: this.stopGrace(graceSeconds),
+        graceSeconds: stopGraceSeconds(graceSeconds),
       });
     }
-  }
-
-  /**
-   * The SIGTERM→SIGKILL window, never under MINIMUM_STOP_GRACE_SECONDS — even for a delete with grace 0: the pod
-   * worker turns it into 1 and killContainer into 2 (the kubelet's override path is for evictions, not deletes).
-   */
-  private stopGrace(graceSeconds: number): number {
-    return Math.max(MINIMUM_STOP_GRACE_SECONDS, graceSeconds);
-  }
-
-  /** Seconds left of a deletion's grace (or the pod's grace when it ends for another reason). */
-  private remainingGraceSeconds(): number {
-    const d = this.engine.deletion;
-    if (!d) return podGraceSeconds(this.pod.spec);
-    return Math.max(0, Math.ceil((d.deadline - this.now) / 1000));
   }
 
   /** kubelet_pods.go: a container with no terminated state when its pod ends is reported lost (exit 137). */

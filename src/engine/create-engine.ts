@@ -4,9 +4,9 @@
 import { createHash } from 'node:crypto';
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { PodEvent } from '../core/pod-events.ts';
-import { changedImages, validatePodUpdate } from '../core/manifest/validate-pod-update.ts';
+import { applyPodUpdate } from '../core/manifest/validate-pod-update.ts';
+import { isForceDelete } from '../core/grace.ts';
 import { podSandboxConfig } from '../core/pod-sandbox.ts';
-import type { AdmittedPod } from '../core/pod-state.ts';
 import { newPodState } from '../core/reconcile.ts';
 import { ConflictError, isConflict, NotFoundError } from '../ports/errors.ts';
 import type { ContainerObservation } from '../ports/container-runtime.ts';
@@ -16,7 +16,7 @@ import type { TimerDue } from '../ports/wakeup-scheduler.ts';
 import { deliverEvent } from './deliver-event.ts';
 import { InvalidError } from '../ports/errors.ts';
 import type { EngineDeps } from './engine-deps.ts';
-import { eventFromObservation } from './observation-events.ts';
+import { eventFromObservation, timerDueEvent } from './observation-events.ts';
 import { runWorkerStep, type StepInput } from './pod-worker.ts';
 
 export type Engine = ReturnType<typeof createEngine>;
@@ -42,6 +42,20 @@ export function createEngine(deps: EngineDeps) {
     const stored = await deps.store.get(key);
     if (stored && stored.state.engine.stage === 'Finished' && stored.inbox.length > 0) {
       await resume(stored, deps.clock.now());
+    }
+  };
+
+  const removeFromApi = async (key: PodKey): Promise<void> => {
+    for (;;) {
+      const stored = await deps.store.get(key);
+      if (!stored || stored.state.engine.removedFromApi) return;
+      const state = { ...stored.state, engine: { ...stored.state.engine, removedFromApi: true } };
+      try {
+        await deps.store.update(key, stored.resourceVersion, state);
+        return;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
     }
   };
 
@@ -87,60 +101,34 @@ export function createEngine(deps: EngineDeps) {
             `Operation cannot be fulfilled on pods "${key.name}": the object has been modified; please apply your changes to the latest version and try again`,
           );
         }
-        const old = stored.state.pod;
-        const errors = validatePodUpdate(next, old);
-        if (errors.length > 0) throw new InvalidError('Pod', key.name, errors);
-        const images = new Map(
-          [...(next.spec?.initContainers ?? []), ...(next.spec?.containers ?? [])].map((c) => [
-            c.name,
-            c.image,
-          ]),
-        );
-        const withImage = <T extends { name: string; image?: string }>(c: T): T => ({
-          ...c,
-          image: images.get(c.name) ?? c.image,
-        });
-        const spec = old.spec;
-        const pod: AdmittedPod = {
-          ...old,
-          metadata: {
-            ...old.metadata,
-            labels: next.metadata?.labels,
-            annotations: next.metadata?.annotations,
-          },
-          spec: {
-            ...spec,
-            containers: spec.containers.map(withImage),
-            ...(spec.initContainers ? { initContainers: spec.initContainers.map(withImage) } : {}),
-            ...(next.spec?.activeDeadlineSeconds !== undefined
-              ? { activeDeadlineSeconds: next.spec.activeDeadlineSeconds }
-              : {}),
-            ...(next.spec?.tolerations ? { tolerations: next.spec.tolerations } : {}),
-          },
-        };
+        const update = applyPodUpdate(stored.state.pod, next);
+        if (!update.ok) throw new InvalidError('Pod', key.name, update.errors);
         let saved: StoredPod;
         try {
-          saved = await deps.store.update(key, stored.resourceVersion, { ...stored.state, pod });
+          saved = await deps.store.update(key, stored.resourceVersion, { ...stored.state, pod: update.pod });
         } catch (err) {
           if (isConflict(err) && expectedResourceVersion === undefined) continue;
           throw err;
         }
-        const changed = changedImages(pod.spec, spec);
-        if (changed.length > 0 || pod.spec.activeDeadlineSeconds !== spec.activeDeadlineSeconds) {
-          const now = deps.clock.now();
+        if (update.changedContainers.length > 0 || update.deadlineChanged) {
           await deliver(key, {
             id: `spec/${saved.resourceVersion}`,
-            at: now,
+            at: deps.clock.now(),
             type: 'specUpdated',
-            containers: changed,
+            containers: update.changedContainers,
           });
         }
         return saved;
       }
     },
 
-    /** Graceful deletion (docs/semantics.md §6): the worker terminates the pod, then removes the object. */
+    /**
+     * Graceful deletion (docs/semantics.md §6): the worker terminates the pod, then removes the object. A force
+     * delete (grace 0) first takes the object out of the API, in one conditional write, so that it is gone when
+     * this returns; the worker still kills the containers (preStop included) and then drops it.
+     */
     async deletePod(key: PodKey, gracePeriodSeconds?: number): Promise<void> {
+      if (isForceDelete(gracePeriodSeconds)) await removeFromApi(key);
       const now = deps.clock.now();
       await deliver(key, {
         id: `delete/${now}/${gracePeriodSeconds ?? '-'}`,
@@ -175,18 +163,9 @@ export function createEngine(deps: EngineDeps) {
 
     /** A wake-up timer fired (back-off over, active deadline). */
     onTimerDue: async (t: TimerDue): Promise<void> => {
-      await deliverEvent(deps, t.key, {
-        id: `timer/${t.timerId}/${t.dueAt}`,
-        at: deps.clock.now(),
-        type: 'timerDue',
-        timerId: t.timerId,
-      });
+      await deliverEvent(deps, t.key, timerDueEvent(t, deps.clock.now()));
     },
 
-    /**
-     * At engine start: every pod that has not finished gets a worker that resumes it, and so does a finished one with
-     * pending events or a deletion whose removal did not happen.
-     */
     /**
      * Removes the sandboxes of pods the store no longer has (a removal an engine crash interrupted, or a store that
      * was not kept: `--in-memory` on a data directory) — the kubelet's container GC evicts the sandboxes of deleted
@@ -205,6 +184,10 @@ export function createEngine(deps: EngineDeps) {
       return removed;
     },
 
+    /**
+     * At engine start: every pod that has not finished gets a worker that resumes it, and so does a finished one with
+     * pending events or a deletion whose removal did not happen.
+     */
     async resumeAll(): Promise<number> {
       const { items } = await deps.store.list();
       let resumed = 0;

@@ -5,12 +5,11 @@ import { isNotFound } from '../ports/errors.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 import type { EngineDeps } from './engine-deps.ts';
 
+/** What delivery needs: the pods' inboxes, and the workflow to wake a waiting worker. */
+export type DeliveryDeps = Pick<EngineDeps, 'store' | 'workflow'>;
+
 /** Delivers an event to a pod's inbox. A pod that no longer exists drops it (its worker is gone too). */
-export async function deliverEvent(
-  deps: Pick<EngineDeps, 'store' | 'workflow'>,
-  key: PodKey,
-  event: PodEvent,
-): Promise<void> {
+export async function deliverEvent(deps: DeliveryDeps, key: PodKey, event: PodEvent): Promise<void> {
   let waitToken: string | undefined;
   try {
     ({ waitToken } = await deps.store.deliver(key, event));

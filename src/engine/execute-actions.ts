@@ -6,7 +6,7 @@
 // slow event write never delays a container start, and the step still returns only once every event is stored.
 import type { Container } from 'kubernetes-types/core/v1';
 import type { Action } from '../core/actions.ts';
-import { resolveContainerEnvironment } from '../core/env.ts';
+import { configReferences, resolveContainerEnvironment, type EnvLookups } from '../core/env.ts';
 import { formatPod } from '../core/backoff.ts';
 import { findEntry } from '../core/pod-spec.ts';
 import type { PodState } from '../core/pod-state.ts';
@@ -98,10 +98,10 @@ async function executeAction(
   const uid = pod.metadata.uid;
   switch (action.type) {
     case 'startContainer': {
-      const launch = buildLaunch(deps, key, state, action.container, action.instance);
+      const launch = await buildLaunch(deps, key, state, action.container, action.instance);
       if ('error' in launch) {
         await deliverEvent(deps, key, {
-          id: `${uid}/${action.container}/${action.instance}/startFailed`,
+          id: `${uid}/${action.container}/${action.instance}/startFailed/${deps.clock.now()}`,
           at: deps.clock.now(),
           type: 'containerStartFailed',
           container: action.container,
@@ -121,12 +121,13 @@ async function executeAction(
     case 'runHook': {
       const container = findEntry(pod.spec, action.container)?.container;
       const handler = container?.lifecycle?.[action.hook];
-      if (!handler) return;
+      if (!container || !handler) return;
       deps.hooks.run({
         ref: instanceRef(key, state, action.container, action.instance),
         hook: action.hook,
         handler,
-        timeoutSeconds: action.timeoutSeconds,
+        container,
+        ...(action.timeoutSeconds !== undefined ? { timeoutSeconds: action.timeoutSeconds } : {}),
         podDescription: `Container "${action.container}" in Pod "${formatPod(pod)}"`,
         podIP: state.engine.podIP ?? deps.settings.hostIP,
       });
@@ -149,20 +150,20 @@ async function executeAction(
 }
 
 /** Resolves env and argv as the kubelet does before CreateContainer (kubelet_pods.go makeEnvironmentVariables). */
-function buildLaunch(
+async function buildLaunch(
   deps: EngineDeps,
   key: PodKey,
   state: PodState,
   name: string,
   instance: number,
-): ContainerLaunch | { error: string } {
+): Promise<ContainerLaunch | { error: string }> {
   const { pod } = state;
   const container = findEntry(pod.spec, name)?.container as Container;
   const podIP = state.engine.podIP ?? deps.settings.hostIP;
   const resolved = resolveContainerEnvironment({
     pod,
     container,
-    lookups: { configMaps: {}, secrets: {} },
+    lookups: await lookupsFor(deps, key.namespace, container),
     nodeName: pod.spec.nodeName ?? deps.settings.nodeName,
     podIPs: [podIP],
     hostIPs: [deps.settings.hostIP],
@@ -181,5 +182,25 @@ function buildLaunch(
     ...(container.workingDir ? { workingDir: container.workingDir } : {}),
     ...(memory ? { memoryLimitBytes: Number(toValue(memory)) } : {}),
     ...(cpu ? { cpuLimitMillis: Number(toMilli(cpu)) } : {}),
+  };
+}
+
+/** The ConfigMaps and Secrets the container refers to, read through the port; missing ones are left out. */
+async function lookupsFor(deps: EngineDeps, namespace: string, container: Container): Promise<EnvLookups> {
+  const refs = configReferences(container);
+  const read = async (
+    names: string[],
+    get: (namespace: string, name: string) => Promise<Readonly<Record<string, string>> | undefined>,
+  ): Promise<Record<string, Readonly<Record<string, string>>>> => {
+    const found: Record<string, Readonly<Record<string, string>>> = {};
+    for (const name of names) {
+      const data = await get(namespace, name);
+      if (data) found[name] = data;
+    }
+    return found;
+  };
+  return {
+    configMaps: await read(refs.configMaps, (ns, n) => deps.configs.configMap(ns, n)),
+    secrets: await read(refs.secrets, (ns, n) => deps.configs.secret(ns, n)),
   };
 }

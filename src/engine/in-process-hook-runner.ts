@@ -1,6 +1,6 @@
 // Runs postStart/preStop handlers in-process (pkg/kubelet/lifecycle/handlers.go): exec through the runtime in
 // the container's environment, httpGet against the pod IP, sleep. The outcome goes to the pod's inbox.
-import type { Container, LifecycleHandler } from 'kubernetes-types/core/v1';
+import type { LifecycleHandler } from 'kubernetes-types/core/v1';
 import type { PodEvent } from '../core/pod-events.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ContainerRuntime } from '../ports/container-runtime.ts';
@@ -11,8 +11,6 @@ export interface InProcessHookRunnerOptions {
   runtime: ContainerRuntime;
   clock: Clock;
   deliver: (key: PodKey, event: PodEvent) => Promise<void>;
-  /** The container spec, to resolve named httpGet ports. */
-  containerOf?: (request: HookRequest) => Container | undefined;
   onError?: (err: unknown, context: string) => void;
 }
 
@@ -47,7 +45,8 @@ export class InProcessHookRunner implements HookRunner {
   /** Resolves with the kubelet's failure message, or undefined on success. */
   private async execute(request: HookRequest): Promise<string | undefined> {
     const h: LifecycleHandler = request.handler;
-    const timeoutMs = Math.max(1, request.timeoutSeconds) * 1000;
+    // postStart has no timeout (lifecycle/handlers.go Run: RunInContainer(…, 0)); preStop gets the grace.
+    const timeoutMs = request.timeoutSeconds === undefined ? 0 : Math.max(1, request.timeoutSeconds) * 1000;
     if (h.exec) {
       const argv = h.exec.command ?? [];
       const r = await this.options.runtime.exec(request.ref, argv, timeoutMs);
@@ -60,16 +59,19 @@ export class InProcessHookRunner implements HookRunner {
     }
     if (h.httpGet) {
       const g = h.httpGet;
+      // A named port is looked up in the container's ports (lifecycle/handlers.go resolvePort).
       const port =
         typeof g.port === 'number'
           ? g.port
-          : (this.options.containerOf?.(request)?.ports?.find((p) => p.name === g.port)?.containerPort ??
-            Number(g.port));
+          : (request.container.ports?.find((p) => p.name === g.port)?.containerPort ?? Number(g.port));
       const path = g.path ?? '/';
       const url = `${(g.scheme ?? 'HTTP').toLowerCase()}://${g.host ?? request.podIP}:${port}${path.startsWith('/') ? path : `/${path}`}`;
       try {
         const headers = Object.fromEntries((g.httpHeaders ?? []).map((x) => [x.name, x.value]));
-        const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+        const res = await fetch(url, {
+          headers,
+          ...(timeoutMs > 0 ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
+        });
         await res.body?.cancel();
         if (res.status >= 200 && res.status < 400) return undefined;
         return `HTTP lifecycle hook (${path}) for ${request.podDescription} failed - error: HTTP lifecycle hook (${path}) returned status ${res.status}, message: ""`;
@@ -78,7 +80,8 @@ export class InProcessHookRunner implements HookRunner {
       }
     }
     if (h.sleep) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(h.sleep!.seconds * 1000, timeoutMs)));
+      const ms = h.sleep.seconds * 1000;
+      await new Promise((resolve) => setTimeout(resolve, timeoutMs > 0 ? Math.min(ms, timeoutMs) : ms));
       return undefined;
     }
     return `${request.hook} handler for ${request.podDescription} has no exec, httpGet or sleep action`;

@@ -1,8 +1,16 @@
 // Runtime observations become inbox events. Ids are derived from the instance, so a re-reported observation
-// (the runtime's recover() after an engine restart, ECS redelivery) is the same event and is dropped.
+// (the runtime's recover() after an engine restart, ECS redelivery) is the same event and is dropped. A start
+// failure also carries its time: a container that could not be created is tried again as the same instance, and
+// each attempt's failure is an event of its own.
 import type { PodEvent } from '../core/pod-events.ts';
 import type { ContainerObservation } from '../ports/container-runtime.ts';
 import type { PodKey } from '../ports/pod-key.ts';
+import type { TimerDue } from '../ports/wakeup-scheduler.ts';
+
+/** A wake-up timer that fired (back-off over, active deadline); its id makes a redelivered timer one event. */
+export function timerDueEvent(t: TimerDue, now: number): PodEvent {
+  return { id: `timer/${t.timerId}/${t.dueAt}`, at: now, type: 'timerDue', timerId: t.timerId };
+}
 
 export function eventFromObservation(o: ContainerObservation): { key: PodKey; event: PodEvent } {
   const { key, podUid, container, instance } = o.ref;
@@ -11,7 +19,24 @@ export function eventFromObservation(o: ContainerObservation): { key: PodKey; ev
     case 'started':
       return {
         key,
-        event: { id, at: o.startedAt, type: 'containerStarted', container, instance, startedAt: o.startedAt },
+        event: {
+          id,
+          at: o.startedAt,
+          type: 'containerStarted',
+          container,
+          instance,
+          startedAt: o.startedAt,
+          ...(o.imageID !== undefined || o.pulledInMs !== undefined
+            ? {
+                image: {
+                  ...(o.imageID !== undefined ? { id: o.imageID } : {}),
+                  ...(o.pulledInMs !== undefined ? { pulledInMs: o.pulledInMs } : {}),
+                },
+              }
+            : {}),
+          ...(o.podIP ? { podIP: o.podIP } : {}),
+          ...(o.containerID ? { containerID: o.containerID } : {}),
+        },
       };
     case 'exited':
       return {
@@ -35,7 +60,7 @@ export function eventFromObservation(o: ContainerObservation): { key: PodKey; ev
       return {
         key,
         event: {
-          id,
+          id: `${id}/${o.at}`,
           at: o.at,
           type: 'containerStartFailed',
           container,

@@ -4,10 +4,17 @@
 // returns a summary the Choice states route on.
 import type { Action } from '../core/actions.ts';
 import type { PodEvent } from '../core/pod-events.ts';
+import { containerProgress, type ContainerProgress } from '../core/container-progress.ts';
+import { remainingGraceSeconds } from '../core/grace.ts';
 import { podSandboxConfig } from '../core/pod-sandbox.ts';
-import { containerEntries } from '../core/pod-spec.ts';
 import type { PodState } from '../core/pod-state.ts';
-import { admitPod, reconcileAll, resumeActions, type ReconcileContext } from '../core/reconcile.ts';
+import {
+  admitPod,
+  forceKillActions,
+  reconcileAll,
+  resumeActions,
+  type ReconcileContext,
+} from '../core/reconcile.ts';
 import { isConflict, isNotFound } from '../ports/errors.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 import type { StoredPod } from '../ports/pod-store.ts';
@@ -20,8 +27,10 @@ export type WorkerStep =
 
 export interface StepInput extends WorkerInput {
   step: WorkerStep;
-  /** Supervise loops so far in this execution. */
-  loops?: number;
+  /** Lifecycle steps this execution ran so far (its history grows with each: continue-as-new bounds it). */
+  steps?: number;
+  /** When this execution started (`$$.Execution.StartTime`): continue-as-new also bounds its age. */
+  startedAt?: string;
   /** The container a Map iteration is about. */
   container?: string;
   /** Await steps: the task token to complete when an event is (or becomes) pending. */
@@ -32,13 +41,17 @@ export interface StepInput extends WorkerInput {
 /** What an await task waits for (informational: every await completes on any inbox event). */
 export type WaitFor = 'initBackoff' | 'initContainer' | 'containerStart' | 'event' | 'termination';
 
-export type ContainerOutcome = 'done' | 'waiting' | 'backoff' | 'winding';
+export type ContainerOutcome = ContainerProgress;
 
 export interface StepSummary {
   stage: PodState['engine']['stage'] | 'Gone';
   phase: string;
   deleting: boolean;
-  loops: number;
+  steps: number;
+  /**
+   * Time to continue as a new execution: the history (steps) or the age passed its bound. The waiting loops and
+   * the container Maps all route on it.
+   */
   continueAsNew: boolean;
   hasInitContainers: boolean;
   initContainers: Array<{ name: string }>;
@@ -59,16 +72,16 @@ export async function runWorkerStep(
   input: StepInput,
 ): Promise<StepSummary | Record<string, never>> {
   const key: PodKey = { namespace: input.pod.namespace, name: input.pod.name };
-  const loops = (input.loops ?? 0) + (input.step === 'reconcile' && !input.container ? 1 : 0);
+  const steps = (input.steps ?? 0) + (input.step === 'await' ? 0 : 1);
   switch (input.step) {
     case 'await':
       await registerWait(deps, key, input.token ?? '');
       return {};
     case 'admit':
-      return summarize(deps, input, loops, await commit(deps, key, [], admitIfNew));
+      return summarize(deps, input, steps, await commit(deps, key, [], admitIfNew));
     case 'sandbox': {
       const stored = await deps.store.get(key);
-      if (!stored) return summarize(deps, input, loops, undefined);
+      if (!stored) return summarize(deps, input, steps, undefined);
       // kuberuntime_sandbox.go generatePodSandboxConfig: hostname, host network, port mappings.
       const { podIP } = await deps.runtime.createSandbox(
         { key, uid: input.pod.uid },
@@ -80,7 +93,7 @@ export async function runWorkerStep(
         type: 'sandboxReady',
         podIP,
       };
-      return summarize(deps, input, loops, await commit(deps, key, [ready]));
+      return summarize(deps, input, steps, await commit(deps, key, [ready]));
     }
     case 'resume': {
       // The previous worker may have died between committing a state and carrying out its actions: re-issue the
@@ -95,10 +108,10 @@ export async function runWorkerStep(
           `${input.pod.uid}/${stored.resourceVersion}/resume`,
         );
       // A pod whose engine died between the create and its Admit step was never admitted: admit it now.
-      return summarize(deps, input, loops, await commit(deps, key, [], admitIfNew));
+      return summarize(deps, input, steps, await commit(deps, key, [], admitIfNew));
     }
     case 'reconcile':
-      return summarize(deps, input, loops, await commit(deps, key, []));
+      return summarize(deps, input, steps, await commit(deps, key, []));
     case 'forceKill': {
       const stored = await deps.store.get(key);
       if (stored)
@@ -109,7 +122,7 @@ export async function runWorkerStep(
           forceKillActions(stored.state, deps.clock.now(), deps.settings.terminationMarginSeconds),
           `${input.pod.uid}/${stored.resourceVersion}/forceKill`,
         );
-      return summarize(deps, input, loops, stored);
+      return summarize(deps, input, steps, stored);
     }
     case 'finalize': {
       let stored = await deps.store.get(key);
@@ -127,11 +140,11 @@ export async function runWorkerStep(
       }
       // An event that arrived after the last reconcile (a delete of a finished pod) gets a worker of its own.
       if (stored && stored.inbox.length > 0) await startSuccessor(deps, input);
-      return summarize(deps, input, loops, stored);
+      return summarize(deps, input, steps, stored);
     }
     case 'continueAsNew':
       await startSuccessor(deps, input);
-      return summarize(deps, input, loops, await deps.store.get(key));
+      return summarize(deps, input, steps, await deps.store.get(key));
   }
 }
 
@@ -213,48 +226,10 @@ async function commit(
   );
 }
 
-/**
- * Terminate's await is a safety poll (every 30 s): the runtime's stop already escalates SIGTERM → SIGKILL. Only a
- * container still running past its kill deadline plus the margin gets an explicit SIGKILL.
- */
-function forceKillActions(state: PodState, now: number, marginSeconds: number): Action[] {
-  return Object.values(state.engine.containers)
-    .filter(
-      (rec) =>
-        rec.state.type === 'running' &&
-        rec.killing &&
-        now > rec.killing.requestedAt + (rec.killing.graceSeconds + marginSeconds) * 1000,
-    )
-    .map((rec) => ({ type: 'stopContainer', container: rec.name, instance: rec.instance, graceSeconds: 0 }));
-}
-
-function containerOutcome(state: PodState, name: string): ContainerOutcome {
-  const { engine } = state;
-  if (engine.deletion || engine.stage === 'Terminating' || engine.stage === 'Finished') return 'winding';
-  const rec = engine.containers[name];
-  const entry = containerEntries(state.pod.spec).find((e) => e.container.name === name);
-  if (!rec || !entry) return 'done';
-  if (rec.restartTimer) return 'backoff';
-  switch (entry.kind) {
-    case 'init':
-      return rec.state.type === 'terminated' && rec.state.exitCode === 0 ? 'done' : 'waiting';
-    case 'sidecar':
-      return engine.initialized || (rec.state.type === 'running' && rec.state.postStartDone)
-        ? 'done'
-        : 'waiting';
-    case 'app':
-      // Started (postStart included), or already past it: the next container may start.
-      if (rec.state.type === 'starting' || (rec.state.type === 'waiting' && rec.instance < 0))
-        return 'waiting';
-      if (rec.state.type === 'running' && !rec.state.postStartDone && !rec.state.hookError) return 'waiting';
-      return 'done';
-  }
-}
-
 function summarize(
   deps: EngineDeps,
   input: StepInput,
-  loops: number,
+  steps: number,
   stored: StoredPod | undefined,
 ): StepSummary {
   if (!stored) {
@@ -262,7 +237,7 @@ function summarize(
       stage: 'Gone',
       phase: 'Unknown',
       deleting: true,
-      loops,
+      steps,
       continueAsNew: false,
       hasInitContainers: false,
       initContainers: [],
@@ -274,19 +249,27 @@ function summarize(
   const { state } = stored;
   const spec = state.pod.spec;
   const deletion = state.engine.deletion;
-  const graceLeft = deletion
-    ? Math.max(0, Math.ceil((deletion.deadline - deps.clock.now()) / 1000))
-    : (spec.terminationGracePeriodSeconds ?? 30);
+  const graceLeft = remainingGraceSeconds(state.engine, spec, deps.clock.now());
   return {
     stage: state.engine.stage,
     phase: state.pod.status?.phase ?? 'Pending',
     deleting: deletion !== undefined,
-    loops,
-    continueAsNew: loops >= deps.settings.maxSuperviseLoops,
+    steps,
+    continueAsNew: shouldContinueAsNew(deps, input, steps),
     hasInitContainers: (spec.initContainers ?? []).length > 0,
     initContainers: (spec.initContainers ?? []).map((c) => ({ name: c.name })),
     appContainers: spec.containers.map((c) => ({ name: c.name })),
-    ...(input.container ? { outcome: containerOutcome(state, input.container) } : {}),
+    ...(input.container ? { outcome: containerProgress(state, input.container) } : {}),
     graceSeconds: graceLeft + deps.settings.terminationMarginSeconds,
   };
+}
+
+/**
+ * A Standard execution ends at 25,000 history events and after one year: continue as new before either, counting
+ * every lifecycle step (each writes about seven events with its await and choice) and the execution's age.
+ */
+function shouldContinueAsNew(deps: EngineDeps, input: StepInput, steps: number): boolean {
+  if (steps >= deps.settings.maxStepsPerExecution) return true;
+  const startedAt = input.startedAt === undefined ? NaN : Date.parse(input.startedAt);
+  return deps.clock.now() - startedAt >= deps.settings.maxExecutionAgeMs;
 }

@@ -1,5 +1,6 @@
-// Serves the DynamoDB API in-process with dynalite (memory, or LevelDB under a data directory), so local mode and
-// the tests use the same DynamoDB adapter — and the same conditional-write semantics — as the cloud.
+// Serves the DynamoDB API in-process with dynalite (memory, or LevelDB under a data directory), so local mode with
+// `--store dynamodb` and the tests run the same DynamoDB adapter — and the same conditional-write semantics — as
+// the cloud.
 // dynalite has no transactions, TTL or streams: the store uses single-item conditional writes only.
 import {
   CreateTableCommand,

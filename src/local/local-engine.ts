@@ -1,9 +1,9 @@
-// The local composition root (docs/architecture.md §9): the same engine and handlers as in the cloud, wired to local
-// adapters — dynalite for the DynamoDB API, durable local timers, the process runtime, and the committed state
-// machine definition executed by aws-local-stepfunctions.
+// The local composition root (docs/architecture.md §9): the same engine and handlers as in the cloud, wired to local adapters —
+// a local store (SQLite by default, or the DynamoDB adapter on dynalite or an endpoint: local-store.ts), durable
+// local timers in that store, the process runtime, and the committed state machine definition executed by
+// aws-local-stepfunctions.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDbPodStore } from '../adapters/dynamodb/dynamodb-pod-store.ts';
 import { LocalWakeupScheduler } from '../adapters/local-timers/local-wakeup-scheduler.ts';
 import { ProcessContainerRuntime } from '../adapters/process/process-container-runtime.ts';
 import type { PodNetwork, PodNetworkOptions } from '../adapters/process/pod-network.ts';
@@ -12,13 +12,15 @@ import { deliverEvent } from '../engine/deliver-event.ts';
 import { ObservablePodStore } from '../engine/observable-pod-store.ts';
 import { DEFAULT_WORKER_SETTINGS, type EngineDeps, type WorkerSettings } from '../engine/engine-deps.ts';
 import { systemClock, type Clock } from '../ports/clock.ts';
+import type { ConfigSource } from '../ports/config-source.ts';
 import type { PodStore } from '../ports/pod-store.ts';
 import type { Prober } from '../ports/prober.ts';
-import { ensureTable, startDynalite } from './dynalite.ts';
+import { DEFAULT_LOCAL_STORE, openLocalStore, type LocalStore, type LocalStoreKind } from './local-store.ts';
 import { InProcessHookRunner } from '../engine/in-process-hook-runner.ts';
 import { LocalWorkflowClient } from './local-workflow-client.ts';
 import { createProbeHandlers } from '../adapters/probes/probe-handlers.ts';
 import { ProbeManager } from '../engine/prober/probe-manager.ts';
+import { MemoryConfigSource } from '../adapters/memory/memory-config-source.ts';
 
 export const POD_WORKER_ASL_PATH = join(
   import.meta.dirname,
@@ -28,18 +30,30 @@ export const POD_WORKER_ASL_PATH = join(
   'generated',
   'pod-worker.asl.json',
 );
-export const LOCAL_TABLE_NAME = 'podflow';
 
 export interface LocalEngineOptions {
   /** Where pods, timers, container state and logs live (`.podflow/` by default in the CLI). */
   dataDir: string;
-  /** Keep the DynamoDB data in memory instead of LevelDB under dataDir (tests). */
+  /**
+   * Where pods, inboxes, Events and timers live: `sqlite` (default; <dataDir>/podflow.db) or `dynamodb` (dynalite on
+   * LevelDB under <dataDir>/db, or `dynamodbEndpoint`). A data directory written by the other store is refused
+   * (DataDirStoreError).
+   */
+  store?: LocalStoreKind;
+  /** With store `dynamodb`: a DynamoDB-compatible endpoint (e.g. LocalStack) instead of in-process dynalite. */
+  dynamodbEndpoint?: string;
+  /**
+   * Keep the store in memory instead of under dataDir (SQLite `:memory:`, or dynalite in memory); containers still
+   * use dataDir.
+   */
   inMemory?: boolean;
   settings?: Partial<WorkerSettings>;
   clock?: Clock;
   prober?: Prober;
   /** Failures that must not stop the engine (an action that could not be carried out, a worker that crashed). */
   onError?: (err: unknown, context: string) => void;
+  /** ConfigMaps and Secrets for containers that refer to them (default: an empty in-memory set). */
+  configs?: ConfigSource;
   /** Wraps the store every part of the engine uses (fault injection, instrumentation). */
   decorateStore?: (store: PodStore) => PodStore;
   /** The pod network: a network namespace per pod as root, else the host's (pod-network.ts; flags --pod-network,
@@ -83,13 +97,25 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     throw err;
   }
   if (network.warning) (options.onWarning ?? ((line) => process.stderr.write(`${line}\n`)))(network.warning);
-  const db = await startDynalite(options.inMemory ? {} : { path: join(options.dataDir, 'db') });
-  await ensureTable(db.client, LOCAL_TABLE_NAME);
-  const inner = new DynamoDbPodStore({ client: db.client, tableName: LOCAL_TABLE_NAME, clock });
-  const store = new ObservablePodStore(options.decorateStore ? options.decorateStore(inner) : inner);
   const definition = JSON.parse(readFileSync(POD_WORKER_ASL_PATH, 'utf8')) as {
     States: Record<string, unknown>;
   };
+  let backend: LocalStore;
+  try {
+    backend = await openLocalStore({
+      kind: options.store ?? DEFAULT_LOCAL_STORE,
+      dataDir: options.dataDir,
+      inMemory: options.inMemory === true,
+      dynamodbEndpoint: options.dynamodbEndpoint,
+      clock,
+    });
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  const store = new ObservablePodStore(
+    options.decorateStore ? options.decorateStore(backend.store) : backend.store,
+  );
 
   // The adapters call back into the engine (timers due, observations, hook outcomes): bind late.
   const bound: { engine?: Engine } = {};
@@ -103,8 +129,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     onExecutionError: (name, err) => onError(err, `worker ${name}`),
   });
   const scheduler = new LocalWakeupScheduler({
-    client: db.client,
-    tableName: LOCAL_TABLE_NAME,
+    table: backend.timers,
     clock,
     onDue: (due) => ready().onTimerDue(due),
   });
@@ -129,6 +154,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       });
   const deps: EngineDeps = {
     store,
+    configs: options.configs ?? new MemoryConfigSource(),
     runtime,
     scheduler,
     workflow,
@@ -168,7 +194,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       await scheduler.stop();
       await workflow.stop();
       await runtime.close();
-      await db.close();
+      await backend.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 // ContainerRuntime: runs container instances and reports what it observes (docs/architecture.md §6). It never decides
 // pod outcomes: it says "exited 1 at T", the core says what that means. Adapters: ProcessContainerRuntime (local:
-// one shim per container instance), UnavailableContainerRuntime (the cloud, which runs no containers).
+// one shim per container instance), FargateContainerRuntime (the cloud: one ECS Fargate task per pod sandbox,
+// docs/decisions/0006-fargate-runtime.md).
 import type { FieldError } from '../core/field-errors.ts';
 import type { PodSandboxConfig } from '../core/pod-sandbox.ts';
 import type { PodKey } from './pod-key.ts';
@@ -32,8 +33,29 @@ export interface ContainerLaunch extends ContainerInstanceRef {
   cpuLimitMillis?: number;
 }
 
+/** Waiting reasons of a container that could not be started (pkg/kubelet/container/sync_result.go, images/types.go). */
+export type StartFailureReason =
+  'RunContainerError' | 'CreateContainerConfigError' | 'CreateContainerError' | 'ErrImagePull';
+
 export type ContainerObservation =
-  | { type: 'started'; ref: ContainerInstanceRef; startedAt: number; pid?: number }
+  | {
+      type: 'started';
+      ref: ContainerInstanceRef;
+      startedAt: number;
+      pid?: number;
+      /** What the runtime ran: status.containerStatuses[].imageID. */
+      imageID?: string;
+      /** How long pulling the image took, when the runtime pulled it for this start (no pull: it was present). */
+      pulledInMs?: number;
+      /**
+       * The address of the sandbox the instance runs in, when a runtime may give a pod a new sandbox after
+       * createSandbox (Fargate replaces the task on a restart): status.podIP follows it, as the kubelet takes the
+       * pod IP from the current sandbox.
+       */
+      podIP?: string;
+      /** The runtime's id of the instance (status.containerStatuses[].containerID); default `podflow://…`. */
+      containerID?: string;
+    }
   | {
       type: 'exited';
       ref: ContainerInstanceRef;
@@ -49,11 +71,15 @@ export type ContainerObservation =
        * kubelet reports it terminated with reason `ContainerStatusUnknown`, exit 137 (docs/semantics.md §1). */
       lost?: boolean;
     }
-  /** Could not be started: `RunContainerError` (not found, not executable) or `CreateContainerConfigError`. */
+  /**
+   * Could not be started: created but the command could not be executed (`RunContainerError`); not created at
+   * all (`CreateContainerConfigError`, `CreateContainerError`) — then the same instance may be started again
+   * later; or its image could not be pulled (`ErrImagePull`, a runtime that pulls images).
+   */
   | {
       type: 'startFailed';
       ref: ContainerInstanceRef;
-      reason: 'RunContainerError' | 'CreateContainerConfigError';
+      reason: StartFailureReason;
       message: string;
       at: number;
     };
@@ -115,8 +141,11 @@ export interface ContainerRuntime {
    */
   stop(ref: ContainerInstanceRef, graceSeconds: number): Promise<void>;
 
-  /** Runs a command in the instance's environment and its pod's namespaces (exec probes, exec hooks, `podflow exec`).
-   * Timeout = not success. */
+  /**
+   * Runs a command in the instance's environment and its pod's namespaces (exec probes, exec hooks, `podflow exec`).
+   * Timeout = not success; `timeoutMs` 0 waits as long as the command runs (a postStart exec hook has no timeout:
+   * CRI ExecSync with 0).
+   */
   exec(ref: ContainerInstanceRef, argv: string[], timeoutMs: number): Promise<ExecResult>;
 
   /** The instance's log lines (CRI format stripped unless `timestamps`). Instance n-1 is `--previous`. */

@@ -1,5 +1,7 @@
 // PodStore: where pods, their inbox and the wait token live (docs/architecture.md §3, §7).
-// Adapters: DynamoDbPodStore (DynamoDB API; dynalite locally). Contract suite: test/contract/pod-store.contract.ts.
+// Adapters: DynamoDbPodStore (DynamoDB API: the cloud, and `--store dynamodb` locally on dynalite or an endpoint),
+// SqlitePodStore (node:sqlite: local mode's default), MemoryPodStore (unit tests). Contract suite:
+// test/contract/pod-store.contract.ts.
 import type { PodEvent } from '../core/pod-events.ts';
 import type { PodState } from '../core/pod-state.ts';
 import type { PodKey } from './pod-key.ts';

@@ -570,6 +570,31 @@ describe('update and patch', () => {
     expect((res.json.metadata as { labels: object }).labels).toEqual({ app: 'web', v: '2' });
   });
 
+  it('a dry-run update answers exactly what the real update then stores (images, deadline, labels)', async () => {
+    const pod = await current();
+    const body = {
+      ...pod,
+      metadata: { ...pod.metadata, labels: { app: 'web', v: '2' }, annotations: { note: 'x' } },
+      spec: {
+        ...pod.spec!,
+        activeDeadlineSeconds: 600,
+        containers: pod.spec!.containers.map((c) => (c.name === 'app' ? { ...c, image: 'busybox:2' } : c)),
+      },
+    };
+    const dry = await t.request('PUT', path, { body, query: { dryRun: 'All' } });
+    expect(dry.status).toBe(200);
+    expect(await current()).toEqual(pod); // nothing stored
+    const real = await t.request('PUT', path, { body });
+    expect(real.status).toBe(200);
+    const withoutVersion = (o: Record<string, unknown>) => ({
+      ...o,
+      metadata: { ...(o.metadata as object), resourceVersion: undefined },
+    });
+    expect(withoutVersion(dry.json)).toEqual(withoutVersion(real.json));
+    expect((real.json.spec as Pod['spec'])!.containers[0]!.image).toBe('busybox:2');
+    expect((real.json.spec as Pod['spec'])!.activeDeadlineSeconds).toBe(600);
+  });
+
   it('PUT without a resourceVersion is unconditional (pods allow it)', async () => {
     const pod = await current();
     const { resourceVersion: _rv, ...metadata } = pod.metadata!;

@@ -1,5 +1,6 @@
 // The api Lambda entry point (lambdas/api.ts) with the cloud wiring: what needs no AWS call answers as it does
-// locally; logs and exec, which need a container runtime the cloud does not have, answer 501 with a Status.
+// locally. Logs and exec read the pod from the table, an AWS call: test/api/runtime-admission.test.ts covers the
+// cloud's answers with the same API parts on a memory store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { proxyEvent } from './support.ts';
 
@@ -10,6 +11,12 @@ const ENV = {
   SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
   WAKEUP_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:wakeup',
   AWS_REGION: 'eu-west-1',
+  FARGATE_CLUSTER_ARN: 'arn:aws:ecs:eu-west-1:123456789012:cluster/podflow',
+  FARGATE_SUBNETS: 'subnet-1,subnet-2',
+  FARGATE_SECURITY_GROUPS: 'sg-1',
+  FARGATE_LOG_GROUP: '/podflow/pods',
+  FARGATE_EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/execution',
+  FARGATE_TASK_ROLE_ARN: 'arn:aws:iam::123456789012:role/task',
 };
 const saved: Record<string, string | undefined> = {};
 
@@ -34,20 +41,6 @@ describe('api Lambda', () => {
       path: '/version',
       code: 200,
       check: { gitVersion: 'v1.32.0-podflow' },
-    },
-    {
-      name: 'logs: no runtime in the cloud',
-      method: 'GET',
-      path: '/api/v1/namespaces/default/pods/p/log',
-      code: 501,
-      check: { kind: 'Status', reason: 'NotImplemented' },
-    },
-    {
-      name: 'exec: no runtime in the cloud',
-      method: 'POST',
-      path: '/api/v1/namespaces/default/pods/p/exec',
-      code: 501,
-      check: { kind: 'Status', reason: 'NotImplemented' },
     },
     {
       name: 'unknown path',

@@ -22,6 +22,9 @@ import { createEngine } from '../../src/engine/create-engine.ts';
 import { ObservablePodStore } from '../../src/engine/observable-pod-store.ts';
 import type { PodKey } from '../../src/ports/pod-key.ts';
 import { ManualClock } from '../support/manual-clock.ts';
+import { endEverythingUnder } from '../support/runtime-cleanup.ts';
+import { EmptyConfigSource } from '../../src/adapters/noop/empty-config-source.ts';
+import { deletionGraceSeconds } from '../../src/core/grace.ts';
 
 export interface TestResponse {
   status: number;
@@ -116,6 +119,7 @@ export function createTestApi(overrides: Partial<ApiDeps> = {}): TestApi {
   const store = new ObservablePodStore(new MemoryPodStore({ clock }));
   const engine = createEngine({
     store,
+    configs: new EmptyConfigSource(),
     // No worker runs here; creating a pod asks the runtime only what its sandbox would be refused.
     runtime: { admitSandbox: async () => [] } as never,
     scheduler: { scheduleAt: async () => {}, cancel: async () => {} },
@@ -132,7 +136,7 @@ export function createTestApi(overrides: Partial<ApiDeps> = {}): TestApi {
   const markDeleted = async (key: PodKey, grace?: number): Promise<void> => {
     const s = await store.get(key);
     if (!s) return;
-    const seconds = grace ?? s.state.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const seconds = deletionGraceSeconds(s.state.pod.spec, grace);
     const pod = {
       ...s.state.pod,
       metadata: {
@@ -241,6 +245,9 @@ export async function startTestServe(options: { token?: string } = {}): Promise<
       // Containers outlive `serve` by design (the next serve re-adopts them): delete the pods first.
       await deleteAllPods(serve.url, options.token);
       await serve.stop();
+      // A delete with grace 0 is a force delete: the pods leave the API before their containers and sandboxes are
+      // gone, so the engine may stop with them still running.
+      await endEverythingUnder(dataDir);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

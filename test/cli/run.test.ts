@@ -3,7 +3,7 @@
 // half a second for the engine, so there are few; they run one after the other (concurrently they only contend
 // for CPU), each in a directory of its own.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,12 +112,12 @@ describe('podflow run', () => {
 
   it.each<{ name: string; files: Record<string, string>; args: string[]; stderr: RegExp[] }>([
     {
-      name: 'an invalid manifest and a Job: every error (Jobs are not supported yet), nothing runs',
+      name: 'an invalid manifest and a Job: every error (run runs Pods only), nothing runs',
       files: { 'bad.yaml': podYaml('bad', 'true').replace('image: busybox:1.36', 'image: ""') },
       args: ['-f', 'bad.yaml', '-f', join(ROOT, 'examples', 'jobs', 'hello-job.yaml')],
       stderr: [
         /^bad\.yaml: spec\.containers\[0\]\.image: Required value$/m,
-        /hello-job\.yaml: Job default\/hello-job: Job is not supported until the workloads issue lands/,
+        /hello-job\.yaml: Job default\/hello-job: Job is not supported by `podflow run`: it runs Pods only$/m,
         /^error: nothing was run/m,
       ],
     },
@@ -180,6 +180,28 @@ describe('podflow run', () => {
     expect(r.stderr).toMatch(/terminating \(grace 5s\)\n(.*\n)*.*deleted\n$/);
   }, 30_000);
 
+  it('a pod referring to a missing ConfigMap key under --timeout 6s: the Pending pod on stdout, exit 2', async () => {
+    const dir = workdir({
+      'needs-config.yaml': `${podYaml('needs-config', 'echo $GREETING')}    env:
+    - name: GREETING
+      valueFrom: { configMapKeyRef: { name: greetings, key: hello } }
+`,
+    });
+    const r = await podflow(
+      ['run', '-f', 'needs-config.yaml', '--timeout', '6s', '-o', 'json', '--in-memory'],
+      dir,
+    ).done;
+    expect(r.code).toBe(2);
+    const pod = JSON.parse(r.stdout) as Pod;
+    expect(pod.status?.phase).toBe('Pending');
+    const status = pod.status?.containerStatuses?.[0];
+    expect(status?.state?.waiting).toEqual({
+      reason: 'CreateContainerConfigError',
+      message: 'configmap "greetings" not found',
+    });
+    expect(status?.restartCount).toBe(0);
+  }, 30_000);
+
   it('SIGINT while the pod runs: graceful deletion in the timeline, exit 130, the container process is gone', async () => {
     const dir = workdir({ 'sleeper.yaml': podYaml('sleeper', 'echo $$$$ > pid; exec sleep 60') });
     const run = podflow(['run', '-f', 'sleeper.yaml'], dir);
@@ -194,11 +216,59 @@ describe('podflow run', () => {
     const r = await run.done;
     expect(r.code).toBe(130);
     expect(r.stdout).toMatch(
-      /SIGINT: deleting gracefully.*\n(.*\n)*.*terminating \(grace 5s\)\n(.*\n)*.*event Normal Killing: Stopping container main\n(.*\n)*.*main: terminated Error \(exit 143, signal 15\)\n(.*\n)*.*deleted\n$/,
+      /SIGINT: deleting gracefully.*\n(.*\n)*.*terminating \(grace 5s\)\n(.*\n)*.*event Normal Killing: Stopping container main\n(.*\n)*.*main: terminated Error \(exit 143\)\n(.*\n)*.*deleted\n$/,
     );
     expect(isAlive(pid)).toBe(false);
     // The default data directory was used, and released.
-    expect(existsSync(join(dir, '.podflow', 'db'))).toBe(true);
+    expect(existsSync(join(dir, '.podflow', 'podflow.db'))).toBe(true);
     expect(existsSync(join(dir, '.podflow', 'podflow.pid'))).toBe(false);
   }, 30_000);
+});
+
+describe('podflow run --store', () => {
+  it('by default the pods live in SQLite, <data-dir>/podflow.db', async () => {
+    const dir = workdir({ 'ok.yaml': podYaml('ok', 'exit 0') });
+    const r = await podflow(['run', '-f', 'ok.yaml'], dir).done;
+    expect(r.stderr).toBe(''); // node:sqlite's ExperimentalWarning is not printed
+    expect(r.code).toBe(0);
+    expect(existsSync(join(dir, '.podflow', 'podflow.db'))).toBe(true);
+    expect(existsSync(join(dir, '.podflow', 'db'))).toBe(false);
+  }, 30_000);
+
+  it('--store dynamodb: dynalite on LevelDB in <data-dir>/db, end to end', async () => {
+    const dir = workdir({ 'ok.yaml': podYaml('ok', 'echo hello; exit 0') });
+    const r = await podflow(['run', '-f', 'ok.yaml', '--store', 'dynamodb', '--data-dir', 'd'], dir).done;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ +\d+\.\d\ds {2}phase Succeeded$/m);
+    expect(existsSync(join(dir, 'd', 'db', 'CURRENT'))).toBe(true);
+    expect(existsSync(join(dir, 'd', 'podflow.db'))).toBe(false);
+  }, 30_000);
+
+  it.each([
+    {
+      name: 'a data directory of the DynamoDB store, opened with the default: one line naming it and the way out',
+      args: ['--data-dir', 'd'],
+      setup: (dir: string) => mkdirSync(join(dir, 'd', 'db'), { recursive: true }),
+      stderr:
+        'error: the data directory d holds the pods of the DynamoDB store (dynalite/LevelDB in d/db): use --store dynamodb to keep using it, or move or remove d to start afresh with the SQLite store\n',
+    },
+    {
+      name: '--dynamodb-endpoint without --store dynamodb',
+      args: ['--dynamodb-endpoint', 'http://localhost:4566'],
+      stderr: 'error: --dynamodb-endpoint needs --store dynamodb\n',
+    },
+  ])(
+    '$name: exit 2',
+    async ({ args, setup, stderr }) => {
+      const dir = workdir({ 'ok.yaml': podYaml('ok', 'exit 0') });
+      setup?.(dir);
+      const r = await podflow(['run', '-f', 'ok.yaml', ...args], dir).done;
+      expect(r.stderr).toBe(stderr);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(existsSync(join(dir, 'd', 'podflow.db'))).toBe(false);
+    },
+    30_000,
+  );
 });

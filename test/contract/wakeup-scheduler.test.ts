@@ -1,11 +1,19 @@
 // Runs the WakeupScheduler contract against every adapter:
-//  - LocalWakeupScheduler on dynalite (memory) with the real clock and real timers, short delays;
+//  - LocalWakeupScheduler on its two timer tables, SQLite (a WAL file, local mode's default) and dynalite (memory),
+//    with the real clock and real timers, short delays;
 //  - EventBridgeWakeupScheduler against the recording Scheduler fake and the real wakeup handler
 //    (lambdas/wakeup.ts) on a manual clock — once on the Scheduler path, once on the direct-invoke path.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventBridgeWakeupScheduler } from '../../src/adapters/eventbridge/eventbridge-wakeup-scheduler.ts';
 import type { WakeupPayload } from '../../src/adapters/eventbridge/wakeup-payload.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDbTimerTable } from '../../src/adapters/dynamodb/dynamodb-timer-table.ts';
 import { LocalWakeupScheduler } from '../../src/adapters/local-timers/local-wakeup-scheduler.ts';
+import type { TimerTable } from '../../src/adapters/local-timers/timer-table.ts';
+import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite-database.ts';
+import { SqliteTimerTable } from '../../src/adapters/sqlite/sqlite-timer-table.ts';
 import { createWakeupHandler } from '../../lambdas/wakeup.ts';
 import { ensureTable, startDynalite } from '../../src/local/dynalite.ts';
 import { systemClock } from '../../src/ports/clock.ts';
@@ -17,16 +25,16 @@ import {
   type WakeupSchedulerHarness,
 } from './wakeup-scheduler.contract.ts';
 
-async function localHarness(): Promise<WakeupSchedulerHarness> {
-  const db = await startDynalite();
-  const tableName = 'podflow-timers-contract';
-  await ensureTable(db.client, tableName);
+/** LocalWakeupScheduler on `table`, real clock and timers; `restart` builds a new scheduler on the same table. */
+async function localHarness(
+  table: TimerTable,
+  release: () => Promise<void>,
+): Promise<WakeupSchedulerHarness> {
   const fired: FiredTimer[] = [];
   const errors: unknown[] = [];
   const create = (): LocalWakeupScheduler =>
     new LocalWakeupScheduler({
-      client: db.client,
-      tableName,
+      table,
       clock: systemClock,
       onDue: (due) => {
         fired.push({ due, firedAt: Date.now() });
@@ -50,9 +58,25 @@ async function localHarness(): Promise<WakeupSchedulerHarness> {
     },
     close: async () => {
       await scheduler.stop();
-      await db.close();
+      await release();
     },
   };
+}
+
+async function sqliteHarness(): Promise<WakeupSchedulerHarness> {
+  const dir = await mkdtemp(join(tmpdir(), 'podflow-timers-contract-'));
+  const db = openSqliteDatabase(join(dir, 'podflow.db'));
+  return localHarness(new SqliteTimerTable({ db }), async () => {
+    db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+}
+
+async function dynaliteHarness(): Promise<WakeupSchedulerHarness> {
+  const db = await startDynalite();
+  const tableName = 'podflow-timers-contract';
+  await ensureTable(db.client, tableName);
+  return localHarness(new DynamoDbTimerTable({ client: db.client, tableName }), () => db.close());
 }
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:podflow-wakeup';
@@ -109,10 +133,16 @@ async function eventBridgeHarness(): Promise<WakeupSchedulerHarness> {
   };
 }
 
-describeWakeupSchedulerContract('LocalWakeupScheduler (dynalite, real timers)', {
-  setup: localHarness,
+describeWakeupSchedulerContract('LocalWakeupScheduler (SQLite, real timers)', {
+  setup: sqliteHarness,
   delays: { near: 150, far: 350 },
   // Real timers on a busy CI machine; the acceptance test holds the stricter 100 ms on a single timer.
+  latenessBoundMs: 150,
+});
+
+describeWakeupSchedulerContract('LocalWakeupScheduler (dynalite, real timers)', {
+  setup: dynaliteHarness,
+  delays: { near: 150, far: 350 },
   latenessBoundMs: 150,
 });
 

@@ -2,12 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Container, ContainerStatus, PodSpec } from 'kubernetes-types/core/v1';
 import {
   computePodPhase,
-  containerShouldRestart,
   isRestartableInitContainer,
   isTerminalPhase,
-  willRestart,
   type PodPhase,
 } from '../../src/core/pod-phase.ts';
+import { containerShouldRestart, willRestart } from '../../src/core/restart-policy.ts';
 
 // Fixtures: containers and statuses in the shape the kubelet reports them.
 const T = '2025-01-01T00:00:00Z';

@@ -5,7 +5,7 @@ import type { Action } from '../../src/core/actions.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../../src/core/engine-settings.ts';
 import type { PodEvent } from '../../src/core/pod-events.ts';
 import { admittedPod, type PodState } from '../../src/core/pod-state.ts';
-import { admitPod, reconcile } from '../../src/core/reconcile.ts';
+import { admitPod, reconcile, reconcileAll } from '../../src/core/reconcile.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -220,6 +220,55 @@ describe('idempotency', () => {
   });
 });
 
+describe('a batch from the inbox', () => {
+  // The inbox hands events back ordered by (at, id); a container that exits within the millisecond it started has
+  // both observations at the same `at`, and its ids (<uid>/<container>/<n>/exited, …/started) sort the exit first.
+  it.each([
+    { name: 'exit sorted before its start (same instant)', order: ['exited', 'started'] },
+    { name: 'start before exit', order: ['started', 'exited'] },
+  ])('$name: the start is applied first — Pulled, Created and Started, then the exit', ({ order }) => {
+    const d = new Driver(pod({ restartPolicy: 'Never' }));
+    ready(d);
+    const at = d.now + 10;
+    const observed: Record<string, PodEvent> = {
+      started: {
+        id: 'uid-1/app/0/started',
+        at,
+        type: 'containerStarted',
+        container: 'app',
+        instance: 0,
+        startedAt: at,
+      },
+      exited: {
+        id: 'uid-1/app/0/exited',
+        at,
+        type: 'containerExited',
+        container: 'app',
+        instance: 0,
+        exitCode: 0,
+        oomKilled: false,
+        startedAt: at,
+        finishedAt: at,
+      },
+    };
+    const { state, actions } = reconcileAll(
+      d.state,
+      order.map((o) => observed[o]!),
+      { now: at, settings: DEFAULT_ENGINE_SETTINGS },
+    );
+    expect(actions.filter((a) => a.type === 'recordEvent').map((a) => a.reason)).toEqual([
+      'Pulled',
+      'Created',
+      'Started',
+    ]);
+    expect(state.pod.status?.phase).toBe('Succeeded');
+    expect(state.pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 0,
+      reason: 'Completed',
+    });
+  });
+});
+
 describe('deletion', () => {
   it.each([
     { name: 'grace from the request wins over the spec', requested: 5, spec: 30, want: 5, stop: 5 },
@@ -347,6 +396,27 @@ describe('start failures', () => {
     expect(d.log.filter((a) => a.type === 'recordEvent' && a.reason === 'Failed')).toHaveLength(2);
   });
 
+  it('ErrImagePull: nothing was created — ImagePullBackOff while it waits to be tried again, no restart counted', () => {
+    const d = new Driver(pod({ restartPolicy: 'Never' }));
+    ready(d);
+    const pullFailed = {
+      type: 'containerStartFailed' as const,
+      container: 'app',
+      reason: 'ErrImagePull',
+      message: 'CannotPullContainerError: pull image manifest has been retried 5 time(s)',
+    };
+    d.send(pullFailed, 10);
+    expect(d.status().state?.waiting).toEqual({
+      reason: 'ImagePullBackOff',
+      message: 'Back-off pulling image "busybox"',
+    });
+    expect(d.status().restartCount).toBe(0);
+    expect(d.status().lastState).toEqual({});
+    expect(d.phase).toBe('Pending');
+    expect(d.log.filter((a) => a.type === 'recordEvent' && a.reason === 'Failed')).toHaveLength(1);
+    expect(d.log.some((a) => a.type === 'scheduleTimer')).toBe(true);
+  });
+
   it('under restartPolicy Never a start failure fails the pod', () => {
     const d = new Driver(pod({ restartPolicy: 'Never' }));
     ready(d);
@@ -360,6 +430,47 @@ describe('start failures', () => {
       10,
     );
     expect(d.phase).toBe('Failed');
+  });
+});
+
+describe('what a runtime reports with a start', () => {
+  it('a start that names its sandbox address moves status.podIP (a replaced sandbox)', () => {
+    const d = new Driver(pod({}));
+    d.send({ type: 'sandboxReady', podIP: '10.0.1.5' }, 10);
+    expect(d.state.pod.status?.podIP).toBe('10.0.1.5');
+    d.send({ type: 'containerStarted', container: 'app' }, 10);
+    expect(d.state.pod.status?.podIP).toBe('10.0.1.5');
+    d.send({ type: 'containerExited', container: 'app', exitCode: 1 }, 100);
+    d.send({ type: 'containerStarted', container: 'app', podIP: '10.0.2.9' }, 10);
+    expect(d.state.pod.status?.podIP).toBe('10.0.2.9');
+    expect(d.state.pod.status?.podIPs).toEqual([{ ip: '10.0.2.9' }]);
+  });
+
+  it('a start of an instance that is not the current one moves nothing', () => {
+    const d = new Driver(pod({}));
+    d.send({ type: 'sandboxReady', podIP: '10.0.1.5' }, 10);
+    d.send({ type: 'containerStarted', container: 'app', instance: 3, podIP: '10.9.9.9' }, 10);
+    expect(d.state.pod.status?.podIP).toBe('10.0.1.5');
+  });
+
+  it("the runtime's container id is the status containerID, and lastState's after a restart", () => {
+    const d = new Driver(pod({}));
+    ready(d);
+    const first = 'fargate://1a2b/app/0';
+    d.send({ type: 'containerStarted', container: 'app', containerID: first }, 10);
+    expect(d.status().containerID).toBe(first);
+    d.send({ type: 'containerExited', container: 'app', exitCode: 1 }, 100); // restarts at once: instance 1
+    expect(d.status().lastState?.terminated?.containerID).toBe(first);
+    d.send({ type: 'containerStarted', container: 'app', containerID: 'fargate://3c4d/app/1' }, 10);
+    expect(d.status().containerID).toBe('fargate://3c4d/app/1');
+    expect(d.status().lastState?.terminated?.containerID).toBe(first);
+  });
+
+  it('without one, the containerID stays podflow://<uid>/<container>/<instance>', () => {
+    const d = new Driver(pod({}));
+    ready(d);
+    d.send({ type: 'containerStarted', container: 'app' }, 10);
+    expect(d.status().containerID).toBe('podflow://uid-1/app/0');
   });
 });
 

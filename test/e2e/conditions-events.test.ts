@@ -51,7 +51,8 @@ describe('conditions', () => {
       'PodReadyToStartContainers=True Initialized=True Ready=False(ContainersNotReady) ContainersReady=False(ContainersNotReady) PodScheduled=True',
       'PodReadyToStartContainers=True Initialized=True Ready=True ContainersReady=True PodScheduled=True',
       // Succeeded (every container exited 0 on SIGTERM): generate.go gives Initialized reason PodCompleted.
-      'PodReadyToStartContainers=True Initialized=True(PodCompleted) Ready=False(PodCompleted) ContainersReady=False(PodCompleted) PodScheduled=True',
+      // Terminal: the sandbox is gone (kubelet SyncTerminatingPod), so PodReadyToStartContainers is False.
+      'PodReadyToStartContainers=False Initialized=True(PodCompleted) Ready=False(PodCompleted) ContainersReady=False(PodCompleted) PodScheduled=True',
     ]);
     // Messages of the False conditions, as generate.go writes them.
     const first = history[0]!;
@@ -176,8 +177,9 @@ describe('events', () => {
     expect(find('FailedPostStartHook', 'hooky')).toEqual([
       expect.objectContaining({ type: 'Warning', count: 1 }),
     ]);
+    // preStop runs on both kills (the postStart failure's goes through killContainer too) and fails both times.
     expect(find('FailedPreStopHook', 'hooky')).toEqual([
-      expect.objectContaining({ type: 'Warning', count: 1 }),
+      expect.objectContaining({ type: 'Warning', count: 2 }),
     ]);
     // Oldest first: Scheduled comes before everything, Killing after every start.
     const reasons = events.map((ev) => ev.reason);

@@ -1,9 +1,10 @@
 // Crash back-off through the real engine (docs/semantics.md §1, core/backoff.ts): the first restart is immediate,
 // then the delay doubles from the initial value up to the cap; a container that ran longer than the reset time before
 // failing starts a fresh curve; per-pod annotations tune the curve. The engine runs the scaled curve (200 ms initial,
-// 1.6 s cap, 3.2 s reset). Each restart is measured from the instance's exit (the shim's ms stamp) to the back-off
-// timer's due instant (± 10% / 50 ms of the nominal delay), to the reconcile that decided the start and to the new
-// process's exec (both in real time, within the latency budgets of support.ts).
+// 1.6 s cap, 3.2 s reset). Each restart's back-off is the one the engine decided (exactly the nominal delay), and
+// nothing happens early: the timer is due no sooner than exit + back-off, the start is decided no sooner than the
+// timer, the process exec'd after the decision (support.ts backoffViolations). How soon after its due instant a
+// restart happens measures the machine's load, not the engine's rules: that is a benchmark figure.
 //
 // The crashing commands sleep 0.1 s before failing: the instance is then seen running before it exits, as a real
 // crash-looping program would be (an instant exit makes `started` and `exited` race into the inbox, and the
@@ -12,7 +13,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   E2eEngine,
-  TIMING_RETRIES,
   SCALED_BACKOFF,
   containerStatus,
   countAttempt,
@@ -26,12 +26,12 @@ import {
 } from './support.ts';
 
 let e: E2eEngine;
-/** An engine that continues a worker as new after 3 Supervise loops. */
+/** An engine that continues a worker as new after 10 lifecycle steps. */
 let small: E2eEngine;
 beforeAll(async () => {
   [e, small] = await Promise.all([
     E2eEngine.start(),
-    E2eEngine.start({ settings: { maxSuperviseLoops: 3 } }),
+    E2eEngine.start({ settings: { maxStepsPerExecution: 10 } }),
   ]);
 });
 afterAll(async () => {
@@ -53,15 +53,12 @@ function expectDelays(runs: InstanceTimes[], nominalMs: number[]): void {
   expect(backoffViolations(restartDelays(runs), nominalMs)).toEqual([]);
 }
 
-// One at a time: the engine's latency grows with concurrent activity in its process (every event is a few
-// DynamoDB API round trips through the SDK to dynalite, CPU-bound on a 2-core machine), and these tests hold
-// back-off delays to ±50 ms.
 describe('crash back-off', () => {
   it(
     'crash loop: immediate, then 1×, 2×, 4×, 8× the initial up to the cap; CrashLoopBackOff with the kubelet message',
-    { retry: TIMING_RETRIES, timeout: 20_000 },
+    { timeout: 20_000 },
     async () => {
-      const name = await e.freshName('crashy');
+      const name = 'crashy';
       const attempts = join(e.scratch, name);
       const created = await e.create(
         podManifest(name, { containers: [sh('app', `${countAttempt(attempts)} sleep 0.1; exit 1`)] }),
@@ -115,9 +112,9 @@ describe('crash back-off', () => {
 
   it(
     'back-off reset: a container that ran longer than the reset time restarts immediately, on a fresh curve',
-    { retry: TIMING_RETRIES, timeout: 25_000 },
+    { timeout: 25_000 },
     async () => {
-      const name = await e.freshName('resetty');
+      const name = 'resetty';
       const attempts = join(e.scratch, name);
       const longRunMs = SCALED_BACKOFF.resetMs + 300;
       // Attempts 1–3 fail at once, attempt 4 runs past the reset time and fails, attempt 5 fails at once,
@@ -146,9 +143,9 @@ describe('crash back-off', () => {
 
   it(
     'per-pod annotations podflow.io/crash-backoff-initial, -max and -reset override the engine curve',
-    { retry: TIMING_RETRIES, timeout: 25_000 },
+    { timeout: 25_000 },
     async () => {
-      const name = await e.freshName('tuned');
+      const name = 'tuned';
       const attempts = join(e.scratch, name);
       // initial 300ms and cap 600ms (the engine's: 200ms, 1.6s), reset 1.2s (engine: 3.2s). Attempts 1–4 fail at
       // once, attempt 5 runs 1.5 s (longer than the pod's reset, shorter than the engine's) and fails, attempt 6
@@ -195,36 +192,33 @@ describe.concurrent(
   () => {
     const FAST = { 'podflow.io/crash-backoff-initial': '100ms', 'podflow.io/crash-backoff-max': '100ms' };
 
-    it('crash-looping app container: the worker continues as new after maxSuperviseLoops', async () => {
+    /** The worker continued as new at least twice, and restartCount never went backwards across executions. */
+    function expectContinuedAsNew(name: string, container: string): void {
+      const steps = small.stepsOf(name);
+      expect(steps.filter((s) => s.step === 'continueAsNew').length).toBeGreaterThanOrEqual(2);
+      const counts = small.history(name).map((s) => restartCount(s, container));
+      expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    }
+
+    it('crash-looping app container: the worker continues as new after maxStepsPerExecution', async () => {
       await small.create(
         podManifest('loop-app', { containers: [sh('app', 'sleep 0.2; exit 1')] }, { annotations: FAST }),
       );
       await small.waitForPod('loop-app', 'restartCount 8', (s) => restartCount(s, 'app') >= 8, 15_000);
-      const steps = small.stepsOf('loop-app');
-      expect(steps.filter((s) => s.step === 'continueAsNew').length).toBeGreaterThanOrEqual(1);
+      expectContinuedAsNew('loop-app', 'app');
     }, 20_000);
 
-    // BUG: an init container that keeps failing never leaves the InitContainers Map (ReconcileInitContainer →
-    // InitContainerOutcome → AwaitInitBackoff → StartInitContainer …): `loops` only counts reconcile steps without a
-    // container (engine/pod-worker.ts runWorkerStep) and `continueAsNew` is only routed from SuperviseOutcome, so the
-    // execution grows by a Map iteration per restart forever — in AWS it fails at 25,000 history events (~2,500
-    // restarts, ~9 days at the 300 s cap) and the pod loses its worker. Same for an app container that exits before
-    // its start is reconciled (it stays in the StartContainers Map).
-    it.fails(
-      'crash-looping init container: the worker continues as new after maxSuperviseLoops',
-      async () => {
-        await small.create(
-          podManifest(
-            'loop-init',
-            { initContainers: [sh('init', 'sleep 0.2; exit 1')], containers: [sh('app', 'sleep 30')] },
-            { annotations: FAST },
-          ),
-        );
-        await small.waitForPod('loop-init', 'restartCount 8', (s) => restartCount(s, 'init') >= 8, 15_000);
-        const steps = small.stepsOf('loop-init');
-        expect(steps.filter((s) => s.step === 'continueAsNew').length).toBeGreaterThanOrEqual(1);
-      },
-      20_000,
-    );
+    // Inside the InitContainers Map: the iteration fails with Podflow.ContinueAsNew, the Map catches it.
+    it('crash-looping init container: the worker continues as new from inside its Map', async () => {
+      await small.create(
+        podManifest(
+          'loop-init',
+          { initContainers: [sh('init', 'sleep 0.2; exit 1')], containers: [sh('app', 'sleep 30')] },
+          { annotations: FAST },
+        ),
+      );
+      await small.waitForPod('loop-init', 'restartCount 8', (s) => restartCount(s, 'init') >= 8, 15_000);
+      expectContinuedAsNew('loop-init', 'init');
+    }, 20_000);
   },
 );

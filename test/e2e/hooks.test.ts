@@ -292,8 +292,16 @@ describe('preStop', () => {
     await e.waitForRemoval('prestop-sleep');
     const [[what, at]] = timeline(log) as [[string, number]];
     expect(what).toBe('term');
+    // Not before the sleep ended, and long before the 5 s grace would have run out: the sleep, not the grace, held
+    // SIGTERM back. (How soon after the sleep SIGTERM comes measures the machine's load: a benchmark's business.)
     expect(at - deleting.engine.deletion!.requestedAt).toBeGreaterThanOrEqual(1000);
-    expect(at - deleting.engine.deletion!.requestedAt).toBeLessThan(1000 + 500);
+    expect(at - deleting.engine.deletion!.requestedAt).toBeLessThan(5000);
+    // The stop after the hook gets the grace left — at most 4 s after a 1 s sleep, never under 2 s
+    // (kuberuntime_container.go killContainer).
+    const windows = e.stops.filter((s) => s.pod === 'prestop-sleep').map((s) => s.graceSeconds);
+    expect(windows).toHaveLength(1);
+    expect(windows[0]).toBeGreaterThanOrEqual(2);
+    expect(windows[0]).toBeLessThanOrEqual(4);
   });
 
   it.concurrent('failed preStop → FailedPreStopHook, and the kill continues', async ({ expect }) => {
@@ -349,10 +357,11 @@ describe('preStop', () => {
       const termAt = lines[1]![1];
       expect(termAt).toBeGreaterThanOrEqual(preStopDone);
       const [app] = e.instances('prestop-minimum', 'app');
-      expect(app).toMatchObject({ exitCode: 137, signal: 9 });
-      // kuberuntime_container.go killContainer: max(grace left, 2 s) after the hook — here 2 s, past the 3 s grace.
+      expect(app).toMatchObject({ exitCode: 137 });
+      // kuberuntime_container.go killContainer: max(grace left, 2 s) after the hook — here 2 s, past the 3 s grace:
+      // the engine decides a 2 s window, and the process outlives the hook by at least that.
+      expect(e.stops.filter((s) => s.pod === 'prestop-minimum').map((s) => s.graceSeconds)).toEqual([2]);
       expect(app!.finishedAt! - preStopDone).toBeGreaterThanOrEqual(2000 - 50);
-      expect(app!.finishedAt! - preStopDone).toBeLessThanOrEqual(2000 + 500);
     },
     15_000,
   );

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   E2eEngine,
-  TIMING_RETRIES,
   SCALED_BACKOFF,
   condition,
   containerStatus,
@@ -129,42 +128,38 @@ describe('init containers', () => {
     expect(e.history('init-never').at(-1)?.pod.status?.phase).toBe('Failed');
   });
 
-  it(
-    'init container failing under OnFailure restarts with back-off (immediate, then initial), then succeeds',
-    { retry: TIMING_RETRIES },
-    async () => {
-      const name = await e.freshName('init-onfailure');
-      const attempts = join(e.scratch, `${name}-attempts`);
-      const created = await e.create(
-        podManifest(name, {
-          restartPolicy: 'OnFailure',
-          initContainers: [sh('init-flaky', `${countAttempt(attempts)} sleep 0.1; [ $n -ge 3 ] || exit 1`)],
-          containers: [sh('app', 'sleep 30')],
-        }),
-      );
-      const running = await e.waitForPhase(name, 'Running');
-      expect(readLines(attempts)).toEqual(['3']);
-      expect(containerStatus(running, 'init-flaky')).toMatchObject({
-        restartCount: 2,
-        ready: true,
-        state: { terminated: { exitCode: 0, reason: 'Completed' } },
-        lastState: { terminated: { exitCode: 1, reason: 'Error' } },
-      });
-      const runs = e.instances(name, 'init-flaky');
-      expect(runs.map((r) => r.exitCode)).toEqual([1, 1, 0]);
-      expect(backoffViolations(restartDelays(runs), [0, SCALED_BACKOFF.initialMs])).toEqual([]);
-      // During the wait the init container showed CrashLoopBackOff with the kubelet's message.
-      const waiting = e
-        .history(name)
-        .map((s) => containerStatus(s, 'init-flaky')?.state?.waiting)
-        .find((w) => w?.reason === 'CrashLoopBackOff');
-      expect(waiting?.message).toBe(
-        `back-off 200ms restarting failed container=init-flaky pod=${name}_default(${created.metadata!.uid})`,
-      );
-      // The app container started only after the init container's successful run.
-      const [app] = e.instances(name, 'app');
-      expect(app!.startedAt).toBeGreaterThanOrEqual(runs[2]!.finishedAt!);
-      await e.waitForEvent(name, 'BackOff');
-    },
-  );
+  it('init container failing under OnFailure restarts with back-off (immediate, then initial), then succeeds', async () => {
+    const name = 'init-onfailure';
+    const attempts = join(e.scratch, `${name}-attempts`);
+    const created = await e.create(
+      podManifest(name, {
+        restartPolicy: 'OnFailure',
+        initContainers: [sh('init-flaky', `${countAttempt(attempts)} sleep 0.1; [ $n -ge 3 ] || exit 1`)],
+        containers: [sh('app', 'sleep 30')],
+      }),
+    );
+    const running = await e.waitForPhase(name, 'Running');
+    expect(readLines(attempts)).toEqual(['3']);
+    expect(containerStatus(running, 'init-flaky')).toMatchObject({
+      restartCount: 2,
+      ready: true,
+      state: { terminated: { exitCode: 0, reason: 'Completed' } },
+      lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+    });
+    const runs = e.instances(name, 'init-flaky');
+    expect(runs.map((r) => r.exitCode)).toEqual([1, 1, 0]);
+    expect(backoffViolations(restartDelays(runs), [0, SCALED_BACKOFF.initialMs])).toEqual([]);
+    // During the wait the init container showed CrashLoopBackOff with the kubelet's message.
+    const waiting = e
+      .history(name)
+      .map((s) => containerStatus(s, 'init-flaky')?.state?.waiting)
+      .find((w) => w?.reason === 'CrashLoopBackOff');
+    expect(waiting?.message).toBe(
+      `back-off 200ms restarting failed container=init-flaky pod=${name}_default(${created.metadata!.uid})`,
+    );
+    // The app container started only after the init container's successful run.
+    const [app] = e.instances(name, 'app');
+    expect(app!.startedAt).toBeGreaterThanOrEqual(runs[2]!.finishedAt!);
+    await e.waitForEvent(name, 'BackOff');
+  });
 });

@@ -1,7 +1,8 @@
-// Restart resilience (docs/architecture.md §3, §4, §6): an engine killed with SIGKILL mid-flight, and a new engine on
-// the same data directory (LevelDB, not in memory). Both pods go on where they were: the one in its init containers
-// finishes the init sequence and reaches Running, the crash-looping one keeps crash-looping; restart counts never go
-// backwards; no container instance runs twice (every container command appends its pid to a marker file).
+// Restart resilience (docs/architecture.md §3, §4, §6): an engine killed with SIGKILL mid-flight, and a new engine on the same
+// data directory (the default SQLite store on disk, not in memory). Both pods go on where they were: the one in its
+// init containers finishes the init sequence and reaches Running, the crash-looping one keeps crash-looping; restart
+// counts never go backwards; no container instance runs twice (every container command appends its pid to a marker
+// file).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 // End-to-end harness: the whole local engine (startLocalEngine — committed ASL run by aws-local-stepfunctions,
-// dynalite, durable local timers, the process runtime with its C shim) on a temporary data directory. Pods go in
+// the local store, durable local timers, the process runtime with its C shim) on a temporary data directory. Pods go in
 // through admitManifests (the API server's defaulting) and engine.createPod; everything is observed through
 // `store.subscribe`, so a test waits for what the engine commits — never for a fixed time — and measures timings
 // from the engine's own records (`state.engine.containers[name]` keeps ms `startedAt` / `finishedAt` as the shim
@@ -12,45 +12,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import { readShimState } from '../../src/adapters/process/shim-state.ts';
+import { parseDuration } from '../../src/core/duration.ts';
 import { admitManifests } from '../../src/core/manifest/index.ts';
 import type { PodState, TerminatedState } from '../../src/core/pod-state.ts';
 import type { WorkerSettings } from '../../src/engine/engine-deps.ts';
 import type { StoreChange } from '../../src/engine/observable-pod-store.ts';
 import type { StepInput } from '../../src/engine/pod-worker.ts';
 import type { PodNetworkOptions } from '../../src/adapters/process/pod-network.ts';
-import { startLocalEngine, type LocalEngine } from '../../src/local/local-engine.ts';
+import { startLocalEngine, type LocalEngine, type LocalEngineOptions } from '../../src/local/local-engine.ts';
 import type { PodKey } from '../../src/ports/pod-key.ts';
+import type { ConfigSource } from '../../src/ports/config-source.ts';
 import type { PodStore, StoredEvent } from '../../src/ports/pod-store.ts';
 
 /** The kubelet's curve scaled down 50× (10s → 200ms, cap 300s → 1.6s, reset 600s → 3.2s). */
 export const SCALED_BACKOFF = { initialMs: 200, maxMs: 1600, resetMs: 3200 };
 
-/** The tolerance of a back-off delay or a grace period: ±10% or ±50 ms, whichever is larger. */
-export const tolerance = (nominalMs: number): number => Math.max(0.1 * nominalMs, 50);
-
 /**
- * How late the engine may act on a due restart: the exit observed, or the back-off timer fired → the reconcile
- * that decides the start. That is an inbox write, the worker's wake-up through the state machine and a read of the
- * pod — DynamoDB API round trips through the SDK to dynalite, CPU-bound: 10–20 ms on an idle 2-core machine, up to
- * ~140 ms measured while other work loaded it.
+ * One restart: instance `instance - 1` exited, instance `instance` started. Every figure comes from what the engine
+ * and the shim recorded, never from when the test happened to look: the back-off the engine decided, and real-time
+ * stamps whose order (not their distance, which only measures how busy the machine is) is checked. How fast a
+ * restart follows its due instant is a benchmark figure (bench/), not a test bound.
  */
-export const DECISION_LATENCY_BUDGET_MS = 150;
-
-/**
- * How long carrying out a start may take after the engine decided it: committing the `starting` state, spawning
- * the shim and its exec (10–40 ms idle, up to ~130 ms measured on the loaded machine).
- */
-export const START_LATENCY_BUDGET_MS = 150;
-
-/**
- * Retries of the tests that measure back-off delays, as a safety net for a machine loaded beyond the budgets above.
- * Each attempt uses a fresh pod ({@link E2eEngine.freshName}); a test that fails every attempt still fails.
- */
-export const TIMING_RETRIES = 1;
-
-/** One restart: instance `instance - 1` exited, instance `instance` started. */
 export interface RestartDelay {
   instance: number;
+  /** The back-off the engine decided for this restart (its CrashLoopBackOff message; 0: immediate). */
+  backoffMs: number;
   /** Exit → the instant the engine's back-off timer was due (0 for an immediate restart: no timer). */
   scheduledMs: number;
   /** Exit → the engine decided the start (the reconcile's clock). */
@@ -69,6 +55,7 @@ export function restartDelays(runs: InstanceTimes[]): RestartDelay[] {
       break;
     delays.push({
       instance: next.instance,
+      backoffMs: next.backoffMs ?? 0,
       scheduledMs: next.dueAt === undefined ? 0 : next.dueAt - prev.finishedAt,
       decidedMs: next.requestedAt - prev.finishedAt,
       execMs: next.startedAt - prev.finishedAt,
@@ -79,17 +66,17 @@ export function restartDelays(runs: InstanceTimes[]): RestartDelay[] {
 
 /**
  * Checks a container's restarts against the nominal back-off delays (0 = immediate):
- *  - the back-off the engine applied (exit → its timer's due instant) is the nominal delay ± {@link tolerance};
- *  - in real time, the start was decided no earlier than that instant and at most
- *    {@link DECISION_LATENCY_BUDGET_MS} after it, and the process exec'd at most {@link START_LATENCY_BUDGET_MS}
- *    after the decision.
+ *  - the back-off the engine decided is exactly the nominal delay;
+ *  - nothing happened early: the timer was due no sooner than exit + back-off, the start was decided no sooner than
+ *    the timer was due, and the process exec'd after the decision (the clocks are the same real-time clock, read a
+ *    millisecond apart at worst).
  * Returns the violations, each with the whole table of measurements.
  */
 export function backoffViolations(measured: RestartDelay[], nominalMs: number[]): string[] {
   const table = measured
     .map(
       (d, i) =>
-        `#${d.instance}: back-off ${d.scheduledMs} ms, decided ${d.decidedMs} ms, exec ${d.execMs} ms (nominal ${nominalMs[i]})`,
+        `#${d.instance}: back-off ${d.backoffMs} ms, due ${d.scheduledMs} ms, decided ${d.decidedMs} ms, exec ${d.execMs} ms (nominal ${nominalMs[i]})`,
     )
     .join('; ');
   const problems: string[] = [];
@@ -98,17 +85,12 @@ export function backoffViolations(measured: RestartDelay[], nominalMs: number[])
   nominalMs.forEach((nominal, i) => {
     const d = measured[i];
     if (!d) return;
-    const tol = tolerance(nominal);
     const at = `restart #${d.instance}`;
-    if (Math.abs(d.scheduledMs - nominal) > tol)
-      problems.push(`${at}: back-off ${d.scheduledMs} ms, nominal ${nominal} ± ${tol}`);
-    // The reconcile's clock and the shim's are the same real-time clock, read a millisecond apart at worst.
+    if (d.backoffMs !== nominal) problems.push(`${at}: back-off ${d.backoffMs} ms, nominal ${nominal}`);
+    if (d.scheduledMs < nominal - 1)
+      problems.push(`${at}: due after ${d.scheduledMs} ms, before its back-off`);
     if (d.decidedMs < d.scheduledMs - 1) problems.push(`${at}: decided early, after ${d.decidedMs} ms`);
-    if (d.decidedMs > d.scheduledMs + DECISION_LATENCY_BUDGET_MS)
-      problems.push(`${at}: decided ${d.decidedMs - d.scheduledMs} ms after it was due`);
     if (d.execMs < d.decidedMs - 1) problems.push(`${at}: exec'd before it was decided`);
-    if (d.execMs > d.decidedMs + START_LATENCY_BUDGET_MS)
-      problems.push(`${at}: exec'd ${d.execMs - d.decidedMs} ms after it was decided`);
   });
   return problems.map((p) => `${p} [${table}]`);
 }
@@ -127,25 +109,30 @@ export interface InstanceTimes {
   instance: number;
   /** When the back-off timer that started it was due (restarts after a back-off only). */
   dueAt?: number;
+  /** The back-off the engine decided before it (its CrashLoopBackOff message), restarts after a back-off only. */
+  backoffMs?: number;
   /** When the engine decided to start it (the reconcile's `now` of the `starting` state it committed). */
   requestedAt?: number;
   /** When its process was exec'd (the shim's stamp). */
   startedAt?: number;
   finishedAt?: number;
   exitCode?: number;
-  signal?: number;
   reason?: string;
 }
 
 export interface E2eOptions {
-  /** Keep DynamoDB in memory (default). Restart tests need LevelDB: pass false and a dataDir. */
+  /** Keep the store in memory (default). Restart tests need it on disk: pass false and a dataDir. */
   inMemory?: boolean;
   dataDir?: string;
+  /** The local store (default: the engine's, sqlite) and, for dynamodb, an endpoint instead of dynalite. */
+  store?: LocalEngineOptions['store'];
+  dynamodbEndpoint?: string;
   settings?: Partial<WorkerSettings>;
   decorateStore?: (store: PodStore) => PodStore;
   podNetwork?: PodNetworkOptions;
   /** Where the engine's startup warnings go (default: kept in `warnings`). */
   onWarning?: (line: string) => void;
+  configs?: ConfigSource;
 }
 
 /** A running local engine plus everything it committed. */
@@ -160,6 +147,8 @@ export class E2eEngine {
   readonly warnings: string[] = [];
   /** Every lifecycle step the state machine invoked (Task states), in call order. */
   readonly steps: Array<{ seenAt: number; input: StepInput }> = [];
+  /** Every stop the engine asked of the runtime, with the SIGTERM→SIGKILL window it decided. */
+  readonly stops: Array<{ pod: string; container: string; instance: number; graceSeconds: number }> = [];
   /** Lifecycle steps running right now (an await step counts until its wait is registered). */
   stepsInFlight = 0;
   private readonly listeners = new Set<() => void>();
@@ -180,11 +169,14 @@ export class E2eEngine {
     const local = await startLocalEngine({
       dataDir,
       inMemory: options.inMemory ?? true,
+      ...(options.store && { store: options.store }),
+      ...(options.dynamodbEndpoint && { dynamodbEndpoint: options.dynamodbEndpoint }),
       settings: { backoff: SCALED_BACKOFF, ...options.settings },
       onError: (err, context) => errors.push({ err, context }),
       onWarning: options.onWarning ?? ((line) => warnings.push(line)),
       ...(options.decorateStore ? { decorateStore: options.decorateStore } : {}),
       ...(options.podNetwork ? { podNetwork: options.podNetwork } : {}),
+      ...(options.configs ? { configs: options.configs } : {}),
     });
     const e = new E2eEngine(local, dataDir, root, errors);
     e.warnings.push(...warnings);
@@ -194,6 +186,11 @@ export class E2eEngine {
     });
     // The workflow client looks the step handler up on the engine object at every Task: wrap it to see which
     // state each worker is in (an `await` step with waitFor `event` is SuperviseAwait).
+    const stop = local.runtime.stop.bind(local.runtime);
+    local.runtime.stop = (ref, graceSeconds) => {
+      e.stops.push({ pod: ref.key.name, container: ref.container, instance: ref.instance, graceSeconds });
+      return stop(ref, graceSeconds);
+    };
     const step = local.engine.step;
     local.engine.step = async (input: StepInput) => {
       e.steps.push({ seenAt: Date.now(), input });
@@ -209,25 +206,6 @@ export class E2eEngine {
   }
 
   // ── creating and deleting ──────────────────────────────────────────────────────────────────────────────
-
-  private readonly attempts = new Map<string, number>();
-
-  /**
-   * The pod name for this attempt of a test that vitest may retry (`base`, then `base-2`, `base-3`): timing tests
-   * are retried when a loaded machine delays the engine past their tolerance. Pods of earlier attempts are deleted
-   * (grace 0) first, so that they stop loading the engine.
-   */
-  async freshName(base: string): Promise<string> {
-    const n = (this.attempts.get(base) ?? 0) + 1;
-    this.attempts.set(base, n);
-    for (let i = 1; i < n; i++) {
-      const old = i === 1 ? base : `${base}-${i}`;
-      if (!this.last(old) || this.removed(old)) continue;
-      await this.delete(old, 0).catch(() => undefined);
-      await this.waitForRemoval(old).catch(() => undefined);
-    }
-    return n === 1 ? base : `${base}-${n}`;
-  }
 
   /** Admits a manifest (YAML/JSON text or an object) with the API server's defaulting and creates the pod. */
   async create(manifest: string | object, source = 'e2e.yaml'): Promise<Pod> {
@@ -281,7 +259,6 @@ export class E2eEngine {
       if (t.startedAt !== undefined) rec.startedAt = t.startedAt;
       rec.finishedAt = t.finishedAt;
       rec.exitCode = t.exitCode;
-      if (t.signal !== undefined) rec.signal = t.signal;
       rec.reason = t.reason;
     };
     for (const state of this.history(podName)) {
@@ -289,6 +266,8 @@ export class E2eEngine {
       if (!rec) continue;
       if (rec.last) terminated(rec.last, rec.instance - 1);
       if (rec.restartTimer) at(rec.instance + 1).dueAt = rec.restartTimer.at;
+      const backoff = rec.state.type === 'waiting' ? /^back-off (\S+) /.exec(rec.state.message ?? '') : null;
+      if (backoff) at(rec.instance + 1).backoffMs = parseDuration(backoff[1]!);
       if (rec.state.type === 'starting') at(rec.instance).requestedAt = rec.state.requestedAt;
       if (rec.state.type === 'running') at(rec.instance).startedAt = rec.state.startedAt;
       if (rec.state.type === 'terminated') terminated(rec.state, rec.instance);

@@ -270,7 +270,7 @@ describe('requests that become inbox events', () => {
           at: 5,
         }),
       event: {
-        id: 'uid-web/app/0/startFailed',
+        id: 'uid-web/app/0/startFailed/5',
         at: 5,
         type: 'containerStartFailed',
         container: 'app',
@@ -367,7 +367,7 @@ describe('resumeAll', () => {
   });
 });
 
-// The inbox protocol (DESIGN §3) between a producer (deliverEvent) and the worker's await step: an event either
+// The inbox protocol (docs/architecture.md §3) between a producer (deliverEvent) and the worker's await step: an event either
 // finds a registered wait token and completes it, or stays in the inbox and makes the next await return at once.
 const event = (id: string, at = 0): PodEvent => ({ id, at, type: 'conditionsPatched', conditions: [] });
 
@@ -535,6 +535,7 @@ const request = (hook: 'postStart' | 'preStop', handler: LifecycleHandler): Hook
   ref: { key: keyOf('p'), podUid: uidOf('p'), container: 'app', instance: 2 },
   hook,
   handler,
+  container: { name: 'app', image: 'busybox', ports: [{ name: 'web', containerPort: 8080 }] },
   timeoutSeconds: 3,
   podDescription: 'Container "app" in Pod "p_default(uid-p)"',
   podIP: '127.0.0.1',

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../../src/core/actions.ts';
 import { INITIAL_BACKOFF_MS } from '../../src/core/backoff.ts';
+import { DEFAULT_ENGINE_SETTINGS } from '../../src/core/engine-settings.ts';
 import { ACTIVE_DEADLINE_TIMER_ID, newPodState, restartTimerId } from '../../src/core/reconcile.ts';
 import { executeActions } from '../../src/engine/execute-actions.ts';
 import { ObservablePodStore, type StoreChange } from '../../src/engine/observable-pod-store.ts';
@@ -38,7 +39,7 @@ describe('admit', () => {
       stage: 'Pending',
       phase: 'Pending',
       deleting: false,
-      loops: 0,
+      steps: 1,
       continueAsNew: false,
       graceSeconds: 10 + 5,
       ...summary,
@@ -314,7 +315,7 @@ describe('app containers', () => {
     expect(status).toMatchObject({ ready: true, started: true, restartCount: 0 });
     expect(status.state?.running?.startedAt).toBe('2025-01-01T00:00:00Z');
     expect((await h.state('p')).pod.status?.phase).toBe('Running');
-    expect(await h.eventReasons('p')).toEqual(['Scheduled', 'Created', 'Started']);
+    expect(await h.eventReasons('p')).toEqual(['Scheduled', 'Pulled', 'Created', 'Started']);
   });
 
   it('app containers start in spec order, each after the previous one started', async () => {
@@ -452,13 +453,13 @@ describe('app containers', () => {
     env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'x' } } }],
   });
 
-  it('a start that cannot be configured (missing ConfigMap) is reported, never launched, and backs off', async () => {
+  it('a start that cannot be configured (missing ConfigMap) is reported, never launched, and retried', async () => {
     const h = new EngineHarness();
     await h.createAndStart(h.pod('p', { containers: [missingConfigMap] }));
     expect(h.runtime.starts).toEqual([]);
     expect((await h.stored('p')).inbox).toMatchObject([
       {
-        id: 'uid-p/app/0/startFailed',
+        id: expect.stringMatching(/^uid-p\/app\/0\/startFailed\//),
         type: 'containerStartFailed',
         container: 'app',
         instance: 0,
@@ -466,31 +467,40 @@ describe('app containers', () => {
         message: 'configmap "cfg" not found',
       },
     ]);
-    await h.step('p', 'reconcile'); // instance 0 failed: the first retry is immediate, and fails the same way
-    await h.step('p', 'reconcile'); // instance 1 failed: back-off
+    await h.step('p', 'reconcile');
     expect(h.runtime.starts).toEqual([]);
-    expect((await h.status('p', 'app')).state?.waiting).toEqual({
+    // Nothing was created: no restart counted, no lastState, retried after the pod worker's back-off period.
+    const status = await h.status('p', 'app');
+    expect(status.state?.waiting).toEqual({
       reason: 'CreateContainerConfigError',
       message: 'configmap "cfg" not found',
     });
-    expect(h.scheduler.timer(keyOf('p'), restartTimerId('app', 2))?.at).toBe(
-      h.clock.now() + INITIAL_BACKOFF_MS,
+    expect(status.restartCount).toBe(0);
+    expect(status.lastState).toEqual({});
+    expect(h.scheduler.timer(keyOf('p'), restartTimerId('app', 0))?.at).toBe(
+      h.clock.now() + DEFAULT_ENGINE_SETTINGS.configErrorRetryMs,
     );
-    expect(await h.eventReasons('p')).toEqual(['Scheduled', 'Failed', 'BackOff']);
+    expect(await h.eventReasons('p')).toEqual(['Scheduled', 'Failed']);
   });
 
-  // BUG (src/core/reconcile.ts onStartFailed): under restartPolicy Never a container that could not be configured
-  // is recorded as terminated (ContainerCannotRun, exit 128) and, when it is the only app container, the pod ends
-  // Failed: the `winding` check returns before the branch that shows `waiting CreateContainerConfigError`, so that
-  // branch runs only while another app container is still running. The kubelet never created such a container: it
-  // has no status, ShouldContainerBeRestarted answers true whatever the policy (pkg/kubelet/container/helpers.go),
-  // and the pod stays Pending with the container waiting CreateContainerConfigError.
-  it.fails('a config error under Never leaves the container waiting CreateContainerConfigError', async () => {
+  it('a config error under Never leaves the container waiting CreateContainerConfigError, the pod Pending', async () => {
     const h = new EngineHarness();
     await h.createAndStart(h.pod('p', { restartPolicy: 'Never', containers: [missingConfigMap] }));
     await h.step('p', 'reconcile');
     expect((await h.status('p', 'app')).state?.waiting?.reason).toBe('CreateContainerConfigError');
     expect((await h.state('p')).pod.status?.phase).toBe('Pending');
+  });
+
+  it('the ConfigMap supplied through the port: the next retry starts the container', async () => {
+    const h = new EngineHarness();
+    await h.createAndStart(h.pod('p', { restartPolicy: 'Never', containers: [missingConfigMap] }));
+    await h.step('p', 'reconcile');
+    h.fakes.configs.setConfigMap('default', 'cfg', { x: 'value' });
+    await h.fireTimer('p', restartTimerId('app', 0));
+    await h.step('p', 'reconcile');
+    expect(h.runtime.starts).toMatchObject([
+      { container: 'app', instance: 0, env: expect.arrayContaining([{ name: 'X', value: 'value' }]) },
+    ]);
   });
 
   it('postStart: the hook runs on start; the container counts as started only when it is done', async () => {
@@ -508,7 +518,8 @@ describe('app containers', () => {
     );
     await h.started('p', 'app');
     expect(await h.step('p', 'reconcile', { container: 'app' })).toMatchObject({ outcome: 'waiting' });
-    expect(h.hooks.described()).toEqual(['postStart app#0 timeout=12']);
+    // No timeout: a postStart hook is waited for however long it runs (lifecycle/handlers.go).
+    expect(h.hooks.described()).toEqual(['postStart app#0']);
     expect(h.hooks.runs[0]).toMatchObject({
       handler: { exec: { command: ['touch', '/tmp/ready'] } },
       podDescription: 'Container "app" in Pod "p_default(uid-p)"',
@@ -744,33 +755,52 @@ describe('deletion and termination', () => {
   });
 });
 
-describe('supervise loop bookkeeping', () => {
+describe('continue-as-new bookkeeping', () => {
   it.each([
-    { name: 'a pod-level reconcile counts a loop', extra: { loops: 4 }, loops: 5, continueAsNew: false },
+    { name: 'a pod-level reconcile counts a step', extra: { steps: 4 }, steps: 5, continueAsNew: false },
     {
-      name: 'a per-container reconcile does not',
-      extra: { loops: 4, container: 'app' },
-      loops: 4,
+      name: 'a per-container reconcile counts one too (a Map iteration grows the history)',
+      extra: { steps: 4, container: 'app' },
+      steps: 5,
       continueAsNew: false,
     },
     {
-      name: 'reaching maxSuperviseLoops asks for continue-as-new',
-      extra: { loops: 9 },
-      loops: 10,
+      name: 'reaching maxStepsPerExecution asks for continue-as-new',
+      extra: { steps: 9 },
+      steps: 10,
       continueAsNew: true,
     },
-  ])('$name', async ({ extra, loops, continueAsNew }) => {
-    const h = new EngineHarness({ settings: { maxSuperviseLoops: 10 } });
+    {
+      name: 'inside a container Map as well',
+      extra: { steps: 9, container: 'app' },
+      steps: 10,
+      continueAsNew: true,
+    },
+  ])('$name', async ({ extra, steps, continueAsNew }) => {
+    const h = new EngineHarness({ settings: { maxStepsPerExecution: 10 } });
     await h.createAndStart(h.pod('p'));
-    expect(await h.step('p', 'reconcile', extra)).toMatchObject({ loops, continueAsNew });
+    expect(await h.step('p', 'reconcile', extra)).toMatchObject({ steps, continueAsNew });
+  });
+
+  it.each([
+    { name: 'a young execution goes on', ageMs: 1000 - 1, continueAsNew: false },
+    { name: 'an execution at maxExecutionAgeMs continues as new', ageMs: 1000, continueAsNew: true },
+  ])('$name', async ({ ageMs, continueAsNew }) => {
+    const h = new EngineHarness({ settings: { maxExecutionAgeMs: 1000 } });
+    await h.createAndStart(h.pod('p'));
+    const startedAt = new Date(h.clock.now() - ageMs).toISOString();
+    expect(await h.step('p', 'reconcile', { steps: 1, startedAt })).toMatchObject({
+      steps: 2,
+      continueAsNew,
+    });
   });
 
   it('continueAsNew starts the next execution (seq + 1, resuming) and reports the pod', async () => {
     const h = new EngineHarness();
     await h.createAndStart(h.pod('p'));
     h.workflow.executions.length = 0;
-    const summary = await h.step('p', 'continueAsNew', { seq: 3, loops: 1000 });
-    expect(summary).toMatchObject({ stage: 'Running', loops: 1000 });
+    const summary = await h.step('p', 'continueAsNew', { seq: 3, steps: 1000 });
+    expect(summary).toMatchObject({ stage: 'Running', steps: 1001 });
     expect(h.workflow.executions).toEqual([
       { name: 'uid-p-4', input: { pod: { ...keyOf('p'), uid: uidOf('p') }, seq: 4, resume: true } },
     ]);
@@ -914,7 +944,7 @@ const cases: ResumeCase[] = [
       await h.step('p', 'reconcile');
     },
     stage: 'Running',
-    hooks: ['postStart app#0 timeout=8'],
+    hooks: ['postStart app#0'],
   },
   {
     name: 'app in crash back-off → its timer re-armed at the same instant, Running',
@@ -1103,6 +1133,7 @@ describe('executeActions', () => {
         ref,
         hook: 'preStop',
         handler: { exec: { command: ['drain'] } },
+        container: state.pod.spec.containers[0],
         timeoutSeconds: 9,
         podDescription: 'Container "app" in Pod "p_default(uid-p)"',
         podIP: state.engine.podIP,

@@ -349,7 +349,13 @@ describe('outputs', () => {
         ],
       },
     });
-    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['ApiUrl', 'StateMachineArn', 'TableName']);
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
+      'ApiUrl',
+      'ClusterArn',
+      'PodLogGroup',
+      'StateMachineArn',
+      'TableName',
+    ]);
   });
 });
 

@@ -76,13 +76,56 @@ describe('validity', () => {
     }
   });
 
-  it('every Task keeps the Retry for Lambda service errors', () => {
+  it('every Task keeps the Retry for Lambda service errors and retries throttles and handler failures with full jitter', () => {
     for (const [name, s] of allStates(asl).filter(([, s]) => s.Type === 'Task')) {
       const retried = valuesOfKey(s.Retry, 'ErrorEquals').flat();
       expect(retried, name).toContain('Lambda.ServiceException');
+      expect(s.Retry, name).toContainEqual({
+        ErrorEquals: ['Lambda.TooManyRequestsException', 'States.TaskFailed'],
+        IntervalSeconds: 1,
+        BackoffRate: 2,
+        MaxAttempts: 6,
+        MaxDelaySeconds: 30,
+        JitterStrategy: 'FULL',
+      });
+    }
+  });
+
+  it('every recoverable state catches States.ALL into Recover, last (after its own catchers)', () => {
+    for (const name of RECOVERABLE) {
+      const catchers = state(name).Catch as { ErrorEquals: string[]; Next: string; ResultPath: string }[];
+      expect(catchers.at(-1), name).toEqual({
+        ErrorEquals: ['States.ALL'],
+        ResultPath: '$.error',
+        Next: 'Recover',
+      });
+    }
+    // A Map lets a continue-as-new out before anything else.
+    for (const name of ['InitContainers', 'StartContainers']) {
+      expect((state(name).Catch as unknown[])[0], name).toEqual({
+        ErrorEquals: ['Podflow.ContinueAsNew'],
+        ResultPath: null,
+        Next: 'ContinueAsNew',
+      });
     }
   });
 });
+
+/** The states that catch States.ALL into Recover: every Task and Map outside the Map iterators but the resumes. */
+const RECOVERABLE = [
+  'Admit',
+  'Sandbox',
+  'InitContainers',
+  'MarkInitialized',
+  'StartContainers',
+  'Supervise',
+  'SuperviseAwait',
+  'TerminateReconcile',
+  'TerminateAwait',
+  'ForceKill',
+  'Finalize',
+  'ContinueAsNew',
+];
 
 describe('the states of 0002', () => {
   const NAMES_IN_0002 = [
@@ -116,6 +159,10 @@ describe('the states of 0002', () => {
     'Finalize',
     'Done',
     'ContinueAsNew',
+    'InitContainersContinueAsNew',
+    'StartContainersContinueAsNew',
+    'Recover',
+    'RecoverResume',
   ];
 
   it('has exactly the states 0002 names, and starts at Entry', () => {
@@ -194,6 +241,16 @@ describe('the states of 0002', () => {
       'ForceKill -next-> TerminateReconcile',
       'Finalize -next-> Done',
       'ContinueAsNew -next-> Done',
+      // Continue-as-new from inside a Map: the iteration fails, the Map catches it.
+      'InitContainerOutcome -choice-> InitContainersContinueAsNew',
+      'ContainerStartOutcome -choice-> StartContainersContinueAsNew',
+      'InitContainers -catch-> ContinueAsNew',
+      'StartContainers -catch-> ContinueAsNew',
+      // Recovery: a step that failed after its retries resumes the pod from the store.
+      ...RECOVERABLE.map((name) => `${name} -catch-> Recover`),
+      'Recover -choice-> RecoverResume',
+      'Recover -default-> Resume',
+      'RecoverResume -next-> ResumeRoute',
     ];
     expect(edges(asl).sort()).toEqual(expected.sort());
   });
@@ -223,7 +280,11 @@ describe('the states of 0002', () => {
     },
     {
       choice: 'InitContainerOutcome',
-      rules: ['outcome = done or winding → InitContainerDone', 'outcome = backoff → AwaitInitBackoff'],
+      rules: [
+        'outcome = done or winding → InitContainerDone',
+        'continueAsNew → InitContainersContinueAsNew',
+        'outcome = backoff → AwaitInitBackoff',
+      ],
       otherwise: 'AwaitInitContainer',
     },
     {
@@ -233,7 +294,7 @@ describe('the states of 0002', () => {
     },
     {
       choice: 'ContainerStartOutcome',
-      rules: ['outcome = done or winding → ContainerStarted'],
+      rules: ['outcome = done or winding → ContainerStarted', 'continueAsNew → StartContainersContinueAsNew'],
       otherwise: 'AwaitContainerStart',
     },
     {
@@ -272,19 +333,20 @@ describe('the states of 0002', () => {
   });
 
   it.each([
-    { task: 'Admit', step: 'admit', loops: false, container: false },
-    { task: 'Resume', step: 'resume', loops: false, container: false },
-    { task: 'Sandbox', step: 'sandbox', loops: true, container: false },
-    { task: 'StartInitContainer', step: 'reconcile', loops: true, container: true },
-    { task: 'ReconcileInitContainer', step: 'reconcile', loops: true, container: true },
-    { task: 'MarkInitialized', step: 'reconcile', loops: true, container: false },
-    { task: 'StartContainer', step: 'reconcile', loops: true, container: true },
-    { task: 'Supervise', step: 'reconcile', loops: true, container: false },
-    { task: 'TerminateReconcile', step: 'reconcile', loops: true, container: false },
-    { task: 'ForceKill', step: 'forceKill', loops: true, container: false },
-    { task: 'Finalize', step: 'finalize', loops: true, container: false },
-    { task: 'ContinueAsNew', step: 'continueAsNew', loops: true, container: false },
-  ])('$task invokes the lifecycle handler with step $step', ({ task, step, loops, container }) => {
+    { task: 'Admit', step: 'admit', steps: false, container: false },
+    { task: 'Resume', step: 'resume', steps: false, container: false },
+    { task: 'RecoverResume', step: 'resume', steps: true, container: false },
+    { task: 'Sandbox', step: 'sandbox', steps: true, container: false },
+    { task: 'StartInitContainer', step: 'reconcile', steps: true, container: true },
+    { task: 'ReconcileInitContainer', step: 'reconcile', steps: true, container: true },
+    { task: 'MarkInitialized', step: 'reconcile', steps: true, container: false },
+    { task: 'StartContainer', step: 'reconcile', steps: true, container: true },
+    { task: 'Supervise', step: 'reconcile', steps: true, container: false },
+    { task: 'TerminateReconcile', step: 'reconcile', steps: true, container: false },
+    { task: 'ForceKill', step: 'forceKill', steps: true, container: false },
+    { task: 'Finalize', step: 'finalize', steps: true, container: false },
+    { task: 'ContinueAsNew', step: 'continueAsNew', steps: true, container: false },
+  ])('$task invokes the lifecycle handler with step $step', ({ task, step, steps, container }) => {
     const s = state(task);
     expect(s.Resource).toBe('arn:aws:states:::lambda:invoke');
     expect(s.Parameters).toEqual({
@@ -293,7 +355,8 @@ describe('the states of 0002', () => {
         step,
         'pod.$': '$.pod',
         'seq.$': '$.seq',
-        ...(loops ? { 'loops.$': '$.last.summary.loops' } : {}),
+        'startedAt.$': '$$.Execution.StartTime',
+        ...(steps ? { 'steps.$': '$.last.summary.steps' } : {}),
         ...(container ? { 'container.$': '$.container' } : {}),
       },
     });
@@ -339,8 +402,13 @@ describe('the states of 0002', () => {
           Payload: { step: 'await', 'pod.$': '$.pod', 'token.$': '$$.Task.Token', waitFor },
         },
         ResultPath: null,
-        Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: onTimeout }],
         ...timeout,
+      });
+      // States.Timeout first: catchers are tried in order, and States.ALL would match a timeout too.
+      expect((s.Catch as { ErrorEquals: string[] }[])[0]).toEqual({
+        ErrorEquals: ['States.Timeout'],
+        ResultPath: null,
+        Next: onTimeout,
       });
     },
   );

@@ -15,7 +15,7 @@ interface Summary {
   stage: 'Pending' | 'Initializing' | 'Running' | 'Terminating' | 'Finished' | 'Gone';
   phase: string;
   deleting: boolean;
-  loops: number;
+  steps: number;
   continueAsNew: boolean;
   hasInitContainers: boolean;
   initContainers: { name: string }[];
@@ -28,7 +28,7 @@ const summary = (fields: Partial<Summary>): Summary => ({
   stage: 'Pending',
   phase: 'Pending',
   deleting: false,
-  loops: 0,
+  steps: 0,
   continueAsNew: false,
   hasInitContainers: false,
   initContainers: [],
@@ -38,15 +38,15 @@ const summary = (fields: Partial<Summary>): Summary => ({
 
 /** How a scripted await ends: an inbox event completes the token, or the await times out. */
 type AwaitEnd =
-  | 'woken' // SendTaskSuccess, asynchronously (as the API or the wakeup Lambda would)
-  | 'timeoutError' // the handler rejects with an error named States.Timeout (as if the token had expired)
+  | 'woken' // SendTaskSuccess, asynchronously (as the API or the wakeup Lambda would), before any timer
+  | 'timeout' // never settled: the interpreter's own TimeoutSeconds timer fires (the run moves fake time)
   | 'hang'; // never settled by the test: the interpreter's own timer (TimeoutSeconds) fires, or the test wakes it
 
 interface Scenario {
   name: string;
   input: Record<string, unknown>;
-  /** Responses of the lifecycle Tasks, per state, in call order. */
-  lifecycle: Record<string, Summary[]>;
+  /** Responses of the lifecycle Tasks, per state, in call order; `fail` throws (a handler error: States.TaskFailed). */
+  lifecycle: Record<string, (Summary | 'fail')[]>;
   /** How each await ends, per state, in call order. */
   awaits?: Record<string, AwaitEnd[]>;
   /** StateEntered, in order (Map iterations included). */
@@ -102,17 +102,15 @@ function scriptedHandlers(scenario: Scenario, calls: Call[], hanging: Hanging = 
           resolve = res;
           reject = rej;
         });
-        if (end === 'woken') setImmediate(() => resolve({}));
-        else if (end === 'timeoutError') {
-          const error = new Error(`${state}: task timed out`);
-          error.name = 'States.Timeout';
-          setImmediate(() => reject(error));
-        } else if (end === 'hang') hanging.push({ state, wake: () => resolve({}) });
+        if (end === 'woken') queueMicrotask(() => resolve({}));
+        else if (end === 'hang') hanging.push({ state, wake: () => resolve({}) });
+        else if (end === 'timeout') return promise;
         else reject(new Error(`unscripted await in ${state}`));
         return promise;
       }
       const next = lifecycle[state]?.shift();
       if (!next) throw new Error(`unscripted lifecycle call in ${state}`);
+      if (next === 'fail') throw new Error(`${state}: the store is unavailable`);
       return { Payload: next as unknown as Record<string, unknown> };
     };
   }
@@ -139,7 +137,24 @@ function start(scenario: Scenario) {
   return { visited, calls, hanging, done };
 }
 
-const run = (scenario: Scenario) => start(scenario).done;
+/**
+ * Runs a scenario to its end. Time is faked and moved a minute at a time: a `timeout` await waits for the
+ * interpreter's own TimeoutSeconds timer (only the interpreter's timers make a States.Timeout; an error a handler
+ * throws is a States.TaskFailed, which the Retry takes), and a failed task's retries wait their jittered delays.
+ */
+async function run(scenario: Scenario) {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  try {
+    const execution = start(scenario);
+    let finished = false;
+    void execution.done.finally(() => (finished = true)).catch(() => undefined);
+    for (let minutes = 0; !finished && minutes <= 24 * 60; minutes++)
+      await vi.advanceTimersByTimeAsync(60_000);
+    return await execution.done;
+  } finally {
+    vi.useRealTimers();
+  }
+}
 
 const scenarios: Scenario[] = [
   {
@@ -148,12 +163,12 @@ const scenarios: Scenario[] = [
     lifecycle: {
       Admit: [summary({ hasInitContainers: true, initContainers: [{ name: 'init' }] })],
       Sandbox: [summary({ hasInitContainers: true, initContainers: [{ name: 'init' }] })],
-      StartInitContainer: [summary({ stage: 'Initializing', outcome: 'waiting', loops: 1 })],
-      ReconcileInitContainer: [summary({ stage: 'Initializing', outcome: 'done', loops: 2 })],
-      MarkInitialized: [summary({ stage: 'Running', loops: 3 })],
-      StartContainer: [summary({ stage: 'Running', outcome: 'done', loops: 4 })],
-      Supervise: [summary({ stage: 'Finished', phase: 'Succeeded', loops: 5 })],
-      Finalize: [summary({ stage: 'Finished', phase: 'Succeeded', loops: 6 })],
+      StartInitContainer: [summary({ stage: 'Initializing', outcome: 'waiting', steps: 1 })],
+      ReconcileInitContainer: [summary({ stage: 'Initializing', outcome: 'done', steps: 2 })],
+      MarkInitialized: [summary({ stage: 'Running', steps: 3 })],
+      StartContainer: [summary({ stage: 'Running', outcome: 'done', steps: 4 })],
+      Supervise: [summary({ stage: 'Finished', phase: 'Succeeded', steps: 5 })],
+      Finalize: [summary({ stage: 'Finished', phase: 'Succeeded', steps: 6 })],
     },
     awaits: { AwaitInitContainer: ['woken'] },
     visited: [
@@ -223,7 +238,7 @@ const scenarios: Scenario[] = [
       Supervise: [summary({ stage: 'Running' }), summary({ stage: 'Finished', phase: 'Succeeded' })],
       Finalize: [summary({ stage: 'Finished' })],
     },
-    awaits: { SuperviseAwait: ['timeoutError'] },
+    awaits: { SuperviseAwait: ['timeout'] },
     visited: [
       'Entry',
       'Admit',
@@ -256,7 +271,7 @@ const scenarios: Scenario[] = [
       TerminateReconcile: [summary({ stage: 'Gone', deleting: true })],
       Finalize: [summary({ stage: 'Gone' })],
     },
-    awaits: { AwaitInitContainer: ['timeoutError'] },
+    awaits: { AwaitInitContainer: ['timeout'] },
     visited: [
       'Entry',
       'Admit',
@@ -290,7 +305,7 @@ const scenarios: Scenario[] = [
       ForceKill: [summary({ stage: 'Terminating', deleting: true })],
       Finalize: [summary({ stage: 'Finished' })],
     },
-    awaits: { TerminateAwait: ['timeoutError'] },
+    awaits: { TerminateAwait: ['timeout'] },
     visited: [
       'Entry',
       'Admit',
@@ -310,9 +325,9 @@ const scenarios: Scenario[] = [
     name: 'resume of a Running pod goes to Supervise; continueAsNew ends this execution',
     input: { pod: POD, seq: 3, resume: true },
     lifecycle: {
-      Resume: [summary({ stage: 'Running', loops: 40 })],
-      Supervise: [summary({ stage: 'Running', loops: 41, continueAsNew: true })],
-      ContinueAsNew: [summary({ stage: 'Running', loops: 41 })],
+      Resume: [summary({ stage: 'Running', steps: 40 })],
+      Supervise: [summary({ stage: 'Running', steps: 41, continueAsNew: true })],
+      ContinueAsNew: [summary({ stage: 'Running', steps: 41 })],
     },
     visited: ['Entry', 'Resume', 'ResumeRoute', 'Supervise', 'SuperviseOutcome', 'ContinueAsNew', 'Done'],
   },
@@ -365,13 +380,110 @@ const scenarios: Scenario[] = [
       'Done',
     ],
   },
+  {
+    name: 'a handler that fails once is retried: the run goes on as if nothing happened',
+    input: { pod: POD, seq: 0 },
+    lifecycle: {
+      Admit: ['fail', summary({})],
+      Sandbox: [summary({ stage: 'Finished', phase: 'Succeeded' })],
+      Finalize: ['fail', 'fail', summary({ stage: 'Finished' })],
+    },
+    visited: ['Entry', 'Admit', 'Sandbox', 'AfterSandbox', 'Finalize', 'Done'],
+  },
+  {
+    name: 'a step that fails past its retries is caught into Recover, which resumes the pod from the store',
+    input: { pod: POD, seq: 0 },
+    lifecycle: {
+      Admit: [summary({})],
+      Sandbox: [summary({ steps: 1 })],
+      MarkInitialized: ['fail', 'fail', 'fail', 'fail', 'fail', 'fail', 'fail'],
+      RecoverResume: [summary({ stage: 'Finished', phase: 'Failed', steps: 2 })],
+      Finalize: [summary({ stage: 'Finished' })],
+    },
+    visited: [
+      'Entry',
+      'Admit',
+      'Sandbox',
+      'AfterSandbox',
+      'MarkInitialized',
+      'Recover',
+      'RecoverResume',
+      'ResumeRoute',
+      'Finalize',
+      'Done',
+    ],
+  },
+  {
+    name: 'Admit failing past its retries has no step count yet: Recover goes to Resume',
+    input: { pod: POD, seq: 0 },
+    lifecycle: {
+      Admit: ['fail', 'fail', 'fail', 'fail', 'fail', 'fail', 'fail'],
+      Resume: [summary({ stage: 'Gone', deleting: true })],
+      Finalize: [summary({ stage: 'Gone' })],
+    },
+    visited: ['Entry', 'Admit', 'Recover', 'Resume', 'ResumeRoute', 'Finalize', 'Done'],
+  },
+  {
+    name: 'an init container crash-looping inside its Map continues as new: the iteration fails out to ContinueAsNew',
+    input: { pod: POD, seq: 2, resume: true },
+    lifecycle: {
+      Resume: [
+        summary({ stage: 'Initializing', hasInitContainers: true, initContainers: [{ name: 'init' }] }),
+      ],
+      StartInitContainer: [
+        summary({ stage: 'Initializing', outcome: 'backoff', steps: 1 }),
+        summary({ stage: 'Initializing', outcome: 'backoff', steps: 2, continueAsNew: true }),
+      ],
+      ContinueAsNew: [summary({ stage: 'Initializing', steps: 1 })],
+    },
+    awaits: { AwaitInitBackoff: ['woken'] },
+    visited: [
+      'Entry',
+      'Resume',
+      'ResumeRoute',
+      'InitContainers',
+      'StartInitContainer',
+      'InitContainerOutcome',
+      'AwaitInitBackoff',
+      'StartInitContainer',
+      'InitContainerOutcome',
+      'InitContainersContinueAsNew',
+      'ContinueAsNew',
+      'Done',
+    ],
+  },
+  {
+    name: 'an app container waiting to start continues as new from the StartContainers Map',
+    input: { pod: POD, seq: 0 },
+    lifecycle: {
+      Admit: [summary({})],
+      Sandbox: [summary({})],
+      MarkInitialized: [summary({ stage: 'Running', steps: 3 })],
+      StartContainer: [summary({ stage: 'Running', outcome: 'waiting', steps: 4, continueAsNew: true })],
+      ContinueAsNew: [summary({ stage: 'Running', steps: 4 })],
+    },
+    visited: [
+      'Entry',
+      'Admit',
+      'Sandbox',
+      'AfterSandbox',
+      'MarkInitialized',
+      'AfterInit',
+      'StartContainers',
+      'StartContainer',
+      'ContainerStartOutcome',
+      'StartContainersContinueAsNew',
+      'ContinueAsNew',
+      'Done',
+    ],
+  },
 ];
 
 describe('the generated ASL in aws-local-stepfunctions', () => {
   it('every Task state of the definition has a local handler (they are overridden by name)', () => {
     const handlers = scriptedHandlers(scenarios[0]!, []);
     expect(Object.keys(handlers).sort()).toEqual([...taskStates].sort());
-    expect(taskStates).toHaveLength(17);
+    expect(taskStates).toHaveLength(18);
   });
 
   it.each(scenarios)('$name', async (scenario) => {
@@ -394,22 +506,25 @@ describe('the generated ASL in aws-local-stepfunctions', () => {
     }
   });
 
-  it('passes the container name and the previous loops count into Map iterations', async () => {
+  it("passes the container name, the step count and the execution's start time, into Map iterations too", async () => {
     const { calls } = await run(scenarios[0]!);
     const byState = (state: string) => calls.filter((c) => c.state === state).map((c) => c.payload);
+    // $$.Execution.StartTime: one value for the whole execution, Map iterations included.
+    const startedAt = calls[0]!.payload.startedAt;
+    expect(Date.parse(String(startedAt))).not.toBeNaN();
     expect(byState('StartInitContainer')).toEqual([
-      { step: 'reconcile', pod: POD, seq: 0, loops: 0, container: 'init' },
+      { step: 'reconcile', pod: POD, seq: 0, startedAt, steps: 0, container: 'init' },
     ]);
     expect(byState('AwaitInitContainer')).toEqual([
       { step: 'await', pod: POD, token: TOKEN, waitFor: 'initContainer' },
     ]);
     expect(byState('ReconcileInitContainer')).toEqual([
-      { step: 'reconcile', pod: POD, seq: 0, loops: 1, container: 'init' },
+      { step: 'reconcile', pod: POD, seq: 0, startedAt, steps: 1, container: 'init' },
     ]);
     expect(byState('StartContainer')).toEqual([
-      { step: 'reconcile', pod: POD, seq: 0, loops: 3, container: 'app' },
+      { step: 'reconcile', pod: POD, seq: 0, startedAt, steps: 3, container: 'app' },
     ]);
-    expect(byState('Admit')).toEqual([{ step: 'admit', pod: POD, seq: 0 }]);
+    expect(byState('Admit')).toEqual([{ step: 'admit', pod: POD, seq: 0, startedAt }]);
   });
 
   describe("with the interpreter's own timers (faked: the test moves time, it does not sleep)", () => {

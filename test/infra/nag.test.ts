@@ -31,12 +31,15 @@ describe('cdk-nag AwsSolutions', () => {
     });
     const { app } = createTestApp();
     const ruleNames = new Set(new AwsSolutionsChecks().validateScope(app).violations.map((v) => v.ruleName));
-    expect(acknowledged.length).toBeGreaterThan(0);
-    for (const { id, reason } of acknowledged) {
+    // aws-cdk-lib acknowledges CloudFormation validator rules of its own (core Stack: CloudFormation-Validate::W3010
+    // for Fn::GetAZs): only this project's cdk-nag acknowledgments are checked.
+    const ours = acknowledged.filter((a) => a.id.startsWith('AwsSolutions-'));
+    expect(ours.length).toBeGreaterThan(0);
+    for (const { id, reason } of ours) {
       expect(reason.length, `reason for ${id}`).toBeGreaterThan(40);
       expect(ruleNames.has(id), `${id} is acknowledged but never found`).toBe(true);
     }
     // …and nothing else is found: the acknowledgments are the complete list.
-    expect([...ruleNames].sort()).toEqual([...new Set(acknowledged.map((a) => a.id))].sort());
+    expect([...ruleNames].sort()).toEqual([...new Set(ours.map((a) => a.id))].sort());
   });
 });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ESM_REQUIRE_BANNER } from '../../infra/podflow-functions.ts';
+import { requiredEnv, wiringBody } from './wiring-env.ts';
 import { PodflowStack } from '../../infra/podflow-stack.ts';
 import { InvalidProberPropsError } from '../../infra/prober.ts';
 import { bundledHandler, createTestApp } from './podflow-test-app.ts';
@@ -21,6 +22,9 @@ const logicalId = (construct: IConstruct): string =>
   Stack.of(construct).resolve((construct as CfnFunction).logicalId) as string;
 const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
 const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
+const arnOfAttr = (construct: IConstruct, attribute: string) => ({
+  'Fn::GetAtt': [logicalId(construct), attribute],
+});
 const proberFunction = () => stack.prober.handler.node.defaultChild!;
 const proberRole = () => ref(stack.prober.handler.role!.node.defaultChild!);
 
@@ -79,12 +83,15 @@ describe('prober function', () => {
     });
   });
 
-  it('has no reserved concurrency (leases keep one run per shard) and no VPC (the stack runs no containers)', () => {
+  it('has no reserved concurrency (leases keep one run per shard) and runs in the pods’ VPC (probes reach pod IPs)', () => {
     const fn = template.findResources('AWS::Lambda::Function')[logicalId(proberFunction())] as {
       Properties: Record<string, unknown>;
     };
     expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
-    expect(fn.Properties.VpcConfig).toBeUndefined();
+    expect(fn.Properties.VpcConfig).toEqual({
+      SecurityGroupIds: [arnOfAttr(stack.runtime.functionSecurityGroup.node.defaultChild!, 'GroupId')],
+      SubnetIds: stack.runtime.vpc.privateSubnets.map((s) => ref(s.node.defaultChild!)),
+    });
   });
 
   it('gets the table, the state machine ARN and the shard count', () => {
@@ -98,18 +105,16 @@ describe('prober function', () => {
 
   it('gets every environment variable cloudProber() (lambdas/wiring.ts) requires, and the shard count it reads', () => {
     const wiring = readFileSync(new URL('../../lambdas/wiring.ts', import.meta.url), 'utf8');
-    const body = /export function cloudProber\([^)]*\)[^\n]*\{\n([\s\S]*?)\n\}\n/.exec(wiring)?.[1];
-    expect(body, 'cloudProber() in lambdas/wiring.ts').toBeDefined();
-    const required = [...new Set([...body!.matchAll(/\benv\('([A-Z_]+)'\)/g)].map((m) => m[1]!))].sort();
+    const body = wiringBody('cloudProber');
+    const required = requiredEnv('cloudProber');
     // The names as of this writing; a new one read by cloudProber() must be bound to the prober too.
     expect(required).toEqual(expect.arrayContaining(['STATE_MACHINE_ARN', 'TABLE_NAME']));
     // Optional settings, read directly or through a helper such as proberShards() (`const f = () => envInt(…)`).
     const helpers = new Map(
       [...wiring.matchAll(/const (\w+) = \(\)[^=]*=> envInt\('([A-Z_]+)'/g)].map((m) => [m[1]!, m[2]!]),
     );
-    const optional = new Set([...body!.matchAll(/\benvInt\('([A-Z_]+)'/g)].map((m) => m[1]!));
-    for (const [helper, name] of helpers)
-      if (new RegExp(`\\b${helper}\\(\\)`).test(body!)) optional.add(name);
+    const optional = new Set([...body.matchAll(/\benvInt\('([A-Z_]+)'/g)].map((m) => m[1]!));
+    for (const [helper, name] of helpers) if (new RegExp(`\\b${helper}\\(\\)`).test(body)) optional.add(name);
     // PROBER_SHARDS must be set, not defaulted: lifecycle writes registrations by it (bindShards). The run's
     // tunables keep the code's defaults (engine/prober/shard-prober.ts); a new setting shows up here.
     expect([...optional].sort()).toEqual([
@@ -200,8 +205,9 @@ describe('prober IAM', () => {
 
 describe('supervisor schedule', () => {
   it('sends {"supervise": true} to the prober every minute; older events are dropped', () => {
-    template.resourceCountIs('AWS::Events::Rule', 1);
-    const [rule] = Object.values(template.findResources('AWS::Events::Rule')) as {
+    const [rule] = Object.values(
+      template.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(1 minute)' } }),
+    ) as {
       Properties: {
         ScheduleExpression: string;
         State: string;
@@ -237,7 +243,7 @@ describe('shard count', () => {
     { name: 'default', proberShards: undefined, expected: '1' },
     { name: 'proberShards: 4', proberShards: 4, expected: '4' },
   ])(
-    '$name: lifecycle writes registrations with the PROBER_SHARDS the prober reads ($expected)',
+    '$name: lifecycle and the api build the engine with the PROBER_SHARDS the prober reads ($expected)',
     ({ proberShards, expected }) => {
       const app = new App({
         context: { 'aws:cdk:bundling-stacks': [] },
@@ -247,6 +253,7 @@ describe('shard count', () => {
       const t = Template.fromStack(s);
       expect(environmentOf(t, s.prober.handler.node.defaultChild!).PROBER_SHARDS).toBe(expected);
       expect(environmentOf(t, s.functions.lifecycle.node.defaultChild!).PROBER_SHARDS).toBe(expected);
+      expect(environmentOf(t, s.api.handler.node.defaultChild!).PROBER_SHARDS).toBe(expected);
     },
   );
 

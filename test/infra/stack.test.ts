@@ -1,6 +1,7 @@
 // The cloud resources of PodflowStack (docs/architecture.md §10): each construct's resources and the IAM its bind…()
 // calls grant.
 import { Stack } from 'aws-cdk-lib';
+import { requiredEnv } from './wiring-env.ts';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
@@ -100,8 +101,8 @@ describe('PodflowFunctions', () => {
   });
 
   it('keeps function logs for a month, in log groups the functions alone may write', () => {
-    // lifecycle, wakeup, api and prober functions, the state machine, the API's access log.
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 6);
+    // lifecycle, wakeup, api, prober and observer functions, the state machine, the API's access log, the pods.
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 8);
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [roleOf(stack.functions.lifecycle)],
       PolicyDocument: {
@@ -189,6 +190,16 @@ describe('PodWorkerStateMachine', () => {
       });
     },
   );
+
+  it('gives wakeup what cloudDelivery() (lambdas/wiring.ts) requires: the table and the state machine, nothing else', () => {
+    const required = requiredEnv('cloudDelivery');
+    expect(required).toEqual(['STATE_MACHINE_ARN', 'TABLE_NAME']);
+    const fn =
+      template.toJSON().Resources[
+        stack.resolve((stack.functions.wakeup.node.defaultChild as CfnFunction).logicalId)
+      ];
+    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(['NODE_OPTIONS', ...required]);
+  });
 
   it('does not let wakeup start executions', () => {
     const policies = template.findResources('AWS::IAM::Policy', {
@@ -303,7 +314,8 @@ describe('Lambda bundles (real esbuild)', () => {
     const created = createTestApp({ bundling: true, outdir });
     bundled = created.stack;
     bundledTemplate = Template.fromStack(bundled); // synthesizes into outdir, running esbuild
-  });
+    // esbuild bundles every Lambda of the stack here: about 10 s on an idle 2-core machine.
+  }, 120_000);
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it.each(['lifecycle', 'wakeup'] as const)(

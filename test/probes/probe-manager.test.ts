@@ -458,6 +458,37 @@ describe('ProbeManager gates', () => {
     h.manager.close();
   });
 
+  it('a worker started more than a period after the prober probes at once: the random offset is for a fresh start only', async () => {
+    const h = harness({
+      container: { readinessProbe: exec({ periodSeconds: 2 }) },
+      startedAt: T0 + 20_000,
+      random: [0.5],
+      scripts: { readiness: [F] },
+    });
+    await h.timers.advance(20_000);
+    await h.manager.start(h.ref, ['readiness']);
+    await h.timers.advance(2001);
+    expect(h.callsOf('readiness')).toEqual([20_000, 22_000]);
+    h.manager.close();
+  });
+
+  it('once startup succeeds, readiness is probed at once, not at its next tick (prober_manager UpdatePodStatus)', async () => {
+    const h = harness({
+      container: {
+        startupProbe: exec({ periodSeconds: 1, failureThreshold: 30 }),
+        readinessProbe: exec({ periodSeconds: 10 }),
+      },
+      scripts: { startup: [F, S], readiness: [S] },
+      random: [0],
+    });
+    await h.manager.start(h.ref, ['startup', 'readiness']);
+    await h.timers.advance(10_001);
+    expect(h.callsOf('startup')).toEqual([0, 1000]);
+    expect(h.callsOf('readiness')).toEqual([1000, 10_000]);
+    expect(h.results()).toEqual(['startup:success', 'readiness:success']);
+    h.manager.close();
+  });
+
   it('startup failing past its threshold is announced once and holds', async () => {
     const h = harness({
       container: { startupProbe: exec({ periodSeconds: 1, failureThreshold: 2 }), livenessProbe: exec() },

@@ -1,5 +1,5 @@
 // End-to-end harness for the probe tests: the whole local engine (startLocalEngine: committed ASL run by
-// aws-local-stepfunctions, dynalite, the process runtime, and — what these tests are about — the default
+// aws-local-stepfunctions, the local store, the process runtime, and — what these tests are about — the default
 // in-process ProbeManager it wires). Everything is observed through `store.subscribe` and a spy on the worker's
 // steps; a test waits for what the engine commits, never for a fixed time, except where it measures that nothing
 // happens (steady state).

@@ -2,6 +2,7 @@
 // do and does nothing else. Observations (a container started, exited) never arrive on their own: a test delivers
 // them through the engine (`engine.onObservation`), so it decides exactly what the runtime "saw" and when.
 // `createFakeEngineDeps` puts them together with the memory store and a manual clock into EngineDeps.
+import { MemoryConfigSource } from '../../src/adapters/memory/memory-config-source.ts';
 import { MemoryPodStore } from '../../src/adapters/memory/memory-pod-store.ts';
 import type { FieldError } from '../../src/core/field-errors.ts';
 import type { PodState } from '../../src/core/pod-state.ts';
@@ -207,9 +208,12 @@ export class FakeHookRunner implements HookRunner {
     this.runs.push(request);
   }
 
-  /** `hook container#instance timeout=N` of every run, in order. */
+  /** `hook container#instance timeout=N` (no timeout: just `hook container#instance`) of every run, in order. */
   described(): string[] {
-    return this.runs.map((r) => `${r.hook} ${r.ref.container}#${r.ref.instance} timeout=${r.timeoutSeconds}`);
+    return this.runs.map(
+      (r) =>
+        `${r.hook} ${r.ref.container}#${r.ref.instance}${r.timeoutSeconds !== undefined ? ` timeout=${r.timeoutSeconds}` : ''}`,
+    );
   }
 }
 
@@ -255,6 +259,7 @@ export interface FakeEngineDeps {
   deps: EngineDeps;
   clock: ManualClock;
   store: MemoryPodStore;
+  configs: MemoryConfigSource;
   runtime: FakeContainerRuntime;
   scheduler: FakeWakeupScheduler;
   workflow: FakeWorkflowClient;
@@ -281,8 +286,10 @@ export function createFakeEngineDeps(options: FakeEngineOptions = {}): FakeEngin
   const prober = new FakeProber();
   const hooks = new FakeHookRunner();
   const errors: FakeEngineDeps['errors'] = [];
+  const configs = new MemoryConfigSource();
   const deps: EngineDeps = {
     store: options.wrapStore ? options.wrapStore(store) : store,
+    configs,
     runtime,
     scheduler,
     workflow,
@@ -292,5 +299,5 @@ export function createFakeEngineDeps(options: FakeEngineOptions = {}): FakeEngin
     settings: { ...DEFAULT_WORKER_SETTINGS, ...options.settings },
     onError: (err, context) => errors.push({ err, context }),
   };
-  return { deps, clock, store, runtime, scheduler, workflow, prober, hooks, errors };
+  return { deps, clock, store, configs, runtime, scheduler, workflow, prober, hooks, errors };
 }

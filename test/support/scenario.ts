@@ -127,7 +127,7 @@ function describeAction(a: Action, now: number): string {
     case 'stopContainer':
       return `stop ${a.container}#${a.instance} grace=${a.graceSeconds}s`;
     case 'runHook':
-      return `${a.hook} ${a.container}#${a.instance} timeout=${a.timeoutSeconds}s`;
+      return `${a.hook} ${a.container}#${a.instance}${a.timeoutSeconds !== undefined ? ` timeout=${a.timeoutSeconds}s` : ''}`;
     case 'startProbes':
     case 'stopProbes':
       return `${a.type} ${a.container}#${a.instance} ${a.probes.join(',')}`;

@@ -50,6 +50,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { eventName } from '../../core/event-name.ts';
 import type { PodEvent } from '../../core/pod-events.ts';
 import { readPodState, type PodState } from '../../core/pod-state.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -369,8 +370,7 @@ export class DynamoDbPodStore implements PodStore {
     };
     const what = `record event ${reason} for ${namespace}/${involvedObject.name}`;
     const values: Item = {
-      // client-go tools/record/event.go makeEvent: fmt.Sprintf("%v.%x", ref.Name, t.UnixNano()).
-      ':name': { S: `${involvedObject.name}.${(BigInt(atMs) * 1_000_000n).toString(16)}` },
+      ':name': { S: eventName(involvedObject.name, atMs, BigInt(rv)) },
       ':at': { N: String(atMs) },
       ':body': { S: body },
       ':rv': { N: rv },

@@ -1,36 +1,23 @@
-// LocalWakeupScheduler: the WakeupScheduler of local mode (docs/architecture.md §4, §9) — durable timer items in the
-// single table plus in-process timers, so pending back-off timers survive an engine restart.
-//
-// Item layout (same table as the pod store, its own partition so it never collides with `ns#…` pod items):
-//     PK = "timer"   SK = "<namespace>/<name>/<timerId>"   at (N, epoch ms)   namespace, name, timerId (S)
-// Namespaces and names are DNS labels/subdomains (no "/"), so the SK is unique per (pod, timerId) even when the
-// timerId itself contains "/"; the explicit attributes spare readers from parsing the SK.
+// LocalWakeupScheduler: the WakeupScheduler of local mode (docs/architecture.md §4, §9) — durable timer rows in a TimerTable
+// (SQLite by default, or items of the DynamoDB table) plus in-process timers, so pending back-off timers survive an
+// engine restart.
 //
 // Life of a timer:
-//   scheduleAt → PutItem (unconditional: replaces the instant) → arm the in-process timer (if started)
-//   due        → onDue(timerDue) → DeleteItem IF at = <the instant that fired>
-//                 (a scheduleAt that replaced the instant meanwhile keeps its item: the re-schedule is not lost)
-//   onDue throws → keep the item, retry after 1 s, 2 s, 4 s … capped at 30 s (at-least-once)
-//   cancel     → clear the in-process timer, DeleteItem (unconditional; missing item is fine)
-//   stop       → clear the in-process timers; items stay
-//   start      → Query PK = "timer" and arm every item, earliest first; an instant that passed while the engine
-//                 was down fires right away.
+//   scheduleAt → table.put (unconditional: replaces the instant) → arm the in-process timer (if started)
+//   due        → onDue(timerDue) → table.deleteIfAt(<the instant that fired>)
+//                 (a scheduleAt that replaced the instant meanwhile keeps its row: the re-schedule is not lost)
+//   onDue throws → keep the row, retry after 1 s, 2 s, 4 s … capped at 30 s (at-least-once)
+//   cancel     → clear the in-process timer, table.delete (a missing row is fine)
+//   stop       → clear the in-process timers; rows stay
+//   start      → table.list and arm every timer, earliest first; an instant that passed while the engine was down
+//                 fires right away.
 // A crash after onDue succeeded but before the delete makes the timer fire again at the next start: duplicates
 // are allowed by the port (the consumer drops them by timerId / dueAt).
-import {
-  DeleteItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
 import type { Clock } from '../../ports/clock.ts';
 import type { PodKey } from '../../ports/pod-key.ts';
 import type { TimerDue, WakeupScheduler } from '../../ports/wakeup-scheduler.ts';
 import { MAX_TIMER_DELAY_MS, nodeTimers, type TimerFunctions } from './timer-functions.ts';
-
-/** Partition key of every timer item. */
-export const TIMER_PARTITION_KEY = 'timer';
+import type { TimerTable } from './timer-table.ts';
 
 /** First retry delay after onDue threw; doubles per failed attempt (a transient inbox write failure heals fast). */
 export const DELIVERY_RETRY_INITIAL_DELAY_MS = 1_000;
@@ -39,13 +26,12 @@ export const DELIVERY_RETRY_INITIAL_DELAY_MS = 1_000;
 export const DELIVERY_RETRY_MAX_DELAY_MS = 30_000;
 
 export interface LocalWakeupSchedulerOptions {
-  /** A client of the single table (dynalite locally). The scheduler never destroys it. */
-  client: DynamoDBClient;
-  tableName: string;
+  /** Where the timers are kept durable. */
+  table: TimerTable;
   clock: Clock;
   /**
    * Delivers the timer (the engine appends `timerDue` to the pod inbox). Called at or after `dueAt`; may be
-   * called more than once for one instant (retry after a throw, or a crash before the item was deleted).
+   * called more than once for one instant (retry after a throw, or a crash before the row was deleted).
    */
   onDue: (due: TimerDue) => Promise<void> | void;
   /** Defaults to Node's timers; tests pass a manual clock's. */
@@ -68,9 +54,6 @@ type State = 'idle' | 'running' | 'stopped';
 
 const timerSortKey = (key: PodKey, timerId: string): string => `${key.namespace}/${key.name}/${timerId}`;
 
-const isConditionalCheckFailed = (err: unknown): boolean =>
-  (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
-
 const defaultOnError: NonNullable<LocalWakeupSchedulerOptions['onError']> = (error, { operation, due }) => {
   console.error(
     `LocalWakeupScheduler: ${operation} of timer ${due.key.namespace}/${due.key.name}/${due.timerId} failed`,
@@ -79,12 +62,11 @@ const defaultOnError: NonNullable<LocalWakeupSchedulerOptions['onError']> = (err
 };
 
 /**
- * Nothing fires before `start()`: scheduleAt before it only writes the item, and start arms everything that is
- * stored (including what an earlier process left). `stop()` clears the in-process timers and keeps the items.
+ * Nothing fires before `start()`: scheduleAt before it only writes the row, and start arms everything that is
+ * stored (including what an earlier process left). `stop()` clears the in-process timers and keeps the rows.
  */
 export class LocalWakeupScheduler implements WakeupScheduler {
-  readonly #client: DynamoDBClient;
-  readonly #tableName: string;
+  readonly #table: TimerTable;
   readonly #clock: Clock;
   readonly #onDue: LocalWakeupSchedulerOptions['onDue'];
   readonly #timers: TimerFunctions;
@@ -102,8 +84,7 @@ export class LocalWakeupScheduler implements WakeupScheduler {
   readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(options: LocalWakeupSchedulerOptions) {
-    this.#client = options.client;
-    this.#tableName = options.tableName;
+    this.#table = options.table;
     this.#clock = options.clock;
     this.#onDue = options.onDue;
     this.#timers = options.timers ?? nodeTimers;
@@ -118,19 +99,7 @@ export class LocalWakeupScheduler implements WakeupScheduler {
     this.#touchedDuringStart?.add(sk);
     await this.#inLane(sk, async () => {
       // Durable first: once scheduleAt resolves, the timer survives a crash.
-      await this.#client.send(
-        new PutItemCommand({
-          TableName: this.#tableName,
-          Item: {
-            PK: { S: TIMER_PARTITION_KEY },
-            SK: { S: sk },
-            at: { N: String(at) },
-            namespace: { S: key.namespace },
-            name: { S: key.name },
-            timerId: { S: timerId },
-          },
-        }),
-      );
+      await this.#table.put({ key: { ...key }, timerId, at });
       this.#disarm(sk);
       if (this.#state === 'running') this.#arm({ sk, key: { ...key }, timerId, at, failedAttempts: 0 });
     });
@@ -141,12 +110,7 @@ export class LocalWakeupScheduler implements WakeupScheduler {
     this.#touchedDuringStart?.add(sk);
     await this.#inLane(sk, async () => {
       this.#disarm(sk);
-      await this.#client.send(
-        new DeleteItemCommand({
-          TableName: this.#tableName,
-          Key: { PK: { S: TIMER_PARTITION_KEY }, SK: { S: sk } },
-        }),
-      );
+      await this.#table.delete(key, timerId);
     });
   }
 
@@ -178,7 +142,7 @@ export class LocalWakeupScheduler implements WakeupScheduler {
     }
   }
 
-  /** Clears the in-process timers (items stay) and waits for deliveries already in progress. */
+  /** Clears the in-process timers (rows stay) and waits for deliveries already in progress. */
   async stop(): Promise<void> {
     this.#state = 'stopped';
     for (const sk of [...this.#armed.keys()]) this.#disarm(sk);
@@ -223,7 +187,7 @@ export class LocalWakeupScheduler implements WakeupScheduler {
       await this.#onDue(due);
     } catch (err) {
       this.#onError(err, { operation: 'deliver', due });
-      // Still the current instant of this timer? Then try again later; the item stays, so a restart retries too.
+      // Still the current instant of this timer? Then try again later; the row stays, so a restart retries too.
       if (this.#armed.get(timer.sk) === timer && this.#state !== 'stopped') {
         timer.failedAttempts += 1;
         const delay = Math.min(this.#retryMaxMs, this.#retryInitialMs * 2 ** (timer.failedAttempts - 1));
@@ -233,63 +197,21 @@ export class LocalWakeupScheduler implements WakeupScheduler {
     }
     if (this.#armed.get(timer.sk) === timer) this.#armed.delete(timer.sk);
     try {
-      await this.#inLane(timer.sk, () => this.#deleteIfStill(timer.sk, timer.at));
+      await this.#inLane(timer.sk, () => this.#table.deleteIfAt(timer.key, timer.timerId, timer.at));
     } catch (err) {
-      // The item stays and fires once more at the next start: a duplicate, which the consumer drops.
+      // The row stays and fires once more at the next start: a duplicate, which the consumer drops.
       this.#onError(err, { operation: 'delete', due });
     }
   }
 
-  /** Deletes the item only if it still holds the instant that fired: a re-schedule meanwhile must survive. */
-  async #deleteIfStill(sk: string, at: number): Promise<void> {
-    try {
-      await this.#client.send(
-        new DeleteItemCommand({
-          TableName: this.#tableName,
-          Key: { PK: { S: TIMER_PARTITION_KEY }, SK: { S: sk } },
-          ConditionExpression: '#at = :at',
-          ExpressionAttributeNames: { '#at': 'at' },
-          ExpressionAttributeValues: { ':at': { N: String(at) } },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw err;
-    }
-  }
-
   async #readAll(): Promise<ArmedTimer[]> {
-    const timers: ArmedTimer[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': { S: TIMER_PARTITION_KEY } },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const sk = item.SK?.S;
-        const at = Number(item.at?.N);
-        const namespace = item.namespace?.S;
-        const name = item.name?.S;
-        const timerId = item.timerId?.S;
-        if (
-          sk === undefined ||
-          !Number.isFinite(at) ||
-          namespace === undefined ||
-          name === undefined ||
-          timerId === undefined
-        ) {
-          continue; // not written by this adapter
-        }
-        timers.push({ sk, key: { namespace, name }, timerId, at, failedAttempts: 0 });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return timers;
+    return (await this.#table.list()).map(({ key, timerId, at }) => ({
+      sk: timerSortKey(key, timerId),
+      key,
+      timerId,
+      at,
+      failedAttempts: 0,
+    }));
   }
 
   #inLane<T>(sk: string, operation: () => Promise<T>): Promise<T> {

@@ -3,6 +3,7 @@
 // resourceVersion counter, the same conditional semantics, the same 400 KB rule, and every state goes through
 // JSON on the way in and out — so no caller can mutate what is stored, and `undefined` vanishes as it does in
 // DynamoDB. Each operation is atomic (it runs to completion between two awaits), like a single-item write.
+import { eventName } from '../../core/event-name.ts';
 import type { PodEvent } from '../../core/pod-events.ts';
 import { readPodState, type PodState } from '../../core/pod-state.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -159,8 +160,7 @@ export class MemoryPodStore implements PodStore {
       ? { ...live.event, count: live.event.count + 1, lastTimestamp: rfc3339(atMs), resourceVersion: rv }
       : {
           namespace,
-          // client-go tools/record/event.go makeEvent: fmt.Sprintf("%v.%x", ref.Name, t.UnixNano()).
-          name: `${involvedObject.name}.${(BigInt(atMs) * 1_000_000n).toString(16)}`,
+          name: eventName(involvedObject.name, atMs, Number(rv)),
           involvedObject,
           type,
           reason,

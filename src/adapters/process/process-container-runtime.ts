@@ -153,6 +153,11 @@ interface Instance {
   launching: boolean;
   startedReported: boolean;
   finalReported: boolean;
+  /**
+   * The image the pod named, reported as the instance's imageID: the process runtime runs host commands, so the
+   * reference as written is all there is to identify (no registry, no digest).
+   */
+  image?: string;
   watcher?: FSWatcher;
   syncing?: Promise<void>;
   dirty: boolean;
@@ -566,9 +571,25 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   }
 
   start(launch: ContainerLaunch): Promise<void> {
+    if (launch.argv.length === 0) {
+      // Without a command there is no container to create (the kubelet's CreateContainerConfigError: nothing is
+      // created, nothing is left behind), so the engine may try the same instance again later; each attempt is
+      // reported with its own time.
+      this.#emit({
+        type: 'startFailed',
+        ref: refOf(launch),
+        reason: 'CreateContainerConfigError',
+        message:
+          `podflow's process runtime cannot run image ${JSON.stringify(launch.image ?? '')} without a command: ` +
+          `set command (and args) on container ${JSON.stringify(launch.container)}`,
+        at: this.#clock.now(),
+      });
+      return Promise.resolve();
+    }
     let inst: Instance;
     try {
       inst = this.#track(launch);
+      if (launch.image !== undefined) inst.image = launch.image;
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -697,6 +718,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
             launch?.ref ?? (sandbox ? { key: sandbox.key, podUid: uid, container, instance } : undefined);
           if (!ref) continue;
           inst = this.#track(ref);
+          if (launch?.image !== undefined) inst.image = launch.image;
           if (!(await readShimState(dir))) {
             // The engine stopped after creating the directory and before any shim recorded a state: nothing ran
             // (or a shim is a moment away from recording its exec: then this verdict wins and it backs off).
@@ -750,19 +772,6 @@ export class ProcessContainerRuntime implements ContainerRuntime {
       ...(launch.memoryLimitBytes !== undefined && { memoryLimitBytes: launch.memoryLimitBytes }),
       ...(launch.cpuLimitMillis !== undefined && { cpuLimitMillis: launch.cpuLimitMillis }),
     };
-    if (launch.argv.length === 0) {
-      writeFileAtomicSync(join(dir, LAUNCH_FILE), JSON.stringify(stored, null, 2) + '\n');
-      await writeFirstShimState(dir, {
-        phase: 'startFailed',
-        reason: 'CreateContainerConfigError',
-        message:
-          `podflow's process runtime cannot run image ${JSON.stringify(launch.image ?? '')} without a command: ` +
-          `set command (and args) on container ${JSON.stringify(launch.container)}`,
-        finishedAt: this.#clock.now(),
-      });
-      await this.#sync(inst);
-      return;
-    }
     let sandbox: string | undefined;
     try {
       sandbox = await this.#sandboxToJoin(launch.podUid);
@@ -953,6 +962,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
         ref,
         startedAt: state.startedAt ?? state.finishedAt ?? now,
         ...(state.pid !== undefined && { pid: state.pid }),
+        ...(inst.image !== undefined && { imageID: inst.image }),
       });
     }
     if (state.phase === 'exited') {
@@ -1130,13 +1140,16 @@ function runExec(spec: ExecSpec, timeoutMs: number): Promise<ExecResult> {
     };
     child.stdout.on('data', collect('stdout'));
     child.stderr.on('data', collect('stderr'));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (child.pid) signalProcess(-child.pid, 'SIGKILL');
-      // A process that left the group may still hold the pipes: stop waiting for them.
-      child.stdout.destroy();
-      child.stderr.destroy();
-    }, timeoutMs);
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            if (child.pid) signalProcess(-child.pid, 'SIGKILL');
+            // A process that left the group may still hold the pipes: stop waiting for them.
+            child.stdout.destroy();
+            child.stderr.destroy();
+          }, timeoutMs)
+        : undefined;
     const finish = (exitCode: number, extraStderr = ''): void => {
       clearTimeout(timer);
       resolve({ exitCode, stdout: out.stdout, stderr: out.stderr + extraStderr, timedOut });

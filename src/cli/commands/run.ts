@@ -4,26 +4,45 @@
 // gracefully (unless `--keep`) and stops the engine, so a run leaves nothing behind. Ctrl-C deletes them too.
 // Exit: 0 goal reached, 1 a pod Failed, 2 invalid manifest / usage error / timeout, 130 SIGINT (143 SIGTERM).
 //
-// Goals, timeouts and signal handling below are shared with `podflow start` and `podflow serve`.
+// Goals, waiting, deletion and exit codes are those of every CLI session (../session.ts); this file creates and
+// deletes the pods on the engine in this process and follows them through the store's change feed.
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { formatGoDuration, parseDuration } from '../../core/duration.ts';
+import { formatGoDuration } from '../../core/duration.ts';
 import { admitManifests } from '../../core/manifest/index.ts';
-import { DEFAULT_TERMINATION_GRACE_SECONDS, podGraceSeconds } from '../../core/pod-spec.ts';
 import { toRfc3339 } from '../../core/time.ts';
 import { isAlreadyExists, isInvalid } from '../../ports/errors.ts';
 import type { StoreChange } from '../../engine/observable-pod-store.ts';
 import type { PodKey } from '../../ports/pod-key.ts';
 import type { CliIo } from '../cli-io.ts';
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../cli-io.ts';
+import { EXIT_USAGE, UsageError } from '../cli-io.ts';
 import {
   addEngineFlags,
   exitWhenDrained,
   openEngineFromFlags,
   type EngineFlagValues,
+  type OpenedEngine,
 } from '../engine-flags.ts';
 import { readManifestSources, type ManifestSource } from '../manifest-sources.ts';
+import {
+  DEFAULT_TIMEOUT,
+  keyText,
+  missedGoalText,
+  parseTimeout,
+  PodSession,
+  podKey,
+  processSignals,
+  realClock,
+  runSession,
+  sessionExitCode,
+  type Goal,
+  type PodSource,
+  type SessionPod,
+  type SessionOutcome,
+  type SessionResult,
+  type SignalSource,
+} from '../session.ts';
 import {
   describeEvent,
   describePodChange,
@@ -31,59 +50,11 @@ import {
   POD_DELETED_TEXT,
 } from '../../printers/timeline.ts';
 
-/** A pod that ran and ended Failed (or did not reach its goal because it failed). */
-export const EXIT_POD_FAILED = EXIT_INVALID;
-/** The goal was not reached within `--timeout`. Same code as a usage error, as the issue specifies. */
-export const EXIT_TIMEOUT = EXIT_USAGE;
-/** Shell convention: 128 + signal number. */
-export const EXIT_SIGNAL: Readonly<Record<InterruptSignal, number>> = { SIGINT: 130, SIGTERM: 143 };
-
-/** Default `--timeout`: how long `run` and `start` wait for the goal. */
-export const DEFAULT_TIMEOUT = '5m';
-/**
- * How long to wait for a pod to be gone beyond its grace period and the engine's termination margin. The runtime
- * escalates to SIGKILL at the end of the grace; this only bounds the wait should something be stuck.
- */
-const DELETION_SLACK_SECONDS = 30;
-
-export type Goal = 'done' | 'ready';
-export type InterruptSignal = 'SIGINT' | 'SIGTERM';
-
-/** Where Ctrl-C comes from: the process in the CLI, a fake in tests. */
-export interface SignalSource {
-  /** Calls `handler` for each SIGINT/SIGTERM until the returned function is called. */
-  onInterrupt(handler: (signal: InterruptSignal) => void): () => void;
-}
-
-export const processSignals: SignalSource = {
-  onInterrupt(handler) {
-    const onInt = (): void => handler('SIGINT');
-    const onTerm = (): void => handler('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    return () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-    };
-  },
-};
-
-/** The goal a pod's restartPolicy implies: a pod that restarts forever can only become Ready. */
-export function defaultGoal(pod: Pod): Goal {
-  return (pod.spec?.restartPolicy ?? 'Always') === 'Always' ? 'ready' : 'done';
-}
-
-const podKey = (pod: Pod): PodKey => ({
-  namespace: pod.metadata?.namespace ?? 'default',
-  name: pod.metadata?.name ?? '',
-});
-const keyText = (k: PodKey): string => `${k.namespace}/${k.name}`;
-
 /**
  * Admits the manifests and keeps the Pods. Prints warnings; prints the errors and returns undefined when anything
- * is invalid or not a Pod (nothing runs then).
+ * is invalid or not a Pod (nothing runs then). `command` names the command in messages (`podflow run`).
  */
-export function admitPods(sources: ManifestSource[], io: CliIo): Pod[] | undefined {
+export function admitPods(sources: ManifestSource[], io: CliIo, command: string): Pod[] | undefined {
   const pods: Pod[] = [];
   const errors: string[] = [];
   const seen = new Map<string, string>();
@@ -97,7 +68,7 @@ export function admitPods(sources: ManifestSource[], io: CliIo): Pod[] | undefin
       if (!doc.valid || !doc.object) continue;
       if (doc.kind !== 'Pod') {
         errors.push(
-          `${doc.label}: ${doc.description}: ${doc.kind} is not supported until the workloads issue lands; podflow runs Pods only for now`,
+          `${doc.label}: ${doc.description}: ${doc.kind} is not supported by \`${command}\`: it runs Pods only`,
         );
         continue;
       }
@@ -115,265 +86,145 @@ export function admitPods(sources: ManifestSource[], io: CliIo): Pod[] | undefin
   return undefined;
 }
 
-/** One pod of a session: what it is, what it waits for, and what it looks like. */
-export interface SessionPod {
-  key: PodKey;
-  uid: string;
-  /** How the timeline names it: the name, or namespace/name when namespaces differ from `default`. */
-  label: string;
-  goal: Goal;
-  /** The object as last committed (the manifest's object before creation). */
-  latest: Pod;
-  created: boolean;
-  /** Reached its goal, or ended (terminal, or deleted by someone else): nothing more to wait for. */
-  settled: boolean;
-  removed: boolean;
+/** The engine in this process as a session's pod source. */
+function engineSource(engine: OpenedEngine, io: CliIo): PodSource {
+  const source: PodSource = {
+    dataDir: engine.dataDir,
+    terminationMarginSeconds: engine.local.deps.settings.terminationMarginSeconds,
+    async create(session) {
+      for (const p of session.pods) {
+        if (session.interrupted) break;
+        // The API server stamps creationTimestamp when it stores the object (rest.BeforeCreate), not when the
+        // manifest was read: the engine took a moment to start since.
+        const pod: Pod = {
+          ...p.manifest,
+          metadata: { ...p.manifest.metadata, creationTimestamp: toRfc3339(io.now()) },
+        };
+        p.uid = pod.metadata?.uid;
+        try {
+          await engine.local.engine.createPod(pod);
+        } catch (err) {
+          // The pods created so far must not outlive the failure.
+          await session.deleteAndWait(session.present(), source);
+          // The runtime cannot give the pod what it asks for (a host port): the field errors, as the API says them.
+          if (isInvalid(err)) throw new UsageError(err.message);
+          if (!isAlreadyExists(err)) throw err;
+          throw new UsageError(`pod ${keyText(p.key)} already exists in ${engine.dataDir}`);
+        }
+      }
+    },
+    async delete(p, graceSeconds) {
+      await engine.local.engine.deletePod(p.key, graceSeconds);
+      return true;
+    },
+  };
+  return source;
 }
 
-/** A timeline entry: elapsed time since the pods were created, which pod (if any), the text. */
-export interface TimelineEntry {
-  elapsedMs: number;
-  pod?: SessionPod;
-  text: string;
+/** Feeds the store's changes to the session and the timeline. */
+function followStore(
+  session: PodSession,
+  change: StoreChange,
+  entry: (pod: SessionPod | undefined, text: string) => void,
+): void {
+  if (change.type === 'event') {
+    const about = change.event.involvedObject;
+    const p = session.pod({ namespace: about.namespace ?? 'default', name: about.name ?? '' });
+    if (p?.created && (about.uid === undefined || about.uid === p.uid)) entry(p, describeEvent(change.event));
+  } else if (change.type === 'removed') {
+    const p = session.observeRemoval(change.key);
+    if (p) entry(p, POD_DELETED_TEXT);
+  } else {
+    const pod = change.pod.state.pod;
+    const p = session.podOf(pod);
+    if (!p) return;
+    const before = change.type === 'created' ? undefined : p.latest;
+    session.observe(pod);
+    for (const text of describePodChange(before, pod)) entry(p, text);
+  }
 }
 
-/** How a command renders the session. */
-export interface SessionView {
-  entry(e: TimelineEntry): void;
-  /** The session stops watching for the goal and, unless kept, deletes the pods. */
-  decided?(outcome: SessionOutcome, pods: readonly SessionPod[], elapsedMs: number): void;
+/** How `run` renders a session. */
+interface RunView {
+  /** A timeline line: elapsed time since the pods were created, which pod (if any), the text. */
+  entry(elapsedMs: number, pod: SessionPod | undefined, text: string): void;
+  /** The session stopped waiting for the goal. */
+  decided(outcome: SessionOutcome, session: PodSession): void;
 }
 
-export type SessionOutcome = 'reached' | 'timeout' | 'interrupted';
+interface RunResult extends SessionResult {
+  /** The pods `-o json` prints. */
+  final: Pod[];
+  dataDir: string;
+}
 
-export interface SessionOptions {
+interface RunSessionOptions {
   flags: EngineFlagValues;
   pods: Pod[];
-  /** One goal for every pod; default per pod from its restartPolicy. */
   until?: Goal;
   /** 0: no timeout. */
   timeoutMs: number;
   keep: boolean;
   io: CliIo;
   signals: SignalSource;
-  view: SessionView;
+  view: RunView;
 }
-
-export interface SessionResult {
-  outcome: SessionOutcome;
-  signal?: InterruptSignal;
-  pods: SessionPod[];
-  /** Each pod as it stood when the session decided (goal, timeout, Ctrl-C) — or, after Ctrl-C, when last seen. */
-  final: Pod[];
-  /** Milliseconds from creation to the decision. */
-  decidedAfterMs: number;
-  dataDir: string;
-  /** Pods still present when the session ended (kept, or a deletion that did not finish). */
-  leftBehind: SessionPod[];
-}
-
-const isTerminal = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-const isReady = (pod: Pod): boolean =>
-  (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 /** Starts the engine, runs the pods to their goal, deletes them unless kept, stops the engine. */
-export async function runPodSession(opts: SessionOptions): Promise<SessionResult> {
+async function runPodSession(opts: RunSessionOptions): Promise<RunResult> {
   const { io, view } = opts;
   if (opts.keep && opts.flags.inMemory)
     throw new UsageError(
       '--keep cannot be combined with --in-memory: the pods would outlive the store that knows them',
     );
-  const signals: InterruptSignal[] = [];
-  let wake: () => void = () => {};
-  const stopSignals = opts.signals.onInterrupt((signal) => {
-    signals.push(signal);
-    wake();
-  });
-  /** Resolves true once `done()` holds, false after `timeoutMs` (0: never); re-checked after every change. */
-  const waitUntil = (done: () => boolean, timeoutMs = 0): Promise<boolean> =>
-    new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const finish = (value: boolean): void => {
-        wake = () => {};
-        clearTimeout(timer);
-        resolve(value);
-      };
-      wake = () => {
-        if (done()) finish(true);
-      };
-      if (timeoutMs > 0) timer = setTimeout(() => finish(false), timeoutMs);
-      wake();
-    });
-
-  const namespaced = opts.pods.some((p) => podKey(p).namespace !== 'default');
-  const pods: SessionPod[] = opts.pods.map((pod) => {
-    const key = podKey(pod);
-    return {
-      key,
-      uid: pod.metadata?.uid ?? '',
-      label: namespaced ? keyText(key) : key.name,
-      goal: opts.until ?? defaultGoal(pod),
-      latest: pod,
-      created: false,
-      settled: false,
-      removed: false,
-    };
-  });
-  const byKey = new Map(pods.map((p) => [keyText(p.key), p]));
-  let t0 = io.now();
-  const entry = (pod: SessionPod | undefined, text: string): void =>
-    view.entry({ elapsedMs: io.now() - t0, ...(pod ? { pod } : {}), text });
   const notice = (text: string): void => io.stderr(text);
-
+  const session = new PodSession({
+    pods: opts.pods,
+    ...(opts.until ? { until: opts.until } : {}),
+    signals: opts.signals,
+    clock: realClock(io.now),
+    output: { line: (text) => entry(undefined, text), warn: notice },
+  });
+  const entry = (pod: SessionPod | undefined, text: string): void =>
+    view.entry(session.elapsedMs(), pod, text);
   try {
     const engine = await openEngineFromFlags(opts.flags, (err, context) =>
       notice(`podflow: ${context}: ${err instanceof Error ? err.message : String(err)}\n`),
     );
-    const { store } = engine.local;
-    /** How long a graceful deletion may take before podflow stops waiting (the runtime SIGKILLs at the grace). */
-    const deletionBoundMs = (graceSeconds: number): number =>
-      (graceSeconds + engine.local.deps.settings.terminationMarginSeconds + DELETION_SLACK_SECONDS) * 1000;
-    let deleting = false;
     let allGone = false;
-    let lastChangeAt = io.now();
     try {
-      // Pods of the same names left in a persistent data directory (an earlier `--keep`).
-      const existing: PodKey[] = [];
-      for (const p of pods) if (await store.get(p.key)) existing.push(p.key);
-      if (existing.length > 0) {
-        throw new UsageError(
-          `${existing.map((k) => `pod ${keyText(k)}`).join(', ')} already exist${existing.length === 1 ? 's' : ''} in ${engine.dataDir} (left by an earlier --keep?); use another --data-dir or --in-memory`,
-        );
-      }
-
-      const unsubscribe = store.subscribe((change) => {
+      await refuseExisting(engine, session);
+      let lastChangeAt = io.now();
+      const unsubscribe = engine.local.store.subscribe((change) => {
+        lastChangeAt = io.now();
         // The store calls listeners inside the engine's writes: a rendering problem must not become the engine's.
         try {
-          onChange(change);
+          followStore(session, change, entry);
         } catch (err) {
           notice(`podflow: timeline: ${err instanceof Error ? err.message : String(err)}\n`);
         }
       });
-      function onChange(change: StoreChange): void {
-        lastChangeAt = io.now();
-        if (change.type === 'event') {
-          const about = change.event.involvedObject;
-          const p = byKey.get(`${about.namespace}/${about.name}`);
-          if (p?.created && (about.uid === undefined || about.uid === p.uid))
-            entry(p, describeEvent(change.event));
-          return;
-        }
-        if (change.type === 'removed') {
-          const p = byKey.get(keyText(change.key));
-          if (!p?.created || p.removed) return;
-          p.removed = true;
-          p.settled = true;
-          entry(p, POD_DELETED_TEXT);
-        } else {
-          const p = byKey.get(keyText(change.pod.key));
-          const pod = change.pod.state.pod;
-          if (!p || pod.metadata?.uid !== p.uid) return;
-          const before = change.type === 'created' ? undefined : p.latest;
-          p.created = true;
-          p.latest = pod;
-          for (const text of describePodChange(before, pod)) entry(p, text);
-          if (!p.settled && !deleting && (isTerminal(pod) || (p.goal === 'ready' && isReady(pod))))
-            p.settled = true;
-        }
-        wake();
-      }
-
-      /**
-       * Deletes the pods gracefully and waits for them to be gone. A further Ctrl-C escalates to grace 0 (SIGKILL
-       * now, as `kubectl delete --grace-period=0 --force`); one more stops waiting.
-       */
-      const deleteAndWait = async (toDelete: SessionPod[]): Promise<void> => {
-        for (const p of toDelete) await engine.local.engine.deletePod(p.key);
-        const graceSeconds = Math.max(
-          ...toDelete.map((p) =>
-            p.latest.spec ? podGraceSeconds(p.latest.spec) : DEFAULT_TERMINATION_GRACE_SECONDS,
-          ),
-        );
-        const deadline = io.now() + deletionBoundMs(graceSeconds);
-        const allRemoved = (): boolean => toDelete.every((p) => p.removed);
-        let seen = signals.length;
-        let forced = false;
-        for (;;) {
-          const remaining = deadline - io.now();
-          if (remaining <= 0) break;
-          const settled = await waitUntil(() => signals.length > seen || allRemoved(), remaining);
-          if (!settled || allRemoved()) break;
-          seen = signals.length;
-          const signal = signals[seen - 1];
-          if (forced) {
-            entry(undefined, `${signal}: not waiting for the deletion any more`);
-            break;
-          }
-          forced = true;
-          entry(undefined, `${signal}: deleting with grace 0`);
-          for (const p of toDelete) if (!p.removed) await engine.local.engine.deletePod(p.key, 0);
-        }
-        for (const p of toDelete.filter((q) => !q.removed))
-          notice(
-            `warning: pod ${keyText(p.key)} was not gone when podflow stopped waiting; its containers may still run (data in ${engine.dataDir})\n`,
-          );
-      };
-      const created = (): SessionPod[] => pods.filter((p) => p.created && !p.removed);
-
       try {
-        t0 = io.now();
-        for (const p of pods) {
-          if (signals.length > 0) break;
-          try {
-            // The API server stamps creationTimestamp when it stores the object (rest.BeforeCreate), not when the
-            // manifest was read: the engine took a moment to start since.
-            p.latest = {
-              ...p.latest,
-              metadata: { ...p.latest.metadata, creationTimestamp: toRfc3339(io.now()) },
-            };
-            await engine.local.engine.createPod(p.latest);
-          } catch (err) {
-            // The pods created so far must not outlive the failure.
-            await deleteAndWait(created());
-            // The runtime cannot give the pod what it asks for (a host port): the field errors, as the API says them.
-            if (isInvalid(err)) throw new UsageError(err.message);
-            if (!isAlreadyExists(err)) throw err;
-            throw new UsageError(`pod ${keyText(p.key)} already exists in ${engine.dataDir}`);
-          }
-        }
-
-        const reached = await waitUntil(
-          () => signals.length > 0 || pods.every((p) => p.settled),
-          opts.timeoutMs,
-        );
-        const outcome: SessionOutcome = signals.length > 0 ? 'interrupted' : reached ? 'reached' : 'timeout';
-        const decidedAfterMs = io.now() - t0;
-        const atDecision = pods.map((p) => p.latest);
-        deleting = true;
-        view.decided?.(outcome, pods, decidedAfterMs);
-
-        const toDelete = created();
-        if (toDelete.length > 0 && (outcome === 'interrupted' || !opts.keep)) {
-          if (outcome === 'interrupted')
-            entry(undefined, `${signals[0]}: deleting gracefully (press Ctrl-C again for grace 0)`);
-          await deleteAndWait(toDelete);
-        } else if (toDelete.length > 0) {
-          // Kept pods may still be mid-step (events being recorded, a container being started): let the engine
-          // settle before it stops, or those writes fail against the closed store (LocalEngine.close does not
-          // drain in-flight steps). The next engine start resumes whatever is left.
-          await waitForQuiet(() => lastChangeAt, io.now);
-        }
-        allGone = pods.every((p) => !p.created || p.removed);
-        const final = outcome === 'interrupted' ? pods.map((p) => p.latest) : atDecision;
-        return {
-          outcome,
-          ...(outcome === 'interrupted' ? { signal: signals[0] } : {}),
-          pods,
-          final,
-          decidedAfterMs,
-          dataDir: engine.dataDir,
-          leftBehind: pods.filter((p) => p.created && !p.removed),
-        };
+        const result = await runSession(session, engineSource(engine, io), {
+          timeoutMs: opts.timeoutMs,
+          keep: (outcome) => opts.keep && outcome !== 'interrupted',
+          decided: (outcome) => {
+            view.decided(outcome, session);
+            if (outcome === 'interrupted' && session.present().length > 0)
+              entry(undefined, `${session.signals[0]}: deleting gracefully (press Ctrl-C again for grace 0)`);
+          },
+        });
+        // Kept pods may still be mid-step (events being recorded, a container being started): let the engine
+        // settle before it stops, or those writes fail against the closed store (LocalEngine.close does not
+        // drain in-flight steps). The next engine start resumes whatever is left.
+        if (result.leftBehind.length > 0) await waitForQuiet(() => lastChangeAt, io.now);
+        allGone = result.leftBehind.length === 0;
+        // After Ctrl-C, each pod as last seen; else as it stood at the goal or the timeout.
+        const final =
+          result.outcome === 'interrupted'
+            ? session.pods.map((p) => p.latest ?? p.manifest)
+            : result.atDecision;
+        return { ...result, final, dataDir: engine.dataDir };
       } finally {
         unsubscribe();
       }
@@ -381,8 +232,18 @@ export async function runPodSession(opts: SessionOptions): Promise<SessionResult
       await engine.close({ removeTemporary: allGone });
     }
   } finally {
-    stopSignals();
+    session.close();
   }
+}
+
+/** Pods of the same names left in a persistent data directory (an earlier `--keep`): a usage error. */
+async function refuseExisting(engine: OpenedEngine, session: PodSession): Promise<void> {
+  const existing: PodKey[] = [];
+  for (const p of session.pods) if (await engine.local.store.get(p.key)) existing.push(p.key);
+  if (existing.length === 0) return;
+  throw new UsageError(
+    `${existing.map((k) => `pod ${keyText(k)}`).join(', ')} already exist${existing.length === 1 ? 's' : ''} in ${engine.dataDir} (left by an earlier --keep?); use another --data-dir or --in-memory`,
+  );
 }
 
 /** The store has been quiet this long: the engine has nothing in flight for kept pods. */
@@ -393,30 +254,6 @@ const QUIET_WAIT_MAX_MS = 3000;
 async function waitForQuiet(lastChangeAt: () => number, now: () => number): Promise<void> {
   const until = now() + QUIET_WAIT_MAX_MS;
   while (now() - lastChangeAt() < QUIET_MS && now() < until) await new Promise((r) => setTimeout(r, 50));
-}
-
-/** The exit code of a session: 130/143 interrupted, 2 timeout, 1 a pod Failed, else 0. */
-export function sessionExitCode(result: SessionResult): number {
-  if (result.outcome === 'interrupted') return EXIT_SIGNAL[result.signal ?? 'SIGINT'];
-  if (result.outcome === 'timeout') return EXIT_TIMEOUT;
-  return result.final.some((p) => p.status?.phase === 'Failed') ? EXIT_POD_FAILED : EXIT_OK;
-}
-
-/** Parses `--timeout`: a kubectl duration; 0 waits forever. */
-export function parseTimeout(value: string): number {
-  let ms: number;
-  try {
-    ms = parseDuration(value);
-  } catch (err) {
-    throw new UsageError(`--timeout: must be a duration such as 30s or 5m (${(err as Error).message})`);
-  }
-  if (ms < 0) throw new UsageError(`--timeout: must not be negative (${value})`);
-  return ms;
-}
-
-/** A pod that missed its goal, for messages: `was not Ready` / `did not finish`. */
-export function missedGoalText(goal: Goal): string {
-  return goal === 'ready' ? 'was not Ready' : 'did not finish';
 }
 
 export interface RunOptions extends EngineFlagValues {
@@ -435,7 +272,7 @@ export async function runRun(
 ): Promise<number> {
   const timeoutMs = parseTimeout(opts.timeout);
   const sources = await readManifestSources(opts.filename, io);
-  const pods = admitPods(sources, io);
+  const pods = admitPods(sources, io, 'podflow run');
   if (!pods) return EXIT_USAGE;
   if (pods.length === 0) throw new UsageError('no pods to run');
 
@@ -452,13 +289,13 @@ export async function runRun(
     io,
     signals,
     view: {
-      entry: (e) => {
-        const pod = several && e.pod ? { label: e.pod.label, width } : undefined;
-        timeline(`${formatTimelineLine(e.elapsedMs, e.text, pod)}\n`);
+      entry: (elapsedMs, pod, text) => {
+        const who = several && pod ? { label: pod.label, width } : undefined;
+        timeline(`${formatTimelineLine(elapsedMs, text, who)}\n`);
       },
-      decided: (outcome, sessionPods) => {
+      decided: (outcome, session) => {
         if (outcome !== 'timeout') return;
-        for (const p of sessionPods.filter((q) => !q.settled))
+        for (const p of session.pods.filter((q) => !q.settled))
           io.stderr(
             `timeout: pod ${p.label} ${missedGoalText(p.goal)} within ${formatGoDuration(timeoutMs)}\n`,
           );

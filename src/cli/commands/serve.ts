@@ -11,7 +11,7 @@ import type { CliIo } from '../cli-io.ts';
 import { EXIT_OK, UsageError } from '../cli-io.ts';
 import { addEngineFlags, openEngineFromFlags, type EngineFlagValues } from '../engine-flags.ts';
 import { KUBECONFIG_FILE, writeKubeconfig } from '../kubeconfig.ts';
-import { processSignals, type InterruptSignal, type SignalSource } from './run.ts';
+import { processSignals, type InterruptSignal, type SignalSource } from '../session.ts';
 
 export const DEFAULT_PORT = 8080;
 
@@ -29,10 +29,19 @@ export function parsePort(value: string): number {
 /** What a running `serve` offers (tests drive it in-process). */
 export interface ServeHandle {
   url: string;
+  /** The web UI's address; with a token, the token rides in the fragment, which browsers never send. */
+  uiUrl: string;
   kubeconfig: string;
   dataDir: string;
+  /** Seconds the engine allows beyond a pod's grace period before it gives up on the pod's containers. */
+  terminationMarginSeconds: number;
   /** Graceful shutdown. */
   stop(): Promise<void>;
+}
+
+/** `<server>/ui/`, with `#token=…` when a token is required (a fragment stays in the browser). */
+export function uiAddress(server: string, token: string | undefined): string {
+  return `${server}/ui/${token ? `#token=${encodeURIComponent(token)}` : ''}`;
 }
 
 /** Starts the engine, the API and the gateway; returns once they listen. */
@@ -65,8 +74,10 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<ServeHa
   let stopping: Promise<void> | undefined;
   return {
     url: server.url,
+    uiUrl: uiAddress(server.url, opts.token),
     kubeconfig,
     dataDir,
+    terminationMarginSeconds: local.deps.settings.terminationMarginSeconds,
     stop: () =>
       (stopping ??= (async () => {
         await server.close();
@@ -85,6 +96,7 @@ export async function runServe(
   io.stdout(
     `podflow serve: Kubernetes API on ${serve.url} (127.0.0.1 only), data in ${serve.dataDir}${opts.token ? ', bearer token required' : ''}\n` +
       `  export KUBECONFIG=${serve.kubeconfig}\n` +
+      `  web UI: ${serve.uiUrl}\n` +
       `  kubectl apply -f examples/quickstart/ && kubectl get pods -w\n`,
   );
   const signal = await new Promise<InterruptSignal>((resolveSignal) => {

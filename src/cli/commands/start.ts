@@ -17,12 +17,31 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { formatGoDuration } from '../../core/duration.ts';
-import { DEFAULT_TERMINATION_GRACE_SECONDS, podGraceSeconds } from '../../core/pod-spec.ts';
+import { DEFAULT_TERMINATION_GRACE_SECONDS } from '../../core/grace.ts';
 import { ApiClient, isNotFoundError, podsPath } from '../api-client.ts';
 import type { CliIo } from '../cli-io.ts';
-import { EXIT_OK, EXIT_USAGE, UsageError } from '../cli-io.ts';
+import { EXIT_USAGE, UsageError } from '../cli-io.ts';
 import { addEngineFlags, DEFAULT_DATA_DIR, exitWhenDrained } from '../engine-flags.ts';
+import type { EngineFlagValues } from '../engine-flags.ts';
 import { readManifestSources } from '../manifest-sources.ts';
+import {
+  DEFAULT_TIMEOUT,
+  defaultGoal,
+  deletionBoundMs,
+  keyText,
+  missedGoalText,
+  parseTimeout,
+  PodSession,
+  podKey,
+  processSignals,
+  realClock,
+  runSession,
+  sessionExitCode,
+  type PodSource,
+  type SessionOutcome,
+  type SessionResult,
+  type SignalSource,
+} from '../session.ts';
 import { renderPodTable } from '../../printers/pod-table.ts';
 import {
   describeEvent,
@@ -31,39 +50,17 @@ import {
   formatTimelineLine,
   POD_DELETED_TEXT,
 } from '../../printers/timeline.ts';
-import { applyManifestObjects, readManifestObjects } from './apply.ts';
+import { applyManifestObjects, readManifestObjects, type ManifestObject } from './apply.ts';
 import { deletePod, waitForPodGone } from './delete.ts';
 import { followWatch } from './get.ts';
-import {
-  admitPods,
-  DEFAULT_TIMEOUT,
-  defaultGoal,
-  EXIT_POD_FAILED,
-  EXIT_SIGNAL,
-  EXIT_TIMEOUT,
-  missedGoalText,
-  parseTimeout,
-  processSignals,
-  type Goal,
-  type InterruptSignal,
-  type SignalSource,
-} from './run.ts';
+import { LiveRegion } from '../live-region.ts';
+import { admitPods } from './run.ts';
 import { DEFAULT_PORT, parsePort, startServe, type ServeHandle } from './serve.ts';
-import type { EngineFlagValues } from '../engine-flags.ts';
 
 /** The tour's manifests, shipped with the package: found wherever `podflow start` is run from. */
 export const QUICKSTART_DIR = join(import.meta.dirname, '..', '..', '..', 'examples', 'quickstart');
 /** Timeline lines kept under the live table. */
 const LIVE_TIMELINE_LINES = 6;
-/** Redraws of the live table are coalesced to at most one per this many milliseconds. */
-const REDRAW_INTERVAL_MS = 80;
-/** The AGE and RESTARTS columns move with the clock: redraw at least this often. */
-const TICK_MS = 1000;
-/**
- * How long to wait for a pod to be gone beyond its grace period: the worker's termination margin and some slack. The
- * runtime escalates to SIGKILL at the end of the grace; this only bounds the wait should something be stuck.
- */
-const DELETION_SLACK_SECONDS = 35;
 
 export interface StartOptions extends EngineFlagValues {
   port: number;
@@ -95,80 +92,84 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+const keyOf = (pod: Pod): string => keyText(podKey(pod));
+
 /**
- * A block of lines at the bottom of a terminal, redrawn in place: the cursor goes back up over the previous
- * drawing (CSI n F), which is then cleared (CSI J). Static text is printed above it.
+ * What `start` shows: timeline lines, and on a terminal a live `kubectl get pods` table of every pod the API has
+ * (kubectl users may add their own) with the last timeline lines under it.
  */
-class LiveRegion {
-  #drawn = 0;
-  #pending: NodeJS.Timeout | undefined;
-  #tick: NodeJS.Timeout | undefined;
-  readonly #write: (text: string) => void;
-  readonly #terminal: StartTerminal;
-  readonly #render: () => string[];
+class TourView {
+  /** Every pod the API has, by namespace/name. */
+  readonly pods = new Map<string, Pod>();
+  readonly #recent: string[] = [];
+  readonly #live: LiveRegion | undefined;
+  readonly #io: CliIo;
+  readonly #session: PodSession;
+  /** Some pod of the tour is outside `default`: every label is namespace/name. */
+  readonly #namespaced: boolean;
+  #width: number;
 
-  constructor(write: (text: string) => void, terminal: StartTerminal, render: () => string[]) {
-    this.#write = write;
-    this.#terminal = terminal;
-    this.#render = render;
-    this.#tick = setInterval(() => this.draw(), TICK_MS);
+  constructor(io: CliIo, terminal: StartTerminal, session: PodSession) {
+    this.#io = io;
+    this.#session = session;
+    this.#namespaced = session.pods.some((p) => p.key.namespace !== 'default');
+    this.#width = Math.max(...session.pods.map((p) => p.label.length));
+    this.#live = terminal.isTTY
+      ? new LiveRegion(io.stdout, terminal, () => [
+          ...renderPodTable(this.#tablePods(), io.now()).split('\n').slice(0, -1),
+          '',
+          ...this.#recent,
+        ])
+      : undefined;
   }
 
-  #erase(): string {
-    return this.#drawn > 0 ? `\x1b[${this.#drawn}F\x1b[J` : '';
+  get isLive(): boolean {
+    return this.#live !== undefined;
   }
 
-  /** Redraws now. */
-  draw(above = ''): void {
-    clearTimeout(this.#pending);
-    this.#pending = undefined;
-    const columns = Math.max(20, this.#terminal.columns);
-    // A line as wide as the terminal would wrap (or leave the cursor in the last column): cut it short.
-    const lines = this.#render().map((l) => (l.length >= columns ? `${l.slice(0, columns - 2)}…` : l));
-    this.#write(`${this.#erase()}${above}${lines.map((l) => `${l}\n`).join('')}`);
-    this.#drawn = lines.length;
+  /** How the timeline names a pod: its name, or namespace/name outside `default` or in a tour that is. */
+  labelOf(pod: Pod): string {
+    const key = podKey(pod);
+    return this.#namespaced || key.namespace !== 'default' ? keyText(key) : key.name;
   }
 
-  /** Redraws soon (changes come in bursts). */
+  /** A timeline line, about a pod (its label) or the session. */
+  entry(label: string | undefined, text: string): void {
+    if (label) this.#width = Math.max(this.#width, label.length);
+    const line = formatTimelineLine(
+      this.#session.elapsedMs(),
+      text,
+      label ? { label, width: this.#width } : undefined,
+    );
+    if (!this.#live) return this.#io.stdout(`${line}\n`);
+    this.#recent.push(line);
+    this.#recent.splice(0, this.#recent.length - LIVE_TIMELINE_LINES);
+    this.#live.schedule();
+  }
+
+  readonly print = (text: string): void => (this.#live ? this.#live.print(text) : this.#io.stdout(text));
+  readonly printErr = (text: string): void => (this.#live ? this.#live.print(text) : this.#io.stderr(text));
+
   schedule(): void {
-    this.#pending ??= setTimeout(() => this.draw(), REDRAW_INTERVAL_MS);
+    this.#live?.schedule();
   }
 
-  /** Prints static text above the region. */
-  print(text: string): void {
-    this.draw(text);
+  /** The session's pods as `kubectl get pods` prints them. */
+  summary(): string {
+    return renderPodTable(
+      this.#session.pods.flatMap((p) => (p.latest ? [p.latest] : [])),
+      this.#io.now(),
+    );
   }
 
-  /** Removes the region; what was printed above it stays. */
   close(): void {
-    clearTimeout(this.#pending);
-    clearInterval(this.#tick);
-    this.#write(this.#erase());
-    this.#drawn = 0;
+    this.#live?.close();
+  }
+
+  #tablePods(): Pod[] {
+    return [...this.pods.values()].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
   }
 }
-
-/** One pod of the tour: what it waits for and how it looks. */
-interface TourPod {
-  namespace: string;
-  name: string;
-  label: string;
-  goal: Goal;
-  uid?: string;
-  latest?: Pod;
-  /** Reached its goal, or ended (terminal, or deleted): nothing more to wait for. */
-  settled: boolean;
-  removed: boolean;
-  graceSeconds: number;
-}
-
-const keyOf = (namespace: string | undefined, name: string | undefined): string =>
-  `${namespace ?? 'default'}/${name ?? ''}`;
-const isTerminal = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-const isReady = (pod: Pod): boolean =>
-  (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-
-type Outcome = 'reached' | 'timeout' | 'interrupted';
 
 /** Runs the command; returns the exit code. Throws UsageError for unusable arguments. */
 export async function runStart(
@@ -183,358 +184,300 @@ export async function runStart(
   if (!existsSync(root)) throw new UsageError(`the directory "${dir ?? root}" does not exist`);
   const sources = (await readManifestSources([root], io)).map((s) => ({ ...s, name: displayPath(s.name) }));
   // Checked here first, with file positions, so that a broken tour stops before a server starts.
-  const admitted = admitPods(sources, io);
+  const admitted = admitPods(sources, io, 'podflow start');
   if (!admitted) return EXIT_USAGE;
   if (admitted.length === 0) throw new UsageError(`no pods under "${displayPath(root)}"`);
   const { objects } = readManifestObjects(sources);
 
-  const namespaced = admitted.some((p) => (p.metadata?.namespace ?? 'default') !== 'default');
-  const tour: TourPod[] = admitted.map((p) => {
-    const namespace = p.metadata?.namespace ?? 'default';
-    const name = p.metadata?.name ?? '';
-    return {
-      namespace,
-      name,
-      label: namespaced ? `${namespace}/${name}` : name,
-      goal: defaultGoal(p),
-      settled: false,
-      removed: false,
-      graceSeconds: p.spec ? podGraceSeconds(p.spec) : DEFAULT_TERMINATION_GRACE_SECONDS,
-    };
+  const session: PodSession = new PodSession({
+    pods: admitted,
+    signals,
+    clock: realClock(io.now),
+    output: { line: (text) => view.entry(undefined, text), warn: (text) => view.printErr(text) },
   });
-  const byKey = new Map(tour.map((p) => [keyOf(p.namespace, p.name), p]));
-
-  // What the live table shows: every pod the API has (kubectl users may add their own).
-  const pods = new Map<string, Pod>();
-  let width = Math.max(...tour.map((p) => p.label.length));
-  const labelOf = (pod: Pod): string =>
-    namespaced || (pod.metadata?.namespace ?? 'default') !== 'default'
-      ? keyOf(pod.metadata?.namespace, pod.metadata?.name)
-      : (pod.metadata?.name ?? '');
-  const recent: string[] = [];
-  const tablePods = (): Pod[] =>
-    [...pods.values()].sort((a, b) =>
-      keyOf(a.metadata?.namespace, a.metadata?.name) < keyOf(b.metadata?.namespace, b.metadata?.name)
-        ? -1
-        : 1,
-    );
-  const live = terminal.isTTY
-    ? new LiveRegion(io.stdout, terminal, () => [
-        ...renderPodTable(tablePods(), io.now()).split('\n').slice(0, -1),
-        '',
-        ...recent,
-      ])
-    : undefined;
-  const print = (text: string): void => (live ? live.print(text) : io.stdout(text));
-  const printErr = (text: string): void => (live ? live.print(text) : io.stderr(text));
-  let t0 = io.now();
-  const entry = (label: string | undefined, text: string): void => {
-    if (label) width = Math.max(width, label.length);
-    const line = formatTimelineLine(io.now() - t0, text, label ? { label, width } : undefined);
-    if (!live) return io.stdout(`${line}\n`);
-    recent.push(line);
-    recent.splice(0, recent.length - LIVE_TIMELINE_LINES);
-    live.schedule();
-  };
-
-  const interrupts: InterruptSignal[] = [];
-  let wake: () => void = () => {};
-  const stopSignals = signals.onInterrupt((signal) => {
-    interrupts.push(signal);
-    wake();
-  });
-  /** Resolves true once `done()` holds, false after `ms` (0: never); re-checked after every change and signal. */
-  const waitUntil = (done: () => boolean, ms = 0): Promise<boolean> =>
-    new Promise((resolveWait) => {
-      let timer: NodeJS.Timeout | undefined;
-      const finish = (value: boolean): void => {
-        wake = () => {};
-        clearTimeout(timer);
-        resolveWait(value);
-      };
-      wake = () => {
-        if (done()) finish(true);
-      };
-      if (ms > 0) timer = setTimeout(() => finish(false), ms);
-      wake();
-    });
-
+  const view = new TourView(io, terminal, session);
   let serve: ServeHandle | undefined;
   const watches = new AbortController();
   try {
-    let port = opts.port;
-    let moved = false;
-    if (port !== 0 && !(await portIsFree(port))) {
-      port = 0;
-      moved = true;
-    }
-    try {
-      serve = await startServe({ ...opts, port }, io);
-    } catch (err) {
-      // Taken between the probe and the listen.
-      if (!(err instanceof UsageError) || port === 0) throw err;
-      moved = true;
-      serve = await startServe({ ...opts, port: 0 }, io);
-    }
-    const kubeconfig = displayPath(serve.kubeconfig);
+    const served = await serveOnFreePort(opts, io);
+    serve = served.serve;
     const dataDir = opts.dataDir ?? (opts.inMemory ? serve.dataDir : DEFAULT_DATA_DIR);
-    const defaultKubeconfig = kubeconfig === join(DEFAULT_DATA_DIR, 'kubeconfig');
-    print(
-      `podflow start: ${tour.length} pod${tour.length === 1 ? '' : 's'} from ${displayPath(root)}, data in ${dataDir}, Kubernetes API on ${serve.url}\n` +
-        (moved ? `  port ${opts.port} on 127.0.0.1 is in use: serving on ${serve.url} instead\n` : '') +
-        `  while it runs: KUBECONFIG=${kubeconfig} kubectl get pods   (or: npx podflow get pods${defaultKubeconfig ? '' : ` --kubeconfig ${kubeconfig}`})\n` +
-        (opts.exitWhenDone
-          ? `  it exits once every pod reached its goal (--exit-when-done); Ctrl-C deletes the pods and exits\n`
-          : `  Ctrl-C deletes the pods and exits\n`),
-    );
+    const tour: Tour = { session, view, opts, dataDir, timeoutMs };
+    view.print(headerText(tour, root, serve, served.moved));
     const client = new ApiClient({
       server: serve.url,
       ...(opts.token ? { token: opts.token } : {}),
       namespace: 'default',
       namespaceFromFlag: false,
     });
+    const source = apiSource(client, objects, view, dataDir, serve.terminationMarginSeconds);
+    await replaceLeftovers(client, session, source, view);
+    await followPods(client, session, view, watches.signal);
+    const result = await runSession(session, source, {
+      timeoutMs: opts.exitWhenDone ? timeoutMs : 0,
+      holdUntilSignal: !opts.exitWhenDone,
+      keep: () => opts.keep === true,
+      decided: (outcome) => view.print(decisionText(tour, outcome)),
+    });
+    view.close();
+    io.stdout(endingText(tour, result));
+    return sessionExitCode(result, { signalIsStop: !opts.exitWhenDone });
+  } finally {
+    view.close();
+    watches.abort();
+    session.close();
+    await serve?.stop();
+  }
+}
 
-    // Pods of the same names left in the data directory (an earlier --keep, or a serve): the tour starts afresh.
-    await Promise.all(
-      tour.map(async (p) => {
-        let left: Pod;
-        try {
-          left = await client.get<Pod>(podsPath(p.namespace, p.name));
-        } catch (err) {
-          if (isNotFoundError(err)) return;
-          throw err;
-        }
-        printErr(`replacing pod ${p.namespace}/${p.name}, left in ${dataDir} by an earlier run\n`);
-        const marked = await deletePod(client, p.namespace, p.name, undefined);
-        const grace =
-          marked.metadata?.deletionGracePeriodSeconds ?? left.spec?.terminationGracePeriodSeconds ?? 30;
-        if (!(await waitForPodGone(client, p.namespace, marked, (grace + DELETION_SLACK_SECONDS) * 1000)))
-          throw new UsageError(
-            `pod ${p.namespace}/${p.name}, left in ${dataDir} by an earlier run, did not go away; stop its processes and remove ${dataDir}, or use another --data-dir`,
-          );
-      }),
-    );
+/** Serves on `--port`, or on a free port when that one is taken (`moved`). */
+async function serveOnFreePort(
+  opts: StartOptions,
+  io: CliIo,
+): Promise<{ serve: ServeHandle; moved: boolean }> {
+  let port = opts.port;
+  let moved = false;
+  if (port !== 0 && !(await portIsFree(port))) {
+    port = 0;
+    moved = true;
+  }
+  try {
+    return { serve: await startServe({ ...opts, port }, io), moved };
+  } catch (err) {
+    // Taken between the probe and the listen.
+    if (!(err instanceof UsageError) || port === 0) throw err;
+    return { serve: await startServe({ ...opts, port: 0 }, io), moved: true };
+  }
+}
 
-    // Follow every pod and every new event from here on.
-    const list = await client.get<{ items: Pod[]; metadata?: { resourceVersion?: string } }>(
-      podsPath(undefined),
-    );
-    for (const pod of list.items) pods.set(keyOf(pod.metadata?.namespace, pod.metadata?.name), pod);
-    let deciding = false;
-    const onPod = (type: string, pod: Pod): void => {
-      const key = keyOf(pod.metadata?.namespace, pod.metadata?.name);
-      const mine = byKey.get(key);
-      if (mine && mine.uid !== undefined && pod.metadata?.uid !== mine.uid) return;
-      const before = pods.get(key);
-      if (type === 'DELETED') {
-        // A watch from a list's resourceVersion may repeat the removal of a pod gone just before the list (the API
-        // gives a removal its pod's last version): only a pod seen can be deleted.
-        if (!before || before.metadata?.uid !== pod.metadata?.uid) return;
-        pods.delete(key);
-        entry(labelOf(pod), POD_DELETED_TEXT);
-        if (mine) {
-          mine.removed = true;
-          mine.settled = true;
-        }
-      } else {
-        pods.set(key, pod);
-        for (const text of describePodChange(before, pod)) entry(labelOf(pod), text);
-        if (mine) {
-          mine.uid ??= pod.metadata?.uid;
-          mine.latest = pod;
-          if (!mine.settled && !deciding && (isTerminal(pod) || (mine.goal === 'ready' && isReady(pod))))
-            mine.settled = true;
-        }
+/** What `start` prints first: what it runs, where, and how to reach it. */
+function headerText(
+  { session, opts, dataDir }: Tour,
+  root: string,
+  serve: ServeHandle,
+  moved: boolean,
+): string {
+  const n = session.pods.length;
+  const kubeconfig = displayPath(serve.kubeconfig);
+  const defaultKubeconfig = kubeconfig === join(DEFAULT_DATA_DIR, 'kubeconfig');
+  return (
+    `podflow start: ${n} pod${n === 1 ? '' : 's'} from ${displayPath(root)}, data in ${dataDir}, Kubernetes API on ${serve.url}\n` +
+    (moved ? `  port ${opts.port} on 127.0.0.1 is in use: serving on ${serve.url} instead\n` : '') +
+    `  while it runs: KUBECONFIG=${kubeconfig} kubectl get pods   (or: npx podflow get pods${defaultKubeconfig ? '' : ` --kubeconfig ${kubeconfig}`})\n` +
+    (opts.exitWhenDone
+      ? `  it exits once every pod reached its goal (--exit-when-done); Ctrl-C deletes the pods and exits\n`
+      : `  Ctrl-C deletes the pods and exits\n`)
+  );
+}
+
+/** The API as a session's pod source: the tour is applied as `podflow apply -f DIR` would, pods deleted by DELETE. */
+function apiSource(
+  client: ApiClient,
+  objects: ManifestObject[],
+  view: TourView,
+  dataDir: string,
+  terminationMarginSeconds: number,
+): PodSource {
+  return {
+    dataDir,
+    terminationMarginSeconds,
+    async create(session) {
+      const applied = await applyManifestObjects(client, objects, {
+        stdout: view.print,
+        stderr: view.printErr,
+      });
+      const created = new Set<string>();
+      for (const { pod } of applied.results) {
+        const p = session.pod(podKey(pod));
+        if (!p) continue;
+        created.add(keyText(p.key));
+        p.uid = pod.metadata?.uid;
+        p.goal = defaultGoal(pod);
+        p.created = true;
       }
-      live?.schedule();
-      wake();
-    };
-    // Matched by name only: the event watch sends only events recorded from now on (the pods of earlier runs are
-    // gone by then), and its object may carry an older pod's uid — the API reads a recorded event back by reason
-    // and message, which a re-created pod's events share with its predecessor's.
-    const onEvent = (e: Event): void => {
-      const about = e.involvedObject;
-      const key = keyOf(about.namespace, about.name);
-      const mine = byKey.get(key);
-      const known = pods.get(key);
-      if (!mine && !known) return;
-      const text = describeEvent({ type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '' });
-      entry(mine ? mine.label : labelOf(known!), text);
-    };
-    const opened: Promise<void>[] = [];
-    const follow = <T>(
-      path: string,
-      resourceVersion: string,
-      versionOf: (o: T) => string | undefined,
-      on: (type: string, o: T) => void,
-    ): void => {
-      let markOpen: () => void = () => {};
-      opened.push(new Promise((r) => (markOpen = r)));
+      // Objects the API refused (printed above) are not waited for.
+      for (const p of session.pods) if (!created.has(keyText(p.key))) p.settled = p.removed = true;
+    },
+    async delete(p, graceSeconds) {
+      try {
+        await deletePod(client, p.key.namespace, p.key.name, graceSeconds);
+      } catch (err) {
+        if (isNotFoundError(err)) return false;
+        // Grace 0 only hurries a deletion already under way.
+        if (graceSeconds !== 0) throw err;
+      }
+      return true;
+    },
+  };
+}
+
+/** Pods of the same names left in the data directory (an earlier --keep, or a serve): the tour starts afresh. */
+async function replaceLeftovers(
+  client: ApiClient,
+  session: PodSession,
+  source: PodSource,
+  view: TourView,
+): Promise<void> {
+  await Promise.all(
+    session.pods.map(async ({ key: { namespace, name } }) => {
+      let left: Pod;
+      try {
+        left = await client.get<Pod>(podsPath(namespace, name));
+      } catch (err) {
+        if (isNotFoundError(err)) return;
+        throw err;
+      }
+      view.printErr(`replacing pod ${namespace}/${name}, left in ${source.dataDir} by an earlier run\n`);
+      const marked = await deletePod(client, namespace, name, undefined);
+      const grace =
+        marked.metadata?.deletionGracePeriodSeconds ??
+        left.spec?.terminationGracePeriodSeconds ??
+        DEFAULT_TERMINATION_GRACE_SECONDS;
+      const boundMs = deletionBoundMs(grace, source.terminationMarginSeconds);
+      if (!(await waitForPodGone(client, namespace, marked, boundMs)))
+        throw new UsageError(
+          `pod ${namespace}/${name}, left in ${source.dataDir} by an earlier run, did not go away; stop its processes and remove ${source.dataDir}, or use another --data-dir`,
+        );
+    }),
+  );
+}
+
+/** Lists the pods and watches pods and events from here on, feeding the session and the view; resolves once open. */
+async function followPods(
+  client: ApiClient,
+  session: PodSession,
+  view: TourView,
+  signal: AbortSignal,
+): Promise<void> {
+  const list = await client.get<{ items: Pod[]; metadata?: { resourceVersion?: string } }>(
+    podsPath(undefined),
+  );
+  for (const pod of list.items) view.pods.set(keyOf(pod), pod);
+  const onPod = (type: string, pod: Pod): void => {
+    if (session.isStale(pod)) return;
+    const key = keyOf(pod);
+    const before = view.pods.get(key);
+    if (type === 'DELETED') {
+      // Only a pod seen can be deleted (a removal of another pod of that name is not this one's).
+      if (!before || before.metadata?.uid !== pod.metadata?.uid) return;
+      view.pods.delete(key);
+      view.entry(view.labelOf(pod), POD_DELETED_TEXT);
+      session.observeRemoval(podKey(pod));
+    } else {
+      view.pods.set(key, pod);
+      for (const text of describePodChange(before, pod)) view.entry(view.labelOf(pod), text);
+      session.observe(pod);
+    }
+    view.schedule();
+  };
+  // An event is about a pod of that name and that uid (a re-created pod's events are its own).
+  const onEvent = (e: Event): void => {
+    const about = e.involvedObject;
+    const key = { namespace: about.namespace ?? 'default', name: about.name ?? '' };
+    const mine = session.pod(key);
+    const known = view.pods.get(keyText(key));
+    if (!mine && !known) return;
+    const uid = mine?.uid ?? known?.metadata?.uid;
+    if (uid !== undefined && about.uid !== undefined && about.uid !== uid) return;
+    const text = describeEvent({ type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '' });
+    view.entry(mine ? mine.label : view.labelOf(known!), text);
+  };
+  const follow = <T>(
+    path: string,
+    resourceVersion: string,
+    versionOf: (o: T) => string | undefined,
+    on: (type: string, o: T) => void,
+  ): Promise<void> =>
+    new Promise((opened) => {
       followWatch<T>(client, path, {
         query: {},
         resourceVersion,
         versionOf,
-        signal: watches.signal,
-        onOpen: () => markOpen(),
+        signal,
+        onOpen: () => opened(),
         onEvent: (e) => {
           try {
             on(e.type, e.object);
           } catch (err) {
-            printErr(`podflow start: timeline: ${err instanceof Error ? err.message : String(err)}\n`);
+            view.printErr(`podflow start: timeline: ${err instanceof Error ? err.message : String(err)}\n`);
           }
         },
       }).catch((err: unknown) => {
-        if (!watches.signal.aborted)
-          printErr(`podflow start: watching ${path}: ${err instanceof Error ? err.message : String(err)}\n`);
-        markOpen();
+        if (!signal.aborted)
+          view.printErr(
+            `podflow start: watching ${path}: ${err instanceof Error ? err.message : String(err)}\n`,
+          );
+        opened();
       });
-    };
+    });
+  await Promise.all([
     follow<Pod>(
       podsPath(undefined),
       list.metadata?.resourceVersion ?? '',
       (p) => p.metadata?.resourceVersion,
       onPod,
-    );
-    // From any resourceVersion but 0 an event watch sends only what is recorded from then on.
+    ),
+    // Events and pods share one resourceVersion sequence: from the list's, only what is recorded from then on.
     follow<Event>(
       '/api/v1/events',
-      '1',
+      list.metadata?.resourceVersion ?? '',
       (e) => e.metadata?.resourceVersion,
       (_type, e) => onEvent(e),
-    );
-    await Promise.all(opened);
+    ),
+  ]);
+}
 
-    // Apply the tour through the API, as `podflow apply -f DIR` would.
-    t0 = io.now();
-    const applied = await applyManifestObjects(client, objects, { stdout: print, stderr: printErr });
-    for (const r of applied.results) {
-      const p = byKey.get(keyOf(r.pod.metadata?.namespace, r.pod.metadata?.name));
-      if (!p) continue;
-      p.uid = r.pod.metadata?.uid;
-      p.goal = defaultGoal(r.pod);
-    }
-    // Objects the API refused (printed above) are not waited for.
-    const created = new Set(
-      applied.results.map((r) => keyOf(r.pod.metadata?.namespace, r.pod.metadata?.name)),
-    );
-    for (const p of tour) if (!created.has(keyOf(p.namespace, p.name))) p.settled = p.removed = true;
+/** What the messages of a tour need. */
+interface Tour {
+  session: PodSession;
+  view: TourView;
+  opts: StartOptions;
+  dataDir: string;
+  timeoutMs: number;
+}
 
-    const allSettled = (): boolean => tour.every((p) => p.settled);
-    const reached = await waitUntil(
-      () => interrupts.length > 0 || allSettled(),
-      opts.exitWhenDone ? timeoutMs : 0,
-    );
-    let outcome: Outcome = interrupts.length > 0 ? 'interrupted' : reached ? 'reached' : 'timeout';
-    const tourPods = (): Pod[] => tour.flatMap((p) => (p.latest ? [p.latest] : []));
-    const summary = (): string => renderPodTable(tourPods(), io.now());
-    const elapsed = (): string => formatElapsed(io.now() - t0).trim();
-    const atDecision = tourPods();
-    if (outcome === 'reached') {
-      const all =
-        tour.length === 1 ? 'the pod reached its goal' : `all ${tour.length} pods reached their goal`;
-      if (opts.exitWhenDone) {
-        const next = opts.keep
-          ? 'leaving them as they are (--keep)'
-          : 'deleting them gracefully (podflow start --keep leaves them running)';
-        print(`\n${all} in ${elapsed()}; ${next}\n${summary()}\n`);
-      } else {
-        print(
-          `\n${all} in ${elapsed()}; still serving — Ctrl-C deletes them and exits\n${live ? '' : `${summary()}\n`}`,
-        );
-        await waitUntil(() => interrupts.length > 0);
-        outcome = 'interrupted';
-      }
-    }
-    deciding = true;
-    if (outcome === 'interrupted') {
-      print(
-        opts.keep
-          ? `\n${interrupts[0]}: leaving the pods running in ${dataDir} (--keep); the next podflow serve or start takes them over\n`
-          : `\n${interrupts[0]}: deleting the pods gracefully (Ctrl-C again: grace 0)\n${summary()}\n`,
-      );
-    } else if (outcome === 'timeout') {
-      const missed = tour
-        .filter((p) => !p.settled)
-        .map((p) => `pod ${p.label} ${missedGoalText(p.goal)}`)
-        .join(', ');
-      print(`\ntimeout: ${missed} within ${formatGoDuration(timeoutMs)}\n${summary()}\n`);
-    }
-
-    const toDelete = opts.keep ? [] : tour.filter((p) => !p.removed);
-    const deletingSince = io.now();
-    if (toDelete.length > 0) {
-      const seen = interrupts.length;
-      await Promise.all(
-        toDelete.map((p) =>
-          deletePod(client, p.namespace, p.name, undefined).catch((err: unknown) => {
-            if (!isNotFoundError(err)) throw err;
-            p.removed = true;
-          }),
-        ),
-      );
-      wake();
-      const bound =
-        (Math.max(...toDelete.map((p) => p.latest?.spec?.terminationGracePeriodSeconds ?? p.graceSeconds)) +
-          DELETION_SLACK_SECONDS) *
-        1000;
-      const deadline = io.now() + bound;
-      let forced = false;
-      let handled = seen;
-      for (;;) {
-        const remaining = deadline - io.now();
-        if (remaining <= 0) break;
-        const done = await waitUntil(
-          () => interrupts.length > handled || toDelete.every((p) => p.removed),
-          remaining,
-        );
-        if (!done || toDelete.every((p) => p.removed)) break;
-        handled = interrupts.length;
-        if (forced) {
-          entry(undefined, `${interrupts[handled - 1]}: not waiting for the deletion any more`);
-          break;
-        }
-        forced = true;
-        entry(undefined, `${interrupts[handled - 1]}: deleting with grace 0`);
-        await Promise.all(
-          toDelete
-            .filter((p) => !p.removed)
-            .map((p) => deletePod(client, p.namespace, p.name, 0).catch(() => undefined)),
-        );
-      }
-      for (const p of toDelete.filter((q) => !q.removed))
-        printErr(
-          `warning: pod ${p.label} was not gone when podflow stopped waiting; its containers may still run (data in ${dataDir})\n`,
-        );
-    }
-    live?.close();
-    const deleted = toDelete.filter((p) => p.removed).length;
-    if (deleted > 0)
-      io.stdout(
-        `deleted ${deleted} pod${deleted === 1 ? '' : 's'} in ${formatElapsed(io.now() - deletingSince).trim()}\n`,
-      );
-    if (opts.keep && tour.some((p) => !p.removed))
-      io.stdout(
-        `left ${tour
-          .filter((p) => !p.removed)
-          .map((p) => p.label)
-          .join(', ')} in ${dataDir} (--keep)\n`,
-      );
-    const others = [...pods.keys()].filter((k) => !byKey.has(k));
-    if (others.length > 0)
-      io.stdout(
-        `left ${others.length} other pod${others.length === 1 ? '' : 's'} in ${dataDir} (${others.join(', ')}); the next podflow serve or start takes them over\n`,
-      );
-
-    if (outcome === 'interrupted')
-      return opts.exitWhenDone ? EXIT_SIGNAL[interrupts[0] ?? 'SIGINT'] : EXIT_OK;
-    if (outcome === 'timeout') return EXIT_TIMEOUT;
-    return atDecision.some((p) => p.status?.phase === 'Failed') ? EXIT_POD_FAILED : EXIT_OK;
-  } finally {
-    live?.close();
-    watches.abort();
-    stopSignals();
-    await serve?.stop();
+/** What `start` prints when the session decides: the goal reached, the timeout, Ctrl-C. */
+function decisionText({ session, view, opts, dataDir, timeoutMs }: Tour, outcome: SessionOutcome): string {
+  if (outcome === 'reached') {
+    const n = session.pods.length;
+    const all = n === 1 ? 'the pod reached its goal' : `all ${n} pods reached their goal`;
+    const elapsed = formatElapsed(session.elapsedMs()).trim();
+    if (!opts.exitWhenDone)
+      return `\n${all} in ${elapsed}; still serving — Ctrl-C deletes them and exits\n${view.isLive ? '' : `${view.summary()}\n`}`;
+    const next = opts.keep
+      ? 'leaving them as they are (--keep)'
+      : 'deleting them gracefully (podflow start --keep leaves them running)';
+    return `\n${all} in ${elapsed}; ${next}\n${view.summary()}\n`;
   }
+  if (outcome === 'interrupted') {
+    const signal = session.signals[0]!;
+    return opts.keep
+      ? `\n${signal}: leaving the pods running in ${dataDir} (--keep); the next podflow serve or start takes them over\n`
+      : `\n${signal}: deleting the pods gracefully (Ctrl-C again: grace 0)\n${view.summary()}\n`;
+  }
+  const missed = session.pods
+    .filter((p) => !p.settled)
+    .map((p) => `pod ${p.label} ${missedGoalText(p.goal)}`)
+    .join(', ');
+  return `\ntimeout: ${missed} within ${formatGoDuration(timeoutMs)}\n${view.summary()}\n`;
+}
+
+/** What `start` prints last: what it deleted, and what it leaves in the data directory. */
+function endingText({ session, view, opts, dataDir }: Tour, result: SessionResult): string {
+  const lines: string[] = [];
+  const deleted = result.deleted.length;
+  if (deleted > 0)
+    lines.push(
+      `deleted ${deleted} pod${deleted === 1 ? '' : 's'} in ${formatElapsed(result.deletionMs).trim()}`,
+    );
+  if (opts.keep && result.leftBehind.length > 0)
+    lines.push(`left ${result.leftBehind.map((p) => p.label).join(', ')} in ${dataDir} (--keep)`);
+  const others = [...view.pods.values()].filter((p) => !session.pod(podKey(p))).map(keyOf);
+  if (others.length > 0)
+    lines.push(
+      `left ${others.length} other pod${others.length === 1 ? '' : 's'} in ${dataDir} (${others.join(', ')}); the next podflow serve or start takes them over`,
+    );
+  return lines.map((l) => `${l}\n`).join('');
 }
 
 export function registerStartCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {

@@ -22,6 +22,7 @@ import { toRfc3339 } from '../time.ts';
 import { defaultImagePullPolicy } from './image-reference.ts';
 import { DEFAULT_NAMESPACE } from './kinds.ts';
 import { MANIFEST_SCHEMA } from './schema.generated.ts';
+import { DEFAULT_TERMINATION_GRACE_SECONDS } from '../grace.ts';
 
 /** What defaulting on create needs from outside the core. */
 export interface CreateContext {
@@ -39,7 +40,6 @@ export interface CreateContext {
 }
 
 /** core/v1 DefaultTerminationGracePeriodSeconds. */
-export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 /** core/v1 DefaultSchedulerName. */
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 /** core/v1 TerminationMessagePathDefault. */
@@ -218,7 +218,7 @@ export function defaultPodSpec(spec: PodSpec | undefined): PodSpec {
   if (!s.restartPolicy) s.restartPolicy = 'Always';
   if (!s.securityContext) s.securityContext = {};
   if (s.terminationGracePeriodSeconds === undefined)
-    s.terminationGracePeriodSeconds = DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
+    s.terminationGracePeriodSeconds = DEFAULT_TERMINATION_GRACE_SECONDS;
   if (!s.schedulerName) s.schedulerName = DEFAULT_SCHEDULER_NAME;
   if (s.volumes) s.volumes = s.volumes.map(defaultVolume);
   if (s.initContainers) s.initContainers = s.initContainers.map(defaultContainer);

@@ -4,6 +4,7 @@
 // objects are expected defaulted (the API server defaults the incoming object before validating the update).
 import type { Pod, PodSpec, Toleration } from 'kubernetes-types/core/v1';
 import { forbidden, invalid, type FieldError } from '../field-errors.ts';
+import type { AdmittedPod } from '../pod-state.ts';
 
 /** The API server's text (updatablePodSpecFields). */
 export const POD_UPDATE_FORBIDDEN =
@@ -84,4 +85,54 @@ export function changedImages(next: PodSpec, old: PodSpec): string[] {
   return [...(next.initContainers ?? []), ...next.containers]
     .filter((c) => before.get(c.name) !== c.image)
     .map((c) => c.name);
+}
+
+export type PodUpdate =
+  | {
+      ok: true;
+      /** What the update stores. */
+      pod: AdmittedPod;
+      /** Containers (init and app) whose image changed: the kubelet restarts them on the new spec. */
+      changedContainers: string[];
+      /** activeDeadlineSeconds changed: the deadline timer is re-armed. */
+      deadlineChanged: boolean;
+    }
+  | { ok: false; errors: FieldError[] };
+
+/**
+ * Applies an update (PUT, or a patch's result) to the stored pod as the API server does: ValidatePodUpdate, then
+ * the object takes the updatable fields from `next` — labels, annotations, container images,
+ * activeDeadlineSeconds, tolerations — and keeps everything else. One function for the update the engine stores
+ * and for the one a dry run shows, so the two never differ. `next` must be defaulted.
+ */
+export function applyPodUpdate(current: AdmittedPod, next: Pod): PodUpdate {
+  const errors = validatePodUpdate(next, current);
+  if (errors.length > 0) return { ok: false, errors };
+  const spec = current.spec;
+  const images = new Map(
+    [...(next.spec?.initContainers ?? []), ...(next.spec?.containers ?? [])].map((c) => [c.name, c.image]),
+  );
+  const withImage = <T extends { name: string; image?: string }>(c: T): T => ({
+    ...c,
+    image: images.get(c.name) ?? c.image,
+  });
+  const pod: AdmittedPod = {
+    ...current,
+    metadata: { ...current.metadata, labels: next.metadata?.labels, annotations: next.metadata?.annotations },
+    spec: {
+      ...spec,
+      containers: spec.containers.map(withImage),
+      ...(spec.initContainers ? { initContainers: spec.initContainers.map(withImage) } : {}),
+      ...(next.spec?.activeDeadlineSeconds !== undefined
+        ? { activeDeadlineSeconds: next.spec.activeDeadlineSeconds }
+        : {}),
+      ...(next.spec?.tolerations ? { tolerations: next.spec.tolerations } : {}),
+    },
+  };
+  return {
+    ok: true,
+    pod,
+    changedContainers: changedImages(pod.spec, spec),
+    deadlineChanged: pod.spec.activeDeadlineSeconds !== spec.activeDeadlineSeconds,
+  };
 }

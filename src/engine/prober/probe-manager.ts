@@ -134,6 +134,8 @@ export class ProbeManager implements Prober {
   readonly #o: Required<Omit<ProbeManagerOptions, 'onTick' | 'onError'>> &
     Pick<ProbeManagerOptions, 'onTick' | 'onError'>;
   #closed = false;
+  /** When this manager started: first probes are spread over a period only right after it (worker.go run). */
+  readonly #startedAt: number;
 
   constructor(options: ProbeManagerOptions) {
     this.#o = {
@@ -144,6 +146,7 @@ export class ProbeManager implements Prober {
       hostIP: options.hostIP ?? '127.0.0.1',
       nodeName: options.nodeName ?? 'podflow-local',
     };
+    this.#startedAt = this.#o.clock.now();
   }
 
   async start(ref: ContainerInstanceRef, probes: ProbeType[]): Promise<void> {
@@ -203,10 +206,12 @@ export class ProbeManager implements Prober {
       w.probe = probe;
       w.state = seededState(w.type, fresh.published[w.type]);
       w.periodMs = (probe.periodSeconds || PROBE_DEFAULTS.periodSeconds) * 1000;
-      // First probe once the initial delay is over, at a random point of the first period (worker.go run jitters
-      // within the period so that workers started together — a restart, a hand-over — do not probe together).
+      // First probe at once — once the initial delay is over. worker.go run waits a random part of the first period
+      // only when the prober itself started less than a period ago, so that the workers of an engine that just
+      // (re)started — or a shard just handed over — do not all probe together.
       w.notBefore = instance.startedAt + (probe.initialDelaySeconds ?? 0) * 1000;
-      w.dueAt = Math.max(now, w.notBefore) + Math.floor(this.#o.random() * w.periodMs);
+      const justStarted = now - this.#startedAt < w.periodMs;
+      w.dueAt = Math.max(now, w.notBefore) + (justStarted ? Math.floor(this.#o.random() * w.periodMs) : 0);
       this.#arm(w);
     }
     this.#dropInstanceIfIdle(id);
@@ -260,18 +265,7 @@ export class ProbeManager implements Prober {
     do w.dueAt += w.periodMs;
     while (w.dueAt <= firedAt);
     this.#arm(w);
-    const instance = w.instance!;
-    const probed =
-      !w.inFlight &&
-      !w.state.onHold &&
-      shouldProbe({
-        type: w.type,
-        containerStartedAtMs: instance.startedAt,
-        nowMs: firedAt,
-        initialDelaySeconds: w.probe!.initialDelaySeconds ?? 0,
-        started: instance.started,
-        terminating: instance.terminating,
-      });
+    const probed = this.#mayProbe(w, firedAt);
     this.#o.onTick?.({ ref: w.ref, probe: w.type, dueAt, firedAt, probed });
     if (probed) void this.#probe(w).catch((err) => this.#o.onError?.(err, `probe ${w.id}`));
   }
@@ -317,6 +311,9 @@ export class ProbeManager implements Prober {
     w.state = outcome.state;
     const startedBefore = instance.started;
     if (w.type === 'startup' && outcome.state.result === 'success') instance.started = true;
+    // prober_manager.go UpdatePodStatus: a started container that is not ready gets its readiness probe run at
+    // once (manualTriggerCh) instead of at its next tick.
+    if (!startedBefore && instance.started) this.#triggerReadiness(w.ref);
     if (!outcome.changed) return;
     const at = this.#o.clock.now();
     const { ref } = w;
@@ -337,6 +334,33 @@ export class ProbeManager implements Prober {
       instance.started = startedBefore;
       this.#o.onError?.(err, `deliver ${w.id}`);
     }
+  }
+
+  /** worker.go doProbe's gates: not while the last probe runs, not on hold, after the initial delay, and so on. */
+  #mayProbe(w: Worker, now: number): boolean {
+    const instance = w.instance!;
+    return (
+      !w.inFlight &&
+      !w.state.onHold &&
+      shouldProbe({
+        type: w.type,
+        containerStartedAtMs: instance.startedAt,
+        nowMs: now,
+        initialDelaySeconds: w.probe!.initialDelaySeconds ?? 0,
+        started: instance.started,
+        terminating: instance.terminating,
+      })
+    );
+  }
+
+  /** Runs the instance's readiness probe now, outside its ticks (their phase is kept, as a manual trigger does). */
+  #triggerReadiness(ref: ContainerInstanceRef): void {
+    const w = this.#workers.get(workerId(ref, 'readiness'));
+    if (!w || w.stopped || !w.instance || w.state.result === 'success') return;
+    const now = this.#o.clock.now();
+    // A tick due now runs it anyway.
+    if (w.dueAt <= now || !this.#mayProbe(w, now)) return;
+    void this.#probe(w).catch((err) => this.#o.onError?.(err, `probe ${w.id}`));
   }
 
   async #runWithRetries(probe: Probe, target: ProbeTarget, timeoutMs: number): Promise<ProbeAttempt> {

@@ -1,11 +1,15 @@
 // Acceptance of local timers with the real clock and real timers (the only tests here that wait in real time; the
-// waits are a few hundred ms to 2 s, and the cases run concurrently, each on its own dynalite).
+// waits are a few hundred ms to 2 s, and the cases run concurrently, each on its own dynalite or SQLite file).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'vitest';
+import { DynamoDbTimerTable } from '../../../src/adapters/dynamodb/dynamodb-timer-table.ts';
 import { LocalWakeupScheduler } from '../../../src/adapters/local-timers/local-wakeup-scheduler.ts';
+import type { TimerTable } from '../../../src/adapters/local-timers/timer-table.ts';
+import { openSqliteDatabase } from '../../../src/adapters/sqlite/sqlite-database.ts';
+import { SqliteTimerTable } from '../../../src/adapters/sqlite/sqlite-timer-table.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from '../../../src/local/dynalite.ts';
 import { systemClock } from '../../../src/ports/clock.ts';
 import type { PodKey } from '../../../src/ports/pod-key.ts';
@@ -21,10 +25,9 @@ interface Fired {
   firedAt: number;
 }
 
-function schedulerOn(db: LocalDynamo, fired: Fired[]): LocalWakeupScheduler {
+function schedulerOn(db: LocalDynamo | TimerTable, fired: Fired[]): LocalWakeupScheduler {
   return new LocalWakeupScheduler({
-    client: db.client,
-    tableName: TABLE,
+    table: 'client' in db ? new DynamoDbTimerTable({ client: db.client, tableName: TABLE }) : db,
     clock: systemClock,
     onDue: (due) => {
       fired.push({ due, firedAt: Date.now() });
@@ -144,6 +147,37 @@ describe.concurrent('LocalWakeupScheduler acceptance (real clock)', () => {
       } finally {
         await restarted.stop();
         await after.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a pending timer survives closing and reopening the SQLite file and fires once after it', async ({
+    expect,
+  }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'podflow-timers-'));
+    const path = join(dir, 'podflow.db');
+    const fired: Fired[] = [];
+    try {
+      const before = openSqliteDatabase(path);
+      const scheduler = schedulerOn(new SqliteTimerTable({ db: before }), fired);
+      await scheduler.start();
+      const at = Date.now() + 400;
+      await scheduler.scheduleAt(pod, 'backoff-c1-6', at);
+      await scheduler.stop();
+      before.close();
+
+      const after = openSqliteDatabase(path);
+      const restarted = schedulerOn(new SqliteTimerTable({ db: after }), fired);
+      try {
+        await restarted.start();
+        await sleep(Math.max(0, at - Date.now()) + 300);
+        expect(fired.map((f) => f.due)).toEqual([{ key: pod, timerId: 'backoff-c1-6', dueAt: at }]);
+        expect(fired[0]!.firedAt).toBeGreaterThanOrEqual(at);
+      } finally {
+        await restarted.stop();
+        after.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

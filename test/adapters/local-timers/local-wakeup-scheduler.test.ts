@@ -1,5 +1,6 @@
-// LocalWakeupScheduler on dynalite, driven by a manual clock: the durable item layout, chunked long waits, retry of
-// a failing delivery, and the races between firing, re-scheduling, cancelling and start().
+// LocalWakeupScheduler on a DynamoDbTimerTable on dynalite, driven by a manual clock: the durable item layout,
+// chunked long waits, retry of a failing delivery, and the races between firing, re-scheduling, cancelling and
+// start(). (The same scheduler on SqliteTimerTable runs the WakeupScheduler contract: test/contract.)
 import { GetItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +10,7 @@ import {
   type LocalWakeupSchedulerOptions,
 } from '../../../src/adapters/local-timers/local-wakeup-scheduler.ts';
 import { MAX_TIMER_DELAY_MS } from '../../../src/adapters/local-timers/timer-functions.ts';
+import { DynamoDbTimerTable } from '../../../src/adapters/dynamodb/dynamodb-timer-table.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from '../../../src/local/dynalite.ts';
 import type { PodKey } from '../../../src/ports/pod-key.ts';
 import type { TimerDue } from '../../../src/ports/wakeup-scheduler.ts';
@@ -36,28 +38,31 @@ interface Setup {
   /** Advances the manual clock and waits for the deliveries and writes it started. */
   advance(ms: number): Promise<void>;
   item(key: PodKey, timerId: string): Promise<Record<string, unknown> | undefined>;
-  create(overrides?: Partial<LocalWakeupSchedulerOptions>): LocalWakeupScheduler;
+  create(overrides?: Overrides): LocalWakeupScheduler;
 }
 
-async function setup(overrides: Partial<LocalWakeupSchedulerOptions> = {}): Promise<Setup> {
+/** Scheduler options to override, and `client`: the DynamoDB client its timer table sends through (a spy). */
+type Overrides = Partial<LocalWakeupSchedulerOptions> & { client?: DynamoDBClient };
+
+async function setup(overrides: Overrides = {}): Promise<Setup> {
   const tableName = `timers-${++tables}`;
   await ensureTable(db.client, tableName);
   const timers = new ManualTimers(T0);
   const fired: Setup['fired'] = [];
   const errors: unknown[] = [];
-  const create = (more: Partial<LocalWakeupSchedulerOptions> = {}): LocalWakeupScheduler =>
-    new LocalWakeupScheduler({
-      client: db.client,
-      tableName,
+  const create = (more: Overrides = {}): LocalWakeupScheduler => {
+    const { client = db.client, ...options } = { ...overrides, ...more };
+    return new LocalWakeupScheduler({
+      table: new DynamoDbTimerTable({ client, tableName }),
       clock: timers,
       timers,
       onDue: (due) => {
         fired.push({ ...due, firedAt: timers.now() });
       },
       onError: (error) => errors.push(error),
-      ...overrides,
-      ...more,
+      ...options,
     });
+  };
   const scheduler = create();
   return {
     timers,

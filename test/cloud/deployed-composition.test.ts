@@ -1,0 +1,353 @@
+// The deployed composition end to end, on the target PODFLOW_CLOUD_TARGET names (test/cloud/harness.ts): a client
+// (@kubernetes/client-node, kubectl) → the API's IAM-authorized front → the api Lambda → StartExecution → the pod
+// worker state machine → the lifecycle Lambda → ECS RunTask (the Fargate runtime) → the task's state changes →
+// the observer Lambda → the pod's inbox → the pod's status in DynamoDB → back out through the API, logs from
+// CloudWatch Logs. On the emulators the tasks' containers are local processes (test/cloud/emulators/ecs.ts).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAssembly } from './cloud-template.ts';
+import { cloudTarget, startCloudHarness, type CloudHarness } from './harness.ts';
+import { kubectlFor, kubectlPath, tableRows, type KubectlRun } from './support/kubectl.ts';
+import { eventually } from './support/sdk-config.ts';
+
+let h: CloudHarness;
+let api: CoreV1Api;
+let sfn: SFNClient;
+let ddb: DynamoDBClient;
+let kubectl: (args: string[], timeoutMs?: number) => Promise<KubectlRun>;
+const NS = 'default';
+
+const pod = (
+  name: string,
+  restartPolicy: 'Never' | 'Always',
+  command = ['sh', '-c', 'echo hello'],
+): V1Pod => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, labels: { suite: 'cloud' } },
+  spec: {
+    restartPolicy,
+    terminationGracePeriodSeconds: 2,
+    containers: [{ name: 'app', image: 'busybox', command }],
+  },
+});
+
+const read = (name: string) => api.readNamespacedPod({ name, namespace: NS });
+const executionArn = (uid: string, seq = 0) =>
+  `${h.outputs.StateMachineArn.replace(':stateMachine:', ':execution:')}:${uid}-${seq}`;
+const execution = (uid: string) =>
+  sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(uid) }));
+
+beforeAll(async () => {
+  h = await startCloudHarness();
+  api = h.kubeConfig.makeApiClient(CoreV1Api);
+  sfn = new SFNClient(h.clientConfig('sfn'));
+  ddb = new DynamoDBClient(h.clientConfig('dynamodb'));
+  kubectl = kubectlFor(h.kubeconfigPath);
+}, 60_000);
+
+afterAll(async () => {
+  sfn?.destroy();
+  ddb?.destroy();
+  await h?.close();
+}, 30_000);
+
+describe(`the deployed composition (target ${process.env.PODFLOW_CLOUD_TARGET ?? 'emulators'})`, () => {
+  let neverUid: string;
+
+  it('client-node creates a pod through the signed API: 201, and its worker execution <uid>-0 is started', async () => {
+    const created = await api.createNamespacedPod({ namespace: NS, body: pod('never-pod', 'Never') });
+    expect(created.metadata).toMatchObject({ name: 'never-pod', namespace: NS });
+    neverUid = created.metadata!.uid!;
+    const e = await execution(neverUid);
+    expect(e.name).toBe(`${neverUid}-0`);
+    expect(['RUNNING', 'SUCCEEDED']).toContain(e.status);
+    expect(JSON.parse(e.input!)).toEqual({
+      seq: 0,
+      pod: { namespace: NS, name: 'never-pod', uid: neverUid },
+    });
+  });
+
+  it('the lifecycle Lambda writes the outcome to DynamoDB: the task ran, Completed (exit 0), phase Succeeded, worker finished', async () => {
+    const p = await eventually(async () => {
+      const r = await read('never-pod');
+      return r.status?.phase === 'Succeeded' ? r : undefined;
+    }, 60_000);
+    expect(p.status!.containerStatuses![0]!.state!.terminated).toMatchObject({
+      reason: 'Completed',
+      exitCode: 0,
+    });
+    expect(p.status!.containerStatuses![0]!.containerID).toMatch(/^fargate:\/\//);
+    expect(p.status!.conditions!.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False' });
+    // The same status, read from the table the stack deployed (docs/architecture.md §7: PK ns#<namespace>).
+    const item = await ddb.send(
+      new GetItemCommand({
+        TableName: h.outputs.TableName,
+        Key: { PK: { S: `ns#${NS}` }, SK: { S: 'pod#never-pod' } },
+      }),
+    );
+    expect(item.Item, 'the pod item').toBeDefined();
+    expect(JSON.stringify(item.Item)).toContain('Completed');
+    await eventually(async () => (await execution(neverUid)).status === 'SUCCEEDED', 15_000);
+    if (h.emulators) {
+      const steps = h.emulators.lambda.invocations
+        .filter((i) => (i.event as { pod?: { name?: string } }).pod?.name === 'never-pod')
+        .map((i) => (i.event as { step: string }).step);
+      expect(steps.slice(0, 2)).toEqual(['admit', 'sandbox']);
+      expect(steps.at(-1)).toBe('finalize');
+    }
+  }, 90_000);
+
+  it.skipIf(!kubectlPath)('kubectl get pods and kubectl logs through the signing proxy show it', async () => {
+    const r = await kubectl(['get', 'pods']);
+    expect(r.stderr).toBe('');
+    const row = tableRows(r.stdout).find((cells) => cells[0] === 'never-pod');
+    expect(row?.slice(0, 4)).toEqual(['never-pod', '0/1', 'Completed', '0']);
+    // The container's output went to CloudWatch Logs through the awslogs driver; the API reads it back from there.
+    const logs = await eventually(async () => {
+      const l = await kubectl(['logs', 'never-pod']);
+      return l.stdout === 'hello\n' ? l : undefined;
+    }, 15_000);
+    expect(logs.stderr).toBe('');
+  });
+
+  it('restartPolicy Always: a crashing container waits in back-off, and the timer through the wakeup Lambda restarts it', async () => {
+    await api.createNamespacedPod({
+      namespace: NS,
+      body: pod('always-pod', 'Always', ['sh', '-c', 'echo crash; exit 3']),
+    });
+    const p = await eventually(async () => {
+      const r = await read('always-pod');
+      const c = r.status?.containerStatuses?.[0];
+      return c?.restartCount === 1 && c.state?.waiting?.reason === 'CrashLoopBackOff' ? r : undefined;
+    }, 60_000);
+    expect(p.status!.phase).toBe('Running');
+    expect(p.status!.containerStatuses![0]).toMatchObject({
+      ready: false,
+      lastState: { terminated: { reason: 'Error', exitCode: 3 } },
+    });
+    // The first back-off (10 s) is under a minute: EventBridgeWakeupScheduler invokes the wakeup Lambda
+    // asynchronously instead of creating a schedule; the timer it delivers starts the container again.
+    await eventually(async () => {
+      const c = (await read('always-pod')).status?.containerStatuses?.[0];
+      return (c?.restartCount ?? 0) >= 2;
+    }, 60_000);
+    if (h.emulators) {
+      const wakeup = h.emulators.lambda.invocations.find(
+        (i) => i.function.includes('Wakeup') && (i.event as { name?: string }).name === 'always-pod',
+      );
+      expect(wakeup).toMatchObject({
+        type: 'Event',
+        outcome: 'ok',
+        event: { namespace: NS, name: 'always-pod', timerId: 'restart/app/2' },
+      });
+    }
+  }, 150_000);
+
+  it.skipIf(!kubectlPath)(
+    'kubectl delete with a grace period: the pod goes away and its worker ends',
+    async () => {
+      const { metadata } = await read('always-pod');
+      // --wait=false: kubectl waits for a deletion on a watch, and through API Gateway a watch is one buffered
+      // response the api Lambda ends after 25 s (lambdas/api.ts) — a wait that starts before the pod is gone
+      // returns only then. The test polls instead.
+      const r = await kubectl(['delete', 'pod', 'always-pod', '--grace-period=2', '--wait=false']);
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim()).toBe('pod "always-pod" deleted');
+      await eventually(
+        () =>
+          read('always-pod').then(
+            () => false,
+            (err: { code?: number }) => err.code === 404,
+          ),
+        15_000,
+      );
+      await eventually(async () => (await execution(metadata!.uid!)).status === 'SUCCEEDED', 15_000);
+    },
+    40_000,
+  );
+
+  it.skipIf(cloudTarget() !== 'emulators')(
+    'a timer scheduled through EventBridge Scheduler reaches the wakeup function when its minute comes, and is delivered',
+    async () => {
+      const { clock, lambda } = h.emulators!;
+      const wakeupArn = lambda.functions.find((f) => f.name.includes('Wakeup'))!.arn;
+      const scheduler = new SchedulerClient(h.clientConfig('scheduler'));
+      const minute = Math.ceil(clock.now() / 60_000) * 60_000 + 60_000;
+      // A timer due now: the function delivers it at once; reconcile drops it, as it is not the pod's pending timer.
+      await scheduler.send(
+        new CreateScheduleCommand({
+          Name: 'harness-timer',
+          GroupName: 'podflow-timers',
+          ScheduleExpression: `at(${new Date(minute).toISOString().slice(0, 19)})`,
+          ScheduleExpressionTimezone: 'UTC',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          ActionAfterCompletion: 'DELETE',
+          Target: {
+            Arn: wakeupArn,
+            RoleArn: `arn:aws:iam::${h.scope.account}:role/podflow-scheduler`,
+            Input: JSON.stringify({
+              namespace: NS,
+              name: 'never-pod',
+              timerId: 'harness',
+              dueAt: Date.now(),
+            }),
+          },
+        }),
+      );
+      scheduler.destroy();
+      clock.advance(minute - clock.now());
+      const fired = await eventually(
+        () => lambda.invocations.find((i) => (i.event as { timerId?: string } | null)?.timerId === 'harness'),
+        15_000,
+      );
+      expect(fired).toMatchObject({ type: 'Event', outcome: 'ok' });
+      expect(h.emulators!.scheduler.firings.map((f) => f.name)).toContain('harness-timer');
+      // The clock passed a minute: the prober supervisor rule (rate(1 minute)) fired its target with {supervise: true}.
+      await eventually(
+        () => lambda.invocations.some((i) => (i.event as { supervise?: boolean } | null)?.supervise === true),
+        15_000,
+      );
+    },
+    30_000,
+  );
+
+  it.skipIf(cloudTarget() !== 'emulators')(
+    'the harness built the account from the template the cloud assembly holds',
+    () => {
+      const { synth, lambda, resolver } = h.emulators!;
+      // The assembly on disk is what `cdk deploy` would upload: the same template, and a bundle for every function.
+      expect(readAssembly(synth.assemblyDir, synth.stackName).template).toEqual(synth.template);
+      const functions = resolver.resources('AWS::Lambda::Function');
+      expect(lambda.functions.map((f) => f.arn).sort()).toEqual(
+        functions.map(([id]) => resolver.arn(id)).sort(),
+      );
+      for (const f of lambda.functions)
+        expect(existsSync(join(f.codeDir, 'index.mjs')), f.codeDir).toBe(true);
+      expect(h.outputs.StateMachineArn).toBe(
+        `arn:aws:states:${h.scope.region}:${h.scope.account}:stateMachine:Podflow-pod-worker`,
+      );
+    },
+  );
+
+  it.skipIf(cloudTarget() !== 'emulators')(
+    'each function signs as its role: what the template grants it is allowed, anything else is AccessDeniedException',
+    async () => {
+      const roleOf = (part: string) => {
+        const env = h.emulators!.lambda.functions.find((f) =>
+          f.name.toLowerCase().includes(part.toLowerCase()),
+        )!.environment;
+        return { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! };
+      };
+      const schedule = {
+        Name: 'iam-probe',
+        GroupName: 'podflow-timers',
+        ScheduleExpression: 'at(2030-01-01T00:00:00)',
+        FlexibleTimeWindow: { Mode: 'OFF' as const },
+        Target: {
+          Arn: h.emulators!.lambda.functions.find((f) => f.name.includes('Wakeup'))!.arn,
+          // The invoke role the stack made for Scheduler: what SCHEDULER_ROLE_ARN names.
+          RoleArn: h.emulators!.lambda.functions.find((f) => f.name.includes('Lifecycle'))!.environment
+            .SCHEDULER_ROLE_ARN!,
+        },
+      };
+      // The api function gets the Scheduler's environment but, on purpose, none of its grants (infra/podflow-stack.ts).
+      const asApi = new SchedulerClient({
+        ...h.clientConfig('scheduler'),
+        credentials: roleOf('ApiHandler'),
+      });
+      await expect(asApi.send(new CreateScheduleCommand(schedule))).rejects.toMatchObject({
+        name: 'AccessDeniedException',
+        message: expect.stringMatching(
+          /is not authorized to perform: scheduler:CreateSchedule on resource: arn:aws:scheduler:/,
+        ),
+      });
+      asApi.destroy();
+      // The lifecycle function may create and delete schedules in its group, passing the invoke role.
+      const asLifecycle = new SchedulerClient({
+        ...h.clientConfig('scheduler'),
+        credentials: roleOf('Lifecycle'),
+      });
+      await asLifecycle.send(new CreateScheduleCommand(schedule));
+      await asLifecycle.send(new DeleteScheduleCommand({ Name: 'iam-probe', GroupName: 'podflow-timers' }));
+      await expect(
+        asLifecycle.send(new CreateScheduleCommand({ ...schedule, GroupName: 'default' })),
+      ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+      asLifecycle.destroy();
+      // The wakeup function completes task tokens but starts no executions.
+      const asWakeup = new SFNClient({ ...h.clientConfig('sfn'), credentials: roleOf('Wakeup') });
+      await expect(
+        asWakeup.send(
+          new StartExecutionCommand({ stateMachineArn: h.outputs.StateMachineArn, name: 'iam-probe' }),
+        ),
+      ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+      asWakeup.destroy();
+      // The prober reads and writes the table; it has no business with another one.
+      const asProber = new DynamoDBClient({ ...h.clientConfig('dynamodb'), credentials: roleOf('Prober') });
+      await asProber.send(
+        new GetItemCommand({
+          TableName: h.outputs.TableName,
+          Key: { PK: { S: 'ns#default' }, SK: { S: 'pod#none' } },
+        }),
+      );
+      await expect(
+        asProber.send(new GetItemCommand({ TableName: 'other', Key: { PK: { S: 'x' }, SK: { S: 'y' } } })),
+      ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+      asProber.destroy();
+    },
+  );
+
+  it('a request without a SigV4 signature, or with a wrong one, is refused with 403 before any Lambda runs', async () => {
+    const unsigned = await fetch(`${h.apiUrl}api/v1/namespaces/default/pods`);
+    expect(unsigned.status).toBe(403);
+    expect(await unsigned.json()).toEqual({ message: 'Missing Authentication Token' });
+    const forged = await fetch(`${h.apiUrl}api/v1/namespaces/default/pods`, {
+      headers: {
+        authorization: `AWS4-HMAC-SHA256 Credential=${h.credentials.accessKeyId}/20300101/${h.scope.region}/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`,
+        'x-amz-date': new Date()
+          .toISOString()
+          .replace(/[-:]/g, '')
+          .replace(/\.\d{3}/, ''),
+      },
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get('x-amzn-errortype')).toBe('InvalidSignatureException');
+  });
+
+  it('a pod runs: Running, Ready, kubectl shows 1/1 Running; deleted, its task stops', async () => {
+    await api.createNamespacedPod({
+      namespace: NS,
+      body: pod('serving', 'Always', ['sh', '-c', 'sleep 3600']),
+    });
+    await eventually(
+      async () => (await read('serving')).status?.containerStatuses?.[0]?.ready === true,
+      90_000,
+    );
+    const r = await kubectl(['get', 'pod', 'serving']);
+    expect(tableRows(r.stdout)[1]?.slice(0, 3)).toEqual(['serving', '1/1', 'Running']);
+    await kubectl(['delete', 'pod', 'serving', '--grace-period=2', '--wait=false']);
+    await eventually(
+      () =>
+        read('serving').then(
+          () => false,
+          (err: { code?: number }) => err.code === 404,
+        ),
+      30_000,
+    );
+    // Every pod of this file is finished or deleted: no task of the cluster is left running.
+    const ecs = new ECSClient(h.clientConfig('ecs'));
+    await eventually(async () => {
+      const { taskArns } = await ecs.send(
+        new ListTasksCommand({ cluster: h.outputs.ClusterArn, desiredStatus: 'RUNNING' }),
+      );
+      return taskArns?.length === 0;
+    }, 30_000);
+    ecs.destroy();
+  });
+});

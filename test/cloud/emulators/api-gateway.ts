@@ -1,0 +1,219 @@
+// TEST DOUBLE — not AWS. The front of an API Gateway REST API as the template declares it, for podflow's cloud tests:
+// an HTTP server on 127.0.0.1 whose paths are `/<stage>/<resource path>`, which matches each request to a method of
+// the template (`ANY /` and `ANY /{proxy+}` for podflow), enforces the method's authorization, and calls its
+// AWS_PROXY integration — the Lambda function of the integration URI — with the REST API proxy event (payload format
+// 1.0, API Gateway developer guide "Input format of a Lambda function for proxy integration"), then writes the
+// function's proxy result back (decoding a base64 body when `isBase64Encoded`).
+//
+// Authorization: a method with AuthorizationType AWS_IAM requires a SigV4-signed request (service `execute-api`)
+// whose signature verifies with credentials the harness issued (sigv4.ts); otherwise 403 with API Gateway's
+// `x-amzn-ErrorType` and `{"message": …}`. NONE lets the request through. Other authorizers (COGNITO, CUSTOM) are
+// refused at start: podflow's template declares none. A path no method matches is a 403 "Missing Authentication
+// Token", as API Gateway answers. Binary media types from the RestApi: a request body whose content type matches one
+// is passed base64-encoded (`*/*` — podflow's — matches all). Limits: a 10 MB payload (413), the 29 s integration
+// timeout (504 "Endpoint request timed out"); a function error is a 502 "Internal server error".
+import { randomUUID } from 'node:crypto';
+import {
+  DEFAULT_SCOPE,
+  startWireServer,
+  type AwsScope,
+  type EmulatorServer,
+  type WireRequest,
+  type WireResponse,
+} from './aws-wire.ts';
+import { verifyRequest, type Credentials } from './sigv4.ts';
+
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+export const INTEGRATION_TIMEOUT_MS = 29_000;
+
+export interface ApiMethod {
+  /** `/` or a path with `{name}` / `{proxy+}` segments. */
+  resourcePath: string;
+  httpMethod: string;
+  authorizationType: 'AWS_IAM' | 'NONE';
+  /** The function of the AWS_PROXY integration. */
+  functionArn: string;
+}
+
+export interface ApiGatewayFrontOptions {
+  restApiId: string;
+  stageName: string;
+  methods: ApiMethod[];
+  binaryMediaTypes: string[];
+  /** Looks up the secret of an access key (the harness's issued credentials). */
+  credentials: (accessKeyId: string) => Credentials | undefined;
+  /** Invokes the integration's function synchronously with the proxy event; rejects on a function error. */
+  invoke: (functionArn: string, event: string) => Promise<{ functionError?: string; payload: string }>;
+  scope?: AwsScope;
+}
+
+const apiError = (status: number, errorType: string, message: string): WireResponse => ({
+  status,
+  headers: {
+    'content-type': 'application/json',
+    'x-amzn-errortype': errorType,
+    'x-amzn-requestid': randomUUID(),
+  },
+  body: JSON.stringify({ message }),
+});
+
+function matchResource(resourcePath: string, path: string): Record<string, string> | undefined {
+  if (resourcePath === '/') return path === '/' || path === '' ? {} : undefined;
+  const pattern = resourcePath
+    .split('/')
+    .map((seg) => {
+      const greedy = /^\{(\w+)\+\}$/.exec(seg);
+      if (greedy) return `(?<${greedy[1]}>.+)`;
+      const label = /^\{(\w+)\}$/.exec(seg);
+      return label ? `(?<${label[1]}>[^/]+)` : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  const m = new RegExp(`^${pattern}$`).exec(path);
+  return m ? { ...(m.groups ?? {}) } : undefined;
+}
+
+const mediaTypeMatches = (types: string[], contentType: string | undefined): boolean =>
+  types.some((t) => {
+    if (t === '*/*') return true;
+    const ct = (contentType ?? '').split(';')[0]!.trim();
+    return t.endsWith('/*') ? ct.startsWith(t.slice(0, -1)) : ct === t;
+  });
+
+export async function startApiGatewayFront(
+  opts: ApiGatewayFrontOptions,
+): Promise<EmulatorServer & { invokeUrl: string }> {
+  const scope = opts.scope ?? DEFAULT_SCOPE;
+  for (const m of opts.methods) {
+    if (m.authorizationType !== 'AWS_IAM' && m.authorizationType !== 'NONE') {
+      throw new Error(
+        `the API Gateway front does not emulate authorization type ${String(m.authorizationType)}`,
+      );
+    }
+  }
+  // Most specific resource first (`/` and literal paths before `{proxy+}`).
+  const methods = [...opts.methods].sort(
+    (a, b) => Number(a.resourcePath.includes('+')) - Number(b.resourcePath.includes('+')),
+  );
+  let port = 0;
+  const handle = async (req: WireRequest): Promise<WireResponse> => {
+    const stagePrefix = `/${opts.stageName}`;
+    if (req.path !== stagePrefix && !req.path.startsWith(`${stagePrefix}/`)) {
+      return apiError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
+    }
+    const resourceWirePath = req.path.slice(stagePrefix.length) || '/';
+    const path = decodeURIComponent(resourceWirePath);
+    let params: Record<string, string> | undefined;
+    const method = methods.find((m) => {
+      if (m.httpMethod !== 'ANY' && m.httpMethod !== req.method) return false;
+      params = matchResource(m.resourcePath, path);
+      return params !== undefined;
+    });
+    if (!method) return apiError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
+    if (req.body.length > MAX_PAYLOAD_BYTES)
+      return apiError(413, 'RequestEntityTooLargeException', 'Request Too Long');
+    let accessKey: string | null = null;
+    if (method.authorizationType === 'AWS_IAM') {
+      const verdict = verifyRequest(
+        { method: req.method, path: req.path, query: req.query, headers: req.headers, body: req.body },
+        opts.credentials,
+        scope.region,
+        'execute-api',
+      );
+      if (!verdict.ok) return apiError(403, verdict.errorType, verdict.message);
+      accessKey = verdict.accessKeyId;
+    }
+    const headers: Record<string, string> = {};
+    const multiValueHeaders: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v === undefined) continue;
+      const values = Array.isArray(v) ? v : [v];
+      multiValueHeaders[k] = values;
+      headers[k] = values[values.length - 1]!;
+    }
+    const query: Record<string, string> = {};
+    const multiQuery: Record<string, string[]> = {};
+    for (const [k, v] of req.query) {
+      (multiQuery[k] ??= []).push(v);
+      query[k] = v;
+    }
+    const hasQuery = req.query.size > 0;
+    const binary = mediaTypeMatches(opts.binaryMediaTypes, headers['content-type']);
+    const now = Date.now();
+    const requestId = randomUUID();
+    const event = {
+      resource: method.resourcePath,
+      path,
+      httpMethod: req.method,
+      headers,
+      multiValueHeaders,
+      queryStringParameters: hasQuery ? query : null,
+      multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+      pathParameters: params && Object.keys(params).length > 0 ? params : null,
+      stageVariables: null,
+      requestContext: {
+        accountId: scope.account,
+        apiId: opts.restApiId,
+        domainName: headers.host ?? `127.0.0.1:${port}`,
+        domainPrefix: opts.restApiId,
+        extendedRequestId: requestId,
+        httpMethod: req.method,
+        identity: {
+          accessKey,
+          accountId: accessKey ? scope.account : null,
+          caller: accessKey,
+          user: accessKey,
+          userArn: accessKey ? `arn:${scope.partition}:iam::${scope.account}:user/podflow-test` : null,
+          sourceIp: '127.0.0.1',
+          userAgent: headers['user-agent'] ?? null,
+        },
+        path: req.path,
+        protocol: 'HTTP/1.1',
+        requestId,
+        requestTime: new Date(now).toUTCString(),
+        requestTimeEpoch: now,
+        resourceId: method.resourcePath,
+        resourcePath: method.resourcePath,
+        stage: opts.stageName,
+      },
+      body: req.body.length === 0 ? null : binary ? req.body.toString('base64') : req.body.toString('utf8'),
+      isBase64Encoded: req.body.length > 0 && binary,
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), INTEGRATION_TIMEOUT_MS)),
+    );
+    const result = await Promise.race([
+      opts.invoke(method.functionArn, JSON.stringify(event)),
+      timeout,
+    ]).finally(() => clearTimeout(timer));
+    if (result === 'timeout') return apiError(504, 'IntegrationTimeout', 'Endpoint request timed out');
+    if (result.functionError) return apiError(502, 'InternalServerErrorException', 'Internal server error');
+    let proxy: {
+      statusCode?: number;
+      headers?: Record<string, string>;
+      multiValueHeaders?: Record<string, string[]>;
+      body?: string;
+      isBase64Encoded?: boolean;
+    };
+    try {
+      proxy = JSON.parse(result.payload) as typeof proxy;
+    } catch {
+      return apiError(502, 'InternalServerErrorException', 'Internal server error');
+    }
+    if (typeof proxy?.statusCode !== 'number')
+      return apiError(502, 'InternalServerErrorException', 'Internal server error');
+    const out: Record<string, string> = { 'x-amzn-requestid': requestId };
+    for (const [k, v] of Object.entries(proxy.headers ?? {})) out[k.toLowerCase()] = String(v);
+    for (const [k, v] of Object.entries(proxy.multiValueHeaders ?? {})) out[k.toLowerCase()] = v.join(', ');
+    delete out['content-length'];
+    delete out['transfer-encoding'];
+    const body =
+      proxy.body === undefined
+        ? Buffer.alloc(0)
+        : Buffer.from(proxy.body, proxy.isBase64Encoded ? 'base64' : 'utf8');
+    return { status: proxy.statusCode, headers: out, body };
+  };
+  const server = await startWireServer(handle);
+  port = Number(new URL(server.url).port);
+  return { ...server, invokeUrl: `${server.url}/${opts.stageName}/` };
+}

@@ -1,0 +1,398 @@
+// TEST DOUBLE — not AWS. An AWS Lambda emulator speaking REST-JSON (`POST /2015-03-31/functions/{FunctionName}/
+// invocations`) to the real @aws-sdk/client-lambda, for podflow's cloud tests. It runs the functions the harness
+// registers from the synthesized template: the bundled module of the asset directory, its `Handler`, its
+// environment, its timeout and memory setting.
+//
+// Each function runs in execution environments that are worker threads (lambda-runtime-worker.ts), one invocation
+// at a time per environment, each with its own process.env; a busy function gets another environment (a cold
+// start), an idle one is reused. Invoke (Lambda API reference, "Invoke"):
+// - RequestResponse: 200 with the handler's result as JSON; a thrown error is 200 with `X-Amz-Function-Error:
+//   Unhandled` and `{errorType, errorMessage, trace}`; a result over 6 MB is the error `Function.ResponseSizeTooLarge`
+//   ("Response payload size exceeded maximum allowed payload size (6291556 bytes).").
+// - Event: 202 at once; the invocation runs later and a function error is retried twice (Lambda developer guide,
+//   "Asynchronous invocation": one minute before the first retry, two before the second — configurable here so
+//   tests need not wait minutes).
+// - DryRun: 204.
+// - The timeout: the environment is stopped and the error is `Sandbox.Timedout`, "RequestId: … Error: Task timed
+//   out after N.00 seconds", as the Node.js runtime reports it; the next invocation starts a fresh environment.
+// Errors: ResourceNotFoundException (404, unknown function), RequestTooLargeException (413: over 6 MB synchronous,
+// over 1 MB asynchronous — the asynchronous limit AWS raised from 256 KB to 1 MB in October 2025),
+// InvalidRequestContentException (400, a payload that is not JSON), InvalidParameterValueException (400, an unknown
+// InvocationType).
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import {
+  accessKeyOf,
+  AwsError,
+  DEFAULT_SCOPE,
+  jsonResponse,
+  restProtocol,
+  startWireServer,
+  type AwsScope,
+  type EmulatorServer,
+} from './aws-wire.ts';
+import type { CloudWatchLogsEmulator } from './cloudwatch-logs.ts';
+import type { EmulatorClock } from './emulator-clock.ts';
+import type { IamAuthorizer } from './iam.ts';
+
+/** Invoke: "6 MB each for request and response (synchronous)". */
+export const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** Invoke: asynchronous request payload limit (1 MB since October 2025). */
+export const MAX_ASYNC_PAYLOAD_BYTES = 1024 * 1024;
+/** The response limit as Lambda reports it in Function.ResponseSizeTooLarge (6 MB plus 100 bytes). */
+export const MAX_RESPONSE_BYTES = 6_291_556;
+/** Asynchronous invocation: two retries, one and two minutes after the failure. */
+export const DEFAULT_ASYNC_RETRY_DELAYS_MS: readonly number[] = [60_000, 120_000];
+
+export interface LambdaFunctionConfig {
+  name: string;
+  arn: string;
+  /** The directory holding the bundled module (the cloud assembly's `asset.<hash>`). */
+  codeDir: string;
+  /** `index.handler` */
+  handler: string;
+  environment: Record<string, string>;
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** CloudWatch Logs group of the function's output (LoggingConfig.LogGroup, else /aws/lambda/<name>). */
+  logGroup: string;
+}
+
+export interface LambdaInvokeResult {
+  statusCode: number;
+  functionError?: 'Unhandled';
+  payload: string;
+}
+
+interface Environment {
+  worker: Worker;
+  ready: Promise<{ ok: true } | { ok: false; error: ErrorPayload }>;
+  busy: boolean;
+  logStream: string;
+}
+
+interface ErrorPayload {
+  errorType: string;
+  errorMessage: string;
+  trace?: string[];
+}
+
+export interface LambdaEmulatorOptions {
+  clock: EmulatorClock;
+  scope?: AwsScope;
+  logs?: Pick<CloudWatchLogsEmulator, 'groups' | 'createLogGroup' | 'createLogStream' | 'putLogEvents'>;
+  asyncRetryDelaysMs?: readonly number[];
+  /** Also copy function output to this process's stderr (PODFLOW_CLOUD_DEBUG=1). */
+  echoLogs?: boolean;
+  /** Checks callers' identity-based policies (iam.ts): Invoke needs lambda:InvokeFunction on the function. */
+  iam?: IamAuthorizer;
+}
+
+const WORKER_FILE = new URL('./lambda-runtime-worker.ts', import.meta.url);
+
+export class LambdaEmulator {
+  readonly #functions = new Map<string, LambdaFunctionConfig>();
+  readonly #pools = new Map<string, Environment[]>();
+  readonly #opts: LambdaEmulatorOptions;
+  readonly #scope: AwsScope;
+  readonly #pendingAsync = new Set<() => void>();
+  #closed = false;
+  /** Every invocation and how it ended (tests). */
+  readonly invocations: Array<{
+    function: string;
+    type: string;
+    event: unknown;
+    outcome: 'ok' | 'error';
+    error?: ErrorPayload;
+  }> = [];
+
+  constructor(opts: LambdaEmulatorOptions) {
+    this.#opts = opts;
+    this.#scope = opts.scope ?? DEFAULT_SCOPE;
+  }
+
+  register(fn: LambdaFunctionConfig): void {
+    this.#functions.set(fn.arn, fn);
+    if (this.#opts.logs && !this.#opts.logs.groups.has(fn.logGroup))
+      this.#opts.logs.createLogGroup(fn.logGroup);
+  }
+
+  /** A function by name, full or partial ARN (Invoke FunctionName), optionally qualified with `$LATEST`. */
+  resolve(nameOrArn: string): LambdaFunctionConfig {
+    const unqualified = nameOrArn.replace(/:\$LATEST$/, '');
+    const name = unqualified.startsWith('arn:') ? unqualified.split(':')[6] : unqualified.split(':').pop();
+    for (const fn of this.#functions.values()) {
+      if (fn.arn === unqualified || fn.name === name) return fn;
+    }
+    throw new AwsError(
+      'ResourceNotFoundException',
+      `Function not found: arn:${this.#scope.partition}:lambda:${this.#scope.region}:${this.#scope.account}:function:${name}`,
+      404,
+      { Type: 'User' },
+    );
+  }
+
+  get functions(): LambdaFunctionConfig[] {
+    return [...this.#functions.values()];
+  }
+
+  async invoke(
+    nameOrArn: string,
+    payload: string,
+    type: 'RequestResponse' | 'Event' | 'DryRun' = 'RequestResponse',
+  ): Promise<LambdaInvokeResult> {
+    const fn = this.resolve(nameOrArn);
+    const size = Buffer.byteLength(payload);
+    const limit = type === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
+    if (size > limit) {
+      throw new AwsError(
+        'RequestTooLargeException',
+        `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
+        413,
+        { Type: 'User' },
+      );
+    }
+    let event: unknown = null;
+    if (payload.length > 0) {
+      try {
+        event = JSON.parse(payload);
+      } catch {
+        throw new AwsError('InvalidRequestContentException', 'Could not parse request body into json', 400, {
+          Type: 'User',
+        });
+      }
+    }
+    if (type === 'DryRun') return { statusCode: 204, payload: '' };
+    if (type === 'Event') {
+      this.#runAsync(fn, event, 0);
+      return { statusCode: 202, payload: '' };
+    }
+    return this.#run(fn, event, type);
+  }
+
+  #runAsync(fn: LambdaFunctionConfig, event: unknown, attempt: number): void {
+    void this.#run(fn, event, 'Event').then((r) => {
+      const delays = this.#opts.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS;
+      if (r.functionError && attempt < delays.length && !this.#closed) {
+        const cancel = this.#opts.clock.at(this.#opts.clock.now() + delays[attempt]!, () => {
+          this.#pendingAsync.delete(cancel);
+          this.#runAsync(fn, event, attempt + 1);
+        });
+        this.#pendingAsync.add(cancel);
+      }
+    });
+  }
+
+  #environment(fn: LambdaFunctionConfig): Environment {
+    const pool = this.#pools.get(fn.arn) ?? [];
+    this.#pools.set(fn.arn, pool);
+    const idle = pool.find((e) => !e.busy);
+    if (idle) return idle;
+    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
+    const logStream = `${day}/[$LATEST]${randomUUID().replace(/-/g, '')}`;
+    const worker = new Worker(WORKER_FILE, {
+      env: { ...fn.environment, AWS_LAMBDA_LOG_STREAM_NAME: logStream },
+      workerData: {
+        codeDir: fn.codeDir,
+        handler: fn.handler,
+        functionName: fn.name,
+        functionArn: fn.arn,
+        memoryMb: fn.memoryMb,
+        logGroup: fn.logGroup,
+        logStream,
+      },
+      stdout: true,
+      stderr: true,
+      // Lambda's memory setting bounds the environment; a worker's old generation is the nearest knob.
+      resourceLimits: { maxOldGenerationSizeMb: fn.memoryMb },
+    });
+    this.#captureLogs(fn, logStream, worker);
+    const env: Environment = {
+      worker,
+      busy: false,
+      logStream,
+      ready: new Promise((resolve) => {
+        worker.once('message', (m: { type: string; error?: ErrorPayload }) =>
+          resolve(m.type === 'ready' ? { ok: true } : { ok: false, error: m.error! }),
+        );
+        worker.once('error', (err) =>
+          resolve({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: String(err) } }),
+        );
+      }),
+    };
+    worker.unref();
+    pool.push(env);
+    return env;
+  }
+
+  #captureLogs(fn: LambdaFunctionConfig, stream: string, worker: Worker): void {
+    const logs = this.#opts.logs;
+    if (logs && !logs.groups.get(fn.logGroup)?.streams.has(stream)) {
+      if (!logs.groups.has(fn.logGroup)) logs.createLogGroup(fn.logGroup);
+      logs.createLogStream(fn.logGroup, stream);
+    }
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      if (this.#opts.echoLogs) process.stderr.write(`[${fn.name}] ${text}`);
+      const lines = text.split('\n').filter((l) => l.length > 0);
+      if (logs && lines.length > 0) {
+        try {
+          logs.putLogEvents(
+            fn.logGroup,
+            stream,
+            lines.map((message) => ({ timestamp: Date.now(), message })),
+          );
+        } catch {
+          // A line CloudWatch refuses is lost, as it would be.
+        }
+      }
+    };
+    worker.stdout.on('data', onData);
+    worker.stderr.on('data', onData);
+  }
+
+  #retire(fn: LambdaFunctionConfig, env: Environment): void {
+    const pool = this.#pools.get(fn.arn) ?? [];
+    pool.splice(pool.indexOf(env), 1);
+    void env.worker.terminate();
+  }
+
+  async #run(fn: LambdaFunctionConfig, event: unknown, type: string): Promise<LambdaInvokeResult> {
+    if (this.#closed) throw new AwsError('ServiceException', 'the emulator is closed', 500);
+    const env = this.#environment(fn);
+    env.busy = true;
+    const requestId = randomUUID();
+    const record = (outcome: 'ok' | 'error', error?: ErrorPayload) =>
+      this.invocations.push({ function: fn.name, type, event, outcome, ...(error ? { error } : {}) });
+    const fail = (error: ErrorPayload): LambdaInvokeResult => {
+      record('error', error);
+      return { statusCode: 200, functionError: 'Unhandled', payload: JSON.stringify(error) };
+    };
+    const init = await env.ready;
+    if (!init.ok) {
+      this.#retire(fn, env);
+      return fail(init.error);
+    }
+    const deadline = Date.now() + fn.timeoutSeconds * 1000;
+    const outcome = await new Promise<{ type: string; payload?: string; error?: ErrorPayload }>((resolve) => {
+      const timer = setTimeout(() => {
+        env.worker.off('message', onMessage);
+        resolve({
+          type: 'timeout',
+          error: {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `RequestId: ${requestId} Error: Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
+          },
+        });
+      }, fn.timeoutSeconds * 1000);
+      const onMessage = (m: { type: string; id?: number; payload?: string; error?: ErrorPayload }) => {
+        if (m.id !== id) return;
+        clearTimeout(timer);
+        env.worker.off('message', onMessage);
+        env.worker.off('exit', onExit);
+        resolve(m);
+      };
+      const onExit = () => {
+        clearTimeout(timer);
+        resolve({
+          type: 'exit',
+          error: {
+            errorType: 'Runtime.ExitError',
+            errorMessage: `RequestId: ${requestId} Error: Runtime exited`,
+          },
+        });
+      };
+      const id = Math.floor(Math.random() * 2 ** 31);
+      env.worker.on('message', onMessage);
+      env.worker.once('exit', onExit);
+      env.worker.postMessage({ id, requestId, event, deadline });
+    });
+    if (outcome.type === 'timeout' || outcome.type === 'exit') {
+      // A timed-out environment is not reused (Lambda resets it).
+      this.#retire(fn, env);
+      return fail(outcome.error!);
+    }
+    env.busy = false;
+    if (outcome.type === 'error') return fail(outcome.error!);
+    const payload = outcome.payload ?? 'null';
+    if (Buffer.byteLength(payload) > MAX_RESPONSE_BYTES) {
+      return fail({
+        errorType: 'Function.ResponseSizeTooLarge',
+        errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
+      });
+    }
+    record('ok');
+    return { statusCode: 200, payload };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const cancel of this.#pendingAsync) cancel();
+    await Promise.all([...this.#pools.values()].flat().map((e) => e.worker.terminate()));
+    this.#pools.clear();
+  }
+
+  async listen(): Promise<EmulatorServer> {
+    return startWireServer(
+      restProtocol([
+        {
+          method: 'POST',
+          path: '/2015-03-31/functions/{FunctionName}/invocations',
+          handle: async (req, labels) => {
+            const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+            if (!['RequestResponse', 'Event', 'DryRun'].includes(type)) {
+              throw new AwsError('InvalidParameterValueException', `Invalid InvocationType: ${type}`, 400, {
+                Type: 'User',
+              });
+            }
+            const qualifier = req.query.get('Qualifier');
+            if (qualifier !== null && qualifier !== '$LATEST') {
+              throw new AwsError(
+                'ResourceNotFoundException',
+                `Function not found: ${labels.FunctionName}:${qualifier}`,
+                404,
+                { Type: 'User' },
+              );
+            }
+            this.#opts.iam?.authorize(
+              accessKeyOf(req.headers.authorization),
+              'lambda:InvokeFunction',
+              this.resolve(labels.FunctionName!).arn,
+              403,
+            );
+            const r = await this.invoke(labels.FunctionName!, req.body.toString('utf8'), type as 'Event');
+            return {
+              status: r.statusCode,
+              headers: {
+                'content-type': 'application/json',
+                'x-amzn-requestid': randomUUID(),
+                ...(r.statusCode === 200 ? { 'x-amz-executed-version': '$LATEST' } : {}),
+                ...(r.functionError ? { 'x-amz-function-error': r.functionError } : {}),
+              },
+              body: r.payload,
+            };
+          },
+        },
+        {
+          method: 'GET',
+          path: '/2015-03-31/functions/{FunctionName}',
+          handle: async (_req, labels) => {
+            const fn = this.resolve(labels.FunctionName!);
+            return jsonResponse(200, {
+              Configuration: {
+                FunctionName: fn.name,
+                FunctionArn: fn.arn,
+                Handler: fn.handler,
+                Timeout: fn.timeoutSeconds,
+                MemorySize: fn.memoryMb,
+                Runtime: 'nodejs22.x',
+                State: 'Active',
+                Environment: { Variables: fn.environment },
+              },
+            });
+          },
+        },
+      ]),
+    );
+  }
+}
