@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${context}: ${err instanceof Error ? err.message : String(err)}\n`);
   };
   const engine = await startLocalEngine({ dataDir, onError });
-  const serve = await startLocalServer({ engine, dataDir, port: 0, newUid: randomUUID, onError });
+  const serve = await startLocalServer({ engine, port: 0, newUid: randomUUID, onError });
   const api = `${serve.url}/api/v1/namespaces/default/pods`;
   try {
     // One watch sees every pod arrive.

@@ -143,6 +143,7 @@ async function main(): Promise<void> {
   const exitedAll = refs.map((r) => next(r, 'exited'));
   await Promise.all(refs.map((r) => runtime.stop(r, 0)));
   await Promise.all(exitedAll);
+  await runtime.removeSandbox(pod); // and its pause process, as root
   await runtime.close();
   await rm(root, { recursive: true, force: true });
 }

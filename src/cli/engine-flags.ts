@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { BackoffSettings } from '../core/backoff.ts';
 import { BACKOFF_RESET_MS, INITIAL_BACKOFF_MS, MAX_BACKOFF_MS } from '../core/backoff.ts';
 import { formatGoDuration, parseDuration } from '../core/duration.ts';
+import { DEFAULT_POD_CIDR, parseCidr, type PodNetworkMode } from '../adapters/process/pod-network.ts';
 import { startLocalEngine, type LocalEngine } from '../local/local-engine.ts';
 import {
   DataDirStoreError,
@@ -34,6 +35,19 @@ export interface EngineFlagValues {
   crashBackoffInitial?: number;
   crashBackoffMax: number;
   crashBackoffReset: number;
+  /** auto | bridge | host (pod-network.ts); absent: $PODFLOW_POD_NETWORK, else auto. */
+  podNetwork?: PodNetworkMode;
+  /** Absent: $PODFLOW_POD_CIDR, else 10.77.0.0/16. */
+  podCidr?: string;
+}
+
+/** Commander argument parser for --pod-cidr. */
+export function parsePodCidr(value: string): string {
+  try {
+    return parseCidr(value).text;
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message}.`);
+  }
 }
 
 /** Commander argument parser for a positive Go/kubectl duration (`500ms`, `10s`, `5m`, `1h30m`). */
@@ -114,6 +128,18 @@ export function addEngineFlags(command: Command): Command {
         'a container that ran this long before crashing again starts a fresh back-off curve',
         BACKOFF_RESET_MS,
       ),
+    )
+    .addOption(
+      new Option(
+        '--pod-network <mode>',
+        'auto: a network namespace, address and hostname per pod when running as root, else the host network (with a warning); bridge: that or fail; host: every pod on the host network, pod IP 127.0.0.1 (default: $PODFLOW_POD_NETWORK, else auto)',
+      ).choices(['auto', 'bridge', 'host']),
+    )
+    .addOption(
+      new Option(
+        '--pod-cidr <cidr>',
+        `where pod addresses come from; the first is the bridge's (default: $PODFLOW_POD_CIDR, else ${DEFAULT_POD_CIDR})`,
+      ).argParser(parsePodCidr),
     );
 }
 
@@ -230,6 +256,10 @@ export async function openEngineFromFlags(
       ...(flags.dynamodbEndpoint !== undefined && { dynamodbEndpoint: flags.dynamodbEndpoint }),
       settings: { backoff },
       onError,
+      podNetwork: {
+        ...(flags.podNetwork && { mode: flags.podNetwork }),
+        ...(flags.podCidr && { podCidr: flags.podCidr }),
+      },
     });
   } catch (err) {
     cleanup();

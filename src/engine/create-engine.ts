@@ -9,6 +9,7 @@ import { markTerminating } from '../core/namespace-deletion.ts';
 import type { PodEvent } from '../core/pod-events.ts';
 import { applyPodUpdate } from '../core/manifest/validate-pod-update.ts';
 import { isForceDelete } from '../core/grace.ts';
+import { podSandboxConfig } from '../core/pod-sandbox.ts';
 import { newPodState } from '../core/reconcile.ts';
 import { ConflictError, isAlreadyExists, isConflict, NotFoundError } from '../ports/errors.ts';
 import type { ApiObject, ObjectKey, ObjectStore, StoredObject } from '../ports/object-store.ts';
@@ -110,11 +111,21 @@ export function createEngine(deps: EngineDeps) {
     step: (input: StepInput) => runWorkerStep(deps, input),
 
     /**
-     * Stores a new (defaulted, validated) pod and starts its worker. AlreadyExistsError if the name is taken. The pod
-     * exists once stored, as an object the API server accepted: a worker that could not be started is reported, not
-     * thrown (a client's retry would only get AlreadyExists), and `startMissingWorkers` starts it.
+     * Stores a new (defaulted, validated) pod and starts its worker. AlreadyExistsError if the name is taken;
+     * InvalidError when the runtime cannot give the pod what its sandbox needs (a host port it cannot map, or one
+     * another pod holds: what the scheduler's NodePorts filter would keep off the node). The pod exists once stored,
+     * as an object the API server accepted: a worker that could not be started is reported, not thrown (a client's
+     * retry would only get AlreadyExists), and `startMissingWorkers` starts it.
      */
     async createPod(pod: Pod): Promise<StoredPod> {
+      const refusals = await deps.runtime.admitSandbox(
+        {
+          key: { namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '' },
+          uid: pod.metadata?.uid ?? '',
+        },
+        podSandboxConfig(pod),
+      );
+      if (refusals.length > 0) throw new InvalidError('Pod', pod.metadata?.name ?? '', refusals);
       const state = newPodState(pod);
       const stored = await deps.store.create(state);
       try {
@@ -210,6 +221,24 @@ export function createEngine(deps: EngineDeps) {
 
     /** A worker execution failed: start the next one from the store (worker-recovery.ts). */
     restartFailedWorker: (failed: WorkerInput, status: string) => restartFailedWorker(deps, failed, status),
+
+    /**
+     * Removes the sandboxes of pods the store no longer has (a removal an engine crash interrupted, or a store that
+     * was not kept: `--in-memory` on a data directory) — the kubelet's container GC evicts the sandboxes of deleted
+     * pods (pkg/kubelet/kuberuntime/kuberuntime_gc.go evictSandboxes). Called at engine start, before any pod is
+     * created. Returns how many it removed.
+     */
+    async removeOrphanSandboxes(): Promise<number> {
+      const { items } = await deps.store.list();
+      const live = new Set(items.map((p) => p.state.pod.metadata.uid));
+      let removed = 0;
+      for (const sandbox of await deps.runtime.listSandboxes()) {
+        if (live.has(sandbox.uid)) continue;
+        await deps.runtime.removeSandbox(sandbox);
+        removed++;
+      }
+      return removed;
+    },
 
     /**
      * At engine start: every pod that has not finished gets a worker that resumes it, and so does a finished one with

@@ -6,6 +6,7 @@ import type { Action } from '../core/actions.ts';
 import type { PodEvent } from '../core/pod-events.ts';
 import { containerProgress, type ContainerProgress } from '../core/container-progress.ts';
 import { remainingGraceSeconds } from '../core/grace.ts';
+import { podSandboxConfig } from '../core/pod-sandbox.ts';
 import type { PodState } from '../core/pod-state.ts';
 import {
   admitPod,
@@ -81,7 +82,11 @@ export async function runWorkerStep(
     case 'sandbox': {
       const stored = await deps.store.get(key);
       if (!stored) return summarize(deps, input, steps, undefined);
-      const { podIP } = await deps.runtime.createSandbox({ key, uid: input.pod.uid });
+      // kuberuntime_sandbox.go generatePodSandboxConfig: hostname, host network, port mappings.
+      const { podIP } = await deps.runtime.createSandbox(
+        { key, uid: input.pod.uid },
+        podSandboxConfig(stored.state.pod),
+      );
       const ready: PodEvent = {
         id: `${input.pod.uid}/sandboxReady`,
         at: deps.clock.now(),

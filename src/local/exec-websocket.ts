@@ -5,20 +5,16 @@
 // reason NonZeroExitCode and the exit code as cause), 4 resize (TTY; ignored) — and v5 adds 255, the close signal:
 // `[255, 0]` closes stdin (what makes `kubectl exec -i … -- cat` see EOF).
 //
-// The command runs in the container's environment as the process runtime records it: the instance's launch.json
-// (env, working directory) read through the adapter's exported layout helpers, as the runtime's own buffered exec
-// does — but streaming, with stdin. A TTY is not allocated (no pty locally): with `-t` stdout and stderr both go to
-// channel 1, as they would through a terminal.
+// The command runs in the container's environment and its pod's namespaces, spawned as the process runtime's own
+// buffered exec spawns it (ProcessContainerRuntime.execSpec: the instance's env and working directory, through
+// podflow-shim --enter when the pod has a sandbox of its own) — but streaming, with stdin. A TTY is not allocated
+// (no pty locally): with `-t` stdout and stderr both go to channel 1, as they would through a terminal.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
-import { join, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { LAUNCH_FILE, instanceDir } from '../adapters/process/instance-layout.ts';
-import { isSameLiveProcess } from '../adapters/process/process-identity.ts';
-import { readShimState } from '../adapters/process/shim-state.ts';
+import type { ExecSpec, ProcessContainerRuntime } from '../adapters/process/process-container-runtime.ts';
 import { isAuthorized } from '../api/create-api-app.ts';
 import { ApiError, badRequest, notFound, unauthorized } from '../api/status.ts';
 import type { ContainerInstanceRef } from '../ports/container-runtime.ts';
@@ -46,12 +42,6 @@ const HTTP_TEXT: Record<number, string> = {
   500: 'Internal Server Error',
 };
 
-/** What launch.json records (adapters/process/process-container-runtime.ts StoredLaunch). */
-interface Launch {
-  env: Array<{ name: string; value: string }>;
-  workingDir: string;
-}
-
 export interface ExecRequest {
   ref: ContainerInstanceRef;
   command: string[];
@@ -62,8 +52,8 @@ export interface ExecRequest {
 }
 
 export interface ExecWebSocketOptions {
-  /** The process runtime's data directory (where the instance directories live). */
-  dataDir: string;
+  /** The process runtime: how to spawn a command in a running container. */
+  runtime: Pick<ProcessContainerRuntime, 'execSpec'>;
   store: Pick<PodStore, 'get'>;
   token?: string;
   onError: (err: unknown, context: string) => void;
@@ -100,7 +90,7 @@ async function resolveRequest(
   url: URL,
   namespace: string,
   name: string,
-): Promise<{ request: ExecRequest; launch: Launch }> {
+): Promise<{ request: ExecRequest; spec: ExecSpec }> {
   const q = url.searchParams;
   const command = q.getAll('command');
   const flag = (n: string): boolean => TRUE.has(q.get(n) ?? '');
@@ -134,21 +124,13 @@ async function resolveRequest(
     container,
     instance: rec.instance,
   };
-  const dir = instanceDir(resolve(o.dataDir), ref);
-  const state = await readShimState(dir).catch(() => undefined);
-  if (
-    !state ||
-    state.phase !== 'running' ||
-    !isSameLiveProcess(state.shimPid, state.shimStartTicks, state.bootId)
-  )
-    throw notRunning;
-  let launch: Launch;
+  let spec: ExecSpec;
   try {
-    launch = JSON.parse(await readFile(join(dir, LAUNCH_FILE), 'utf8')) as Launch;
+    spec = await o.runtime.execSpec(ref, command);
   } catch {
     throw notRunning;
   }
-  return { request: { ...request, ref, command }, launch };
+  return { request: { ...request, ref, command }, spec };
 }
 
 /** Runs one exec session on an open WebSocket. Resolves when the session is over. */
@@ -156,7 +138,7 @@ export function runExecSession(
   ws: WebSocket,
   protocol: string,
   request: ExecRequest,
-  launch: Launch,
+  spec: ExecSpec,
 ): Promise<void> {
   const v5 = protocol === 'v5.channel.k8s.io';
   const send = (channel: number, data: Buffer | string): void => {
@@ -164,9 +146,7 @@ export function runExecSession(
     const payload = typeof data === 'string' ? Buffer.from(data) : data;
     ws.send(Buffer.concat([Buffer.from([channel]), payload]), { binary: true });
   };
-  const env: Record<string, string> = {};
-  for (const e of launch.env) env[e.name] = e.value;
-  const [file, ...args] = request.command;
+  const file = request.command[0];
   return new Promise((done) => {
     let child: ChildProcess;
     let finished = false;
@@ -178,9 +158,9 @@ export function runExecSession(
       done();
     };
     try {
-      child = spawn(file!, args, {
-        cwd: launch.workingDir,
-        env,
+      child = spawn(spec.file, spec.args, {
+        cwd: spec.cwd,
+        env: spec.env,
         detached: true,
         stdio: [request.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       });
@@ -248,7 +228,7 @@ export function createExecUpgradeHandler(o: ExecWebSocketOptions): UpgradeHandle
           if (o.token && !isAuthorized(req.headers.authorization, o.token)) throw unauthorized();
           // The pod and container first: kubectl falls back from WebSocket to SPDY when the upgrade fails, and
           // the user should read why exec failed (not found, not running), not which protocol was missing.
-          const { request, launch } = await resolveRequest(
+          const { request, spec } = await resolveRequest(
             o,
             url,
             decodeURIComponent(m[1]!),
@@ -263,7 +243,7 @@ export function createExecUpgradeHandler(o: ExecWebSocketOptions): UpgradeHandle
           wss.handleUpgrade(req, socket, head, (ws) => {
             sessions.add(ws);
             ws.on('error', (err) => o.onError(err, 'exec websocket'));
-            void runExecSession(ws, ws.protocol, request, launch).finally(() => sessions.delete(ws));
+            void runExecSession(ws, ws.protocol, request, spec).finally(() => sessions.delete(ws));
           });
         } catch (err) {
           if (err instanceof ApiError) rejectUpgrade(socket, err);

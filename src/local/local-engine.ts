@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalWakeupScheduler } from '../adapters/local-timers/local-wakeup-scheduler.ts';
 import { ProcessContainerRuntime } from '../adapters/process/process-container-runtime.ts';
+import type { PodNetwork, PodNetworkOptions } from '../adapters/process/pod-network.ts';
 import { createEngine, type Engine } from '../engine/create-engine.ts';
 import { deliverEvent } from '../engine/deliver-event.ts';
 import { ObservablePodStore } from '../engine/observable-pod-store.ts';
@@ -14,7 +15,7 @@ import { systemClock, type Clock } from '../ports/clock.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { PodStore } from '../ports/pod-store.ts';
 import type { Prober } from '../ports/prober.ts';
-import { DEFAULT_LOCAL_STORE, openLocalStore, type LocalStoreKind } from './local-store.ts';
+import { DEFAULT_LOCAL_STORE, openLocalStore, type LocalStore, type LocalStoreKind } from './local-store.ts';
 import { InProcessHookRunner } from '../engine/in-process-hook-runner.ts';
 import { LocalWorkflowClient } from './local-workflow-client.ts';
 import { createProbeHandlers } from '../adapters/probes/probe-handlers.ts';
@@ -58,6 +59,12 @@ export interface LocalEngineOptions {
   configs?: ConfigSource;
   /** Wraps the store every part of the engine uses (fault injection, instrumentation). */
   decorateStore?: (store: PodStore) => PodStore;
+  /** The pod network: a network namespace per pod as root, else the host's (pod-network.ts; flags --pod-network,
+   * --pod-cidr). */
+  podNetwork?: PodNetworkOptions;
+  /** One line when pods get less than a cluster would give them (the host network fallback, no NAT). Default:
+   * stderr. */
+  onWarning?: (line: string) => void;
 }
 
 export interface LocalEngine {
@@ -71,6 +78,8 @@ export interface LocalEngine {
   runtime: ProcessContainerRuntime;
   /** Pods whose workers were resumed at start (an engine restart with the same data dir). */
   resumed: number;
+  /** What pods get: their own network on the bridge, or the host's. */
+  network: PodNetwork;
   /** Stops the engine; containers keep running under their shims and are re-adopted by the next start. */
   close(): Promise<void>;
 }
@@ -79,16 +88,36 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   const clock = options.clock ?? systemClock;
   const onError = options.onError ?? ((err, context) => console.error(`podflow: ${context}:`, err));
   const settings: WorkerSettings = { ...DEFAULT_WORKER_SETTINGS, ...options.settings };
+  const runtime = new ProcessContainerRuntime({
+    dataDir: options.dataDir,
+    clock,
+    ...(options.podNetwork && { network: options.podNetwork }),
+  });
+  // Decided (and the host's part set up) before anything runs, and said once: never a silent half-setup.
+  let network: PodNetwork;
+  try {
+    network = await runtime.network();
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  if (network.warning) (options.onWarning ?? ((line) => process.stderr.write(`${line}\n`)))(network.warning);
   const definition = JSON.parse(readFileSync(POD_WORKER_ASL_PATH, 'utf8')) as {
     States: Record<string, unknown>;
   };
-  const backend = await openLocalStore({
-    kind: options.store ?? DEFAULT_LOCAL_STORE,
-    dataDir: options.dataDir,
-    inMemory: options.inMemory === true,
-    dynamodbEndpoint: options.dynamodbEndpoint,
-    clock,
-  });
+  let backend: LocalStore;
+  try {
+    backend = await openLocalStore({
+      kind: options.store ?? DEFAULT_LOCAL_STORE,
+      dataDir: options.dataDir,
+      inMemory: options.inMemory === true,
+      dynamodbEndpoint: options.dynamodbEndpoint,
+      clock,
+    });
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
   const store = new ObservablePodStore(
     options.decorateStore ? options.decorateStore(backend.store) : backend.store,
   );
@@ -100,7 +129,6 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     if (!bound.engine) throw new Error('engine not started');
     return bound.engine;
   };
-  const runtime = new ProcessContainerRuntime({ dataDir: options.dataDir, clock });
   const workflow = new LocalWorkflowClient({
     definition,
     step: (input) => ready().step(input as never),
@@ -166,6 +194,8 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   const { items: pods } = await store.list();
   await engine.ensureNamespaces([...SYSTEM_NAMESPACES, ...pods.map((p) => p.key.namespace)], randomUUID);
   const resumed = await engine.resumeAll();
+  // Sandboxes (pause processes, namespaces, addresses, host ports) of pods the store no longer has.
+  await engine.removeOrphanSandboxes();
 
   return {
     engine,
@@ -175,6 +205,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     workflow,
     runtime,
     resumed,
+    network,
     async close() {
       ownProber?.close();
       stopObserving();

@@ -10,8 +10,6 @@ import type { LocalEngine } from './local-engine.ts';
 
 export interface LocalServerOptions {
   engine: LocalEngine;
-  /** The engine's data directory: exec reads container instances from it. */
-  dataDir: string;
   /** On 127.0.0.1; 0 picks a free port. */
   port: number;
   /** Bearer token every request must carry, if set. */
@@ -48,7 +46,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       app: api.app,
       port: options.port,
       upgrade: createExecUpgradeHandler({
-        dataDir: options.dataDir,
+        runtime: engine.runtime,
         store: engine.store,
         onError,
         ...(token ? { token } : {}),

@@ -2,7 +2,11 @@
 // pod outcomes: it says "exited 1 at T", the core says what that means. Adapters: ProcessContainerRuntime (local:
 // one shim per container instance), FargateContainerRuntime (the cloud: one ECS Fargate task per pod sandbox,
 // docs/decisions/0006-fargate-runtime.md).
+import type { FieldError } from '../core/field-errors.ts';
+import type { PodSandboxConfig } from '../core/pod-sandbox.ts';
 import type { PodKey } from './pod-key.ts';
+
+export type { PodSandboxConfig, PortMapping } from '../core/pod-sandbox.ts';
 
 export interface SandboxRef {
   key: PodKey;
@@ -97,11 +101,31 @@ export interface LogOptions {
 }
 
 export interface ContainerRuntime {
-  /** Creates the pod sandbox (idempotent): log/state directory (process runtime), task ENI (Fargate). */
-  createSandbox(sandbox: SandboxRef): Promise<{ podIP: string }>;
+  /**
+   * Creates the pod sandbox (CRI RunPodSandbox), idempotent: what every container of the pod shares — the process
+   * runtime's pause process holding the pod's network, IPC and UTS namespaces, with the pod's address on its own
+   * interface; a Fargate task's ENI. Resolves with the pod's IP (the host's for a `hostNetwork` pod), the same one
+   * for as long as the sandbox exists, across engine restarts; no two live sandboxes get the same address. Without
+   * `config` the sandbox has the pod's name as hostname and no host ports.
+   */
+  createSandbox(sandbox: SandboxRef, config?: PodSandboxConfig): Promise<{ podIP: string }>;
 
-  /** Removes the sandbox and everything of the pod. Idempotent. Only after all its containers exited. */
+  /**
+   * Removes the sandbox and everything of the pod (CRI StopPodSandbox + RemovePodSandbox): its namespaces, address,
+   * host ports, files. Idempotent. Only after all its containers exited.
+   */
   removeSandbox(sandbox: SandboxRef): Promise<void>;
+
+  /** The sandboxes that exist, whatever engine process created them (CRI ListPodSandbox): the engine removes those
+   * of pods it no longer has (kubelet: pkg/kubelet/kuberuntime/kuberuntime_gc.go evictSandboxes). */
+  listSandboxes(): Promise<SandboxRef[]>;
+
+  /**
+   * What this runtime cannot give the pod, as field errors, checked when the pod is created (as a kubelet's admit
+   * handlers and the scheduler's NodePorts filter would refuse it): a host port it cannot map, or one another
+   * sandbox holds. Empty when it can run the pod.
+   */
+  admitSandbox(sandbox: SandboxRef, config: PodSandboxConfig): Promise<FieldError[]>;
 
   /**
    * Starts one container instance and resolves once the start is durable. Idempotent per instance: starting an
@@ -118,8 +142,9 @@ export interface ContainerRuntime {
   stop(ref: ContainerInstanceRef, graceSeconds: number): Promise<void>;
 
   /**
-   * Runs a command in the instance's environment (exec probes, exec hooks, `podflow exec`). Timeout = not success;
-   * `timeoutMs` 0 waits as long as the command runs (a postStart exec hook has no timeout: CRI ExecSync with 0).
+   * Runs a command in the instance's environment and its pod's namespaces (exec probes, exec hooks, `podflow exec`).
+   * Timeout = not success; `timeoutMs` 0 waits as long as the command runs (a postStart exec hook has no timeout:
+   * CRI ExecSync with 0).
    */
   exec(ref: ContainerInstanceRef, argv: string[], timeoutMs: number): Promise<ExecResult>;
 

@@ -27,6 +27,7 @@ import { ManualClock } from '../support/manual-clock.ts';
 import { SYSTEM_NAMESPACES } from '../../src/core/manifest/api-objects.ts';
 import { ObjectStoreConfigSource } from '../../src/engine/object-config-source.ts';
 import { ObservableObjectStore } from '../../src/engine/observable-object-store.ts';
+import { endEverythingUnder } from '../support/runtime-cleanup.ts';
 import { deletionGraceSeconds } from '../../src/core/grace.ts';
 
 export interface TestResponse {
@@ -133,7 +134,8 @@ export function createTestApi(overrides: Partial<ApiDeps> = {}): TestApi {
     store,
     objects,
     configs: new ObjectStoreConfigSource(objects),
-    runtime: {} as never,
+    // No worker runs here; creating a pod asks the runtime only what its sandbox would be refused.
+    runtime: { admitSandbox: async () => [] } as never,
     scheduler: { scheduleAt: async () => {}, cancel: async () => {} },
     workflow: { startExecution: async () => {}, sendTaskSuccess: async () => {} },
     prober: new NoopProber(),
@@ -266,6 +268,9 @@ export async function startTestServe(options: { token?: string } = {}): Promise<
       // Containers outlive `serve` by design (the next serve re-adopts them): delete the pods first.
       await deleteAllPods(serve.url, options.token);
       await serve.stop();
+      // A delete with grace 0 is a force delete: the pods leave the API before their containers and sandboxes are
+      // gone, so the engine may stop with them still running.
+      await endEverythingUnder(dataDir);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -305,8 +305,9 @@ describe('podflow get pods', () => {
       'NOMINATED NODE',
       'READINESS GATES',
     ]);
+    // The pod's own address (its network namespace's, as root; 127.0.0.1 when pods share the host network).
     expect(wide.find((c) => c[0] === 'web')!.slice(5)).toEqual([
-      '127.0.0.1',
+      (await getPod('web'))!.status!.podIP,
       'podflow-local',
       '<none>',
       '<none>',

@@ -127,6 +127,18 @@ describe('podflow run', () => {
       args: ['-f', 'ok.yaml', '--crash-backoff-initial', '1m', '--crash-backoff-max', '10s'],
       stderr: [/^error: --crash-backoff-initial \(1m0s\) must not exceed --crash-backoff-max \(10s\)$/m],
     },
+    {
+      name: 'a --pod-cidr that is not a CIDR: usage error',
+      files: { 'ok.yaml': podYaml('ok', 'true') },
+      args: ['-f', 'ok.yaml', '--pod-cidr', '10.1.2.3'],
+      stderr: [/^error: option '--pod-cidr <cidr>' argument '10\.1\.2\.3' is invalid\. .*not an IPv4 CIDR/m],
+    },
+    {
+      name: 'an unknown --pod-network: usage error',
+      files: { 'ok.yaml': podYaml('ok', 'true') },
+      args: ['-f', 'ok.yaml', '--pod-network', 'slirp'],
+      stderr: [/Allowed choices are auto, bridge, host\.$/m],
+    },
   ])(
     '$name → exit 2',
     async ({ files, args, stderr }) => {
@@ -138,6 +150,19 @@ describe('podflow run', () => {
     },
     30_000,
   );
+
+  it('--pod-network host: one warning line on stderr, the pod on the host network (pod IP 127.0.0.1)', async () => {
+    const dir = workdir({ 'ok.yaml': podYaml('ok', 'true') });
+    const r = await podflow(
+      ['run', '-f', 'ok.yaml', '--pod-network', 'host', '-o', 'json', '--in-memory'],
+      dir,
+    ).done;
+    expect(r.code).toBe(0);
+    expect(r.stderr.split('\n').filter((l) => l.includes('pods share the host network'))).toEqual([
+      'podflow: pods share the host network (pod IP 127.0.0.1, no hostname of their own): --pod-network host',
+    ]);
+    expect((JSON.parse(r.stdout) as Pod).status?.podIP).toBe('127.0.0.1');
+  }, 30_000);
 
   it('--timeout 1s on a sleeping pod: exit 2, the pod as it stood then on stdout', async () => {
     const dir = workdir({ 'sleeper.yaml': podYaml('sleeper', 'exec sleep 30') });

@@ -19,6 +19,7 @@ async function processHarness(): Promise<ContainerRuntimeHarness> {
     runtime,
     scratchDir: root,
     close: async () => {
+      for (const sandbox of await runtime.listSandboxes()) await runtime.removeSandbox(sandbox);
       await runtime.close();
       await rm(root, { recursive: true, force: true });
     },

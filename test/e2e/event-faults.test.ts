@@ -53,7 +53,6 @@ beforeAll(async () => {
   });
   server = await startLocalServer({
     engine: e.local,
-    dataDir: e.dataDir,
     port: 0,
     newUid: () => crypto.randomUUID(),
     onError: (err, context) => e.errors.push({ err, context }),

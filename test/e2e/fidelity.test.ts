@@ -248,7 +248,6 @@ describe('force delete removes the object at once (rest/delete.go; the kubelet s
   beforeAll(async () => {
     server = await startLocalServer({
       engine: e.local,
-      dataDir: e.dataDir,
       port: 0,
       newUid: () => crypto.randomUUID(),
       onError: (err, context) => e.errors.push({ err, context }),

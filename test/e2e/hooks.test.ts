@@ -38,7 +38,8 @@ const timeline = (file: string): Array<[string, number]> =>
 const trapTerm = (file: string, exitCode = 0): string =>
   `trap 'echo term ${NOW_MS} >> ${file}; exit ${exitCode}' TERM; sleep 30 & wait`;
 
-/** A tiny HTTP server: logs `GET <path> <ms>` per request and `TERM <ms>` on SIGTERM (then exits 0). */
+/** A tiny HTTP server: logs `GET <path> <ms>` per request and `TERM <ms>` on SIGTERM (then exits 0). It listens on
+ * every interface, as a server in a pod does: httpGet hooks connect to the pod IP. */
 const HTTP_SERVER = `
 import http.server, signal, sys, time
 port, log = int(sys.argv[1]), sys.argv[2]
@@ -57,7 +58,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b'ok')
     def log_message(self, *args):
         pass
-http.server.HTTPServer(('127.0.0.1', port), Handler).serve_forever()
+http.server.HTTPServer(('0.0.0.0', port), Handler).serve_forever()
 `;
 
 /** An exec hook command that waits until something listens on `port`. */

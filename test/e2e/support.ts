@@ -18,6 +18,7 @@ import type { PodState, TerminatedState } from '../../src/core/pod-state.ts';
 import type { WorkerSettings } from '../../src/engine/engine-deps.ts';
 import type { StoreChange } from '../../src/engine/observable-pod-store.ts';
 import type { StepInput } from '../../src/engine/pod-worker.ts';
+import type { PodNetworkOptions } from '../../src/adapters/process/pod-network.ts';
 import { startLocalEngine, type LocalEngine, type LocalEngineOptions } from '../../src/local/local-engine.ts';
 import type { PodKey } from '../../src/ports/pod-key.ts';
 import type { ConfigSource } from '../../src/ports/config-source.ts';
@@ -128,6 +129,9 @@ export interface E2eOptions {
   dynamodbEndpoint?: string;
   settings?: Partial<WorkerSettings>;
   decorateStore?: (store: PodStore) => PodStore;
+  podNetwork?: PodNetworkOptions;
+  /** Where the engine's startup warnings go (default: kept in `warnings`). */
+  onWarning?: (line: string) => void;
   configs?: ConfigSource;
 }
 
@@ -139,6 +143,8 @@ export class E2eEngine {
   readonly scratch: string;
   readonly recorded: Recorded[] = [];
   readonly errors: Array<{ err: unknown; context: string }>;
+  /** What the engine warned about at startup (the host network fallback). */
+  readonly warnings: string[] = [];
   /** Every lifecycle step the state machine invoked (Task states), in call order. */
   readonly steps: Array<{ seenAt: number; input: StepInput }> = [];
   /** Every stop the engine asked of the runtime, with the SIGTERM→SIGKILL window it decided. */
@@ -159,6 +165,7 @@ export class E2eEngine {
     const root = await mkdtemp(join(tmpdir(), 'podflow-e2e-'));
     const dataDir = options.dataDir ?? join(root, 'data');
     const errors: E2eEngine['errors'] = [];
+    const warnings: string[] = [];
     const local = await startLocalEngine({
       dataDir,
       inMemory: options.inMemory ?? true,
@@ -166,10 +173,13 @@ export class E2eEngine {
       ...(options.dynamodbEndpoint && { dynamodbEndpoint: options.dynamodbEndpoint }),
       settings: { backoff: SCALED_BACKOFF, ...options.settings },
       onError: (err, context) => errors.push({ err, context }),
+      onWarning: options.onWarning ?? ((line) => warnings.push(line)),
       ...(options.decorateStore ? { decorateStore: options.decorateStore } : {}),
+      ...(options.podNetwork ? { podNetwork: options.podNetwork } : {}),
       ...(options.configs ? { configs: options.configs } : {}),
     });
     const e = new E2eEngine(local, dataDir, root, errors);
+    e.warnings.push(...warnings);
     local.store.subscribe((change) => {
       e.recorded.push({ seenAt: Date.now(), change });
       for (const l of [...e.listeners]) l();
@@ -535,6 +545,15 @@ export function summarize(state: PodState | undefined): string {
 export async function killLeftovers(dataDir: string): Promise<void> {
   const pods = join(dataDir, 'pods');
   for (const uid of await readdir(pods).catch(() => [] as string[])) {
+    // The pod's pause process (its sandbox): its namespaces and veth go with it.
+    const pause = await readShimState(join(pods, uid, '_sandbox')).catch(() => undefined);
+    if (pause?.phase === 'running' && pause.shimPid) {
+      try {
+        process.kill(pause.shimPid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     for (const container of await readdir(join(pods, uid)).catch(() => [] as string[])) {
       for (const n of await readdir(join(pods, uid, container)).catch(() => [] as string[])) {
         const state = await readShimState(join(pods, uid, container, n)).catch(() => undefined);

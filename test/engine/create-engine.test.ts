@@ -52,6 +52,35 @@ describe('createPod', () => {
     await expect(h.engine.createPod(h.pod('web'))).rejects.toBeInstanceOf(AlreadyExistsError);
     expect(h.workflow.executions).toHaveLength(1);
   });
+
+  it('what the runtime cannot give the pod’s sandbox is an InvalidError with its field errors; nothing stored', async () => {
+    const h = new EngineHarness();
+    h.runtime.admitErrors = [
+      {
+        type: 'FieldValueForbidden',
+        field: 'spec.containers[0].ports[0].hostPort',
+        detail: 'host port 8080/TCP is already allocated to pod default/other',
+      },
+    ];
+    const err = await h.engine.createPod(h.pod('web')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidError);
+    expect((err as InvalidError).message).toBe(
+      'Pod "web" is invalid: spec.containers[0].ports[0].hostPort: Forbidden: host port 8080/TCP is already allocated to pod default/other',
+    );
+    expect(await h.store.get(keyOf('web'))).toBeUndefined();
+    expect(h.workflow.executions).toEqual([]);
+  });
+});
+
+describe('removeOrphanSandboxes', () => {
+  it('removes the sandboxes of pods the store does not have (kuberuntime_gc.go evictSandboxes), keeps the others', async () => {
+    const h = new EngineHarness();
+    await h.createAndStart(h.pod('kept'));
+    await h.runtime.createSandbox({ key: keyOf('gone'), uid: uidOf('gone') });
+    expect(await h.engine.removeOrphanSandboxes()).toBe(1);
+    expect(h.runtime.removedSandboxes).toEqual([{ key: keyOf('gone'), uid: uidOf('gone') }]);
+    expect(await h.runtime.listSandboxes()).toEqual([{ key: keyOf('kept'), uid: uidOf('kept') }]);
+  });
 });
 
 describe('a worker that could not be started at create', () => {

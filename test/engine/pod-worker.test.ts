@@ -122,6 +122,32 @@ describe('sandbox', () => {
     expect(h.runtime.startedInstances()).toEqual(started);
   });
 
+  it('hands the runtime the sandbox config: hostname, host network, host ports (generatePodSandboxConfig)', async () => {
+    const h = new EngineHarness();
+    await h.engine.createPod(
+      h.pod('p', {
+        hostname: 'front',
+        containers: [container('app', { ports: [{ containerPort: 8080, hostPort: 30080 }] })],
+      }),
+    );
+    await h.step('p', 'admit');
+    await h.step('p', 'sandbox');
+    expect(h.runtime.sandboxConfigs).toEqual([
+      {
+        hostname: 'front',
+        hostNetwork: false,
+        portMappings: [
+          {
+            protocol: 'TCP',
+            containerPort: 8080,
+            hostPort: 30080,
+            fieldPath: 'spec.containers[0].ports[0].hostPort',
+          },
+        ],
+      },
+    ]);
+  });
+
   it('launches with the resolved command, env (pod IP included) and limits', async () => {
     const h = new EngineHarness();
     await h.createAndStart(

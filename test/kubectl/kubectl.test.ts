@@ -117,6 +117,9 @@ async function eventually(
   }
 }
 
+/** Whether `podflow serve` said at startup that pods share the host network (not root: the fallback). */
+const sharesHostNetwork = (): boolean => serveOutput.includes('pods share the host network');
+
 /** A kubectl table as rows of cells (split on runs of 2+ spaces, which kubectl's tabwriter leaves between columns). */
 const tableRows = (text: string): string[][] =>
   text
@@ -264,7 +267,17 @@ spec:
       'READINESS GATES',
     ]);
     const myapp = rows.find((cells) => cells[0] === 'myapp-pod')!;
-    expect(myapp.slice(5)).toEqual(['127.0.0.1', 'podflow-local', '<none>', '<none>']);
+    const podIP = (await kubectl(['get', 'pod', 'myapp-pod', '-o', 'jsonpath={.status.podIP}'])).stdout;
+    expect(myapp.slice(5)).toEqual([podIP, 'podflow-local', '<none>', '<none>']);
+    const ips = rows.map((cells) => cells[5]);
+    if (sharesHostNetwork()) {
+      // The fallback (not root): every pod on the host network, said once at startup.
+      expect(new Set(ips)).toEqual(new Set(['127.0.0.1']));
+    } else {
+      // A network namespace per pod: an address of its own each.
+      expect(new Set(ips).size, ips.join(' ')).toBe(ips.length);
+      expect(ips).not.toContain('127.0.0.1');
+    }
   });
 
   it('get pod -o yaml prints the object with its status', async () => {
@@ -365,6 +378,20 @@ spec:
     expect(vars).toContain('GREETING=hello from podflow');
     expect(vars.some((v) => v.startsWith('PATH='))).toBe(true);
   }, 40_000);
+
+  it('exec runs in the pod: its hostname and its own network interfaces', async () => {
+    const r = await kubectl(['exec', 'env-demo', '--', 'sh', '-c', 'hostname; cat /proc/net/dev']);
+    expect(r.code).toBe(0);
+    const [hostname, ...dev] = r.stdout.trim().split('\n');
+    // /proc/net/dev: two header lines, then `<interface>: <counters>` per interface of the caller's namespace.
+    const interfaces = dev.slice(2).map((line) => line.trim().split(':')[0]);
+    if (sharesHostNetwork()) {
+      expect(hostname).toBe(spawnSync('hostname', { encoding: 'utf8' }).stdout.trim());
+    } else {
+      expect(hostname).toBe('env-demo'); // the kubelet's sandbox hostname: the pod's name
+      expect(interfaces.sort()).toEqual(['eth0', 'lo']);
+    }
+  });
 
   it('exec -i passes stdin through (sh -c cat sees EOF)', async () => {
     const r = await kubectl(['exec', '-i', 'env-demo', '--', 'sh', '-c', 'cat'], {

@@ -13,7 +13,8 @@ const dirs: string[] = [];
 afterAll(async () => {
   for (const dataDir of dirs) {
     // Stop the sleeper the fixture left running under its shim, and wait until its shim recorded the exit: until
-    // then the shim still writes into the instance directory, which would race its removal (ENOTEMPTY).
+    // then the shim still writes into the instance directory, which would race its removal (ENOTEMPTY). Then remove
+    // its pod's sandbox (pause process, namespaces).
     const runtime = new ProcessContainerRuntime({ dataDir, clock: systemClock });
     const exited = new Set<string>();
     let wake: () => void = () => {};
@@ -26,6 +27,7 @@ afterAll(async () => {
     for (const ref of live) await runtime.stop(ref, 0);
     const allExited = () => live.every((r) => exited.has(`${r.podUid}/${r.container}/${r.instance}`));
     while (!allExited()) await new Promise<void>((resolve) => (wake = resolve));
+    for (const sandbox of await runtime.listSandboxes()) await runtime.removeSandbox(sandbox);
     await runtime.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -36,6 +36,8 @@ spec:
     }
     expect((await second.store.get(key))?.state.pod.status?.phase).toBe('Succeeded');
   } finally {
+    // The finished pod keeps its sandbox until it is deleted: remove it (its pause process) with the data dir.
+    for (const sandbox of await second.runtime.listSandboxes()) await second.runtime.removeSandbox(sandbox);
     await second.close();
   }
 });

@@ -178,12 +178,10 @@ describe('admitManifests', () => {
 
   it('reports support-policy refusals as Forbidden field errors and warnings as warnings', () => {
     const pod = basePod();
-    pod.spec.hostNetwork = true;
+    pod.spec.hostPID = true;
     pod.spec.nodeSelector = { disk: 'ssd' };
     const doc = admitObject(pod);
-    expect(doc.fieldErrors.map((e) => [e.type, e.field])).toEqual([
-      ['FieldValueForbidden', 'spec.hostNetwork'],
-    ]);
+    expect(doc.fieldErrors.map((e) => [e.type, e.field])).toEqual([['FieldValueForbidden', 'spec.hostPID']]);
     expect(doc.warnings).toEqual([
       'spec.nodeSelector: ignored: there is no scheduler and there are no nodes; podflow runs every pod itself.',
     ]);

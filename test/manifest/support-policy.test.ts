@@ -19,11 +19,6 @@ const c0 = (p: Json): Json => p.spec.containers[0];
 
 describe('checkSupportPolicy', () => {
   it.each([
-    {
-      name: 'hostNetwork: true',
-      mutate: (p: Json) => (p.spec.hostNetwork = true),
-      field: 'spec.hostNetwork',
-    },
     { name: 'hostPID: true', mutate: (p: Json) => (p.spec.hostPID = true), field: 'spec.hostPID' },
     { name: 'hostIPC: true', mutate: (p: Json) => (p.spec.hostIPC = true), field: 'spec.hostIPC' },
     { name: 'hostUsers: false', mutate: (p: Json) => (p.spec.hostUsers = false), field: 'spec.hostUsers' },
@@ -57,11 +52,6 @@ describe('checkSupportPolicy', () => {
       name: 'a projected volume',
       mutate: (p: Json) => (p.spec.volumes = [{ name: 'p', projected: { sources: [] } }]),
       field: 'spec.volumes[0].projected',
-    },
-    {
-      name: 'a hostPort that maps',
-      mutate: (p: Json) => (c0(p).ports = [{ containerPort: 80, hostPort: 8080 }]),
-      field: 'spec.containers[0].ports[0].hostPort',
     },
     {
       name: 'a GPU',
@@ -185,6 +175,15 @@ describe('checkSupportPolicy', () => {
 
   it.each([
     { name: 'hostNetwork: false', mutate: (p: Json) => (p.spec.hostNetwork = false) },
+    {
+      name: 'hostNetwork: true (the host’s network namespace)',
+      mutate: (p: Json) => (p.spec.hostNetwork = true),
+    },
+    { name: 'a hostname', mutate: (p: Json) => (p.spec.hostname = 'frontend') },
+    {
+      name: 'a hostPort that maps (the runtime maps it, or refuses it at creation)',
+      mutate: (p: Json) => (c0(p).ports = [{ containerPort: 80, hostPort: 8080, hostIP: '127.0.0.1' }]),
+    },
     {
       name: 'a hostPort equal to containerPort',
       mutate: (p: Json) => (c0(p).ports = [{ containerPort: 80, hostPort: 80 }]),

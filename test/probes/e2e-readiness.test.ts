@@ -47,8 +47,11 @@ describe('readiness probes, end to end', () => {
       .events('web')
       .filter((ev) => ev.reason === 'Unhealthy')
       .map((ev) => ev.message);
-    expect(failures.at(-1)).toMatch(
-      /^Readiness probe failed: Get "http:\/\/127\.0\.0\.1:\d+\/": dial tcp .*connection refused$/,
+    // The probe goes to the pod's own address (its sandbox's), as the kubelet's does.
+    const podIP = unready.pod.status?.podIP ?? '';
+    expect(podIP).not.toBe('');
+    expect(failures.at(-1)).toBe(
+      `Readiness probe failed: Get "http://${podIP}:${port}/": dial tcp ${podIP}:${port}: connect: connection refused`,
     );
     expect(e.events('web').some((ev) => ev.reason === 'Killing')).toBe(false);
   });

@@ -432,6 +432,7 @@ describe('exec (pkg/probe/exec) through ProcessContainerRuntime', () => {
   afterAll(async () => {
     await runtime.stop(execRef, 0);
     await new Promise((resolve) => setTimeout(resolve, 200));
+    await runtime.removeSandbox({ key: execRef.key, uid: execRef.podUid });
     await runtime.close();
     await rm(root, { recursive: true, force: true });
   });

@@ -218,6 +218,15 @@ export async function freePort(): Promise<number> {
 async function killLeftovers(dataDir: string): Promise<void> {
   const pods = join(dataDir, 'pods');
   for (const uid of await readdir(pods).catch(() => [] as string[])) {
+    // The pod's pause process (its sandbox): its namespaces and veth go with it.
+    const pause = await readShimState(join(pods, uid, '_sandbox')).catch(() => undefined);
+    if (pause?.phase === 'running' && pause.shimPid) {
+      try {
+        process.kill(pause.shimPid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     for (const container of await readdir(join(pods, uid)).catch(() => [] as string[])) {
       for (const n of await readdir(join(pods, uid, container)).catch(() => [] as string[])) {
         const state = await readShimState(join(pods, uid, container, n)).catch(() => undefined);

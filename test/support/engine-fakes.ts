@@ -6,6 +6,7 @@ import { MemoryConfigSource } from '../../src/adapters/memory/memory-config-sour
 import { MemoryObjectStore } from '../../src/adapters/memory/memory-object-store.ts';
 import { MemoryPodStore } from '../../src/adapters/memory/memory-pod-store.ts';
 import { MemoryRevision } from '../../src/adapters/memory/memory-revision.ts';
+import type { FieldError } from '../../src/core/field-errors.ts';
 import type { PodState } from '../../src/core/pod-state.ts';
 import type { ProbeType } from '../../src/core/probe-results.ts';
 import {
@@ -21,6 +22,7 @@ import type {
   ContainerObservation,
   ContainerRuntime,
   ExecResult,
+  PodSandboxConfig,
   SandboxRef,
 } from '../../src/ports/container-runtime.ts';
 import type { HookRequest, HookRunner } from '../../src/ports/hook-runner.ts';
@@ -39,7 +41,11 @@ type RuntimeMethod = 'createSandbox' | 'removeSandbox' | 'start' | 'stop' | 'exe
 /** A ContainerRuntime that records sandboxes, launches, stops and execs; `failWith` makes a method throw. */
 export class FakeContainerRuntime implements ContainerRuntime {
   readonly sandboxes: SandboxRef[] = [];
+  /** The config each createSandbox call was given, in call order. */
+  readonly sandboxConfigs: Array<PodSandboxConfig | undefined> = [];
   readonly removedSandboxes: SandboxRef[] = [];
+  /** What admitSandbox answers (field errors refuse the pod). */
+  admitErrors: FieldError[] = [];
   readonly starts: ContainerLaunch[] = [];
   readonly stops: Array<{ ref: ContainerInstanceRef; graceSeconds: number }> = [];
   readonly execs: Array<{ ref: ContainerInstanceRef; argv: string[]; timeoutMs: number }> = [];
@@ -68,11 +74,25 @@ export class FakeContainerRuntime implements ContainerRuntime {
     return this.stops.map((s) => `${s.ref.container}#${s.ref.instance} grace=${s.graceSeconds}`);
   }
 
-  async createSandbox(sandbox: SandboxRef): Promise<{ podIP: string }> {
+  async createSandbox(sandbox: SandboxRef, config?: PodSandboxConfig): Promise<{ podIP: string }> {
     await Promise.resolve();
     this.check('createSandbox');
     this.sandboxes.push(sandbox);
+    this.sandboxConfigs.push(config);
     return { podIP: FAKE_POD_IP };
+  }
+
+  /** Sandboxes created and not removed since. */
+  async listSandboxes(): Promise<SandboxRef[]> {
+    await Promise.resolve();
+    const removed = new Set(this.removedSandboxes.map((s) => s.uid));
+    const seen = new Set<string>();
+    return this.sandboxes.filter((s) => !removed.has(s.uid) && !seen.has(s.uid) && seen.add(s.uid));
+  }
+
+  async admitSandbox(_sandbox: SandboxRef, _config: PodSandboxConfig): Promise<FieldError[]> {
+    await Promise.resolve();
+    return this.admitErrors;
   }
 
   async removeSandbox(sandbox: SandboxRef): Promise<void> {

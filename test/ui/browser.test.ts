@@ -16,6 +16,7 @@ import { parse } from 'yaml';
 import { startServe, type ServeHandle } from '../../src/cli/commands/serve.ts';
 import { BACKOFF_RESET_MS } from '../../src/core/backoff.ts';
 import { deleteAllPods, testIo } from '../api/support.ts';
+import { endEverythingUnder } from '../support/runtime-cleanup.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CHROMIUM = process.env.PODFLOW_CHROMIUM ?? '/usr/bin/chromium';
@@ -107,6 +108,7 @@ describe.skipIf(!hasChromium)('web UI in a browser', () => {
     if (serve) {
       await deleteAllPods(serve.url, TOKEN);
       await serve.stop();
+      await endEverythingUnder(serve.dataDir);
     }
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);

@@ -16,6 +16,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { forbidden, invalid, type FieldError } from '../../core/field-errors.ts';
 import { containerEntries } from '../../core/pod-spec.ts';
 import type { PodState } from '../../core/pod-state.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -26,6 +27,7 @@ import type {
   ContainerRuntime,
   ExecResult,
   LogOptions,
+  PodSandboxConfig,
   SandboxRef,
 } from '../../ports/container-runtime.ts';
 import { NotFoundError } from '../../ports/errors.ts';
@@ -146,9 +148,12 @@ export class FargateContainerRuntime implements ContainerRuntime {
   /**
    * Starts the pod's first task (generation 0, every container at instance 0) and waits a bounded time for its ENI's
    * address. Never throws: a task that could not start is retried, and reported, by the first `start`; an address
-   * not known yet comes with the first `started` observation.
+   * not known yet comes with the first `started` observation. The sandbox config changes nothing in the task: its
+   * ports are the pod's containerPorts on the task's own interface (awsvpc), which is what the host ports
+   * admitSandbox lets through (hostPort = containerPort) ask for, and an awsvpc task takes no hostname (ECS refuses
+   * `hostname` in that network mode): containers see the task's.
    */
-  async createSandbox(sandbox: SandboxRef): Promise<{ podIP: string }> {
+  async createSandbox(sandbox: SandboxRef, _config?: PodSandboxConfig): Promise<{ podIP: string }> {
     try {
       const state = await this.#o.loadPod(sandbox.key);
       if (!state || state.pod.metadata.uid !== sandbox.uid) return { podIP: '' };
@@ -181,6 +186,53 @@ export class FargateContainerRuntime implements ContainerRuntime {
       }
     }
     this.#tasks.delete(sandbox.uid);
+  }
+
+  /**
+   * The pods that have a task running or about to run (ListTasks with desiredStatus RUNNING, every task podflow
+   * started: those with a sandbox identity), one per pod however many tasks a replacement left running.
+   */
+  async listSandboxes(): Promise<SandboxRef[]> {
+    const byUid = new Map<string, SandboxRef>();
+    for (const view of await this.#describe(await this.#listTasks({ desiredStatus: 'RUNNING' }))) {
+      this.#remember(view);
+      const identity = view.identity;
+      if (!identity || isStopping(view) || byUid.has(identity.uid)) continue;
+      byUid.set(identity.uid, {
+        key: { namespace: identity.key.namespace, name: identity.key.name },
+        uid: identity.uid,
+      });
+    }
+    return [...byUid.values()].sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+  }
+
+  /**
+   * What a Fargate task cannot give the pod's sandbox. Its network is awsvpc: the task has an interface of its own
+   * (the pod IP) and no host to share, so `hostNetwork` is refused, and a port is reachable only as itself on that
+   * interface, so a `hostPort` must equal its `containerPort` (ECS: "hostPort can be left blank or it must be the
+   * same value as the containerPort"). Host ports never collide: every pod has its own interface.
+   */
+  async admitSandbox(_sandbox: SandboxRef, config: PodSandboxConfig): Promise<FieldError[]> {
+    const errors: FieldError[] = [];
+    if (config.hostNetwork)
+      errors.push(
+        forbidden(
+          'spec.hostNetwork',
+          "podflow's Fargate runtime gives every pod its own network interface (awsvpc): there is no host network to share",
+        ),
+      );
+    for (const m of config.portMappings) {
+      if (m.hostPort === m.containerPort) continue;
+      errors.push(
+        invalid(
+          m.fieldPath,
+          m.hostPort,
+          `must equal containerPort (${m.containerPort}): a Fargate task's ports are reachable only as themselves ` +
+            "on the task's own network interface (awsvpc)",
+        ),
+      );
+    }
+    return errors;
   }
 
   /**

@@ -1,6 +1,8 @@
 // Where the process runtime keeps things (docs/architecture.md §6), one directory per container instance:
 //
-//   <dataDir>/pods/<podUid>/sandbox.json                      pod key + uid (the sandbox)
+//   <dataDir>/pods/<podUid>/sandbox.json                      the sandbox: pod key + uid, its network, address, ports
+//   <dataDir>/pods/<podUid>/_sandbox/state                    the pause process (podflow-shim --pause): shim-state.ts
+//   <dataDir>/network/<bridge>/<ip>                           an address in use, holding the pod uid (ip-allocator.ts)
 //   <dataDir>/pods/<podUid>/<container>/<n>/launch.json       what was started (argv, env, cwd, limits): exec, recover
 //   <dataDir>/pods/<podUid>/<container>/<n>/state             written by podflow-shim (shim-state.ts)
 //   <dataDir>/pods/<podUid>/<container>/<n>/stop              grace seconds of a requested stop
@@ -13,6 +15,8 @@ import { join } from 'node:path';
 import type { ContainerInstanceRef } from '../../ports/container-runtime.ts';
 
 export const SANDBOX_FILE = 'sandbox.json';
+/** The pause process's directory: `_` cannot start a container name (a DNS label), so it never clashes with one. */
+export const PAUSE_DIR = '_sandbox';
 export const LAUNCH_FILE = 'launch.json';
 export const STOP_FILE = 'stop';
 export const SHIM_LOG_FILE = 'shim.log';
@@ -27,6 +31,11 @@ export function assertSafeSegment(what: string, value: string): void {
 }
 
 export const podsDir = (dataDir: string): string => join(dataDir, 'pods');
+
+/** Where the pod network's addresses are allocated (one directory per bridge, like host-local's per network). */
+export const networkDir = (dataDir: string, bridge: string): string => join(dataDir, 'network', bridge);
+
+export const pauseDir = (dataDir: string, podUid: string): string => join(podDir(dataDir, podUid), PAUSE_DIR);
 
 export function podDir(dataDir: string, podUid: string): string {
   assertSafeSegment('pod uid', podUid);

@@ -4,11 +4,21 @@
 // the CRI log, enforces limits.memory and carries out stops. This class only starts shims, watches their state files
 // and turns them into observations; it never decides what an exit means (core does).
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, renameSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  watch,
+  writeFileSync,
+  type FSWatcher,
+} from 'node:fs';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Clock } from '../../ports/clock.ts';
+import { forbidden, type FieldError } from '../../core/field-errors.ts';
 import type {
   ContainerInstanceRef,
   ContainerLaunch,
@@ -16,6 +26,8 @@ import type {
   ContainerRuntime,
   ExecResult,
   LogOptions,
+  PodSandboxConfig,
+  PortMapping,
   SandboxRef,
 } from '../../ports/container-runtime.ts';
 import { NotFoundError } from '../../ports/errors.ts';
@@ -30,9 +42,24 @@ import {
   instanceDir,
   instanceKey,
   logFile,
+  networkDir,
+  pauseDir,
   podDir,
   podsDir,
 } from './instance-layout.ts';
+import { IpAllocator } from './ip-allocator.ts';
+import { PauseSpawner } from './pause-spawner.ts';
+import {
+  addressesWithVeth,
+  mapHostPorts,
+  resolveNetworkOptions,
+  setUpPodNetwork,
+  unmapHostPorts,
+  vethName,
+  type PodNetwork,
+  type PodNetworkOptions,
+  type ResolvedNetworkOptions,
+} from './pod-network.ts';
 import { currentBootId, isSameLiveProcess, readProcStat } from './process-identity.ts';
 import {
   isFinalPhase,
@@ -43,8 +70,11 @@ import {
   type ShimState,
 } from './shim-state.ts';
 
-/** All containers of a pod share the host network (docs/architecture.md §6). */
+/** The pod IP of pods on the host's network: hostNetwork pods, and every pod when pods cannot have a network of their
+ * own (docs/architecture.md §6). */
 export const PROCESS_POD_IP = '127.0.0.1';
+/** A pause whose address turns out to be taken on the host (another engine's pod) tries the next one, this often. */
+const ADDRESS_CONFLICT_RETRIES = 16;
 /** Fallback poll of running instances; fs.watch on each instance directory is the fast path. */
 export const DEFAULT_POLL_INTERVAL_MS = 200;
 /** Exec output kept per stream; more is read and dropped so the command never blocks on a full pipe. */
@@ -75,6 +105,32 @@ export interface ProcessContainerRuntimeOptions {
   /** Working directory of containers without `workingDir`. Default: the engine's working directory — there is no
    * image WORKDIR locally, and commands like `./server` expect the project directory. */
   defaultWorkingDir?: string;
+  /** The pod network: a network namespace per pod (as root) or the host's (pod-network.ts). */
+  network?: PodNetworkOptions;
+}
+
+/**
+ * sandbox.json: the pod sandbox as created. `network` says what the pod got: `pod` — its own network, IPC and UTS
+ * namespaces held by a pause process, with `podIP` on a veth; `hostNetwork` — a pause process holding an IPC
+ * namespace, on the host's network; `host` — no pause process, everything shared with the host (the fallback; also
+ * what a sandbox.json without `network` was written by).
+ */
+interface SandboxRecord {
+  key: PodKey;
+  uid: string;
+  network?: 'pod' | 'hostNetwork' | 'host';
+  podIP?: string;
+  hostname?: string;
+  /** The bridge the pod's veth is on (`pod` only). */
+  bridge?: string;
+  portMappings?: PortMapping[];
+}
+
+/** A pause process as its state file records it. */
+interface PauseIdentity {
+  pid: number;
+  startTicks: string;
+  bootId?: string;
 }
 
 /** What launch.json records: enough to exec in the container's environment and to recover after a restart. */
@@ -108,11 +164,15 @@ interface Instance {
 }
 
 let sharedShim: Promise<string> | undefined;
+/** One setup of the host's part of a pod network per process and configuration (runtimes in one process share it). */
+const sharedNetworks = new Map<string, Promise<PodNetwork>>();
 
 /**
  * Runs containers as local processes, each under a podflow-shim.
  *
- * - Sandbox: `<dataDir>/pods/<uid>/`, pod IP 127.0.0.1 (host network).
+ * - Sandbox: `<dataDir>/pods/<uid>/` and a pause process holding the pod's network, IPC and UTS namespaces, with
+ *   the pod's address on a veth (as root; pod-network.ts), which every container and exec of the pod joins; or,
+ *   where pods cannot have namespaces, the host network with pod IP 127.0.0.1 (docs/architecture.md §6).
  * - start: idempotent per instance — an instance directory that already has a state file is adopted, not started
  *   again, and the shim itself refuses to run twice for one instance (flock + state file).
  * - Observations: the shim's report on start, fs.watch on each running instance's directory, the shim's exit
@@ -141,6 +201,14 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   readonly #instances = new Map<string, Instance>();
   readonly #listeners = new Set<(o: ContainerObservation) => void>();
   readonly #poll: NodeJS.Timeout;
+  readonly #networkOptions: ResolvedNetworkOptions;
+  #network: Promise<PodNetwork> | undefined;
+  #allocator: IpAllocator | undefined;
+  #pauseSpawner: PauseSpawner | undefined;
+  /** Sandbox records by pod uid (undefined: looked for, none): read from disk once, then kept in step. */
+  readonly #sandboxes = new Map<string, SandboxRecord | undefined>();
+  /** Sandbox operations in flight, per pod uid: a create and a remove of one pod never interleave. */
+  readonly #sandboxOps = new Map<string, Promise<unknown>>();
   #closed = false;
 
   constructor(options: ProcessContainerRuntimeOptions) {
@@ -158,19 +226,188 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     this.#shimPath.catch(() => undefined);
     this.#poll = setInterval(() => this.#pollAll(), options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
     this.#poll.unref();
+    this.#networkOptions = resolveNetworkOptions(options.network);
   }
 
-  async createSandbox(sandbox: SandboxRef): Promise<{ podIP: string }> {
-    const dir = podDir(this.#dataDir, sandbox.uid);
-    await mkdir(dir, { recursive: true });
-    await writeFileAtomic(
-      join(dir, SANDBOX_FILE),
-      JSON.stringify({ key: sandbox.key, uid: sandbox.uid }) + '\n',
+  /**
+   * What pods get — their own network namespaces on the bridge, or the host's network — decided (and the host's part
+   * set up) on first use. `warning` is the line to show the user at startup when pods get less than a cluster gives.
+   */
+  network(): Promise<PodNetwork> {
+    if (this.#network === undefined) {
+      const o = this.#networkOptions;
+      const key = `${o.mode}/${o.bridge}/${o.cidr.text}/${o.privileged}/${o.enableIPForward}`;
+      let shared = sharedNetworks.get(key);
+      if (!shared) {
+        shared = this.#shimPath.then((shim) => setUpPodNetwork(shim, o));
+        sharedNetworks.set(key, shared);
+        shared.catch(() => sharedNetworks.delete(key)); // a failed setup is tried again by the next runtime
+      }
+      this.#network = shared;
+    }
+    return this.#network;
+  }
+
+  createSandbox(sandbox: SandboxRef, config?: PodSandboxConfig): Promise<{ podIP: string }> {
+    return this.#serialize(sandbox.uid, () =>
+      this.#createSandbox(
+        sandbox,
+        config ?? { hostname: sandbox.key.name, hostNetwork: false, portMappings: [] },
+      ),
     );
-    return { podIP: PROCESS_POD_IP };
+  }
+
+  async #createSandbox(sandbox: SandboxRef, config: PodSandboxConfig): Promise<{ podIP: string }> {
+    const net = await this.network();
+    const dir = podDir(this.#dataDir, sandbox.uid);
+    mkdirSync(dir, { recursive: true });
+    const existing = this.#sandboxRecord(sandbox.uid);
+    if (existing?.podIP !== undefined && (existing.network === 'host' || this.#livePause(sandbox.uid))) {
+      return { podIP: existing.podIP };
+    }
+    const record: SandboxRecord = {
+      key: { namespace: sandbox.key.namespace, name: sandbox.key.name },
+      uid: sandbox.uid,
+      network: net.mode === 'host' ? 'host' : config.hostNetwork ? 'hostNetwork' : 'pod',
+      ...(config.hostname !== undefined && !config.hostNetwork && { hostname: config.hostname }),
+      portMappings: config.portMappings,
+    };
+    if (record.network !== 'pod') {
+      record.podIP = PROCESS_POD_IP;
+      this.#writeSandboxRecord(record);
+      if (record.network === 'hostNetwork') await this.#startPause(record, net);
+      return { podIP: PROCESS_POD_IP };
+    }
+    if (net.mode !== 'bridge') throw new Error('unreachable: a pod network without a bridge');
+    record.bridge = net.bridge;
+    const allocator = this.#ipAllocator(net);
+    // Addresses another pod on this host holds are skipped up front; one taken in between shows as a conflict.
+    const taken = addressesWithVeth(net.cidr);
+    // A sandbox whose pause ended keeps its address, unless something still holds the address's veth.
+    const previous =
+      existing?.network === 'pod' && existing.bridge === net.bridge ? existing.podIP : undefined;
+    for (let attempt = 0; ; attempt++) {
+      // The address is recorded before the pause exists: an engine that dies in between finds it again at recover.
+      record.podIP =
+        previous !== undefined && !taken.has(previous) ? previous : allocator.allocate(sandbox.uid, taken);
+      this.#writeSandboxRecord(record);
+      const outcome = await this.#startPause(record, net);
+      if (outcome === 'started') break;
+      // Another engine's pod on this host has the address (its veth exists): release ours, take the next.
+      taken.add(record.podIP);
+      allocator.release(sandbox.uid, record.podIP);
+      if (attempt >= ADDRESS_CONFLICT_RETRIES) {
+        throw new Error(
+          `failed to create the pod sandbox: the addresses of ${net.cidr.text} it tried were in use`,
+        );
+      }
+    }
+    if (net.nat && config.portMappings.length > 0) {
+      await mapHostPorts(net.bridge, sandbox.uid, record.podIP, config.portMappings);
+    }
+    return { podIP: record.podIP };
+  }
+
+  /**
+   * Starts the sandbox's pause process (podflow-shim --pause) and waits until it holds the namespaces, with the
+   * pod's interface configured. Throws with the pause's own message when it could not; resolves `conflict` when the
+   * pod's address is in use on the host.
+   */
+  async #startPause(record: SandboxRecord, net: PodNetwork): Promise<'started' | 'conflict'> {
+    const shimPath = await this.#shimPath;
+    const dir = pauseDir(this.#dataDir, record.uid);
+    // A pause that ended (killed, a reboot) left its state: a new one starts from a clean directory.
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const args = ['--pause', '--dir', dir];
+    if (record.network === 'hostNetwork') {
+      // kubelet: a hostNetwork pod shares the host's network and UTS namespaces; IPC stays the pod's (hostIPC is
+      // refused at admission). --bridge only says which pod network the pause belongs to (ps, cleanup).
+      args.push('--unshare', 'ipc');
+      if (net.mode === 'bridge') args.push('--bridge', net.bridge);
+    } else {
+      args.push('--unshare', 'ipc,uts,net');
+      if (record.hostname) args.push('--hostname', record.hostname);
+      if (net.mode === 'bridge') {
+        args.push(
+          '--veth',
+          vethName(record.podIP!),
+          '--bridge',
+          net.bridge,
+          '--address',
+          `${record.podIP}/${net.cidr.prefix}`,
+          '--gateway',
+          net.gateway,
+          '--mtu',
+          String(net.mtu),
+        );
+      }
+    }
+    this.#pauseSpawner ??= new PauseSpawner(shimPath);
+    const report = await this.#pauseSpawner.start(args);
+    const state = readShimStateSync(dir);
+    if (state?.phase === 'running') return 'started';
+    if (report.startsWith('conflict')) return 'conflict';
+    const why =
+      state?.message ??
+      ((await readShimLog(dir)) ||
+        (report
+          ? `the pause process reported ${JSON.stringify(report.trim())}`
+          : 'the pause process did not report'));
+    throw new Error(`failed to create the pod sandbox: ${why}`);
+  }
+
+  /** The pause process of the pod, if it runs. */
+  #livePause(uid: string): PauseIdentity | undefined {
+    let state: ShimState | undefined;
+    try {
+      state = readShimStateSync(pauseDir(this.#dataDir, uid));
+    } catch {
+      return undefined;
+    }
+    if (!state || state.phase !== 'running' || !state.shimPid || !state.shimStartTicks) return undefined;
+    if (!isSameLiveProcess(state.shimPid, state.shimStartTicks, state.bootId)) return undefined;
+    return {
+      pid: state.shimPid,
+      startTicks: state.shimStartTicks,
+      ...(state.bootId && { bootId: state.bootId }),
+    };
+  }
+
+  /**
+   * `<pid>:<starttime>` of the pause whose namespaces the pod's processes join, undefined for a pod without one (the
+   * host fallback, or a container started without a sandbox). A pause that ended (killed, a reboot) is started
+   * again with the sandbox's address, as a kubelet re-creates a dead sandbox.
+   */
+  async #sandboxToJoin(uid: string): Promise<string | undefined> {
+    const record = this.#sandboxRecord(uid);
+    if (!record || record.network === undefined || record.network === 'host') return undefined;
+    let pause = this.#livePause(uid);
+    if (!pause) {
+      pause = await this.#serialize(uid, async () => {
+        const again = this.#livePause(uid);
+        if (again) return again;
+        const net = await this.network();
+        if (net.mode !== 'bridge') return undefined; // the engine cannot create namespaces (any more)
+        if ((await this.#startPause(record, net)) === 'conflict') {
+          throw new Error(
+            `the pod sandbox is gone and its address ${record.podIP} is now in use on this host`,
+          );
+        }
+        if (net.mode === 'bridge' && net.nat && (record.portMappings?.length ?? 0) > 0) {
+          await mapHostPorts(net.bridge, uid, record.podIP!, record.portMappings!);
+        }
+        return this.#livePause(uid);
+      });
+    }
+    return pause ? `${pause.pid}:${pause.startTicks}` : undefined;
   }
 
   async removeSandbox(sandbox: SandboxRef): Promise<void> {
+    return this.#serialize(sandbox.uid, () => this.#removeSandbox(sandbox));
+  }
+
+  async #removeSandbox(sandbox: SandboxRef): Promise<void> {
     const dir = podDir(this.#dataDir, sandbox.uid);
     // The engine removes a sandbox only after its containers exited; if one still runs anyway, kill it rather than
     // leave a process whose files are gone.
@@ -200,7 +437,137 @@ export class ProcessContainerRuntime implements ContainerRuntime {
         this.#instances.delete(key);
       }
     }
+    // Then the sandbox: the pause ends (pause.c exits on SIGTERM), its namespaces go with the last process in them,
+    // and the veth pair with the network namespace. Its host ports are unmapped and its address released only
+    // after that, so an address is never handed out while a process may still use it.
+    const record = this.#sandboxRecord(sandbox.uid);
+    const pause = this.#livePause(sandbox.uid);
+    if (pause) {
+      signalProcess(pause.pid, 'SIGTERM');
+      const until = Date.now() + REMOVE_SANDBOX_KILL_WAIT_MS;
+      while (isSameLiveProcess(pause.pid, pause.startTicks, pause.bootId) && Date.now() < until)
+        await delay(5);
+      if (isSameLiveProcess(pause.pid, pause.startTicks, pause.bootId)) signalProcess(pause.pid, 'SIGKILL');
+    }
+    if (record?.network === 'pod' && record.bridge && (record.portMappings?.length ?? 0) > 0) {
+      await unmapHostPorts(record.bridge, sandbox.uid);
+    }
+    if (record?.network === 'pod' && record.bridge) {
+      const net = await this.network();
+      const allocator =
+        net.mode === 'bridge' && net.bridge === record.bridge
+          ? this.#ipAllocator(net)
+          : new IpAllocator(networkDir(this.#dataDir, record.bridge)); // the engine's network changed since
+      allocator.release(sandbox.uid, record.podIP);
+    }
     await rm(dir, { recursive: true, force: true });
+    this.#sandboxes.set(sandbox.uid, undefined);
+  }
+
+  async listSandboxes(): Promise<SandboxRef[]> {
+    const uids = await readdir(podsDir(this.#dataDir)).catch(() => [] as string[]);
+    const out: SandboxRef[] = [];
+    for (const uid of uids.sort()) {
+      const record = this.#sandboxRecord(uid);
+      if (record) out.push({ key: record.key, uid });
+    }
+    return out;
+  }
+
+  async admitSandbox(sandbox: SandboxRef, config: PodSandboxConfig): Promise<FieldError[]> {
+    if (config.portMappings.length === 0) return [];
+    const net = await this.network();
+    const errors: FieldError[] = [];
+    for (const m of config.portMappings) {
+      const at = `${m.hostPort}/${m.protocol}`;
+      if (!config.hostNetwork && net.mode === 'host' && m.hostPort !== m.containerPort) {
+        errors.push(
+          forbidden(
+            m.fieldPath,
+            `cannot map host port ${at} to container port ${m.containerPort}: pods share the host network here ` +
+              '(podflow maps host ports for pods with a network of their own, as root with iptables)',
+          ),
+        );
+        continue;
+      }
+      if (!config.hostNetwork && net.mode === 'bridge' && !net.nat) {
+        errors.push(forbidden(m.fieldPath, `cannot map host port ${at}: iptables is not installed`));
+        continue;
+      }
+      // The scheduler's NodePorts filter: one pod per protocol and host port (and host IP, 0.0.0.0 overlapping all).
+      const holder = this.#hostPortHolder(sandbox.uid, m);
+      if (holder) {
+        errors.push(
+          forbidden(
+            m.fieldPath,
+            `host port ${at} is already allocated to pod ${holder.namespace}/${holder.name}`,
+          ),
+        );
+      }
+    }
+    return errors;
+  }
+
+  #hostPortHolder(uid: string, m: PortMapping): PodKey | undefined {
+    this.#loadSandboxRecords();
+    const anyIP = (ip: string | undefined): boolean => !ip || ip === '0.0.0.0';
+    for (const [other, record] of this.#sandboxes) {
+      if (other === uid || !record) continue;
+      for (const o of record.portMappings ?? []) {
+        if (o.protocol !== m.protocol || o.hostPort !== m.hostPort) continue;
+        if (anyIP(o.hostIP) || anyIP(m.hostIP) || o.hostIP === m.hostIP) return record.key;
+      }
+    }
+    return undefined;
+  }
+
+  // ---------- sandbox records ----------
+
+  #sandboxRecord(uid: string): SandboxRecord | undefined {
+    if (this.#sandboxes.has(uid)) return this.#sandboxes.get(uid);
+    let record: SandboxRecord | undefined;
+    try {
+      record = JSON.parse(
+        readFileSync(join(podDir(this.#dataDir, uid), SANDBOX_FILE), 'utf8'),
+      ) as SandboxRecord;
+    } catch {
+      record = undefined;
+    }
+    this.#sandboxes.set(uid, record);
+    return record;
+  }
+
+  /** Reads every sandbox record not read yet (admission compares host ports with all of them). */
+  #loadSandboxRecords(): void {
+    let uids: string[];
+    try {
+      uids = readdirSync(podsDir(this.#dataDir));
+    } catch {
+      return;
+    }
+    for (const uid of uids) if (!this.#sandboxes.has(uid)) this.#sandboxRecord(uid);
+  }
+
+  #writeSandboxRecord(record: SandboxRecord): void {
+    writeFileAtomicSync(join(podDir(this.#dataDir, record.uid), SANDBOX_FILE), JSON.stringify(record) + '\n');
+    this.#sandboxes.set(record.uid, record);
+  }
+
+  #ipAllocator(net: Extract<PodNetwork, { mode: 'bridge' }>): IpAllocator {
+    this.#allocator ??= new IpAllocator(networkDir(this.#dataDir, net.bridge), net.cidr);
+    return this.#allocator;
+  }
+
+  /** Runs sandbox operations of one pod one after the other. */
+  #serialize<T>(uid: string, op: () => Promise<T>): Promise<T> {
+    const previous = this.#sandboxOps.get(uid) ?? Promise.resolve();
+    const next = previous.then(op, op);
+    const settled = next.catch(() => undefined);
+    this.#sandboxOps.set(uid, settled);
+    void settled.then(() => {
+      if (this.#sandboxOps.get(uid) === settled) this.#sandboxOps.delete(uid);
+    });
+    return next;
   }
 
   start(launch: ContainerLaunch): Promise<void> {
@@ -261,7 +628,42 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     ) {
       throw new NotFoundError(`container ${describe(ref)} is not running`);
     }
-    return runExec(argv, launch, timeoutMs);
+    return runExec(await this.#execSpec(ref.podUid, argv, launch), timeoutMs);
+  }
+
+  /**
+   * How to spawn `argv` in a running instance's environment and its pod's namespaces (exec, and `kubectl exec` over
+   * WebSocket): through podflow-shim --enter when the pod has a sandbox of its own, directly otherwise. Throws
+   * NotFoundError when the instance is not running.
+   */
+  async execSpec(ref: ContainerInstanceRef, argv: string[]): Promise<ExecSpec> {
+    const dir = instanceDir(this.#dataDir, ref);
+    const state = await readShimState(dir).catch(() => undefined);
+    const launch = await readLaunch(dir);
+    if (
+      !state ||
+      !launch ||
+      state.phase !== 'running' ||
+      !isSameLiveProcess(state.shimPid, state.shimStartTicks, state.bootId)
+    ) {
+      throw new NotFoundError(`container ${describe(ref)} is not running`);
+    }
+    return this.#execSpec(ref.podUid, argv, launch);
+  }
+
+  async #execSpec(uid: string, argv: string[], launch: StoredLaunch): Promise<ExecSpec> {
+    const env: Record<string, string> = {};
+    for (const e of launch.env) env[e.name] = e.value;
+    const pause = this.#sandboxRecord(uid)?.network === 'host' ? undefined : this.#livePause(uid);
+    if (!pause || argv[0] === undefined || argv[0] === '') {
+      return { file: argv[0] ?? '', args: argv.slice(1), env, cwd: launch.workingDir };
+    }
+    return {
+      file: await this.#shimPath,
+      args: ['--enter', `${pause.pid}:${pause.startTicks}`, '--', ...argv],
+      env,
+      cwd: launch.workingDir,
+    };
   }
 
   async logs(ref: ContainerInstanceRef, options?: LogOptions): Promise<string[]> {
@@ -288,6 +690,16 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   }
 
   async recover(): Promise<ContainerInstanceRef[]> {
+    // Sandboxes first: their pause processes outlived the engine and keep their namespaces and addresses. An address
+    // reserved by an engine that died before it recorded the sandbox is released.
+    const net = await this.network();
+    this.#loadSandboxRecords();
+    if (net.mode === 'bridge') {
+      const allocator = this.#ipAllocator(net);
+      for (const [ip, uid] of [...allocator.allocations()]) {
+        if (this.#sandboxes.get(uid)?.podIP !== ip) allocator.release(uid, ip);
+      }
+    }
     const live: ContainerInstanceRef[] = [];
     let uids: string[];
     try {
@@ -329,6 +741,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#poll);
+    this.#pauseSpawner?.close();
     for (const inst of this.#instances.values()) {
       inst.watcher?.close();
       inst.watcher = undefined;
@@ -359,7 +772,21 @@ export class ProcessContainerRuntime implements ContainerRuntime {
       ...(launch.memoryLimitBytes !== undefined && { memoryLimitBytes: launch.memoryLimitBytes }),
       ...(launch.cpuLimitMillis !== undefined && { cpuLimitMillis: launch.cpuLimitMillis }),
     };
-    const reported = this.#spawnShim(shimPath, inst, stored);
+    let sandbox: string | undefined;
+    try {
+      sandbox = await this.#sandboxToJoin(launch.podUid);
+    } catch (err) {
+      writeFileAtomicSync(join(dir, LAUNCH_FILE), JSON.stringify(stored, null, 2) + '\n');
+      await writeFirstShimState(dir, {
+        phase: 'startFailed',
+        reason: 'RunContainerError',
+        message: (err as Error).message,
+        finishedAt: this.#clock.now(),
+      });
+      await this.#sync(inst);
+      return;
+    }
+    const reported = this.#spawnShim(shimPath, inst, stored, sandbox);
     // Written while the shim starts (off the critical path) and before start() resolves: exec and recover read it.
     writeFileAtomicSync(join(dir, LAUNCH_FILE), JSON.stringify(stored, null, 2) + '\n');
     const report = await reported;
@@ -382,7 +809,12 @@ export class ProcessContainerRuntime implements ContainerRuntime {
    * container's environment as its own, and resolves with its one-line report, which it writes once the state file
    * records the outcome of the exec.
    */
-  #spawnShim(shimPath: string, inst: Instance, launch: StoredLaunch): Promise<string> {
+  #spawnShim(
+    shimPath: string,
+    inst: Instance,
+    launch: StoredLaunch,
+    sandbox: string | undefined,
+  ): Promise<string> {
     const args = [
       '--dir',
       inst.dir,
@@ -392,6 +824,8 @@ export class ProcessContainerRuntime implements ContainerRuntime {
       launch.workingDir,
     ];
     if (launch.memoryLimitBytes !== undefined) args.push('--memory', String(launch.memoryLimitBytes));
+    // The container joins the pod's namespaces before it execs (CRI: containers join the sandbox's namespaces).
+    if (sandbox !== undefined) args.push('--sandbox', sandbox);
     args.push('--', ...launch.argv);
     const env: Record<string, string> = {};
     for (const e of launch.env) env[e.name] = e.value; // a later duplicate wins, as in the kubelet
@@ -679,17 +1113,23 @@ function killOrphanedGroup(state: ShimState): void {
   }
 }
 
+/** What to spawn for an exec: the command itself, or podflow-shim --enter in front of it. */
+export interface ExecSpec {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
 /** Runs a command with the container's env and working directory; a timeout kills its process group. */
-function runExec(argv: string[], launch: StoredLaunch, timeoutMs: number): Promise<ExecResult> {
-  const [file, ...args] = argv;
-  if (file === undefined || file === '') {
+function runExec(spec: ExecSpec, timeoutMs: number): Promise<ExecResult> {
+  const { file, args, env, cwd } = spec;
+  if (file === '') {
     return Promise.resolve({ exitCode: 126, stdout: '', stderr: 'exec: no command given', timedOut: false });
   }
-  const env: Record<string, string> = {};
-  for (const e of launch.env) env[e.name] = e.value;
   return new Promise<ExecResult>((resolve) => {
     const child = spawn(file, args, {
-      cwd: launch.workingDir,
+      cwd,
       env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

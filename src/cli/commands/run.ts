@@ -12,7 +12,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import { formatGoDuration } from '../../core/duration.ts';
 import { admitManifests } from '../../core/manifest/index.ts';
 import { toRfc3339 } from '../../core/time.ts';
-import { isAlreadyExists } from '../../ports/errors.ts';
+import { isAlreadyExists, isInvalid } from '../../ports/errors.ts';
 import type { StoreChange } from '../../engine/observable-pod-store.ts';
 import type { PodKey } from '../../ports/pod-key.ts';
 import type { CliIo } from '../cli-io.ts';
@@ -106,6 +106,8 @@ function engineSource(engine: OpenedEngine, io: CliIo): PodSource {
         } catch (err) {
           // The pods created so far must not outlive the failure.
           await session.deleteAndWait(session.present(), source);
+          // The runtime cannot give the pod what it asks for (a host port): the field errors, as the API says them.
+          if (isInvalid(err)) throw new UsageError(err.message);
           if (!isAlreadyExists(err)) throw err;
           throw new UsageError(`pod ${keyText(p.key)} already exists in ${engine.dataDir}`);
         }

@@ -56,7 +56,6 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<ServeHa
   try {
     server = await startLocalServer({
       engine: local,
-      dataDir,
       port: opts.port,
       newUid: io.newUid,
       onError,

@@ -125,7 +125,7 @@ const NO_SCHEDULER = 'ignored: there is no scheduler and there are no nodes; pod
 const NO_CLUSTER_DNS =
   'ignored: there is no cluster DNS; containers use the resolver of the host (process runtime) or of the VPC (Fargate).';
 const HOST_NAMESPACES =
-  'podflow cannot grant host namespaces: Fargate tasks cannot join them, and pods get no host access.';
+  'podflow cannot grant the host’s process or IPC namespace: Fargate tasks cannot join them, and pods get no host access.';
 const RUN_AS =
   'not applied by the process runtime (containers run as podflow’s own user); on Fargate it becomes the container’s `user`.';
 const NOT_APPLIED_CONFINEMENT =
@@ -291,7 +291,12 @@ export const SUPPORT_POLICY: readonly SupportRule[] = [
     byValidation: true,
     does: 'cannot be set on create, as in Kubernetes; podflow has no ephemeralcontainers subresource to add them later.',
   },
-  { scope: 'podSpec', field: 'hostNetwork', status: 'reject', when: isTrue, does: HOST_NAMESPACES },
+  {
+    scope: 'podSpec',
+    field: 'hostNetwork',
+    status: 'supported',
+    does: 'the pod shares the host’s network and hostname (process runtime; its IPC namespace stays its own), and its IP is the host’s: 127.0.0.1 locally.',
+  },
   { scope: 'podSpec', field: 'hostPID', status: 'reject', when: isTrue, does: HOST_NAMESPACES },
   { scope: 'podSpec', field: 'hostIPC', status: 'reject', when: isTrue, does: HOST_NAMESPACES },
   {
@@ -384,8 +389,8 @@ export const SUPPORT_POLICY: readonly SupportRule[] = [
   {
     scope: 'podSpec',
     field: 'hostname',
-    status: 'warn',
-    does: 'ignored: containers see the host’s name (process runtime) or the task’s (Fargate).',
+    status: 'supported',
+    does: 'the pod’s hostname (default: its name) in its own UTS namespace (process runtime as root; without root containers see the host’s name).',
   },
   {
     scope: 'podSpec',
@@ -587,23 +592,19 @@ export const SUPPORT_POLICY: readonly SupportRule[] = [
     scope: 'container',
     field: 'ports',
     status: 'supported',
-    does: 'recorded; a container listens on the host’s interfaces (process runtime) or the task’s ENI (Fargate).',
+    does: 'recorded; a container listens in its pod’s network namespace, at the pod IP (process runtime as root), on the host’s interfaces (process runtime without root), or on the task’s ENI (Fargate).',
   },
   {
     scope: 'container',
     field: 'ports[*].hostPort',
-    status: 'reject',
-    when: {
-      text: 'different from `containerPort`',
-      test: (v, ctx) => typeof v === 'number' && v !== 0 && v !== ctx.parent.containerPort,
-    },
-    does: 'podflow cannot map ports: a container listens on its containerPort directly.',
+    status: 'supported',
+    does: 'mapped to the pod’s containerPort with iptables DNAT, 127.0.0.1 included (process runtime as root); refused at creation, with a Forbidden field error, where the runtime cannot map it or another pod holds it.',
   },
   {
     scope: 'container',
     field: 'ports[*].hostIP',
-    status: 'warn',
-    does: 'ignored: ports are not bound by podflow.',
+    status: 'supported',
+    does: 'the host address a hostPort mapping applies to (default: every local address).',
   },
   { scope: 'container', field: 'resources', status: 'supported', does: 'see the rows below.' },
   {

@@ -10,9 +10,14 @@ import {
 } from '../../../src/adapters/fargate/fargate-container-runtime.ts';
 import {
   decodeSandboxIdentity,
+  encodeSandboxIdentity,
+  PAUSE_CONTAINER,
+  SANDBOX_ENV,
   type SandboxIdentity,
 } from '../../../src/adapters/fargate/sandbox-identity.ts';
 import { DEFAULT_ENGINE_SETTINGS } from '../../../src/core/engine-settings.ts';
+import { formatFieldError } from '../../../src/core/field-errors.ts';
+import { podSandboxConfig } from '../../../src/core/pod-sandbox.ts';
 import type { ContainerRecord, PodState } from '../../../src/core/pod-state.ts';
 import { admitPod } from '../../../src/core/reconcile.ts';
 import type { ContainerObservation } from '../../../src/ports/container-runtime.ts';
@@ -273,6 +278,150 @@ describe('createSandbox', () => {
     failing.ecs.failRunTask = 'RESOURCE:ENI';
     expect(await failing.runtime.createSandbox({ key: KEY, uid: UID })).toEqual({ podIP: '' });
     expect(failing.errors).toEqual(['createSandbox default/myapp-pod: RunTaskFailedError: RESOURCE:ENI']);
+  });
+});
+
+describe('the sandbox port: createSandbox with a config, admitSandbox, listSandboxes', () => {
+  /** A pod whose container asks for host ports, admitted as the API admits it. */
+  const portPod = (spec: string, ports: string) =>
+    admit(`apiVersion: v1
+kind: Pod
+metadata: { name: web }
+spec:
+${spec}  containers:
+    - name: app
+      image: nginx:1.27
+      ports:
+${ports}`);
+
+  it('admitSandbox refuses hostNetwork, with its field path, asking ECS nothing', async () => {
+    const { ecs, runtime } = harness({ current: podState() });
+    // The API already requires hostPort = containerPort for a hostNetwork pod.
+    const pod = portPod('  hostNetwork: true\n', '        - { containerPort: 9090, hostPort: 9090 }\n');
+    expect(await runtime.admitSandbox({ key: KEY, uid: UID }, podSandboxConfig(pod))).toEqual([
+      {
+        type: 'FieldValueForbidden',
+        field: 'spec.hostNetwork',
+        detail:
+          "podflow's Fargate runtime gives every pod its own network interface (awsvpc): there is no host network to share",
+      },
+    ]);
+    expect(ecs.sent).toEqual([]);
+  });
+
+  it('admitSandbox refuses each hostPort other than its containerPort, with its field path', async () => {
+    const { ecs, runtime } = harness({ current: podState() });
+    const pod = portPod(
+      '',
+      [
+        '        - { containerPort: 8080 }',
+        '        - { containerPort: 9090, hostPort: 9090 }',
+        '        - { containerPort: 8443, hostPort: 443, protocol: UDP }',
+        '        - { containerPort: 8080, hostPort: 80 }',
+        '',
+      ].join('\n'),
+    );
+    const errors = await runtime.admitSandbox({ key: KEY, uid: UID }, podSandboxConfig(pod));
+    const detail = (containerPort: number) =>
+      `must equal containerPort (${containerPort}): a Fargate task's ports are reachable only as themselves on the ` +
+      "task's own network interface (awsvpc)";
+    expect(errors).toEqual([
+      {
+        type: 'FieldValueInvalid',
+        field: 'spec.containers[0].ports[2].hostPort',
+        value: 443,
+        detail: detail(8443),
+      },
+      {
+        type: 'FieldValueInvalid',
+        field: 'spec.containers[0].ports[3].hostPort',
+        value: 80,
+        detail: detail(8080),
+      },
+    ]);
+    expect(formatFieldError(errors[0]!)).toMatch(
+      /^spec\.containers\[0\]\.ports\[2\]\.hostPort: Invalid value: 443: must equal containerPort \(8443\)/,
+    );
+    expect(ecs.sent).toEqual([]);
+  });
+
+  it('admitSandbox lets through a hostPort equal to its containerPort, and a pod without host ports', async () => {
+    const { runtime } = harness({ current: podState() });
+    const pod = portPod(
+      '',
+      '        - { containerPort: 8080 }\n        - { containerPort: 9090, hostPort: 9090, protocol: UDP }\n',
+    );
+    expect(podSandboxConfig(pod).portMappings).toHaveLength(1);
+    expect(await runtime.admitSandbox({ key: KEY, uid: UID }, podSandboxConfig(pod))).toEqual([]);
+    expect(await runtime.admitSandbox({ key: KEY, uid: UID }, podSandboxConfig(podState().pod))).toEqual([]);
+  });
+
+  it("createSandbox with the pod's sandbox config runs the same one task as without it", async () => {
+    const state = { current: podState() };
+    const withConfig = harness(state, { ipWait: 0 });
+    const withoutConfig = harness(state, { ipWait: 0 });
+    await withConfig.runtime.createSandbox({ key: KEY, uid: UID }, podSandboxConfig(state.current.pod));
+    await withoutConfig.runtime.createSandbox({ key: KEY, uid: UID });
+    expect(withConfig.ecs.calls('RunTask')).toHaveLength(1);
+    expect(withConfig.ecs.calls('RunTask')).toEqual(withoutConfig.ecs.calls('RunTask'));
+    expect(withConfig.ecs.calls('RegisterTaskDefinition')).toEqual(
+      withoutConfig.ecs.calls('RegisterTaskDefinition'),
+    );
+  });
+
+  it('listSandboxes: one per pod with a running task podflow started, whatever Lambda asks', async () => {
+    const state = { current: podState() };
+    const { ecs, runtime } = harness(state, { ipWait: 0 });
+    expect(await runtime.listSandboxes()).toEqual([]);
+    await runtime.createSandbox({ key: KEY, uid: UID });
+    const [first] = [...ecs.tasks.values()];
+    /** A task of the cluster as ECS would list it: another pod's, a second one of this pod's, a foreign one. */
+    const addTask = (n: number, identity: SandboxIdentity | undefined, desiredStatus = 'RUNNING') => {
+      const arn = `arn:aws:ecs:us-east-1:123456789012:task/podflow/${n.toString(16).padStart(32, 'f')}`;
+      ecs.tasks.set(arn, {
+        ...structuredClone(first!),
+        taskArn: arn,
+        desiredStatus,
+        overrides: identity
+          ? {
+              containerOverrides: [
+                {
+                  name: PAUSE_CONTAINER,
+                  environment: [{ name: SANDBOX_ENV, value: encodeSandboxIdentity(identity) }],
+                },
+              ],
+            }
+          : {},
+      });
+    };
+    const other = {
+      key: { namespace: 'team-a', name: 'other' },
+      uid: '0a1c2b9a-0d3e-4c5f-8a7b-9e8d7c6b5a41',
+      generation: 0,
+      instances: { app: 0 },
+    };
+    addTask(1, other);
+    // This pod's next task started while the first still stops (a replacement): still one sandbox.
+    addTask(2, { key: KEY, uid: UID, generation: 1, instances: { init: 1, app: 1 } });
+    // A pod deleted meanwhile: its task was told to stop.
+    addTask(
+      3,
+      { ...other, key: { namespace: 'default', name: 'gone' }, uid: 'fa1c2b9a-0d3e-4c5f-8a7b-9e8d7c6b5a41' },
+      'STOPPED',
+    );
+    // Something else running in the cluster.
+    addTask(4, undefined);
+
+    // A runtime in another Lambda container, with nothing cached, sees the same.
+    const cold = harness(state, { ipWait: 0 });
+    for (const [arn, task] of ecs.tasks) cold.ecs.tasks.set(arn, task);
+    for (const r of [runtime, cold.runtime]) {
+      expect(await r.listSandboxes()).toEqual([
+        { key: { namespace: 'team-a', name: 'other' }, uid: other.uid },
+        { key: KEY, uid: UID },
+      ]);
+    }
+    expect(cold.ecs.calls('ListTasks')).toEqual([{ cluster: CLUSTER, desiredStatus: 'RUNNING' }]);
   });
 });
 

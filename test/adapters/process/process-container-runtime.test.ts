@@ -40,6 +40,7 @@ async function setup(options: { pollIntervalMs?: number } = {}): Promise<{
   await runtime.createSandbox(pod);
   cleanups.push(async () => {
     for (const { observation: o } of log.received) await runtime.stop(o.ref, 0);
+    await runtime.removeSandbox(pod); // and its pause process, namespaces and address
     await runtime.close();
     await rm(root, { recursive: true, force: true });
   });

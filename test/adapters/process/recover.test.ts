@@ -39,6 +39,7 @@ function newRuntime(dataDir: string): { runtime: ProcessContainerRuntime; log: O
   cleanups.push(async () => {
     // Leave no container running, whatever the test did.
     for (const { observation: o } of log.received) await runtime.stop(o.ref, 0);
+    await runtime.removeSandbox(FIXTURE_POD); // and its pause process, namespaces and address
     await runtime.close();
   });
   return { runtime, log };

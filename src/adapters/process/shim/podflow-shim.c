@@ -7,9 +7,17 @@
  * Why C and not Node.js: a shim runs for every running container; it must cost well under 5 MiB resident and
  * add no measurable start latency. C11 + Linux libc only (signalfd, prctl, /proc).
  *
- * Usage: podflow-shim --dir <instanceDir> --log <logPath> [--cwd <dir>] [--memory <bytes>] -- <argv...>
+ * Usage: podflow-shim --dir <instanceDir> --log <logPath> [--cwd <dir>] [--memory <bytes>]
+ *                     [--sandbox <pid>:<starttime>] -- <argv...>
  *   The shim's environment IS the container's environment (the runtime spawns it with exactly that); the shim
- *   reads nothing from it and passes it on unchanged.
+ *   reads nothing from it and passes it on unchanged. With --sandbox the container joins the namespaces of the
+ *   pod's pause process before it execs.
+ *
+ * Other modes (see usage(); docs/decisions/0008-pod-sandbox.md):
+ *   --pause      the pod sandbox: holds the pod's network, IPC and UTS namespaces and sets up its interface
+ *   --spawner    forks pauses on request (cheaper than a spawn from the engine)
+ *   --enter      execs a command in a pod's namespaces (exec probes, exec hooks, kubectl exec)
+ *   --bridge-up, --bridge-down, --probe-namespaces   the host's part of the pod network
  *
  * Files in <instanceDir> (the runtime reads them; see adapters/process/shim-state.ts):
  *   (the directory itself is flock()ed for the shim's lifetime: a second shim for the instance backs off)
@@ -68,6 +76,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/socket.h>
 
 /** containerd: max_container_log_line_size default (16 KiB); longer lines become P chunks. */
 #define LOG_LINE_MAX 16384
@@ -84,9 +100,22 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define MSG_MAX 4096
 
+static enum {
+  MODE_CONTAINER,
+  MODE_PAUSE,
+  MODE_ENTER,
+  MODE_BRIDGE,
+  MODE_BRIDGE_DOWN,
+  MODE_PROBE,
+  MODE_SPAWNER
+} opt_mode;
 static const char *opt_dir, *opt_log, *opt_cwd;
 static long long opt_memory;
 static char **opt_argv;
+/* The pod sandbox: the pause process a container joins (--sandbox, --enter), or what a pause creates (--pause). */
+static const char *opt_sandbox, *opt_hostname, *opt_veth, *opt_bridge, *opt_address, *opt_gateway;
+static int opt_unshare;
+static unsigned int opt_mtu;
 
 extern char **environ;
 
@@ -108,6 +137,9 @@ struct state {
 };
 static struct state st;
 
+static void report(const char *line);
+static bool reported;
+
 /** Reports an internal failure on stderr and in <instanceDir>/shim.log (the runtime quotes it), then exits 1. */
 static void die(const char *fmt, ...) {
   char msg[1024];
@@ -123,6 +155,7 @@ static void die(const char *fmt, ...) {
       fclose(f);
     }
   }
+  if (!reported) report("failed\n"); /* the outcome, for a runtime waiting for one: the reason is in shim.log */
   exit(1);
 }
 
@@ -266,11 +299,17 @@ static bool write_first_state_or_die(void) {
   return r == 0;
 }
 
+/* Set in a pause started by --spawner: its report is "<tag> <line>", so the engine can tell concurrent ones apart. */
+static char report_tag[64];
+
 /** One line to the runtime on fd 1, then fd 1 → /dev/null so the engine's pipe closes (and its death later
  * cannot hurt us: SIGPIPE is ignored anyway). */
 static void report(const char *line) {
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s%s%s", report_tag, report_tag[0] ? " " : "", line);
+  reported = true;
   ssize_t n;
-  do n = write(STDOUT_FILENO, line, strlen(line));
+  do n = write(STDOUT_FILENO, buf, strlen(buf)); /* one write, under PIPE_BUF: lines never interleave */
   while (n < 0 && errno == EINTR);
   int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
   if (devnull >= 0) {
@@ -443,7 +482,9 @@ static void go_strerror(int err, char *out, size_t cap) {
   if (out[0]) out[0] = (char)tolower((unsigned char)out[0]);
 }
 
-static void child_fail(int errfd, const char *fmt, ...) {
+/** Writes the reason an exec failed to errfd and exits with `code` (the shell's: 127 not found, 126 found but not
+ * runnable — what `--enter` reports; in a container start the message is what counts). */
+static void child_fail(int errfd, int code, const char *fmt, ...) {
   char msg[MSG_MAX];
   va_list ap;
   va_start(ap, fmt);
@@ -451,10 +492,11 @@ static void child_fail(int errfd, const char *fmt, ...) {
   va_end(ap);
   if (n < 0) n = 0;
   if ((size_t)n >= sizeof msg) n = sizeof msg - 1;
+  if (errfd == STDERR_FILENO && (size_t)n < sizeof msg - 1) msg[n++] = '\n'; /* --enter: a line for the user */
   ssize_t r;
   do r = write(errfd, msg, (size_t)n);
   while (r < 0 && errno == EINTR);
-  _exit(127);
+  _exit(code);
 }
 
 static const char *env_lookup(char **envp, const char *name) {
@@ -469,11 +511,12 @@ static const char *env_lookup(char **envp, const char *name) {
 static void child_exec(char **argv, char **envp, int errfd) {
   const char *file = argv[0];
   char err[256];
-  if (file[0] == '\0') child_fail(errfd, "exec: \"\": executable file not found in $PATH");
+  if (file[0] == '\0') child_fail(errfd, 127, "exec: \"\": executable file not found in $PATH");
   if (strchr(file, '/')) {
     execve(file, argv, envp);
+    int code = errno == ENOENT ? 127 : 126;
     go_strerror(errno, err, sizeof err);
-    child_fail(errfd, "exec: \"%s\": %s", file, err);
+    child_fail(errfd, code, "exec: \"%s\": %s", file, err);
   }
   const char *path = env_lookup(envp, "PATH");
   if (!path) path = DEFAULT_PATH;
@@ -494,20 +537,284 @@ static void child_exec(char **argv, char **envp, int errfd) {
         break;
       default: /* found, but it cannot run (exec format error, E2BIG, ENOMEM …) */
         go_strerror(errno, err, sizeof err);
-        child_fail(errfd, "exec: \"%s\": %s", candidate, err);
+        child_fail(errfd, 126, "exec: \"%s\": %s", candidate, err);
     }
     if (!colon) break;
     p = colon + 1;
   }
-  child_fail(errfd, "exec: \"%s\": executable file not found in $PATH", file);
+  child_fail(errfd, 127, "exec: \"%s\": executable file not found in $PATH", file);
+}
+
+/* ---------- the pod sandbox: namespaces and the pod network ---------- */
+
+/* The namespaces a pod's containers share, held by its pause process (CRI: network, IPC and UTS are per pod; the
+ * pid namespace is per container unless shareProcessNamespace; the mount namespace is the container's own). */
+static const struct {
+  const char *name;
+  int type;
+} SANDBOX_NS[] = {{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET}};
+#define SANDBOX_NS_COUNT 3
+
+/**
+ * Joins the namespaces of the pod's pause process that differ from this process's own (a hostNetwork pod's pause
+ * holds only an IPC namespace; the host's network and UTS namespaces are ours already). `spec` is
+ * "<pid>:<starttime>": the namespace files are opened first and the pause process's identity checked after, so a
+ * pid reused by another process in between cannot hand us its namespaces. Returns 0, or -1 with a message in `err`.
+ */
+static int join_sandbox(const char *spec, char *err, size_t cap) {
+  char *end;
+  long pid = strtol(spec, &end, 10);
+  unsigned long long ticks = *end == ':' ? strtoull(end + 1, NULL, 10) : 0;
+  if (pid <= 0 || ticks == 0) {
+    snprintf(err, cap, "bad pod sandbox reference %s", spec);
+    return -1;
+  }
+  int fds[SANDBOX_NS_COUNT];
+  int opened = 0;
+  for (; opened < SANDBOX_NS_COUNT; opened++) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/ns/%s", pid, SANDBOX_NS[opened].name);
+    fds[opened] = open(path, O_RDONLY | O_CLOEXEC);
+    if (fds[opened] < 0) break;
+  }
+  int r = 0;
+  if (opened < SANDBOX_NS_COUNT || proc_start_ticks((pid_t)pid) != ticks) {
+    snprintf(err, cap, "the pod sandbox is gone (its pause process %ld ended)", pid);
+    r = -1;
+  }
+  for (int i = 0; i < opened; i++) {
+    if (r == 0) {
+      char self[64];
+      struct stat mine, theirs;
+      snprintf(self, sizeof self, "/proc/self/ns/%s", SANDBOX_NS[i].name);
+      bool same = stat(self, &mine) == 0 && fstat(fds[i], &theirs) == 0 && mine.st_ino == theirs.st_ino &&
+                  mine.st_dev == theirs.st_dev;
+      if (!same && setns(fds[i], SANDBOX_NS[i].type) < 0) {
+        snprintf(err, cap, "cannot join the pod's %s namespace: %s", SANDBOX_NS[i].name, strerror(errno));
+        r = -1;
+      }
+    }
+    close(fds[i]);
+  }
+  return r;
+}
+
+/* rtnetlink, just enough for what `ip link add … type veth peer … netns …`, `ip addr add` and `ip route add` do
+ * (iproute2 ip/iplink.c, ip/ipaddress.c, ip/iproute.c): one request, one acknowledgement. */
+
+union nlmsg {
+  struct nlmsghdr h;
+  char raw[1024];
+};
+
+static struct rtattr *nl_put(union nlmsg *m, unsigned short type, const void *data, size_t len) {
+  size_t at = NLMSG_ALIGN(m->h.nlmsg_len);
+  if (at + RTA_SPACE(len) > sizeof m->raw) die("netlink request too large"); /* a bug, not an input */
+  struct rtattr *a = (struct rtattr *)(m->raw + at);
+  a->rta_type = type;
+  a->rta_len = (unsigned short)RTA_LENGTH(len);
+  if (len) memcpy(RTA_DATA(a), data, len);
+  m->h.nlmsg_len = (uint32_t)(at + RTA_SPACE(len));
+  return a;
+}
+
+static void nl_put_u32(union nlmsg *m, unsigned short type, uint32_t v) { nl_put(m, type, &v, sizeof v); }
+
+static void nl_end(union nlmsg *m, struct rtattr *nest) {
+  nest->rta_len = (unsigned short)(m->raw + m->h.nlmsg_len - (char *)nest);
+}
+
+/** Sends the request in the calling thread's network namespace; returns 0 or -errno from the kernel's answer. */
+static int nl_talk(union nlmsg *m) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return -errno;
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  m->h.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+  m->h.nlmsg_seq = 1;
+  if (sendto(fd, m, m->h.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  union {
+    struct nlmsghdr h;
+    char raw[8192];
+  } answer;
+  for (;;) {
+    ssize_t n = recv(fd, answer.raw, sizeof answer.raw, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      close(fd);
+      return -e;
+    }
+    unsigned int len = (unsigned int)n;
+    for (struct nlmsghdr *r = &answer.h; NLMSG_OK(r, len); r = NLMSG_NEXT(r, len)) {
+      if (r->nlmsg_type == NLMSG_ERROR) {
+        int e = ((struct nlmsgerr *)NLMSG_DATA(r))->error;
+        close(fd);
+        return e;
+      }
+    }
+  }
+}
+
+static void nl_link_request(union nlmsg *m, int flags, unsigned int ifi_flags) {
+  memset(m, 0, sizeof *m);
+  m->h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+  m->h.nlmsg_type = RTM_NEWLINK;
+  m->h.nlmsg_flags = (uint16_t)flags;
+  struct ifinfomsg *ifi = NLMSG_DATA(&m->h);
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_flags = ifi_flags;
+  ifi->ifi_change = ifi_flags;
+}
+
+/**
+ * The CNI bridge plugin's per-pod step (containernetworking/plugins plugins/main/bridge: setupVeth): a veth pair
+ * whose host end `host` is attached to the bridge and up, and whose other end is created as `eth0` directly in the
+ * pod's network namespace (IFLA_NET_NS_FD), so it never appears on the host under its pod-side name.
+ */
+static int create_veth(const char *host, unsigned int bridge_index, int pod_netns_fd, unsigned int mtu) {
+  union nlmsg m;
+  nl_link_request(&m, NLM_F_CREATE | NLM_F_EXCL, IFF_UP);
+  nl_put(&m, IFLA_IFNAME, host, strlen(host) + 1);
+  if (mtu) nl_put_u32(&m, IFLA_MTU, mtu);
+  nl_put_u32(&m, IFLA_MASTER, bridge_index);
+  struct rtattr *linkinfo = nl_put(&m, IFLA_LINKINFO, NULL, 0);
+  nl_put(&m, IFLA_INFO_KIND, "veth", 4);
+  struct rtattr *data = nl_put(&m, IFLA_INFO_DATA, NULL, 0);
+  struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
+  struct rtattr *peer = nl_put(&m, VETH_INFO_PEER, &peer_ifi, sizeof peer_ifi);
+  nl_put(&m, IFLA_IFNAME, "eth0", 5);
+  nl_put_u32(&m, IFLA_NET_NS_FD, (uint32_t)pod_netns_fd);
+  if (mtu) nl_put_u32(&m, IFLA_MTU, mtu);
+  nl_end(&m, peer);
+  nl_end(&m, data);
+  nl_end(&m, linkinfo);
+  return nl_talk(&m);
+}
+
+/** The bridge (CNI bridge plugin ensureBridge), up, with a fixed MAC: a bridge without one takes the lowest MAC of
+ * its ports, which changes as pods come and go and makes the pods' ARP entries for the gateway stale. */
+static int create_bridge(const char *name, unsigned int mtu) {
+  union nlmsg m;
+  nl_link_request(&m, NLM_F_CREATE | NLM_F_EXCL, IFF_UP);
+  nl_put(&m, IFLA_IFNAME, name, strlen(name) + 1);
+  if (mtu) nl_put_u32(&m, IFLA_MTU, mtu);
+  unsigned char mac[6] = {0x02, 0x70, 0x66, 0, 0, 0}; /* locally administered, derived from the name */
+  uint32_t h = 2166136261u;
+  for (const char *c = name; *c; c++) h = (h ^ (unsigned char)*c) * 16777619u;
+  mac[3] = (unsigned char)(h >> 16);
+  mac[4] = (unsigned char)(h >> 8);
+  mac[5] = (unsigned char)h;
+  nl_put(&m, IFLA_ADDRESS, mac, sizeof mac);
+  struct rtattr *linkinfo = nl_put(&m, IFLA_LINKINFO, NULL, 0);
+  nl_put(&m, IFLA_INFO_KIND, "bridge", 6);
+  nl_end(&m, linkinfo);
+  return nl_talk(&m);
+}
+
+/** `ip link del <name>`; a link that does not exist is fine. */
+static int delete_link(const char *name) {
+  union nlmsg m;
+  nl_link_request(&m, 0, 0);
+  m.h.nlmsg_type = RTM_DELLINK;
+  nl_put(&m, IFLA_IFNAME, name, strlen(name) + 1);
+  int r = nl_talk(&m);
+  return r == -ENODEV ? 0 : r;
+}
+
+static int set_link_up(unsigned int index) {
+  union nlmsg m;
+  nl_link_request(&m, 0, IFF_UP);
+  ((struct ifinfomsg *)NLMSG_DATA(&m.h))->ifi_index = (int)index;
+  return nl_talk(&m);
+}
+
+/** `ip addr add <addr>/<prefix> brd + dev <index>`; an address already there is fine. */
+static int add_address(unsigned int index, struct in_addr addr, int prefix) {
+  union nlmsg m;
+  memset(&m, 0, sizeof m);
+  m.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+  m.h.nlmsg_type = RTM_NEWADDR;
+  m.h.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+  struct ifaddrmsg *ifa = NLMSG_DATA(&m.h);
+  ifa->ifa_family = AF_INET;
+  ifa->ifa_prefixlen = (unsigned char)prefix;
+  ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+  ifa->ifa_index = index;
+  nl_put(&m, IFA_LOCAL, &addr, sizeof addr);
+  nl_put(&m, IFA_ADDRESS, &addr, sizeof addr);
+  struct in_addr brd = addr;
+  if (prefix < 31) brd.s_addr |= htonl(prefix == 0 ? 0xffffffffu : (1u << (32 - prefix)) - 1);
+  nl_put(&m, IFA_BROADCAST, &brd, sizeof brd);
+  int r = nl_talk(&m);
+  return r == -EEXIST ? 0 : r;
+}
+
+/** `ip route add default via <gateway> dev <index>`. */
+static int add_default_route(unsigned int index, struct in_addr gateway) {
+  union nlmsg m;
+  memset(&m, 0, sizeof m);
+  m.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
+  m.h.nlmsg_type = RTM_NEWROUTE;
+  m.h.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+  struct rtmsg *rt = NLMSG_DATA(&m.h);
+  rt->rtm_family = AF_INET;
+  rt->rtm_table = RT_TABLE_MAIN;
+  rt->rtm_protocol = RTPROT_BOOT;
+  rt->rtm_scope = RT_SCOPE_UNIVERSE;
+  rt->rtm_type = RTN_UNICAST;
+  nl_put(&m, RTA_GATEWAY, &gateway, sizeof gateway);
+  nl_put_u32(&m, RTA_OIF, index);
+  return nl_talk(&m);
+}
+
+/** "10.77.0.5/16" → address and prefix length. */
+static bool parse_cidr(const char *text, struct in_addr *addr, int *prefix) {
+  char buf[64];
+  snprintf(buf, sizeof buf, "%s", text);
+  char *slash = strchr(buf, '/');
+  if (!slash) return false;
+  *slash = '\0';
+  char *end;
+  long p = strtol(slash + 1, &end, 10);
+  if (*end || p < 0 || p > 32) return false;
+  *prefix = (int)p;
+  return inet_pton(AF_INET, buf, addr) == 1;
 }
 
 /* ---------- setup ---------- */
 
 static void usage(void) {
-  fputs("usage: podflow-shim --dir <instanceDir> --log <logPath> [--cwd <dir>] [--memory <bytes>] -- <argv...>\n",
+  fputs("usage: podflow-shim --dir <instanceDir> --log <logPath> [--cwd <dir>] [--memory <bytes>]\n"
+        "                    [--sandbox <pid>:<starttime>] -- <argv...>\n"
+        "       podflow-shim [--report-tag <tag>] --pause --dir <sandboxDir> [--unshare ipc,uts,net]\n"
+        "                    [--hostname <name>] [--bridge <name>]\n"
+        "                    [--veth <hostName> --address <ip>/<prefix> --gateway <ip> [--mtu <n>]]\n"
+        "       podflow-shim --enter <pid>:<starttime> [--cwd <dir>] -- <argv...>\n"
+        "       podflow-shim --bridge-up <name> --address <ip>/<prefix> [--mtu <n>]\n"
+        "       podflow-shim --bridge-down <name>\n"
+        "       podflow-shim --probe-namespaces\n"
+        "       podflow-shim --spawner\n",
         stderr);
+  if (report_tag[0]) report("failed\n"); /* a pause the spawner started: its engine waits for an outcome */
   exit(2);
+}
+
+static int parse_unshare(const char *list) {
+  int flags = 0;
+  char buf[64];
+  snprintf(buf, sizeof buf, "%s", list);
+  for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    int found = 0;
+    for (int i = 0; i < SANDBOX_NS_COUNT; i++)
+      if (strcmp(t, SANDBOX_NS[i].name) == 0) found = SANDBOX_NS[i].type;
+    if (!found) usage();
+    flags |= found;
+  }
+  return flags;
 }
 
 static void parse_args(int argc, char **argv) {
@@ -518,19 +825,70 @@ static void parse_args(int argc, char **argv) {
       i++;
       break;
     }
+    if (strcmp(a, "--pause") == 0) {
+      opt_mode = MODE_PAUSE;
+      continue;
+    }
+    if (strcmp(a, "--probe-namespaces") == 0) {
+      opt_mode = MODE_PROBE;
+      continue;
+    }
+    if (strcmp(a, "--spawner") == 0) {
+      opt_mode = MODE_SPAWNER;
+      continue;
+    }
     if (i + 1 >= argc) usage();
     if (strcmp(a, "--dir") == 0) opt_dir = argv[++i];
     else if (strcmp(a, "--log") == 0) opt_log = argv[++i];
     else if (strcmp(a, "--cwd") == 0) opt_cwd = argv[++i];
     else if (strcmp(a, "--memory") == 0) opt_memory = strtoll(argv[++i], NULL, 10);
+    else if (strcmp(a, "--sandbox") == 0) opt_sandbox = argv[++i];
+    else if (strcmp(a, "--report-tag") == 0) snprintf(report_tag, sizeof report_tag, "%s", argv[++i]);
+    else if (strcmp(a, "--enter") == 0) {
+      opt_mode = MODE_ENTER;
+      opt_sandbox = argv[++i];
+    } else if (strcmp(a, "--bridge-up") == 0) {
+      opt_mode = MODE_BRIDGE;
+      opt_bridge = argv[++i];
+    } else if (strcmp(a, "--bridge-down") == 0) {
+      opt_mode = MODE_BRIDGE_DOWN;
+      opt_bridge = argv[++i];
+    } else if (strcmp(a, "--unshare") == 0) opt_unshare = parse_unshare(argv[++i]);
+    else if (strcmp(a, "--hostname") == 0) opt_hostname = argv[++i];
+    else if (strcmp(a, "--veth") == 0) opt_veth = argv[++i];
+    else if (strcmp(a, "--bridge") == 0) opt_bridge = argv[++i];
+    else if (strcmp(a, "--address") == 0) opt_address = argv[++i];
+    else if (strcmp(a, "--gateway") == 0) opt_gateway = argv[++i];
+    else if (strcmp(a, "--mtu") == 0) opt_mtu = (unsigned int)strtoul(argv[++i], NULL, 10);
     else usage();
   }
-  if (!opt_dir || !opt_log || i >= argc) usage();
+  bool has_argv = i < argc;
+  switch (opt_mode) {
+    case MODE_CONTAINER:
+      if (!opt_dir || !opt_log || !has_argv) usage();
+      break;
+    case MODE_PAUSE:
+      if (!opt_dir || has_argv) usage();
+      if (opt_veth && (!opt_bridge || !opt_address || !opt_gateway || !(opt_unshare & CLONE_NEWNET))) usage();
+      break;
+    case MODE_ENTER:
+      if (!has_argv) usage();
+      break;
+    case MODE_BRIDGE:
+      if (!opt_address) usage();
+      break;
+    case MODE_BRIDGE_DOWN:
+    case MODE_PROBE:
+    case MODE_SPAWNER:
+      break;
+  }
   opt_argv = argv + i;
-  snprintf(path_state, sizeof path_state, "%s/state", opt_dir);
-  snprintf(path_state_tmp, sizeof path_state_tmp, "%s/state.tmp.%d", opt_dir, (int)getpid());
-  snprintf(path_stop, sizeof path_stop, "%s/stop", opt_dir);
-  snprintf(path_shim_log, sizeof path_shim_log, "%s/shim.log", opt_dir);
+  if (opt_dir) {
+    snprintf(path_state, sizeof path_state, "%s/state", opt_dir);
+    snprintf(path_state_tmp, sizeof path_state_tmp, "%s/state.tmp.%d", opt_dir, (int)getpid());
+    snprintf(path_stop, sizeof path_stop, "%s/stop", opt_dir);
+    snprintf(path_shim_log, sizeof path_shim_log, "%s/shim.log", opt_dir);
+  }
 }
 
 /** Whatever the spawner leaked beyond stdio must not reach the container. */
@@ -559,6 +917,170 @@ static double read_stop_grace(void) {
   return end == buf ? DEFAULT_STOP_GRACE_S : g;
 }
 
+/* ---------- the other modes ---------- */
+
+/** --enter: kubectl exec, exec probes and exec hooks run in the pod's namespaces, as CRI ExecSync runs a command
+ * in the container (runc exec joins the container's namespaces). The environment and working directory are the
+ * container's (the runtime spawns this with them); failures use the shell's exit codes. */
+static int enter_main(void) {
+  char err[512];
+  if (join_sandbox(opt_sandbox, err, sizeof err) < 0) {
+    fprintf(stderr, "podflow-shim: %s\n", err);
+    return 126;
+  }
+  if (opt_cwd && opt_cwd[0] && chdir(opt_cwd) < 0) {
+    go_strerror(errno, err, sizeof err);
+    fprintf(stderr, "chdir to cwd (\"%s\") set in the container spec failed: %s\n", opt_cwd, err);
+    return 126;
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  child_exec(opt_argv, environ, STDERR_FILENO);
+  return 127; /* not reached */
+}
+
+/** --bridge-up: the pod network's bridge with the gateway address, up (idempotent). */
+static int bridge_main(void) {
+  struct in_addr addr;
+  int prefix;
+  if (!parse_cidr(opt_address, &addr, &prefix)) usage();
+  int r = create_bridge(opt_bridge, opt_mtu);
+  if (r < 0 && r != -EEXIST) {
+    fprintf(stderr, "podflow-shim: cannot create bridge %s: %s\n", opt_bridge, strerror(-r));
+    return 1;
+  }
+  unsigned int index = if_nametoindex(opt_bridge);
+  if (!index) {
+    fprintf(stderr, "podflow-shim: bridge %s: %s\n", opt_bridge, strerror(errno));
+    return 1;
+  }
+  if ((r = set_link_up(index)) < 0 || (r = add_address(index, addr, prefix)) < 0) {
+    fprintf(stderr, "podflow-shim: cannot configure bridge %s: %s\n", opt_bridge, strerror(-r));
+    return 1;
+  }
+  return 0;
+}
+
+/** --bridge-down: removes the bridge (not something the engine does; tests and a host's cleanup). */
+static int bridge_down_main(void) {
+  int r = delete_link(opt_bridge);
+  if (r < 0) {
+    fprintf(stderr, "podflow-shim: cannot delete %s: %s\n", opt_bridge, strerror(-r));
+    return 1;
+  }
+  return 0;
+}
+
+/** --probe-namespaces: can this process create the namespaces a pod sandbox needs? */
+static int probe_main(void) {
+  if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) {
+    fprintf(stderr, "unshare(CLONE_NEWNET|CLONE_NEWIPC|CLONE_NEWUTS): %s\n", strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
+/** A pause that could not set the sandbox up records why (startFailed) and reports `line`. */
+static int pause_fail(const char *line, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(st.message, sizeof st.message, fmt, ap);
+  va_end(ap);
+  st.phase = "startFailed";
+  st.reason = "RunContainerError";
+  st.finished_at = realtime_ms();
+  report(write_first_state_or_die() ? line : "already\n");
+  return 0;
+}
+
+/**
+ * --pause: the pod sandbox, what the pause container is to a kubelet (kubernetes build/pause/linux/pause.c): it
+ * creates the pod's namespaces and holds them for as long as the pod exists, while its containers come and go;
+ * SIGTERM or SIGINT ends it, SIGCHLD reaps. Before it records `running` it has set up what the sandbox needs:
+ * the hostname (the kubelet's sandbox config carries it; the runtime sets it in the new UTS namespace), loopback up,
+ * and, with --veth, the pod's interface: the veth pair on the bridge, eth0 with the pod's address and a default
+ * route through the bridge (what the CNI bridge plugin does for a sandbox's network namespace). A veth name that
+ * exists means its address is taken by another pod on this host: reported as "conflict", so the runtime picks
+ * another address. If any step fails the pause exits, and its namespaces — and the veth pair in them — go with it.
+ */
+static int pause_main(const sigset_t *handled) {
+  if (chdir("/") < 0) { /* hold nothing of the data directory; harmless if it fails */
+  }
+  int sig_fd = signalfd(-1, handled, SFD_CLOEXEC);
+  if (sig_fd < 0) die("signalfd: %s", strerror(errno));
+  st.shim_pid = getpid();
+  st.shim_ticks = proc_start_ticks(st.shim_pid);
+  read_boot_id(st.boot_id, sizeof st.boot_id);
+
+  int host_net = -1;
+  if (opt_veth && (host_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+    return pause_fail("failed\n", "cannot open the host's network namespace: %s", strerror(errno));
+  if (opt_unshare && unshare(opt_unshare) < 0)
+    return pause_fail("failed\n", "cannot create the pod's namespaces: unshare: %s", strerror(errno));
+  if (opt_hostname && (opt_unshare & CLONE_NEWUTS) && sethostname(opt_hostname, strlen(opt_hostname)) < 0)
+    return pause_fail("failed\n", "cannot set the pod's hostname %s: %s", opt_hostname, strerror(errno));
+  if (opt_unshare & CLONE_NEWNET) {
+    unsigned int lo = if_nametoindex("lo");
+    int r = lo ? set_link_up(lo) : -ENODEV;
+    if (r < 0) return pause_fail("failed\n", "cannot bring the pod's loopback up: %s", strerror(-r));
+  }
+  if (opt_veth) {
+    struct in_addr addr, gateway;
+    int prefix;
+    if (!parse_cidr(opt_address, &addr, &prefix) || inet_pton(AF_INET, opt_gateway, &gateway) != 1) usage();
+    int pod_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (pod_net < 0 || setns(host_net, CLONE_NEWNET) < 0)
+      return pause_fail("failed\n", "cannot enter the host's network namespace: %s", strerror(errno));
+    unsigned int bridge = if_nametoindex(opt_bridge);
+    int r = bridge ? create_veth(opt_veth, bridge, pod_net, opt_mtu) : -ENODEV;
+    if (setns(pod_net, CLONE_NEWNET) < 0)
+      return pause_fail("failed\n", "cannot return to the pod's network namespace: %s", strerror(errno));
+    close(pod_net);
+    close(host_net);
+    if (!bridge) return pause_fail("failed\n", "bridge %s does not exist", opt_bridge);
+    if (r == -EEXIST)
+      return pause_fail("conflict\n", "veth %s exists: address %s is in use", opt_veth, opt_address);
+    if (r < 0)
+      return pause_fail("failed\n", "cannot create veth %s on bridge %s: %s", opt_veth, opt_bridge, strerror(-r));
+    unsigned int eth0 = if_nametoindex("eth0");
+    r = eth0 ? 0 : -ENODEV;
+    if (r == 0) r = add_address(eth0, addr, prefix);
+    if (r == 0) r = set_link_up(eth0);
+    if (r == 0) r = add_default_route(eth0, gateway);
+    if (r < 0) return pause_fail("failed\n", "cannot configure eth0 in the pod: %s", strerror(-r));
+  }
+  st.phase = "running";
+  st.started_at = realtime_ms();
+  if (!write_first_state_or_die()) {
+    report("already\n");
+    return 0;
+  }
+  report("started\n");
+
+  for (;;) {
+    struct signalfd_siginfo si;
+    ssize_t n = read(sig_fd, &si, sizeof si);
+    if (n < 0 && errno == EINTR) continue;
+    if (n != (ssize_t)sizeof si) die("signalfd read: %s", strerror(errno));
+    if (si.ssi_signo == SIGCHLD) {
+      while (waitpid(-1, NULL, WNOHANG) > 0) {
+      }
+      continue;
+    }
+    break; /* SIGTERM, SIGINT: pause.c's sigdown */
+  }
+  st.phase = "exited";
+  st.exited = true;
+  st.exit_code = 0;
+  st.finished_at = realtime_ms();
+  if (write_state(false) < 0) { /* the runtime removes the sandbox directory next; nothing to add */
+  }
+  return 0;
+}
+
+static int spawner_main(void);
+
 int main(int argc, char **argv) {
   /* Signals are handled synchronously through a signalfd. Blocked first thing: a stop (SIGTERM) that arrives
    * while the shim is still starting stays pending instead of killing it, and no SIGCHLD is lost. */
@@ -570,6 +1092,11 @@ int main(int argc, char **argv) {
   sigprocmask(SIG_BLOCK, &handled, NULL);
   close_inherited_fds();
   parse_args(argc, argv);
+  if (opt_mode == MODE_ENTER) return enter_main();
+  if (opt_mode == MODE_BRIDGE) return bridge_main();
+  if (opt_mode == MODE_BRIDGE_DOWN) return bridge_down_main();
+  if (opt_mode == MODE_PROBE) return probe_main();
+  if (opt_mode == MODE_SPAWNER) return spawner_main();
   setsid(); /* EPERM when the spawner already made us a session leader (Node's detached: true) */
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
@@ -589,6 +1116,7 @@ int main(int argc, char **argv) {
     report("already\n");
     return 0;
   }
+  if (opt_mode == MODE_PAUSE) return pause_main(&handled);
 
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
 
@@ -612,13 +1140,17 @@ int main(int argc, char **argv) {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != shim) _exit(127); /* the shim died before prctl */
+    if (opt_sandbox) {
+      char err[512];
+      if (join_sandbox(opt_sandbox, err, sizeof err) < 0) child_fail(exec_pipe[1], 126, "%s", err);
+    }
     if (dup2(devnull, STDIN_FILENO) < 0 || dup2(out_pipe[1], STDOUT_FILENO) < 0 ||
         dup2(err_pipe[1], STDERR_FILENO) < 0)
-      child_fail(exec_pipe[1], "dup2: %s", strerror(errno));
+      child_fail(exec_pipe[1], 126, "dup2: %s", strerror(errno));
     if (opt_cwd && opt_cwd[0] && chdir(opt_cwd) < 0) {
       char err[256];
       go_strerror(errno, err, sizeof err);
-      child_fail(exec_pipe[1], "chdir to cwd (\"%s\") set in the container spec failed: %s", opt_cwd, err);
+      child_fail(exec_pipe[1], 126, "chdir to cwd (\"%s\") set in the container spec failed: %s", opt_cwd, err);
     }
     child_exec(opt_argv, envp, exec_pipe[1]);
   }
@@ -777,4 +1309,71 @@ int main(int argc, char **argv) {
   write_state_or_die();
   close(lock_fd);
   return 0;
+}
+
+/**
+ * --spawner: starts pause processes on request, so that a sandbox costs a fork of this small static process rather
+ * than a spawn from the engine (libuv forks the whole Node.js process: several milliseconds, the larger part of a
+ * sandbox's cost). Requests on stdin, one per pause, "<tag>\0<arg>\0…<arg>\0\0" (the arguments of --pause); each
+ * pause reports "<tag> started|failed|conflict|already\n" on this process's stdout, in one write (--report-tag). A
+ * pause is forked twice, so its parent is init, as for a detached spawn: it outlives this process, which ends at EOF
+ * on stdin (its engine is gone).
+ */
+static int spawner_main(void) {
+  static char buf[65536];
+  size_t len = 0;
+  for (;;) {
+    size_t end = 0;
+    for (size_t i = 0; i + 1 < len; i++) {
+      if (buf[i] == '\0' && buf[i + 1] == '\0') {
+        end = i + 2;
+        break;
+      }
+    }
+    if (end == 0) {
+      if (len == sizeof buf) return 1; /* a request that large is not one of ours */
+      ssize_t n = read(STDIN_FILENO, buf + len, sizeof buf - len);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return 0;
+      len += (size_t)n;
+      continue;
+    }
+    char *tag = buf;
+    char *args[256];
+    int count = 0;
+    args[count++] = "podflow-shim";
+    args[count++] = "--report-tag";
+    args[count++] = tag;
+    args[count++] = "--pause";
+    for (char *p = tag + strlen(tag) + 1; p < buf + end - 1 && count < 255; p += strlen(p) + 1) args[count++] = p;
+    args[count] = NULL;
+    pid_t child = fork();
+    if (child == 0) {
+      if (fork() != 0) _exit(0);
+      /* The pause execs this binary again rather than running in the fork: `ps` and /proc/<pid>/cmdline then show
+       * it with its own arguments (tools and tests find a bridge's pauses by them), at the cost of one exec of a
+       * small static binary. */
+      int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+      execv("/proc/self/exe", args);
+      char line[128];
+      snprintf(line, sizeof line, "%s failed\n", tag);
+      ssize_t n;
+      do n = write(STDOUT_FILENO, line, strlen(line));
+      while (n < 0 && errno == EINTR);
+      _exit(127);
+    }
+    if (child > 0) {
+      while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {
+      }
+    } else { /* fork failed: the request's outcome all the same */
+      char line[128];
+      snprintf(line, sizeof line, "%s failed\n", tag);
+      ssize_t n;
+      do n = write(STDOUT_FILENO, line, strlen(line));
+      while (n < 0 && errno == EINTR);
+    }
+    memmove(buf, buf + end, len - end);
+    len -= end;
+  }
 }
