@@ -2,7 +2,7 @@
 // (pkg/kubelet/kubelet_pods.go validateContainerLogStatus): the running or last terminated instance, or with
 // `previous` the one in status.lastState (instance n-1 while n runs; in CrashLoopBackOff the crashed one). Options as
 // PodLogOptions: container, previous, tailLines, sinceSeconds / sinceTime, timestamps, limitBytes, follow (the
-// stream ends when the instance exits — local gateway only: a buffered proxy event cannot stream).
+// stream ends when the instance exits — locally only: a buffered proxy result cannot stream).
 import type { Context } from 'hono';
 import type { ContainerStatus, Pod } from 'kubernetes-types/core/v1';
 import { forbidden, invalid as invalidField, type FieldError } from '../core/field-errors.ts';
