@@ -12,6 +12,7 @@ import type { PodKey } from '../ports/pod-key.ts';
 import type { ApiContext } from './api-context.ts';
 import { checkNamespace, requirePod } from './pods.ts';
 import { boolParam, intParam } from './request.ts';
+import { respondText } from './respond.ts';
 import { badRequest, invalid, notImplemented, toApiError } from './status.ts';
 import { streamingResponse } from './stream.ts';
 
@@ -174,7 +175,7 @@ export async function podLogs(x: ApiContext, c: Context, key: PodKey): Promise<R
   const initial =
     options.tailLines !== undefined ? all.slice(Math.max(0, all.length - options.tailLines)) : all;
   if (!options.follow || options.previous) {
-    return c.body(render(initial), 200, { 'content-type': 'text/plain' });
+    return respondText(c, 200, 'text/plain', render(initial));
   }
   return streamingResponse({
     contentType: 'text/plain',

@@ -12,8 +12,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Hono } from 'hono';
+import { bufferedPartsOf } from '../api/buffered-response.ts';
 import { MAX_REQUEST_BODY_BYTES } from '../api/request.ts';
 import { ApiError, tooLarge } from '../api/status.ts';
+import { incomingRequest } from './incoming-request.ts';
 
 /** Only the local machine may talk to `podflow serve`. */
 export const GATEWAY_HOST = '127.0.0.1';
@@ -58,31 +60,40 @@ export function isStreamingRequest(method: string, url: URL): boolean {
   return url.pathname.endsWith('/log') && TRUE_VALUES.has(url.searchParams.get('follow') ?? '');
 }
 
+const NO_BODY = Buffer.alloc(0);
+
 /** The body, or undefined when it is over `limit` (then the rest of it is left unread). */
-async function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  // HTTP/1.1: a request without Content-Length and Transfer-Encoding has no body (RFC 9112 §6.3).
+  const length = req.headers['content-length'];
+  if (length === undefined && req.headers['transfer-encoding'] === undefined) return Promise.resolve(NO_BODY);
+  const declared = Number(length ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }
 
-/** The fetch Request the app receives: the URL on the Host the client used, every header value, the body. */
-function toRequest(req: IncomingMessage, url: URL, body: Buffer | undefined, signal?: AbortSignal): Request {
+/** The fetch Request a stream's route receives, with the signal that ends it. */
+function streamRequest(req: IncomingMessage, url: URL, signal: AbortSignal): Request {
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-  const method = req.method ?? 'GET';
-  const init: RequestInit = { method, headers };
-  // fetch's Request carries no body on GET and HEAD.
-  if (body && body.length > 0 && method !== 'GET' && method !== 'HEAD') init.body = body;
-  if (signal) init.signal = signal;
-  return new Request(url, init);
+  return new Request(url, { method: req.method ?? 'GET', headers, signal });
 }
 
 /** What the proxy handler answers when a request cannot be translated. */
@@ -131,11 +142,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (body.length > MAX_REQUEST_BODY_BYTES) throw tooLarge(`limit is ${MAX_REQUEST_BODY_BYTES}`);
     let request: Request;
     try {
-      request = toRequest(req, url, body);
+      request = incomingRequest(req.method ?? 'GET', url.href, req.rawHeaders, body);
     } catch {
       throw unreadable();
     }
     const response = await options.app.fetch(request);
+    // The API's own answers are text in memory: written as they are, without reading a fetch Response.
+    const parts = bufferedPartsOf(response);
+    if (parts) {
+      res.writeHead(parts.status, {
+        ...parts.headers,
+        'content-length': String(Buffer.byteLength(parts.body)),
+      });
+      res.end(parts.body);
+      return;
+    }
     const out = Buffer.from(await response.arrayBuffer());
     const headers = responseHeaders(response);
     delete headers['transfer-encoding'];
@@ -151,7 +172,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     try {
       let request: Request;
       try {
-        request = toRequest(req, url, undefined, abort.signal);
+        request = streamRequest(req, url, abort.signal);
       } catch {
         throw unreadable();
       }
