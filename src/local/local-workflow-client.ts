@@ -4,7 +4,7 @@
 // per wait (the interpreter's `$$.Task.Token` is one static value per run) and settle when sendTaskSuccess receives
 // it.
 import { randomUUID } from 'node:crypto';
-import { StateMachine } from 'aws-local-stepfunctions';
+import { StateMachine } from './aws-local-stepfunctions.ts';
 import type { WorkerInput, WorkflowClient } from '../ports/workflow-client.ts';
 
 type StepHandler = (input: Record<string, unknown>) => Promise<unknown>;
