@@ -10,9 +10,12 @@
 //            store.subscribe: the worker's Admit, Sandbox, StartContainers steps through the committed ASL, the
 //            store writes, the shim spawn and exec, the `started` observation through the inbox, and the commit.
 // Also, each next to its baseline:
-//   engine_start_ms   startLocalEngine() until it resolves (baseline: a bare `node -e 0` process, spawn → exit)
-//   idle_pod_rss_kib  the engine's RSS with every pod Running and idle for IDLE_SECONDS, minus its RSS before the
-//                     first pod, per pod (after a GC when --expose-gc is given); and the growth per pod over the idle
+//   engine_start_ms   a fresh Node process importing the local engine and starting it on a fresh data dir, spawn →
+//                     startLocalEngine() resolved (baseline: a bare `node -e 0` process, spawn → exit)
+//   idle_pod_rss_kib  the engine's RSS with every pod Running and idle for IDLE_SECONDS, minus its RSS when half of
+//                     them were, per pod of that second half (after a GC when --expose-gc is given): the marginal
+//                     cost of a pod, without the one-off growth of the first ones (V8's young generation, SQLite's
+//                     page cache); the RSS over all pods is in the notes; and the growth per pod over the idle
 //                     seconds (flat: ~0). Baseline: the RSS per pod the same count of raw `sleep` children costs the
 //                     bench process (0 — they are other processes; shown for the reading, not the budget).
 // Then every pod is deleted (grace 0) and the bench waits until all are gone.
@@ -62,6 +65,27 @@ async function bareNodeStartMs(): Promise<number> {
   return performance.now() - t0;
 }
 
+/** A fresh process: spawn → the local engine started in it (its modules loaded, the store open, the worker ready). */
+async function engineProcessStartMs(dataDir: string): Promise<number> {
+  const engineModule = new URL('../src/local/local-engine.ts', import.meta.url).href;
+  const script =
+    `const { startLocalEngine } = await import(${JSON.stringify(engineModule)});` +
+    `const e = await startLocalEngine({ dataDir: ${JSON.stringify(dataDir)} });` +
+    `process.stdout.write('ready\\n'); await e.close();`;
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let readyAt = NaN;
+  child.stdout.on('data', (d: Buffer) => {
+    if (Number.isNaN(readyAt) && d.toString().includes('ready')) readyAt = performance.now();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0 || Number.isNaN(readyAt))
+    throw new Error(`engine start in a child process failed (${code})`);
+  return readyAt - t0;
+}
+
 const gc = (globalThis as { gc?: () => void }).gc;
 function rssAfterGc(): number {
   gc?.();
@@ -75,14 +99,15 @@ async function main(): Promise<void> {
   const base = process.env.PODFLOW_BENCH_DIR ?? join(process.cwd(), '.podflow');
   await mkdir(base, { recursive: true });
   const root = await mkdtemp(join(base, 'bench-apply-'));
-  const tStart = performance.now();
+  const engineStarts: number[] = [];
+  for (let i = 0; i < 3; i++) engineStarts.push(await engineProcessStartMs(join(root, `start-${i}`)));
+  const engineStartMs = quantile(engineStarts, 0.5);
   const local = await startLocalEngine({
     dataDir: join(root, 'data'),
     inMemory: IN_MEMORY,
     store: STORE,
     onError: (err, context) => console.error(`engine error: ${context}:`, err),
   });
-  const engineStartMs = performance.now() - tStart;
 
   // Resolves when the named pod is first committed Running / removed.
   const runningWaiters = new Map<string, () => void>();
@@ -133,8 +158,15 @@ async function main(): Promise<void> {
   const raw: number[] = [];
   const viaEngine: number[] = [];
   let rssBefore = 0;
+  let rssHalf = 0;
+  const HALF = Math.floor(PODS / 2);
+  let heapBefore = 0;
   for (let i = 0; i < WARMUP + PODS; i++) {
-    if (i === WARMUP) rssBefore = rssAfterGc();
+    if (i === WARMUP) {
+      rssBefore = rssAfterGc();
+      heapBefore = process.memoryUsage().heapUsed;
+    }
+    if (i === WARMUP + HALF) rssHalf = rssAfterGc();
     const r = await rawOnce();
     const s = await engineOnce(i);
     if (i >= WARMUP) {
@@ -144,8 +176,10 @@ async function main(): Promise<void> {
   }
   // Every pod Running; the engine supervises them, idle.
   const rssRunning = rssAfterGc();
+  const heapRunning = process.memoryUsage().heapUsed;
   await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
   const rssIdle = rssAfterGc();
+  const heapIdle = process.memoryUsage().heapUsed;
 
   const [r50, s50] = [quantile(raw, 0.5), quantile(viaEngine, 0.5)];
   const [r95, s95] = [quantile(raw, 0.95), quantile(viaEngine, 0.95)];
@@ -160,8 +194,10 @@ async function main(): Promise<void> {
   const kib = (bytes: number): number => bytes / 1024 / PODS;
   say(
     `engine start ${ms(engineStartMs)} (bare node -e 0: ${ms(quantile(bareStart, 0.5))}); RSS per Running pod ` +
-      `${kib(rssRunning - rssBefore).toFixed(1)} KiB, after ${IDLE_SECONDS} s idle ${kib(rssIdle - rssBefore).toFixed(1)} KiB` +
-      (gc ? '' : ' (no --expose-gc: without a GC first)'),
+      `${kib(rssRunning - rssBefore).toFixed(1)} KiB, after ${IDLE_SECONDS} s idle ${kib(rssIdle - rssBefore).toFixed(1)} KiB ` +
+      `(second half only: ${((rssIdle - rssHalf) / 1024 / (PODS - HALF)).toFixed(1)} KiB)` +
+      (gc ? '' : ' (no --expose-gc: without a GC first)') +
+      `; JS heap per pod ${kib(heapRunning - heapBefore).toFixed(1)} KiB, idle ${kib(heapIdle - heapBefore).toFixed(1)} KiB`,
   );
 
   for (const child of rawChildren) child.kill('SIGKILL');
@@ -182,7 +218,7 @@ async function main(): Promise<void> {
     overhead_p50_ms: { value: s50 - r50, unit: 'ms', baseline: r50, baselineIs: `p50 of a ${rawIs}` },
     overhead_p95_ms: { value: s95 - r95, unit: 'ms', baseline: r95, baselineIs: `p95 of a ${rawIs}` },
     idle_pod_rss_kib: {
-      value: kib(rssIdle - rssBefore),
+      value: (rssIdle - rssHalf) / 1024 / (PODS - HALF),
       unit: 'KiB',
       baseline: 0,
       baselineIs: 'raw sleep children add nothing to the spawning process',
@@ -197,7 +233,7 @@ async function main(): Promise<void> {
       value: engineStartMs,
       unit: 'ms',
       baseline: quantile(bareStart, 0.5),
-      baselineIs: 'a bare `node -e 0` process, spawn → exit (p50 of 5)',
+      baselineIs: 'a bare `node -e 0` process, spawn → exit (p50 of 5; the engine: p50 of 3)',
     },
   };
   emitReport({
@@ -212,6 +248,9 @@ async function main(): Promise<void> {
       engine_p50_ms: s50,
       engine_p95_ms: s95,
       delete_ms: deleteMs,
+      heap_per_pod_kib: kib(heapIdle - heapBefore),
+      rss_per_pod_all_kib: kib(rssIdle - rssBefore),
+      engine_start_runs_ms: engineStarts,
       gc: gc !== undefined,
     },
   });
