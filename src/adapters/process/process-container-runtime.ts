@@ -34,6 +34,7 @@ import {
   podsDir,
 } from './instance-layout.ts';
 import { currentBootId, isSameLiveProcess, readProcStat } from './process-identity.ts';
+import { ShimLauncher } from './shim-launcher.ts';
 import {
   isFinalPhase,
   readShimState,
@@ -141,6 +142,8 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   readonly #instances = new Map<string, Instance>();
   readonly #listeners = new Set<(o: ContainerObservation) => void>();
   readonly #poll: NodeJS.Timeout;
+  /** Spawns the shims, from a small process of its own (shim-launcher.ts). */
+  readonly #launcher = new ShimLauncher();
   #closed = false;
 
   constructor(options: ProcessContainerRuntimeOptions) {
@@ -329,6 +332,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#poll);
+    this.#launcher.close();
     for (const inst of this.#instances.values()) {
       inst.watcher?.close();
       inst.watcher = undefined;
@@ -378,7 +382,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   }
 
   /**
-   * Spawns the shim detached (own session: it survives the engine and has no controlling terminal) with the
+   * Spawns the shim, through the launcher, detached (own session: it survives the engine and has no controlling terminal) with the
    * container's environment as its own, and resolves with its one-line report, which it writes once the state file
    * records the outcome of the exec.
    */
@@ -395,21 +399,8 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     args.push('--', ...launch.argv);
     const env: Record<string, string> = {};
     for (const e of launch.env) env[e.name] = e.value; // a later duplicate wins, as in the kubelet
-    const child = spawn(shimPath, args, { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env });
-    // libuv reaps the shim when it exits while we live (no zombies); unref: running shims do not keep the engine
-    // alive. Its exit is also the fastest sign that the state file is final.
-    child.unref();
-    child.once('exit', () => void this.#sync(inst));
-    return new Promise<string>((resolve, reject) => {
-      let report = '';
-      child.once('error', reject);
-      child.stdout!.setEncoding('utf8');
-      child.stdout!.on('data', (chunk: string) => {
-        report += chunk;
-        if (report.includes('\n')) resolve(report);
-      });
-      child.stdout!.once('close', () => resolve(report));
-    });
+    // Its exit is also the fastest sign that the state file is final.
+    return this.#launcher.launch(shimPath, args, env, () => void this.#sync(inst));
   }
 
   // ---------- observing ----------
