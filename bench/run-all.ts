@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark, one after the other (each in its own process, with `--json`), and one table of
 // their figures, each next to its same-run baseline and the budget it is read against (issue 15). With `--json`, one
-// JSON object on stdout instead of the table. The benches' own progress lines go to stderr.
+// JSON object on stdout, and the table on stderr. The benches' own progress lines go to stderr.
 //   npm run bench [-- --json] [-- --only api-load,probes]
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -72,12 +72,12 @@ async function main(): Promise<void> {
     for (const [name, f] of Object.entries(r.figures))
       figures[name] = { ...f, bench: r.bench, ...(TARGETS[name] ? { target: TARGETS[name] } : {}) };
 
-  if (JSON_OUT) {
+  if (JSON_OUT)
     process.stdout.write(
       `${JSON.stringify({ node: process.version, loadBefore, loadAfter, figures, reports })}\n`,
     );
-    return;
-  }
+  const print = (text: string): boolean =>
+    JSON_OUT ? process.stderr.write(text) : process.stdout.write(text);
   const rows = Object.entries(figures).map(([name, f]) => {
     const r = reports.find((x) => x.bench === f.bench)!;
     return [
@@ -93,11 +93,9 @@ async function main(): Promise<void> {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string =>
     cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  process.stdout.write(
-    `node ${process.version}, load average ${loadBefore.join(' ')} → ${loadAfter.join(' ')}\n`,
-  );
-  process.stdout.write(`${line(header)}\n`);
-  for (const row of rows) process.stdout.write(`${line(row)}\n`);
+  print(`\nnode ${process.version}, load average ${loadBefore.join(' ')} → ${loadAfter.join(' ')}\n`);
+  print(`${line(header)}\n`);
+  for (const row of rows) print(`${line(row)}\n`);
 }
 
 await main();
