@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark, one after the other (each in its own process, with `--json`), and one table of
 // their figures, each next to its same-run baseline and the budget it is read against (issue 15). With `--json`, one
 // JSON object on stdout, and the table on stderr. The benches' own progress lines go to stderr.
-//   npm run bench [-- --json] [-- --only api-load,probes]
+//   npm run bench [-- --only api-load,probes]
+//   npm run -s bench -- --json > bench.json   (-s: npm's banner would go to stdout too)
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { loadAverage, type BenchReport, type Figure } from './bench-report.ts';
