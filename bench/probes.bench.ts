@@ -1,5 +1,6 @@
 // What probing costs and how punctual it is (docs/architecture.md §5). Not part of `npm test`.
-// Run with the pinned Node 22: `npx node bench/probes.bench.ts [timingSeconds=30] [loadSeconds=60] [workers=1000]`.
+// Run with the pinned Node 22:
+//   npx node bench/probes.bench.ts [timingSeconds=30] [loadSeconds=60] [workers=1000] [--json]
 //
 // The ProbeManager runs alone (no engine): a fake store serves one running pod per worker, results are counted,
 // not delivered. Targets are 4 HTTP servers in a child process (this same file run with `--serve`), so the CPU
@@ -7,7 +8,8 @@
 //   1. timing    20 readiness httpGet workers, periodSeconds 1, for timingSeconds: the error of every interval
 //                between consecutive probes (|interval − 1000 ms|), and for workers with initialDelaySeconds 2 how
 //                late the first probe ran after its due instant (startedAt + initialDelay + its jitter offset) —
-//                and that none ran early.
+//                and that none ran early;
+//      baseline  20 plain loops (below), same duration: their interval error (probe_interval_p99_ms's baseline).
 //   2. load      `workers` readiness httpGet workers, periodSeconds 1, for loadSeconds, spread over the 4 servers:
 //                interval error p50/p99, CPU seconds per 1,000 probes;
 //      baseline  the same number of plain loops (setInterval 1 s + http.get with a fresh connection, body read),
@@ -20,6 +22,7 @@ import { createProbeHandlers } from '../src/adapters/probes/probe-handlers.ts';
 import { ProbeManager, type ProbeTick } from '../src/engine/prober/probe-manager.ts';
 import type { ContainerInstanceRef } from '../src/ports/container-runtime.ts';
 import type { StoredPod } from '../src/ports/pod-store.ts';
+import { emitReport, loadAverage, positionalArgs, say, type Figure } from './bench-report.ts';
 
 const SERVERS = 4;
 /** Excluded from every measurement: JIT warm-up, first connections, the burst of 1,000 worker starts. */
@@ -187,9 +190,11 @@ async function rawLoops(n: number, ports: number[], seconds: number, warmupSecon
 }
 
 async function main(): Promise<void> {
-  const timingSeconds = Number(process.argv[2] ?? 30);
-  const loadSeconds = Number(process.argv[3] ?? 60);
-  const workers = Number(process.argv[4] ?? 1000);
+  const loadBefore = loadAverage();
+  const [timingArg, loadArg, workersArg] = positionalArgs();
+  const timingSeconds = Number(timingArg ?? 30);
+  const loadSeconds = Number(loadArg ?? 60);
+  const workers = Number(workersArg ?? 1000);
   const warmup = WARMUP_SECONDS;
   const child = fork(new URL(import.meta.url).pathname, ['--serve'], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -197,23 +202,27 @@ async function main(): Promise<void> {
   const { ports } = await new Promise<{ ports: number[] }>((resolve) =>
     child.once('message', (m) => resolve(m as never)),
   );
-  console.log(
+  say(
     `probes bench: node ${process.version}, ${SERVERS} target servers in pid ${child.pid}, load ${loadavg().map(f1).join(' ')}`,
   );
 
   // 1. timing
   const timing = await runFleet(20, ports, timingSeconds, warmup);
   const timingErrors = intervalErrors(timing.measuredTicks, 1000);
-  console.log(`\n1. timing: 20 workers, periodSeconds 1, ${timingSeconds} s (after ${warmup} s warm-up)`);
-  console.log(
+  say(`\n1. timing: 20 workers, periodSeconds 1, ${timingSeconds} s (after ${warmup} s warm-up)`);
+  say(
     `   interval error  p50 ${f1(quantile(timingErrors, 0.5))} ms  p99 ${f1(quantile(timingErrors, 0.99))} ms  max ${f1(Math.max(...timingErrors))} ms  (${timingErrors.length} intervals)`,
+  );
+  const timingRaw = await rawLoops(20, ports, timingSeconds, warmup);
+  say(
+    `   baseline: 20 × (setInterval 1 s + http.get), ${timingSeconds} s: interval error p50 ${f1(quantile(timingRaw.errors, 0.5))} ms  p99 ${f1(quantile(timingRaw.errors, 0.99))} ms`,
   );
   const delayed = await runFleet(20, ports, 1, 3, 2);
   const firsts = new Map<string, ProbeTick>();
   for (const t of delayed.ticks) if (t.probed && !firsts.has(t.ref.key.name)) firsts.set(t.ref.key.name, t);
   const lateness = [...firsts.values()].map((t) => t.firedAt - t.dueAt);
   const early = [...firsts.values()].filter((t) => t.firedAt < delayed.startedAt + 2000).length;
-  console.log(
+  say(
     `   initialDelaySeconds 2: first probe after its due instant p50 ${f1(quantile(lateness, 0.5))} ms  p99 ${f1(quantile(lateness, 0.99))} ms  max ${f1(Math.max(...lateness))} ms; before the delay: ${early} of ${firsts.size}`,
   );
 
@@ -223,31 +232,59 @@ async function main(): Promise<void> {
   const warmupErrors = intervalErrors(load.warmupTicks, 1000);
   const probes = load.probes;
   const proberCpuPer1000 = (load.cpuSeconds / probes) * 1000;
-  console.log(
+  say(
     `\n2. load: ${workers} readiness httpGet workers, periodSeconds 1, ${loadSeconds} s (after ${warmup} s warm-up)`,
   );
-  console.log(
+  say(
     `   probes ${probes} (${f1(probes / loadSeconds)}/s); whole run: success ${load.results.success} failure ${load.results.failure} error ${load.results.error}`,
   );
-  console.log(
+  say(
     `   interval error  p50 ${f1(quantile(loadErrors, 0.5))} ms  p99 ${f1(quantile(loadErrors, 0.99))} ms  max ${f1(Math.max(...loadErrors))} ms`,
   );
-  console.log(
+  say(
     `   (warm-up seconds, for the record: p50 ${f1(quantile(warmupErrors, 0.5))} ms  p99 ${f1(quantile(warmupErrors, 0.99))} ms)`,
   );
-  console.log(
-    `   prober CPU ${f1(load.cpuSeconds)} s → ${proberCpuPer1000.toFixed(3)} CPU-s per 1,000 probes`,
-  );
+  say(`   prober CPU ${f1(load.cpuSeconds)} s → ${proberCpuPer1000.toFixed(3)} CPU-s per 1,000 probes`);
   const raw = await rawLoops(workers, ports, loadSeconds, warmup);
   const rawCpuPer1000 = (raw.cpuSeconds / raw.gets) * 1000;
-  console.log(`   baseline: ${workers} × (setInterval 1 s + http.get, fresh connection), ${loadSeconds} s`);
-  console.log(
+  say(`   baseline: ${workers} × (setInterval 1 s + http.get, fresh connection), ${loadSeconds} s`);
+  say(
     `   GETs ${raw.gets} failures ${raw.failures}  interval error p50 ${f1(quantile(raw.errors, 0.5))} ms  p99 ${f1(quantile(raw.errors, 0.99))} ms`,
   );
-  console.log(`   raw CPU ${f1(raw.cpuSeconds)} s → ${rawCpuPer1000.toFixed(3)} CPU-s per 1,000 GETs`);
-  console.log(`   prober / raw CPU per request: ${(proberCpuPer1000 / rawCpuPer1000).toFixed(2)}×`);
-  console.log(`\nload after: ${loadavg().map(f1).join(' ')}`);
+  say(`   raw CPU ${f1(raw.cpuSeconds)} s → ${rawCpuPer1000.toFixed(3)} CPU-s per 1,000 GETs`);
+  say(`   prober / raw CPU per request: ${(proberCpuPer1000 / rawCpuPer1000).toFixed(2)}×`);
+  say(`\nload after: ${loadavg().map(f1).join(' ')}`);
   child.kill();
+  const figures: Record<string, Figure> = {
+    probe_interval_p99_ms: {
+      value: quantile(timingErrors, 0.99),
+      unit: 'ms',
+      baseline: quantile(timingRaw.errors, 0.99),
+      baselineIs: '20 setInterval(1 s) + http.get loops, same duration, same process',
+    },
+    probe_cpu_ratio: {
+      value: proberCpuPer1000 / rawCpuPer1000,
+      unit: '×',
+      baseline: 1,
+      baselineIs: `${rawCpuPer1000.toFixed(3)} CPU-s per 1,000 GETs of ${workers} raw loops`,
+    },
+  };
+  emitReport({
+    bench: 'probes',
+    loadBefore,
+    loadAfter: loadAverage(),
+    figures,
+    notes: {
+      timing_seconds: timingSeconds,
+      load_seconds: loadSeconds,
+      workers,
+      load_interval_p99_ms: quantile(loadErrors, 0.99),
+      raw_load_interval_p99_ms: quantile(raw.errors, 0.99),
+      prober_cpu_s_per_1000: proberCpuPer1000,
+      first_probe_late_p99_ms: quantile(lateness, 0.99),
+      early_first_probes: early,
+    },
+  });
 }
 
 if (process.argv[2] === '--serve') {

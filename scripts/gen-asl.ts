@@ -4,6 +4,9 @@
 //
 //   npm run gen:asl                        # rewrite both files
 //   node scripts/gen-asl.ts --check        # exit 1 when a committed file is stale
+// Both refuse a definition asl-validator rejects: local mode runs the committed file without validating it at every
+// engine start (src/local/local-workflow-client.ts), so it is validated here, and by test/infra/asl.test.ts.
+import aslValidator from 'asl-validator';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -42,9 +45,23 @@ function isCurrent(file: string, current: string | undefined, content: string): 
   }
 }
 
+/** asl-validator's verdict, JSONPath and ARN checks included; the messages when it refuses the definition. */
+export function aslErrors(asl: Asl): string {
+  // The validator writes QueryLanguage into the states it checks: give it a copy.
+  const result = aslValidator(structuredClone(asl), { checkPaths: true, checkArn: true });
+  return result.isValid ? '' : result.errorsText('\n');
+}
+
 async function main(check: boolean): Promise<void> {
+  const asl = synthPodWorkerAsl();
+  const errors = aslErrors(asl);
+  if (errors) {
+    console.error(`the pod worker definition is invalid:\n${errors}`);
+    process.exitCode = 1;
+    return;
+  }
   let stale = 0;
-  for (const [file, content] of await generatedFiles()) {
+  for (const [file, content] of await generatedFiles(asl)) {
     const current = await readFile(file, 'utf8').catch(() => undefined);
     if (check ? isCurrent(file, current, content) : current === content) continue;
     if (check) {

@@ -27,7 +27,7 @@ import {
   replacePodStatus,
   requirePod,
 } from './pods.ts';
-import { respondStatus } from './respond.ts';
+import { respondStatus, respondText } from './respond.ts';
 import {
   badRequest,
   methodNotAllowed,
@@ -125,15 +125,22 @@ export function createApiApp(given: ApiDeps): ApiApp {
     });
   }
 
-  /** Registers a path's verbs; any other verb on it is 405 MethodNotAllowed. */
+  /**
+   * Registers a path's verbs; any other verb on it is 405 MethodNotAllowed. One handler per path (it picks the verb):
+   * a request that matches one handler skips Hono's middleware composition.
+   */
   const route = (path: string, handlers: Partial<Record<Method, Handler>>): void => {
-    for (const [method, handler] of Object.entries(handlers)) app.on(method, path, handler);
-    app.all(path, () => {
-      throw methodNotAllowed();
+    const byMethod = new Map<string, Handler>(Object.entries(handlers));
+    app.all(path, (c) => {
+      // Hono answers HEAD with the GET route's response, headers only.
+      const handler = byMethod.get(c.req.method === 'HEAD' ? 'GET' : c.req.method);
+      if (!handler) throw methodNotAllowed();
+      return handler(c);
     });
   };
 
-  const json = (c: Context, body: unknown): Response => c.json(body);
+  const json = (c: Context, body: unknown): Response =>
+    respondText(c, 200, 'application/json', JSON.stringify(body));
 
   route('/version', { GET: (c) => json(c, versionInfo()) });
   route('/api', { GET: (c) => json(c, apiVersions(new URL(c.req.url).host)) });

@@ -3,11 +3,11 @@
 // the decoder (JSON or YAML), a missing apiVersion/kind defaults to the URL's (v1 Pod), another kind or version is
 // a 400 naming both, type errors are 400 `Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal …`,
 // unknown and duplicate fields are warnings (`fieldValidation=Warn`, the default), 400 under Strict, silent under
-// Ignore; then defaulting and validation (core/manifest admitManifests), whose field errors are 422 Invalid.
+// Ignore; then defaulting and validation (core/manifest admitManifestObject), whose field errors are 422 Invalid.
 import type { Pod } from 'kubernetes-types/core/v1';
 import { decodeWithSchema } from '../core/manifest/decode-object.ts';
 import {
-  admitManifests,
+  admitManifestObject,
   formatManifestFieldError,
   MAX_MANIFEST_OBJECT_BYTES,
   parseManifests,
@@ -174,19 +174,17 @@ export function admitPodForCreate(
     meta.namespace !== namespace
   )
     throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-  const text = JSON.stringify(raw);
-  if (new TextEncoder().encode(text).length > MAX_MANIFEST_OBJECT_BYTES)
+  if (Buffer.byteLength(JSON.stringify(raw)) > MAX_MANIFEST_OBJECT_BYTES)
     throw tooLarge(
       `the object is larger than ${MAX_MANIFEST_OBJECT_BYTES} bytes (256 KiB), podflow's limit per object`,
     );
-  const result = admitManifests(text, 'request body', {
+  // The parsed body itself: a JSON body is read once (a YAML body was read by parseObjectBody).
+  const doc = admitManifestObject(raw, 'request body', {
     strict: opts.fieldValidation === 'Strict',
     now: opts.now,
     newUid: opts.newUid,
     namespace,
   });
-  const doc = result.documents[0];
-  if (!doc) throw badRequest('the request body holds no object');
   const warnings = doc.warnings.filter((w) => opts.fieldValidation !== 'Ignore' || !isDecodeWarning(w));
   if (doc.valid && doc.object) return { pod: doc.object as Pod, warnings };
   const fieldTexts = new Set(doc.fieldErrors.map((e) => fieldErrorText(e)));
@@ -206,7 +204,7 @@ export function admitPodForCreate(
   throw invalid('Pod', name, doc.fieldErrors);
 }
 
-/** admitManifests renders field errors with this; the texts tell its field errors from its other errors. */
+/** admitManifestObject renders field errors with this; the texts tell its field errors from its other errors. */
 const fieldErrorText = (e: ManifestFieldError): string => formatManifestFieldError(e);
 
 /**

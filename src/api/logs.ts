@@ -2,7 +2,7 @@
 // (pkg/kubelet/kubelet_pods.go validateContainerLogStatus): the running or last terminated instance, or with
 // `previous` the one in status.lastState (instance n-1 while n runs; in CrashLoopBackOff the crashed one). Options as
 // PodLogOptions: container, previous, tailLines, sinceSeconds / sinceTime, timestamps, limitBytes, follow (the
-// stream ends when the instance exits — local gateway only: a buffered proxy event cannot stream).
+// stream ends when the instance exits — locally only: a buffered proxy result cannot stream).
 import type { Context } from 'hono';
 import type { ContainerStatus, Pod } from 'kubernetes-types/core/v1';
 import { forbidden, invalid as invalidField, type FieldError } from '../core/field-errors.ts';
@@ -12,6 +12,7 @@ import type { PodKey } from '../ports/pod-key.ts';
 import type { ApiContext } from './api-context.ts';
 import { checkNamespace, requirePod } from './pods.ts';
 import { boolParam, intParam } from './request.ts';
+import { respondText } from './respond.ts';
 import { badRequest, invalid, notImplemented, toApiError } from './status.ts';
 import { streamingResponse } from './stream.ts';
 
@@ -179,7 +180,7 @@ export async function podLogs(x: ApiContext, c: Context, key: PodKey): Promise<R
   const initial =
     options.tailLines !== undefined ? all.slice(Math.max(0, all.length - options.tailLines)) : all;
   if (!options.follow || options.previous) {
-    return c.body(render(initial), 200, { 'content-type': 'text/plain' });
+    return respondText(c, 200, 'text/plain', render(initial));
   }
   return streamingResponse({
     contentType: 'text/plain',

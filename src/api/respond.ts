@@ -1,22 +1,34 @@
-// Writing responses: objects as JSON (or YAML when asked), Status errors, and the API server's Warning headers.
+// Writing responses: objects as JSON (or YAML when asked), Status errors, and the API server's Warning headers. Every
+// answer is a buffered response (buffered-response.ts): its text is made once, here, and a transport that can write
+// it directly does.
 import type { Context } from 'hono';
 import { stringify } from 'yaml';
 import type { ResponseFormat } from './accept.ts';
 import { contentTypeOf } from './accept.ts';
+import { bufferedResponse } from './buffered-response.ts';
 import { warningHeaderValue } from './request.ts';
 import type { ApiError } from './status.ts';
 
+/** Warning header values added to a request's answer (addWarnings), until it is made. */
+const warningsOf = new WeakMap<Context, string[]>();
+
 export function respond(c: Context, format: ResponseFormat, status: number, body: unknown): Response {
   const text = format.kind === 'yaml' ? stringify(body) : JSON.stringify(body);
-  // Through the context, so headers set on it (warnings) are kept.
-  return c.body(text, status as 200, { 'content-type': contentTypeOf(format) });
+  return respondText(c, status, contentTypeOf(format), text);
+}
+
+/** A text answer, with the warnings added to the request. */
+export function respondText(c: Context, status: number, contentType: string, text: string): Response {
+  const warnings = warningsOf.get(c);
+  return bufferedResponse(
+    status,
+    warnings ? { 'content-type': contentType, warning: warnings } : { 'content-type': contentType },
+    text,
+  );
 }
 
 export function respondStatus(err: ApiError): Response {
-  return new Response(JSON.stringify(err.toStatus()), {
-    status: err.code,
-    headers: { 'content-type': 'application/json' },
-  });
+  return bufferedResponse(err.code, { 'content-type': 'application/json' }, JSON.stringify(err.toStatus()));
 }
 
 /**
@@ -24,5 +36,8 @@ export function respondStatus(err: ApiError): Response {
  * `Warning: <text>` on stderr.
  */
 export function addWarnings(c: Context, warnings: readonly string[]): void {
-  for (const w of warnings) c.header('Warning', warningHeaderValue(w), { append: true });
+  if (warnings.length === 0) return;
+  const values = warningsOf.get(c) ?? [];
+  for (const w of warnings) values.push(warningHeaderValue(w));
+  warningsOf.set(c, values);
 }

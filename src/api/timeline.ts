@@ -8,9 +8,11 @@ import { podTimeline } from '../core/pod-timeline.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 import type { ApiContext } from './api-context.ts';
 import { checkNamespace, requirePod } from './pods.ts';
+import { respondText } from './respond.ts';
 
 export async function getPodTimeline(x: ApiContext, c: Context, key: PodKey): Promise<Response> {
   checkNamespace(key.namespace);
   const stored = await requirePod(x, key);
-  return c.json(podTimeline(stored.state, stored.resourceVersion, x.deps.clock.now()));
+  const timeline = podTimeline(stored.state, stored.resourceVersion, x.deps.clock.now());
+  return respondText(c, 200, 'application/json', JSON.stringify(timeline));
 }

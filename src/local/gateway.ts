@@ -1,25 +1,28 @@
 // The local gateway (docs/architecture.md §8): what API Gateway is in the cloud, for `podflow serve`. It listens on
-// 127.0.0.1 only, turns each HTTP request into an API Gateway REST API proxy event and hands it to the very handler
-// the api Lambda runs (api/api-gateway-handler.ts), then writes the proxy result back as the HTTP response.
+// 127.0.0.1 only and hands each HTTP request to the API's Hono app as a fetch Request — the app the api Lambda runs
+// behind its proxy-event handler (api/api-gateway-handler.ts) in the cloud. Going through proxy events here too
+// would cost every request two translations (HTTP → event → Request, Response → result → HTTP) and a base64 round
+// trip for binary bodies, for nothing the app can tell apart; what the proxy handler adds is done here the same
+// way: a body over the API's limit is refused with a 413 Status before the app sees it, a request that cannot be
+// made into a Request is a 400 Status, and a failure of the app is a 500 Status.
 //
-// Two kinds of request cannot take that path (docs/decisions/0004-api.md):
-// - streams — watches (`?watch=true`) and `logs --follow`: a proxy result is one buffered body, so these go to the
-//   Hono app's fetch directly and the response body is piped as it is produced;
-// - exec: a WebSocket upgrade, handed to local/exec-websocket.ts.
-import { randomUUID } from 'node:crypto';
+// Buffered and streamed responses take the same road; streams — watches (`?watch=true`) and `logs --follow` — are
+// written as they are produced, with their headers flushed first. Exec is a WebSocket upgrade, handed to
+// local/exec-websocket.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Hono } from 'hono';
-import type {
-  ApiGatewayHandler,
-  ApiGatewayProxyEvent,
-  ApiGatewayProxyResult,
-} from '../api/api-gateway-handler.ts';
+import { bufferedPartsOf } from '../api/buffered-response.ts';
+import { MAX_REQUEST_BODY_BYTES } from '../api/request.ts';
 import { ApiError, tooLarge } from '../api/status.ts';
+import { incomingRequest } from './incoming-request.ts';
 
 /** Only the local machine may talk to `podflow serve`. */
 export const GATEWAY_HOST = '127.0.0.1';
-/** API Gateway's payload limit (10 MB); the api handler's own limit (256 KiB) answers 413 with a Status below it. */
+/**
+ * API Gateway's payload limit (10 MB): a body up to it is read and answered with the API's 413 Status (its limit is
+ * 256 KiB); a larger one is not read to its end.
+ */
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** How long shutdown waits for in-flight requests before closing their connections. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -33,9 +36,7 @@ export interface UpgradeHandler {
 }
 
 export interface GatewayOptions {
-  /** The buffered path: the api handler fed with proxy events. */
-  handler: ApiGatewayHandler;
-  /** The streaming path: the same app, called directly. */
+  /** The API. */
   app: Pick<Hono, 'fetch'>;
   /** 0 picks a free port. */
   port: number;
@@ -52,95 +53,62 @@ export interface Gateway {
 
 const TRUE_VALUES = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 
-/** A request whose response is a stream: it cannot be answered with one buffered proxy result. */
+/** A request whose response is a stream: its headers go out before its body exists. */
 export function isStreamingRequest(method: string, url: URL): boolean {
   if (method !== 'GET') return false;
   if (TRUE_VALUES.has(url.searchParams.get('watch') ?? '')) return true;
   return url.pathname.endsWith('/log') && TRUE_VALUES.has(url.searchParams.get('follow') ?? '');
 }
 
-const isTextBody = (contentType: string | undefined): boolean =>
-  !contentType || /json|yaml|text\/|x-www-form-urlencoded/i.test(contentType);
+const NO_BODY = Buffer.alloc(0);
 
-async function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(`limit is ${limit}`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw tooLarge(`limit is ${limit}`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** The body, or undefined when it is over `limit` (then the rest of it is left unread). */
+function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  // HTTP/1.1: a request without Content-Length and Transfer-Encoding has no body (RFC 9112 §6.3).
+  const length = req.headers['content-length'];
+  if (length === undefined && req.headers['transfer-encoding'] === undefined) return Promise.resolve(NO_BODY);
+  const declared = Number(length ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }
 
-/** An HTTP request as API Gateway's REST API proxy integration delivers it (payload format 1.0). */
-export function toProxyEvent(
-  req: IncomingMessage,
-  url: URL,
-  body: Buffer,
-  port: number,
-): ApiGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (!values || values.length === 0) continue;
-    multiValueHeaders[name] = values;
-    headers[name] = values[values.length - 1]!;
-  }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  for (const [k, v] of url.searchParams) {
-    (multiQuery[k] ??= []).push(v);
-    query[k] = v;
-  }
-  const hasQuery = Object.keys(query).length > 0;
-  const text = isTextBody(req.headers['content-type']);
-  const now = Date.now();
-  const method = req.method ?? 'GET';
-  return {
-    resource: '/{proxy+}',
-    path: url.pathname,
-    httpMethod: method,
-    headers,
-    multiValueHeaders,
-    queryStringParameters: hasQuery ? query : null,
-    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-    pathParameters: { proxy: url.pathname.replace(/^\//, '') },
-    stageVariables: null,
-    requestContext: {
-      accountId: 'local',
-      apiId: 'podflow-local',
-      authorizer: {},
-      domainName: headers.host ?? `${GATEWAY_HOST}:${port}`,
-      domainPrefix: 'podflow-local',
-      extendedRequestId: randomUUID(),
-      httpMethod: method,
-      identity: {
-        sourceIp: req.socket.remoteAddress ?? GATEWAY_HOST,
-        userAgent: headers['user-agent'] ?? null,
-      },
-      path: url.pathname,
-      protocol: `HTTP/${req.httpVersion}`,
-      requestId: randomUUID(),
-      requestTime: new Date(now).toUTCString(),
-      requestTimeEpoch: now,
-      resourcePath: '/{proxy+}',
-      stage: 'local',
-    },
-    body: body.length === 0 ? null : text ? body.toString('utf8') : body.toString('base64'),
-    isBase64Encoded: body.length > 0 && !text,
-  };
+/** The fetch Request a stream's route receives, with the signal that ends it. */
+function streamRequest(req: IncomingMessage, url: URL, signal: AbortSignal): Request {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  return new Request(url, { method: req.method ?? 'GET', headers, signal });
 }
 
-function writeProxyResult(res: ServerResponse, result: ApiGatewayProxyResult): void {
-  const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body, 'utf8');
-  const headers: Record<string, string | string[]> = { ...result.headers, ...result.multiValueHeaders };
-  delete headers['content-length'];
-  delete headers['transfer-encoding'];
-  res.writeHead(result.statusCode, { ...headers, 'content-length': String(body.length) });
-  res.end(body);
+/** What the proxy handler answers when a request cannot be translated. */
+const unreadable = (): ApiError =>
+  new ApiError(400, 'BadRequest', 'the request could not be read: malformed path or headers');
+
+/** Response headers as node:http takes them; Set-Cookie keeps one line per cookie. */
+function responseHeaders(response: Response): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  response.headers.forEach((v, k) => {
+    if (k !== 'set-cookie') out[k] = v;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) out['set-cookie'] = cookies;
+  return out;
 }
 
 function writeStatus(res: ServerResponse, err: ApiError): void {
@@ -161,20 +129,55 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let port = options.port;
   let closing = false;
 
+  /** A buffered response: the whole body, with its length. */
+  const serveBuffered = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const body = await readRequestBody(req, GATEWAY_MAX_BODY_BYTES);
+    if (body === undefined) {
+      writeStatus(res, tooLarge(`limit is ${GATEWAY_MAX_BODY_BYTES}`));
+      // Not read to its end: close the connection rather than drain it.
+      res.once('finish', () => req.socket.destroy());
+      return;
+    }
+    // docs/architecture.md §7: podflow's objects are at most 256 KiB (API Gateway itself would take 10 MB).
+    if (body.length > MAX_REQUEST_BODY_BYTES) throw tooLarge(`limit is ${MAX_REQUEST_BODY_BYTES}`);
+    let request: Request;
+    try {
+      request = incomingRequest(req.method ?? 'GET', url.href, req.rawHeaders, body);
+    } catch {
+      throw unreadable();
+    }
+    const response = await options.app.fetch(request);
+    // The API's own answers are text in memory: written as they are, without reading a fetch Response.
+    const parts = bufferedPartsOf(response);
+    if (parts) {
+      res.writeHead(parts.status, {
+        ...parts.headers,
+        'content-length': String(Buffer.byteLength(parts.body)),
+      });
+      res.end(parts.body);
+      return;
+    }
+    const out = Buffer.from(await response.arrayBuffer());
+    const headers = responseHeaders(response);
+    delete headers['transfer-encoding'];
+    headers['content-length'] = String(out.length);
+    res.writeHead(response.status, headers);
+    res.end(out);
+  };
+
   const serveStreaming = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const abort = new AbortController();
     streams.add(abort);
     res.once('close', () => abort.abort());
     try {
-      const headers = new Headers();
-      for (const [name, values] of Object.entries(req.headersDistinct))
-        for (const v of values ?? []) headers.append(name, v);
-      const response = await options.app.fetch(
-        new Request(url, { method: req.method ?? 'GET', headers, signal: abort.signal }),
-      );
-      const out: Record<string, string> = {};
-      response.headers.forEach((v, k) => (out[k] = v));
-      res.writeHead(response.status, out);
+      let request: Request;
+      try {
+        request = streamRequest(req, url, abort.signal);
+      } catch {
+        throw unreadable();
+      }
+      const response = await options.app.fetch(request);
+      res.writeHead(response.status, responseHeaders(response));
       // Headers first: a client knows its watch is established before the first event.
       res.flushHeaders();
       if (response.body) {
@@ -196,19 +199,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     void (async () => {
       try {
         if (closing) throw new ApiError(503, 'ServiceUnavailable', 'podflow is shutting down');
-        const url = new URL(req.url ?? '/', `http://${GATEWAY_HOST}:${port}`);
-        if (isStreamingRequest(req.method ?? 'GET', url)) return await serveStreaming(req, res, url);
-        const body = await readRequestBody(req, GATEWAY_MAX_BODY_BYTES);
-        writeProxyResult(res, await options.handler(toProxyEvent(req, url, body, port)));
-      } catch (err) {
-        if (err instanceof ApiError) {
-          writeStatus(res, err);
-          // An oversized body is not read to its end: close the connection rather than drain it.
-          if (err.code === 413) res.once('finish', () => req.socket.destroy());
-          return;
+        let url: URL;
+        try {
+          url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${GATEWAY_HOST}:${port}`}`);
+        } catch {
+          throw unreadable();
         }
+        if (isStreamingRequest(req.method ?? 'GET', url)) await serveStreaming(req, res, url);
+        else await serveBuffered(req, res, url);
+      } catch (err) {
+        if (err instanceof ApiError) return writeStatus(res, err);
         options.onError(err, `gateway ${req.method} ${req.url}`);
-        writeStatus(res, new ApiError(500, 'InternalError', 'Internal error occurred: the gateway failed'));
+        const message = err instanceof Error ? err.message : String(err);
+        writeStatus(res, new ApiError(500, 'InternalError', `Internal error occurred: ${message}`));
       }
     })();
   });

@@ -1,7 +1,6 @@
 // The local API server: the Kubernetes-compatible API app over a running local engine, behind the local gateway
 // (what API Gateway is in the cloud) with exec over WebSocket. `podflow serve`, `podflow start` and the API
 // benchmark all start it this way, so they measure and show the same server.
-import { createApiGatewayHandler } from '../api/api-gateway-handler.ts';
 import { createApiApp } from '../api/create-api-app.ts';
 import { systemClock } from '../ports/clock.ts';
 import { createExecUpgradeHandler } from './exec-websocket.ts';
@@ -42,7 +41,6 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   });
   try {
     const gateway = await startGateway({
-      handler: createApiGatewayHandler(api.app, (err) => onError(err, 'api')),
       app: api.app,
       port: options.port,
       upgrade: createExecUpgradeHandler({

@@ -12,13 +12,7 @@
 // store still opens it as it is (nothing is lost), and a copy would have to carry resourceVersions, inboxes, wait
 // tokens, timers and Events across, safely against a crash half-way, for a directory that starts afresh just as well.
 import { existsSync, mkdirSync } from 'node:fs';
-import { Agent } from 'node:http';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { DynamoDbObjectStore } from '../adapters/dynamodb/dynamodb-object-store.ts';
-import { DynamoDbPodStore } from '../adapters/dynamodb/dynamodb-pod-store.ts';
-import { DynamoDbTimerTable } from '../adapters/dynamodb/dynamodb-timer-table.ts';
 import type { TimerTable } from '../adapters/local-timers/timer-table.ts';
 import { openSqliteDatabase, SQLITE_IN_MEMORY } from '../adapters/sqlite/sqlite-database.ts';
 import { SqliteObjectStore } from '../adapters/sqlite/sqlite-object-store.ts';
@@ -27,7 +21,6 @@ import { SqliteTimerTable } from '../adapters/sqlite/sqlite-timer-table.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { PodStore } from '../ports/pod-store.ts';
-import { ensureTable, startDynalite } from './dynalite.ts';
 
 export const LOCAL_STORES = ['sqlite', 'dynamodb'] as const;
 export type LocalStoreKind = (typeof LOCAL_STORES)[number];
@@ -107,49 +100,8 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     };
   }
 
-  const dynamo = dynamodbEndpoint
-    ? endpointClient(dynamodbEndpoint)
-    : await startDynalite(inMemory ? {} : { path: join(dataDir, DYNALITE_DIR) });
-  try {
-    await ensureTable(dynamo.client, LOCAL_TABLE_NAME);
-  } catch (err) {
-    await dynamo.close();
-    throw new Error(
-      `DynamoDB ${dynamodbEndpoint ?? 'dynalite'}: could not use table ${LOCAL_TABLE_NAME}: ${(err as Error).message}`,
-      { cause: err },
-    );
-  }
-  return {
-    store: new DynamoDbPodStore({ client: dynamo.client, tableName: LOCAL_TABLE_NAME, clock }),
-    objects: new DynamoDbObjectStore({ client: dynamo.client, tableName: LOCAL_TABLE_NAME }),
-    timers: new DynamoDbTimerTable({ client: dynamo.client, tableName: LOCAL_TABLE_NAME }),
-    description: dynamodbEndpoint
-      ? `DynamoDB ${dynamodbEndpoint} (table ${LOCAL_TABLE_NAME})`
-      : inMemory
-        ? 'dynalite (memory)'
-        : `dynalite ${join(dataDir, DYNALITE_DIR)}`,
-    close: () => dynamo.close(),
-  };
-}
-
-/**
- * A client of a DynamoDB-compatible endpoint. Region and credentials come from the usual AWS environment variables
- * when set; otherwise fixed local ones, which LocalStack and DynamoDB Local accept (and which spare the SDK's
- * credential chain its instance-metadata probe on a laptop).
- */
-function endpointClient(endpoint: string): { client: DynamoDBClient; close(): Promise<void> } {
-  const fromEnv =
-    process.env.AWS_ACCESS_KEY_ID !== undefined && process.env.AWS_SECRET_ACCESS_KEY !== undefined;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    ...(!fromEnv && { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-    // As for dynalite (dynalite.ts): the SDK's default of 50 sockets queues requests when many pods start at once.
-    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 512 }) }),
-    maxAttempts: 3,
-  });
-  return {
-    client,
-    close: async () => client.destroy(),
-  };
+  // The DynamoDB path (the SDK, dynalite and LevelDB) is loaded only when chosen: importing it costs the default
+  // store's every engine start a few hundred milliseconds.
+  const { openDynamoDbLocalStore } = await import('./local-store-dynamodb.ts');
+  return openDynamoDbLocalStore({ dataDir, inMemory, dynamodbEndpoint, clock });
 }

@@ -4,7 +4,7 @@
 // per wait (the interpreter's `$$.Task.Token` is one static value per run) and settle when sendTaskSuccess receives
 // it.
 import { randomUUID } from 'node:crypto';
-import { StateMachine } from 'aws-local-stepfunctions';
+import { StateMachine } from './aws-local-stepfunctions.ts';
 import type { WorkerInput, WorkflowClient } from '../ports/workflow-client.ts';
 
 type StepHandler = (input: Record<string, unknown>) => Promise<unknown>;
@@ -36,6 +36,19 @@ export function taskStatesOf(definition: { States: Record<string, unknown> }): T
   return found;
 }
 
+/**
+ * The interpreter keeps every execution's history (each state entered and exited, with its input and output) in an
+ * in-memory queue until someone reads `eventLogs`. Nothing here reads it, and a pod's worker lives as long as the pod —
+ * a Supervise loop adds six entries, 2–4 KiB with the inputs and outputs they hold — so the queue is drained as it
+ * fills.
+ * The history that matters is the pod's own (the store's state and Events).
+ */
+async function discardEventLog(events: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of events) {
+    // dropped
+  }
+}
+
 export interface LocalWorkflowClientOptions {
   definition: { States: Record<string, unknown> };
   /** The lifecycle handler: receives the Task's Payload, returns the Lambda's result. */
@@ -60,8 +73,11 @@ export class LocalWorkflowClient implements WorkflowClient {
 
   constructor(options: LocalWorkflowClientOptions) {
     this.options = options;
+    // The definition is validated where it is generated, not here: `test/infra/asl.test.ts` and `npm run gen:asl`
+    // run asl-validator (JSONPath and ARN checks included) on the committed file. Validating at every engine start
+    // compiles the validator's JSON schemas with ajv — about half a second of CPU before the first pod can run.
     this.machine = new StateMachine(options.definition as never, {
-      validationOptions: { checkPaths: false },
+      validationOptions: { noValidate: true },
     });
     this.handlers = {};
     for (const task of taskStatesOf(options.definition)) {
@@ -92,6 +108,7 @@ export class LocalWorkflowClient implements WorkflowClient {
         Task: { Token: 'interpreter-static-token' },
       },
     });
+    void discardEventLog(execution.eventLogs);
     const done = execution.result.then(
       () => undefined,
       async (err: unknown) => {

@@ -1,6 +1,5 @@
-// The local gateway and `podflow serve`: HTTP requests become API Gateway REST proxy events (payload 1.0); streams
-// bypass the buffered path; exec speaks the channel protocol over WebSocket (v5 with the close signal, v4);
-// --token guards every path; the kubeconfig points at the server; shutdown ends open watches and returns.
+// The local gateway and `podflow serve`: HTTP requests reach the API's app as fetch Requests, buffered or streamed;
+// exec speaks the channel protocol over WebSocket (v5 with the close signal, v4); --token guards every path; the kubeconfig points at the server; shutdown ends open watches and returns.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,80 +7,120 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { parse } from 'yaml';
-import type { ApiGatewayProxyEvent } from '../../src/api/api-gateway-handler.ts';
 import { exitStatus } from '../../src/local/exec-websocket.ts';
 import { isStreamingRequest, startGateway } from '../../src/local/gateway.ts';
 import { startTestServe, type TestServe } from './support.ts';
 
-describe('gateway: HTTP → API Gateway proxy event', () => {
-  it('delivers method, path, multi-value query and headers, body and request context; writes the result back', async () => {
-    const seen: ApiGatewayProxyEvent[] = [];
-    const gw = await startGateway({
-      handler: async (event) => {
-        seen.push(event);
-        return {
-          statusCode: 201,
-          multiValueHeaders: { 'content-type': ['application/json'], warning: ['299 - "a"', '299 - "b"'] },
-          body: '{"ok":true}',
-          isBase64Encoded: false,
-        };
-      },
-      app: new Hono(),
+describe('gateway: HTTP → the app', () => {
+  /** A gateway in front of `app`; every error it reports fails the test unless `errors` collects it. */
+  async function gatewayFor(app: Hono, errors?: unknown[]) {
+    return startGateway({
+      app,
       port: 0,
       onError: (err) => {
-        throw err;
+        if (!errors) throw err;
+        errors.push(err);
       },
     });
+  }
+
+  it('delivers method, URL, every header value and the body; writes status, headers and body back', async () => {
+    const seen: Array<{ method: string; url: string; headers: Headers; body: string }> = [];
+    const app = new Hono();
+    app.post('/api/v1/namespaces/default/pods', async (c) => {
+      seen.push({
+        method: c.req.method,
+        url: c.req.url,
+        headers: c.req.raw.headers,
+        body: await c.req.text(),
+      });
+      c.header('warning', '299 - "a"', { append: true });
+      c.header('warning', '299 - "b"', { append: true });
+      return c.json({ ok: true }, 201);
+    });
+    const gw = await gatewayFor(app);
     try {
       const res = await fetch(`${gw.url}/api/v1/namespaces/default/pods?labelSelector=a%3Db&x=1&x=2`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-multi': 'one' },
+        headers: [
+          ['content-type', 'application/json'],
+          ['x-multi', 'one'],
+          ['x-multi', 'two'],
+        ],
         body: '{"kind":"Pod"}',
       });
       expect(res.status).toBe(201);
       expect(await res.json()).toEqual({ ok: true });
       expect(res.headers.get('warning')).toBe('299 - "a", 299 - "b"');
-      const e = seen[0]!;
-      expect(e).toMatchObject({
-        httpMethod: 'POST',
-        path: '/api/v1/namespaces/default/pods',
-        resource: '/{proxy+}',
-        pathParameters: { proxy: 'api/v1/namespaces/default/pods' },
-        queryStringParameters: { labelSelector: 'a=b', x: '2' },
-        multiValueQueryStringParameters: { labelSelector: ['a=b'], x: ['1', '2'] },
-        body: '{"kind":"Pod"}',
-        isBase64Encoded: false,
-        requestContext: { httpMethod: 'POST', stage: 'local', path: '/api/v1/namespaces/default/pods' },
-      });
-      expect(e.headers['x-multi']).toBe('one');
-      expect(e.multiValueHeaders['content-type']).toEqual(['application/json']);
-      expect(e.requestContext.domainName).toBe(`127.0.0.1:${gw.port}`);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      const r = seen[0]!;
+      expect(r.method).toBe('POST');
+      const url = new URL(r.url);
+      expect(url.host).toBe(`127.0.0.1:${gw.port}`);
+      expect(url.pathname).toBe('/api/v1/namespaces/default/pods');
+      expect(url.searchParams.get('labelSelector')).toBe('a=b');
+      expect(url.searchParams.getAll('x')).toEqual(['1', '2']);
+      expect(r.headers.get('x-multi')).toBe('one, two');
+      expect(r.body).toBe('{"kind":"Pod"}');
     } finally {
       await gw.close();
     }
   });
 
-  it('a binary body travels base64-encoded', async () => {
-    const seen: ApiGatewayProxyEvent[] = [];
-    const gw = await startGateway({
-      handler: async (event) => {
-        seen.push(event);
-        return { statusCode: 200, headers: {}, body: '', isBase64Encoded: false };
-      },
-      app: new Hono(),
-      port: 0,
-      onError: () => {},
-    });
+  it('a binary body arrives byte for byte, and a binary response leaves so', async () => {
+    const app = new Hono();
+    app.post('/echo', async (c) =>
+      c.body(new Uint8Array(await c.req.arrayBuffer()).reverse(), 200, {
+        'content-type': 'application/octet-stream',
+      }),
+    );
+    const gw = await gatewayFor(app);
     try {
-      await fetch(gw.url, {
+      const res = await fetch(`${gw.url}/echo`, {
         method: 'POST',
         headers: { 'content-type': 'application/octet-stream' },
         body: new Uint8Array([0, 1, 2, 255]),
       });
-      expect(seen[0]).toMatchObject({
-        isBase64Encoded: true,
-        body: Buffer.from([0, 1, 2, 255]).toString('base64'),
+      expect([...new Uint8Array(await res.arrayBuffer())]).toEqual([255, 2, 1, 0]);
+      expect(res.headers.get('content-length')).toBe('4');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('refuses a body over the API limit with a 413 Status before the app sees it', async () => {
+    let called = 0;
+    const app = new Hono();
+    app.post('/x', () => {
+      called++;
+      return new Response('');
+    });
+    const gw = await gatewayFor(app);
+    try {
+      const res = await fetch(`${gw.url}/x`, { method: 'POST', body: 'x'.repeat(300 * 1024) });
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({ kind: 'Status', reason: 'RequestEntityTooLarge', code: 413 });
+      expect(called).toBe(0);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('an app that throws is a 500 Status, reported', async () => {
+    const errors: unknown[] = [];
+    const gw = await gatewayFor(
+      { fetch: () => Promise.reject(new Error('boom')) } as unknown as Hono,
+      errors,
+    );
+    try {
+      const res = await fetch(`${gw.url}/anything`);
+      expect(res.status).toBe(500);
+      expect(await res.json()).toMatchObject({
+        kind: 'Status',
+        reason: 'InternalError',
+        message: 'Internal error occurred: boom',
       });
+      expect(errors).toHaveLength(1);
     } finally {
       await gw.close();
     }

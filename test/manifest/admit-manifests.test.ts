@@ -1,7 +1,11 @@
 // admitManifests end to end: kinds, unknown and duplicate fields (warn vs strict), decoding types, size, labels.
 import { describe, expect, it } from 'vitest';
-import { MAX_MANIFEST_OBJECT_BYTES } from '../../src/core/manifest/index.ts';
-import { admitObject, admitText, basePod, getPath } from './helpers.ts';
+import {
+  admitManifestObject,
+  admitManifests,
+  MAX_MANIFEST_OBJECT_BYTES,
+} from '../../src/core/manifest/index.ts';
+import { admitObject, admitText, basePod, getPath, NOW } from './helpers.ts';
 
 const POD_WITH_TYPOS = `apiVersion: v1
 kind: Pod
@@ -185,5 +189,44 @@ describe('admitManifests', () => {
     expect(doc.warnings).toEqual([
       'spec.nodeSelector: ignored: there is no scheduler and there are no nodes; podflow runs every pod itself.',
     ]);
+  });
+});
+
+describe('admitManifestObject (an API request body, already parsed)', () => {
+  const withTypo = (): Record<string, unknown> => {
+    const pod = basePod();
+    pod.spec.containers[0].imagee = 'busybox';
+    return pod;
+  };
+  const invalid = (): Record<string, unknown> => {
+    const pod = basePod();
+    pod.spec.containers[0].name = 'Not_A_Name';
+    return pod;
+  };
+  const badType = (): Record<string, unknown> => {
+    const pod = basePod();
+    pod.spec.containers = 'app';
+    return pod;
+  };
+  it.each([
+    { name: 'a valid pod', object: basePod, strict: false },
+    { name: 'an unknown field (warning)', object: withTypo, strict: false },
+    { name: 'an unknown field under Strict (error)', object: withTypo, strict: true },
+    { name: 'a field error', object: invalid, strict: false },
+    { name: 'a type error', object: badType, strict: false },
+  ])('judges $name as the same object written as JSON text', ({ object, strict }) => {
+    let a = 0;
+    let b = 0;
+    const fromObject = admitManifestObject(object(), 'request body', {
+      now: NOW,
+      newUid: () => `uid-${++a}`,
+      strict,
+    });
+    const fromText = admitManifests(JSON.stringify(object()), 'request body', {
+      now: NOW,
+      newUid: () => `uid-${++b}`,
+      strict,
+    }).documents[0];
+    expect(fromObject).toEqual(fromText);
   });
 });

@@ -61,6 +61,7 @@ import {
   type ResolvedNetworkOptions,
 } from './pod-network.ts';
 import { currentBootId, isSameLiveProcess, readProcStat } from './process-identity.ts';
+import { ShimLauncher } from './shim-launcher.ts';
 import {
   isFinalPhase,
   readShimState,
@@ -209,6 +210,8 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   readonly #sandboxes = new Map<string, SandboxRecord | undefined>();
   /** Sandbox operations in flight, per pod uid: a create and a remove of one pod never interleave. */
   readonly #sandboxOps = new Map<string, Promise<unknown>>();
+  /** Spawns the shims, from a small process of its own (shim-launcher.ts). */
+  readonly #launcher = new ShimLauncher();
   #closed = false;
 
   constructor(options: ProcessContainerRuntimeOptions) {
@@ -742,6 +745,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     this.#closed = true;
     clearInterval(this.#poll);
     this.#pauseSpawner?.close();
+    this.#launcher.close();
     for (const inst of this.#instances.values()) {
       inst.watcher?.close();
       inst.watcher = undefined;
@@ -805,8 +809,8 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   }
 
   /**
-   * Spawns the shim detached (own session: it survives the engine and has no controlling terminal) with the
-   * container's environment as its own, and resolves with its one-line report, which it writes once the state file
+   * Spawns the shim through the launcher, detached (own session: it survives the engine and has no controlling
+   * terminal), with the container's environment as its own, and resolves with its one-line report, which it writes once the state file
    * records the outcome of the exec.
    */
   #spawnShim(
@@ -829,21 +833,8 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     args.push('--', ...launch.argv);
     const env: Record<string, string> = {};
     for (const e of launch.env) env[e.name] = e.value; // a later duplicate wins, as in the kubelet
-    const child = spawn(shimPath, args, { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env });
-    // libuv reaps the shim when it exits while we live (no zombies); unref: running shims do not keep the engine
-    // alive. Its exit is also the fastest sign that the state file is final.
-    child.unref();
-    child.once('exit', () => void this.#sync(inst));
-    return new Promise<string>((resolve, reject) => {
-      let report = '';
-      child.once('error', reject);
-      child.stdout!.setEncoding('utf8');
-      child.stdout!.on('data', (chunk: string) => {
-        report += chunk;
-        if (report.includes('\n')) resolve(report);
-      });
-      child.stdout!.once('close', () => resolve(report));
-    });
+    // Its exit is also the fastest sign that the state file is final.
+    return this.#launcher.launch(shimPath, args, env, () => void this.#sync(inst));
   }
 
   // ---------- observing ----------

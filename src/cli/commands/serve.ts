@@ -1,7 +1,6 @@
 // `podflow serve [--port 8080] [--data-dir .podflow] [--token T]`: the embedded engine behind the Kubernetes-compatible
-// API, on 127.0.0.1 only (docs/architecture.md §8). The local gateway turns each HTTP request into an API Gateway
-// proxy event for the same api handler the cloud runs (local/gateway.ts); `<data-dir>/kubeconfig` points kubectl at
-// it. SIGINT/SIGTERM: stop accepting, end watches and exec sessions, stop the engine. Containers keep running under
+// API, on 127.0.0.1 only (docs/architecture.md §8). The local gateway hands each HTTP request to the same Hono app the
+// cloud's api handler runs (local/gateway.ts); `<data-dir>/kubeconfig` points kubectl at it. SIGINT/SIGTERM: stop accepting, end watches and exec sessions, stop the engine. Containers keep running under
 // their shims and the next `podflow serve` on the same data directory re-adopts them — what a kubelet restart does.
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';

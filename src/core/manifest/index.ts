@@ -187,6 +187,20 @@ function admitOne(parsed: ParsedManifest, label: string, opts: AdmitOptions): Ad
 }
 
 /**
+ * Admits one object that is already parsed — an API request's JSON body — with the same checks, defaults and messages
+ * as an object of a text (admitManifests), without writing it out and reading it back. What only a text shows is not
+ * reported: JSON.parse keeps the last of two equal keys silently.
+ * @param source how messages name the object (`request body`)
+ */
+export function admitManifestObject(
+  object: Record<string, unknown>,
+  source: string,
+  opts: AdmitOptions,
+): AdmittedDocument {
+  return admitOne({ object, source, doc: 0, line: 1, json: true, duplicateFields: [] }, source, opts);
+}
+
+/**
  * Admits every object of a manifest text: parses it, checks and defaults each object.
  * @param text   YAML (one or more documents) or JSON (an object, an array, or a `kind: List`)
  * @param source how messages name the text (a file path, `<stdin>`, `request body`)
