@@ -5,6 +5,7 @@
 //
 // What differs between the commands is how pods are created and deleted (a PodSource) and how they are observed:
 // each command feeds what it sees (the store's change feed, API watches) into `observe` and `observeRemoval`.
+import { DEFAULT_RESTART_POLICY } from '../core/restart-policy.ts';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { parseDuration } from '../core/duration.ts';
 import { DEFAULT_TERMINATION_GRACE_SECONDS, podGraceSeconds } from '../core/grace.ts';
@@ -76,7 +77,7 @@ export function realClock(now: () => number): SessionClock {
 
 /** The goal a pod's restartPolicy implies: a pod that restarts forever can only become Ready. */
 export function defaultGoal(pod: Pod): Goal {
-  return (pod.spec?.restartPolicy ?? 'Always') === 'Always' ? 'ready' : 'done';
+  return (pod.spec?.restartPolicy ?? DEFAULT_RESTART_POLICY) === 'Always' ? 'ready' : 'done';
 }
 
 const isTerminal = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';

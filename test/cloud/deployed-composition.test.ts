@@ -3,8 +3,9 @@
 // worker state machine → the lifecycle Lambda → ECS RunTask (the Fargate runtime) → the task's state changes →
 // the observer Lambda → the pod's inbox → the pod's status in DynamoDB → back out through the API, logs from
 // CloudWatch Logs. On the emulators the tasks' containers are local processes (test/cloud/emulators/ecs.ts).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -15,6 +16,18 @@ import { readAssembly } from './cloud-template.ts';
 import { cloudTarget, sseSpecification, startCloudHarness, type CloudHarness } from './harness.ts';
 import { kubectlFor, kubectlPath, tableRows, type KubectlRun } from './support/kubectl.ts';
 import { eventually } from './support/sdk-config.ts';
+import { createServer } from 'node:net';
+
+/** A port nothing listens on now (the probed container listens on it). */
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 
 let h: CloudHarness;
 let api: CoreV1Api;
@@ -504,4 +517,55 @@ describe(`the deployed composition (target ${process.env.PODFLOW_CLOUD_TARGET ??
     expect(previous.stderr).toBe('');
     await kubectl(['delete', 'pod', 'seeded', '--grace-period=2', '--wait=false']);
   }, 150_000);
+
+  it.skipIf(cloudTarget() !== 'emulators')(
+    'an httpGet readiness probe, run by the prober Lambda, gates Ready',
+    async () => {
+      const port = await freePort();
+      // The container serves once the test says so (a file on the host: the emulated task is a local process).
+      const go = join(mkdtempSync(join(tmpdir(), 'podflow-probe-')), 'go');
+      const server = `require('http').createServer((q, s) => s.end('ok')).listen(${port}, '127.0.0.1')`;
+      await api.createNamespacedPod({
+        namespace: NS,
+        body: {
+          ...pod('probed', 'Always'),
+          spec: {
+            terminationGracePeriodSeconds: 2,
+            containers: [
+              {
+                name: 'app',
+                image: 'node',
+                command: ['sh', '-c', `while [ ! -e ${go} ]; do sleep 0.2; done; exec node -e "${server}"`],
+                readinessProbe: { httpGet: { path: '/', port }, periodSeconds: 1 },
+              },
+            ],
+          },
+        },
+      });
+      await eventually(
+        async () => (await read('probed')).status?.containerStatuses?.[0]?.state?.running,
+        60_000,
+      );
+      // The prober supervisor rule (rate(1 minute)) starts the shard's prober on the emulator clock; its probes fail
+      // (Unhealthy events) and the pod stays Running, not Ready, while nothing answers.
+      h.emulators!.clock.advance(60_000);
+      const unhealthy = await eventually(async () => {
+        const events = await api.listNamespacedEvent({
+          namespace: NS,
+          fieldSelector: 'involvedObject.name=probed',
+        });
+        return events.items.find((e) => e.reason === 'Unhealthy');
+      }, 30_000);
+      expect(unhealthy.message).toMatch(/^Readiness probe failed: /);
+      expect((await read('probed')).status?.containerStatuses?.[0]?.ready).toBe(false);
+      writeFileSync(go, '');
+      await eventually(
+        async () => (await read('probed')).status?.containerStatuses?.[0]?.ready === true,
+        30_000,
+      );
+      await api.deleteNamespacedPod({ name: 'probed', namespace: NS });
+      rmSync(dirname(go), { recursive: true, force: true });
+    },
+    150_000,
+  );
 });

@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { formatGoDuration } from '../../core/duration.ts';
-import { DEFAULT_TERMINATION_GRACE_SECONDS } from '../../core/grace.ts';
+import { podGraceSeconds } from '../../core/grace.ts';
 import { ApiClient, isNotFoundError, podsPath } from '../api-client.ts';
 import type { CliIo } from '../cli-io.ts';
 import { EXIT_USAGE, UsageError } from '../cli-io.ts';
@@ -330,9 +330,7 @@ async function replaceLeftovers(
       view.printErr(`replacing pod ${namespace}/${name}, left in ${source.dataDir} by an earlier run\n`);
       const marked = await deletePod(client, namespace, name, undefined);
       const grace =
-        marked.metadata?.deletionGracePeriodSeconds ??
-        left.spec?.terminationGracePeriodSeconds ??
-        DEFAULT_TERMINATION_GRACE_SECONDS;
+        marked.metadata?.deletionGracePeriodSeconds ?? podGraceSeconds(left.spec ?? { containers: [] });
       const boundMs = deletionBoundMs(grace, source.terminationMarginSeconds);
       if (!(await waitForPodGone(client, namespace, marked, boundMs)))
         throw new UsageError(
