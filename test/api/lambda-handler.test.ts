@@ -2,23 +2,9 @@
 // locally. Logs and exec read the pod from the table, an AWS call: test/api/runtime-admission.test.ts covers the
 // cloud's answers with the same API parts on a memory store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { proxyEvent } from './support.ts';
+import { API_FUNCTION_ENV, proxyEvent } from './support.ts';
 
-const ENV = {
-  TABLE_NAME: 'podflow-test',
-  STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:pod-worker',
-  SCHEDULE_GROUP: 'podflow',
-  SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
-  WAKEUP_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:wakeup',
-  HOOK_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:hook',
-  AWS_REGION: 'eu-west-1',
-  FARGATE_CLUSTER_ARN: 'arn:aws:ecs:eu-west-1:123456789012:cluster/podflow',
-  FARGATE_SUBNETS: 'subnet-1,subnet-2',
-  FARGATE_SECURITY_GROUPS: 'sg-1',
-  FARGATE_LOG_GROUP: '/podflow/pods',
-  FARGATE_EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/execution',
-  FARGATE_TASK_ROLE_ARN: 'arn:aws:iam::123456789012:role/task',
-};
+const ENV = API_FUNCTION_ENV;
 const saved: Record<string, string | undefined> = {};
 
 beforeAll(() => {

@@ -6,7 +6,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { handler as apiHandler } from '../../lambdas/api.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from '../../src/local/dynalite.ts';
-import { proxyEvent, type RequestOptions } from './support.ts';
+import { API_FUNCTION_ENV, proxyEvent, type RequestOptions } from './support.ts';
 
 const TABLE = 'podflow-lambda-objects';
 let db: LocalDynamo;
@@ -22,19 +22,8 @@ beforeAll(async () => {
   db = await startDynalite();
   await ensureTable(db.client, TABLE);
   const env: Record<string, string> = {
+    ...API_FUNCTION_ENV,
     TABLE_NAME: TABLE,
-    STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:pod-worker',
-    SCHEDULE_GROUP: 'podflow',
-    SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
-    WAKEUP_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:wakeup',
-    HOOK_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:hook',
-    AWS_REGION: 'eu-west-1',
-    FARGATE_CLUSTER_ARN: 'arn:aws:ecs:eu-west-1:123456789012:cluster/podflow',
-    FARGATE_SUBNETS: 'subnet-1,subnet-2',
-    FARGATE_SECURITY_GROUPS: 'sg-1',
-    FARGATE_LOG_GROUP: '/podflow/pods',
-    FARGATE_EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/execution',
-    FARGATE_TASK_ROLE_ARN: 'arn:aws:iam::123456789012:role/task',
     AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',

@@ -293,3 +293,20 @@ export async function deleteAllPods(url: string, token?: string): Promise<void> 
   const deadline = Date.now() + 20_000;
   while ((await list()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
+
+/** The environment the CDK stack gives the api function (infra/podflow-stack.ts), with stand-in names and ARNs. */
+export const API_FUNCTION_ENV: Record<string, string> = {
+  TABLE_NAME: 'podflow-test',
+  STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:pod-worker',
+  SCHEDULE_GROUP: 'podflow',
+  SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
+  WAKEUP_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:wakeup',
+  HOOK_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:hook',
+  AWS_REGION: 'eu-west-1',
+  FARGATE_CLUSTER_ARN: 'arn:aws:ecs:eu-west-1:123456789012:cluster/podflow',
+  FARGATE_SUBNETS: 'subnet-1,subnet-2',
+  FARGATE_SECURITY_GROUPS: 'sg-1',
+  FARGATE_LOG_GROUP: '/podflow/pods',
+  FARGATE_EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/execution',
+  FARGATE_TASK_ROLE_ARN: 'arn:aws:iam::123456789012:role/task',
+};

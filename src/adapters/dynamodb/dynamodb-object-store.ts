@@ -18,6 +18,7 @@
 // increasing sequence. As there, a write that loses its condition has used up its number (versions may have gaps),
 // and a removal takes its version after the delete, so a list that still saw the object has a lower version.
 // Every write is a single-item conditional write (dynalite has no transactions).
+import { readResourceVersion, takeResourceVersion } from './resource-version-counter.ts';
 import {
   DeleteItemCommand,
   GetItemCommand,
@@ -60,7 +61,6 @@ export interface DynamoDbObjectStoreOptions {
 type Item = Record<string, AttributeValue>;
 
 /** DynamoDbPodStore's counter item: one sequence for every object of the table. */
-const COUNTER_KEY: Item = { PK: { S: 'meta' }, SK: { S: 'resourceVersion' } };
 const DECIMAL = /^\d{1,38}$/;
 const CONDITION_FAILED = Symbol('condition failed');
 
@@ -215,29 +215,13 @@ export class DynamoDbObjectStore implements ObjectStore {
     return { resourceVersion: await this.#nextResourceVersion() };
   }
 
-  async #nextResourceVersion(): Promise<string> {
-    const out = await this.#read('take the next resourceVersion', () =>
-      this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: COUNTER_KEY,
-          UpdateExpression: 'ADD #rv :one',
-          ExpressionAttributeNames: { '#rv': 'rv' },
-          ExpressionAttributeValues: { ':one': { N: '1' } },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      ),
-    );
-    return out.Attributes!.rv!.N!;
+  /** Takes the next table-wide resourceVersion (resource-version-counter.ts). */
+  #nextResourceVersion(): Promise<string> {
+    return this.#read('take the next resourceVersion', () => takeResourceVersion(this.#client, this.#table));
   }
 
-  async #currentResourceVersion(): Promise<string> {
-    const out = await this.#read('read the resourceVersion', () =>
-      this.#client.send(
-        new GetItemCommand({ TableName: this.#table, Key: COUNTER_KEY, ConsistentRead: true }),
-      ),
-    );
-    return out.Item?.rv?.N ?? '0';
+  #currentResourceVersion(): Promise<string> {
+    return this.#read('read the resourceVersion', () => readResourceVersion(this.#client, this.#table));
   }
 
   async #exists(key: ObjectKey): Promise<boolean> {

@@ -38,6 +38,7 @@
 //    event is consumed if and only if the reconcile that applied it committed; events delivered since the read stay.
 // Resource versions may have gaps (a write that loses its condition has used up its number): they are opaque and
 // only need to grow, as Kubernetes API conventions tell clients (api-conventions.md "Concurrency Control").
+import { readResourceVersion, takeResourceVersion } from './resource-version-counter.ts';
 import { createHash } from 'node:crypto';
 import {
   DeleteItemCommand,
@@ -83,7 +84,6 @@ export interface DynamoDbPodStoreOptions {
 
 type Item = Record<string, AttributeValue>;
 
-const COUNTER_KEY: Item = { PK: { S: 'meta' }, SK: { S: 'resourceVersion' } };
 const POD_PREFIX = 'pod#';
 const EVENT_PREFIX = 'event#';
 const DECIMAL = /^\d{1,38}$/;
@@ -486,30 +486,13 @@ export class DynamoDbPodStore implements PodStore {
     return events.map(({ firstAt: _firstAt, ...event }) => event);
   }
 
-  /** Takes the next table-wide resourceVersion (one atomic counter item, like etcd's revision). */
-  async #nextResourceVersion(): Promise<string> {
-    const out = await this.#read('take the next resourceVersion', () =>
-      this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: COUNTER_KEY,
-          UpdateExpression: 'ADD #rv :one',
-          ExpressionAttributeNames: { '#rv': 'rv' },
-          ExpressionAttributeValues: { ':one': { N: '1' } },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      ),
-    );
-    return out.Attributes!.rv!.N!;
+  /** Takes the next table-wide resourceVersion (resource-version-counter.ts). */
+  #nextResourceVersion(): Promise<string> {
+    return this.#read('take the next resourceVersion', () => takeResourceVersion(this.#client, this.#table));
   }
 
-  async #currentResourceVersion(): Promise<string> {
-    const out = await this.#read('read the resourceVersion', () =>
-      this.#client.send(
-        new GetItemCommand({ TableName: this.#table, Key: COUNTER_KEY, ConsistentRead: true }),
-      ),
-    );
-    return out.Item?.rv?.N ?? '0';
+  #currentResourceVersion(): Promise<string> {
+    return this.#read('read the resourceVersion', () => readResourceVersion(this.#client, this.#table));
   }
 
   async #exists(key: PodKey): Promise<boolean> {
