@@ -9,9 +9,10 @@ import { dirname, join } from 'node:path';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startedByFor } from '../../src/adapters/fargate/sandbox-identity.ts';
 import { readAssembly } from './cloud-template.ts';
 import { cloudTarget, sseSpecification, startCloudHarness, type CloudHarness } from './harness.ts';
 import { kubectlFor, kubectlPath, tableRows, type KubectlRun } from './support/kubectl.ts';
@@ -406,6 +407,16 @@ describe(`the deployed composition (target ${process.env.PODFLOW_CLOUD_TARGET ??
     );
     const r = await kubectl(['get', 'pod', 'serving']);
     expect(tableRows(r.stdout)[1]?.slice(0, 3)).toEqual(['serving', '1/1', 'Running']);
+    const ecs = new ECSClient(h.clientConfig('ecs'));
+    // The pod's task: ECS's startedBy names the pod uid (src/adapters/fargate/sandbox-identity.ts).
+    const { taskArns: running } = await ecs.send(
+      new ListTasksCommand({
+        cluster: h.outputs.ClusterArn,
+        desiredStatus: 'RUNNING',
+        startedBy: startedByFor((await read('serving')).metadata!.uid!),
+      }),
+    );
+    expect(running).toHaveLength(1);
     await kubectl(['delete', 'pod', 'serving', '--grace-period=2', '--wait=false']);
     await eventually(
       () =>
@@ -415,14 +426,21 @@ describe(`the deployed composition (target ${process.env.PODFLOW_CLOUD_TARGET ??
         ),
       30_000,
     );
-    // Every pod of this file is finished or deleted: no task of the cluster is left running.
-    const ecs = new ECSClient(h.clientConfig('ecs'));
+    // Every pod of this file is finished or deleted: no task of the cluster is left running. The app ended on the
+    // SIGTERM of the graceful stop: exit 143 (128 + 15), as Docker reports a signal.
     await eventually(async () => {
       const { taskArns } = await ecs.send(
         new ListTasksCommand({ cluster: h.outputs.ClusterArn, desiredStatus: 'RUNNING' }),
       );
       return taskArns?.length === 0;
     }, 30_000);
+    const { tasks } = await ecs.send(
+      new DescribeTasksCommand({ cluster: h.outputs.ClusterArn, tasks: running! }),
+    );
+    expect(tasks![0]!.containers!.find((c) => c.name === 'app')).toMatchObject({
+      lastStatus: 'STOPPED',
+      exitCode: 143,
+    });
     ecs.destroy();
   });
 
