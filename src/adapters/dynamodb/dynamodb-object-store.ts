@@ -18,6 +18,7 @@
 // increasing sequence. As there, a write that loses its condition has used up its number (versions may have gaps),
 // and a removal takes its version after the delete, so a list that still saw the object has a lower version.
 // Every write is a single-item conditional write (dynalite has no transactions).
+import { CONDITION_FAILED, readTranslated, sendTranslated } from './dynamodb-errors.ts';
 import { readResourceVersion, takeResourceVersion } from './resource-version-counter.ts';
 import {
   DeleteItemCommand,
@@ -62,7 +63,6 @@ type Item = Record<string, AttributeValue>;
 
 /** DynamoDbPodStore's counter item: one sequence for every object of the table. */
 const DECIMAL = /^\d{1,38}$/;
-const CONDITION_FAILED = Symbol('condition failed');
 
 const itemKey = (key: ObjectKey): Item => ({
   PK: { S: objectPartitionKey(key) },
@@ -238,31 +238,12 @@ export class DynamoDbObjectStore implements ObjectStore {
     return out.Item !== undefined;
   }
 
-  async #read<T>(what: string, run: () => Promise<T>): Promise<T> {
-    const result = await this.#send(what, run);
-    if (result === CONDITION_FAILED) throw new Error(`${what}: unexpected ConditionalCheckFailedException`);
-    return result;
+  #read<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return readTranslated(this.#table, what, run);
   }
 
-  /** Errors translated at the edge: no AWS error type leaves the adapter (the original stays as `cause`). */
-  async #send<T>(what: string, run: () => Promise<T>): Promise<T | typeof CONDITION_FAILED> {
-    try {
-      return await run();
-    } catch (err) {
-      const name = (err as { name?: unknown }).name;
-      const message = String((err as { message?: unknown }).message ?? err);
-      if (name === 'ConditionalCheckFailedException') return CONDITION_FAILED;
-      if (name === 'ValidationException' && /item size.*exceeded the maximum allowed size/i.test(message))
-        throw new TooLargeError(
-          `${what}: the item would exceed ${MAX_OBJECT_ITEM_BYTES} bytes; DynamoDB items are limited to 400 KB`,
-          {
-            cause: err,
-          },
-        );
-      throw new Error(`DynamoDB table ${this.#table}: ${what} failed: ${String(name)}: ${message}`, {
-        cause: err,
-      });
-    }
+  #send<T>(what: string, run: () => Promise<T>): Promise<T | typeof CONDITION_FAILED> {
+    return sendTranslated(this.#table, what, run);
   }
 }
 

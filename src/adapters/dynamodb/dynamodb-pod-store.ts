@@ -38,6 +38,7 @@
 //    event is consumed if and only if the reconcile that applied it committed; events delivered since the read stay.
 // Resource versions may have gaps (a write that loses its condition has used up its number): they are opaque and
 // only need to grow, as Kubernetes API conventions tell clients (api-conventions.md "Concurrency Control").
+import { CONDITION_FAILED, readTranslated, sendTranslated } from './dynamodb-errors.ts';
 import { readResourceVersion, takeResourceVersion } from './resource-version-counter.ts';
 import { createHash } from 'node:crypto';
 import {
@@ -89,7 +90,6 @@ const EVENT_PREFIX = 'event#';
 const DECIMAL = /^\d{1,38}$/;
 
 /** Returned by `#send` instead of throwing when a ConditionExpression did not hold. */
-const CONDITION_FAILED = Symbol('condition failed');
 
 const EVENT_NAMES = {
   '#occurrence': 'occurrence',
@@ -531,33 +531,12 @@ export class DynamoDbPodStore implements PodStore {
       );
   }
 
-  /** A read (or unconditional write): every failure leaves as a non-AWS error. */
-  async #read<T>(what: string, run: () => Promise<T>): Promise<T> {
-    const result = await this.#send(what, run);
-    if (result === CONDITION_FAILED) throw new Error(`${what}: unexpected ConditionalCheckFailedException`);
-    return result;
+  #read<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return readTranslated(this.#table, what, run);
   }
 
-  /** Errors translated at the edge: no AWS error type leaves the adapter (the original stays as `cause`). */
-  async #send<T>(what: string, run: () => Promise<T>): Promise<T | typeof CONDITION_FAILED> {
-    try {
-      return await run();
-    } catch (err) {
-      // By name, not instanceof: a caller's client may come from another copy of the SDK.
-      const name = (err as { name?: unknown }).name;
-      const message = String((err as { message?: unknown }).message ?? err);
-      if (name === 'ConditionalCheckFailedException') return CONDITION_FAILED;
-      // PutItem: "Item size has exceeded the maximum allowed size"; UpdateItem: "Item size to update has exceeded …".
-      if (name === 'ValidationException' && /item size.*exceeded the maximum allowed size/i.test(message)) {
-        throw new TooLargeError(
-          `${what}: the item would exceed ${MAX_ITEM_BYTES} bytes; DynamoDB items are limited to 400 KB`,
-          { cause: err },
-        );
-      }
-      throw new Error(`DynamoDB table ${this.#table}: ${what} failed: ${String(name)}: ${message}`, {
-        cause: err,
-      });
-    }
+  #send<T>(what: string, run: () => Promise<T>): Promise<T | typeof CONDITION_FAILED> {
+    return sendTranslated(this.#table, what, run);
   }
 }
 
