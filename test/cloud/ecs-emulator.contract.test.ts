@@ -547,6 +547,47 @@ describe('tasks as local processes', () => {
     // Only the STOPPED event of that task matched.
     expect(ruleDeliveries.filter((d) => d.event.resources[0] === taskArn)).toHaveLength(1);
   });
+  it("awslogs keeps stdout's and stderr's lines whole, however their writes interleave", async () => {
+    // Each stream writes half a line, then (in later writes) the rest of it.
+    const script = 'printf out-; printf err- >&2; sleep 0.1; echo line; sleep 0.1; echo line >&2';
+    const td = await register('streams', [
+      {
+        name: 'm',
+        image: 'i',
+        command: ['sh', '-c', script],
+        logConfiguration: awslogs('/podflow/containers'),
+      },
+    ]);
+    const taskArn = await run(td);
+    await stopped(taskArn);
+    const stream = `pods/m/${taskArn.split('/').pop()}`;
+    const messages = await eventually(() => {
+      const m = logs.messages('/podflow/containers', stream);
+      return m.length === 2 ? m : undefined;
+    });
+    expect([...messages].sort()).toEqual(['err-line', 'out-line']);
+  });
+
+  it('a container over its memory hard limit is killed: exit 137, OutOfMemoryError; the task stops', async () => {
+    const td = await register('oom', [
+      {
+        name: 'm',
+        image: 'i',
+        memory: 64,
+        command: ['python3', '-c', 'b = bytearray(200*1024*1024); import time; time.sleep(10)'],
+      },
+    ]);
+    const t0 = Date.now();
+    const taskArn = await run(td);
+    const detail = await stopped(taskArn);
+    expect(Date.now() - t0).toBeLessThan(9_000); // killed, not ended by its own sleep
+    expect(detail.containers[0]).toMatchObject({
+      exitCode: 137,
+      reason: 'OutOfMemoryError: Container killed due to memory usage',
+    });
+    expect(detail.stoppedReason).toBe('Essential container in task exited');
+  });
+
   it('awslogs splits a line longer than one log event and sends a large output in batches CloudWatch accepts', async () => {
     const td = await register('chatty', [
       {

@@ -25,8 +25,8 @@ import { startApiGatewayFront, type ApiMethod } from './emulators/api-gateway.ts
 import { DEFAULT_SCOPE, type AwsScope, type EmulatorServer } from './emulators/aws-wire.ts';
 import { CloudWatchLogsEmulator } from './emulators/cloudwatch-logs.ts';
 import { startDynamoDbIamFront } from './emulators/dynamodb-iam-front.ts';
-import { EcsEmulator, type ImageConfig } from './emulators/ecs.ts';
-import { DEFAULT_PAUSE_IMAGE } from '../../src/adapters/fargate/task-definition.ts';
+import { EcsEmulator } from './emulators/ecs.ts';
+import { EMULATED_IMAGES } from './support/ecs-environment.ts';
 import { OffsetClock } from './emulators/emulator-clock.ts';
 import { EventBridgeEmulator } from './emulators/eventbridge.ts';
 import { IamAuthorizer, type PolicyStatement } from './emulators/iam.ts';
@@ -46,16 +46,6 @@ import {
 } from './cloud-template.ts';
 
 export type CloudTarget = 'emulators' | 'localstack' | 'aws';
-
-/**
- * The images the emulated tasks run without a command of their own: the pause container of every pod task
- * (src/adapters/fargate/task-definition.ts). Like /pause, it holds the task until it is told to stop and exits 0 then.
- */
-const EMULATED_IMAGES: Record<string, ImageConfig> = {
-  [DEFAULT_PAUSE_IMAGE]: {
-    entryPoint: ['sh', '-c', 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'],
-  },
-};
 
 export function cloudTarget(): CloudTarget {
   const t = process.env.PODFLOW_CLOUD_TARGET ?? 'emulators';

@@ -1,12 +1,17 @@
-// The ContainerRuntime contract (ports/container-runtime.ts), run against every adapter that can run local commands
-// by test/contract/container-runtime.test.ts. Real processes, no mocks: the commands are POSIX sh, sleep and
-// python3, and `scratchDir` must be a directory both the test and the containers see.
+// The ContainerRuntime contract (ports/container-runtime.ts), run against every adapter by
+// test/contract/container-runtime.test.ts: the process runtime, and the Fargate runtime on the ECS emulator (tasks as
+// local processes). Real processes, no mocks: the commands are POSIX sh, sleep and python3, and `scratchDir` must
+// be a directory both the test and the containers see.
 //
 // What every adapter guarantees: `started` before `exited`, each at most once per instance; exit codes and signals
 // as the kubelet reports them (128 + signal); start idempotent per instance; stop = SIGTERM, then SIGKILL when the
-// grace runs out; limits.memory → oomKilled, 137; logs per instance, complete once the exit is observed; exec in
-// the container's environment with a timeout; RunContainerError / CreateContainerConfigError for what cannot
-// start (docs/semantics.md §4, §8).
+// pod's grace runs out; limits.memory → oomKilled, 137; logs per instance, complete once the exit is observed; the
+// container's env and working directory; RunContainerError for what cannot start (docs/semantics.md §4, §8). What
+// differs by design is declared as capabilities: whether exec runs commands (with a timeout) or is refused with
+// 126, and whether an empty argv runs an image's entrypoint or is a CreateContainerConfigError.
+//
+// A case declares its pod's containers up front, as a pod spec does: every instance of a container runs the same
+// command, and a runtime that defines the sandbox with all its containers (a Fargate task) gets them before it.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it, type ExpectStatic } from 'vitest';
@@ -18,15 +23,52 @@ import type {
 } from '../../src/ports/container-runtime.ts';
 import type { PodKey } from '../../src/ports/pod-key.ts';
 
+/** One container of a pod a case declares: what every instance of it runs (a pod's containers do not change). */
+export type DeclaredContainer = Omit<ContainerLaunch, 'key' | 'podUid' | 'instance' | 'env'> &
+  Partial<Pick<ContainerLaunch, 'env'>>;
+
+/** A pod as a case declares it, before its sandbox is created. */
+export interface DeclaredPod {
+  key: PodKey;
+  uid: string;
+  containers: ContainerLaunch[];
+  /** The pod's terminationGracePeriodSeconds: the grace its stops use. */
+  graceSeconds: number;
+}
+
+/**
+ * What an adapter does differently by design, each documented where the adapter is (the default is the process
+ * runtime's behaviour).
+ */
+export interface RuntimeCapabilities {
+  /**
+   * exec runs a command in the container's environment. False: exec answers exit code 126 with a message saying
+   * how to get a shell instead (Fargate: ECS Exec), and commands are never run.
+   */
+  exec: boolean;
+  /**
+   * What an empty argv runs. Undefined: nothing is known of images, so the start fails with
+   * CreateContainerConfigError saying to set a command. Otherwise an image whose own entrypoint prints `line`.
+   */
+  imageEntrypoint?: { image: string; line: string };
+}
+
 export interface ContainerRuntimeHarness {
   runtime: ContainerRuntime;
   /** A directory the containers' commands can write marker files into and the test can read. */
   scratchDir: string;
+  /**
+   * Called with everything a pod will run before its sandbox is created: a runtime whose sandbox is defined with
+   * all its containers (a Fargate task) needs them; the process runtime needs nothing.
+   */
+  declarePod?(pod: DeclaredPod): void;
   close(): Promise<void>;
 }
 
 export interface ContainerRuntimeContractOptions {
   setup(): Promise<ContainerRuntimeHarness>;
+  /** Default: the process runtime's (exec runs commands; no image entrypoints). */
+  capabilities?: RuntimeCapabilities;
 }
 
 type ObservationOf<T extends ContainerObservation['type']> = Extract<ContainerObservation, { type: T }>;
@@ -145,18 +187,29 @@ export async function waitUntil<T>(
 
 let podSeq = 0;
 
+interface PodHandle {
+  key: PodKey;
+  uid: string;
+  /** The launch of `container`'s instance `instance` (default 0), as the pod declared it. */
+  launch(container: string, instance?: number): ContainerLaunch;
+}
+
 interface Case {
   h: ContainerRuntimeHarness;
   log: ObservationLog;
   expect: ExpectStatic;
-  /** A fresh pod (sandbox created). */
-  pod(): Promise<{ key: PodKey; uid: string }>;
-  launch(
-    pod: { key: PodKey; uid: string },
+  /** A fresh pod with one container: the launch of its instance 0. */
+  one(
     container: string,
     argv: string[],
-    extra?: Partial<ContainerLaunch>,
-  ): ContainerLaunch;
+    extra?: Partial<DeclaredContainer>,
+    options?: { graceSeconds?: number },
+  ): Promise<ContainerLaunch>;
+  /** A fresh pod with these containers, its sandbox created. */
+  pod(
+    containers: DeclaredContainer | DeclaredContainer[],
+    options?: { graceSeconds?: number },
+  ): Promise<PodHandle>;
   /** Starts and returns the instance ref. */
   run(launch: ContainerLaunch): Promise<ContainerInstanceRef>;
   /** Waits until the instance's log has a line equal to `line`. */
@@ -174,6 +227,7 @@ export function describeContainerRuntimeContract(
   adapter: string,
   options: ContainerRuntimeContractOptions,
 ): void {
+  const capabilities = options.capabilities ?? { exec: true };
   const withCase =
     (body: (c: Case) => Promise<void>) =>
     async ({ expect }: { expect: ExpectStatic }): Promise<void> => {
@@ -184,22 +238,31 @@ export function describeContainerRuntimeContract(
         h,
         log,
         expect,
-        pod: async () => {
+        pod: async (declared, options = {}) => {
           const uid = `contract-${process.pid}-${++podSeq}`;
           const key = { namespace: 'contract', name: `pod-${podSeq}` };
+          const containers = [declared].flat().map((c) => ({
+            env: [],
+            ...c,
+            key,
+            podUid: uid,
+            instance: 0,
+          }));
+          h.declarePod?.({ key, uid, containers, graceSeconds: options.graceSeconds ?? 30 });
           const sandbox = await h.runtime.createSandbox({ key, uid });
           expect(sandbox.podIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-          return { key, uid };
+          return {
+            key,
+            uid,
+            launch: (container, instance = 0) => {
+              const c = containers.find((x) => x.container === container);
+              if (!c) throw new Error(`the pod declares no container ${container}`);
+              return { ...c, instance };
+            },
+          };
         },
-        launch: (pod, container, argv, extra = {}) => ({
-          key: pod.key,
-          podUid: pod.uid,
-          container,
-          instance: 0,
-          argv,
-          env: [],
-          ...extra,
-        }),
+        one: async (container, argv, extra = {}, options = {}) =>
+          (await c.pod({ container, argv, ...extra }, options)).launch(container),
         run: async (launch) => {
           await h.runtime.start(launch);
           started.push(refOf(launch));
@@ -234,9 +297,9 @@ export function describeContainerRuntimeContract(
       { name: 'exit 1 → exited 1 (kubelet reason Error)', script: 'exit 1', exitCode: 1 },
       { name: 'exit 42 → exited 42, the code as is', script: 'exit 42', exitCode: 42 },
     ])('$name; started first, no signal, not oomKilled', async ({ script, exitCode }, ctx) =>
-      withCase(async ({ log, run, launch, pod, expect }) => {
+      withCase(async ({ log, run, one, expect }) => {
         const before = Date.now();
-        const ref = await run(launch(await pod(), 'main', ['sh', '-c', script]));
+        const ref = await run(await one('main', ['sh', '-c', script]));
         const exited = await log.waitFor(ref, 'exited');
         const [first] = log.of(ref);
         expect(first).toMatchObject({ type: 'started', ref });
@@ -251,9 +314,9 @@ export function describeContainerRuntimeContract(
 
     it(
       'start is idempotent per instance: starting it again (concurrently or later) runs one process',
-      withCase(async ({ h, log, launch, pod, run, expect }) => {
+      withCase(async ({ h, log, one, run, expect }) => {
         const marker = join(h.scratchDir, `starts-${++podSeq}`);
-        const l = launch(await pod(), 'once', ['sh', '-c', `echo started >> '${marker}'; exec sleep 60`]);
+        const l = await one('once', ['sh', '-c', `echo started >> '${marker}'; exec sleep 60`]);
         await Promise.all([h.runtime.start(l), h.runtime.start(l)]);
         const ref = await run(l);
         await log.waitFor(ref, 'started');
@@ -270,9 +333,9 @@ export function describeContainerRuntimeContract(
 
     it(
       'stop: the SIGTERM handler runs and its exit code is reported, long before the grace',
-      withCase(async ({ h, log, launch, pod, run, waitForLogLine, expect }) => {
+      withCase(async ({ h, log, one, run, waitForLogLine, expect }) => {
         const script = 'trap "echo got-term; exit 0" TERM; echo ready; sleep 100 & wait';
-        const ref = await run(launch(await pod(), 'graceful', ['sh', '-c', script]));
+        const ref = await run(await one('graceful', ['sh', '-c', script]));
         await waitForLogLine(ref, 'ready');
         const t0 = Date.now();
         await h.runtime.stop(ref, 30);
@@ -286,8 +349,8 @@ export function describeContainerRuntimeContract(
 
     it(
       'stop: without a handler SIGTERM ends it: 143, signal 15',
-      withCase(async ({ h, log, launch, pod, run, expect }) => {
-        const ref = await run(launch(await pod(), 'plain', ['sleep', '100']));
+      withCase(async ({ h, log, one, run, expect }) => {
+        const ref = await run(await one('plain', ['sleep', '100']));
         await log.waitFor(ref, 'started');
         await h.runtime.stop(ref, 30);
         const exited = await log.waitFor(ref, 'exited');
@@ -297,9 +360,9 @@ export function describeContainerRuntimeContract(
 
     it(
       'stop: SIGTERM ignored → SIGKILL when the 1 s grace runs out: 137, signal 9, not before the grace',
-      withCase(async ({ h, log, launch, pod, run, waitForLogLine, expect }) => {
+      withCase(async ({ h, log, one, run, waitForLogLine, expect }) => {
         const ref = await run(
-          launch(await pod(), 'stubborn', ['sh', '-c', 'trap "" TERM; echo ready; sleep 100']),
+          await one('stubborn', ['sh', '-c', 'trap "" TERM; echo ready; sleep 100'], {}, { graceSeconds: 1 }),
         );
         await waitForLogLine(ref, 'ready');
         const t0 = Date.now();
@@ -314,8 +377,8 @@ export function describeContainerRuntimeContract(
 
     it(
       'stop on an exited instance is a no-op',
-      withCase(async ({ h, log, launch, pod, run, expect }) => {
-        const ref = await run(launch(await pod(), 'done', ['true']));
+      withCase(async ({ h, log, one, run, expect }) => {
+        const ref = await run(await one('done', ['true']));
         await log.waitFor(ref, 'exited');
         await h.runtime.stop(ref, 0);
         await h.runtime.stop(ref, 0);
@@ -325,10 +388,10 @@ export function describeContainerRuntimeContract(
 
     it(
       'limits.memory exceeded (200 MiB allocated under 64 MiB) → killed: oomKilled, exit 137',
-      withCase(async ({ log, launch, pod, run, expect }) => {
+      withCase(async ({ log, one, run, expect }) => {
         const program = 'b = bytearray(200*1024*1024); import time; time.sleep(10)';
         const ref = await run(
-          launch(await pod(), 'hog', ['python3', '-c', program], { memoryLimitBytes: 64 * 1024 * 1024 }),
+          await one('hog', ['python3', '-c', program], { memoryLimitBytes: 64 * 1024 * 1024 }),
         );
         const exited = await log.waitFor(ref, 'exited', 20_000);
         expect(exited).toMatchObject({ exitCode: 137, oomKilled: true });
@@ -338,10 +401,10 @@ export function describeContainerRuntimeContract(
 
     it(
       'within limits.memory (8 MiB under 64 MiB) → runs to completion, not oomKilled',
-      withCase(async ({ log, launch, pod, run, expect }) => {
+      withCase(async ({ log, one, run, expect }) => {
         const program = 'b = bytearray(8*1024*1024); import time; time.sleep(0.3)';
         const ref = await run(
-          launch(await pod(), 'modest', ['python3', '-c', program], { memoryLimitBytes: 64 * 1024 * 1024 }),
+          await one('modest', ['python3', '-c', program], { memoryLimitBytes: 64 * 1024 * 1024 }),
         );
         expect(await log.waitFor(ref, 'exited', 20_000)).toMatchObject({ exitCode: 0, oomKilled: false });
       }),
@@ -349,23 +412,26 @@ export function describeContainerRuntimeContract(
 
     it(
       'logs: each instance keeps its own log (instance n-1 is kubectl logs --previous)',
-      withCase(async ({ h, log, launch, pod, run, expect }) => {
-        const p = await pod();
-        const first = await run(launch(p, 'app', ['sh', '-c', 'echo first-run']));
+      withCase(async ({ h, log, pod, run, expect }) => {
+        // One command for both instances, as a pod's container has: a counter in the scratch directory tells them apart.
+        const counter = join(h.scratchDir, `runs-${++podSeq}`);
+        const script = `n=$(($(cat '${counter}' 2>/dev/null || echo 0) + 1)); echo $n > '${counter}'; echo run-$n`;
+        const p = await pod({ container: 'app', argv: ['sh', '-c', script] });
+        const first = await run(p.launch('app'));
         await log.waitFor(first, 'exited');
-        const second = await run(launch(p, 'app', ['sh', '-c', 'echo second-run'], { instance: 1 }));
+        const second = await run(p.launch('app', 1));
         await log.waitFor(second, 'exited');
-        expect(await h.runtime.logs(first)).toEqual(['first-run']);
-        expect(await h.runtime.logs(second)).toEqual(['second-run']);
+        expect(await h.runtime.logs(first)).toEqual(['run-1']);
+        expect(await h.runtime.logs(second)).toEqual(['run-2']);
       }),
     );
 
     it(
       'logs: stdout and stderr both captured and complete once the exit is observed; timestamps are RFC3339',
-      withCase(async ({ h, log, launch, pod, run, expect }) => {
+      withCase(async ({ h, log, one, run, expect }) => {
         const script =
           'echo to-stdout; echo to-stderr >&2; i=0; while [ $i -lt 200 ]; do echo n$i; i=$((i+1)); done';
-        const ref = await run(launch(await pod(), 'both', ['sh', '-c', script]));
+        const ref = await run(await one('both', ['sh', '-c', script]));
         await log.waitFor(ref, 'exited');
         const lines = await h.runtime.logs(ref);
         // Order between the two streams is whatever the pipes delivered; within a stream it is kept.
@@ -380,9 +446,9 @@ export function describeContainerRuntimeContract(
 
     it(
       'logs: tailLines keeps the last N lines, sinceTime drops older lines',
-      withCase(async ({ h, log, launch, pod, run, expect }) => {
+      withCase(async ({ h, log, one, run, expect }) => {
         const script = 'for i in 1 2 3 4 5; do echo line$i; done; sleep 0.3; echo late';
-        const ref = await run(launch(await pod(), 'tail', ['sh', '-c', script]));
+        const ref = await run(await one('tail', ['sh', '-c', script]));
         await log.waitFor(ref, 'exited');
         expect(await h.runtime.logs(ref, { tailLines: 2 })).toEqual(['line5', 'late']);
         expect(await h.runtime.logs(ref, { tailLines: 0 })).toEqual([]);
@@ -395,58 +461,87 @@ export function describeContainerRuntimeContract(
     );
 
     it(
-      "exec runs in the container's env and working directory and reports the exit code",
-      withCase(async ({ h, log, launch, pod, run, expect }) => {
+      'the container runs with its env and in its working directory',
+      withCase(async ({ h, log, one, run, expect }) => {
         const ref = await run(
-          launch(await pod(), 'svc', ['sleep', '60'], {
+          await one('env', ['sh', '-c', 'echo "$GREETING"; pwd'], {
             env: [{ name: 'GREETING', value: 'hello from env' }],
             workingDir: h.scratchDir,
           }),
         );
-        await log.waitFor(ref, 'started');
-        const ok = await h.runtime.exec(ref, ['sh', '-c', 'echo "$GREETING"; pwd; echo oops >&2'], 5_000);
-        expect(ok).toEqual({
-          exitCode: 0,
-          stdout: `hello from env\n${h.scratchDir}\n`,
-          stderr: 'oops\n',
-          timedOut: false,
-        });
-        expect(await h.runtime.exec(ref, ['sh', '-c', 'exit 3'], 5_000)).toMatchObject({
-          exitCode: 3,
-          timedOut: false,
-        });
-        const missing = await h.runtime.exec(ref, ['no-such-probe-command'], 5_000);
-        expect(missing.exitCode).not.toBe(0);
-        expect(missing.timedOut).toBe(false);
+        expect(await log.waitFor(ref, 'exited')).toMatchObject({ exitCode: 0 });
+        expect(await h.runtime.logs(ref)).toEqual(['hello from env', h.scratchDir]);
       }),
     );
 
-    it(
-      'exec: a command that outlives its timeout is killed and reported timedOut (a failed probe)',
-      withCase(async ({ h, log, launch, pod, run, expect }) => {
-        const ref = await run(launch(await pod(), 'svc', ['sleep', '60']));
-        await log.waitFor(ref, 'started');
-        const t0 = Date.now();
-        const result = await h.runtime.exec(ref, ['sh', '-c', 'echo before; sleep 30'], 300);
-        expect(result.timedOut).toBe(true);
-        expect(result.exitCode).not.toBe(0);
-        expect(Date.now() - t0).toBeLessThan(5_000);
-      }),
-    );
+    if (capabilities.exec) {
+      it(
+        "exec runs in the container's env and working directory and reports the exit code",
+        withCase(async ({ h, log, one, run, expect }) => {
+          const ref = await run(
+            await one('svc', ['sleep', '60'], {
+              env: [{ name: 'GREETING', value: 'hello from env' }],
+              workingDir: h.scratchDir,
+            }),
+          );
+          await log.waitFor(ref, 'started');
+          const ok = await h.runtime.exec(ref, ['sh', '-c', 'echo "$GREETING"; pwd; echo oops >&2'], 5_000);
+          expect(ok).toEqual({
+            exitCode: 0,
+            stdout: `hello from env\n${h.scratchDir}\n`,
+            stderr: 'oops\n',
+            timedOut: false,
+          });
+          expect(await h.runtime.exec(ref, ['sh', '-c', 'exit 3'], 5_000)).toMatchObject({
+            exitCode: 3,
+            timedOut: false,
+          });
+          const missing = await h.runtime.exec(ref, ['no-such-probe-command'], 5_000);
+          expect(missing.exitCode).not.toBe(0);
+          expect(missing.timedOut).toBe(false);
+        }),
+      );
 
-    it(
-      'exec into an instance that is no longer running fails',
-      withCase(async ({ h, log, launch, pod, run, expect }) => {
-        const ref = await run(launch(await pod(), 'gone', ['true']));
-        await log.waitFor(ref, 'exited');
-        await expect(h.runtime.exec(ref, ['true'], 1_000)).rejects.toThrow(/not running/);
-      }),
-    );
+      it(
+        'exec: a command that outlives its timeout is killed and reported timedOut (a failed probe)',
+        withCase(async ({ h, log, one, run, expect }) => {
+          const ref = await run(await one('svc', ['sleep', '60']));
+          await log.waitFor(ref, 'started');
+          const t0 = Date.now();
+          const result = await h.runtime.exec(ref, ['sh', '-c', 'echo before; sleep 30'], 300);
+          expect(result.timedOut).toBe(true);
+          expect(result.exitCode).not.toBe(0);
+          expect(Date.now() - t0).toBeLessThan(5_000);
+        }),
+      );
+
+      it(
+        'exec into an instance that is no longer running fails',
+        withCase(async ({ h, log, one, run, expect }) => {
+          const ref = await run(await one('gone', ['true']));
+          await log.waitFor(ref, 'exited');
+          await expect(h.runtime.exec(ref, ['true'], 1_000)).rejects.toThrow(/not running/);
+        }),
+      );
+    } else {
+      it(
+        'exec is refused: exit code 126 with how to get a shell instead, the command never runs',
+        withCase(async ({ h, log, one, run, expect }) => {
+          const marker = join(h.scratchDir, `exec-${++podSeq}`);
+          const ref = await run(await one('svc', ['sleep', '60']));
+          await log.waitFor(ref, 'started');
+          const result = await h.runtime.exec(ref, ['sh', '-c', `touch '${marker}'`], 5_000);
+          expect(result).toMatchObject({ exitCode: 126, stdout: '', timedOut: false });
+          expect(result.stderr).toMatch(/exec/i);
+          await expect(readFile(marker)).rejects.toThrow(/ENOENT/);
+        }),
+      );
+    }
 
     it(
       'command not found → startFailed RunContainerError with the OS message; never started',
-      withCase(async ({ log, launch, pod, run, expect }) => {
-        const ref = await run(launch(await pod(), 'typo', ['podflow-no-such-command', '--flag']));
+      withCase(async ({ log, one, run, expect }) => {
+        const ref = await run(await one('typo', ['podflow-no-such-command', '--flag']));
         const failed = await log.waitFor(ref, 'startFailed');
         expect(failed.reason).toBe('RunContainerError');
         expect(failed.message).toContain('"podflow-no-such-command"');
@@ -455,16 +550,28 @@ export function describeContainerRuntimeContract(
       }),
     );
 
-    it(
-      'empty argv (no command, no known entrypoint) → startFailed CreateContainerConfigError saying what to set',
-      withCase(async ({ log, launch, pod, run, expect }) => {
-        const ref = await run(launch(await pod(), 'web', [], { image: 'nginx' }));
-        const failed = await log.waitFor(ref, 'startFailed');
-        expect(failed.reason).toBe('CreateContainerConfigError');
-        expect(failed.message).toContain('"nginx"');
-        expect(failed.message).toMatch(/command/);
-        expect(log.of(ref).map((o) => o.type)).toEqual(['startFailed']);
-      }),
-    );
+    const entrypoint = capabilities.imageEntrypoint;
+    if (entrypoint) {
+      it(
+        "empty argv runs the image's own entrypoint",
+        withCase(async ({ h, log, one, run, expect }) => {
+          const ref = await run(await one('web', [], { image: entrypoint.image }));
+          expect(await log.waitFor(ref, 'exited')).toMatchObject({ exitCode: 0 });
+          expect(await h.runtime.logs(ref)).toEqual([entrypoint.line]);
+        }),
+      );
+    } else {
+      it(
+        'empty argv (no command, no known entrypoint) → startFailed CreateContainerConfigError saying what to set',
+        withCase(async ({ log, one, run, expect }) => {
+          const ref = await run(await one('web', [], { image: 'nginx' }));
+          const failed = await log.waitFor(ref, 'startFailed');
+          expect(failed.reason).toBe('CreateContainerConfigError');
+          expect(failed.message).toContain('"nginx"');
+          expect(failed.message).toMatch(/command/);
+          expect(log.of(ref).map((o) => o.type)).toEqual(['startFailed']);
+        }),
+      );
+    }
   });
 }

@@ -23,12 +23,16 @@
 // `awslogs` driver options: group `awslogs-group` (created if `awslogs-create-group` is "true", otherwise the task
 // fails to start when it is missing), stream `<awslogs-stream-prefix>/<container name>/<task id>`.
 //
+// A container's `memory` (its hard limit) is enforced as Docker's cgroup does it: the resident memory of the
+// container's process group is summed every 50 ms and a container over it is killed (SIGKILL, exit 137, reason
+// `OutOfMemoryError: Container killed due to memory usage`).
+//
 // What it does not emulate: images and their entrypoints, networking (every task's IP is 127.0.0.1, ports are the
-// host's), resource limits (cpu/memory are recorded and validated against the Fargate table only), volumes,
+// host's), the task-level cpu/memory (recorded and validated against the Fargate table only), volumes,
 // secrets, ECS Exec, capacity providers, services.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import {
   AwsError,
@@ -135,6 +139,8 @@ interface ContainerRun {
   argv: string[];
   healthTimer?: NodeJS.Timeout;
   killTimer?: NodeJS.Timeout;
+  memoryTimer?: NodeJS.Timeout;
+  logWrite?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   logFlush?: () => void;
   exited?: Promise<void>;
 }
@@ -613,7 +619,8 @@ export class EcsEmulator {
     const stream = prefix ? `${prefix}/${c.def.name}/${task.id}` : task.id;
     if (!logs.groups.get(group)!.streams.has(stream)) logs.createLogStream(group, stream);
     const pending: Array<{ timestamp: number; message: string }> = [];
-    let partial = '';
+    // Docker reads stdout and stderr each with its own line reader: a line of one is never split by the other.
+    const partial = { stdout: '', stderr: '' };
     // The awslogs driver sends batches within PutLogEvents' limits (10,000 events, 1,048,576 bytes counting 26 per
     // event) and splits a line longer than one event may be (docker's awslogs: maximumBytesPerEvent = 262,144 - 26).
     const flush = () => {
@@ -640,15 +647,16 @@ export class EcsEmulator {
     const timer = setInterval(flush, this.#opts.logFlushMs ?? 100);
     timer.unref();
     c.logFlush = () => {
-      if (partial) push(Date.now(), partial);
-      partial = '';
+      for (const stream of ['stdout', 'stderr'] as const) {
+        if (partial[stream]) push(Date.now(), partial[stream]);
+        partial[stream] = '';
+      }
       flush();
       clearInterval(timer);
     };
-    (c as ContainerRun & { logWrite?: (chunk: Buffer) => void }).logWrite = (chunk: Buffer) => {
-      const text = partial + chunk.toString('utf8');
-      const lines = text.split('\n');
-      partial = lines.pop() ?? '';
+    c.logWrite = (stream, chunk) => {
+      const lines = (partial[stream] + chunk.toString('utf8')).split('\n');
+      partial[stream] = lines.pop() ?? '';
       const now = Date.now();
       for (const line of lines) push(now, line);
     };
@@ -744,9 +752,8 @@ export class EcsEmulator {
       return;
     }
     c.proc = proc;
-    const write = (c as ContainerRun & { logWrite?: (chunk: Buffer) => void }).logWrite;
-    proc.stdout?.on('data', (d: Buffer) => write?.(d));
-    proc.stderr?.on('data', (d: Buffer) => write?.(d));
+    proc.stdout?.on('data', (d: Buffer) => c.logWrite?.('stdout', d));
+    proc.stderr?.on('data', (d: Buffer) => c.logWrite?.('stderr', d));
     let spawned = false;
     c.exited = new Promise<void>((resolve) => {
       proc.once('error', (err: NodeJS.ErrnoException) => {
@@ -775,6 +782,7 @@ export class EcsEmulator {
       spawned = true;
       c.lastStatus = 'RUNNING';
       this.#startHealthCheck(task, c);
+      this.#enforceMemory(c);
       task.version++;
       this.#emit(task);
       this.#advance(task);
@@ -793,6 +801,22 @@ export class EcsEmulator {
   #clearContainerTimers(c: ContainerRun): void {
     if (c.healthTimer) clearTimeout(c.healthTimer);
     if (c.killTimer) clearTimeout(c.killTimer);
+    if (c.memoryTimer) clearInterval(c.memoryTimer);
+  }
+
+  /** The container's `memory` hard limit ("If your container attempts to exceed the memory specified here, the
+   * container is killed", ContainerDefinition memory). */
+  #enforceMemory(c: ContainerRun): void {
+    const limitMiB = c.def.memory;
+    const pgid = c.proc?.pid;
+    if (limitMiB === undefined || !pgid) return;
+    c.memoryTimer = setInterval(() => {
+      if (c.lastStatus !== 'RUNNING' || groupRssBytes(pgid) <= limitMiB * 1024 * 1024) return;
+      clearInterval(c.memoryTimer);
+      c.reason = 'OutOfMemoryError: Container killed due to memory usage';
+      this.#signal(c, 'SIGKILL');
+    }, MEMORY_POLL_MS);
+    c.memoryTimer.unref();
   }
 
   #afterExit(task: TaskRun, c: ContainerRun): void {
@@ -1255,6 +1279,29 @@ export class EcsEmulator {
 }
 
 /** `text` in pieces of at most `maxBytes` UTF-8 bytes, cut between characters. */
+/** How often a container's resident memory is compared with its `memory` limit. */
+const MEMORY_POLL_MS = 50;
+/** Linux's page size on the machines the tests run on (x86_64 and arm64 with 4 KiB pages). */
+const PAGE_BYTES = 4096;
+
+/** The resident memory of every process in a process group: `rss` (pages) of /proc/<pid>/stat, summed. */
+function groupRssBytes(pgid: number): number {
+  let pages = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // After the `(comm)` field: state ppid pgrp … with rss the 22nd (proc(5): field 24).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid) pages += Number(fields[21]);
+  }
+  return pages * PAGE_BYTES;
+}
+
 function splitUtf8(text: string, maxBytes: number): string[] {
   if (Buffer.byteLength(text) <= maxBytes) return [text];
   const pieces: string[] = [];

@@ -11,10 +11,21 @@
 import type { EmulatorServer } from '../emulators/aws-wire.ts';
 import { DEFAULT_SCOPE } from '../emulators/aws-wire.ts';
 import { CloudWatchLogsEmulator } from '../emulators/cloudwatch-logs.ts';
-import { EcsEmulator, type EcsEmulatorOptions } from '../emulators/ecs.ts';
+import { DEFAULT_PAUSE_IMAGE } from '../../../src/adapters/fargate/task-definition.ts';
+import { EcsEmulator, type EcsEmulatorOptions, type ImageConfig } from '../emulators/ecs.ts';
 import { OffsetClock } from '../emulators/emulator-clock.ts';
 import { EventBridgeEmulator } from '../emulators/eventbridge.ts';
 import { TEST_CREDENTIALS } from './sdk-config.ts';
+
+/**
+ * The images the emulated tasks run without a command of their own: the pause container of every pod task
+ * (src/adapters/fargate/task-definition.ts). Like /pause, it holds the task until it is told to stop and exits 0 then.
+ */
+export const EMULATED_IMAGES: Record<string, ImageConfig> = {
+  [DEFAULT_PAUSE_IMAGE]: {
+    entryPoint: ['sh', '-c', 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'],
+  },
+};
 
 export interface EcsEnvironment {
   ecs: EcsEmulator;
@@ -34,7 +45,7 @@ export interface EcsEnvironment {
 }
 
 export async function startEcsEnvironment(
-  options: Pick<EcsEmulatorOptions, 'clusters' | 'logFlushMs'> & {
+  options: Pick<EcsEmulatorOptions, 'clusters' | 'logFlushMs' | 'images'> & {
     /** Invoked for Lambda targets of EventBridge rules. Default: nothing. */
     invokeLambda?: (functionArn: string, payload: string) => Promise<void>;
   } = {},
@@ -50,6 +61,7 @@ export async function startEcsEnvironment(
     logs,
     clusters: options.clusters,
     logFlushMs: options.logFlushMs,
+    images: options.images,
   });
   const servers: EmulatorServer[] = [await ecs.listen(), await eventBridge.listen(), await logs.listen()];
   const endpoints = { ecs: servers[0]!.url, eventbridge: servers[1]!.url, logs: servers[2]!.url };
