@@ -130,7 +130,6 @@ export async function fargateHarness(): Promise<ContainerRuntimeHarness> {
   const pods = new Map<string, PodState>();
   const listeners = new Set<(o: ContainerObservation) => void>();
   const inFlight = new Set<Promise<void>>();
-  let runtime: FargateContainerRuntime | undefined;
 
   const env = await startEcsEnvironment({
     images: {
@@ -139,7 +138,7 @@ export async function fargateHarness(): Promise<ContainerRuntimeHarness> {
     },
     // The observer Lambda: each invocation on its own, concurrently with the others.
     invokeLambda: async (_arn, payload) => {
-      const handled = runtime!.onTaskStateChange(JSON.parse(payload));
+      const handled = fargate.onTaskStateChange(JSON.parse(payload));
       const tracked = handled.finally(() => inFlight.delete(tracked));
       inFlight.add(tracked);
       await tracked;
@@ -175,7 +174,6 @@ export async function fargateHarness(): Promise<ContainerRuntimeHarness> {
     },
     pollIntervalMs: 50,
   });
-  runtime = fargate;
 
   const contractRuntime: ContainerRuntime = {
     createSandbox: (sandbox, config) => fargate.createSandbox(sandbox, config),
