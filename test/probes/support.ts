@@ -148,7 +148,14 @@ export class ProbeE2e {
         return s && predicate(s) ? s : undefined;
       },
       timeoutMs,
-    );
+    ).catch((err: Error) => {
+      // What the pod got to and what it was told: the reason a wait ran out.
+      const s = this.last(name);
+      const container = s?.pod.status?.containerStatuses?.map((c) => JSON.stringify(c.state)).join(', ');
+      const events = this.events(name).map((e) => `${e.reason}: ${e.message}`);
+      err.message += `\n  last: ${s?.pod.status?.phase} ${container}\n  events: ${events.join(' | ')}`;
+      throw err;
+    });
   }
 
   waitForEvent(name: string, reason: string, match: RegExp = /./, timeoutMs = 15_000) {

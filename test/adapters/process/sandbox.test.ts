@@ -3,6 +3,7 @@
 // a veth on the bridge; every container and every exec joins them. Needs root and namespaces (CI has both); without
 // them these tests are skipped with the reason printed, and the fallback (the host network, said in one line) is
 // tested at the end either way.
+import { execFileSync } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -192,6 +193,43 @@ describe.skipIf(skip)(
       const pause = await pausePid(dataDir, pod.uid);
       expect(nsOf(pid)).toBe(nsOf(pause));
       expect(vethsOnBridge()).toContain(vethName(podIP));
+    });
+
+    it("eth0's MAC is 0a:58 and the address's bytes: an address that passes to a new sandbox keeps the host's neighbour entry right", async () => {
+      const { runtime, run, sandbox, dataDir, root } = await setup();
+      const pod = sandbox('same-mac');
+      const { podIP } = await runtime.createSandbox(pod, podConfig('same-mac'));
+      const mac = `0a:58:${podIP
+        .split('.')
+        .map((n) => Number(n).toString(16).padStart(2, '0'))
+        .join(':')}`;
+      const eth0Mac = async (container: string) =>
+        (
+          await runtime.exec(
+            { key: pod.key, podUid: pod.uid, container, instance: 0 },
+            // netlink answers for the pod's network namespace; /sys is the host's (no mount namespace).
+            ['ip', '-br', 'link', 'show', 'eth0'],
+            5000,
+          )
+        ).stdout
+          .trim()
+          .split(/\s+/)[2];
+      const first = await run(pod, 'web', ['python3', '-m', 'http.server', '8080', '--directory', root]);
+      expect(await eth0Mac('web')).toBe(mac);
+      await getEventually(podIP, 8080, '/');
+      // The host learnt the pod's MAC for its address.
+      const neighbour = (): string => execFileSync('ip', ['neigh', 'show', podIP], { encoding: 'utf8' });
+      expect(neighbour()).toContain(`lladdr ${mac}`);
+
+      // The sandbox goes (its container stopped, its pause killed) while the host's entry is still fresh; the next
+      // one takes the same address with a new eth0 — which answers to the MAC the host already has.
+      await runtime.stop(first.launch, 0);
+      process.kill(await pausePid(dataDir, pod.uid), 'SIGKILL');
+      await eventually(() => !vethsOnBridge().includes(vethName(podIP)));
+      await run(pod, 'again', ['python3', '-m', 'http.server', '8080', '--directory', root]);
+      expect(await eth0Mac('again')).toBe(mac);
+      expect(neighbour()).toContain(`lladdr ${mac}`);
+      expect(await getEventually(podIP, 8080, '/')).toContain('Directory listing');
     });
 
     it('hostNetwork: the host’s address and network, an IPC namespace of the pod', async () => {

@@ -674,8 +674,15 @@ static void nl_link_request(union nlmsg *m, int flags, unsigned int ifi_flags) {
  * The CNI bridge plugin's per-pod step (containernetworking/plugins plugins/main/bridge: setupVeth): a veth pair
  * whose host end `host` is attached to the bridge and up, and whose other end is created as `eth0` directly in the
  * pod's network namespace (IFLA_NET_NS_FD), so it never appears on the host under its pod-side name.
+ *
+ * eth0's MAC is derived from the pod's address, 0a:58 followed by its four bytes (the CNI plugins' hwaddr
+ * GenerateHardwareAddr4 with PrivateMACPrefix 0a:58; Docker derives 02:42:<ip> the same way): an address that
+ * passes from a deleted pod to a new one keeps its MAC, so the host's neighbour entry for it — still REACHABLE for
+ * up to 45 s after the old pod went — stays right. With a random MAC the host keeps sending the new pod's packets
+ * to the old pod's MAC until that entry ages out, and connections to the pod time out meanwhile.
  */
-static int create_veth(const char *host, unsigned int bridge_index, int pod_netns_fd, unsigned int mtu) {
+static int create_veth(const char *host, unsigned int bridge_index, int pod_netns_fd, unsigned int mtu,
+                       struct in_addr pod_address) {
   union nlmsg m;
   nl_link_request(&m, NLM_F_CREATE | NLM_F_EXCL, IFF_UP);
   nl_put(&m, IFLA_IFNAME, host, strlen(host) + 1);
@@ -687,6 +694,9 @@ static int create_veth(const char *host, unsigned int bridge_index, int pod_netn
   struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
   struct rtattr *peer = nl_put(&m, VETH_INFO_PEER, &peer_ifi, sizeof peer_ifi);
   nl_put(&m, IFLA_IFNAME, "eth0", 5);
+  unsigned char mac[6] = {0x0a, 0x58};
+  memcpy(mac + 2, &pod_address.s_addr, 4); /* network byte order: the address's bytes as written */
+  nl_put(&m, IFLA_ADDRESS, mac, sizeof mac);
   nl_put_u32(&m, IFLA_NET_NS_FD, (uint32_t)pod_netns_fd);
   if (mtu) nl_put_u32(&m, IFLA_MTU, mtu);
   nl_end(&m, peer);
@@ -1033,7 +1043,7 @@ static int pause_main(const sigset_t *handled) {
     if (pod_net < 0 || setns(host_net, CLONE_NEWNET) < 0)
       return pause_fail("failed\n", "cannot enter the host's network namespace: %s", strerror(errno));
     unsigned int bridge = if_nametoindex(opt_bridge);
-    int r = bridge ? create_veth(opt_veth, bridge, pod_net, opt_mtu) : -ENODEV;
+    int r = bridge ? create_veth(opt_veth, bridge, pod_net, opt_mtu, addr) : -ENODEV;
     if (setns(pod_net, CLONE_NEWNET) < 0)
       return pause_fail("failed\n", "cannot return to the pod's network namespace: %s", strerror(errno));
     close(pod_net);
