@@ -1,8 +1,11 @@
 // Probe result counting, reproduced from the kubelet's probe workers:
 //  - pkg/kubelet/prober/worker.go newWorker (initial values) and doProbe (gating, threshold counting, hold)
 //  - pkg/kubelet/prober/results/results_manager.go Set (an update is sent only when the stored result changes)
+//  - worker.go run and prober_manager.go UpdatePodStatus (when a worker first probes; what a result triggers)
 // The engine runs one worker per container × probe type; this file is the pure part of that worker. Running the
-// handler (exec, httpGet, tcpSocket, grpc) and the period timer live outside the core.
+// handler (exec, httpGet, tcpSocket, grpc) and the timers live outside the core.
+import type { Probe } from 'kubernetes-types/core/v1';
+import { PROBE_DEFAULTS } from './manifest/default-pod.ts';
 
 /** The three probe kinds of a container (worker.go probeType). */
 export type ProbeType = 'startup' | 'readiness' | 'liveness';
@@ -138,4 +141,47 @@ export function shouldProbe(input: ShouldProbeInput): boolean {
   if (elapsedSeconds < (input.initialDelaySeconds ?? 0)) return false;
   if (started) return type !== 'startup';
   return type === 'startup';
+}
+
+export interface FirstProbeInput {
+  probe: Pick<Probe, 'initialDelaySeconds' | 'periodSeconds'>;
+  nowMs: number;
+  containerStartedAtMs: number;
+  /** When the prober (the engine's probe manager, a cloud shard) started. */
+  proberStartedAtMs: number;
+  /** A random number in [0, 1). */
+  random: number;
+}
+
+/** The probe's period, defaulted as the API server defaults it (core/v1 Probe: 10 s). */
+export const probePeriodSeconds = (probe: Pick<Probe, 'periodSeconds'>): number =>
+  probe.periodSeconds || PROBE_DEFAULTS.periodSeconds;
+
+/**
+ * When a new probe worker first probes (pkg/kubelet/prober/worker.go run): at once, as soon as the instance has run
+ * initialDelaySeconds — not a period later. Only a prober that itself started less than a period ago first waits a
+ * random part of the period ("If kubelet restarted the probes could be started in rapid succession … Do it only if
+ * the kubelet has started recently"), so the workers of an engine that just (re)started do not all probe together.
+ * `notBeforeMs` is the initial delay's end (shouldProbe's gate).
+ */
+export function firstProbeDue(input: FirstProbeInput): { notBeforeMs: number; dueAtMs: number } {
+  const periodMs = probePeriodSeconds(input.probe) * 1000;
+  const notBeforeMs = input.containerStartedAtMs + (input.probe.initialDelaySeconds ?? 0) * 1000;
+  const proberJustStarted = input.nowMs - input.proberStartedAtMs < periodMs;
+  const offsetMs = proberJustStarted ? Math.floor(input.random * periodMs) : 0;
+  return { notBeforeMs, dueAtMs: Math.max(input.nowMs, notBeforeMs) + offsetMs };
+}
+
+/**
+ * The probes a published result makes run at once, outside their ticks (prober_manager.go UpdatePodStatus: a
+ * container whose startup probe has just succeeded and that is not ready yet gets its readiness worker triggered
+ * through manualTriggerCh, so a pod becomes Ready without waiting out a readiness period).
+ */
+export function probesTriggeredBy(
+  type: ProbeType,
+  outcome: { startedBefore: boolean; startedNow: boolean; ready: boolean },
+): ProbeType[] {
+  return type === 'startup' && !outcome.startedBefore && outcome.startedNow && !outcome.ready
+    ? ['readiness']
+    : [];
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  firstProbeDue,
+  probesTriggeredBy,
   initialProbeResult,
   newProbeWorkerState,
   recordProbeOutcome,
@@ -293,5 +295,55 @@ describe('shouldProbe (doProbe gates)', () => {
     },
   ])('$name → $expected', ({ input, expected }) => {
     expect(shouldProbe(input)).toBe(expected);
+  });
+});
+
+describe('firstProbeDue (worker.go run)', () => {
+  const T = 1_000_000;
+  const longRunning = T - 3_600_000;
+  it('at once for a container started earlier; after initialDelaySeconds for a new one; never a period later', () => {
+    const probe = { periodSeconds: 300, initialDelaySeconds: 5 };
+    expect(
+      firstProbeDue({
+        probe,
+        nowMs: T,
+        containerStartedAtMs: T - 60_000,
+        proberStartedAtMs: longRunning,
+        random: 0.9,
+      }),
+    ).toEqual({ notBeforeMs: T - 55_000, dueAtMs: T });
+    expect(
+      firstProbeDue({
+        probe,
+        nowMs: T,
+        containerStartedAtMs: T,
+        proberStartedAtMs: longRunning,
+        random: 0.9,
+      }),
+    ).toEqual({ notBeforeMs: T + 5_000, dueAtMs: T + 5_000 });
+  });
+  it('a prober started less than a period ago waits a random part of the period first; the default period is 10 s', () => {
+    const due = (random: number, proberStartedAtMs: number) =>
+      firstProbeDue({ probe: {}, nowMs: T, containerStartedAtMs: T - 60_000, proberStartedAtMs, random })
+        .dueAtMs;
+    expect(due(0.5, T - 1_000)).toBe(T + 5_000);
+    expect(due(0.999, T - 9_999)).toBe(T + 9_990);
+    expect(due(0.5, T - 10_000)).toBe(T); // a period or more ago: no offset
+  });
+});
+
+describe('probesTriggeredBy (prober_manager.go UpdatePodStatus)', () => {
+  it('a startup success of a container not ready yet runs its readiness probe at once; nothing else does', () => {
+    expect(probesTriggeredBy('startup', { startedBefore: false, startedNow: true, ready: false })).toEqual([
+      'readiness',
+    ]);
+    expect(probesTriggeredBy('startup', { startedBefore: false, startedNow: true, ready: true })).toEqual([]);
+    expect(probesTriggeredBy('startup', { startedBefore: true, startedNow: true, ready: false })).toEqual([]);
+    expect(probesTriggeredBy('startup', { startedBefore: false, startedNow: false, ready: false })).toEqual(
+      [],
+    );
+    expect(probesTriggeredBy('readiness', { startedBefore: false, startedNow: true, ready: false })).toEqual(
+      [],
+    );
   });
 });

@@ -17,6 +17,8 @@ import type { BackoffSettings } from '../../src/core/backoff.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../../src/core/engine-settings.ts';
 import type { PodEvent } from '../../src/core/pod-events.ts';
 import { admittedPod, type PodState } from '../../src/core/pod-state.ts';
+import { findEntry, probeOf } from '../../src/core/pod-spec.ts';
+import { firstProbeDue, probesTriggeredBy } from '../../src/core/probe-results.ts';
 import { admitPod, reconcile } from '../../src/core/reconcile.ts';
 
 export interface ScenarioStep {
@@ -42,6 +44,8 @@ export interface StepOutcome {
   input: string;
   state: PodState;
   actions: Action[];
+  /** What the prober does as a consequence of the step (core/probe-results.ts), relative to now. */
+  prober?: string[];
 }
 
 const secs = (ms: number): string => `${+(ms / 1000).toFixed(3)}s`;
@@ -89,9 +93,16 @@ export function runScenario(scenario: Scenario, start = Date.UTC(2026, 0, 1)): S
         throw new Error(`step ${outcomes.length}: needs event, timer or repeat`);
       }
       const result = reconcile(state, event, { now, settings });
+      const prober = proberDecisions(state, result.state, event, result.actions, now);
       state = result.state;
       track(result.actions);
-      outcomes.push({ t: now - start, input: describeEvent(event), state, actions: result.actions });
+      outcomes.push({
+        t: now - start,
+        input: describeEvent(event),
+        state,
+        actions: result.actions,
+        ...(prober.length > 0 ? { prober } : {}),
+      });
     }
   };
   runSteps(scenario.steps);
@@ -111,6 +122,52 @@ function completeEvent(
   if (e.type === 'containerStarted' && e.startedAt === undefined) e.startedAt = now;
   if (e.type === 'containerExited' && e.finishedAt === undefined) e.finishedAt = now;
   return e as unknown as PodEvent;
+}
+
+/**
+ * The prober's decisions a step leads to, as the engine's probe manager takes them: when each probe a
+ * `startProbes` action starts first runs (a prober that has run for long: no random offset), and the probes a
+ * changed startup result runs at once.
+ */
+function proberDecisions(
+  before: PodState,
+  after: PodState,
+  event: PodEvent,
+  actions: Action[],
+  now: number,
+): string[] {
+  const out: string[] = [];
+  for (const a of actions) {
+    if (a.type !== 'startProbes') continue;
+    const rec = after.engine.containers[a.container];
+    const entry = findEntry(after.pod.spec, a.container);
+    if (rec?.state.type !== 'running' || !entry) continue;
+    for (const type of a.probes) {
+      const probe = probeOf(entry.container, type);
+      if (!probe) continue;
+      const { dueAtMs } = firstProbeDue({
+        probe,
+        nowMs: now,
+        containerStartedAtMs: rec.state.startedAt,
+        proberStartedAtMs: Number.NEGATIVE_INFINITY,
+        random: 0,
+      });
+      out.push(`${a.container}#${a.instance} ${type} first probe in ${secs(dueAtMs - now)}`);
+    }
+  }
+  if (event.type === 'probeResult') {
+    const was = before.engine.containers[event.container];
+    const is = after.engine.containers[event.container];
+    if (was && is && was.instance === event.instance) {
+      const triggered = probesTriggeredBy(event.probe, {
+        startedBefore: was.probes.startup === 'success',
+        startedNow: is.probes.startup === 'success',
+        ready: is.probes.readiness === 'success',
+      });
+      for (const type of triggered) out.push(`${event.container}#${event.instance} ${type} probe now`);
+    }
+  }
+  return out;
 }
 
 function describeEvent(e: PodEvent): string {
@@ -176,5 +233,6 @@ export function renderOutcome(o: StepOutcome, start = Date.UTC(2026, 0, 1)): Rec
     conditions,
     containers,
     actions: o.actions.map((a) => describeAction(a, now)),
+    ...(o.prober ? { prober: o.prober } : {}),
   };
 }

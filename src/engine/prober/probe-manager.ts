@@ -5,8 +5,10 @@
 // One worker per container instance × probe type, like pkg/kubelet/prober/prober_manager.go + worker.go:
 //  - started by the engine's `startProbes` action (container running, postStart done), stopped by `stopProbes`
 //    (the instance exited; liveness/startup when the pod is deleted — readiness keeps probing while it drains);
-//  - first probe after initialDelaySeconds, counted from the instance's startedAt, plus a random offset inside the
-//    first period, then every periodSeconds at a fixed rate (a tick missed while busy is dropped, like a Go ticker);
+//  - first probe as soon as initialDelaySeconds (counted from the instance's startedAt) are over — with a random
+//    offset inside the first period only when the prober itself just started (core firstProbeDue) — then every
+//    periodSeconds at a fixed rate (a tick missed while busy is dropped, like a Go ticker); a startup success
+//    triggers the readiness probe at once (core probesTriggeredBy);
 //  - timeoutSeconds is each handler's to enforce; a prober error is retried up to 3 times (prober.go
 //    maxProbeRetries) and then thrown away, not counted;
 //  - counting, initial values, holds and gates are the core's (core/probe-results.ts) — not re-implemented here;
@@ -22,7 +24,10 @@ import type { PodEvent } from '../../core/pod-events.ts';
 import { PROBE_DEFAULTS } from '../../core/manifest/default-pod.ts';
 import { findEntry, probeOf } from '../../core/pod-spec.ts';
 import {
+  firstProbeDue,
   newProbeWorkerState,
+  probePeriodSeconds,
+  probesTriggeredBy,
   recordProbeOutcome,
   shouldProbe,
   type ProbeType,
@@ -205,13 +210,17 @@ export class ProbeManager implements Prober {
       w.instance = instance;
       w.probe = probe;
       w.state = seededState(w.type, fresh.published[w.type]);
-      w.periodMs = (probe.periodSeconds || PROBE_DEFAULTS.periodSeconds) * 1000;
-      // First probe at once — once the initial delay is over. worker.go run waits a random part of the first period
-      // only when the prober itself started less than a period ago, so that the workers of an engine that just
-      // (re)started — or a shard just handed over — do not all probe together.
-      w.notBefore = instance.startedAt + (probe.initialDelaySeconds ?? 0) * 1000;
-      const justStarted = now - this.#startedAt < w.periodMs;
-      w.dueAt = Math.max(now, w.notBefore) + (justStarted ? Math.floor(this.#o.random() * w.periodMs) : 0);
+      w.periodMs = probePeriodSeconds(probe) * 1000;
+      // A shard just handed over counts as a prober just started.
+      const first = firstProbeDue({
+        probe,
+        nowMs: now,
+        containerStartedAtMs: instance.startedAt,
+        proberStartedAtMs: this.#startedAt,
+        random: this.#o.random(),
+      });
+      w.notBefore = first.notBeforeMs;
+      w.dueAt = first.dueAtMs;
       this.#arm(w);
     }
     this.#dropInstanceIfIdle(id);
@@ -311,9 +320,10 @@ export class ProbeManager implements Prober {
     w.state = outcome.state;
     const startedBefore = instance.started;
     if (w.type === 'startup' && outcome.state.result === 'success') instance.started = true;
-    // prober_manager.go UpdatePodStatus: a started container that is not ready gets its readiness probe run at
-    // once (manualTriggerCh) instead of at its next tick.
-    if (!startedBefore && instance.started) this.#triggerReadiness(w.ref);
+    const ready = this.#workers.get(workerId(w.ref, 'readiness'))?.state.result === 'success';
+    for (const type of probesTriggeredBy(w.type, { startedBefore, startedNow: instance.started, ready })) {
+      this.#trigger(w.ref, type);
+    }
     if (!outcome.changed) return;
     const at = this.#o.clock.now();
     const { ref } = w;
@@ -353,10 +363,10 @@ export class ProbeManager implements Prober {
     );
   }
 
-  /** Runs the instance's readiness probe now, outside its ticks (their phase is kept, as a manual trigger does). */
-  #triggerReadiness(ref: ContainerInstanceRef): void {
-    const w = this.#workers.get(workerId(ref, 'readiness'));
-    if (!w || w.stopped || !w.instance || w.state.result === 'success') return;
+  /** Runs one of the instance's probes now, outside its ticks (their phase is kept, as a manual trigger does). */
+  #trigger(ref: ContainerInstanceRef, type: ProbeType): void {
+    const w = this.#workers.get(workerId(ref, type));
+    if (!w || w.stopped || !w.instance) return;
     const now = this.#o.clock.now();
     // A tick due now runs it anyway.
     if (w.dueAt <= now || !this.#mayProbe(w, now)) return;
