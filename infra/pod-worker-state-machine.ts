@@ -208,6 +208,8 @@ export class PodWorkerStateMachine extends Construct {
     // (docs/decisions/0002-pod-worker-state-machine.md, "Failures").
     this.recovery = createPodflowFunction(this, 'Recovery', 'worker-recovery.ts', RECOVERY_TIMEOUT);
     this.bindStarter(this.recovery);
+    // The sweep delivers overdue timers to the pods' inboxes, waking the workers that wait for them.
+    this.bindTaskResponder(this.recovery);
     this.failureRule = new Rule(this, 'ExecutionFailures', {
       description: 'podflow: a pod worker execution that failed, timed out or was aborted → worker recovery',
       eventPattern: {
@@ -219,7 +221,8 @@ export class PodWorkerStateMachine extends Construct {
       targets: [new LambdaTarget(this.recovery, { retryAttempts: 10, maxEventAge: Duration.hours(6) })],
     });
     this.sweepRule = new Rule(this, 'Sweep', {
-      description: 'podflow: start the first worker of pods whose worker could not be started at create',
+      description:
+        'podflow: start the first worker of pods whose worker could not be started at create; deliver timers whose wake-up was lost',
       schedule: Schedule.rate(SWEEP_RATE),
       targets: [
         new LambdaTarget(this.recovery, {

@@ -23,7 +23,11 @@ import { StepFunctionsWorkflowClient } from '../src/adapters/stepfunctions/step-
 import { DynamoDbObjectStore } from '../src/adapters/dynamodb/dynamodb-object-store.ts';
 import { createEngine, type Engine } from '../src/engine/create-engine.ts';
 import { deliverEvent, type DeliveryDeps } from '../src/engine/deliver-event.ts';
-import { restartFailedWorker, startMissingWorkers } from '../src/engine/worker-recovery.ts';
+import {
+  deliverOverdueTimers,
+  restartFailedWorker,
+  startMissingWorkers,
+} from '../src/engine/worker-recovery.ts';
 import type { WorkerRecoveryUseCases } from './worker-recovery.ts';
 import { eventFromObservation } from '../src/engine/observation-events.ts';
 import { DEFAULT_WORKER_SETTINGS } from '../src/engine/engine-deps.ts';
@@ -141,6 +145,7 @@ export function cloudRecovery(): WorkerRecoveryUseCases {
   recovery = {
     restartFailedWorker: (failed, status) => restartFailedWorker(deps, failed, status),
     startMissingWorkers: (olderThanMs) => startMissingWorkers(deps, olderThanMs),
+    deliverOverdueTimers: (overdueAfterMs) => deliverOverdueTimers(deps, overdueAfterMs),
   };
   return recovery;
 }

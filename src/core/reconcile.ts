@@ -148,6 +148,27 @@ export function admitPod(pod: AdmittedPod, ctx: ReconcileContext): ReconcileResu
 }
 
 /**
+ * The timers a pod's state waits for: each container's restart timer (a crash back-off, a config-error retry) and
+ * the activeDeadlineSeconds deadline until it has passed. Delivering one twice is harmless: its event is dropped
+ * as a duplicate, or finds nothing left to do.
+ */
+export function pendingTimers(state: PodState): Array<{ timerId: string; at: number }> {
+  const timers: Array<{ timerId: string; at: number }> = [];
+  for (const entry of containerEntries(state.pod.spec)) {
+    const timer = state.engine.containers[entry.container.name]?.restartTimer;
+    if (timer) timers.push({ timerId: timer.id, at: timer.at });
+  }
+  const deadline = state.pod.spec.activeDeadlineSeconds;
+  if (deadline !== undefined && !state.engine.deadlineExceeded && state.pod.status?.startTime) {
+    timers.push({
+      timerId: ACTIVE_DEADLINE_TIMER_ID,
+      at: Date.parse(state.pod.status.startTime) + deadline * 1000,
+    });
+  }
+  return timers;
+}
+
+/**
  * The idempotent actions implied by a state: what a worker re-issues when it resumes a pod whose previous worker
  * died between committing a state and carrying out its actions (docs/architecture.md §3). Starting an instance that
  * already started, re-scheduling a timer or re-stopping a dying container is harmless by the ports' contracts.
@@ -165,8 +186,6 @@ export function resumeActions(state: PodState, now: number): Action[] {
     if (!rec) continue;
     const ref = { container: rec.name, instance: rec.instance };
     if (rec.state.type === 'starting') actions.push({ type: 'startContainer', ...ref });
-    if (rec.restartTimer)
-      actions.push({ type: 'scheduleTimer', timerId: rec.restartTimer.id, at: rec.restartTimer.at });
     if (rec.state.type !== 'running') continue;
     if (rec.killing) {
       const left = graceLeftSeconds(rec.killing.requestedAt, rec.killing.graceSeconds, now);
@@ -180,14 +199,7 @@ export function resumeActions(state: PodState, now: number): Action[] {
     const probes = probeTypesOf(entry.container).filter((p) => !deletion || p === 'readiness');
     if (probes.length > 0) actions.push({ type: 'startProbes', ...ref, probes });
   }
-  const deadline = spec.activeDeadlineSeconds;
-  if (deadline !== undefined && !state.engine.deadlineExceeded && state.pod.status?.startTime) {
-    actions.push({
-      type: 'scheduleTimer',
-      timerId: ACTIVE_DEADLINE_TIMER_ID,
-      at: Date.parse(state.pod.status.startTime) + deadline * 1000,
-    });
-  }
+  for (const timer of pendingTimers(state)) actions.push({ type: 'scheduleTimer', ...timer });
   return actions;
 }
 

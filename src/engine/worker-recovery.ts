@@ -6,9 +6,15 @@
 // client reports it (src/local/local-engine.ts).
 //  - A pod whose first worker could not be started at create (StartExecution failed after the pod was stored) is
 //    found by a periodic sweep (`startMissingWorkers`; in the cloud every few minutes, lambdas/worker-recovery.ts).
+//  - A timer whose wake-up never came (a schedule deleted or failed past its retries, an asynchronous invoke that
+//    failed three times) is delivered by the same sweep once it is overdue (`deliverOverdueTimers`): the worker
+//    waiting for it would otherwise sleep until its await times out.
+import { pendingTimers } from '../core/reconcile.ts';
 import type { StoredPod } from '../ports/pod-store.ts';
 import type { WorkerInput } from '../ports/workflow-client.ts';
+import { deliverEvent } from './deliver-event.ts';
 import type { EngineDeps } from './engine-deps.ts';
+import { timerDueEvent } from './observation-events.ts';
 import { recordEventWithRetry } from './record-event.ts';
 
 /** Whether the pod needs a worker: not finished, or finished with events to handle or a removal to carry out. */
@@ -45,6 +51,29 @@ export async function startMissingWorkers(
     started++;
   }
   return started;
+}
+
+/**
+ * Delivers every timer of every pod that was due at least `overdueAfterMs` ago and is still pending, as its
+ * wake-up would have (the same event id: a wake-up that comes after all is dropped as a duplicate, and so is a
+ * second sweep's delivery). Resolves with how many it delivered.
+ */
+export async function deliverOverdueTimers(
+  deps: Pick<EngineDeps, 'store' | 'workflow' | 'clock'>,
+  overdueAfterMs: number,
+): Promise<number> {
+  const { items } = await deps.store.list();
+  const now = deps.clock.now();
+  let delivered = 0;
+  for (const stored of items) {
+    for (const timer of pendingTimers(stored.state)) {
+      if (timer.at + overdueAfterMs > now) continue;
+      const due = { key: stored.key, timerId: timer.timerId, dueAt: timer.at };
+      await deliverEvent(deps, stored.key, timerDueEvent(due, now));
+      delivered++;
+    }
+  }
+  return delivered;
 }
 
 export type RecoveryOutcome = 'restarted' | 'not-needed' | 'gave-up';

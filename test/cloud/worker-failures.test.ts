@@ -1,7 +1,8 @@
 // The pod worker survives AWS failing it (docs/decisions/0002-pod-worker-state-machine.md, "Failures"), on the
 // emulators, where faults can be injected: a throttled or failing lifecycle invocation is retried by the Task's
 // Retry; a worker execution that ends ABORTED (or FAILED, TIMED_OUT) is followed, through the EventBridge rule on
-// `Step Functions Execution Status Change` and the worker recovery Lambda, by `<uid>-<seq+1>` resuming the pod.
+// `Step Functions Execution Status Change` and the worker recovery Lambda, by `<uid>-<seq+1>` resuming the pod; a
+// timer whose wake-up is lost is delivered by the recovery Lambda's sweep.
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
@@ -40,7 +41,12 @@ const stepOf = (event: unknown) => (event as { step?: string; pod?: { name?: str
 
 beforeAll(async () => {
   if (!onEmulators) return;
-  h = await startCloudHarness();
+  h = await startCloudHarness({
+    // A lost timer is taken for lost 3 s after it was due (the stack's default: 4 minutes of real time).
+    synthOptions: {
+      customize: (stack) => stack.podWorker.recovery.addEnvironment('OVERDUE_TIMER_MS', '3000'),
+    },
+  });
   api = h.kubeConfig.makeApiClient(CoreV1Api);
   sfn = new SFNClient(h.clientConfig('sfn'));
 }, 60_000);
@@ -157,4 +163,49 @@ describe.skipIf(!onEmulators)('the pod worker under failures', () => {
     expect(stepFunctions.faultsLeft).toBe(0);
     await eventually(async () => (await execution(`${uid}-0`))?.status === 'SUCCEEDED', 15_000);
   }, 120_000);
+
+  it('a back-off timer whose wake-up is lost (its invocation and both retries fail) is delivered by the sweep: the container restarts', async () => {
+    const { lambda, clock } = h.emulators!;
+    const crashing: V1Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'lost-timer' },
+      spec: {
+        terminationGracePeriodSeconds: 2,
+        containers: [{ name: 'app', image: 'busybox', command: ['sh', '-c', 'exit 1'] }],
+      },
+    };
+    // The wake-ups of this pod's timers fail: the first back-off's (10 s, a direct asynchronous invoke) and
+    // Lambda's two retries of it — the event is then dropped, as AWS drops it without a destination.
+    const wakeupOf = (event: unknown) => (event as { name?: string; timerId?: string } | null) ?? {};
+    lambda.injectFault(
+      'error',
+      (_fn, event) => wakeupOf(event).name === 'lost-timer' && !!wakeupOf(event).timerId,
+      3,
+    );
+    await api.createNamespacedPod({ namespace: NS, body: crashing });
+    const backOff = async () => {
+      const s = (await read('lost-timer')).status?.containerStatuses?.[0];
+      return s?.state?.waiting?.reason === 'CrashLoopBackOff' ? s : undefined;
+    };
+    // The first exit restarts at once; the second waits out the first back-off (10 s) in CrashLoopBackOff.
+    const waiting = (await eventually(backOff, 60_000)).restartCount;
+    const dropped = () =>
+      lambda.invocations.filter((i) => i.type === 'injected' && wakeupOf(i.event).name === 'lost-timer')
+        .length;
+    await eventually(() => dropped() === 3, 30_000);
+    // The back-off (10 s) and the margin (3 s) pass with the container still waiting: nothing else wakes it.
+    await new Promise((resolve) => setTimeout(resolve, 14_000));
+    expect((await backOff())?.restartCount).toBe(waiting);
+    // The sweep (every 5 minutes of the emulator clock) delivers the overdue timer; the container starts again.
+    clock.advance(5 * 60_000);
+    await eventually(
+      async () => ((await read('lost-timer')).status?.containerStatuses?.[0]?.restartCount ?? 0) > waiting,
+      60_000,
+    );
+    const sweep = lambda.invocations.findLast((i) => (i.event as { sweep?: boolean } | null)?.sweep === true);
+    expect(sweep).toMatchObject({ outcome: 'ok' });
+    await api.deleteNamespacedPod({ name: 'lost-timer', namespace: NS });
+    await eventually(() => gone('lost-timer'), 30_000);
+  }, 150_000);
 });

@@ -9,6 +9,7 @@ import { MemoryPodStore } from '../../src/adapters/memory/memory-pod-store.ts';
 import { formatFieldError } from '../../src/core/field-errors.ts';
 import type { PodEvent } from '../../src/core/pod-events.ts';
 import { newPodState, restartTimerId } from '../../src/core/reconcile.ts';
+import { deliverOverdueTimers } from '../../src/engine/worker-recovery.ts';
 import { deliverEvent } from '../../src/engine/deliver-event.ts';
 import { InProcessHookRunner } from '../../src/engine/in-process-hook-runner.ts';
 import { ObservablePodStore, type StoreChange } from '../../src/engine/observable-pod-store.ts';
@@ -775,6 +776,31 @@ describe('ConfigMaps and Secrets wake the pods waiting for them', () => {
       { container: 'app', instance: 0, env: expect.arrayContaining([{ name: 'X', value: 'value' }]) },
     ]);
     expect(h.scheduler.timer(keyOf('p'), restartTimerId('app', 0))).toBeUndefined();
+  });
+
+  it('a retry timer whose wake-up was lost is delivered by the sweep once overdue, as the wake-up would have been', async () => {
+    const h = new EngineHarness({ configSource: 'objects' });
+    await waitingPod(h);
+    const timer = (await h.stored('p')).state.engine.containers.app!.restartTimer!;
+    const deps = { store: h.store, workflow: h.workflow, clock: h.clock };
+    // The wake-up never comes (the scheduler's timer is never fired). Not overdue yet: nothing.
+    h.clock.advance(timer.at - h.clock.now() + 59_000);
+    expect(await deliverOverdueTimers(deps, 60_000)).toBe(0);
+    expect((await h.stored('p')).inbox).toEqual([]);
+    h.clock.advance(1_000);
+    expect(await deliverOverdueTimers(deps, 60_000)).toBe(1);
+    expect((await h.stored('p')).inbox).toMatchObject([
+      { id: `timer/${timer.id}/${timer.at}`, type: 'timerDue', timerId: timer.id },
+    ]);
+    expect(h.workflow.taskSuccesses).toEqual(['token-1']);
+    // The wake-up arriving after all is the same event: the inbox keeps one.
+    await h.engine.onTimerDue({ key: keyOf('p'), timerId: timer.id, dueAt: timer.at });
+    expect((await h.stored('p')).inbox).toHaveLength(1);
+    // The worker applies it: the start is retried.
+    await h.step('p', 'reconcile');
+    expect((await h.stored('p')).state.engine.containers.app!.restartTimer).toBeUndefined();
+    expect((await h.status('p', 'app')).state?.waiting?.reason).toBe('ContainerCreating');
+    expect(await deliverOverdueTimers(deps, 60_000)).toBe(0);
   });
 
   it('a Secret (envFrom) reaches the container decoded', async () => {

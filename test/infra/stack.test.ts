@@ -222,7 +222,8 @@ describe('PodWorkerStateMachine', () => {
         }),
       ],
     });
-    // What cloudRecovery() reads, and the grants to read the pod and start its next worker.
+    // What cloudRecovery() reads, and the grants to read the pod, start its next worker and wake a worker waiting for
+    // a timer the sweep delivers.
     const fn =
       template.toJSON().Resources[stack.resolve((recovery.node.defaultChild as CfnFunction).logicalId)];
     expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual([
@@ -234,7 +235,9 @@ describe('PodWorkerStateMachine', () => {
       template.findResources('AWS::IAM::Policy', { Properties: { Roles: [roleOf(recovery)] } }),
     );
     expect(policies).toContain('states:StartExecution');
+    expect(policies).toContain('states:SendTaskSuccess');
     expect(policies).toContain('dynamodb:GetItem');
+    expect(policies).toContain('dynamodb:UpdateItem');
     expect(policies).not.toContain('ecs:');
   });
 

@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   createWorkerRecoveryHandler,
+  DEFAULT_OVERDUE_TIMER_MS,
+  overdueTimerMs,
   SWEEP_AFTER_MS,
   SWEEP_EVENT,
   type WorkerRecoveryUseCases,
@@ -80,6 +82,10 @@ describe('the handler', () => {
         calls.push(`sweep ${olderThanMs}`);
         return 2;
       },
+      deliverOverdueTimers: async (overdueAfterMs) => {
+        calls.push(`timers ${overdueAfterMs}`);
+        return 1;
+      },
       ...overrides,
     };
     return { calls, wire: () => cases };
@@ -93,11 +99,21 @@ describe('the handler', () => {
     expect(calls).toEqual(['restart u-1-3 TIMED_OUT']);
   });
 
-  it('the scheduled sweep starts the missing first workers of pods created at least 10 s ago', async () => {
+  it('the scheduled sweep starts the missing first workers of pods created at least 10 s ago, then delivers the timers overdue by 4 minutes', async () => {
     const { calls, wire } = useCases();
-    expect(await createWorkerRecoveryHandler(wire)(SWEEP_EVENT)).toEqual({ started: 2 });
-    expect(calls).toEqual([`sweep ${SWEEP_AFTER_MS}`]);
+    expect(await createWorkerRecoveryHandler(wire)(SWEEP_EVENT)).toEqual({ started: 2, timers: 1 });
+    expect(calls).toEqual([`sweep ${SWEEP_AFTER_MS}`, `timers ${DEFAULT_OVERDUE_TIMER_MS}`]);
     expect(SWEEP_AFTER_MS).toBe(10_000);
+    expect(DEFAULT_OVERDUE_TIMER_MS).toBe(240_000);
+  });
+
+  it('OVERDUE_TIMER_MS sets the margin; anything but a whole number of milliseconds is refused', () => {
+    expect(overdueTimerMs({})).toBe(DEFAULT_OVERDUE_TIMER_MS);
+    expect(overdueTimerMs({ OVERDUE_TIMER_MS: '5000' })).toBe(5_000);
+    for (const bad of ['5s', '-1', '1.5'])
+      expect(() => overdueTimerMs({ OVERDUE_TIMER_MS: bad })).toThrow(
+        /OVERDUE_TIMER_MS must be a whole number/,
+      );
   });
 
   it('a use case that throws makes the invocation fail (EventBridge retries it)', async () => {

@@ -214,7 +214,11 @@ export class LambdaEmulator {
   }
 
   #runAsync(fn: LambdaFunctionConfig, event: unknown, attempt: number): void {
-    void this.#run(fn, event, 'Event').then((r) => {
+    const run: Promise<LambdaInvokeResult> =
+      this.#fault(fn, JSON.stringify(event)) !== undefined
+        ? Promise.resolve({ statusCode: 200, functionError: 'Unhandled', payload: '' })
+        : this.#run(fn, event, 'Event');
+    void run.then((r) => {
       const delays = this.#opts.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS;
       if (r.functionError && attempt < delays.length && !this.#closed) {
         const cancel = this.#opts.clock.at(this.#opts.clock.now() + delays[attempt]!, () => {
@@ -404,7 +408,10 @@ export class LambdaEmulator {
               403,
             );
             const body = req.body.toString('utf8');
-            const fault = this.#fault(this.resolve(labels.FunctionName!), body);
+            // An asynchronous invocation is accepted (202) before it runs: an injected fault is its run's, and the
+            // event is retried as after any failed run (#runAsync).
+            const fault =
+              type === 'Event' ? undefined : this.#fault(this.resolve(labels.FunctionName!), body);
             if (fault === 'throttle') {
               throw new AwsError('TooManyRequestsException', 'Rate Exceeded.', 429, {
                 Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
