@@ -568,6 +568,24 @@ describe('tasks as local processes', () => {
     expect([...messages].sort()).toEqual(['err-line', 'out-line']);
   });
 
+  it('a stopped container has all its output in CloudWatch Logs when the STOPPED event comes; a child it left behind is killed with it', async () => {
+    const td = await register('complete', [
+      {
+        name: 'm',
+        image: 'i',
+        command: ['sh', '-c', 'sleep 300 & seq 1 30000; echo last'],
+        logConfiguration: awslogs('/podflow/containers'),
+      },
+    ]);
+    const t0 = Date.now();
+    const taskArn = await run(td);
+    await stopped(taskArn);
+    expect(Date.now() - t0).toBeLessThan(60_000); // not held open by the background sleep's copy of stdout
+    const messages = logs.messages('/podflow/containers', `pods/m/${taskArn.split('/').pop()}`);
+    expect(messages).toHaveLength(30_001);
+    expect(messages.at(-1)).toBe('last');
+  });
+
   it('a container over its memory hard limit is killed: exit 137, OutOfMemoryError; the task stops', async () => {
     const td = await register('oom', [
       {

@@ -771,6 +771,17 @@ export class EcsEmulator {
       });
       proc.once('exit', (code, signal) => {
         c.exitCode = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
+        // The container ends with its main process: Docker kills what else runs in it (a background child would
+        // otherwise hold its output open).
+        try {
+          process.kill(-proc.pid!, 'SIGKILL');
+        } catch {
+          // nothing left
+        }
+      });
+      // Stopped once all its output is read: the awslogs driver has every line when ECS reports the stop.
+      proc.once('close', () => {
+        if (!spawned) return; // a start that failed: #failStart has reported it
         c.lastStatus = 'STOPPED';
         this.#clearContainerTimers(c);
         c.logFlush?.();
