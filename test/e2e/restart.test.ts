@@ -153,64 +153,53 @@ describe('engine restart', () => {
     expect(e.errors).toEqual([]);
   }, 45_000);
 
-  // BUG: an engine that dies while it starts a container turns its own crash into a container failure. The worker
-  // committed the instance as `starting`, the runtime created the instance directory, and the engine died before
-  // the shim recorded a state. At the next start, ProcessContainerRuntime.recover()
-  // (adapters/process/process-container-runtime.ts, the `!(await readShimState(dir))` branch) records a first
-  // state `startFailed` "podflow stopped before the container was started" — and it runs before the worker's
-  // Resume step re-issues the start (resumeActions: `starting` → startContainer), which then only adopts that
-  // verdict. The container never runs; under restartPolicy Never the pod ends Failed (ContainerCannotRun, 128),
-  // under Always/OnFailure it costs a spurious restart with back-off. (A kubelet that restarts finds no container
-  // and creates it.) Reproduced deterministically: the runtime's start is stubbed to create the instance directory
-  // and never return, as if the process died right there.
-  it.fails(
-    'an engine that dies while starting a container: the next engine starts it (restartPolicy Never)',
-    async () => {
-      const root = await mkdtemp(join(tmpdir(), 'podflow-e2e-interrupted-'));
-      const dataDir = join(root, 'data');
-      const marker = join(root, 'ran');
-      cleanups.push(async () => {
-        await killLeftovers(dataDir);
-        await rm(root, { recursive: true, force: true });
-      });
-      const first = await E2eEngine.start({ dataDir, inMemory: false });
-      cleanups.push(() => first.abandon());
-      const runtime = first.local.runtime;
-      const start = runtime.start.bind(runtime);
-      let stuck!: () => void;
-      const dying = new Promise<void>((resolve) => (stuck = resolve));
-      let die!: (err: Error) => void;
-      runtime.start = (launch) => {
-        if (launch.container !== 'app') return start(launch);
-        mkdirSync(instanceDir(dataDir, launch), { recursive: true });
-        stuck();
-        // The engine "dies" here: the start never completes (it is failed below, only so that close() can finish
-        // the step, which it now waits for).
-        return new Promise<void>((_, reject) => (die = reject));
-      };
-      await first.create(
-        podManifest('interrupted', {
-          restartPolicy: 'Never',
-          containers: [sh('app', `echo ran >> ${marker}; exec sleep 30`)],
-        }),
-      );
-      await dying;
-      expect(first.last('interrupted')?.engine.containers.app?.state.type).toBe('starting');
-      die(new Error('the engine died while starting the container'));
-      await first.abandon();
+  // An engine that dies while it starts a container: the worker committed the instance as `starting`, the runtime
+  // created the instance directory, and the engine died before the shim recorded a state. The next engine must
+  // start the container (its resume re-issues the start), not turn its own crash into a container failure (a
+  // kubelet that restarts finds no container and creates it). Deterministic: the runtime's start is stubbed to create
+  // the instance directory and never return, as if the process died right there.
+  it('an engine that dies while starting a container: the next engine starts it (restartPolicy Never)', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'podflow-e2e-interrupted-'));
+    const dataDir = join(root, 'data');
+    const marker = join(root, 'ran');
+    cleanups.push(async () => {
+      await killLeftovers(dataDir);
+      await rm(root, { recursive: true, force: true });
+    });
+    const first = await E2eEngine.start({ dataDir, inMemory: false });
+    cleanups.push(() => first.abandon());
+    const runtime = first.local.runtime;
+    const start = runtime.start.bind(runtime);
+    let stuck!: () => void;
+    const dying = new Promise<void>((resolve) => (stuck = resolve));
+    let die!: (err: Error) => void;
+    runtime.start = (launch) => {
+      if (launch.container !== 'app') return start(launch);
+      mkdirSync(instanceDir(dataDir, launch), { recursive: true });
+      stuck();
+      // The engine "dies" here: the start never completes (it is failed below, only so that close() can finish
+      // the step, which it now waits for).
+      return new Promise<void>((_, reject) => (die = reject));
+    };
+    await first.create(
+      podManifest('interrupted', {
+        restartPolicy: 'Never',
+        containers: [sh('app', `echo ran >> ${marker}; exec sleep 30`)],
+      }),
+    );
+    await dying;
+    expect(first.last('interrupted')?.engine.containers.app?.state.type).toBe('starting');
+    die(new Error('the engine died while starting the container'));
+    await first.abandon();
 
-      const second = await E2eEngine.start({ dataDir, inMemory: false });
-      cleanups.push(() => second.close());
-      const settled = await second.waitForPod('interrupted', 'Running or Failed', (s) =>
-        ['Running', 'Failed'].includes(s.pod.status?.phase ?? ''),
-      );
-      // Observed: phase Failed, app terminated ContainerCannotRun (128) "podflow stopped before the container was
-      // started", a Warning `Failed` event, and the marker file empty.
-      expect(containerStatus(settled, 'app')?.state?.terminated?.reason).not.toBe('ContainerCannotRun');
-      expect(settled.pod.status?.phase).toBe('Running');
-      expect(restartCount(settled, 'app')).toBe(0);
-      expect(readLines(marker)).toEqual(['ran']);
-    },
-    20_000,
-  );
+    const second = await E2eEngine.start({ dataDir, inMemory: false });
+    cleanups.push(() => second.close());
+    const settled = await second.waitForPod('interrupted', 'Running or Failed', (s) =>
+      ['Running', 'Failed'].includes(s.pod.status?.phase ?? ''),
+    );
+    expect(containerStatus(settled, 'app')?.state?.terminated?.reason).not.toBe('ContainerCannotRun');
+    expect(settled.pod.status?.phase).toBe('Running');
+    expect(restartCount(settled, 'app')).toBe(0);
+    expect(readLines(marker)).toEqual(['ran']);
+  }, 20_000);
 });

@@ -716,22 +716,18 @@ export class ProcessContainerRuntime implements ContainerRuntime {
       for (const { container, instance, dir } of await listInstanceDirs(join(podsDir(this.#dataDir), uid))) {
         let inst = this.#instances.get(`${uid}/${container}/${instance}`);
         if (!inst) {
+          // A directory without a shim state: the engine stopped after creating it and before any shim recorded
+          // a state, so nothing ran. The instance is left unstarted — not a failure of the container's: the
+          // engine's resume starts it again (the worker committed it as `starting`), as a kubelet that restarts
+          // creates the container it finds missing. A shim of the earlier engine a moment away from recording
+          // its exec races that start on the first state, which only one writer gets (the loser backs off).
+          if (!(await readShimState(dir))) continue;
           const launch = await readLaunch(dir);
           const ref =
             launch?.ref ?? (sandbox ? { key: sandbox.key, podUid: uid, container, instance } : undefined);
           if (!ref) continue;
           inst = this.#track(ref);
           if (launch?.image !== undefined) inst.image = launch.image;
-          if (!(await readShimState(dir))) {
-            // The engine stopped after creating the directory and before any shim recorded a state: nothing ran
-            // (or a shim is a moment away from recording its exec: then this verdict wins and it backs off).
-            await writeFirstShimState(dir, {
-              phase: 'startFailed',
-              reason: 'RunContainerError',
-              message: 'podflow stopped before the container was started',
-              finishedAt: this.#clock.now(),
-            });
-          }
           this.#watch(inst);
           await this.#sync(inst);
         }

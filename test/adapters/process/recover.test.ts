@@ -237,15 +237,6 @@ describe('ProcessContainerRuntime: instances whose shim is gone', { timeout: 60_
         message: SHIM_LOST_MESSAGE,
       },
     },
-    {
-      name: 'no state at all (the engine died between creating the directory and spawning the shim) → startFailed',
-      state: async (): Promise<undefined> => undefined,
-      expected: {
-        type: 'startFailed',
-        reason: 'RunContainerError',
-        message: 'podflow stopped before the container was started',
-      },
-    },
   ])('$name', async ({ state, expected }, { expect }) => {
     const { dataDir } = await scratch();
     const ref = await plant(dataDir, 'planted', await state());
@@ -254,11 +245,27 @@ describe('ProcessContainerRuntime: instances whose shim is gone', { timeout: 60_
     const final = log.of(ref).at(-1);
     expect(final).toMatchObject(expected);
     // The verdict is written down: a later engine reports the same, and start() does not run it after all.
-    expect((await readShimState(instanceDir(dataDir, ref)))?.phase).toBe(
-      expected.type === 'exited' ? 'exited' : 'startFailed',
-    );
+    expect((await readShimState(instanceDir(dataDir, ref)))?.phase).toBe('exited');
     await runtime.start({ ...ref, argv: ['sleep', '1'], env: [] });
     expect(log.of(ref).filter((o) => o.type !== 'started')).toHaveLength(1);
+    expect(log.violations()).toEqual([]);
+  });
+
+  it('no state at all (the engine died between creating the directory and spawning the shim): nothing is reported, and the engine’s resumed start runs it once', async ({
+    expect,
+  }) => {
+    const { dataDir } = await scratch();
+    const ref = await plant(dataDir, 'unstarted', undefined);
+    const { runtime, log } = newRuntime(dataDir);
+    expect(await runtime.recover()).toEqual([]);
+    expect(log.of(ref)).toEqual([]);
+    expect(await readShimState(instanceDir(dataDir, ref))).toBeUndefined();
+    await Promise.all([
+      runtime.start({ ...ref, argv: ['sh', '-c', 'exit 7'], env: [] }),
+      runtime.start({ ...ref, argv: ['sh', '-c', 'exit 7'], env: [] }),
+    ]);
+    expect(await log.waitFor(ref, 'exited')).toMatchObject({ exitCode: 7 });
+    expect(log.of(ref).map((o) => o.type)).toEqual(['started', 'exited']);
     expect(log.violations()).toEqual([]);
   });
 });
