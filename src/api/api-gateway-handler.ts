@@ -5,7 +5,7 @@
 import type { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import { MAX_API_BODY_BYTES } from './request.ts';
-import { ApiError, tooLarge } from './status.ts';
+import { ApiError, statusHeaders, tooLarge } from './status.ts';
 
 /** API Gateway REST API proxy integration event (payload format 1.0). */
 export interface ApiGatewayProxyEvent {
@@ -59,7 +59,7 @@ export function eventBodyBytes(event: Pick<ApiGatewayProxyEvent, 'body' | 'isBas
 function statusResult(err: ApiError): ApiGatewayProxyResult {
   return {
     statusCode: err.code,
-    multiValueHeaders: { 'content-type': ['application/json'] },
+    multiValueHeaders: Object.fromEntries(Object.entries(statusHeaders(err)).map(([k, v]) => [k, [v]])),
     body: JSON.stringify(err.toStatus()),
     isBase64Encoded: false,
   };

@@ -7,7 +7,7 @@ import type { ResponseFormat } from './accept.ts';
 import { contentTypeOf } from './accept.ts';
 import { bufferedResponse } from './buffered-response.ts';
 import { warningHeaderValue } from './request.ts';
-import type { ApiError } from './status.ts';
+import { statusHeaders, type ApiError } from './status.ts';
 
 /** Warning header values added to a request's answer (addWarnings), until it is made. */
 const warningsOf = new WeakMap<Context, string[]>();
@@ -28,7 +28,7 @@ export function respondText(c: Context, status: number, contentType: string, tex
 }
 
 export function respondStatus(err: ApiError): Response {
-  return bufferedResponse(err.code, { 'content-type': 'application/json' }, JSON.stringify(err.toStatus()));
+  return bufferedResponse(err.code, statusHeaders(err), JSON.stringify(err.toStatus()));
 }
 
 /**

@@ -4,7 +4,14 @@
 // Engine errors (ports/errors.ts) are translated here, at the edge.
 import type { Status, StatusCause, StatusDetails } from 'kubernetes-types/meta/v1';
 import { formatManifestFieldError, type ManifestFieldError } from '../core/manifest/index.ts';
-import { isAlreadyExists, isConflict, isInvalid, isNotFound, TooLargeError } from '../ports/errors.ts';
+import {
+  isAlreadyExists,
+  isConflict,
+  isInvalid,
+  isNotFound,
+  isUnavailable,
+  TooLargeError,
+} from '../ports/errors.ts';
 
 /** metav1.StatusReason values podflow answers with. */
 export type StatusReason =
@@ -170,10 +177,39 @@ export function toApiError(err: unknown, onInternal: (err: unknown) => void): Ap
   if (isConflict(err)) return new ApiError(409, 'Conflict', err.message, { name, kind: resource });
   if (err instanceof TooLargeError) return tooLarge(err.message);
   onInternal(err);
+  if (isUnavailable(err)) return unavailable(err.message);
   const message = err instanceof Error ? err.message : String(err);
   return new ApiError(500, 'InternalError', `Internal error occurred: ${message}`, {
     causes: [{ message }],
   });
+}
+
+/** How long a client waits before it retries a request a dependency failed (Retry-After, details.retryAfterSeconds). */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * 503 ServiceUnavailable with Retry-After (errors.go NewServiceUnavailable, plus the retry hint the API server gives
+ * a request it may serve later): a dependency failed in a way a retry may get past. client-go retries a response
+ * with Retry-After.
+ */
+export function unavailable(message: string): ApiError {
+  return new ApiError(
+    503,
+    'ServiceUnavailable',
+    `the server is currently unable to handle the request: ${message}`,
+    {
+      retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS,
+    },
+  );
+}
+
+/** The headers of an error answer: its content type, and Retry-After when the Status says when to retry. */
+export function statusHeaders(err: ApiError): Record<string, string> {
+  const retryAfter = err.details?.retryAfterSeconds;
+  return {
+    'content-type': 'application/json',
+    ...(retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {}),
+  };
 }
 
 /** The `Status` an operation that succeeded without an object to return answers with (e.g. exec's error channel). */

@@ -17,6 +17,14 @@ export class TooLargeError extends Error {
   override name = 'TooLargeError';
 }
 
+/**
+ * A dependency (the store, the workflow service) failed in a way a later retry may get past — throttled, unavailable,
+ * timed out — after the adapter's own retries. The API answers 503 with Retry-After, which clients retry.
+ */
+export class UnavailableError extends Error {
+  override name = 'UnavailableError';
+}
+
 /** A request the API server would answer with 422 Invalid: the field errors say why. */
 export class InvalidError extends Error {
   override name = 'InvalidError';
@@ -31,3 +39,4 @@ export const isConflict = (err: unknown): err is ConflictError => err instanceof
 export const isNotFound = (err: unknown): err is NotFoundError => err instanceof NotFoundError;
 export const isAlreadyExists = (err: unknown): err is AlreadyExistsError => err instanceof AlreadyExistsError;
 export const isInvalid = (err: unknown): err is InvalidError => err instanceof InvalidError;
+export const isUnavailable = (err: unknown): err is UnavailableError => err instanceof UnavailableError;

@@ -5,6 +5,7 @@ import type { Event, Pod } from 'kubernetes-types/core/v1';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { negotiateFormat } from '../../src/api/accept.ts';
 import { servedPod } from '../../src/api/objects.ts';
+import { UnavailableError } from '../../src/ports/errors.ts';
 import type { PodKey } from '../../src/ports/pod-key.ts';
 import { createTestApi, podManifest, type TestApi } from './support.ts';
 
@@ -190,6 +191,34 @@ describe('Status objects', () => {
       body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, spec: { containers: [{ name: 'c' }] } },
     });
     expect(res.json.message).toBe('Pod "x" is invalid: spec.containers[0].image: Required value');
+  });
+
+  it('a dependency that fails in a way a retry may get past is 503 ServiceUnavailable with Retry-After, and reported', async () => {
+    const reported: unknown[] = [];
+    const api = createTestApi({ onError: (err) => void reported.push(err) });
+    try {
+      await api.createPod(podManifest('web'));
+      const failure = new UnavailableError(
+        'DynamoDB table pods: get pod default/web failed: ThrottlingException: Rate of requests exceeds the allowed throughput.',
+      );
+      api.store.get = async () => {
+        throw failure;
+      };
+      const res = await api.request('GET', `${NS}/pods/web`);
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toEqual(['1']);
+      expect(res.json).toMatchObject({
+        kind: 'Status',
+        status: 'Failure',
+        reason: 'ServiceUnavailable',
+        code: 503,
+        message: `the server is currently unable to handle the request: ${failure.message}`,
+        details: { retryAfterSeconds: 1 },
+      });
+      expect(reported).toEqual([failure]);
+    } finally {
+      api.close();
+    }
   });
 
   it('a second create of a name is 409 AlreadyExists', async () => {

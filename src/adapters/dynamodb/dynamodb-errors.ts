@@ -1,11 +1,15 @@
 // Errors translated at the edge of the DynamoDB adapters: no AWS error type leaves them (the original stays as
 // `cause`). A failed condition is a value the caller decides on (Conflict, AlreadyExists, NotFound).
-import { TooLargeError } from '../../ports/errors.ts';
+import { TooLargeError, UnavailableError } from '../../ports/errors.ts';
+import { isTransientAwsError } from '../aws-errors.ts';
 import { MAX_ITEM_BYTES } from './item-size.ts';
 
 export const CONDITION_FAILED = Symbol('condition failed');
 
-/** Runs one call on `table`: its result, CONDITION_FAILED, TooLargeError, or an Error naming the call. */
+/**
+ * Runs one call on `table`: its result, CONDITION_FAILED, TooLargeError, UnavailableError (a failure a retry may
+ * get past), or an Error naming the call.
+ */
 export async function sendTranslated<T>(
   table: string,
   what: string,
@@ -25,7 +29,9 @@ export async function sendTranslated<T>(
         { cause: err },
       );
     }
-    throw new Error(`DynamoDB table ${table}: ${what} failed: ${String(name)}: ${message}`, { cause: err });
+    const failure = `DynamoDB table ${table}: ${what} failed: ${String(name)}: ${message}`;
+    if (isTransientAwsError(err)) throw new UnavailableError(failure, { cause: err });
+    throw new Error(failure, { cause: err });
   }
 }
 

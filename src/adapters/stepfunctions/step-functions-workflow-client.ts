@@ -3,7 +3,9 @@
 // the worker was already started — harmless by the port's contract. A task token that timed out or was already
 // completed is ignored: its waiter re-reads the inbox when it resumes.
 import { SendTaskSuccessCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { UnavailableError } from '../../ports/errors.ts';
 import type { WorkerInput, WorkflowClient } from '../../ports/workflow-client.ts';
+import { isTransientAwsError } from '../aws-errors.ts';
 
 export interface StepFunctionsWorkflowClientOptions {
   client: Pick<SFNClient, 'send'>;
@@ -30,7 +32,7 @@ export class StepFunctionsWorkflowClient implements WorkflowClient {
       );
     } catch (err) {
       if ((err as { name?: string }).name === 'ExecutionAlreadyExists') return;
-      throw err;
+      throw translated(err, 'StartExecution');
     }
   }
 
@@ -39,7 +41,16 @@ export class StepFunctionsWorkflowClient implements WorkflowClient {
       await this.options.client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }));
     } catch (err) {
       if (IGNORED_TOKEN_ERRORS.has((err as { name?: string }).name ?? '')) return;
-      throw err;
+      throw translated(err, 'SendTaskSuccess');
     }
   }
+}
+
+/** A failure a retry may get past is an UnavailableError (the original stays as `cause`); any other is kept. */
+function translated(err: unknown, operation: string): unknown {
+  if (!isTransientAwsError(err)) return err;
+  const e = err as { name?: unknown; message?: unknown };
+  return new UnavailableError(`Step Functions ${operation} failed: ${String(e.name)}: ${String(e.message)}`, {
+    cause: err,
+  });
 }
