@@ -3,6 +3,7 @@
 // decisions in docs/decisions/0004-api.md). Thin: decode the request, call one engine use case, encode the answer.
 import type { Context } from 'hono';
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
+import { chunkRequest, encodeContinue } from './list-chunks.ts';
 import { KUBELET_CONDITION_ORDER } from '../core/pod-conditions.ts';
 import { defaultPod } from '../core/manifest/index.ts';
 import { isPlainObject } from '../core/manifest/kinds.ts';
@@ -145,18 +146,28 @@ export async function listPods(x: ApiContext, c: Context, namespace: string | un
   if (boolParam(c, 'watch') === true) return watchPods(x, c, sel);
   const format = negotiateFormat(c.req.header('accept'), true);
   const include = includeObjectParam(c);
-  // limit/continue are accepted and ignored: every list is one page (kubectl and client-go then stop).
-  const { items, resourceVersion } = await x.deps.store.list(namespace);
-  const pods = items.map(servedPod).filter(sel.filter.matches);
+  const chunk = chunkRequest(c);
+  const list = await x.deps.store.list(namespace, chunk.page);
+  // Selectors apply after the chunk is read: a chunk may hold fewer than `limit` items (the API server's may too).
+  const pods = list.items.map(servedPod).filter(sel.filter.matches);
+  const resourceVersion = chunk.resourceVersion ?? list.resourceVersion;
+  const more = list.continueAfter && encodeContinue(resourceVersion, list.continueAfter);
   if (format.kind === 'table') {
+    const table = podTable(pods, {
+      now: x.deps.clock.now(),
+      include,
+      version: format.version,
+      resourceVersion,
+    });
     return respond(
       c,
       format,
       200,
-      podTable(pods, { now: x.deps.clock.now(), include, version: format.version, resourceVersion }),
+      more ? { ...table, metadata: { ...table.metadata, continue: more } } : table,
     );
   }
-  return respond(c, format, 200, podList(pods, resourceVersion));
+  const body = podList(pods, resourceVersion);
+  return respond(c, format, 200, more ? { ...body, metadata: { ...body.metadata, continue: more } } : body);
 }
 
 /** The watch's duration: timeoutSeconds (≥ 0; 0 means the default), capped where streams are capped. */

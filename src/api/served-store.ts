@@ -13,9 +13,10 @@ export function servedStore(store: ServedStore): ServedStore {
       const stored = await store.get(key);
       return stored && isServed(stored) ? stored : undefined;
     },
-    async list(namespace) {
-      const { items, resourceVersion } = await store.list(namespace);
-      return { items: items.filter(isServed), resourceVersion };
+    async list(namespace, page) {
+      // A page keeps its continuation: the next page starts after the last pod read, served or not.
+      const list = await store.list(namespace, page);
+      return { ...list, items: list.items.filter(isServed) };
     },
     listEvents: (namespace, involvedName) => store.listEvents(namespace, involvedName),
   };

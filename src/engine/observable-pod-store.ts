@@ -3,7 +3,7 @@
 // cloud writes come from several Lambdas, so the API polls the table instead (api/watch-hub.ts PollingChangeSource).
 import type { PodKey } from '../ports/pod-key.ts';
 import type { PodEvent } from '../core/pod-events.ts';
-import type { EventRecord, PodStore, StoredEvent, StoredPod } from '../ports/pod-store.ts';
+import type { EventRecord, ListPage, PodList, PodStore, StoredEvent, StoredPod } from '../ports/pod-store.ts';
 import type { PodState } from '../core/pod-state.ts';
 
 export type StoreChange =
@@ -38,8 +38,8 @@ export class ObservablePodStore implements PodStore {
     return this.inner.get(key);
   }
 
-  list(namespace?: string): Promise<{ items: StoredPod[]; resourceVersion: string }> {
-    return this.inner.list(namespace);
+  list(namespace?: string, page?: ListPage): Promise<PodList> {
+    return this.inner.list(namespace, page);
   }
 
   async update(

@@ -50,6 +50,36 @@ export interface EventRecord {
   occurrence: string;
 }
 
+/** A page of a list: at most `limit` (≥ 1) items, those after the key `after` in list order. */
+export interface ListPage {
+  limit: number;
+  after?: PodKey;
+}
+
+export interface PodList {
+  items: StoredPod[];
+  resourceVersion: string;
+  /** With a page, when pods follow: the next page's `after`. */
+  continueAfter?: PodKey;
+}
+
+/** Whether `key` comes after `after` in list order (namespace, then name, by code unit as the stores sort). */
+export const isAfter = (key: PodKey, after: PodKey): boolean =>
+  key.namespace > after.namespace || (key.namespace === after.namespace && key.name > after.name);
+
+/** The page of an ordered list: what follows `page.after`, at most `page.limit`, and whether more follow. */
+export function pageOf<T extends { key: PodKey }>(
+  sorted: readonly T[],
+  page: ListPage | undefined,
+): { items: T[]; continueAfter?: PodKey } {
+  if (!page) return { items: [...sorted] };
+  const after = page.after;
+  const rest = after ? sorted.filter((p) => isAfter(p.key, after)) : sorted;
+  return rest.length > page.limit
+    ? { items: rest.slice(0, page.limit), continueAfter: rest[page.limit - 1]!.key }
+    : { items: [...rest] };
+}
+
 export interface PodStore {
   /** Creates the pod. Throws AlreadyExistsError if the key exists. Assigns a new resourceVersion. */
   create(state: PodState): Promise<StoredPod>;
@@ -57,8 +87,12 @@ export interface PodStore {
   /** The pod with its pending inbox, or undefined. Strongly consistent. */
   get(key: PodKey): Promise<StoredPod | undefined>;
 
-  /** All pods (of one namespace if given) and the table's current resourceVersion. */
-  list(namespace?: string): Promise<{ items: StoredPod[]; resourceVersion: string }>;
+  /**
+   * The pods (of one namespace if given) in key order (namespace, then name) and the table's current
+   * resourceVersion. With `page`: at most `page.limit` pods, those after `page.after`, and `continueAfter` when pods
+   * follow: the key the next page starts after (the last pod read).
+   */
+  list(namespace?: string, page?: ListPage): Promise<PodList>;
 
   /**
    * Replaces the pod state if its resourceVersion is still `expectedResourceVersion` (else ConflictError; callers

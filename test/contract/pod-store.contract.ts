@@ -307,6 +307,51 @@ const objectCases: ContractCase[] = [
     },
   },
   {
+    name: 'list pages: at most `limit` pods from after a key, in key order, continueAfter while pods follow; every pod once',
+    async run({ store }) {
+      const keys = [
+        ...['a0', 'a1', 'a2', 'a3', 'a4'].map((n) => keyOf(n, 'a')),
+        keyOf('b0', 'b'),
+        ...['c0', 'c1'].map((n) => keyOf(n, 'c')),
+      ];
+      for (const k of keys) await store.create(podState(k.name, k.namespace));
+      const text = (list: { items: StoredPod[] }) =>
+        list.items.map((p) => `${p.key.namespace}/${p.key.name}`);
+      // Every namespace, 3 at a time: the pages join up to the whole list, and the last has no continuation.
+      const seen: string[] = [];
+      let after: PodKey | undefined;
+      for (let i = 0; ; i++) {
+        const page = await store.list(undefined, { limit: 3, ...(after ? { after } : {}) });
+        expect(page.items.length).toBeLessThanOrEqual(3);
+        seen.push(...text(page));
+        if (!page.continueAfter) break;
+        expect(page.continueAfter).toEqual(page.items.at(-1)!.key);
+        after = page.continueAfter;
+        expect(i).toBeLessThan(5);
+      }
+      expect(seen).toEqual(keys.map((k) => `${k.namespace}/${k.name}`));
+      // One namespace, 2 at a time; a page that ends exactly at the last pod says nothing follows.
+      const first = await store.list('a', { limit: 2 });
+      expect(text(first)).toEqual(['a/a0', 'a/a1']);
+      const second = await store.list('a', { limit: 2, after: first.continueAfter! });
+      expect(text(second)).toEqual(['a/a2', 'a/a3']);
+      const third = await store.list('a', { limit: 2, after: second.continueAfter! });
+      expect(third).toMatchObject({ items: [expect.objectContaining({ key: keyOf('a4', 'a') })] });
+      expect(third.continueAfter).toBeUndefined();
+      expect((await store.list('c', { limit: 2 })).continueAfter).toBeUndefined();
+      // A pod created behind the cursor is not in later pages; one created ahead of it is.
+      await store.create(podState('a-late', 'a'));
+      await store.create(podState('a5', 'a'));
+      expect(text(await store.list('a', { limit: 10, after: second.continueAfter! }))).toEqual([
+        'a/a4',
+        'a/a5',
+      ]);
+      // An `after` in another namespace: before it, the whole namespace; after it, nothing.
+      expect(text(await store.list('b', { limit: 5, after: keyOf('zz', 'a') }))).toEqual(['b/b0']);
+      expect(text(await store.list('b', { limit: 5, after: keyOf('a', 'c') }))).toEqual([]);
+    },
+  },
+  {
     name: 'update at the current resourceVersion replaces the state and takes a new resourceVersion',
     async run({ store }) {
       const created = await store.create(podState('web'));

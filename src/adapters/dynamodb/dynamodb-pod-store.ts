@@ -58,7 +58,15 @@ import { readPodState, type PodState } from '../../core/pod-state.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { AlreadyExistsError, ConflictError, NotFoundError, TooLargeError } from '../../ports/errors.ts';
 import { podKeyString, type PodKey } from '../../ports/pod-key.ts';
-import type { EventRecord, PodStore, StoredEvent, StoredPod } from '../../ports/pod-store.ts';
+import {
+  pageOf,
+  type EventRecord,
+  type ListPage,
+  type PodList,
+  type PodStore,
+  type StoredEvent,
+  type StoredPod,
+} from '../../ports/pod-store.ts';
 import { estimateItemSize, MAX_ITEM_BYTES, MAX_NUMBER_BYTES } from './item-size.ts';
 
 /** kube-apiserver --event-ttl default (cmd/kube-apiserver/app/options/options.go: EventTTL 1h). */
@@ -160,14 +168,41 @@ export class DynamoDbPodStore implements PodStore {
     return out.Item ? readPod(out.Item) : undefined;
   }
 
-  async list(namespace?: string): Promise<{ items: StoredPod[]; resourceVersion: string }> {
+  async list(namespace?: string, page?: ListPage): Promise<PodList> {
     // Read the counter first: every write numbered at or below it has been allocated before the listing starts,
     // so a watcher resuming from this version misses nothing (it may see some listed changes again).
     const resourceVersion = await this.#currentResourceVersion();
+    if (namespace !== undefined && page) {
+      // One namespace's page: a Query of its partition in key order from after the last key, one item more than
+      // the page to know whether more follow (Limit counts evaluated items; the key condition selects pods only).
+      const items: StoredPod[] = [];
+      const after = page.after && page.after.namespace === namespace ? page.after.name : undefined;
+      const skipNamespace = page.after !== undefined && page.after.namespace > namespace;
+      let startKey: Item | undefined =
+        after !== undefined ? { PK: pkOf(namespace), SK: { S: `${POD_PREFIX}${after}` } } : undefined;
+      while (!skipNamespace && items.length <= page.limit) {
+        const out = await this.#read(`list pods in ${namespace}`, () =>
+          this.#client.send(
+            new QueryCommand({
+              TableName: this.#table,
+              KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+              ExpressionAttributeValues: { ':pk': pkOf(namespace), ':prefix': { S: POD_PREFIX } },
+              ConsistentRead: true,
+              Limit: page.limit + 1 - items.length,
+              ExclusiveStartKey: startKey,
+            }),
+          ),
+        );
+        for (const item of out.Items ?? []) items.push(readPod(item));
+        startKey = out.LastEvaluatedKey;
+        if (!startKey) break;
+      }
+      return { ...pageOf(items, { limit: page.limit }), resourceVersion };
+    }
     const items: StoredPod[] = [];
     let startKey: Item | undefined;
     do {
-      const page = await this.#read(`list pods${namespace ? ` in ${namespace}` : ''}`, () =>
+      const out = await this.#read(`list pods${namespace ? ` in ${namespace}` : ''}`, () =>
         this.#client.send(
           namespace !== undefined
             ? new QueryCommand({
@@ -186,15 +221,16 @@ export class DynamoDbPodStore implements PodStore {
               }),
         ),
       );
-      for (const item of page.Items ?? []) items.push(readPod(item));
+      for (const item of out.Items ?? []) items.push(readPod(item));
       // A page stops at 1 MB of data (DynamoDB Query/Scan limit): keep going until there is no LastEvaluatedKey.
-      startKey = page.LastEvaluatedKey;
+      startKey = out.LastEvaluatedKey;
     } while (startKey);
-    // etcd lists in key order; a Scan returns hash order.
+    // etcd lists in key order; a Scan returns hash order. Every namespace's page therefore reads the whole table:
+    // the partitions have no order of their own (a limit of this store, README "Limits").
     items.sort(
       (a, b) => compareStrings(a.key.namespace, b.key.namespace) || compareStrings(a.key.name, b.key.name),
     );
-    return { items, resourceVersion };
+    return { ...pageOf(items, page), resourceVersion };
   }
 
   async update(

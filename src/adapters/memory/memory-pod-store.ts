@@ -9,7 +9,15 @@ import { readPodState, type PodState } from '../../core/pod-state.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { AlreadyExistsError, ConflictError, NotFoundError, TooLargeError } from '../../ports/errors.ts';
 import { podKeyString, type PodKey } from '../../ports/pod-key.ts';
-import type { EventRecord, PodStore, StoredEvent, StoredPod } from '../../ports/pod-store.ts';
+import {
+  pageOf,
+  type EventRecord,
+  type ListPage,
+  type PodList,
+  type PodStore,
+  type StoredEvent,
+  type StoredPod,
+} from '../../ports/pod-store.ts';
 import { MemoryRevision } from './memory-revision.ts';
 
 /** DynamoDB's item limit, which the port's contract carries (ports/pod-store.ts `update`). */
@@ -71,15 +79,15 @@ export class MemoryPodStore implements PodStore {
     return record && toStored(key, record);
   }
 
-  async list(namespace?: string): Promise<{ items: StoredPod[]; resourceVersion: string }> {
+  async list(namespace?: string, page?: ListPage): Promise<PodList> {
     await Promise.resolve();
-    const items = [...this.#pods.entries()]
+    const sorted = [...this.#pods.entries()]
       .map(([k, record]) => toStored(parseKey(k), record))
       .filter((p) => namespace === undefined || p.key.namespace === namespace)
       .sort(
         (a, b) => compareStrings(a.key.namespace, b.key.namespace) || compareStrings(a.key.name, b.key.name),
       );
-    return { items, resourceVersion: String(this.#revision.current) };
+    return { ...pageOf(sorted, page), resourceVersion: String(this.#revision.current) };
   }
 
   async update(

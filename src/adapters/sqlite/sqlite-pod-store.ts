@@ -23,7 +23,15 @@ import type { Clock } from '../../ports/clock.ts';
 import { AlreadyExistsError, ConflictError, NotFoundError, TooLargeError } from '../../ports/errors.ts';
 import { podKeyString, type PodKey } from '../../ports/pod-key.ts';
 import type { PodEvent } from '../../core/pod-events.ts';
-import type { EventRecord, PodStore, StoredEvent, StoredPod } from '../../ports/pod-store.ts';
+import {
+  pageOf,
+  type EventRecord,
+  type ListPage,
+  type PodList,
+  type PodStore,
+  type StoredEvent,
+  type StoredPod,
+} from '../../ports/pod-store.ts';
 
 /** kube-apiserver --event-ttl default (cmd/kube-apiserver/app/options/options.go: EventTTL 1h). */
 export const DEFAULT_EVENT_TTL_SECONDS = 3600;
@@ -116,6 +124,8 @@ export class SqlitePodStore implements PodStore {
   readonly #getPod: StatementSync;
   readonly #listAll: StatementSync;
   readonly #listNamespace: StatementSync;
+  readonly #pageAll: StatementSync;
+  readonly #pageNamespace: StatementSync;
   readonly #podVersion: StatementSync;
   readonly #insertPod: StatementSync;
   readonly #updatePod: StatementSync;
@@ -154,6 +164,13 @@ export class SqlitePodStore implements PodStore {
     // code-unit order etcd lists in.
     this.#listAll = db.prepare(`SELECT ${POD_COLUMNS} FROM pods p ORDER BY namespace, name`);
     this.#listNamespace = db.prepare(`SELECT ${POD_COLUMNS} FROM pods p WHERE namespace = ? ORDER BY name`);
+    // Pages in key order from after a key (row values: the primary key's order, read through its index).
+    this.#pageAll = db.prepare(
+      `SELECT ${POD_COLUMNS} FROM pods p WHERE (namespace, name) > (?, ?) ORDER BY namespace, name LIMIT ?`,
+    );
+    this.#pageNamespace = db.prepare(
+      `SELECT ${POD_COLUMNS} FROM pods p WHERE namespace = ?1 AND (namespace, name) > (?2, ?3) ORDER BY name LIMIT ?4`,
+    );
     this.#podVersion = db.prepare('SELECT rv FROM pods WHERE namespace = ? AND name = ?');
     this.#insertPod = db.prepare('INSERT INTO pods (namespace, name, rv, state) VALUES (?, ?, ?, ?)');
     this.#updatePod = db.prepare('UPDATE pods SET state = ?, rv = ? WHERE namespace = ? AND name = ?');
@@ -226,16 +243,22 @@ export class SqlitePodStore implements PodStore {
     return row && readPod(row);
   }
 
-  async list(namespace?: string): Promise<{ items: StoredPod[]; resourceVersion: string }> {
+  async list(namespace?: string, page?: ListPage): Promise<PodList> {
     // One read transaction: the counter and the rows come from the same snapshot, so the listed version is the
     // newest of every listed pod, and a watcher resuming from it misses nothing.
     const { rows, rv } = this.#read(`list pods${namespace ? ` in ${namespace}` : ''}`, () => {
       this.#beginRead.run();
       try {
         const current = (this.#currentRv.get() as { value: number }).value;
-        const found = (namespace === undefined
-          ? this.#listAll.all()
-          : this.#listNamespace.all(namespace)) as unknown as PodRow[];
+        // A page reads one row more than it returns: whether more follow.
+        const after = page?.after ?? { namespace: '', name: '' };
+        const found = (page
+          ? namespace === undefined
+            ? this.#pageAll.all(after.namespace, after.name, page.limit + 1)
+            : this.#pageNamespace.all(namespace, after.namespace, after.name, page.limit + 1)
+          : namespace === undefined
+            ? this.#listAll.all()
+            : this.#listNamespace.all(namespace)) as unknown as PodRow[];
         this.#commit.run();
         return { rows: found, rv: current };
       } catch (err) {
@@ -243,7 +266,8 @@ export class SqlitePodStore implements PodStore {
         throw err;
       }
     });
-    return { items: rows.map(readPod), resourceVersion: String(rv) };
+    // The rows are the page already (one more than it returns, when more follow).
+    return { ...pageOf(rows.map(readPod), page && { limit: page.limit }), resourceVersion: String(rv) };
   }
 
   async update(
