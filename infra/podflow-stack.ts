@@ -8,12 +8,7 @@ import { PodTable } from './pod-table.ts';
 import { PodWorkerStateMachine } from './pod-worker-state-machine.ts';
 import { HOOK_FUNCTION_ARN_ENV, PodflowFunctions } from './podflow-functions.ts';
 import { Prober } from './prober.ts';
-import {
-  RestartScheduler,
-  SCHEDULE_GROUP_ENV,
-  SCHEDULER_ROLE_ARN_ENV,
-  WAKEUP_FUNCTION_ARN_ENV,
-} from './restart-scheduler.ts';
+import { RestartScheduler } from './restart-scheduler.ts';
 
 export interface PodflowStackProps extends StackProps {
   /** PROBER_SHARDS of the prober and the lifecycle function (ProberProps.shards). Default 1. */
@@ -74,9 +69,7 @@ export class PodflowStack extends Stack {
     // cloudEngine() (lambdas/wiring.ts) builds every adapter at cold start, the Scheduler one included, and refuses
     // to start without its configuration. The API never schedules a timer nor invokes wakeup, so it gets the
     // environment of bindScheduler without its grants (no scheduler:*, iam:PassRole, lambda:InvokeFunction).
-    api.addEnvironment(SCHEDULE_GROUP_ENV, this.scheduler.groupName);
-    api.addEnvironment(SCHEDULER_ROLE_ARN_ENV, this.scheduler.invokeRole.roleArn);
-    api.addEnvironment(WAKEUP_FUNCTION_ARN_ENV, wakeup.functionArn);
+    this.scheduler.bindEnvironment(api);
     api.addEnvironment(HOOK_FUNCTION_ARN_ENV, this.functions.hook.functionArn);
 
     // prober: leases and registrations, pod reads, Unhealthy/ProbeWarning events and probeResult inbox deliveries

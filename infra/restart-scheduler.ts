@@ -3,10 +3,13 @@
 // Scheduler fires them by assuming the role below and invoking the wakeup Lambda, which sleeps out the remaining
 // seconds and delivers `timerDue`. Short delays skip Scheduler: the adapter invokes the wakeup Lambda asynchronously
 // itself.
-import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 /** Default schedule group name. Schedule names are unique per group (adapters/eventbridge/schedule-name.ts). */
@@ -15,6 +18,7 @@ export const DEFAULT_SCHEDULE_GROUP = 'podflow-timers';
 export const SCHEDULE_GROUP_ENV = 'SCHEDULE_GROUP';
 export const SCHEDULER_ROLE_ARN_ENV = 'SCHEDULER_ROLE_ARN';
 export const WAKEUP_FUNCTION_ARN_ENV = 'WAKEUP_FUNCTION_ARN';
+export const TIMERS_DLQ_ARN_ENV = 'TIMERS_DLQ_ARN';
 
 export interface RestartSchedulerProps {
   /** Target of every schedule (lambdas/wakeup.ts). */
@@ -29,6 +33,15 @@ export class RestartScheduler extends Construct {
   readonly invokeRole: Role;
   readonly wakeupFunction: IFunction;
   readonly group: CfnScheduleGroup;
+  /**
+   * Where a wake-up goes that could not be delivered: a schedule Scheduler could not invoke the wakeup function for
+   * after its retries (Target DeadLetterConfig), and an asynchronous invocation of the wakeup function that failed
+   * after Lambda's two retries (on-failure destination). The worker recovery sweep delivers such a timer anyway
+   * once it is overdue (docs/decisions/0002-pod-worker-state-machine.md, "Failures"); the alarm says it happened.
+   */
+  readonly deadLetterQueue: Queue;
+  /** In ALARM while the dead-letter queue holds a message. */
+  readonly deadLetterAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: RestartSchedulerProps) {
     super(scope, id);
@@ -52,12 +65,38 @@ export class RestartScheduler extends Construct {
         resources: [props.wakeupFunction.functionArn],
       }),
     );
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    // Scheduler sends a schedule's undeliverable event with the schedule's execution role ("Configuring a
+    // dead-letter queue for EventBridge Scheduler": the role needs sqs:SendMessage on the queue).
+    this.deadLetterQueue.grantSendMessages(this.invokeRole);
+    props.wakeupFunction.configureAsyncInvoke({
+      onFailure: new SqsDestination(this.deadLetterQueue),
+      retryAttempts: 2,
+    });
+    this.deadLetterAlarm = new Alarm(this, 'DeadLettersAlarm', {
+      alarmDescription:
+        'podflow: a pod timer wake-up could not be delivered (the recovery sweep delivers it late)',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the timers (Scheduler and the wakeup function).',
+    });
   }
 
   /**
    * Lets `fn` run the EventBridgeWakeupScheduler adapter: create, replace and delete schedules in the group, hand
    * Scheduler the invoke role, and invoke the wakeup function directly for short delays. Sets SCHEDULE_GROUP,
-   * SCHEDULER_ROLE_ARN and WAKEUP_FUNCTION_ARN.
+   * SCHEDULER_ROLE_ARN, WAKEUP_FUNCTION_ARN and TIMERS_DLQ_ARN.
    */
   bindScheduler(fn: LambdaFunction): void {
     fn.addToRolePolicy(
@@ -81,9 +120,7 @@ export class RestartScheduler extends Construct {
         resources: [this.wakeupFunction.functionArn],
       }),
     );
-    fn.addEnvironment(SCHEDULE_GROUP_ENV, this.groupName);
-    fn.addEnvironment(SCHEDULER_ROLE_ARN_ENV, this.invokeRole.roleArn);
-    fn.addEnvironment(WAKEUP_FUNCTION_ARN_ENV, this.wakeupFunction.functionArn);
+    this.bindEnvironment(fn);
     // The grant lands in the function role's policy, so that is where the finding is acknowledged.
     Validations.of(fn.role ?? fn).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${this.groupName}/*]`,
@@ -91,6 +128,17 @@ export class RestartScheduler extends Construct {
         'Schedule names are created at run time, one per (pod, timer) (adapters/eventbridge/schedule-name.ts); the ' +
         'wildcard is confined to the podflow schedule group.',
     });
+  }
+
+  /**
+   * What the EventBridgeWakeupScheduler adapter reads (lambdas/wiring.ts): SCHEDULE_GROUP, SCHEDULER_ROLE_ARN,
+   * WAKEUP_FUNCTION_ARN and TIMERS_DLQ_ARN — without the grants bindScheduler adds.
+   */
+  bindEnvironment(fn: LambdaFunction): void {
+    fn.addEnvironment(SCHEDULE_GROUP_ENV, this.groupName);
+    fn.addEnvironment(SCHEDULER_ROLE_ARN_ENV, this.invokeRole.roleArn);
+    fn.addEnvironment(WAKEUP_FUNCTION_ARN_ENV, this.wakeupFunction.functionArn);
+    fn.addEnvironment(TIMERS_DLQ_ARN_ENV, this.deadLetterQueue.queueArn);
   }
 
   /** Every schedule of the group: arn:…:scheduler:<region>:<account>:schedule/<group>/*. */

@@ -202,6 +202,7 @@ export function cloudEngine(): Engine {
     groupName: env('SCHEDULE_GROUP'),
     wakeupFunctionArn,
     schedulerRoleArn: env('SCHEDULER_ROLE_ARN'),
+    deadLetterQueueArn: env('TIMERS_DLQ_ARN'),
     invokeWakeupAsync: async (payload) => {
       await lambda.send(
         new InvokeCommand({

@@ -301,6 +301,7 @@ export const API_FUNCTION_ENV: Record<string, string> = {
   SCHEDULE_GROUP: 'podflow',
   SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
   WAKEUP_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:wakeup',
+  TIMERS_DLQ_ARN: 'arn:aws:sqs:eu-west-1:123456789012:podflow-timers-dlq',
   HOOK_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:hook',
   AWS_REGION: 'eu-west-1',
   FARGATE_CLUSTER_ARN: 'arn:aws:ecs:eu-west-1:123456789012:cluster/podflow',

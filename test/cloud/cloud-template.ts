@@ -150,6 +150,8 @@ export class TemplateResolver {
       case 'AWS::ECS::TaskDefinition':
         // The first revision of the family: the harness registers each task definition once.
         return `arn:${partition}:ecs:${region}:${account}:task-definition/${name}:1`;
+      case 'AWS::SQS::Queue':
+        return `arn:${partition}:sqs:${region}:${account}:${name}`;
       default:
         throw new UnresolvableError(`no ARN for ${r.Type} ${logicalId}`);
     }
@@ -173,12 +175,14 @@ export class TemplateResolver {
     // reference, "Return values" of each type).
     if (r.Type === 'AWS::StepFunctions::StateMachine' || r.Type === 'AWS::ECS::TaskDefinition')
       return this.arn(id);
+    if (r.Type === 'AWS::SQS::Queue')
+      return `https://sqs.${this.#scope.region}.amazonaws.com/${this.#scope.account}/${this.physicalName(id)}`;
     return this.physicalName(id);
   }
 
   #getAtt(id: string, attribute: string): string {
     if (attribute === 'Arn') return this.arn(id);
-    if (attribute === 'Name') return this.physicalName(id);
+    if (attribute === 'Name' || attribute === 'QueueName') return this.physicalName(id);
     const set = this.#refs.get(`${id}.${attribute}`);
     if (set !== undefined) return set;
     throw new UnresolvableError(`Fn::GetAtt ${id}.${attribute}`);

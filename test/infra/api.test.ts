@@ -229,6 +229,7 @@ describe('api function', () => {
         'SCHEDULE_GROUP',
         'STATE_MACHINE_ARN',
         'TABLE_NAME',
+        'TIMERS_DLQ_ARN',
         'WAKEUP_FUNCTION_ARN',
       ]),
     );

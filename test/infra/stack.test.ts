@@ -1,6 +1,6 @@
 // The cloud resources of PodflowStack (docs/architecture.md §10): each construct's resources and the IAM its bind…()
 // calls grant.
-import { Stack } from 'aws-cdk-lib';
+import { Stack, type CfnResource } from 'aws-cdk-lib';
 import { SWEEP_EVENT as LAMBDA_SWEEP_EVENT } from '../../lambdas/worker-recovery.ts';
 import { SWEEP_EVENT } from '../../infra/pod-worker-state-machine.ts';
 import { requiredEnv } from './wiring-env.ts';
@@ -308,7 +308,7 @@ describe('RestartScheduler', () => {
     });
   });
 
-  it('lets that role invoke the wakeup function, unqualified', () => {
+  it('lets that role invoke the wakeup function, unqualified, and send what it cannot deliver to the dead-letter queue', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [ref(stack.scheduler.invokeRole.node.defaultChild!)],
       PolicyDocument: {
@@ -318,9 +318,46 @@ describe('RestartScheduler', () => {
             Effect: 'Allow',
             Resource: arnOf(stack.functions.wakeup.node.defaultChild!),
           },
+          Match.objectLike({
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Effect: 'Allow',
+            Resource: arnOf(stack.scheduler.deadLetterQueue.node.defaultChild!),
+          }),
         ],
       },
     });
+  });
+
+  it('a wake-up that cannot be delivered goes to an encrypted dead-letter queue with an alarm, from Scheduler and from Lambda', () => {
+    const queue = stack.scheduler.deadLetterQueue.node.defaultChild!;
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    // The wakeup function's asynchronous invocations (the direct path): two retries, then the queue.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: ref(stack.functions.wakeup.node.defaultChild!),
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: arnOf(queue) } },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [stack.resolve((queue as CfnResource).logicalId), 'QueueName'] },
+        },
+      ],
+    });
+    // Schedules name it as their DeadLetterConfig (adapters/eventbridge: TIMERS_DLQ_ARN).
+    const lifecycle =
+      template.toJSON().Resources[
+        stack.resolve((stack.functions.lifecycle.node.defaultChild as CfnFunction).logicalId)
+      ];
+    expect(lifecycle.Properties.Environment.Variables.TIMERS_DLQ_ARN).toEqual(arnOf(queue));
   });
 
   it('lets lifecycle manage schedules of the group, pass the role to Scheduler and invoke wakeup directly', () => {

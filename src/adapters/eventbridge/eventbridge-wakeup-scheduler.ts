@@ -66,6 +66,11 @@ export interface EventBridgeWakeupSchedulerOptions {
   directThresholdMs?: number;
   /** Scheduler's retry policy for invoking the target; Scheduler's defaults (185 attempts, 24 h) when absent. */
   retryPolicy?: RetryPolicy;
+  /**
+   * The SQS queue a schedule's event goes to when Scheduler could not invoke the wakeup function after its retries
+   * (Target DeadLetterConfig): a lost timer is then seen (the queue's alarm) instead of silently dropped.
+   */
+  deadLetterQueueArn?: string;
 }
 
 const errorName = (err: unknown): string | undefined => (err as { name?: string } | null)?.name;
@@ -79,6 +84,7 @@ export class EventBridgeWakeupScheduler implements WakeupScheduler {
   readonly #invokeWakeupAsync: (payload: WakeupPayload) => Promise<void>;
   readonly #directThresholdMs: number;
   readonly #retryPolicy: RetryPolicy | undefined;
+  readonly #deadLetterQueueArn: string | undefined;
 
   constructor(options: EventBridgeWakeupSchedulerOptions) {
     const threshold = options.directThresholdMs ?? DEFAULT_DIRECT_THRESHOLD_MS;
@@ -95,6 +101,7 @@ export class EventBridgeWakeupScheduler implements WakeupScheduler {
     this.#invokeWakeupAsync = options.invokeWakeupAsync;
     this.#directThresholdMs = threshold;
     this.#retryPolicy = options.retryPolicy;
+    this.#deadLetterQueueArn = options.deadLetterQueueArn;
   }
 
   async scheduleAt(key: PodKey, timerId: string, at: number): Promise<void> {
@@ -131,6 +138,7 @@ export class EventBridgeWakeupScheduler implements WakeupScheduler {
         RoleArn: this.#schedulerRoleArn,
         Input: JSON.stringify(payload),
         ...(this.#retryPolicy ? { RetryPolicy: { ...this.#retryPolicy } } : {}),
+        ...(this.#deadLetterQueueArn ? { DeadLetterConfig: { Arn: this.#deadLetterQueueArn } } : {}),
       },
     };
   }

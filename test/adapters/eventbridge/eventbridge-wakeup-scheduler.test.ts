@@ -106,6 +106,20 @@ describe('EventBridgeWakeupScheduler', () => {
     });
   });
 
+  it('names a configured dead-letter queue in Target.DeadLetterConfig; none without one', async () => {
+    const arn = 'arn:aws:sqs:us-east-1:123456789012:podflow-timers-dlq';
+    const configured = setup({ deadLetterQueueArn: arn });
+    await configured.scheduler.scheduleAt(pod, 'backoff-c1-3', NOW + 10 * MINUTE);
+    expect((configured.client.commands[0]!.input.Target as Record<string, unknown>).DeadLetterConfig).toEqual(
+      {
+        Arn: arn,
+      },
+    );
+    const plain = setup();
+    await plain.scheduler.scheduleAt(pod, 'backoff-c1-3', NOW + 10 * MINUTE);
+    expect(plain.client.commands[0]!.input.Target).not.toHaveProperty('DeadLetterConfig');
+  });
+
   it.each([
     {
       name: 'seconds into the minute',
