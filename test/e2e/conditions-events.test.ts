@@ -4,7 +4,16 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PodState } from '../../src/core/pod-state.ts';
-import { E2eEngine, condition, countAttempt, podManifest, restartCount, rfc3339Ms, sh } from './support.ts';
+import {
+  E2eEngine,
+  condition,
+  countAttempt,
+  podManifest,
+  restartCount,
+  rfc3339Ms,
+  sh,
+  waitForLine,
+} from './support.ts';
 
 let e: E2eEngine;
 beforeAll(async () => {
@@ -32,13 +41,16 @@ const conditionLine = (s: PodState): string =>
 describe('conditions', () => {
   it('all five conditions with reasons, messages and transition times, from admission to termination', async () => {
     const createdAt = Date.now();
+    const trapped = join(e.scratch, 'conds.trapped');
     await e.create(
       podManifest('conds', {
         initContainers: [sh('init', 'sleep 0.3')],
-        containers: [sh('app', "trap 'exit 0' TERM; sleep 30 & wait")],
+        containers: [sh('app', `trap 'exit 0' TERM; echo ready >> ${trapped}; sleep 30 & wait`)],
       }),
     );
     await e.waitForPod('conds', 'Ready', (s) => condition(s, 'Ready')?.status === 'True');
+    // Ready is the exec: a SIGTERM before the shell set its trap would end it with 143 (Failed), not exit 0.
+    await waitForLine(trapped, 'ready');
     await e.delete('conds');
     await e.waitForRemoval('conds');
     const history = e.history('conds').filter((s) => s.engine.scheduled);

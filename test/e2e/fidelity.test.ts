@@ -131,12 +131,18 @@ describe('postStart (lifecycle/handlers.go, kuberuntime_container.go)', () => {
 
 describe('a probe kill restarts unless restartPolicy is Never (kuberuntime_manager.go computePodActions)', () => {
   it('under OnFailure, a container killed for liveness that exits 0 on SIGTERM is restarted', async () => {
+    // Alive until the shell has set its trap (a kill before it would end the container with 143, not 0).
+    const trapped = join(e.scratch, 'liveness-onfailure.trapped');
     await e.create(
       podManifest('liveness-onfailure', {
         restartPolicy: 'OnFailure',
         containers: [
-          sh('app', "trap 'exit 0' TERM; sleep 60 & wait", {
-            livenessProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 1 },
+          sh('app', `trap 'exit 0' TERM; touch ${trapped}; sleep 60 & wait`, {
+            livenessProbe: {
+              exec: { command: ['test', '!', '-f', trapped] },
+              periodSeconds: 1,
+              failureThreshold: 1,
+            },
           }),
         ],
       }),

@@ -524,6 +524,19 @@ export function readLines(path: string): string[] {
 }
 
 /** One line per container, for timeout messages. */
+/**
+ * Resolves once the file at `path` has the line `line` (polled: a container's file changes no store state). For a
+ * script that says it is ready — e.g. after installing a SIGTERM trap, which a signal sent before it would miss.
+ */
+export async function waitForLine(path: string, line: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!readLines(path).includes(line)) {
+    if (Date.now() > deadline)
+      throw new Error(`no line ${JSON.stringify(line)} in ${path} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export function summarize(state: PodState | undefined): string {
   if (!state) return '(no state committed)';
   const containers = Object.values(state.engine.containers).map((r) => {

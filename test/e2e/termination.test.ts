@@ -14,6 +14,7 @@ import {
   restartCount,
   rfc3339Ms,
   sh,
+  waitForLine,
 } from './support.ts';
 
 let e: E2eEngine;
@@ -128,9 +129,17 @@ describe('graceful deletion', () => {
     }
   });
 
-  /** A container that records SIGTERM and keeps running: only SIGKILL ends it. */
+  /** A container that records SIGTERM and keeps running: only SIGKILL ends it. It writes `ready` once trapping. */
   const stubborn = (log: string): object =>
-    sh('app', `trap 'echo term ${NOW_MS} >> ${log}' TERM; while :; do sleep 0.05; done`);
+    sh(
+      'app',
+      `trap 'echo term ${NOW_MS} >> ${log}' TERM; echo ready >> ${log}; while :; do sleep 0.05; done`,
+    );
+  /** The SIGTERM lines of a stubborn container's log: the instants it got SIGTERM. */
+  const termsOf = (log: string): number[] =>
+    readLines(log)
+      .filter((l) => l.startsWith('term '))
+      .map((l) => Number(l.split(' ')[1]));
 
   it.concurrent(
     'a container ignoring SIGTERM is SIGKILLed when the grace runs out (exit 137)',
@@ -140,13 +149,15 @@ describe('graceful deletion', () => {
         podManifest('stubborn', { terminationGracePeriodSeconds: 30, containers: [stubborn(log)] }),
       );
       await e.waitForPhase('stubborn', 'Running');
+      // Running is the exec; a SIGTERM before the shell set its trap would end it (143), not test the SIGKILL.
+      await waitForLine(log, 'ready');
       await e.delete('stubborn', 2);
       await e.waitForRemoval('stubborn');
       const last = lastBeforeRemoval('stubborn');
       const deletion = last.engine.deletion!;
       const [app] = e.instances('stubborn', 'app');
       expect(app).toMatchObject({ exitCode: 137 });
-      expect(readLines(log).length).toBeGreaterThanOrEqual(1); // it did get SIGTERM first
+      expect(termsOf(log).length).toBeGreaterThanOrEqual(1); // it did get SIGTERM first
       // The engine gave it the grace (2 s) as its SIGTERM→SIGKILL window, and SIGKILL (137) came no earlier.
       expect(e.stops.filter((s) => s.pod === 'stubborn').map((s) => s.graceSeconds)).toEqual([2]);
       expect(app!.finishedAt! - deletion.requestedAt).toBeGreaterThanOrEqual(2000 - 50);
@@ -171,11 +182,12 @@ describe('graceful deletion', () => {
     }));
     for (const c of cases) await e.create(podManifest(c.name, { containers: [stubborn(c.log)] }));
     for (const c of cases) await e.waitForPhase(c.name, 'Running');
+    for (const c of cases) await waitForLine(c.log, 'ready');
     for (const c of cases) await e.delete(c.name, c.grace);
     for (const c of cases) await e.waitForRemoval(c.name);
     for (const c of cases) {
       const [app] = e.instances(c.name, 'app');
-      const term = readLines(c.log).map((l) => Number(l.split(' ')[1]));
+      const term = termsOf(c.log);
       // Without the minimum: grace 1 would SIGKILL ~1 s after SIGTERM, grace 0 at once without any SIGTERM.
       expect(term.length, `grace ${c.grace}: SIGTERM received`).toBeGreaterThanOrEqual(1);
       expect(app!.finishedAt! - term[0]!, `grace ${c.grace}: SIGTERM → SIGKILL`).toBeGreaterThanOrEqual(
@@ -185,16 +197,17 @@ describe('graceful deletion', () => {
   });
 
   it.concurrent('every container exits 0 on SIGTERM → Succeeded before removal', async ({ expect }) => {
+    const trapped = join(e.scratch, 'clean-exit.trapped');
     await e.create(
       podManifest('clean-exit', {
         initContainers: [sh('setup', 'sleep 0.1')],
-        containers: [
-          sh('web', "trap 'exit 0' TERM; sleep 30 & wait"),
-          sh('worker', "trap 'exit 0' TERM; sleep 30 & wait"),
-        ],
+        containers: ['web', 'worker'].map((name) =>
+          sh(name, `trap 'exit 0' TERM; echo ${name} >> ${trapped}; sleep 30 & wait`),
+        ),
       }),
     );
     await e.waitForPhase('clean-exit', 'Running');
+    for (const name of ['web', 'worker']) await waitForLine(trapped, name);
     await e.delete('clean-exit');
     await e.waitForRemoval('clean-exit');
     const last = lastBeforeRemoval('clean-exit');
