@@ -17,6 +17,7 @@ import {
   readLines,
   restartCount,
   sh,
+  waitForLine,
 } from './support.ts';
 
 let e: E2eEngine;
@@ -34,9 +35,14 @@ const timeline = (file: string): Array<[string, number]> =>
     return [line.slice(0, at), Number(line.slice(at + 1))];
   });
 
-/** A shell command that runs until killed; on SIGTERM it writes `term <ms>` to `file` and exits `exitCode`. */
+/**
+ * A shell command that runs until killed; on SIGTERM it writes `term <ms>` to `file` and exits `exitCode`. Once its
+ * trap is set it writes `ready` to `<file>.ready` (trapped(file)): Running is the exec, and a SIGTERM before the trap
+ * would end it with 143.
+ */
 const trapTerm = (file: string, exitCode = 0): string =>
-  `trap 'echo term ${NOW_MS} >> ${file}; exit ${exitCode}' TERM; sleep 30 & wait`;
+  `trap 'echo term ${NOW_MS} >> ${file}; exit ${exitCode}' TERM; echo ready >> ${file}.ready; sleep 30 & wait`;
+const trapped = (file: string): Promise<void> => waitForLine(`${file}.ready`, 'ready');
 
 /** A tiny HTTP server: logs `GET <path> <ms>` per request and `TERM <ms>` on SIGTERM (then exits 0). It listens on
  * every interface, as a server in a pod does: httpGet hooks connect to the pod IP. */
@@ -243,6 +249,7 @@ describe('preStop', () => {
       }),
     );
     await e.waitForPhase('prestop-exec', 'Running');
+    await trapped(log);
     await e.delete('prestop-exec');
     await e.waitForRemoval('prestop-exec');
     const lines = timeline(log);
@@ -287,6 +294,7 @@ describe('preStop', () => {
       }),
     );
     await e.waitForPhase('prestop-sleep', 'Running');
+    await trapped(log);
     await e.delete('prestop-sleep');
     const deleting = await e.waitForPod('prestop-sleep', 'deletion', (s) => s.engine.deletion !== undefined);
     await e.waitForRemoval('prestop-sleep');
@@ -318,6 +326,7 @@ describe('preStop', () => {
       }),
     );
     await e.waitForPhase('prestop-fail', 'Running');
+    await trapped(log);
     await e.delete('prestop-fail');
     await e.waitForRemoval('prestop-fail');
     expect(timeline(log).map(([what]) => what)).toEqual(['term']);
