@@ -172,35 +172,17 @@ export class DynamoDbPodStore implements PodStore {
     // Read the counter first: every write numbered at or below it has been allocated before the listing starts,
     // so a watcher resuming from this version misses nothing (it may see some listed changes again).
     const resourceVersion = await this.#currentResourceVersion();
-    if (namespace !== undefined && page) {
-      // One namespace's page: a Query of its partition in key order from after the last key, one item more than
-      // the page to know whether more follow (Limit counts evaluated items; the key condition selects pods only).
-      const items: StoredPod[] = [];
-      const after = page.after && page.after.namespace === namespace ? page.after.name : undefined;
-      const skipNamespace = page.after !== undefined && page.after.namespace > namespace;
-      let startKey: Item | undefined =
-        after !== undefined ? { PK: pkOf(namespace), SK: { S: `${POD_PREFIX}${after}` } } : undefined;
-      while (!skipNamespace && items.length <= page.limit) {
-        const out = await this.#read(`list pods in ${namespace}`, () =>
-          this.#client.send(
-            new QueryCommand({
-              TableName: this.#table,
-              KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-              ExpressionAttributeValues: { ':pk': pkOf(namespace), ':prefix': { S: POD_PREFIX } },
-              ConsistentRead: true,
-              Limit: page.limit + 1 - items.length,
-              ExclusiveStartKey: startKey,
-            }),
-          ),
-        );
-        for (const item of out.Items ?? []) items.push(readPod(item));
-        startKey = out.LastEvaluatedKey;
-        if (!startKey) break;
-      }
-      return { ...pageOf(items, { limit: page.limit }), resourceVersion };
-    }
+    // One namespace: a Query of its partition, in key order — a page starts after its last key and reads one pod
+    // more than it returns, to know whether more follow (Limit counts evaluated items; the key condition selects
+    // pods only). Every namespace: a Scan, in hash order, so every page of it reads the whole table and sorts it
+    // (the partitions have no order of their own: a limit of this store, README "Limits").
+    const paged = namespace !== undefined && page !== undefined;
+    const after = paged && page.after?.namespace === namespace ? page.after.name : undefined;
+    if (paged && page.after !== undefined && page.after.namespace > namespace)
+      return { items: [], resourceVersion };
     const items: StoredPod[] = [];
-    let startKey: Item | undefined;
+    let startKey: Item | undefined =
+      after !== undefined ? { PK: pkOf(namespace!), SK: { S: `${POD_PREFIX}${after}` } } : undefined;
     do {
       const out = await this.#read(`list pods${namespace ? ` in ${namespace}` : ''}`, () =>
         this.#client.send(
@@ -210,6 +192,7 @@ export class DynamoDbPodStore implements PodStore {
                 KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
                 ExpressionAttributeValues: { ':pk': pkOf(namespace), ':prefix': { S: POD_PREFIX } },
                 ConsistentRead: true,
+                ...(paged ? { Limit: page.limit + 1 - items.length } : {}),
                 ExclusiveStartKey: startKey,
               })
             : new ScanCommand({
@@ -222,11 +205,10 @@ export class DynamoDbPodStore implements PodStore {
         ),
       );
       for (const item of out.Items ?? []) items.push(readPod(item));
-      // A page stops at 1 MB of data (DynamoDB Query/Scan limit): keep going until there is no LastEvaluatedKey.
+      // A result stops at 1 MB of data (DynamoDB Query/Scan limit): go on from its LastEvaluatedKey.
       startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    // etcd lists in key order; a Scan returns hash order. Every namespace's page therefore reads the whole table:
-    // the partitions have no order of their own (a limit of this store, README "Limits").
+    } while (startKey && !(paged && items.length > page.limit));
+    if (paged) return { ...pageOf(items, { limit: page.limit }), resourceVersion };
     items.sort(
       (a, b) => compareStrings(a.key.namespace, b.key.namespace) || compareStrings(a.key.name, b.key.name),
     );
