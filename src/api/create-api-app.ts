@@ -10,6 +10,7 @@ import { Hono, type Context } from 'hono';
 import type { ApiContext } from './api-context.ts';
 import { DEFAULT_SETTLE_TIMEOUT_MS } from './api-context.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { AUTHORIZATION_RESOURCES, selfSubjectAccessReview, selfSubjectRulesReview } from './access-review.ts';
 import { apiGroupList, apiVersions, v1ResourceList, versionInfo } from './discovery.ts';
 import { getEvent, listEvents } from './events.ts';
 import { podLogs } from './logs.ts';
@@ -146,6 +147,23 @@ export function createApiApp(given: ApiDeps): ApiApp {
   route('/api', { GET: (c) => json(c, apiVersions(new URL(c.req.url).host)) });
   route('/api/v1', { GET: (c) => json(c, v1ResourceList()) });
   route('/apis', { GET: (c) => json(c, apiGroupList()) });
+  route('/apis/authorization.k8s.io/v1', {
+    GET: (c) =>
+      json(c, {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: 'authorization.k8s.io/v1',
+        resources: AUTHORIZATION_RESOURCES,
+      }),
+  });
+  route('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+    POST: async (c) =>
+      respondText(c, 201, 'application/json', JSON.stringify(await selfSubjectAccessReview(c))),
+  });
+  route('/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
+    POST: async (c) =>
+      respondText(c, 201, 'application/json', JSON.stringify(await selfSubjectRulesReview(c))),
+  });
   route('/openapi/v3', { GET: (c) => json(c, openApiV3Paths()) });
   route('/openapi/v3/api/v1', { GET: (c) => json(c, openApiV3Document()) });
 

@@ -29,9 +29,17 @@ export function apiVersions(serverAddress: string): Record<string, unknown> {
   };
 }
 
-/** No API groups: podflow serves core v1 only — Pods, Events, ConfigMaps, Secrets, Namespaces (docs/architecture.md §8). */
+/**
+ * The API groups besides core v1 (Pods, Events, ConfigMaps, Secrets, Namespaces; docs/architecture.md §8):
+ * authorization.k8s.io for the access reviews of `kubectl auth can-i` (access-review.ts).
+ */
 export function apiGroupList(): Record<string, unknown> {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
+  const v1 = { groupVersion: 'authorization.k8s.io/v1', version: 'v1' };
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: [{ name: 'authorization.k8s.io', versions: [v1], preferredVersion: v1 }],
+  };
 }
 
 export interface ApiResource {

@@ -1,6 +1,7 @@
 // Request bodies in the API server's protobuf encoding (`application/vnd.kubernetes.protobuf`), for the kinds
 // kubectl's typed clients write that way: client-go 1.32's built-in clients send ConfigMaps, Secrets and Namespaces
-// as protobuf (`kubectl create configmap|secret|namespace`) and would get a 415 otherwise. Only decoding: responses
+// as protobuf (`kubectl create configmap|secret|namespace`, and the access reviews of `kubectl auth can-i`) and would
+// get a 415 otherwise. Only decoding: responses
 // stay JSON, which the same clients accept (`Accept: application/vnd.kubernetes.protobuf,application/json`).
 //
 // The envelope (apimachinery runtime/serializer/protobuf): the magic `k8s\0`, then a runtime.Unknown { typeMeta = 1
@@ -129,8 +130,54 @@ function objectMeta(buf: Uint8Array): Record<string, unknown> {
   return m;
 }
 
+/** authorization/v1 ResourceAttributes { namespace 1, verb 2, group 3, version 4, resource 5, subresource 6, name 7 }. */
+function resourceAttributes(buf: Uint8Array): Record<string, unknown> {
+  const names = ['', 'namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name'];
+  const o: Record<string, unknown> = {};
+  for (const [n, v] of fields(buf)) if (n >= 1 && n <= 7 && str(v) !== '') o[names[n]!] = str(v);
+  return o;
+}
+
+/** authorization/v1 NonResourceAttributes { path 1, verb 2 }. */
+function nonResourceAttributes(buf: Uint8Array): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const [n, v] of fields(buf)) {
+    if (n === 1) o.path = str(v);
+    else if (n === 2) o.verb = str(v);
+  }
+  return o;
+}
+
 /** The message of one kind, as its JSON form. */
 const MESSAGES: Readonly<Record<string, (buf: Uint8Array) => Record<string, unknown>>> = {
+  // authorization/v1: { metadata 1, spec 2, status 3 }; the spec of an access review is { resourceAttributes 1,
+  // nonResourceAttributes 2 }, of a rules review { namespace 1 }. A status sent in is ignored (the server writes it).
+  SelfSubjectAccessReview(buf) {
+    const o: Record<string, unknown> = {};
+    for (const [n, v] of fields(buf)) {
+      if (n === 1) o.metadata = objectMeta(bytes(v));
+      else if (n === 2) {
+        const spec: Record<string, unknown> = {};
+        for (const [m, w] of fields(bytes(v))) {
+          if (m === 1) spec.resourceAttributes = resourceAttributes(bytes(w));
+          else if (m === 2) spec.nonResourceAttributes = nonResourceAttributes(bytes(w));
+        }
+        o.spec = spec;
+      }
+    }
+    return o;
+  },
+  SelfSubjectRulesReview(buf) {
+    const o: Record<string, unknown> = {};
+    for (const [n, v] of fields(buf)) {
+      if (n === 1) o.metadata = objectMeta(bytes(v));
+      else if (n === 2) {
+        const namespace = fields(bytes(v)).find(([m]) => m === 1);
+        o.spec = namespace ? { namespace: str(namespace[1]) } : {};
+      }
+    }
+    return o;
+  },
   ConfigMap(buf) {
     const o: Record<string, unknown> = {};
     const data: Record<string, string> = {};
@@ -198,6 +245,12 @@ const MESSAGES: Readonly<Record<string, (buf: Uint8Array) => Record<string, unkn
 /** The kinds whose protobuf bodies are understood. */
 export const PROTOBUF_KINDS: ReadonlySet<string> = new Set(Object.keys(MESSAGES));
 
+/** The apiVersion of each kind (core v1 but for the access reviews). */
+const API_VERSIONS: Readonly<Record<string, string>> = {
+  SelfSubjectAccessReview: 'authorization.k8s.io/v1',
+  SelfSubjectRulesReview: 'authorization.k8s.io/v1',
+};
+
 /**
  * Decodes a protobuf request body into the object's JSON form, apiVersion and kind from the envelope. A body that is
  * not a protobuf envelope, or holds a kind other than `kind`, is the API server's 400. Messages never quote the body.
@@ -225,7 +278,7 @@ export function decodeProtobufObject(body: Uint8Array, kind: string): Record<str
     }
     if (encoding !== '') throw new Error(`content encoding ${JSON.stringify(encoding)} is not supported`);
     const decode = MESSAGES[bodyKind];
-    if (apiVersion !== 'v1' || !decode || bodyKind !== kind)
+    if (apiVersion !== (API_VERSIONS[kind] ?? 'v1') || !decode || bodyKind !== kind)
       throw unrecognized(`no kind "${bodyKind}" is registered for version "${apiVersion}" in protobuf`);
     return { apiVersion, kind: bodyKind, ...decode(raw) };
   } catch (err) {

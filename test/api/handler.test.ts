@@ -40,7 +40,17 @@ describe('discovery', () => {
     },
     {
       path: '/apis',
-      check: (j: Record<string, unknown>) => expect(j).toMatchObject({ kind: 'APIGroupList', groups: [] }),
+      check: (j: Record<string, unknown>) =>
+        expect(j).toMatchObject({
+          kind: 'APIGroupList',
+          groups: [
+            {
+              name: 'authorization.k8s.io',
+              versions: [{ groupVersion: 'authorization.k8s.io/v1', version: 'v1' }],
+              preferredVersion: { groupVersion: 'authorization.k8s.io/v1', version: 'v1' },
+            },
+          ],
+        }),
     },
     {
       path: '/api/v1',
@@ -1200,6 +1210,51 @@ describe('logs', () => {
       expect(res.json).toMatchObject({ code: 501, status: 'Failure' });
     } finally {
       cloud.close();
+    }
+  });
+});
+
+describe('access reviews (authorization.k8s.io/v1)', () => {
+  const review = (spec: Record<string, unknown>) =>
+    t.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec },
+    });
+
+  it.each([
+    [{ verb: 'create', resource: 'pods', namespace: 'default' }, { allowed: true }],
+    [{ verb: 'get', resource: 'pods', subresource: 'log' }, { allowed: true }],
+    [{ verb: 'patch', resource: 'pods', subresource: 'log' }, { allowed: false }],
+    [
+      { verb: 'list', group: 'apps', resource: 'deployments' },
+      { allowed: false, reason: 'podflow does not serve deployments.apps' },
+    ],
+    [{ verb: '*', resource: '*', group: '*' }, { allowed: true }],
+  ])('%o → %o', async (resourceAttributes, status) => {
+    const res = await review({ resourceAttributes });
+    expect(res.status).toBe(201);
+    expect(res.json).toMatchObject({ kind: 'SelfSubjectAccessReview', spec: { resourceAttributes }, status });
+  });
+
+  it('non-resource paths: GET of discovery and version only', async () => {
+    expect(
+      (await review({ nonResourceAttributes: { path: '/apis/apps', verb: 'get' } })).json.status,
+    ).toEqual({
+      allowed: true,
+    });
+    expect(
+      (await review({ nonResourceAttributes: { path: '/metrics', verb: 'get' } })).json.status,
+    ).toMatchObject({ allowed: false });
+  });
+
+  it('exactly one of resourceAttributes and nonResourceAttributes, as the API server validates', async () => {
+    for (const spec of [
+      {},
+      { resourceAttributes: { verb: 'get' }, nonResourceAttributes: { path: '/api' } },
+    ]) {
+      const res = await review(spec);
+      expect(res.status).toBe(422);
+      expect(res.json).toMatchObject({ reason: 'Invalid', details: { kind: 'SelfSubjectAccessReview' } });
+      expect(res.json.message).toMatch(/exactly one of nonResourceAttributes or resourceAttributes/);
     }
   });
 });

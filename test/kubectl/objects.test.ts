@@ -135,6 +135,36 @@ describe.skipIf(!KUBECTL)('kubectl: ConfigMaps, Secrets and Namespaces against p
     expect(rows).toContainEqual(['secrets', 'v1', 'true', 'Secret']);
   });
 
+  it('auth can-i tells the truth: yes for what podflow serves, no (exit 1) for what it does not; --list', async () => {
+    for (const args of [
+      ['create', 'pods'],
+      ['delete', 'configmaps', '-n', 'kube-system'],
+      ['get', 'pods', '--subresource=log'],
+      ['create', 'selfsubjectaccessreviews.authorization.k8s.io'],
+    ]) {
+      const r = await kubectl(['auth', 'can-i', ...args]);
+      // kubectl warns itself that a cluster-scoped resource takes no namespace (the kubeconfig's context has one).
+      expect([r.code, r.stdout.trim()], `${args.join(' ')}: ${r.stderr}`).toEqual([0, 'yes']);
+    }
+    for (const [args, why] of [
+      [['create', 'deployments.apps'], 'podflow does not serve deployments.apps'],
+      [['update', 'events'], 'podflow serves events for get, list, watch, not update'],
+      [
+        ['deletecollection', 'pods'],
+        'podflow serves pods for create, delete, get, list, patch, update, watch, not deletecollection',
+      ],
+    ] as const) {
+      const r = await kubectl(['auth', 'can-i', ...args]);
+      expect([r.code, r.stdout.trim()], args.join(' ')).toEqual([1, `no - ${why}`]);
+    }
+    const list = await kubectl(['auth', 'can-i', '--list']);
+    expect(list.code).toBe(0);
+    const rows = tableRows(list.stdout);
+    expect(rows).toContainEqual(['pods', '[]', '[]', '[create delete get list patch update watch]']);
+    expect(rows).toContainEqual(['events', '[]', '[]', '[get list watch]']);
+    expect(rows).toContainEqual(['[/api/*]', '[]', '[get]']);
+  });
+
   it('get ns lists default, kube-public and kube-system, Active; create ns team-a', async () => {
     const before = await kubectl(['get', 'ns']);
     expect(before.stderr).toBe('');

@@ -1,0 +1,159 @@
+// Access reviews (authorization.k8s.io/v1 SelfSubjectAccessReview and SelfSubjectRulesReview), so that
+// `kubectl auth can-i` and `kubectl auth can-i --list` tell the truth. podflow has one kind of caller: whoever got
+// past the API's authentication — the local gateway's bearer token (or no token), API Gateway's IAM authorization in
+// the cloud — may do everything podflow serves, in every namespace. So a review allows exactly the verbs the API
+// serves on each resource (discovery.ts), and nothing on what it does not serve (a Deployment, a Service), with the
+// reason said.
+import type { Context } from 'hono';
+import { bodyFormat, parseObjectBody } from './decode-pod.ts';
+import { type ApiResource, V1_RESOURCES } from './discovery.ts';
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf.ts';
+import { readBody, readBodyBytes, requestMediaType } from './request.ts';
+import { ApiError, badRequest } from './status.ts';
+
+export const AUTHORIZATION_GROUP = 'authorization.k8s.io';
+const GROUP_VERSION = `${AUTHORIZATION_GROUP}/v1`;
+
+/** authorization.k8s.io/v1 as podflow serves it: the two self reviews, create only (as upstream). */
+export const AUTHORIZATION_RESOURCES: readonly ApiResource[] = [
+  {
+    name: 'selfsubjectaccessreviews',
+    singularName: 'selfsubjectaccessreview',
+    namespaced: false,
+    kind: 'SelfSubjectAccessReview',
+    verbs: ['create'],
+  },
+  {
+    name: 'selfsubjectrulesreviews',
+    singularName: 'selfsubjectrulesreview',
+    namespaced: false,
+    kind: 'SelfSubjectRulesReview',
+    verbs: ['create'],
+  },
+];
+
+/** The non-resource paths every caller may GET: discovery, OpenAPI, version and health. */
+const NON_RESOURCE_URLS = [
+  '/api',
+  '/api/*',
+  '/apis',
+  '/apis/*',
+  '/openapi/*',
+  '/version',
+  '/healthz',
+  '/livez',
+  '/readyz',
+];
+
+/** Every served (group, resource) → its verbs. */
+function servedVerbs(group: string, resource: string): readonly string[] | undefined {
+  const served = group === '' ? V1_RESOURCES : group === AUTHORIZATION_GROUP ? AUTHORIZATION_RESOURCES : [];
+  return served.find((r) => r.name === resource)?.verbs;
+}
+
+interface ResourceAttributes {
+  namespace?: string;
+  verb?: string;
+  group?: string;
+  resource?: string;
+  subresource?: string;
+  name?: string;
+}
+
+/** Whether the caller may do it, and why not. */
+function decide(
+  attrs: ResourceAttributes | undefined,
+  nonResource: { path?: string; verb?: string } | undefined,
+): { allowed: boolean; reason?: string } {
+  if (attrs) {
+    const group = attrs.group ?? '';
+    const verb = attrs.verb ?? '';
+    const resource = `${attrs.resource ?? ''}${attrs.subresource ? `/${attrs.subresource}` : ''}`;
+    const qualified = group === '' ? resource : `${resource}.${group}`;
+    if (resource === '*' || group === '*') {
+      return verb === '*' || verb !== ''
+        ? { allowed: true, reason: 'podflow: every caller may do everything podflow serves' }
+        : { allowed: false, reason: 'no verb' };
+    }
+    const verbs = servedVerbs(group, resource);
+    if (!verbs) return { allowed: false, reason: `podflow does not serve ${qualified}` };
+    if (verb === '*' || verbs.includes(verb))
+      return { allowed: true, reason: 'podflow: every caller may do everything podflow serves' };
+    return { allowed: false, reason: `podflow serves ${qualified} for ${verbs.join(', ')}, not ${verb}` };
+  }
+  const path = nonResource?.path ?? '';
+  const allowed =
+    (nonResource?.verb === 'get' || nonResource?.verb === '*') &&
+    NON_RESOURCE_URLS.some((u) => (u.endsWith('/*') ? path.startsWith(u.slice(0, -1)) : path === u));
+  return allowed
+    ? { allowed }
+    : { allowed, reason: `podflow serves no ${nonResource?.verb ?? ''} on ${path}` };
+}
+
+async function reviewBody(c: Context, kind: string): Promise<Record<string, unknown>> {
+  const mediaType = requestMediaType(c);
+  // kubectl's typed client sends the reviews as protobuf.
+  const raw =
+    mediaType === PROTOBUF_MEDIA_TYPE
+      ? decodeProtobufObject(await readBodyBytes(c), kind)
+      : parseObjectBody(await readBody(c), bodyFormat(mediaType), kind);
+  if (raw.kind !== undefined && raw.kind !== kind)
+    throw badRequest(
+      `the object provided is unrecognized (must be of type ${kind}): kind ${String(raw.kind)}`,
+    );
+  return raw;
+}
+
+/** POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews: the review with its status (201, as upstream). */
+export async function selfSubjectAccessReview(c: Context): Promise<Record<string, unknown>> {
+  const raw = await reviewBody(c, 'SelfSubjectAccessReview');
+  const spec = (raw.spec ?? {}) as {
+    resourceAttributes?: ResourceAttributes;
+    nonResourceAttributes?: { path?: string; verb?: string };
+  };
+  if (!spec.resourceAttributes === !spec.nonResourceAttributes) {
+    // authorization/validation ValidateSelfSubjectAccessReviewSpec.
+    const detail = 'exactly one of nonResourceAttributes or resourceAttributes must be specified';
+    throw new ApiError(
+      422,
+      'Invalid',
+      `SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": ${detail}`,
+      {
+        group: AUTHORIZATION_GROUP,
+        kind: 'SelfSubjectAccessReview',
+        causes: [
+          {
+            reason: 'FieldValueInvalid',
+            message: `Invalid value: "null": ${detail}`,
+            field: 'spec.resourceAttributes',
+          },
+        ],
+      },
+    );
+  }
+  return {
+    kind: 'SelfSubjectAccessReview',
+    apiVersion: GROUP_VERSION,
+    metadata: { creationTimestamp: null },
+    spec,
+    status: decide(spec.resourceAttributes, spec.nonResourceAttributes),
+  };
+}
+
+/** POST /apis/authorization.k8s.io/v1/selfsubjectrulesreviews: every served resource with its verbs. */
+export async function selfSubjectRulesReview(c: Context): Promise<Record<string, unknown>> {
+  const raw = await reviewBody(c, 'SelfSubjectRulesReview');
+  const rules = (group: string, resources: readonly ApiResource[]) =>
+    resources.map((r) => ({ verbs: [...r.verbs], apiGroups: [group], resources: [r.name] }));
+  return {
+    kind: 'SelfSubjectRulesReview',
+    apiVersion: GROUP_VERSION,
+    metadata: { creationTimestamp: null },
+    spec: raw.spec ?? {},
+    status: {
+      resourceRules: [...rules('', V1_RESOURCES), ...rules(AUTHORIZATION_GROUP, AUTHORIZATION_RESOURCES)],
+      nonResourceRules: [{ verbs: ['get'], nonResourceURLs: NON_RESOURCE_URLS }],
+      incomplete: false,
+    },
+  };
+}
