@@ -4,9 +4,11 @@
 // `Step Functions Execution Status Change` and the worker recovery Lambda, by `<uid>-<seq+1>` resuming the pod; a
 // timer whose wake-up is lost is delivered by the recovery Lambda's sweep.
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { identityFromOverrides } from '../../src/adapters/fargate/sandbox-identity.ts';
 import { cloudTarget, startCloudHarness, type CloudHarness } from './harness.ts';
 import { eventually } from './support/sdk-config.ts';
 
@@ -184,7 +186,15 @@ describe.skipIf(!onEmulators)('the pod worker under failures', () => {
       (_fn, event) => wakeupOf(event).name === 'lost-timer' && !!wakeupOf(event).timerId,
       3,
     );
-    await api.createNamespacedPod({ namespace: NS, body: crashing });
+    const created = await api.createNamespacedPod({ namespace: NS, body: crashing });
+    // restartCount as kubectl would see it, sampled all along: it must never go backwards.
+    const counts: number[] = [];
+    const sampler = setInterval(() => {
+      void read('lost-timer').then(
+        (p) => counts.push(p.status?.containerStatuses?.[0]?.restartCount ?? 0),
+        () => undefined,
+      );
+    }, 200);
     const backOff = async () => {
       const s = (await read('lost-timer')).status?.containerStatuses?.[0];
       return s?.state?.waiting?.reason === 'CrashLoopBackOff' ? s : undefined;
@@ -206,6 +216,29 @@ describe.skipIf(!onEmulators)('the pod worker under failures', () => {
     );
     const sweep = lambda.invocations.findLast((i) => (i.event as { sweep?: boolean } | null)?.sweep === true);
     expect(sweep).toMatchObject({ outcome: 'ok' });
+    clearInterval(sampler);
+    expect(counts.length).toBeGreaterThan(10);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    // No container instance ran twice: every task of the pod (one per sandbox generation) runs each instance once.
+    const ecs = new ECSClient(h.clientConfig('ecs'));
+    const arns: string[] = [];
+    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+      const out = await ecs.send(
+        new ListTasksCommand({
+          cluster: h.outputs.ClusterArn,
+          startedBy: created.metadata!.uid!,
+          desiredStatus,
+        }),
+      );
+      arns.push(...(out.taskArns ?? []));
+    }
+    const { tasks } = await ecs.send(
+      new DescribeTasksCommand({ cluster: h.outputs.ClusterArn, tasks: arns }),
+    );
+    ecs.destroy();
+    const instances = (tasks ?? []).map((t) => identityFromOverrides(t.overrides)!.instances.app);
+    expect(instances.length).toBeGreaterThan(waiting!);
+    expect(new Set(instances).size).toBe(instances.length);
     await api.deleteNamespacedPod({ name: 'lost-timer', namespace: NS });
     await eventually(() => gone('lost-timer'), 30_000);
   }, 150_000);
