@@ -60,6 +60,8 @@ interface ResourceAttributes {
   name?: string;
 }
 
+const ALLOWED = { allowed: true, reason: 'podflow: every caller may do everything podflow serves' };
+
 /** Whether the caller may do it, and why not. */
 function decide(
   attrs: ResourceAttributes | undefined,
@@ -70,15 +72,12 @@ function decide(
     const verb = attrs.verb ?? '';
     const resource = `${attrs.resource ?? ''}${attrs.subresource ? `/${attrs.subresource}` : ''}`;
     const qualified = group === '' ? resource : `${resource}.${group}`;
-    if (resource === '*' || group === '*') {
-      return verb === '*' || verb !== ''
-        ? { allowed: true, reason: 'podflow: every caller may do everything podflow serves' }
-        : { allowed: false, reason: 'no verb' };
-    }
+    // Every resource (of every group): the caller may do everything podflow serves.
+    if (resource === '*' || group === '*')
+      return verb === '' ? { allowed: false, reason: 'no verb' } : ALLOWED;
     const verbs = servedVerbs(group, resource);
     if (!verbs) return { allowed: false, reason: `podflow does not serve ${qualified}` };
-    if (verb === '*' || verbs.includes(verb))
-      return { allowed: true, reason: 'podflow: every caller may do everything podflow serves' };
+    if (verb === '*' || verbs.includes(verb)) return ALLOWED;
     return { allowed: false, reason: `podflow serves ${qualified} for ${verbs.join(', ')}, not ${verb}` };
   }
   const path = nonResource?.path ?? '';
