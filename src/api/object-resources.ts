@@ -193,7 +193,7 @@ export async function listObjects(
   const filter = selection(c, def, namespace);
   if (boolParam(c, 'watch') === true) return watchObjects(x, c, def, filter);
   const format = negotiateFormat(c.req.header('accept'), true);
-  // Every list is one page: limit/continue are accepted and ignored, as for pods.
+  // Every list is one page: limit/continue are accepted and ignored (pods are chunked, pods.ts listPods).
   const { items, resourceVersion } = await x.deps.objects.list(def.kind, namespace);
   const objects = items.map(servedObject).filter(filter.matches);
   if (format.kind === 'table') {
