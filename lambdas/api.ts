@@ -1,4 +1,4 @@
-// The api Lambda (docs/architecture.md §8, §10): API Gateway REST API (IAM auth) → this function → the
+// The api Lambda (docs/architecture.md §8, §10): API Gateway REST API (token authorizer, lambdas/authorizer.ts) → this function → the
 // Kubernetes-compatible API (api/). Thin: the wiring builds the cloud engine once per cold start; the handler turns
 // each proxy event into a request for the same Hono app `podflow serve` runs. With the Fargate runtime
 // (docs/decisions/0006-fargate-runtime.md): its admission (limits, the size annotation), logs from CloudWatch Logs,
@@ -11,6 +11,8 @@ import {
   type ApiGatewayHandler,
   type ApiGatewayProxyEvent,
 } from '../src/api/api-gateway-handler.ts';
+import { grantFromAuthorizer } from '../src/api/token-authorizer.ts';
+import { NO_ACCESS } from '../src/core/access.ts';
 import { SYSTEM_NAMESPACES } from '../src/core/manifest/api-objects.ts';
 import { systemClock } from '../src/ports/clock.ts';
 import type { ObjectStore } from '../src/ports/object-store.ts';
@@ -73,6 +75,11 @@ export const handler = async (event: ApiGatewayProxyEvent) => {
       newUid: randomUUID,
       onError: logError,
       maxStreamSeconds: CLOUD_MAX_STREAM_SECONDS,
+      // Every method has the token authorizer: a request without its grant is refused, never let through.
+      grantOf: (c) =>
+        grantFromAuthorizer(
+          (c.env as { event?: ApiGatewayProxyEvent } | undefined)?.event?.requestContext.authorizer,
+        ) ?? NO_ACCESS,
     });
     wired = createApiGatewayHandler(app, (err) => logError(err, 'api handler'));
   }

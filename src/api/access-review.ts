@@ -5,6 +5,7 @@
 // serves on each resource (discovery.ts), and nothing on what it does not serve (a Deployment, a Service), with the
 // reason said.
 import type { Context } from 'hono';
+import { authorize, type Grant } from '../core/access.ts';
 import { bodyFormat, parseObjectBody } from './decode-pod.ts';
 import { type ApiResource, V1_RESOURCES } from './discovery.ts';
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf.ts';
@@ -60,24 +61,30 @@ interface ResourceAttributes {
   name?: string;
 }
 
-const ALLOWED = { allowed: true, reason: 'podflow: every caller may do everything podflow serves' };
-
 /** Whether the caller may do it, and why not. */
 function decide(
+  grant: Grant,
   attrs: ResourceAttributes | undefined,
   nonResource: { path?: string; verb?: string } | undefined,
 ): { allowed: boolean; reason?: string } {
+  const granted = (verb: string, group: string, resource: string) =>
+    authorize(grant, { verb, group, resource, ...(attrs?.namespace ? { namespace: attrs.namespace } : {}) });
   if (attrs) {
     const group = attrs.group ?? '';
     const verb = attrs.verb ?? '';
     const resource = `${attrs.resource ?? ''}${attrs.subresource ? `/${attrs.subresource}` : ''}`;
     const qualified = group === '' ? resource : `${resource}.${group}`;
     // Every resource (of every group): the caller may do everything podflow serves.
-    if (resource === '*' || group === '*')
-      return verb === '' ? { allowed: false, reason: 'no verb' } : ALLOWED;
+    if (verb === '') return { allowed: false, reason: 'no verb' };
+    // Every resource (of every group), or every verb: what the grant allows for any verb.
+    if (resource === '*' || group === '*' || verb === '*') {
+      if (resource !== '*' && group !== '*' && !servedVerbs(group, resource))
+        return { allowed: false, reason: `podflow does not serve ${qualified}` };
+      return granted(verb === '*' ? 'delete' : verb, group, resource);
+    }
     const verbs = servedVerbs(group, resource);
     if (!verbs) return { allowed: false, reason: `podflow does not serve ${qualified}` };
-    if (verb === '*' || verbs.includes(verb)) return ALLOWED;
+    if (verbs.includes(verb)) return granted(verb, group, resource);
     return { allowed: false, reason: `podflow serves ${qualified} for ${verbs.join(', ')}, not ${verb}` };
   }
   const path = nonResource?.path ?? '';
@@ -104,7 +111,7 @@ async function reviewBody(c: Context, kind: string): Promise<Record<string, unkn
 }
 
 /** POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews: the review with its status (201, as upstream). */
-export async function selfSubjectAccessReview(c: Context): Promise<Record<string, unknown>> {
+export async function selfSubjectAccessReview(c: Context, grant: Grant): Promise<Record<string, unknown>> {
   const raw = await reviewBody(c, 'SelfSubjectAccessReview');
   const spec = (raw.spec ?? {}) as {
     resourceAttributes?: ResourceAttributes;
@@ -135,15 +142,24 @@ export async function selfSubjectAccessReview(c: Context): Promise<Record<string
     apiVersion: GROUP_VERSION,
     metadata: { creationTimestamp: null },
     spec,
-    status: decide(spec.resourceAttributes, spec.nonResourceAttributes),
+    status: decide(grant, spec.resourceAttributes, spec.nonResourceAttributes),
   };
 }
 
-/** POST /apis/authorization.k8s.io/v1/selfsubjectrulesreviews: every served resource with its verbs. */
-export async function selfSubjectRulesReview(c: Context): Promise<Record<string, unknown>> {
+/**
+ * POST /apis/authorization.k8s.io/v1/selfsubjectrulesreviews: every served resource with the verbs the grant allows
+ * in the review's namespace.
+ */
+export async function selfSubjectRulesReview(c: Context, grant: Grant): Promise<Record<string, unknown>> {
   const raw = await reviewBody(c, 'SelfSubjectRulesReview');
+  const namespace = (raw.spec as { namespace?: string } | undefined)?.namespace || undefined;
   const rules = (group: string, resources: readonly ApiResource[]) =>
-    resources.map((r) => ({ verbs: [...r.verbs], apiGroups: [group], resources: [r.name] }));
+    resources.flatMap((r) => {
+      const verbs = r.verbs.filter(
+        (verb) => authorize(grant, { verb, group, resource: r.name, ...(namespace ? { namespace } : {}) }).allowed,
+      );
+      return verbs.length > 0 ? [{ verbs, apiGroups: [group], resources: [r.name] }] : [];
+    });
   return {
     kind: 'SelfSubjectRulesReview',
     apiVersion: GROUP_VERSION,

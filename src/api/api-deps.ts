@@ -1,6 +1,8 @@
 // What the API needs from the environment that hosts it: the engine's use cases, read access to the store, and —
 // where a container runtime is attached (local mode) — logs. Each composition root builds one: `podflow serve`
 // (cli/commands/serve.ts) from the local engine, the api Lambda (lambdas/api.ts) from the cloud engine.
+import type { Context } from 'hono';
+import type { Grant } from '../core/access.ts';
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { FieldError } from '../core/field-errors.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -55,8 +57,13 @@ export interface ApiDeps {
   newUid: () => string;
   /** Internal faults (answered with 500) and background failures. */
   onError: (err: unknown, context: string) => void;
-  /** A bearer token every request must carry (`podflow serve --token`). The cloud authenticates at API Gateway (IAM). */
+  /** A bearer token every request must carry (`podflow serve --token`). The cloud authenticates at API Gateway. */
   token?: string;
+  /**
+   * What the caller may do (the cloud: the grant API Gateway's token authorizer resolved, api/token-authorizer.ts).
+   * Without it every caller who passed authentication may do everything.
+   */
+  grantOf?: (c: Context) => Grant;
   /**
    * Longest watch or `logs -f` in seconds. Unlimited locally (the client's timeoutSeconds, default 30 min); in the
    * cloud API Gateway ends an integration after 29 s, so watches there are cut at 25 s and clients re-watch.

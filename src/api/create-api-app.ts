@@ -35,10 +35,13 @@ import {
   notImplemented,
   pathNotFound,
   toApiError,
+  requestForbidden,
   unauthorized,
 } from './status.ts';
 import { servedStore } from './served-store.ts';
 import { getPodTimeline } from './timeline.ts';
+import { requestInfo } from './request-info.ts';
+import { authorize, FULL_ACCESS } from '../core/access.ts';
 import { isPublicUiPath, serveUiAsset, UI_PATH } from './ui-routes.ts';
 import { PodWatchHub, PollingChangeSource, WatchHub } from './watch-hub.ts';
 import { OBJECT_RESOURCE_DEFS } from './object-kinds.ts';
@@ -125,6 +128,18 @@ export function createApiApp(given: ApiDeps): ApiApp {
       await next();
     });
   }
+  const grantOf = deps.grantOf;
+  if (grantOf) {
+    app.use('*', async (c, next) => {
+      const info = requestInfo(c.req.method, c.req.path, new URL(c.req.url).searchParams);
+      if (info.resourceRequest) {
+        const grant = grantOf(c);
+        const verdict = authorize(grant, info);
+        if (!verdict.allowed) return respondStatus(requestForbidden(grant.user, info, verdict.reason));
+      }
+      await next();
+    });
+  }
 
   /**
    * Registers a path's verbs; any other verb on it is 405 MethodNotAllowed. One handler per path (it picks the verb):
@@ -158,11 +173,11 @@ export function createApiApp(given: ApiDeps): ApiApp {
   });
   route('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
     POST: async (c) =>
-      respondText(c, 201, 'application/json', JSON.stringify(await selfSubjectAccessReview(c))),
+      respondText(c, 201, 'application/json', JSON.stringify(await selfSubjectAccessReview(c, deps.grantOf?.(c) ?? FULL_ACCESS))),
   });
   route('/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
     POST: async (c) =>
-      respondText(c, 201, 'application/json', JSON.stringify(await selfSubjectRulesReview(c))),
+      respondText(c, 201, 'application/json', JSON.stringify(await selfSubjectRulesReview(c, deps.grantOf?.(c) ?? FULL_ACCESS))),
   });
   route('/openapi/v3', { GET: (c) => json(c, openApiV3Paths()) });
   route('/openapi/v3/api/v1', { GET: (c) => json(c, openApiV3Document()) });

@@ -87,6 +87,29 @@ export const forbidden = (
     ...(causes ? { causes } : {}),
   });
 
+/**
+ * The API server's answer to a request its authorizer denied (endpoints/handlers/responsewriters/errors.go
+ * forbiddenMessage): `pods is forbidden: User "u" cannot create resource "pods" in API group "" in the namespace
+ * "default": <reason>`, or `… at the cluster scope` without a namespace.
+ */
+export function requestForbidden(
+  user: string,
+  r: { verb: string; group: string; resource: string; subresource?: string; name?: string; namespace?: string },
+  reason: string,
+): ApiError {
+  const qualified = r.group === '' ? r.resource : `${r.resource}.${r.group}`;
+  const what = r.name ? `${qualified} "${r.name}"` : qualified;
+  const resource = r.subresource ? `resource "${r.resource}/${r.subresource}"` : `resource "${r.resource}"`;
+  const scope = r.namespace === undefined ? 'at the cluster scope' : `in the namespace "${r.namespace}"`;
+  return new ApiError(
+    403,
+    'Forbidden',
+    `${what} is forbidden: User "${user}" cannot ${r.verb} ${resource} in API group "${r.group}" ${scope}` +
+      (reason ? `: ${reason}` : ''),
+    { ...(r.name ? { name: r.name } : {}), group: r.group, kind: r.resource },
+  );
+}
+
 /** errors.NewMethodNotSupported / the mux's answer to a verb a path does not serve. */
 export const methodNotAllowed = (): ApiError =>
   new ApiError(

@@ -16,6 +16,7 @@ import { registerDescribeCommand } from './commands/describe.ts';
 import { registerExecCommand } from './commands/exec.ts';
 import { registerGetCommand } from './commands/get.ts';
 import { registerLogsCommand } from './commands/logs.ts';
+import { registerKubeconfigCommand, registerTokenCommand } from './commands/cloud.ts';
 
 type Register = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
 
@@ -27,6 +28,12 @@ const CLIENT_COMMANDS: ReadonlyMap<string, Register> = new Map([
   ['logs', registerLogsCommand],
   ['delete', registerDeleteCommand],
   ['exec', registerExecCommand],
+]);
+
+/** Credentials for a deployed API; light, so loaded without the engine too. */
+const CLOUD_COMMANDS: ReadonlyMap<string, Register> = new Map([
+  ['kubeconfig', registerKubeconfigCommand],
+  ['token', registerTokenCommand],
 ]);
 
 async function engineCommands(): Promise<Register[]> {
@@ -59,12 +66,14 @@ export async function createProgram(
     .showHelpAfterError('(run `podflow --help` for usage)')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  if (only === undefined || !CLIENT_COMMANDS.has(only)) {
+  if (only === undefined || !(CLIENT_COMMANDS.has(only) || CLOUD_COMMANDS.has(only))) {
     program.commandsGroup('Engine (runs pods here):');
     for (const register of await engineCommands()) register(program, io, setExitCode);
   }
   program.commandsGroup('API client (like kubectl; talks to a running podflow serve or npm start):');
   for (const register of CLIENT_COMMANDS.values()) register(program, io, setExitCode);
+  program.commandsGroup('Cloud (a stack deployed with npm run cloud:deploy):');
+  for (const register of CLOUD_COMMANDS.values()) register(program, io, setExitCode);
   return program;
 }
 

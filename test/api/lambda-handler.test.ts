@@ -50,4 +50,45 @@ describe('api Lambda', () => {
     expect(result.statusCode).toBe(code);
     expect(JSON.parse(result.body)).toMatchObject(check);
   });
+
+  it('authorizes each request by the grant the token authorizer put in the context, and refuses one without it', async () => {
+    const { handler } = await import('../../lambdas/api.ts');
+    const reader = 'arn:aws:iam::123456789012:role/reader';
+    const asReader = { principalId: reader, user: reader, grant: '{"team-a":"read"}' };
+    // What the reader may do, asked as kubectl auth can-i asks (no AWS call needed to answer).
+    const review = async (verb: string, namespace: string) => {
+      const r = await handler(
+        proxyEvent('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+          authorizer: asReader,
+          body: { spec: { resourceAttributes: { verb, resource: 'pods', namespace } } },
+        }),
+      );
+      expect(r.statusCode, r.body).toBe(201);
+      return (JSON.parse(r.body) as { status: { allowed: boolean } }).status.allowed;
+    };
+    expect(await review('list', 'team-a')).toBe(true);
+    expect(await review('create', 'team-a')).toBe(false);
+    expect(await review('get', 'default')).toBe(false);
+    const create = await handler(
+      proxyEvent('POST', '/api/v1/namespaces/team-a/pods', { authorizer: asReader, body: { kind: 'Pod' } }),
+    );
+    expect(create.statusCode).toBe(403);
+    expect(JSON.parse(create.body)).toMatchObject({
+      reason: 'Forbidden',
+      message:
+        'pods is forbidden: User "arn:aws:iam::123456789012:role/reader" cannot create resource "pods" in API group "" in the namespace "team-a": read access in namespace "team-a" does not allow create',
+      details: { group: '', kind: 'pods' },
+    });
+    const elsewhere = await handler(
+      proxyEvent('GET', '/api/v1/namespaces/default/pods', { authorizer: asReader }),
+    );
+    expect(elsewhere.statusCode).toBe(403);
+    const anonymous = await handler(proxyEvent('GET', '/api/v1/namespaces/team-a/pods', { authorizer: {} }));
+    expect(anonymous.statusCode).toBe(403);
+    expect(JSON.parse(anonymous.body).message).toContain(
+      'User "system:anonymous" cannot list resource "pods"',
+    );
+    // Discovery is every caller's (system:discovery).
+    expect((await handler(proxyEvent('GET', '/api/v1', { authorizer: {} }))).statusCode).toBe(200);
+  });
 });

@@ -44,7 +44,14 @@ export interface RequestOptions {
   headers?: Record<string, string | string[]>;
   query?: Record<string, string | string[] | undefined>;
   base64?: boolean;
+  /**
+   * `requestContext.authorizer` as the token authorizer leaves it (api/token-authorizer.ts). Default: a principal
+   * with write access to every namespace.
+   */
+  authorizer?: Record<string, unknown>;
 }
+
+export const TEST_PRINCIPAL = 'arn:aws:iam::123456789012:user/test';
 
 /** An HTTP request as API Gateway's REST API proxy integration would deliver it. */
 export function proxyEvent(method: string, path: string, o: RequestOptions = {}): ApiGatewayProxyEvent {
@@ -78,7 +85,11 @@ export function proxyEvent(method: string, path: string, o: RequestOptions = {})
     requestContext: {
       accountId: '123456789012',
       apiId: 'test',
-      authorizer: {},
+      authorizer: o.authorizer ?? {
+        principalId: TEST_PRINCIPAL,
+        user: TEST_PRINCIPAL,
+        grant: '{"*":"write"}',
+      },
       domainName: 'podflow.test',
       domainPrefix: 'podflow',
       extendedRequestId: randomUUID(),

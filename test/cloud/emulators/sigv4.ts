@@ -1,7 +1,8 @@
 // TEST DOUBLE support — AWS Signature Version 4 as the IAM user guide specifies it ("Create a signed AWS API
 // request"): canonical request → string to sign → HMAC-SHA256 with the key derived from the secret, the date, the
 // region and the service. The API Gateway front verifies requests with it (AWS_IAM authorization), the signing proxy
-// that kubectl talks through signs with it. Header-based signing only (no presigned query strings).
+// that kubectl talks through signs with it, and the STS emulator verifies presigned URLs ("Authenticating requests:
+// using query parameters") with `verifyPresigned`.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export interface Credentials {
@@ -180,5 +181,100 @@ export function verifyRequest(
         'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     };
   }
+  return { ok: true, accessKeyId: accessKeyId! };
+}
+
+/** A credential the emulators know: its secret, and the session token temporary credentials must carry. */
+export interface KnownCredentials extends Credentials {
+  sessionToken?: string;
+}
+
+const parseAmzDate = (amzDate: string): number =>
+  Date.UTC(
+    +amzDate.slice(0, 4),
+    +amzDate.slice(4, 6) - 1,
+    +amzDate.slice(6, 8),
+    +amzDate.slice(9, 11),
+    +amzDate.slice(11, 13),
+    +amzDate.slice(13, 15),
+  );
+
+/**
+ * Verifies a request signed in its query string (a presigned URL): X-Amz-Algorithm, -Credential, -Date, -Expires,
+ * -SignedHeaders and -Signature in the query, the signature over the canonical request without X-Amz-Signature. A
+ * request older than `lifetimeMs` after its X-Amz-Date is refused whatever its X-Amz-Expires — STS keeps a presigned
+ * GetCallerIdentity for 15 minutes and ignores X-Amz-Expires.
+ */
+export function verifyPresigned(
+  req: SignableRequest,
+  lookup: (accessKeyId: string) => KnownCredentials | undefined,
+  region: string,
+  service: string,
+  now: number,
+  lifetimeMs: number,
+): VerifyResult {
+  const q = req.query;
+  const credential = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/.exec(
+    q.get('X-Amz-Credential') ?? '',
+  );
+  const amzDate = q.get('X-Amz-Date') ?? '';
+  const given = q.get('X-Amz-Signature') ?? '';
+  const signedList = q.get('X-Amz-SignedHeaders') ?? '';
+  if (
+    q.get('X-Amz-Algorithm') !== ALGORITHM ||
+    !credential ||
+    !/^\d{8}T\d{6}Z$/.test(amzDate) ||
+    !/^[0-9a-f]{64}$/.test(given) ||
+    !signedList
+  )
+    return {
+      ok: false,
+      errorType: 'IncompleteSignature',
+      message: 'Request is missing Authentication Token',
+    };
+  const [, accessKeyId, date, scopeRegion, scopeService] = credential as unknown as string[];
+  const creds = lookup(accessKeyId!);
+  if (!creds)
+    return {
+      ok: false,
+      errorType: 'InvalidClientTokenId',
+      message: 'The security token included in the request is invalid.',
+    };
+  if (creds.sessionToken !== undefined && q.get('X-Amz-Security-Token') !== creds.sessionToken)
+    return {
+      ok: false,
+      errorType: 'InvalidClientTokenId',
+      message: 'The security token included in the request is invalid.',
+    };
+  if (scopeRegion !== region || scopeService !== service || date !== amzDate.slice(0, 8))
+    return {
+      ok: false,
+      errorType: 'SignatureDoesNotMatch',
+      message: `Credential should be scoped to a valid region and service ${service}.`,
+    };
+  if (now > parseAmzDate(amzDate) + lifetimeMs)
+    return {
+      ok: false,
+      errorType: 'ExpiredToken',
+      message: 'The security token included in the request is expired',
+    };
+  const signedHeaders = signedList.split(';');
+  if (!signedHeaders.includes('host'))
+    return { ok: false, errorType: 'SignatureDoesNotMatch', message: "'Host' must be a signed header." };
+  const unsigned = new URLSearchParams([...q].filter(([k]) => k !== 'X-Amz-Signature'));
+  const expected = signature(
+    { ...req, query: unsigned },
+    signedHeaders,
+    amzDate,
+    { date: date!, region, service },
+    creds.secretAccessKey,
+  );
+  if (!timingSafeEqual(Buffer.from(expected), Buffer.from(given)))
+    return {
+      ok: false,
+      errorType: 'SignatureDoesNotMatch',
+      message:
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+    };
   return { ok: true, accessKeyId: accessKeyId! };
 }
