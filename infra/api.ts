@@ -1,26 +1,43 @@
 // Api: the Kubernetes-compatible API in the cloud (docs/architecture.md §8, §10; docs/decisions/0004-api.md). An API
-// Gateway REST API — not an HTTP API (docs/decisions/0004-api.md): REST APIs have IAM auth, per-stage access logs,
+// Gateway REST API — not an HTTP API (docs/decisions/0004-api.md): REST APIs have Lambda authorizers with a result cache, per-stage access logs,
 // throttling and execution logs, and are what LocalStack's `cdklocal deploy` path uses — whose `ANY /` and `ANY
 // /{proxy+}` methods hand every request as a proxy event (payload format 1.0) to the api Lambda (lambdas/api.ts),
 // which runs the same Hono app as `podflow serve`. Routing, validation, content negotiation and errors (Kubernetes
-// Status objects) are the app's; API Gateway only authenticates (SigV4, AuthorizationType.IAM on every method),
-// throttles and logs.
+// Status objects) are the app's; API Gateway only authenticates — a Lambda TOKEN authorizer on every method accepts
+// the `aws eks get-token`-style bearer token kubectl gets from `podflow token` (lambdas/authorizer.ts,
+// docs/decisions/0012-kubectl-credentials.md) —, throttles and logs.
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
-  AuthorizationType,
   EndpointType,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
   RestApi,
+  TokenAuthorizer,
 } from 'aws-cdk-lib/aws-apigateway';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { type AccessEntry, parseAccessEntries } from '../src/core/access.ts';
+import { formatFieldError } from '../src/core/field-errors.ts';
 import { createPodflowFunction, FUNCTION_LOG_RETENTION } from './podflow-functions.ts';
+
+/** The authorizer checks a token's shape, asks STS once (≈ 100 ms) and answers; 10 s leaves room for a slow STS. */
+export const AUTHORIZER_TIMEOUT = Duration.seconds(10);
+
+/**
+ * How long API Gateway reuses an authorizer's answer for the same token: one STS call per token and 5 minutes
+ * instead of one per request. A token lives 15 minutes (a changed access entry takes effect within 5).
+ */
+export const AUTHORIZER_CACHE_TTL = Duration.minutes(5);
+
+/**
+ * The header's shape, checked by API Gateway before the authorizer runs: anything else is a 401 that costs no
+ * invocation.
+ */
+export const AUTHORIZATION_HEADER_PATTERN = '^Bearer k8s-aws-v1\\.[A-Za-z0-9_-]+$';
 
 /**
  * API Gateway ends a REST API's Lambda integration after 29 s (its default integration timeout), so the function
@@ -66,11 +83,25 @@ export interface ApiProps {
    * replace it (with an equivalent role), and the role is retained when the stack is deleted.
    */
   cloudWatchRole?: boolean;
+  /**
+   * The value every token must sign in its `x-k8s-aws-id` header, so that a token made for another podflow (or an
+   * EKS cluster) is refused here. `podflow kubeconfig --aws` reads it from the ClusterId output. Default: the stack
+   * name.
+   */
+  clusterId?: string;
+  /**
+   * Who may do what: IAM users and roles, each with namespaces read-only or read-write (src/core/access.ts). An
+   * authenticated principal without an entry is refused everything (403). Default: none — add yourself.
+   */
+  access?: AccessEntry[];
 }
 
 export class Api extends Construct {
   /** The api Lambda (lambdas/api.ts). The stack binds what it needs: the table, the starter, the task responder. */
   readonly handler: NodejsFunction;
+  /** The TOKEN authorizer of every method (lambdas/authorizer.ts). */
+  readonly authorizer: NodejsFunction;
+  readonly clusterId: string;
   readonly restApi: RestApi;
   readonly accessLogs: LogGroup;
   /** `https://<id>.execute-api.<region>.<suffix>/<stage>/`: a kubeconfig's `server`, or `awscurl`'s base. */
@@ -80,13 +111,27 @@ export class Api extends Construct {
     super(scope, id);
     const stageName = props.stageName ?? API_STAGE_NAME;
     this.handler = createPodflowFunction(this, 'Handler', 'api.ts', API_TIMEOUT);
+    this.clusterId = props.clusterId ?? Stack.of(this).stackName;
+    const access = parseAccessEntries(props.access ?? []);
+    if ('errors' in access)
+      throw new Error(`Api access entries are invalid: ${access.errors.map(formatFieldError).join('; ')}`);
+    this.authorizer = createPodflowFunction(this, 'Authorizer', 'authorizer.ts', AUTHORIZER_TIMEOUT);
+    this.authorizer.addEnvironment('PODFLOW_CLUSTER_ID', this.clusterId);
+    this.authorizer.addEnvironment('PODFLOW_ACCESS', JSON.stringify(access.entries));
+    const authorizer = new TokenAuthorizer(this, 'TokenAuthorizer', {
+      handler: this.authorizer,
+      identitySource: 'method.request.header.Authorization',
+      validationRegex: AUTHORIZATION_HEADER_PATTERN,
+      resultsCacheTtl: AUTHORIZER_CACHE_TTL,
+    });
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetention ?? FUNCTION_LOG_RETENTION,
     });
 
     this.restApi = new RestApi(this, 'RestApi', {
       restApiName: `${Stack.of(this).stackName}-api`,
-      description: 'podflow: the Kubernetes-compatible API (IAM auth; every request goes to the api Lambda)',
+      description:
+        'podflow: the Kubernetes-compatible API (token authorizer; every request goes to the api Lambda)',
       // Regional: the callers are CLIs and SDKs, not browsers around the world; an edge endpoint would add a
       // CloudFront hop to each request and nothing else.
       endpointTypes: [EndpointType.REGIONAL],
@@ -94,7 +139,7 @@ export class Api extends Construct {
       cloudWatchRole: props.cloudWatchRole ?? true,
       // No request validators, models or CORS: the handler validates as the API server does (Status with field
       // causes), and neither kubectl nor the client libraries are browsers.
-      defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
+      defaultMethodOptions: { authorizer },
       deployOptions: {
         stageName,
         accessLogDestination: new LogGroupLogDestination(this.accessLogs),
@@ -110,25 +155,13 @@ export class Api extends Construct {
     // RestApi outputs its URL on its own, under a generated name; the stack exports it as ApiUrl instead.
     this.restApi.node.tryRemoveChild('Endpoint');
 
-    // One integration for both methods. No test-invoke permissions: the console's test button bypasses IAM auth.
+    // One integration for both methods. No test-invoke permissions: the console's test button bypasses the authorizer.
     const integration = new LambdaIntegration(this.handler, { proxy: true, allowTestInvoke: false });
     this.restApi.root.addMethod('ANY', integration);
     this.restApi.root.addResource('{proxy+}').addMethod('ANY', integration);
     this.url = this.restApi.url;
 
     this.#acknowledgeNagFindings();
-  }
-
-  /**
-   * Lets `principal` call every method and path of the stage (`execute-api:Invoke`). With IAM auth this is the whole
-   * access control: a caller signs each request (SigV4, service `execute-api`) as an identity holding this grant.
-   */
-  bindInvoker(principal: IGrantable): Grant {
-    return Grant.addToPrincipal({
-      grantee: principal,
-      actions: ['execute-api:Invoke'],
-      resourceArns: [this.restApi.arnForExecuteApi('*', '/*', this.restApi.deploymentStage.stageName)],
-    });
   }
 
   #acknowledgeNagFindings(): void {
@@ -142,7 +175,8 @@ export class Api extends Construct {
     api.acknowledge({
       id: 'AwsSolutions-APIG3',
       reason:
-        'No WAF web ACL: every method requires SigV4-signed requests (IAM auth), so anonymous traffic is refused ' +
+        'No WAF web ACL: every method requires a bearer token of the shape the authorizer checks (a header ' +
+        'pattern API Gateway applies before any invocation), so anonymous traffic is refused ' +
         'before the integration runs and stage throttling bounds what signed callers cost; a web ACL would add a ' +
         'fixed monthly charge to a deployment meant to cost nothing when idle (docs/architecture.md §11). Attach ' +
         'one to the stage where policy requires it.',
@@ -150,8 +184,9 @@ export class Api extends Construct {
     api.acknowledge({
       id: 'AwsSolutions-COG4',
       reason:
-        'Authorization is IAM (AuthorizationType.IAM on every method, docs/architecture.md §8): callers are AWS ' +
-        'principals signing with SigV4, not Cognito user pool users, so a Cognito authorizer does not apply.',
+        'Callers are AWS principals proving who they are with a presigned STS GetCallerIdentity (the token ' +
+        'authorizer on every method, docs/decisions/0012-kubectl-credentials.md), not Cognito user pool users, so ' +
+        'a Cognito authorizer does not apply.',
     });
     const role = this.restApi.node.tryFindChild('CloudWatchRole');
     if (role) {
@@ -167,8 +202,9 @@ export class Api extends Construct {
 }
 
 /**
- * One JSON line per request. The identity fields matter with IAM auth: they name the principal that signed, and
- * `error` says why a signature or policy check failed (a 403 never reaches the function's log).
+ * One JSON line per request. `principal` is the IAM principal the authorizer found (its principalId), `authorizer`
+ * the authorizer's status, and `error` says why a request was refused before the function (a 401 or 403 never
+ * reaches the function's log).
  */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
   '{' +
@@ -176,8 +212,8 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
       requestId: AccessLogField.contextRequestId(),
       time: AccessLogField.contextRequestTime(),
       ip: AccessLogField.contextIdentitySourceIp(),
-      caller: AccessLogField.contextIdentityCaller(),
-      userArn: AccessLogField.contextIdentityUserArn(),
+      principal: AccessLogField.contextAuthorizerPrincipalId(),
+      authorizer: AccessLogField.contextAuthorizerStatus(),
       method: AccessLogField.contextHttpMethod(),
       path: AccessLogField.contextPath(),
       protocol: AccessLogField.contextProtocol(),

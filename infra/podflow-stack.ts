@@ -2,7 +2,7 @@
 // wires them with bind…() calls, each of which grants the IAM permissions and sets the environment variable together.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { Api } from './api.ts';
+import { Api, type ApiProps } from './api.ts';
 import { FargateRuntime, type FargateRuntimeProps, type ImportedNetwork } from './fargate-runtime.ts';
 import { PodTable } from './pod-table.ts';
 import { PodWorkerStateMachine } from './pod-worker-state-machine.ts';
@@ -17,6 +17,8 @@ export interface PodflowStackProps extends StackProps {
   network?: ImportedNetwork;
   /** The Fargate runtime's other settings (NAT gateways, endpoints, public IPs, log retention, ECS Exec, …). */
   fargate?: Omit<FargateRuntimeProps, 'network'>;
+  /** The API's settings: who may use it (access entries), its cluster id, throttling, … */
+  api?: ApiProps;
 }
 
 export class PodflowStack extends Stack {
@@ -59,7 +61,7 @@ export class PodflowStack extends Stack {
     this.podWorker.bindTaskResponder(wakeup);
 
     // api: creates pods (starts their worker), deletes and patches them (completes the waiting token), reads.
-    this.api = new Api(this, 'Api');
+    this.api = new Api(this, 'Api', props.api);
     const { handler: api } = this.api;
     this.table.bindReadWrite(api);
     this.podWorker.bindStarter(api);
@@ -95,6 +97,9 @@ export class PodflowStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.podWorker.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    // What `podflow kubeconfig --aws` reads besides ApiUrl.
+    new CfnOutput(this, 'ClusterId', { value: this.api.clusterId });
+    new CfnOutput(this, 'Region', { value: this.region });
     new CfnOutput(this, 'ClusterArn', { value: this.runtime.cluster.clusterArn });
     new CfnOutput(this, 'PodLogGroup', { value: this.runtime.logGroup.logGroupName });
   }

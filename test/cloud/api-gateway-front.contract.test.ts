@@ -132,6 +132,7 @@ describe('the API Gateway front', () => {
     for (const [name, handler] of [
       ['proxy', 'index.proxy'],
       ['fail', 'index.fail'],
+      ['authorizer', 'index.tokenAuthorizer'],
     ]) {
       lambda.register({
         name: name!,
@@ -157,6 +158,18 @@ describe('the API Gateway front', () => {
         },
         { resourcePath: '/public', httpMethod: 'GET', authorizationType: 'NONE', functionArn: fn('proxy') },
         { resourcePath: '/broken', httpMethod: 'GET', authorizationType: 'NONE', functionArn: fn('fail') },
+        {
+          resourcePath: '/custom/{proxy+}',
+          httpMethod: 'ANY',
+          authorizationType: 'CUSTOM',
+          authorizer: {
+            functionArn: fn('authorizer'),
+            header: 'authorization',
+            validationExpression: '^Bearer [a-z-]+$',
+            ttlSeconds: 300,
+          },
+          functionArn: fn('proxy'),
+        },
       ],
       binaryMediaTypes: ['*/*'],
       credentials: lookup,
@@ -239,5 +252,79 @@ describe('the API Gateway front', () => {
     const res = await fetch(new URL('/prod/public', front.url));
     expect(res.status).toBe(200);
     expect(((await res.json()) as { resource: string }).resource).toBe('/public');
+  });
+
+  describe('a CUSTOM method (Lambda TOKEN authorizer)', () => {
+    const authorizerCalls = () =>
+      lambda.invocations.filter((i) => i.function === 'authorizer' && i.type !== 'injected').length;
+    const call = (token: string | undefined, method = 'GET', path = '/prod/custom/things') =>
+      fetch(new URL(path, front.url), { method, ...(token ? { headers: { authorization: token } } : {}) });
+
+    it('passes an allowed request on with the authorizer’s principal and context, and caches the answer per token', async () => {
+      const before = authorizerCalls();
+      const res = await call('Bearer allow-alice');
+      expect(res.status).toBe(200);
+      const event = (await res.json()) as { requestContext: { authorizer: Record<string, unknown> } };
+      expect(event.requestContext.authorizer).toEqual({
+        principalId: 'allow-alice',
+        who: 'alice',
+        invokedWith: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/custom/things',
+      });
+      expect((await call('Bearer allow-alice', 'DELETE', '/prod/custom/other')).status).toBe(200);
+      expect(authorizerCalls()).toBe(before + 1);
+    });
+
+    it.each([
+      {
+        name: 'no Authorization header',
+        token: undefined,
+        status: 401,
+        type: 'UnauthorizedException',
+        invoked: 0,
+      },
+      {
+        name: 'a header the validation expression refuses',
+        token: 'Basic x',
+        status: 401,
+        type: 'UnauthorizedException',
+        invoked: 0,
+      },
+      {
+        name: 'an authorizer throwing "Unauthorized"',
+        token: 'Bearer unauthorized',
+        status: 401,
+        type: 'UnauthorizedException',
+        invoked: 1,
+      },
+      {
+        name: 'an authorizer failing otherwise',
+        token: 'Bearer broken',
+        status: 500,
+        type: 'AuthorizerConfigurationException',
+        invoked: 1,
+      },
+      {
+        name: 'an explicit Deny',
+        token: 'Bearer deny',
+        status: 403,
+        type: 'AccessDeniedException',
+        invoked: 1,
+      },
+      {
+        name: 'an Allow that does not cover the method',
+        token: 'Bearer get-only',
+        method: 'POST',
+        status: 403,
+        type: 'AccessDeniedException',
+        invoked: 1,
+      },
+    ])('answers $name with $status $type', async ({ token, method, status, type, invoked }) => {
+      const before = authorizerCalls();
+      const res = await call(token, method);
+      expect(res.status).toBe(status);
+      expect(res.headers.get('x-amzn-errortype')).toBe(type);
+      if (status === 401) expect(await res.json()).toEqual({ message: 'Unauthorized' });
+      expect(authorizerCalls() - before).toBe(invoked);
+    });
   });
 });

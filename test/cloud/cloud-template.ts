@@ -208,6 +208,10 @@ export class TemplateResolver {
           const [sep, parts] = arg as [string, unknown[]];
           return (this.resolve(parts) as unknown[]).join(sep);
         }
+        case 'Fn::Split': {
+          const [sep, text] = arg as [string, unknown];
+          return String(this.resolve(text)).split(sep);
+        }
         case 'Fn::Select': {
           const [index, list] = arg as [number, unknown];
           return (this.resolve(list) as unknown[])[Number(this.resolve(index))];

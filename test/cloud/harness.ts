@@ -10,12 +10,14 @@
 // the DynamoDB, Lambda, Step Functions, Scheduler and ECS emulators check them against the role's policies in the template
 // (emulators/iam.ts): a grant the stack forgot fails here as it would on AWS.
 //
-// Every target gives the tests the same handles: the API's invoke URL, credentials that may call it, a signing proxy
-// with a kubeconfig for kubectl, a @kubernetes/client-node KubeConfig, and SDK client settings per service.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Every target gives the tests the same handles: the API's invoke URL, credentials that may call it, a kubeconfig for
+// kubectl whose user is those credentials' token (as `podflow token` makes it; on a deployed stack the plugin itself,
+// as `podflow kubeconfig --aws` writes it), a @kubernetes/client-node KubeConfig, and SDK client settings per service.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { DynamoDBClient, CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -32,7 +34,11 @@ import { EventBridgeEmulator } from './emulators/eventbridge.ts';
 import { IamAuthorizer, type PolicyStatement } from './emulators/iam.ts';
 import { LambdaEmulator } from './emulators/lambda.ts';
 import { SchedulerEmulator } from './emulators/scheduler.ts';
-import { startSigningProxy } from './emulators/sigv4-proxy.ts';
+import { startStsEmulator } from './emulators/sts.ts';
+import { presignToken } from '../../src/adapters/sts/presign-token.ts';
+import type { AccessEntry } from '../../src/core/access.ts';
+import { type KubeconfigOptions, writeKubeconfig as writeKubeconfigFile } from '../../src/cli/kubeconfig.ts';
+import { awsKubeconfig, podflowCommand } from '../../src/cli/commands/cloud.ts';
 import type { Credentials } from './emulators/sigv4.ts';
 import { StepFunctionsEmulator } from './emulators/stepfunctions.ts';
 import {
@@ -84,12 +90,14 @@ export interface Emulators {
 export interface CloudHarness {
   target: CloudTarget;
   scope: AwsScope;
-  /** The REST API's invoke URL (`…/prod/`); every method needs SigV4 (AWS_IAM). */
+  /**
+   * The REST API's invoke URL (`…/prod/`); every method needs a token its authorizer accepts. On the emulators plain
+   * HTTP (for fetch); `outputs.ApiUrl` is the HTTPS one, as deployed, which the kubeconfig uses.
+   */
   apiUrl: string;
-  /** Credentials allowed to invoke the API (execute-api:Invoke). */
+  /** Credentials of a principal with write access to every namespace (and of the SDK clients' calls). */
   credentials: Credentials;
-  /** A local SigV4-signing proxy in front of the API: what kubectl and client-node talk to. */
-  proxyUrl: string;
+  /** A kubeconfig (bearer token of `credentials`) for kubectl and client-node, pointing at the API. */
   kubeconfigPath: string;
   kubeConfig: KubeConfig;
   /** The deployed stack's outputs. */
@@ -98,13 +106,39 @@ export interface CloudHarness {
     StateMachineArn: string;
     ApiUrl: string;
     ClusterArn: string;
+    ClusterId: string;
     PodLogGroup: string;
   };
   /** SDK client configuration for a service of the target. */
   clientConfig(service: Service): { endpoint?: string; region: string; credentials: Credentials };
   emulators?: Emulators;
+  /** On the emulators: read-only credentials (an assumed role with read access everywhere) and the STS emulator. */
+  auth?: {
+    reader: Credentials & { sessionToken: string };
+    stsUrl: string;
+    /** The CA of the API's HTTPS listener (`outputs.ApiUrl`), for clients that verify it (SSL_CERT_FILE). */
+    caFile: string;
+  };
   close(): Promise<void>;
 }
+
+/** The principal the harness's `credentials` are (an IAM user), and the role of its read-only credentials. */
+export const HARNESS_USER = 'podflow-test';
+export const HARNESS_READER_ROLE = 'podflow-reader';
+
+/** The access entries the harness synthesizes the stack with: the user writes everywhere, the role reads. */
+export const harnessAccess = (scope: AwsScope): AccessEntry[] => [
+  {
+    principal: `arn:${scope.partition}:iam::${scope.account}:user/${HARNESS_USER}`,
+    namespaces: ['*'],
+    access: 'write',
+  },
+  {
+    principal: `arn:${scope.partition}:iam::${scope.account}:role/${HARNESS_READER_ROLE}`,
+    namespaces: ['*'],
+    access: 'read',
+  },
+];
 
 export interface EmulatorHarnessOptions {
   /** A stack synthesized elsewhere (readAssembly of `npx cdk synth`, or a variant); else PodflowStack is synthesized. */
@@ -121,29 +155,45 @@ export interface EmulatorHarnessOptions {
   enforceIam?: boolean;
 }
 
-const writeKubeconfig = (dir: string, server: string): { path: string; kubeConfig: KubeConfig } => {
-  const yaml = [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    '- name: podflow-cloud',
-    '  cluster:',
-    `    server: ${server}`,
-    // client-node refuses plain HTTP unless TLS verification is off; the proxy is on 127.0.0.1.
-    '    insecure-skip-tls-verify: true',
-    'users:',
-    '- name: podflow-cloud',
-    '  user: {}',
-    'contexts:',
-    '- name: podflow-cloud',
-    '  context: {cluster: podflow-cloud, user: podflow-cloud, namespace: default}',
-    'current-context: podflow-cloud',
-    '',
-  ].join('\n');
+/** A key and a self-signed certificate for 127.0.0.1 (openssl), in `dir`. */
+function selfSignedCertificate(dir: string): { key: Buffer; cert: Buffer } {
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { key: readFileSync(key), cert: readFileSync(cert) };
+}
+
+/** Writes `options` (cli/kubeconfig.ts, as `podflow` writes kubeconfigs) to `dir/kubeconfig` and loads it. */
+const writeKubeconfig = (
+  dir: string,
+  options: KubeconfigOptions,
+): { path: string; kubeConfig: KubeConfig } => {
   const path = join(dir, 'kubeconfig');
-  writeFileSync(path, yaml);
+  writeKubeconfigFile(path, { name: 'podflow-cloud', ...options });
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(yaml);
+  kubeConfig.loadFromFile(path);
   return { path, kubeConfig };
 };
 
@@ -177,7 +227,15 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
   const assembly = process.env.PODFLOW_CLOUD_ASSEMBLY;
   const synth =
     options.synth ??
-    (assembly && !options.synthOptions ? readAssembly(assembly) : synthesizePodflow(options.synthOptions));
+    (assembly && !options.synthOptions
+      ? readAssembly(assembly)
+      : synthesizePodflow({
+          ...options.synthOptions,
+          props: {
+            ...options.synthOptions?.props,
+            api: { access: harnessAccess(DEFAULT_SCOPE), ...options.synthOptions?.props?.api },
+          },
+        }));
   const scope = DEFAULT_SCOPE;
   const resolver = new TemplateResolver(synth, scope);
   const clock = new OffsetClock();
@@ -261,6 +319,30 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       ecs: (await listenOn(ecs, servers)).url,
       logs: (await listenOn(logs, servers)).url,
     };
+    // STS for the token authorizer: the harness user, and an assumed role's temporary credentials.
+    const reader = {
+      accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
+      secretAccessKey: randomBytes(30).toString('base64'),
+      sessionToken: randomBytes(30).toString('base64'),
+    };
+    const sts = await startStsEmulator({
+      account: scope.account,
+      identities: (id) =>
+        id === credentials.accessKeyId
+          ? {
+              ...credentials,
+              arn: `arn:${scope.partition}:iam::${scope.account}:user/${HARNESS_USER}`,
+              userId: 'AIDAHARNESSUSER',
+            }
+          : id === reader.accessKeyId
+            ? {
+                ...reader,
+                arn: `arn:${scope.partition}:sts::${scope.account}:assumed-role/${HARNESS_READER_ROLE}/test`,
+                userId: 'AROAHARNESSREADER:test',
+              }
+            : undefined,
+    });
+    servers.push(sts);
 
     // The network the container runtime's tasks and VPC functions use: ids as EC2 would hand them out (the ECS
     // emulator runs tasks as local processes, so subnets and security groups only have to be well-formed).
@@ -346,9 +428,10 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
 
     // Functions: the bundle of the asset directory, the template's environment resolved to the emulated account, and
     // what the Lambda runtime adds (region, credentials, function name) — plus the endpoints of the emulators.
-    const endpointEnv = Object.fromEntries(
-      (Object.keys(ENDPOINT_VARIABLES) as Service[]).map((s) => [ENDPOINT_VARIABLES[s], endpoints[s]]),
-    );
+    const endpointEnv = Object.fromEntries([
+      ...(Object.keys(ENDPOINT_VARIABLES) as Service[]).map((s) => [ENDPOINT_VARIABLES[s], endpoints[s]]),
+      ['AWS_ENDPOINT_URL_STS', sts.url],
+    ]);
     for (const [id, r] of resolver.resources('AWS::Lambda::Function')) {
       const p = r.Properties ?? {};
       const name = resolver.physicalName(id);
@@ -434,19 +517,49 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       const parent = pathOf(res.Properties?.ParentId);
       return `${parent === '/' ? '' : parent}/${String(res.Properties?.PathPart)}`;
     };
+    const functionOfUri = (value: unknown): string => {
+      const uri = String(resolver.resolve(value ?? ''));
+      const fn = /functions\/(arn:[^/]+)\/invocations$/.exec(uri)?.[1];
+      if (!fn) throw new Error(`not a Lambda function's invocation URI: ${uri}`);
+      return fn;
+    };
+    const authorizers = new Map(
+      resolver.resources('AWS::ApiGateway::Authorizer').map(([id, r]) => {
+        const p = r.Properties ?? {};
+        if (p.Type !== 'TOKEN') throw new Error(`authorizer ${id}: type ${String(p.Type)} is not emulated`);
+        const header = /^method\.request\.header\.(.+)$/.exec(String(p.IdentitySource))?.[1];
+        if (!header) throw new Error(`authorizer ${id}: identity source ${String(p.IdentitySource)}`);
+        resolver.setRef(id, id);
+        return [
+          id,
+          {
+            functionArn: functionOfUri(p.AuthorizerUri),
+            header: header.toLowerCase(),
+            ...(p.IdentityValidationExpression
+              ? { validationExpression: String(p.IdentityValidationExpression) }
+              : {}),
+            ttlSeconds: Number(p.AuthorizerResultTtlInSeconds ?? 300),
+          },
+        ] as const;
+      }),
+    );
     const methods: ApiMethod[] = resolver.resources('AWS::ApiGateway::Method').map(([, r]) => {
       const p = r.Properties ?? {};
-      const uri = String(resolver.resolve((p.Integration as { Uri?: unknown } | undefined)?.Uri ?? ''));
-      const fn = /functions\/(arn:[^/]+)\/invocations$/.exec(uri)?.[1];
-      if (!fn) throw new Error(`method without a Lambda proxy integration: ${uri}`);
+      const authorizationType = String(p.AuthorizationType ?? 'NONE') as ApiMethod['authorizationType'];
+      const authorizer =
+        p.AuthorizerId === undefined ? undefined : authorizers.get(String(resolver.resolve(p.AuthorizerId)));
       return {
         resourcePath: pathOf(p.ResourceId),
         httpMethod: String(p.HttpMethod),
-        authorizationType: String(p.AuthorizationType ?? 'NONE') as 'AWS_IAM',
-        functionArn: fn,
+        authorizationType,
+        ...(authorizer ? { authorizer } : {}),
+        functionArn: functionOfUri((p.Integration as { Uri?: unknown } | undefined)?.Uri),
       };
     });
     const binaryMediaTypes = (restApi?.[1].Properties?.BinaryMediaTypes as string[] | undefined) ?? [];
+    // API Gateway is HTTPS, and kubectl sends credentials over TLS only: a certificate for 127.0.0.1, made here.
+    const dir = mkdtempSync(join(tmpdir(), 'podflow-cloud-'));
+    const tls = selfSignedCertificate(dir);
     const api = await startApiGatewayFront({
       restApiId,
       stageName,
@@ -456,12 +569,9 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       credentials: (id) => (id === credentials.accessKeyId ? credentials : undefined),
       invoke: (arn, event) => lambda.invoke(arn, event, 'RequestResponse'),
       scope,
+      tls,
     });
     servers.push(api);
-    const proxy = await startSigningProxy({ target: api.invokeUrl, credentials, region: scope.region });
-    servers.push(proxy);
-    const dir = mkdtempSync(join(tmpdir(), 'podflow-cloud-'));
-    const { path: kubeconfigPath, kubeConfig } = writeKubeconfig(dir, proxy.url);
     const outputs = resolver.resolve(
       Object.fromEntries(
         Object.entries(synth.template.Outputs ?? {}).map(([k, v]) => [
@@ -470,15 +580,28 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
         ]),
       ),
     ) as CloudHarness['outputs'];
+    // kubectl and client-node carry a token of the harness user, minted as `podflow token` mints it (good for 15
+    // minutes: longer than any harness lives). The exec plugin itself is tested with `podflow kubeconfig --aws`.
+    const { token } = await presignToken({
+      clusterId: outputs.ClusterId,
+      region: scope.region,
+      credentials,
+      now: Date.now(),
+    });
+    const { path: kubeconfigPath, kubeConfig } = writeKubeconfig(dir, {
+      server: api.tlsInvokeUrl!,
+      token,
+      certificateAuthority: tls.cert.toString('utf8'),
+    });
     return {
       target: 'emulators',
       scope,
       apiUrl: api.invokeUrl,
       credentials,
-      proxyUrl: proxy.url,
       kubeconfigPath,
       kubeConfig,
-      outputs,
+      outputs: { ...outputs, ApiUrl: api.tlsInvokeUrl! },
+      auth: { reader, stsUrl: sts.url, caFile: join(dir, 'cert.pem') },
       clientConfig: (service) => ({ endpoint: endpoints[service], region: scope.region, credentials }),
       emulators: { clock, lambda, stepFunctions, scheduler, eventBridge, ecs, logs, resolver, synth },
       close: async () => {
@@ -560,10 +683,26 @@ export async function connectDeployedStack(target: 'localstack' | 'aws'): Promis
     secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? (target === 'localstack' ? 'test' : ''),
   };
   if (!credentials.accessKeyId)
-    throw new Error('set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (a principal with execute-api:Invoke)');
-  const proxy = await startSigningProxy({ target: outputs.ApiUrl, credentials, region });
+    throw new Error(
+      'set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (a principal with an access entry of the stack)',
+    );
   const dir = mkdtempSync(join(tmpdir(), 'podflow-cloud-'));
-  const { path: kubeconfigPath, kubeConfig } = writeKubeconfig(dir, proxy.url);
+  // The kubeconfig `podflow kubeconfig --aws` writes; the plugin gets the credentials of this environment.
+  const exec = awsKubeconfig({
+    server: outputs.ApiUrl,
+    clusterId: outputs.ClusterId,
+    region,
+    podflow: podflowCommand(),
+  }).exec!;
+  const { path: kubeconfigPath, kubeConfig } = writeKubeconfig(dir, {
+    server: outputs.ApiUrl,
+    exec: {
+      ...exec,
+      env: Object.entries(process.env)
+        .filter(([k, v]) => k.startsWith('AWS_') && v !== undefined)
+        .map(([name, value]) => ({ name, value: value! })),
+    },
+  });
   const endpoint =
     target === 'localstack'
       ? (process.env.AWS_ENDPOINT_URL ?? 'http://localhost.localstack.cloud:4566')
@@ -573,13 +712,11 @@ export async function connectDeployedStack(target: 'localstack' | 'aws'): Promis
     scope: { ...DEFAULT_SCOPE, region },
     apiUrl: outputs.ApiUrl,
     credentials,
-    proxyUrl: proxy.url,
     kubeconfigPath,
     kubeConfig,
     outputs,
     clientConfig: () => ({ ...(endpoint ? { endpoint } : {}), region, credentials }),
     close: async () => {
-      await proxy.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

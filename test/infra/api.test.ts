@@ -1,23 +1,24 @@
-// The Api construct (docs/architecture.md §8, §10; docs/decisions/0004-api.md "Cloud wiring"): a REST API with IAM
-// auth on every method, Lambda proxy integrations to the api function, and that function's environment and IAM — what
+// The Api construct (docs/architecture.md §8, §10; docs/decisions/0004-api.md "Cloud wiring",
+// docs/decisions/0012-kubectl-credentials.md): a REST API with the token authorizer on every method, Lambda proxy
+// integrations to the api function, and that function's environment and IAM — what
 // cloudEngine() needs to start, and nothing of the Scheduler path it never takes.
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_STAGE_NAME } from '../../infra/api.ts';
+import { Api, API_STAGE_NAME } from '../../infra/api.ts';
 import { ESM_REQUIRE_BANNER } from '../../infra/podflow-functions.ts';
 import type { PodflowStack } from '../../infra/podflow-stack.ts';
 import { bundledHandler, createTestApp } from './podflow-test-app.ts';
 
 let stack: PodflowStack;
 let template: Template;
-let caller: Role;
+
+const DEV = 'arn:aws:iam::123456789012:role/Dev';
 
 const logicalId = (construct: IConstruct): string =>
   Stack.of(construct).resolve((construct as CfnFunction).logicalId) as string;
@@ -54,10 +55,9 @@ const stateMachineArn = {
 };
 
 beforeAll(() => {
-  stack = createTestApp().stack;
-  // A principal outside the composition, granted the way a user's role would be.
-  caller = new Role(stack, 'TestCaller', { assumedBy: new AccountRootPrincipal() });
-  stack.api.bindInvoker(caller);
+  stack = createTestApp({
+    api: { access: [{ principal: DEV, namespaces: ['team-a'], access: 'write' }] },
+  }).stack;
   template = Template.fromStack(stack);
 });
 
@@ -93,12 +93,13 @@ describe('REST API', () => {
       name: 'ANY /{proxy+}',
       resourceId: () => ref(stack.api.restApi.root.getResource('{proxy+}')!.node.defaultChild!),
     },
-  ])('$name: IAM auth, Lambda proxy integration to the api function', ({ resourceId }) => {
+  ])('$name: the token authorizer, Lambda proxy integration to the api function', ({ resourceId }) => {
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       RestApiId: restApi(),
       ResourceId: resourceId(),
       HttpMethod: 'ANY',
-      AuthorizationType: 'AWS_IAM',
+      AuthorizationType: 'CUSTOM',
+      AuthorizerId: ref(stack.api.node.findChild('TokenAuthorizer').node.defaultChild!),
       Integration: {
         Type: 'AWS_PROXY',
         IntegrationHttpMethod: 'POST',
@@ -112,13 +113,13 @@ describe('REST API', () => {
     });
   });
 
-  it('has no other method: nothing answers without a signature (no CORS preflight, no open route)', () => {
+  it('has no other method: nothing answers without a token (no CORS preflight, no open route)', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as {
       Properties: { AuthorizationType: string; HttpMethod: string };
     }[];
     expect(methods.map((m) => [m.Properties.HttpMethod, m.Properties.AuthorizationType])).toEqual([
-      ['ANY', 'AWS_IAM'],
-      ['ANY', 'AWS_IAM'],
+      ['ANY', 'CUSTOM'],
+      ['ANY', 'CUSTOM'],
     ]);
   });
 
@@ -162,7 +163,7 @@ describe('stage', () => {
     });
   });
 
-  it('writes one JSON access log line per request, with the signing identity and the error, to a month-long log group', () => {
+  it('writes one JSON access log line per request, with the principal, the authorizer status and the error, to a month-long log group', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       AccessLogSetting: { DestinationArn: arnOf(stack.api.accessLogs.node.defaultChild!) },
     });
@@ -178,8 +179,8 @@ describe('stage', () => {
     >;
     expect(line).toMatchObject({
       requestId: '$context.requestId',
-      caller: '$context.identity.caller',
-      userArn: '$context.identity.userArn',
+      principal: '$context.authorizer.principalId',
+      authorizer: '$context.authorizer.status',
       status: '$context.status',
       error: 'Forbidden',
     });
@@ -296,37 +297,63 @@ describe('api function', () => {
   });
 });
 
-describe('bindInvoker', () => {
-  it('grants execute-api:Invoke on every method and path of the stage, and nothing else', () => {
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [ref(caller.node.defaultChild!)],
-      PolicyDocument: {
-        Statement: [
-          {
-            Action: 'execute-api:Invoke',
-            Effect: 'Allow',
-            Resource: {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':execute-api:',
-                  { Ref: 'AWS::Region' },
-                  ':',
-                  { Ref: 'AWS::AccountId' },
-                  ':',
-                  restApi(),
-                  '/',
-                  stage(),
-                  '/*/*',
-                ],
-              ],
-            },
-          },
+describe('token authorizer', () => {
+  const authorizerFunction = () => stack.api.authorizer.node.defaultChild!;
+
+  it('is a TOKEN authorizer on the Authorization header, shape-checked by API Gateway, cached 5 minutes', () => {
+    template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      RestApiId: restApi(),
+      Type: 'TOKEN',
+      IdentitySource: 'method.request.header.Authorization',
+      IdentityValidationExpression: '^Bearer k8s-aws-v1\\.[A-Za-z0-9_-]+$',
+      AuthorizerResultTtlInSeconds: 300,
+      AuthorizerUri: {
+        'Fn::Join': [
+          '',
+          Match.arrayWith([
+            ':lambda:path/2015-03-31/functions/',
+            arnOf(authorizerFunction()),
+            '/invocations',
+          ]),
         ],
       },
     });
+    const pattern = new RegExp('^Bearer k8s-aws-v1\\.[A-Za-z0-9_-]+$');
+    expect(pattern.test('Bearer k8s-aws-v1.aHR0cHM6Ly9zdHM')).toBe(true);
+    expect(pattern.test('Bearer s3cret')).toBe(false);
+  });
+
+  it('gets the cluster id (the stack name) and the access entries, and no AWS permission but its logs', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arnOf(stack.api.authorizer.role!.node.defaultChild!),
+      Timeout: 10,
+      Environment: {
+        Variables: {
+          PODFLOW_CLUSTER_ID: 'Podflow',
+          PODFLOW_ACCESS: JSON.stringify([{ principal: DEV, namespaces: ['team-a'], access: 'write' }]),
+        },
+      },
+    });
+    const role = ref(stack.api.authorizer.role!.node.defaultChild!);
+    const statements = Object.values(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [role] } }),
+    ).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties
+          .PolicyDocument.Statement,
+    );
+    expect(statements.flatMap(actionsOf).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+
+  it('refuses invalid access entries at synth, naming the field', () => {
+    const scope = new Stack();
+    expect(
+      () =>
+        new Api(scope, 'Api', {
+          access: [{ principal: 'alice', namespaces: ['*'], access: 'write' }],
+        }),
+    ).toThrow(/access\[0\]\.principal: Invalid value: "alice"/);
   });
 });
 
@@ -353,7 +380,9 @@ describe('outputs', () => {
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
       'ApiUrl',
       'ClusterArn',
+      'ClusterId',
       'PodLogGroup',
+      'Region',
       'StateMachineArn',
       'TableName',
     ]);

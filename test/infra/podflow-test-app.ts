@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ApiProps } from '../../infra/api.ts';
 import { PodflowStack } from '../../infra/podflow-stack.ts';
 
-export function createTestApp(options: { bundling?: boolean; outdir?: string } = {}): {
+export function createTestApp(options: { bundling?: boolean; outdir?: string; api?: ApiProps } = {}): {
   app: App;
   stack: PodflowStack;
 } {
@@ -16,7 +17,7 @@ export function createTestApp(options: { bundling?: boolean; outdir?: string } =
     builtinCloudFormationValidation: false,
     ...(options.outdir ? { outdir: options.outdir } : {}),
   });
-  return { app, stack: new PodflowStack(app, 'Podflow') };
+  return { app, stack: new PodflowStack(app, 'Podflow', options.api ? { api: options.api } : {}) };
 }
 
 /**

@@ -7,8 +7,14 @@
 //
 // Authorization: a method with AuthorizationType AWS_IAM requires a SigV4-signed request (service `execute-api`)
 // whose signature verifies with credentials the harness issued (sigv4.ts); otherwise 403 with API Gateway's
-// `x-amzn-ErrorType` and `{"message": …}`. NONE lets the request through. Other authorizers (COGNITO, CUSTOM) are
-// refused at start: podflow's template declares none. A path no method matches is a 403 "Missing Authentication
+// `x-amzn-ErrorType` and `{"message": …}`. NONE lets the request through. CUSTOM runs the method's Lambda TOKEN
+// authorizer as the developer guide ("Use API Gateway Lambda authorizers") describes it: no identity header, or one
+// the validation expression does not match, is 401 `{"message":"Unauthorized"}` without an invocation; the function
+// gets `{type: 'TOKEN', authorizationToken, methodArn}`; an error whose message is `Unauthorized` is 401, any other
+// error or an answer without a policy 500 (AuthorizerConfigurationException); a policy that denies the method's ARN,
+// or allows nothing matching it, 403 AccessDeniedException ("User is not authorized to access this resource", "…
+// with an explicit deny"). The answer is cached per token for the authorizer's TTL and applied to later requests;
+// its `principalId` and `context` reach the integration as `requestContext.authorizer`. COGNITO is refused at start. A path no method matches is a 403 "Missing Authentication
 // Token", as API Gateway answers. Binary media types from the RestApi: a request body whose content type matches one
 // is passed base64-encoded (`*/*` — podflow's — matches all). Limits: a 10 MB payload (413), the 29 s integration
 // timeout (504 "Endpoint request timed out"); a function error is a 502 "Internal server error".
@@ -26,13 +32,53 @@ import { verifyRequest, type Credentials } from './sigv4.ts';
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 export const INTEGRATION_TIMEOUT_MS = 29_000;
 
+export interface TokenAuthorizer {
+  functionArn: string;
+  /** The header holding the token (`method.request.header.Authorization` → `authorization`). */
+  header: string;
+  /** IdentityValidationExpression: a token it does not match is refused without an invocation. */
+  validationExpression?: string;
+  /** AuthorizerResultTtlInSeconds (CloudFormation's default 300); 0 disables the cache. */
+  ttlSeconds: number;
+}
+
 export interface ApiMethod {
   /** `/` or a path with `{name}` / `{proxy+}` segments. */
   resourcePath: string;
   httpMethod: string;
-  authorizationType: 'AWS_IAM' | 'NONE';
+  authorizationType: 'AWS_IAM' | 'NONE' | 'CUSTOM';
+  /** The TOKEN authorizer of a CUSTOM method. */
+  authorizer?: TokenAuthorizer;
   /** The function of the AWS_PROXY integration. */
   functionArn: string;
+}
+
+interface AuthorizerAnswer {
+  principalId?: unknown;
+  policyDocument?: { Statement?: { Effect?: string; Action?: unknown; Resource?: unknown }[] };
+  context?: Record<string, unknown>;
+}
+
+/** IAM's `*` and `?` wildcards in a policy's Resource, matched against the method ARN. */
+const arnMatches = (pattern: string, arn: string): boolean =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  ).test(arn);
+
+/** The policy's verdict on the method ARN: Deny wins, then Allow; nothing matching is a refusal too. */
+function policyVerdict(answer: AuthorizerAnswer, methodArn: string): 'allow' | 'deny' | 'none' {
+  let allowed = false;
+  for (const st of answer.policyDocument?.Statement ?? []) {
+    const actions = [st.Action].flat().map(String);
+    if (!actions.some((a) => a === 'execute-api:Invoke' || a === 'execute-api:*' || a === '*')) continue;
+    if (![st.Resource].flat().some((r) => arnMatches(String(r), methodArn))) continue;
+    if (st.Effect === 'Deny') return 'deny';
+    if (st.Effect === 'Allow') allowed = true;
+  }
+  return allowed ? 'allow' : 'none';
 }
 
 export interface ApiGatewayFrontOptions {
@@ -45,9 +91,14 @@ export interface ApiGatewayFrontOptions {
   /** Invokes the integration's function synchronously with the proxy event; rejects on a function error. */
   invoke: (functionArn: string, event: string) => Promise<{ functionError?: string; payload: string }>;
   scope?: AwsScope;
+  /**
+   * Also serve the API over HTTPS with this key and certificate, as API Gateway does (kubectl sends credentials over
+   * TLS only — client-go clientcmd sets a bearer token for TLS connections alone).
+   */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
-const apiError = (status: number, errorType: string, message: string): WireResponse => ({
+const apiError = (status: number, errorType: string, message: string | null): WireResponse => ({
   status,
   headers: {
     'content-type': 'application/json',
@@ -81,18 +132,79 @@ const mediaTypeMatches = (types: string[], contentType: string | undefined): boo
 
 export async function startApiGatewayFront(
   opts: ApiGatewayFrontOptions,
-): Promise<EmulatorServer & { invokeUrl: string }> {
+): Promise<EmulatorServer & { invokeUrl: string; tlsInvokeUrl?: string }> {
   const scope = opts.scope ?? DEFAULT_SCOPE;
   for (const m of opts.methods) {
-    if (m.authorizationType !== 'AWS_IAM' && m.authorizationType !== 'NONE') {
+    if (
+      !['AWS_IAM', 'NONE', 'CUSTOM'].includes(m.authorizationType) ||
+      (m.authorizationType === 'CUSTOM') !== !!m.authorizer
+    ) {
       throw new Error(
         `the API Gateway front does not emulate authorization type ${String(m.authorizationType)}`,
       );
     }
   }
-  // Most specific resource first (`/` and literal paths before `{proxy+}`).
+  /** Authorizer answers by function and token, until their TTL. */
+  const cache = new Map<string, { answer: AuthorizerAnswer; until: number }>();
+  const unauthorized = () => apiError(401, 'UnauthorizedException', 'Unauthorized');
+  /** Runs a CUSTOM method's authorizer: the answer to pass on, or the refusal to send. */
+  const authorizeCustom = async (
+    authorizer: TokenAuthorizer,
+    token: string | undefined,
+    methodArn: string,
+  ): Promise<AuthorizerAnswer | WireResponse> => {
+    if (!token) return unauthorized();
+    if (authorizer.validationExpression && !new RegExp(authorizer.validationExpression).test(token))
+      return unauthorized();
+    const key = `${authorizer.functionArn} ${token}`;
+    let answer = cache.get(key);
+    if (!answer || answer.until <= Date.now()) {
+      cache.delete(key);
+      const result = await opts.invoke(
+        authorizer.functionArn,
+        JSON.stringify({ type: 'TOKEN', authorizationToken: token, methodArn }),
+      );
+      if (result.functionError) {
+        const message = (() => {
+          try {
+            return (JSON.parse(result.payload) as { errorMessage?: string }).errorMessage;
+          } catch {
+            return undefined;
+          }
+        })();
+        if (message === 'Unauthorized') return unauthorized();
+        return apiError(500, 'AuthorizerConfigurationException', null);
+      }
+      let parsed: AuthorizerAnswer;
+      try {
+        parsed = JSON.parse(result.payload) as AuthorizerAnswer;
+      } catch {
+        return apiError(500, 'AuthorizerConfigurationException', null);
+      }
+      if (typeof parsed?.principalId !== 'string' || !Array.isArray(parsed.policyDocument?.Statement))
+        return apiError(500, 'AuthorizerConfigurationException', null);
+      answer = { answer: parsed, until: Date.now() + authorizer.ttlSeconds * 1000 };
+      if (authorizer.ttlSeconds > 0) cache.set(key, answer);
+    }
+    const verdict = policyVerdict(answer.answer, methodArn);
+    if (verdict === 'deny')
+      return apiError(
+        403,
+        'AccessDeniedException',
+        'User is not authorized to access this resource with an explicit deny',
+      );
+    if (verdict === 'none')
+      return apiError(403, 'AccessDeniedException', 'User is not authorized to access this resource');
+    return answer.answer;
+  };
+  // Most specific resource first: paths without a greedy segment, then the greedy ones with more literal segments
+  // (`/custom/{proxy+}` before `/{proxy+}`).
+  const literals = (path: string) =>
+    path.split('/').filter((seg) => seg !== '' && !seg.startsWith('{')).length;
   const methods = [...opts.methods].sort(
-    (a, b) => Number(a.resourcePath.includes('+')) - Number(b.resourcePath.includes('+')),
+    (a, b) =>
+      Number(a.resourcePath.includes('+')) - Number(b.resourcePath.includes('+')) ||
+      literals(b.resourcePath) - literals(a.resourcePath),
   );
   let port = 0;
   const handle = async (req: WireRequest): Promise<WireResponse> => {
@@ -121,6 +233,19 @@ export async function startApiGatewayFront(
       );
       if (!verdict.ok) return apiError(403, verdict.errorType, verdict.message);
       accessKey = verdict.accessKeyId;
+    }
+    let authorizerContext: Record<string, unknown> | undefined;
+    if (method.authorizationType === 'CUSTOM') {
+      const methodArn = `arn:${scope.partition}:execute-api:${scope.region}:${scope.account}:${opts.restApiId}/${opts.stageName}/${req.method}${resourceWirePath}`;
+      const header = req.headers[method.authorizer!.header];
+      const outcome = await authorizeCustom(
+        method.authorizer!,
+        Array.isArray(header) ? header[0] : header,
+        methodArn,
+      );
+      if ('status' in outcome) return outcome;
+      // Context values reach the integration as strings, numbers and booleans; the principal beside them.
+      authorizerContext = { ...(outcome.context ?? {}), principalId: outcome.principalId };
     }
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
@@ -157,6 +282,7 @@ export async function startApiGatewayFront(
         domainPrefix: opts.restApiId,
         extendedRequestId: requestId,
         httpMethod: req.method,
+        ...(authorizerContext ? { authorizer: authorizerContext } : {}),
         identity: {
           accessKey,
           accountId: accessKey ? scope.account : null,
@@ -215,5 +341,14 @@ export async function startApiGatewayFront(
   };
   const server = await startWireServer(handle);
   port = Number(new URL(server.url).port);
-  return { ...server, invokeUrl: `${server.url}/${opts.stageName}/` };
+  const secure = opts.tls ? await startWireServer(handle, undefined, opts.tls) : undefined;
+  return {
+    url: server.url,
+    invokeUrl: `${server.url}/${opts.stageName}/`,
+    ...(secure ? { tlsInvokeUrl: `${secure.url}/${opts.stageName}/` } : {}),
+    close: async () => {
+      await server.close();
+      await secure?.close();
+    },
+  };
 }

@@ -13,6 +13,7 @@
 // ValidationException worded as AWS words it ("1 validation error detected: Value at 'x' failed to satisfy
 // constraint: …"), unless the service documents its own code for them (ECS: ClientException / InvalidParameter…).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 export class AwsError extends Error {
@@ -47,13 +48,17 @@ export interface EmulatorServer {
   close(): Promise<void>;
 }
 
-/** Starts an HTTP server on 127.0.0.1 (a free port) that hands each buffered request to `handle`. */
+/**
+ * Starts an HTTP server on 127.0.0.1 (a free port) that hands each buffered request to `handle` — HTTPS with `tls`
+ * (a key and certificate for 127.0.0.1), as an AWS endpoint is.
+ */
 export async function startWireServer(
   handle: (req: WireRequest) => Promise<WireResponse>,
   onError: (err: unknown) => void = () => undefined,
+  tls?: { key: Buffer; cert: Buffer },
 ): Promise<EmulatorServer> {
   const sockets = new Set<Socket>();
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
@@ -78,7 +83,8 @@ export async function startWireServer(
       res.writeHead(out.status, { ...out.headers, 'content-length': String(body.length) });
       res.end(body);
     })();
-  });
+  };
+  const server: Server = tls ? createHttpsServer(tls, listener) : createServer(listener);
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
@@ -89,7 +95,7 @@ export async function startWireServer(
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

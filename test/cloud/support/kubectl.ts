@@ -1,5 +1,5 @@
-// Runs the real kubectl against a harness's signing proxy (KUBECONFIG only, HOME a temporary directory for kubectl's
-// discovery cache). kubectl is /usr/bin/kubectl or the first on PATH; tests that need it skip when there is none.
+// Runs the real kubectl against a harness's API (KUBECONFIG and any `env` given only, HOME a temporary directory for
+// kubectl's discovery cache). kubectl is /usr/bin/kubectl or the first on PATH; tests that need it skip when there is none.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,9 +23,12 @@ export interface KubectlRun {
   stderr: string;
 }
 
-export function kubectlFor(kubeconfig: string): (args: string[], timeoutMs?: number) => Promise<KubectlRun> {
+export function kubectlFor(
+  kubeconfig: string,
+  extraEnv: Record<string, string> = {},
+): (args: string[], timeoutMs?: number) => Promise<KubectlRun> {
   const home = mkdtempSync(join(tmpdir(), 'podflow-cloud-kubectl-'));
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, KUBECONFIG: kubeconfig };
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, KUBECONFIG: kubeconfig, ...extraEnv };
   return (args, timeoutMs = 60_000) =>
     new Promise((resolve) => {
       const child = spawn(kubectlPath!, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
