@@ -96,7 +96,25 @@ describe('discovery', () => {
     expect(patch.parameters).toContainEqual(
       expect.objectContaining({ name: 'fieldValidation', in: 'query' }),
     );
-    expect((await t.request('GET', '/openapi/v2')).status).toBe(404);
+    const authz = (root.json.paths as Record<string, { serverRelativeURL: string }>)[
+      'apis/authorization.k8s.io/v1'
+    ]!.serverRelativeURL.split('?')[0]!;
+    expect(Object.keys((await t.request('GET', authz)).json.paths as object)).toEqual([
+      '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+    ]);
+    expect((await t.request('GET', '/openapi/v3/apis/batch/v1')).status).toBe(404);
+  });
+
+  it('serves OpenAPI v2 as JSON; a request for protobuf only is 406 (client-go then does without)', async () => {
+    const v2 = await t.request('GET', '/openapi/v2', { headers: { accept: 'application/json' } });
+    expect(v2.status).toBe(200);
+    expect(v2.json.swagger).toBe('2.0');
+    expect(Object.keys(v2.json.definitions as object)).toContain('io.k8s.api.core.v1.Pod');
+    const pb = await t.request('GET', '/openapi/v2', {
+      headers: { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' },
+    });
+    expect([pb.status, pb.json.kind, pb.json.reason]).toEqual([406, 'Status', 'NotAcceptable']);
   });
 });
 
