@@ -227,6 +227,19 @@ export function createApiApp(given: ApiDeps): ApiApp {
     throw badRequest('Upgrade request required');
   };
   route('/api/v1/namespaces/:ns/pods/:name/exec', { GET: exec, POST: exec });
+  // Port-forward likewise (local/port-forward.ts). The cloud API reaches no pod's network: the Fargate tasks run in
+  // the VPC's private subnets, with no route from the API Gateway or Lambda to their ports.
+  const portForward: Handler = async (c) => {
+    const key = podKey(c);
+    checkNamespace(key.namespace);
+    await requirePod(x, key);
+    if (!deps.portForward)
+      throw notImplemented(
+        'port-forward is not available from this podflow API: the cloud deployment runs pods as ECS Fargate tasks, which the API cannot connect to',
+      );
+    throw badRequest('Upgrade request required');
+  };
+  route('/api/v1/namespaces/:ns/pods/:name/portforward', { GET: portForward, POST: portForward });
 
   route('/api/v1/events', { GET: (c) => listEvents(x, c, undefined) });
   route('/api/v1/namespaces/:ns/events', { GET: (c) => listEvents(x, c, c.req.param('ns') ?? '') });

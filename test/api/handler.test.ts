@@ -63,6 +63,7 @@ describe('discovery', () => {
           'pods',
           'pods/exec',
           'pods/log',
+          'pods/portforward',
           'pods/status',
           'secrets',
         ]);
@@ -1287,6 +1288,27 @@ describe('exec, auth and limits', () => {
     try {
       await local.createPod(podManifest('web'));
       const res = await local.request('POST', `${NS}/pods/web/exec`, { query: { command: 'env' } });
+      expect(res.json).toMatchObject({ code: 400, message: 'Upgrade request required' });
+    } finally {
+      local.close();
+    }
+  });
+
+  it('port-forward without an upgrade is 400 where it is served, 501 with the reason in the cloud', async () => {
+    await t.createPod(podManifest('fwd'));
+    const cloud = await t.request('POST', `${NS}/pods/fwd/portforward`, { query: { ports: '8080' } });
+    expect(cloud.json).toMatchObject({
+      kind: 'Status',
+      code: 501,
+      reason: 'NotImplemented',
+      message:
+        'port-forward is not available from this podflow API: the cloud deployment runs pods as ECS Fargate tasks, which the API cannot connect to',
+    });
+    expect((await t.request('GET', `${NS}/pods/missing/portforward`)).json).toMatchObject({ code: 404 });
+    const local = createTestApi({ portForward: true });
+    try {
+      await local.createPod(podManifest('fwd'));
+      const res = await local.request('POST', `${NS}/pods/fwd/portforward`);
       expect(res.json).toMatchObject({ code: 400, message: 'Upgrade request required' });
     } finally {
       local.close();

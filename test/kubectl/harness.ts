@@ -44,7 +44,10 @@ export interface Served {
   output: () => string;
   kubectl: (args: string[], options?: { input?: string; timeoutMs?: number }) => Promise<Run>;
   /** kubectl in the background (port-forward): its output so far, and a way to stop it. */
-  background: (args: string[]) => {
+  background: (
+    args: string[],
+    extraEnv?: NodeJS.ProcessEnv,
+  ) => {
     child: ChildProcess;
     stdout: () => string;
     stderr: () => string;
@@ -87,8 +90,8 @@ export async function startServe(name: string): Promise<Served> {
     });
 
   const children = new Set<ChildProcess>();
-  const background: Served['background'] = (args) => {
-    const child = spawn(KUBECTL!, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const background: Served['background'] = (args, extraEnv = {}) => {
+    const child = spawn(KUBECTL!, args, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let stdout = '';
     let stderr = '';
