@@ -87,7 +87,7 @@ function webSocketTransport(ws: WebSocket): ByteTransport {
 
 /** Forwards one stream pair to the pod's port, until either side is done. */
 function forwardPair(
-  session: SpdySession,
+  paused: Set<Socket>,
   target: Target,
   error: SpdyStream,
   data: SpdyStream,
@@ -104,13 +104,15 @@ function forwardPair(
   });
   data.onReset(() => pending.destroy());
   error.onReset(() => pending.destroy());
-  session.onDrain(() => pending.resume());
   pending.once('connect', () => {
     socket = pending;
     for (const d of early) socket.write(d);
     if (clientEnded) socket.end();
     socket.on('data', (d: Buffer) => {
-      if (!data.write(d)) socket!.pause();
+      if (!data.write(d)) {
+        socket!.pause();
+        paused.add(socket!);
+      }
     });
     socket.on('end', () => data.end());
   });
@@ -119,6 +121,7 @@ function forwardPair(
     error.write(Buffer.from(forwardErrorMessage(port, target.podSandbox, target.address, err)));
   });
   pending.once('close', () => {
+    paused.delete(pending);
     data.end();
     error.end();
   });
@@ -127,6 +130,12 @@ function forwardPair(
 /** Serves the port forward protocol on a SPDY session: pairs each request's error and data streams. */
 function servePortForward(session: SpdySession, target: Target, onError: (err: unknown) => void): void {
   const pairs = new Map<string, { error?: SpdyStream; data?: SpdyStream; port: number }>();
+  // Sockets waiting for the connection's writer to drain.
+  const paused = new Set<Socket>();
+  session.onDrain(() => {
+    for (const s of paused) s.resume();
+    paused.clear();
+  });
   session.onStream((stream) => {
     const parsed = parseStreamHeaders(stream.headers);
     if (!parsed.ok) {
@@ -143,7 +152,7 @@ function servePortForward(session: SpdySession, target: Target, onError: (err: u
     pair[parsed.type] = stream;
     if (pair.error && pair.data) {
       pairs.delete(parsed.requestId);
-      forwardPair(session, target, pair.error, pair.data, pair.port);
+      forwardPair(paused, target, pair.error, pair.data, pair.port);
     }
   });
 }
