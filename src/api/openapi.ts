@@ -20,7 +20,7 @@ import {
   PRIMITIVE_MERGE_LISTS,
   RETAIN_KEYS_LISTS,
 } from '../core/manifest/merge-keys.ts';
-import { SCHEMA_DESCRIPTIONS } from '../core/manifest/schema-descriptions.generated.ts';
+import { SCHEMA_DESCRIPTIONS, SCHEMA_REQUIRED } from '../core/manifest/schema-descriptions.generated.ts';
 import { MANIFEST_SCHEMA, ROOT_TYPES } from '../core/manifest/schema.generated.ts';
 import { AUTHORIZATION_RESOURCES } from './access-review.ts';
 import { KUBERNETES_VERSION, V1_RESOURCES, type ApiResource } from './discovery.ts';
@@ -101,17 +101,6 @@ const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 const TIME = 'io.k8s.apimachinery.pkg.apis.meta.v1.Time';
 const PATCH = 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch';
 const NAMED_SCALARS: Record<string, Json> = {
-  [QUANTITY]: {
-    description:
-      'Quantity is a fixed-point representation of a number. It provides convenient marshaling/unmarshaling in JSON and YAML, in addition to String() and AsInt64() accessors. The serialization format is: <quantity> ::= <signedNumber><suffix> (e.g. 100m, 1Gi, 1.5).',
-    type: 'string',
-  },
-  [INT_OR_STRING]: {
-    description:
-      'IntOrString is a type that can hold an int32 or a string. When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.',
-    type: 'string',
-    format: 'int-or-string',
-  },
   [TIME]: {
     description:
       'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON. Wrappers are provided for many of the factory methods that the time package offers.',
@@ -125,6 +114,32 @@ const NAMED_SCALARS: Record<string, Json> = {
 };
 
 type Flavour = 'v2' | 'v3';
+
+/**
+ * Quantity and IntOrString: a string in v2; in v3 one of their two JSON types (kube-openapi's OpenAPIV3OneOfTypes),
+ * so that `kubectl explain` names them by type (`port <IntOrString>`).
+ */
+function namedScalars(flavour: Flavour): Record<string, Json> {
+  const quantity =
+    'Quantity is a fixed-point representation of a number. It provides convenient marshaling/unmarshaling in JSON and YAML, in addition to String() and AsInt64() accessors. The serialization format is: <quantity> ::= <signedNumber><suffix> (e.g. 100m, 1Gi, 1.5).';
+  const intOrString =
+    'IntOrString is a type that can hold an int32 or a string. When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.';
+  return {
+    ...NAMED_SCALARS,
+    [QUANTITY]:
+      flavour === 'v2'
+        ? { description: quantity, type: 'string' }
+        : { description: quantity, oneOf: [{ type: 'string' }, { type: 'number' }] },
+    [INT_OR_STRING]:
+      flavour === 'v2'
+        ? { description: intOrString, type: 'string', format: 'int-or-string' }
+        : {
+            description: intOrString,
+            format: 'int-or-string',
+            oneOf: [{ type: 'integer' }, { type: 'string' }],
+          },
+  };
+}
 
 const refTo = (flavour: Flavour, name: string): string =>
   flavour === 'v2' ? `#/definitions/${name}` : `#/components/schemas/${name}`;
@@ -245,13 +260,14 @@ function definitions(flavour: Flavour, gv: GroupVersion): Json {
     out[definitionName(type)] = {
       ...(descriptions[''] === undefined ? {} : { description: descriptions[''] }),
       type: 'object',
+      ...(SCHEMA_REQUIRED[type] ? { required: SCHEMA_REQUIRED[type] } : {}),
       properties,
       ...(kind === undefined
         ? {}
         : { 'x-kubernetes-group-version-kind': [{ group: gv.group, kind, version: gv.version }] }),
     };
   }
-  return { ...out, ...NAMED_SCALARS };
+  return { ...out, ...namedScalars(flavour) };
 }
 
 const PATCH_TYPES = [

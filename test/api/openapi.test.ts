@@ -211,6 +211,18 @@ describe('OpenAPI v3 documents', () => {
     });
     const container = schemas['io.k8s.api.core.v1.Container']!.properties as Record<string, Schema>;
     expect(container.livenessProbe!.description).toMatch(/^Periodic probe of container liveness/);
+    // `-required-` in explain: the fields the API requires, each one of the properties.
+    expect(schemas['io.k8s.api.core.v1.Container']!.required).toEqual(['name']);
+    expect(schemas['io.k8s.api.core.v1.HTTPGetAction']!.required).toEqual(['port']);
+    expect(schemas['io.k8s.api.core.v1.Pod']!.required).toBeUndefined();
+    for (const [name, s] of Object.entries(schemas))
+      for (const field of (s.required as string[] | undefined) ?? [])
+        expect(Object.keys(s.properties as object), `${name}.${field}`).toContain(field);
+    // An IntOrString field is described as itself, not as its type.
+    const httpGet = schemas['io.k8s.api.core.v1.HTTPGetAction']!.properties as Record<string, Schema>;
+    expect(httpGet.port!.description).toBe(
+      'Name or number of the port to access on the container. Number must be in the range 1 to 65535. Name must be an IANA_SVC_NAME.',
+    );
   });
 
   it('carry the list merge metadata the API’s strategic merge applies', () => {

@@ -81,7 +81,7 @@ describe.skipIf(!KUBECTL)('kubectl explain and --validate against podflow serve'
     const r = await served.kubectl(['explain', 'pods', '--recursive']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('    containers\t<[]Container>\n');
+    expect(r.stdout).toContain('    containers\t<[]Container> -required-\n');
     expect(r.stdout).toContain('      livenessProbe\t<Probe>\n        exec\t<ExecAction>\n');
     expect(explainedPaths(r.stdout).sort()).toEqual(validatorPaths('V1Pod').sort());
   });
