@@ -219,7 +219,8 @@ export async function collectDescriptions(
       // For an IntOrString field the generator writes the type's comment, not the field's.
       const own = model?.get(key);
       const text =
-        (own?.startsWith('IntOrString is a type') ? undefined : own) ?? other.find((m) => m.has(key))?.get(key);
+        (own?.startsWith('IntOrString is a type') ? undefined : own) ??
+        other.find((m) => m.has(key))?.get(key);
       if (text) descriptions.set(key, text);
     }
     out.set(typeName, descriptions);
@@ -228,7 +229,9 @@ export async function collectDescriptions(
 }
 
 /** The fields each model declares required (no `?` in its declaration: the OpenAPI `required` list). */
-export async function collectRequired(schema: Map<string, Map<string, string>>): Promise<Map<string, string[]>> {
+export async function collectRequired(
+  schema: Map<string, Map<string, string>>,
+): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   for (const typeName of schema.keys()) {
     const source = await readFile(join(MODELS_DIR, `${typeName}.d.ts`), 'utf8');
