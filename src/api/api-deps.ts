@@ -42,6 +42,8 @@ export interface ApiDeps {
   logs?: Pick<ContainerRuntime, 'logs'>;
   /** Whether `pods/exec` is served (over WebSocket, by the local gateway). Without it: 501. */
   exec?: boolean;
+  /** Whether `pods/portforward` is served (an upgrade the local gateway takes, local/port-forward.ts). Without: 501. */
+  portForward?: boolean;
   /**
    * Without `exec`: the 501's message for this pod and container (the cloud: how to reach the container with ECS
    * Exec, src/adapters/fargate/ecs-exec-hint.ts). Default: exec is not available from this API.

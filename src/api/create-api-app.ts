@@ -14,7 +14,7 @@ import { AUTHORIZATION_RESOURCES, selfSubjectAccessReview, selfSubjectRulesRevie
 import { apiGroupList, apiVersions, v1ResourceList, versionInfo } from './discovery.ts';
 import { getEvent, listEvents } from './events.ts';
 import { podLogs } from './logs.ts';
-import { openApiV3Document, openApiV3Paths } from './openapi.ts';
+import { openApiV2Document, openApiV3Document, openApiV3Paths } from './openapi.ts';
 import {
   checkNamespace,
   createPod,
@@ -32,6 +32,7 @@ import { respondStatus, respondText } from './respond.ts';
 import {
   badRequest,
   methodNotAllowed,
+  notAcceptable,
   notImplemented,
   pathNotFound,
   toApiError,
@@ -180,7 +181,30 @@ export function createApiApp(given: ApiDeps): ApiApp {
       respondText(c, 201, 'application/json', JSON.stringify(await selfSubjectRulesReview(c, deps.grantOf?.(c) ?? FULL_ACCESS))),
   });
   route('/openapi/v3', { GET: (c) => json(c, openApiV3Paths()) });
-  route('/openapi/v3/api/v1', { GET: (c) => json(c, openApiV3Document()) });
+  const openApiV3 =
+    (path: string): Handler =>
+    (c) => {
+      const doc = openApiV3Document(path);
+      if (!doc) throw pathNotFound();
+      return json(c, doc);
+    };
+  route('/openapi/v3/api/:version', { GET: (c) => openApiV3(`api/${c.req.param('version')}`)(c) });
+  route('/openapi/v3/apis/:group/:version', {
+    GET: (c) => openApiV3(`apis/${c.req.param('group')}/${c.req.param('version')}`)(c),
+  });
+  // v2 in JSON only: a request that accepts only the protobuf form (client-go's) is told so (openapi.ts).
+  route('/openapi/v2', {
+    GET: (c) => {
+      const accept = c.req.header('accept') ?? '';
+      const ranges = accept.split(',').map((r) => r.split(';')[0]!.trim().toLowerCase());
+      if (
+        accept.trim() !== '' &&
+        !ranges.some((r) => ['application/json', 'application/*', '*/*'].includes(r))
+      )
+        throw notAcceptable('only the following media types are accepted: application/json');
+      return json(c, openApiV2Document());
+    },
+  });
 
   route('/api/v1/pods', { GET: (c) => listPods(x, c, undefined) });
   route('/api/v1/namespaces/:ns/pods', {
@@ -218,6 +242,19 @@ export function createApiApp(given: ApiDeps): ApiApp {
     throw badRequest('Upgrade request required');
   };
   route('/api/v1/namespaces/:ns/pods/:name/exec', { GET: exec, POST: exec });
+  // Port-forward likewise (local/port-forward.ts). The cloud API reaches no pod's network: the Fargate tasks run in
+  // the VPC's private subnets, with no route from the API Gateway or Lambda to their ports.
+  const portForward: Handler = async (c) => {
+    const key = podKey(c);
+    checkNamespace(key.namespace);
+    await requirePod(x, key);
+    if (!deps.portForward)
+      throw notImplemented(
+        'port-forward is not available from this podflow API: the cloud deployment runs pods as ECS Fargate tasks, which the API cannot connect to',
+      );
+    throw badRequest('Upgrade request required');
+  };
+  route('/api/v1/namespaces/:ns/pods/:name/portforward', { GET: portForward, POST: portForward });
 
   route('/api/v1/events', { GET: (c) => listEvents(x, c, undefined) });
   route('/api/v1/namespaces/:ns/events', { GET: (c) => listEvents(x, c, c.req.param('ns') ?? '') });

@@ -95,6 +95,13 @@ export const V1_RESOURCES: readonly ApiResource[] = [
   },
   { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
   { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
+  {
+    name: 'pods/portforward',
+    singularName: '',
+    namespaced: true,
+    kind: 'PodPortForwardOptions',
+    verbs: ['create', 'get'],
+  },
   { name: 'pods/status', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] },
   { name: 'secrets', singularName: 'secret', namespaced: true, kind: 'Secret', verbs: OBJECT_VERBS },
 ];

@@ -39,6 +39,7 @@ const HTTP_TEXT: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  501: 'Not Implemented',
   500: 'Internal Server Error',
 };
 
@@ -62,7 +63,7 @@ export interface ExecWebSocketOptions {
 const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 
 /** Refuses an upgrade with an HTTP response carrying a Status, which kubectl prints as `Error from server (…)`. */
-function rejectUpgrade(socket: Socket, err: ApiError): void {
+export function rejectUpgrade(socket: Socket, err: ApiError): void {
   const body = JSON.stringify(err.toStatus());
   socket.end(
     `HTTP/1.1 ${err.code} ${HTTP_TEXT[err.code] ?? 'Error'}\r\n` +

@@ -1,10 +1,11 @@
 // The local API server: the Kubernetes-compatible API app over a running local engine, behind the local gateway
-// (what API Gateway is in the cloud) with exec over WebSocket. `podflow serve`, `podflow start` and the API
+// (what API Gateway is in the cloud) with exec and port-forward upgrades. `podflow serve`, `podflow start` and the API
 // benchmark all start it this way, so they measure and show the same server.
 import { createApiApp } from '../api/create-api-app.ts';
 import { systemClock } from '../ports/clock.ts';
 import { createExecUpgradeHandler } from './exec-websocket.ts';
 import { startGateway } from './gateway.ts';
+import { combineUpgradeHandlers, createPortForwardUpgradeHandler } from './port-forward.ts';
 import type { LocalEngine } from './local-engine.ts';
 
 export interface LocalServerOptions {
@@ -34,6 +35,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     objectChanges: engine.objects,
     logs: engine.runtime,
     exec: true,
+    portForward: true,
     clock: systemClock,
     newUid: options.newUid,
     onError,
@@ -43,12 +45,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const gateway = await startGateway({
       app: api.app,
       port: options.port,
-      upgrade: createExecUpgradeHandler({
-        runtime: engine.runtime,
-        store: engine.store,
-        onError,
-        ...(token ? { token } : {}),
-      }),
+      upgrade: combineUpgradeHandlers(
+        createExecUpgradeHandler({
+          runtime: engine.runtime,
+          store: engine.store,
+          onError,
+          ...(token ? { token } : {}),
+        }),
+        createPortForwardUpgradeHandler({ store: engine.store, onError, ...(token ? { token } : {}) }),
+      ),
       onError,
     });
     return {

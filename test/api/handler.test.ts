@@ -63,6 +63,7 @@ describe('discovery', () => {
           'pods',
           'pods/exec',
           'pods/log',
+          'pods/portforward',
           'pods/status',
           'secrets',
         ]);
@@ -96,7 +97,25 @@ describe('discovery', () => {
     expect(patch.parameters).toContainEqual(
       expect.objectContaining({ name: 'fieldValidation', in: 'query' }),
     );
-    expect((await t.request('GET', '/openapi/v2')).status).toBe(404);
+    const authz = (root.json.paths as Record<string, { serverRelativeURL: string }>)[
+      'apis/authorization.k8s.io/v1'
+    ]!.serverRelativeURL.split('?')[0]!;
+    expect(Object.keys((await t.request('GET', authz)).json.paths as object)).toEqual([
+      '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+    ]);
+    expect((await t.request('GET', '/openapi/v3/apis/batch/v1')).status).toBe(404);
+  });
+
+  it('serves OpenAPI v2 as JSON; a request for protobuf only is 406 (client-go then does without)', async () => {
+    const v2 = await t.request('GET', '/openapi/v2', { headers: { accept: 'application/json' } });
+    expect(v2.status).toBe(200);
+    expect(v2.json.swagger).toBe('2.0');
+    expect(Object.keys(v2.json.definitions as object)).toContain('io.k8s.api.core.v1.Pod');
+    const pb = await t.request('GET', '/openapi/v2', {
+      headers: { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' },
+    });
+    expect([pb.status, pb.json.kind, pb.json.reason]).toEqual([406, 'Status', 'NotAcceptable']);
   });
 });
 
@@ -1269,6 +1288,27 @@ describe('exec, auth and limits', () => {
     try {
       await local.createPod(podManifest('web'));
       const res = await local.request('POST', `${NS}/pods/web/exec`, { query: { command: 'env' } });
+      expect(res.json).toMatchObject({ code: 400, message: 'Upgrade request required' });
+    } finally {
+      local.close();
+    }
+  });
+
+  it('port-forward without an upgrade is 400 where it is served, 501 with the reason in the cloud', async () => {
+    await t.createPod(podManifest('fwd'));
+    const cloud = await t.request('POST', `${NS}/pods/fwd/portforward`, { query: { ports: '8080' } });
+    expect(cloud.json).toMatchObject({
+      kind: 'Status',
+      code: 501,
+      reason: 'NotImplemented',
+      message:
+        'port-forward is not available from this podflow API: the cloud deployment runs pods as ECS Fargate tasks, which the API cannot connect to',
+    });
+    expect((await t.request('GET', `${NS}/pods/missing/portforward`)).json).toMatchObject({ code: 404 });
+    const local = createTestApi({ portForward: true });
+    try {
+      await local.createPod(podManifest('fwd'));
+      const res = await local.request('POST', `${NS}/pods/fwd/portforward`);
       expect(res.json).toMatchObject({ code: 400, message: 'Upgrade request required' });
     } finally {
       local.close();

@@ -28,3 +28,18 @@ export const POD_MERGE_KEYS: Readonly<Record<string, string>> = {
 
 /** Lists of scalars with `patchStrategy:"merge"`: a patch adds its values (a set union). */
 export const PRIMITIVE_MERGE_LISTS: ReadonlySet<string> = new Set(['metadata.finalizers']);
+
+/**
+ * Lists whose patch strategy is also `retainKeys` (`patchStrategy:"merge,retainKeys"` in types.go: a volume's or
+ * claim's source is a union, and a patch that switches it drops the other member).
+ */
+export const RETAIN_KEYS_LISTS: ReadonlySet<string> = new Set(['spec.volumes', 'spec.resourceClaims']);
+
+/**
+ * `+listMapKey` of the merged lists where it is more than the merge key (types.go): a port is identified by port
+ * and protocol, a spread constraint by topology key and what to do when unsatisfiable.
+ */
+export const LIST_MAP_KEYS: Readonly<Record<string, readonly string[]>> = {
+  ...Object.fromEntries(CONTAINER_LISTS.map((l) => [`${l}.ports`, ['containerPort', 'protocol']])),
+  'spec.topologySpreadConstraints': ['topologyKey', 'whenUnsatisfiable'],
+};
