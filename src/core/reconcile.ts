@@ -619,7 +619,7 @@ class Reconciler {
     if (this.winding) return;
     for (const { entry, rec } of this.records()) {
       const timer = rec.restartTimer;
-      if (!timer || !containerWaitsOnConfig(entry.container as Container, rec, kind, name)) continue;
+      if (!timer || !containerWaitsOnConfig(entry.container as Container, rec, kind, name, this.pod)) continue;
       delete rec.restartTimer;
       this.actions.push({ type: 'cancelTimer', timerId: timer.id });
       this.startInstance(entry, rec);

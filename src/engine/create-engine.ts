@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Namespace, Pod, PodCondition } from 'kubernetes-types/core/v1';
 import { podWaitsOnConfig } from '../core/config-waits.ts';
+import { podMountsConfig } from '../core/volumes.ts';
 import { admitNamespace } from '../core/manifest/api-objects.ts';
 import { markTerminating } from '../core/namespace-deletion.ts';
 import type { PodEvent } from '../core/pod-events.ts';
@@ -18,6 +19,7 @@ import type { PodKey } from '../ports/pod-key.ts';
 import type { StoredPod } from '../ports/pod-store.ts';
 import type { TimerDue } from '../ports/wakeup-scheduler.ts';
 import { deliverEvent } from './deliver-event.ts';
+import { refreshPodVolumes } from './execute-actions.ts';
 import { InvalidError } from '../ports/errors.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { finalizeNamespace, namespaceKey, type FinalizeOutcome } from './namespace-controller.ts';
@@ -69,6 +71,14 @@ export function createEngine(deps: EngineDeps) {
     if (kind !== 'ConfigMap' && kind !== 'Secret') return;
     const { items } = await deps.store.list(namespace);
     for (const pod of items) {
+      if (podMountsConfig(pod.state.pod, kind, name) && pod.state.engine.stage !== 'Finished') {
+        await refreshPodVolumes(deps, pod.key, pod.state).catch((err: unknown) =>
+          deps.onError?.(
+            err,
+            `${pod.key.namespace}/${pod.key.name}: update volumes from ${kind.toLowerCase()} ${name}`,
+          ),
+        );
+      }
       if (!podWaitsOnConfig(pod.state, kind, name)) continue;
       try {
         await deliverEvent(deps, pod.key, {

@@ -27,6 +27,7 @@ import type {
   ExecResult,
   LogOptions,
   PodSandboxConfig,
+  PodVolume,
   PortMapping,
   SandboxRef,
 } from '../../ports/container-runtime.ts';
@@ -60,6 +61,18 @@ import {
   type PodNetworkOptions,
   type ResolvedNetworkOptions,
 } from './pod-network.ts';
+import {
+  bindMounts,
+  buildRewriteRoot,
+  prepareMountPoints,
+  ROOT_ENV,
+  setUpVolumes,
+  tearDownVolumes,
+  updateVolumeFiles,
+  VolumeSetUpError,
+  type BindMount,
+  type MountMode,
+} from './pod-volumes.ts';
 import { currentBootId, isSameLiveProcess, readProcStat } from './process-identity.ts';
 import { ShimLauncher } from './shim-launcher.ts';
 import {
@@ -108,6 +121,12 @@ export interface ProcessContainerRuntimeOptions {
   defaultWorkingDir?: string;
   /** The pod network: a network namespace per pod (as root) or the host's (pod-network.ts). */
   network?: PodNetworkOptions;
+  /**
+   * How containers see their volumes at their mountPaths (docs/decisions/0009-volumes.md): `namespace` — a mount
+   * namespace per container with bind mounts (needs root); `rewrite` — no mounts, the container's mountPaths are
+   * symlinks under the directory in $PODFLOW_ROOT. Default: `namespace` as root, `rewrite` otherwise.
+   */
+  mounts?: MountMode;
 }
 
 /**
@@ -144,6 +163,9 @@ interface StoredLaunch {
   workingDir: string;
   memoryLimitBytes?: number;
   cpuLimitMillis?: number;
+  /** The container's volume mounts, as bind mounts (namespace mode) or symlinks under $PODFLOW_ROOT (rewrite). */
+  mounts?: BindMount[];
+  mountMode?: MountMode;
 }
 
 interface Instance {
@@ -163,6 +185,10 @@ interface Instance {
   syncing?: Promise<void>;
   dirty: boolean;
 }
+
+/** A launch with its mounts resolved to host paths (#prepareVolumes → #start). */
+const MOUNTS = Symbol('mounts');
+type LaunchWithMounts = ContainerLaunch & { [MOUNTS]?: BindMount[] };
 
 let sharedShim: Promise<string> | undefined;
 /** One setup of the host's part of a pod network per process and configuration (runtimes in one process share it). */
@@ -212,6 +238,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   readonly #sandboxOps = new Map<string, Promise<unknown>>();
   /** Spawns the shims, from a small process of its own (shim-launcher.ts). */
   readonly #launcher = new ShimLauncher();
+  readonly #mountMode: MountMode;
   #closed = false;
 
   constructor(options: ProcessContainerRuntimeOptions) {
@@ -230,6 +257,12 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     this.#poll = setInterval(() => this.#pollAll(), options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
     this.#poll.unref();
     this.#networkOptions = resolveNetworkOptions(options.network);
+    this.#mountMode = options.mounts ?? (process.getuid?.() === 0 ? 'namespace' : 'rewrite');
+  }
+
+  /** How this runtime's containers see their volumes (docs/decisions/0009-volumes.md). */
+  get mountMode(): MountMode {
+    return this.#mountMode;
   }
 
   /**
@@ -463,6 +496,9 @@ export class ProcessContainerRuntime implements ContainerRuntime {
           : new IpAllocator(networkDir(this.#dataDir, record.bridge)); // the engine's network changed since
       allocator.release(sandbox.uid, record.podIP);
     }
+    // The pod's volumes go with it (emptyDir included: kubelet removes a deleted pod's volume directories,
+    // kubelet_volumes.go cleanupOrphanedPodDirs): tmpfs mounts first, then the mount points it created.
+    await tearDownVolumes(podsDir(this.#dataDir), dir);
     await rm(dir, { recursive: true, force: true });
     this.#sandboxes.set(sandbox.uid, undefined);
   }
@@ -589,6 +625,53 @@ export class ProcessContainerRuntime implements ContainerRuntime {
       });
       return Promise.resolve();
     }
+    if (launch.volumes !== undefined || launch.mounts !== undefined) {
+      return this.#prepareVolumes(launch).then((prepared) =>
+        prepared === undefined ? undefined : this.#startTracked(prepared),
+      );
+    }
+    return this.#startTracked(launch);
+  }
+
+  /**
+   * Sets up the pod's volumes and the container's mounts before its start (kubelet: the volume manager mounts every
+   * volume of the pod before the first container, volume_manager.go WaitForAttachAndMount). A volume that cannot be
+   * set up fails the start without creating the instance (`CreateContainerConfigError`), so it is tried again.
+   */
+  async #prepareVolumes(launch: ContainerLaunch): Promise<ContainerLaunch | undefined> {
+    const pod = podDir(this.#dataDir, launch.podUid);
+    try {
+      mkdirSync(pod, { recursive: true });
+      const volumes = launch.volumes ?? [];
+      await setUpVolumes(pod, volumes, { tmpfs: this.#mountMode === 'namespace', now: this.#clock.now() });
+      const binds = bindMounts(pod, volumes, launch.mounts ?? []);
+      if (binds.length === 0) return launch;
+      if (this.#mountMode === 'namespace') {
+        prepareMountPoints(pod, binds);
+        return { ...launch, [MOUNTS]: binds } as ContainerLaunch;
+      }
+      const root = buildRewriteRoot(pod, launch.container, binds);
+      return {
+        ...launch,
+        env: [{ name: ROOT_ENV, value: root }, ...launch.env.filter((e) => e.name !== ROOT_ENV)],
+        [MOUNTS]: binds,
+      } as ContainerLaunch;
+    } catch (err) {
+      this.#emit({
+        type: 'startFailed',
+        ref: refOf(launch),
+        reason: 'CreateContainerConfigError',
+        message:
+          err instanceof VolumeSetUpError
+            ? err.message
+            : `cannot set up the pod's volumes: ${(err as Error).message}`,
+        at: this.#clock.now(),
+      });
+      return undefined;
+    }
+  }
+
+  #startTracked(launch: ContainerLaunch): Promise<void> {
     let inst: Instance;
     try {
       inst = this.#track(launch);
@@ -631,7 +714,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     ) {
       throw new NotFoundError(`container ${describe(ref)} is not running`);
     }
-    return runExec(await this.#execSpec(ref.podUid, argv, launch), timeoutMs);
+    return runExec(await this.#execSpec(ref.podUid, argv, launch, state), timeoutMs);
   }
 
   /**
@@ -651,22 +734,39 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     ) {
       throw new NotFoundError(`container ${describe(ref)} is not running`);
     }
-    return this.#execSpec(ref.podUid, argv, launch);
+    return this.#execSpec(ref.podUid, argv, launch, state);
   }
 
-  async #execSpec(uid: string, argv: string[], launch: StoredLaunch): Promise<ExecSpec> {
+  async #execSpec(uid: string, argv: string[], launch: StoredLaunch, state: ShimState): Promise<ExecSpec> {
     const env: Record<string, string> = {};
     for (const e of launch.env) env[e.name] = e.value;
     const pause = this.#sandboxRecord(uid)?.network === 'host' ? undefined : this.#livePause(uid);
-    if (!pause || argv[0] === undefined || argv[0] === '') {
+    // An exec sees the container's volumes: it joins the mount namespace of the container's main process.
+    const mnt =
+      launch.mountMode === 'namespace' && (launch.mounts?.length ?? 0) > 0 && state.pid && state.pidStartTicks
+        ? `${state.pid}:${state.pidStartTicks}`
+        : undefined;
+    if ((!pause && !mnt) || argv[0] === undefined || argv[0] === '') {
       return { file: argv[0] ?? '', args: argv.slice(1), env, cwd: launch.workingDir };
     }
     return {
       file: await this.#shimPath,
-      args: ['--enter', `${pause.pid}:${pause.startTicks}`, '--', ...argv],
+      args: [
+        '--enter',
+        pause ? `${pause.pid}:${pause.startTicks}` : '-',
+        ...(mnt ? ['--mnt', mnt] : []),
+        '--',
+        ...argv,
+      ],
       env,
       cwd: launch.workingDir,
     };
+  }
+
+  async updateVolumes(sandbox: SandboxRef, volumes: PodVolume[]): Promise<void> {
+    const dir = podDir(this.#dataDir, sandbox.uid);
+    if (!this.#sandboxRecord(sandbox.uid)) return;
+    updateVolumeFiles(dir, volumes, this.#clock.now());
   }
 
   async logs(ref: ContainerInstanceRef, options?: LogOptions): Promise<string[]> {
@@ -772,6 +872,11 @@ export class ProcessContainerRuntime implements ContainerRuntime {
       ...(launch.memoryLimitBytes !== undefined && { memoryLimitBytes: launch.memoryLimitBytes }),
       ...(launch.cpuLimitMillis !== undefined && { cpuLimitMillis: launch.cpuLimitMillis }),
     };
+    const binds = (launch as LaunchWithMounts)[MOUNTS];
+    if (binds !== undefined) {
+      stored.mounts = binds;
+      stored.mountMode = this.#mountMode;
+    }
     let sandbox: string | undefined;
     try {
       sandbox = await this.#sandboxToJoin(launch.podUid);
@@ -826,6 +931,10 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     if (launch.memoryLimitBytes !== undefined) args.push('--memory', String(launch.memoryLimitBytes));
     // The container joins the pod's namespaces before it execs (CRI: containers join the sandbox's namespaces).
     if (sandbox !== undefined) args.push('--sandbox', sandbox);
+    // Volumes at their mountPaths: bind mounts in the container's own mount namespace (docs/decisions/0009-volumes.md).
+    if (launch.mountMode === 'namespace') {
+      for (const b of launch.mounts ?? []) args.push(b.readOnly ? '--bind-ro' : '--bind', b.source, b.target);
+    }
     args.push('--', ...launch.argv);
     const env: Record<string, string> = {};
     for (const e of launch.env) env[e.name] = e.value; // a later duplicate wins, as in the kubelet
