@@ -282,3 +282,20 @@ export function containerMounts(
   }
   return { ok: true, mounts };
 }
+
+/**
+ * The kubelet's emptyDir limit eviction (pkg/kubelet/eviction/eviction_manager.go emptyDirLimitEviction): a pod
+ * whose emptyDir `volume` uses more than its sizeLimit is evicted with this message (helpers.go emptyDirMessageFmt,
+ * trailing space included); undefined when the usage is within the limit or the volume has none.
+ */
+export function emptyDirEvictionMessage(
+  pod: Pick<Pod, 'spec'>,
+  volume: string,
+  usedBytes: number,
+): string | undefined {
+  const v = pod.spec?.volumes?.find((x) => x.name === volume);
+  const raw = v?.emptyDir?.sizeLimit as string | number | undefined;
+  const limit = tryParseQuantity(raw);
+  if (!limit || toValue(limit) <= 0n || BigInt(Math.floor(usedBytes)) <= toValue(limit)) return undefined;
+  return `Usage of EmptyDir volume "${volume}" exceeds the limit "${String(raw)}". `;
+}

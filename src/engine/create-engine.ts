@@ -14,7 +14,7 @@ import { podSandboxConfig } from '../core/pod-sandbox.ts';
 import { newPodState } from '../core/reconcile.ts';
 import { ConflictError, isAlreadyExists, isConflict, NotFoundError } from '../ports/errors.ts';
 import type { ApiObject, ObjectKey, ObjectStore, StoredObject } from '../ports/object-store.ts';
-import type { ContainerObservation } from '../ports/container-runtime.ts';
+import type { ContainerObservation, VolumeUsage } from '../ports/container-runtime.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 import type { StoredPod } from '../ports/pod-store.ts';
 import type { TimerDue } from '../ports/wakeup-scheduler.ts';
@@ -222,6 +222,21 @@ export function createEngine(deps: EngineDeps) {
     onObservation: async (o: ContainerObservation): Promise<void> => {
       const { key, event } = eventFromObservation(o);
       await deliverEvent(deps, key, event);
+    },
+
+    /** An emptyDir over its sizeLimit (the runtime's usage check): the pod decides its eviction. One event per volume
+     * and pod: a repeated report is dropped by its id. */
+    onVolumeUsage: async (u: VolumeUsage): Promise<void> => {
+      const stored = await deps.store.get(u.sandbox.key);
+      if (!stored || stored.state.pod.metadata.uid !== u.sandbox.uid) return;
+      if (stored.state.engine.evicted || stored.state.engine.stage === 'Finished') return;
+      await deliverEvent(deps, u.sandbox.key, {
+        id: `${u.sandbox.uid}/emptyDir/${u.volume}/over-limit`,
+        at: u.at,
+        type: 'emptyDirUsage',
+        volume: u.volume,
+        usedBytes: u.usedBytes,
+      });
     },
 
     /** A wake-up timer fired (back-off over, active deadline). */

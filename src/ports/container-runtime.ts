@@ -94,6 +94,14 @@ export type ContainerObservation =
       at: number;
     };
 
+/** An emptyDir measured over its sizeLimit. */
+export interface VolumeUsage {
+  sandbox: SandboxRef;
+  volume: string;
+  usedBytes: number;
+  at: number;
+}
+
 export interface ExecResult {
   exitCode: number;
   stdout: string;
@@ -177,6 +185,13 @@ export interface ContainerRuntime {
    * volumes only at start (Fargate) does not implement it.
    */
   updateVolumes?(sandbox: SandboxRef, volumes: PodVolume[]): Promise<void>;
+
+  /**
+   * Subscribes to emptyDir usage over a volume's sizeLimit, measured periodically (kubelet: the eviction manager's
+   * monitoring pass). Reported at least once per volume and sandbox while it stays over; the core decides the eviction
+   * (volumes.ts emptyDirEvictionMessage). Optional: a runtime that cannot measure does not implement it.
+   */
+  observeVolumeUsage?(listener: (usage: VolumeUsage) => void): () => void;
 
   /** Stops watching (the containers keep running under their shims). */
   close(): Promise<void>;

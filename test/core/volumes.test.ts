@@ -5,6 +5,7 @@ import type { Pod, Volume } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';
 import {
   containerMounts,
+  emptyDirEvictionMessage,
   podMountsConfig,
   resolvePodVolumes,
   volumeConfigReferences,
@@ -251,5 +252,25 @@ describe('containerMounts (makeMounts)', () => {
       [{ name: 'P', value: '/etc' }],
     );
     expect(result.ok).toBe(false);
+  });
+});
+
+describe('emptyDirEvictionMessage (eviction_manager.go emptyDirLimitEviction)', () => {
+  const pod = podWith([
+    { name: 'scratch', emptyDir: { sizeLimit: '1Mi' } },
+    { name: 'free', emptyDir: {} },
+  ]);
+  it.each([
+    { name: 'at the limit: no eviction', volume: 'scratch', used: 1048576, want: undefined },
+    {
+      name: 'one byte over: evicted with the kubelet message',
+      volume: 'scratch',
+      used: 1048577,
+      want: 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". ',
+    },
+    { name: 'a volume without sizeLimit is never evicted', volume: 'free', used: 1e12, want: undefined },
+    { name: 'an unknown volume is not evicted', volume: 'nope', used: 1e12, want: undefined },
+  ])('$name', ({ volume, used, want }) => {
+    expect(emptyDirEvictionMessage(pod, volume, used)).toBe(want);
   });
 });

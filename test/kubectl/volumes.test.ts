@@ -352,6 +352,40 @@ describe.skipIf(!KUBECTL)('kubectl: volumes of pods run by podflow serve', () =>
     await kubectl(['delete', 'pod', 'waiting', '--grace-period=0', '--force'], { timeoutMs: 40_000 });
   }, 60_000);
 
+  it('an emptyDir over its sizeLimit evicts the pod with the kubelet message (checked every 10 s, as the eviction manager does)', async () => {
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'hog' },
+      spec: {
+        volumes: [{ name: 'scratch', emptyDir: { sizeLimit: '1Mi' } }],
+        containers: [
+          {
+            name: 'app',
+            image: 'busybox',
+            ...sh(`head -c 3145728 /dev/zero > "$PODFLOW_ROOT${mnt}/hog/blob"; sleep 60`),
+            volumeMounts: [{ name: 'scratch', mountPath: `${mnt}/hog` }],
+          },
+        ],
+      },
+    });
+    await waitForPhase('hog', ['Failed'], 30_000);
+    const status = await kubectl(['get', 'pod', 'hog', '-o', 'jsonpath={.status.reason}|{.status.message}']);
+    expect(status.stdout).toBe('Evicted|Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". ');
+    // The STATUS column then shows the container's termination reason (printPod lets container states override
+    // status.reason), as for an evicted pod in a cluster; the reason is in the status and the event.
+    const events = await kubectl([
+      'get',
+      'events',
+      '--field-selector',
+      'involvedObject.name=hog,reason=Evicted',
+      '-o',
+      'jsonpath={.items[0].type}|{.items[0].message}',
+    ]);
+    expect(events.stdout).toBe('Warning|Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". ');
+    await kubectl(['delete', 'pod', 'hog', '--grace-period=0', '--force'], { timeoutMs: 40_000 });
+  }, 60_000);
+
   it('refuses a mount of an unknown volume and a repeated mountPath with the API server field errors', async () => {
     const r = await kubectl(['apply', '-f', '-'], {
       input: JSON.stringify({

@@ -160,10 +160,12 @@ describe('checkSupportPolicy', () => {
       field: 'spec.containers[0].resources.limits[cpu]',
     },
     {
-      name: 'an emptyDir sizeLimit',
-      mutate: (p: Json) =>
-        (p.spec.volumes = [{ name: 'm', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }]),
-      field: 'spec.volumes[0].emptyDir.sizeLimit',
+      name: 'mount propagation',
+      mutate: (p: Json) => {
+        p.spec.volumes = [{ name: 'm', emptyDir: {} }];
+        c0(p).volumeMounts = [{ name: 'm', mountPath: '/m', mountPropagation: 'HostToContainer' }];
+      },
+      field: 'spec.containers[0].volumeMounts[0].mountPropagation',
     },
     { name: 'tty', mutate: (p: Json) => (c0(p).tty = true), field: 'spec.containers[0].tty' },
     {
@@ -303,10 +305,10 @@ describe('docs/supported-fields.md', () => {
 });
 
 describe('volume sources the process runtime provides', () => {
-  it('accepts emptyDir (Memory), configMap, secret, downwardAPI, projected and hostPath volumes without a word', () => {
+  it('accepts emptyDir (Memory, sizeLimit), configMap, secret, downwardAPI, projected and hostPath volumes without a word', () => {
     const pod = basePod();
     pod.spec.volumes = [
-      { name: 'a', emptyDir: { medium: 'Memory' } },
+      { name: 'a', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
       { name: 'b', configMap: { name: 'c' } },
       { name: 'c', secret: { secretName: 's' } },
       { name: 'd', downwardAPI: { items: [{ path: 'n', fieldRef: { fieldPath: 'metadata.name' } }] } },

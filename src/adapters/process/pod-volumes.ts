@@ -29,6 +29,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
+import { lstat, readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { ContainerMount, PodVolume } from '../../ports/container-runtime.ts';
 import { writeAtomically } from './atomic-writer.ts';
@@ -39,6 +40,8 @@ const run = promisify(execFile);
 export const VOLUMES_DIR = '_volumes';
 export const ROOTS_DIR = '_roots';
 export const MOUNTS_FILE = '_mounts.json';
+/** The emptyDirs with a sizeLimit, for the usage check: `{ "<volume>": <limit bytes> }`. */
+export const LIMITS_FILE = '_volume-limits.json';
 /** The environment variable that roots a container's mountPaths in the rewrite fallback. */
 export const ROOT_ENV = 'PODFLOW_ROOT';
 
@@ -90,6 +93,9 @@ export async function setUpVolumes(
   volumes: readonly PodVolume[],
   options: { tmpfs: boolean; now: number },
 ): Promise<void> {
+  const limits: Record<string, number> = {};
+  for (const v of volumes) if (v.type === 'emptyDir' && v.sizeLimitBytes) limits[v.name] = v.sizeLimitBytes;
+  if (Object.keys(limits).length > 0) writeFileSync(join(podDir, LIMITS_FILE), JSON.stringify(limits) + '\n');
   for (const volume of volumes) {
     const path = volumePath(podDir, volume);
     const fail = (message: string): never => {
@@ -309,4 +315,46 @@ function mountPointsUnder(dir: string): string[] {
     if (path === dir || path.startsWith(dir + sep)) out.push(path);
   }
   return out;
+}
+
+/**
+ * The emptyDirs of a pod over their sizeLimit, with their usage: the blocks of every file under the volume, as the
+ * kubelet's `du`-based volume metrics count them (pkg/volume/metrics_du.go).
+ */
+export async function emptyDirsOverLimit(
+  podDir: string,
+): Promise<Array<{ volume: string; usedBytes: number }>> {
+  let limits: Record<string, number>;
+  try {
+    limits = JSON.parse(readFileSync(join(podDir, LIMITS_FILE), 'utf8')) as Record<string, number>;
+  } catch {
+    return [];
+  }
+  const out: Array<{ volume: string; usedBytes: number }> = [];
+  for (const [name, limit] of Object.entries(limits)) {
+    const dir = volumePath(podDir, { name, type: 'emptyDir', medium: '' });
+    const used = await diskUsage(dir);
+    if (used > limit) out.push({ volume: name, usedBytes: used });
+  }
+  return out;
+}
+
+async function diskUsage(path: string): Promise<number> {
+  let total = 0;
+  const pending = [path];
+  while (pending.length > 0) {
+    const p = pending.pop()!;
+    let s: Awaited<ReturnType<typeof lstat>>;
+    try {
+      s = await lstat(p);
+    } catch {
+      continue;
+    }
+    total += s.blocks * 512;
+    if (s.isDirectory()) {
+      const names = await readdir(p).catch(() => [] as string[]);
+      for (const n of names) pending.push(join(p, n));
+    }
+  }
+  return total;
 }

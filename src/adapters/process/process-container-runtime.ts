@@ -30,6 +30,7 @@ import type {
   PodVolume,
   PortMapping,
   SandboxRef,
+  VolumeUsage,
 } from '../../ports/container-runtime.ts';
 import { NotFoundError } from '../../ports/errors.ts';
 import type { PodKey } from '../../ports/pod-key.ts';
@@ -64,6 +65,7 @@ import {
 import {
   bindMounts,
   buildRewriteRoot,
+  emptyDirsOverLimit,
   prepareMountPoints,
   ROOT_ENV,
   setUpVolumes,
@@ -127,7 +129,12 @@ export interface ProcessContainerRuntimeOptions {
    * symlinks under the directory in $PODFLOW_ROOT. Default: `namespace` as root, `rewrite` otherwise.
    */
   mounts?: MountMode;
+  /** How often emptyDirs with a sizeLimit are measured (kubelet.go evictionMonitoringPeriod: 10 s). */
+  volumeUsageIntervalMs?: number;
 }
+
+/** kubelet: pkg/kubelet/kubelet.go evictionMonitoringPeriod. */
+export const DEFAULT_VOLUME_USAGE_INTERVAL_MS = 10_000;
 
 /**
  * sandbox.json: the pod sandbox as created. `network` says what the pod got: `pod` — its own network, IPC and UTS
@@ -239,6 +246,9 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   /** Spawns the shims, from a small process of its own (shim-launcher.ts). */
   readonly #launcher = new ShimLauncher();
   readonly #mountMode: MountMode;
+  readonly #usageListeners = new Set<(u: VolumeUsage) => void>();
+  readonly #usagePoll: NodeJS.Timeout;
+  #measuring = false;
   #closed = false;
 
   constructor(options: ProcessContainerRuntimeOptions) {
@@ -258,6 +268,38 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     this.#poll.unref();
     this.#networkOptions = resolveNetworkOptions(options.network);
     this.#mountMode = options.mounts ?? (process.getuid?.() === 0 ? 'namespace' : 'rewrite');
+    this.#usagePoll = setInterval(
+      () => void this.#measureVolumes(),
+      options.volumeUsageIntervalMs ?? DEFAULT_VOLUME_USAGE_INTERVAL_MS,
+    );
+    this.#usagePoll.unref();
+  }
+
+  observeVolumeUsage(listener: (usage: VolumeUsage) => void): () => void {
+    this.#usageListeners.add(listener);
+    return () => this.#usageListeners.delete(listener);
+  }
+
+  /** One pass of the emptyDir sizeLimit check over every sandbox (skipped while nobody listens or one runs). */
+  async #measureVolumes(): Promise<void> {
+    if (this.#measuring || this.#usageListeners.size === 0 || this.#closed) return;
+    this.#measuring = true;
+    try {
+      for (const sandbox of await this.listSandboxes()) {
+        for (const over of await emptyDirsOverLimit(podDir(this.#dataDir, sandbox.uid))) {
+          const usage: VolumeUsage = { sandbox, ...over, at: this.#clock.now() };
+          for (const listener of this.#usageListeners) {
+            try {
+              listener(usage);
+            } catch {
+              // listeners must not throw; one that does must not starve the others
+            }
+          }
+        }
+      }
+    } finally {
+      this.#measuring = false;
+    }
   }
 
   /** How this runtime's containers see their volumes (docs/decisions/0009-volumes.md). */
@@ -840,6 +882,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#poll);
+    clearInterval(this.#usagePoll);
     this.#pauseSpawner?.close();
     this.#launcher.close();
     for (const inst of this.#instances.values()) {

@@ -781,8 +781,8 @@ export const SUPPORT_POLICY: readonly SupportRule[] = [
   {
     scope: 'volume',
     field: 'emptyDir.sizeLimit',
-    status: 'warn',
-    does: 'the size of a `Memory` tmpfs (writes beyond it fail); not watched for eviction.',
+    status: 'supported',
+    does: 'a pod whose emptyDir grows past it is evicted (checked every 10 s); also the size of a `Memory` tmpfs (process runtime; not applied on Fargate).',
   },
   {
     scope: 'volume',

@@ -246,6 +246,45 @@ describe('rewrite mode (the fallback without root)', () => {
     expect(lstatSync('/data', { throwIfNoEntry: false })?.isSymbolicLink() ?? false).toBe(false);
   });
 
+  it('reports an emptyDir over its sizeLimit (blocks counted as du does), not one within it', async () => {
+    const { runtime, launch, runToExit, sandbox } = await setup({
+      mounts: 'rewrite',
+      volumeUsageIntervalMs: 50,
+    });
+    const seen: Array<{ volume: string; usedBytes: number }> = [];
+    runtime.observeVolumeUsage((u) => {
+      expect(u.sandbox).toEqual(sandbox);
+      seen.push({ volume: u.volume, usedBytes: u.usedBytes });
+    });
+    const vols: PodVolume[] = [
+      { name: 'small', type: 'emptyDir', medium: '', sizeLimitBytes: 1024 * 1024 },
+      { name: 'roomy', type: 'emptyDir', medium: '', sizeLimitBytes: 64 * 1024 * 1024 },
+    ];
+    const r = await runToExit(
+      launch(
+        'fill',
+        [
+          'sh',
+          '-c',
+          'head -c 2097152 /dev/urandom > "$PODFLOW_ROOT/s/blob" && head -c 2097152 /dev/urandom > "$PODFLOW_ROOT/r/blob"',
+        ],
+        {
+          volumes: vols,
+          mounts: [
+            { volume: 'small', mountPath: '/s', subPath: '', readOnly: false },
+            { volume: 'roomy', mountPath: '/r', subPath: '', readOnly: false },
+          ],
+        },
+      ),
+    );
+    expect(r.exitCode).toBe(0);
+    const deadline = Date.now() + 5000;
+    while (seen.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(new Set(seen.map((u) => u.volume))).toEqual(new Set(['small']));
+    expect(seen.at(-1)!.usedBytes).toBeGreaterThan(1024 * 1024);
+  });
+
   it('a hostPath whose type check fails is a CreateContainerConfigError with the kubelet text, and nothing starts', async () => {
     const { runtime, launch, log } = await setup({ mounts: 'rewrite' });
     const l = launch('app', ['true'], {
