@@ -683,21 +683,8 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   async #prepareVolumes(launch: ContainerLaunch): Promise<ContainerLaunch | undefined> {
     const pod = podDir(this.#dataDir, launch.podUid);
     try {
-      mkdirSync(pod, { recursive: true });
-      const volumes = launch.volumes ?? [];
-      await setUpVolumes(pod, volumes, { tmpfs: this.#mountMode === 'namespace', now: this.#clock.now() });
-      const binds = bindMounts(pod, volumes, launch.mounts ?? []);
-      if (binds.length === 0) return launch;
-      if (this.#mountMode === 'namespace') {
-        prepareMountPoints(pod, binds);
-        return { ...launch, [MOUNTS]: binds } as ContainerLaunch;
-      }
-      const root = buildRewriteRoot(pod, launch.container, binds);
-      return {
-        ...launch,
-        env: [{ name: ROOT_ENV, value: root }, ...launch.env.filter((e) => e.name !== ROOT_ENV)],
-        [MOUNTS]: binds,
-      } as ContainerLaunch;
+      // One pod's volume writes (a start, a ConfigMap update) and its mount-point record never interleave.
+      return await this.#serialize(launch.podUid, () => this.#setUpLaunchVolumes(pod, launch));
     } catch (err) {
       this.#emit({
         type: 'startFailed',
@@ -711,6 +698,24 @@ export class ProcessContainerRuntime implements ContainerRuntime {
       });
       return undefined;
     }
+  }
+
+  async #setUpLaunchVolumes(pod: string, launch: ContainerLaunch): Promise<ContainerLaunch> {
+    mkdirSync(pod, { recursive: true });
+    const volumes = launch.volumes ?? [];
+    await setUpVolumes(pod, volumes, { tmpfs: this.#mountMode === 'namespace', now: this.#clock.now() });
+    const binds = bindMounts(pod, volumes, launch.mounts ?? []);
+    if (binds.length === 0) return launch;
+    if (this.#mountMode === 'namespace') {
+      prepareMountPoints(pod, binds);
+      return { ...launch, [MOUNTS]: binds } as ContainerLaunch;
+    }
+    const root = buildRewriteRoot(pod, launch.container, binds);
+    return {
+      ...launch,
+      env: [{ name: ROOT_ENV, value: root }, ...launch.env.filter((e) => e.name !== ROOT_ENV)],
+      [MOUNTS]: binds,
+    } as ContainerLaunch;
   }
 
   #startTracked(launch: ContainerLaunch): Promise<void> {
@@ -807,8 +812,10 @@ export class ProcessContainerRuntime implements ContainerRuntime {
 
   async updateVolumes(sandbox: SandboxRef, volumes: PodVolume[]): Promise<void> {
     const dir = podDir(this.#dataDir, sandbox.uid);
-    if (!this.#sandboxRecord(sandbox.uid)) return;
-    updateVolumeFiles(dir, volumes, this.#clock.now());
+    await this.#serialize(sandbox.uid, async () => {
+      if (!this.#sandboxRecord(sandbox.uid)) return;
+      updateVolumeFiles(dir, volumes, this.#clock.now());
+    });
   }
 
   async logs(ref: ContainerInstanceRef, options?: LogOptions): Promise<string[]> {
