@@ -174,7 +174,7 @@ async function buildLaunch(
   });
   if (!resolved.ok) return { error: resolved.message };
   // kubelet: every volume of the pod is set up before any of its containers starts (volume_manager.go
-  // WaitForAttachAndMount); a volume that cannot be is the start's failure here (docs/decisions/0009-volumes.md).
+  // WaitForAttachAndMount); a volume that cannot be is the start's failure here (docs/decisions/0010-volumes.md).
   const volumes = podVolumesFor(deps, pod, lookups, podIP);
   if (!volumes.ok) return { error: volumes.message };
   const mounts = containerMounts(pod, container, resolved.env);

@@ -1,5 +1,5 @@
 // Volumes end to end: real kubectl (1.32) against `podflow serve`, pods running as local processes
-// (docs/decisions/0009-volumes.md). As root every container sees its volumes at their mountPaths (bind mounts in a
+// (docs/decisions/0010-volumes.md). As root every container sees its volumes at their mountPaths (bind mounts in a
 // mount namespace of its own); without root it finds them under $PODFLOW_ROOT, which is why every command below
 // reads `$PODFLOW_ROOT/<mountPath>` (empty as root, so the same manifests test both). The read-only checks need the
 // mounts and are skipped, with the reason printed, without root. The kubelet behaviour each case reproduces:

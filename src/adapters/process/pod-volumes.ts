@@ -1,4 +1,4 @@
-// The process runtime's side of volumes (docs/decisions/0009-volumes.md): where each volume lives on the host, how
+// The process runtime's side of volumes (docs/decisions/0010-volumes.md): where each volume lives on the host, how
 // it is set up and torn down, and how a container gets to see it at its mountPath. What a volume holds (file names,
 // modes, contents) is decided by the core (src/core/volumes.ts); this file only puts it on disk.
 //

@@ -124,7 +124,7 @@ export interface ProcessContainerRuntimeOptions {
   /** The pod network: a network namespace per pod (as root) or the host's (pod-network.ts). */
   network?: PodNetworkOptions;
   /**
-   * How containers see their volumes at their mountPaths (docs/decisions/0009-volumes.md): `namespace` — a mount
+   * How containers see their volumes at their mountPaths (docs/decisions/0010-volumes.md): `namespace` — a mount
    * namespace per container with bind mounts (needs root); `rewrite` — no mounts, the container's mountPaths are
    * symlinks under the directory in $PODFLOW_ROOT. Default: `namespace` as root, `rewrite` otherwise.
    */
@@ -302,7 +302,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     }
   }
 
-  /** How this runtime's containers see their volumes (docs/decisions/0009-volumes.md). */
+  /** How this runtime's containers see their volumes (docs/decisions/0010-volumes.md). */
   get mountMode(): MountMode {
     return this.#mountMode;
   }
@@ -981,7 +981,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     if (launch.memoryLimitBytes !== undefined) args.push('--memory', String(launch.memoryLimitBytes));
     // The container joins the pod's namespaces before it execs (CRI: containers join the sandbox's namespaces).
     if (sandbox !== undefined) args.push('--sandbox', sandbox);
-    // Volumes at their mountPaths: bind mounts in the container's own mount namespace (docs/decisions/0009-volumes.md).
+    // Volumes at their mountPaths: bind mounts in the container's own mount namespace (docs/decisions/0010-volumes.md).
     if (launch.mountMode === 'namespace') {
       for (const b of launch.mounts ?? []) args.push(b.readOnly ? '--bind-ro' : '--bind', b.source, b.target);
     }

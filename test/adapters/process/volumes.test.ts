@@ -1,4 +1,4 @@
-// Volumes of the process runtime (docs/decisions/0009-volumes.md): the kubelet's AtomicWriter layout (`..data`
+// Volumes of the process runtime (docs/decisions/0010-volumes.md): the kubelet's AtomicWriter layout (`..data`
 // symlink to a timestamped directory), an emptyDir shared by two containers and removed with the sandbox, and how
 // containers see their mounts — bind mounts in a mount namespace of their own as root (skipped, with the reason
 // printed, without root), the $PODFLOW_ROOT tree of symlinks otherwise (tested either way).
