@@ -215,6 +215,33 @@ export function resolveContainerEnvironment(input: ContainerEnvironmentInput): C
   };
 }
 
+/**
+ * One downwardAPI volume item's value (pkg/volume/downwardapi/downwardapi.go CollectData: fieldpath.ExtractFieldPathAsString
+ * for fieldRef, resource.ExtractResourceValueByContainerNameAndNodeAllocatable for resourceFieldRef), with the same
+ * rules and error texts as the env's valueFrom.
+ */
+export function resolveDownwardValue(
+  input: ContainerEnvironmentInput,
+  source: { fieldRef?: ObjectFieldSelector; resourceFieldRef?: ResourceFieldSelector },
+): { ok: true; value: string } | { ok: false; message: string } {
+  const pod = input.pod;
+  const ctx: Context = {
+    input,
+    namespace: pod.metadata?.namespace || 'default',
+    podIPs: input.podIPs ?? ipList(pod.status?.podIPs, pod.status?.podIP),
+    hostIPs: input.hostIPs ?? ipList(pod.status?.hostIPs, pod.status?.hostIP),
+  };
+  try {
+    if (source.fieldRef) return { ok: true, value: podFieldValue(source.fieldRef, ctx) };
+    if (source.resourceFieldRef)
+      return { ok: true, value: containerResourceValue(source.resourceFieldRef, ctx) };
+    return { ok: true, value: '' };
+  } catch (err) {
+    if (err instanceof EnvConfigError) return { ok: false, message: err.message };
+    throw err;
+  }
+}
+
 function ipList(list: ReadonlyArray<{ ip?: string }> | undefined, single: string | undefined): string[] {
   const ips = (list ?? []).map((entry) => entry.ip ?? '').filter((ip) => ip !== '');
   if (ips.length > 0) return ips;

@@ -74,6 +74,8 @@ export type PodEvent =
    * A ConfigMap or Secret of the pod's namespace was created or changed: a container whose start waits on it
    * (CreateContainerConfigError) is retried now rather than at its retry timer.
    */
-  | (EventBase & { type: 'configChanged'; kind: 'ConfigMap' | 'Secret'; name: string });
+  | (EventBase & { type: 'configChanged'; kind: 'ConfigMap' | 'Secret'; name: string })
+  /** The runtime measured an emptyDir over its sizeLimit: reconcile decides the eviction (volumes.ts). */
+  | (EventBase & { type: 'emptyDirUsage'; volume: string; usedBytes: number });
 
 export type PodEventType = PodEvent['type'];

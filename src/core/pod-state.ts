@@ -94,6 +94,8 @@ export interface EngineState {
   recentEventIds: string[];
   /** spec.activeDeadlineSeconds ran out: the pod is killed and ends Failed with reason DeadlineExceeded. */
   deadlineExceeded?: boolean;
+  /** Evicted by the node (an emptyDir over its sizeLimit): the pod is killed and ends Failed with reason Evicted. */
+  evicted?: { message: string };
   /**
    * What happened so far, bounded (pod-history.ts): the instances of every container, condition and phase
    * transitions. Only read to draw timelines; absent in states stored before it existed.

@@ -9,6 +9,8 @@ import type { AdmittedPod, PodState } from './pod-state.ts';
 import { computeQosClass } from './qos.ts';
 import { toRfc3339 } from './time.ts';
 
+/** pkg/kubelet/eviction/eviction_manager.go Reason. */
+export const EVICTED_REASON = 'Evicted';
 export const DEADLINE_EXCEEDED_MESSAGE = 'Pod was active on the node longer than the specified deadline';
 
 export function containerStatusesOf(state: PodState): { init: ContainerStatus[]; app: ContainerStatus[] } {
@@ -57,6 +59,13 @@ export function refreshStatus(state: PodState, now: number): AdmittedPod {
     status.phase = phase;
     status.reason = 'DeadlineExceeded';
     status.message = DEADLINE_EXCEEDED_MESSAGE;
+  }
+  if (engine.evicted) {
+    // pkg/kubelet/eviction/eviction_manager.go evictPod: phase Failed, reason Evicted, the eviction's message.
+    phase = 'Failed';
+    status.phase = phase;
+    status.reason = EVICTED_REASON;
+    status.message = engine.evicted.message;
   }
   status.conditions = computePodConditions({
     spec,

@@ -45,6 +45,7 @@ import { computeQosClass } from './qos.ts';
 import { restartsAfterExit, restartsAfterProbeKill } from './restart-policy.ts';
 import { formatGoDuration } from './duration.ts';
 import { containerWaitsOnConfig } from './config-waits.ts';
+import { emptyDirEvictionMessage } from './volumes.ts';
 import { toRfc3339 } from './time.ts';
 
 export interface ReconcileContext {
@@ -314,7 +315,11 @@ class Reconciler {
   private get stopping(): boolean {
     const phase = currentPhase(this.pod);
     return (
-      this.deleting || this.engine.deadlineExceeded === true || phase === 'Succeeded' || phase === 'Failed'
+      this.deleting ||
+      this.engine.deadlineExceeded === true ||
+      this.engine.evicted !== undefined ||
+      phase === 'Succeeded' ||
+      phase === 'Failed'
     );
   }
 
@@ -373,6 +378,8 @@ class Reconciler {
         return this.onSpecUpdated(event.containers);
       case 'configChanged':
         return this.onConfigChanged(event.kind, event.name);
+      case 'emptyDirUsage':
+        return this.onEmptyDirUsage(event.volume, event.usedBytes);
     }
   }
 
@@ -619,11 +626,26 @@ class Reconciler {
     if (this.winding) return;
     for (const { entry, rec } of this.records()) {
       const timer = rec.restartTimer;
-      if (!timer || !containerWaitsOnConfig(entry.container as Container, rec, kind, name)) continue;
+      if (!timer || !containerWaitsOnConfig(entry.container as Container, rec, kind, name, this.pod))
+        continue;
       delete rec.restartTimer;
       this.actions.push({ type: 'cancelTimer', timerId: timer.id });
       this.startInstance(entry, rec);
     }
+  }
+
+  /**
+   * The eviction manager's emptyDir check (eviction_manager.go localStorageEviction → emptyDirLimitEviction): an
+   * emptyDir over its sizeLimit evicts the pod — it fails with reason Evicted, a Warning `Evicted` event says why, and
+   * its containers are stopped as for an exceeded deadline.
+   */
+  private onEmptyDirUsage(volume: string, usedBytes: number): void {
+    if (this.stopping) return;
+    const message = emptyDirEvictionMessage(this.pod, volume, usedBytes);
+    if (message === undefined) return;
+    this.engine.evicted = { message };
+    this.s.pod = { ...this.pod, status: { ...this.pod.status, phase: 'Failed' } };
+    this.actions.push({ type: 'recordEvent', eventType: 'Warning', reason: 'Evicted', message });
   }
 
   private onDeleteRequested(requestedGrace: number | undefined, requestedAt: number): void {

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Namespace, Pod, PodCondition } from 'kubernetes-types/core/v1';
 import { podWaitsOnConfig } from '../core/config-waits.ts';
+import { podMountsConfig } from '../core/volumes.ts';
 import { admitNamespace } from '../core/manifest/api-objects.ts';
 import { markTerminating } from '../core/namespace-deletion.ts';
 import type { PodEvent } from '../core/pod-events.ts';
@@ -13,11 +14,12 @@ import { podSandboxConfig } from '../core/pod-sandbox.ts';
 import { newPodState } from '../core/reconcile.ts';
 import { ConflictError, isAlreadyExists, isConflict, NotFoundError } from '../ports/errors.ts';
 import type { ApiObject, ObjectKey, ObjectStore, StoredObject } from '../ports/object-store.ts';
-import type { ContainerObservation } from '../ports/container-runtime.ts';
+import type { ContainerObservation, VolumeUsage } from '../ports/container-runtime.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 import type { StoredPod } from '../ports/pod-store.ts';
 import type { TimerDue } from '../ports/wakeup-scheduler.ts';
 import { deliverEvent } from './deliver-event.ts';
+import { refreshPodVolumes } from './execute-actions.ts';
 import { InvalidError } from '../ports/errors.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { finalizeNamespace, namespaceKey, type FinalizeOutcome } from './namespace-controller.ts';
@@ -69,6 +71,14 @@ export function createEngine(deps: EngineDeps) {
     if (kind !== 'ConfigMap' && kind !== 'Secret') return;
     const { items } = await deps.store.list(namespace);
     for (const pod of items) {
+      if (podMountsConfig(pod.state.pod, kind, name) && pod.state.engine.stage !== 'Finished') {
+        await refreshPodVolumes(deps, pod.key, pod.state).catch((err: unknown) =>
+          deps.onError?.(
+            err,
+            `${pod.key.namespace}/${pod.key.name}: update volumes from ${kind.toLowerCase()} ${name}`,
+          ),
+        );
+      }
       if (!podWaitsOnConfig(pod.state, kind, name)) continue;
       try {
         await deliverEvent(deps, pod.key, {
@@ -212,6 +222,21 @@ export function createEngine(deps: EngineDeps) {
     onObservation: async (o: ContainerObservation): Promise<void> => {
       const { key, event } = eventFromObservation(o);
       await deliverEvent(deps, key, event);
+    },
+
+    /** An emptyDir over its sizeLimit (the runtime's usage check): the pod decides its eviction. One event per volume
+     * and pod: a repeated report is dropped by its id. */
+    onVolumeUsage: async (u: VolumeUsage): Promise<void> => {
+      const stored = await deps.store.get(u.sandbox.key);
+      if (!stored || stored.state.pod.metadata.uid !== u.sandbox.uid) return;
+      if (stored.state.engine.evicted || stored.state.engine.stage === 'Finished') return;
+      await deliverEvent(deps, u.sandbox.key, {
+        id: `${u.sandbox.uid}/emptyDir/${u.volume}/over-limit`,
+        at: u.at,
+        type: 'emptyDirUsage',
+        volume: u.volume,
+        usedBytes: u.usedBytes,
+      });
     },
 
     /** A wake-up timer fired (back-off over, active deadline). */

@@ -10,6 +10,7 @@ import { configReferences, resolveContainerEnvironment, type EnvLookups } from '
 import { formatPod } from '../core/backoff.ts';
 import { findEntry } from '../core/pod-spec.ts';
 import type { PodState } from '../core/pod-state.ts';
+import { containerMounts, resolvePodVolumes, volumeConfigReferences } from '../core/volumes.ts';
 import { toMilli, toValue, tryParseQuantity } from '../core/quantity.ts';
 import type { ContainerInstanceRef, ContainerLaunch } from '../ports/container-runtime.ts';
 import type { PodKey } from '../ports/pod-key.ts';
@@ -162,15 +163,22 @@ async function buildLaunch(
   const { pod } = state;
   const container = findEntry(pod.spec, name)?.container as Container;
   const podIP = state.engine.podIP ?? deps.settings.hostIP;
+  const lookups = await lookupsFor(deps, key.namespace, container, pod);
   const resolved = resolveContainerEnvironment({
     pod,
     container,
-    lookups: await lookupsFor(deps, key.namespace, container),
+    lookups,
     nodeName: pod.spec.nodeName ?? deps.settings.nodeName,
     podIPs: [podIP],
     hostIPs: [deps.settings.hostIP],
   });
   if (!resolved.ok) return { error: resolved.message };
+  // kubelet: every volume of the pod is set up before any of its containers starts (volume_manager.go
+  // WaitForAttachAndMount); a volume that cannot be is the start's failure here (docs/decisions/0010-volumes.md).
+  const volumes = podVolumesFor(deps, pod, lookups, podIP);
+  if (!volumes.ok) return { error: volumes.message };
+  const mounts = containerMounts(pod, container, resolved.env);
+  if (!mounts.ok) return { error: mounts.message };
   // Without `command` a container runs its image's entrypoint, which a process runtime does not have: argv stays
   // empty and the runtime reports CreateContainerConfigError saying what to add.
   const argv = container.command ? [...resolved.command, ...resolved.args] : [];
@@ -184,12 +192,53 @@ async function buildLaunch(
     ...(container.workingDir ? { workingDir: container.workingDir } : {}),
     ...(memory ? { memoryLimitBytes: Number(toValue(memory)) } : {}),
     ...(cpu ? { cpuLimitMillis: Number(toMilli(cpu)) } : {}),
+    ...(volumes.volumes.length > 0 && { volumes: volumes.volumes }),
+    ...(mounts.mounts.length > 0 && { mounts: mounts.mounts }),
   };
 }
 
-/** The ConfigMaps and Secrets the container refers to, read through the port; missing ones are left out. */
-async function lookupsFor(deps: EngineDeps, namespace: string, container: Container): Promise<EnvLookups> {
-  const refs = configReferences(container);
+function podVolumesFor(
+  deps: EngineDeps,
+  pod: PodState['pod'],
+  lookups: EnvLookups,
+  podIP: string,
+): ReturnType<typeof resolvePodVolumes> {
+  return resolvePodVolumes({
+    pod,
+    lookups,
+    nodeName: pod.spec.nodeName ?? deps.settings.nodeName,
+    podIPs: [podIP],
+    hostIPs: [deps.settings.hostIP],
+  });
+}
+
+/**
+ * A ConfigMap or Secret changed: the pod's volumes are resolved again and handed to the runtime, which rewrites the
+ * files that changed (kubelet: the periodic remount of a running pod's volumes, pkg/volume/util/atomic_writer.go).
+ * A volume that does not resolve now (the object was deleted) keeps its files, as the kubelet's does.
+ */
+export async function refreshPodVolumes(deps: EngineDeps, key: PodKey, state: PodState): Promise<void> {
+  if (!deps.runtime.updateVolumes || !state.pod.spec.volumes?.length) return;
+  const lookups = await lookupsFor(deps, key.namespace, { name: '' }, state.pod);
+  const volumes = podVolumesFor(deps, state.pod, lookups, state.engine.podIP ?? deps.settings.hostIP);
+  if (!volumes.ok) return;
+  await deps.runtime.updateVolumes({ key, uid: state.pod.metadata.uid }, volumes.volumes);
+}
+
+/** The ConfigMaps and Secrets the container and the pod's volumes refer to, read through the port; missing ones are
+ * left out. */
+async function lookupsFor(
+  deps: EngineDeps,
+  namespace: string,
+  container: Container,
+  pod: PodState['pod'],
+): Promise<EnvLookups> {
+  const env = configReferences(container);
+  const vols = volumeConfigReferences(pod);
+  const refs = {
+    configMaps: [...new Set([...env.configMaps, ...vols.configMaps])],
+    secrets: [...new Set([...env.secrets, ...vols.secrets])],
+  };
   const read = async (
     names: string[],
     get: (namespace: string, name: string) => Promise<Readonly<Record<string, string>> | undefined>,

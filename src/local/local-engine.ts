@@ -185,6 +185,12 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
         .onObservation(o)
         .catch((err) => onError(err, 'observation')),
   );
+  const stopUsage = runtime.observeVolumeUsage(
+    (u) =>
+      void ready()
+        .onVolumeUsage(u)
+        .catch((err) => onError(err, 'volume usage')),
+  );
   // Exits that happened while no engine was running reach the inboxes first; then timers re-arm; then every
   // unfinished pod gets a worker that resumes it where its state says it is.
   await runtime.recover();
@@ -209,6 +215,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     async close() {
       ownProber?.close();
       stopObserving();
+      stopUsage();
       await scheduler.stop();
       await workflow.stop();
       await runtime.close();

@@ -4,9 +4,11 @@
 // docs/decisions/0006-fargate-runtime.md).
 import type { FieldError } from '../core/field-errors.ts';
 import type { PodSandboxConfig } from '../core/pod-sandbox.ts';
+import type { ContainerMount, PodVolume } from '../core/volumes.ts';
 import type { PodKey } from './pod-key.ts';
 
 export type { PodSandboxConfig, PortMapping } from '../core/pod-sandbox.ts';
+export type { ContainerMount, PodVolume, VolumeFile } from '../core/volumes.ts';
 
 export interface SandboxRef {
   key: PodKey;
@@ -31,6 +33,14 @@ export interface ContainerLaunch extends ContainerInstanceRef {
   memoryLimitBytes?: number;
   /** limits.cpu in millicores: recorded; enforced only where the runtime can (see the adapter's docs). */
   cpuLimitMillis?: number;
+  /**
+   * Every volume of the pod with what it holds (core/volumes.ts), set when the pod has volumes: the runtime makes
+   * them exist (an emptyDir once per sandbox; the files of a configMap/secret/downwardAPI/projected volume written
+   * again at each start, atomically) before the container starts.
+   */
+  volumes?: PodVolume[];
+  /** The container's mounts, in volumeMounts order: where it must see which volume (or part of it). */
+  mounts?: ContainerMount[];
 }
 
 /** Waiting reasons of a container that could not be started (pkg/kubelet/container/sync_result.go, images/types.go). */
@@ -83,6 +93,14 @@ export type ContainerObservation =
       message: string;
       at: number;
     };
+
+/** An emptyDir measured over its sizeLimit. */
+export interface VolumeUsage {
+  sandbox: SandboxRef;
+  volume: string;
+  usedBytes: number;
+  at: number;
+}
 
 export interface ExecResult {
   exitCode: number;
@@ -159,6 +177,21 @@ export interface ContainerRuntime {
    * reports (as observations) exits that happened while nothing was watching. Resolves with the live instances.
    */
   recover(): Promise<ContainerInstanceRef[]>;
+
+  /**
+   * Rewrites the files of the sandbox's configMap/secret/downwardAPI/projected volumes that changed, atomically, so
+   * running containers see the new content (kubelet: the volume manager's periodic remount through AtomicWriter).
+   * Other volumes are left alone; a sandbox that does not exist is a no-op. Optional: a runtime that materializes
+   * volumes only at start (Fargate) does not implement it.
+   */
+  updateVolumes?(sandbox: SandboxRef, volumes: PodVolume[]): Promise<void>;
+
+  /**
+   * Subscribes to emptyDir usage over a volume's sizeLimit, measured periodically (kubelet: the eviction manager's
+   * monitoring pass). Reported at least once per volume and sandbox while it stays over; the core decides the eviction
+   * (volumes.ts emptyDirEvictionMessage). Optional: a runtime that cannot measure does not implement it.
+   */
+  observeVolumeUsage?(listener: (usage: VolumeUsage) => void): () => void;
 
   /** Stops watching (the containers keep running under their shims). */
   close(): Promise<void>;

@@ -39,9 +39,9 @@ describe('checkSupportPolicy', () => {
       field: 'spec.containers[0].securityContext.capabilities.add',
     },
     {
-      name: 'a hostPath volume',
-      mutate: (p: Json) => (p.spec.volumes = [{ name: 'h', hostPath: { path: '/' } }]),
-      field: 'spec.volumes[0].hostPath',
+      name: 'an nfs volume',
+      mutate: (p: Json) => (p.spec.volumes = [{ name: 'h', nfs: { server: 'nfs', path: '/' } }]),
+      field: 'spec.volumes[0].nfs',
     },
     {
       name: 'a persistentVolumeClaim volume',
@@ -49,9 +49,15 @@ describe('checkSupportPolicy', () => {
       field: 'spec.volumes[0].persistentVolumeClaim',
     },
     {
-      name: 'a projected volume',
-      mutate: (p: Json) => (p.spec.volumes = [{ name: 'p', projected: { sources: [] } }]),
-      field: 'spec.volumes[0].projected',
+      name: 'a projected serviceAccountToken',
+      mutate: (p: Json) =>
+        (p.spec.volumes = [
+          {
+            name: 'p',
+            projected: { sources: [{ configMap: { name: 'c' } }, { serviceAccountToken: { path: 't' } }] },
+          },
+        ]),
+      field: 'spec.volumes[0].projected.sources[1].serviceAccountToken',
     },
     {
       name: 'a GPU',
@@ -154,9 +160,12 @@ describe('checkSupportPolicy', () => {
       field: 'spec.containers[0].resources.limits[cpu]',
     },
     {
-      name: 'a memory emptyDir',
-      mutate: (p: Json) => (p.spec.volumes = [{ name: 'm', emptyDir: { medium: 'Memory' } }]),
-      field: 'spec.volumes[0].emptyDir.medium',
+      name: 'mount propagation',
+      mutate: (p: Json) => {
+        p.spec.volumes = [{ name: 'm', emptyDir: {} }];
+        c0(p).volumeMounts = [{ name: 'm', mountPath: '/m', mountPropagation: 'HostToContainer' }];
+      },
+      field: 'spec.containers[0].volumeMounts[0].mountPropagation',
     },
     { name: 'tty', mutate: (p: Json) => (c0(p).tty = true), field: 'spec.containers[0].tty' },
     {
@@ -230,10 +239,10 @@ describe('checkSupportPolicy', () => {
       kind: 'CronJob' as const,
       object: () => {
         const c = baseCronJob();
-        c.spec.jobTemplate.spec.template.spec.volumes = [{ name: 'h', hostPath: { path: '/' } }];
+        c.spec.jobTemplate.spec.template.spec.volumes = [{ name: 'h', nfs: { server: 'nfs', path: '/' } }];
         return c;
       },
-      field: 'spec.jobTemplate.spec.template.spec.volumes[0].hostPath',
+      field: 'spec.jobTemplate.spec.template.spec.volumes[0].nfs',
     },
     {
       name: 'Indexed Jobs',
@@ -292,5 +301,22 @@ describe('docs/supported-fields.md', () => {
     const doc = renderSupportedFieldsDoc();
     const rows = doc.split('\n').filter((l) => l.startsWith('| `'));
     expect(rows).toHaveLength(SUPPORT_POLICY.length);
+  });
+});
+
+describe('volume sources the process runtime provides', () => {
+  it('accepts emptyDir (Memory, sizeLimit), configMap, secret, downwardAPI, projected and hostPath volumes without a word', () => {
+    const pod = basePod();
+    pod.spec.volumes = [
+      { name: 'a', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
+      { name: 'b', configMap: { name: 'c' } },
+      { name: 'c', secret: { secretName: 's' } },
+      { name: 'd', downwardAPI: { items: [{ path: 'n', fieldRef: { fieldPath: 'metadata.name' } }] } },
+      { name: 'e', projected: { sources: [{ configMap: { name: 'c' } }, { secret: { name: 's' } }] } },
+      { name: 'f', hostPath: { path: '/srv', type: 'DirectoryOrCreate' } },
+    ];
+    const r = checkSupportPolicy('Pod', pod);
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toEqual([]);
   });
 });

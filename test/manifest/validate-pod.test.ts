@@ -416,6 +416,65 @@ const cases: Case[] = [
       'spec.volumes[0].secret.defaultMode: Invalid value: 512: must be a number between 0 and 0777 (octal), both inclusive',
   },
   {
+    name: 'mountPaths of a container are unique',
+    mutate: (p) => {
+      p.spec.volumes = [{ name: 'data', emptyDir: {} }];
+      c0(p).volumeMounts = [
+        { name: 'data', mountPath: '/data' },
+        { name: 'data', mountPath: '/data' },
+      ];
+    },
+    error: 'spec.containers[0].volumeMounts[1].mountPath: Invalid value: "/data": must be unique',
+  },
+  {
+    name: 'hostPath volumes have a path',
+    mutate: (p) => (p.spec.volumes = [{ name: 'h', hostPath: { path: '' } }]),
+    error: 'spec.volumes[0].hostPath.path: Required value',
+  },
+  {
+    name: 'hostPath types are the known ones',
+    mutate: (p) => (p.spec.volumes = [{ name: 'h', hostPath: { path: '/srv', type: 'Dir' } }]),
+    error:
+      'spec.volumes[0].hostPath.type: Unsupported value: "Dir": supported values: "", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"',
+  },
+  {
+    name: 'downwardAPI volume items read the fields a volume may',
+    mutate: (p) =>
+      (p.spec.volumes = [
+        { name: 'd', downwardAPI: { items: [{ path: 'ip', fieldRef: { fieldPath: 'status.podIP' } }] } },
+      ]),
+    error:
+      'spec.volumes[0].downwardAPI.items[0].fieldRef.fieldPath: Unsupported value: "status.podIP": supported values: "metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"',
+  },
+  {
+    name: 'downwardAPI item paths are relative',
+    mutate: (p) =>
+      (p.spec.volumes = [
+        {
+          name: 'd',
+          downwardAPI: { items: [{ path: '/etc/name', fieldRef: { fieldPath: 'metadata.name' } }] },
+        },
+      ]),
+    error: 'spec.volumes[0].downwardAPI.items[0].path: Invalid value: "/etc/name": must be a relative path',
+  },
+  {
+    name: 'projected sources do not write one path twice',
+    mutate: (p) =>
+      (p.spec.volumes = [
+        {
+          name: 'all',
+          projected: {
+            sources: [
+              { configMap: { name: 'c', items: [{ key: 'a', path: 'x' }] } },
+              { secret: { name: 's', items: [{ key: 'b', path: 'x' }] } },
+            ],
+          },
+        },
+      ]),
+    error:
+      'spec.volumes[0].projected.sources[1].secret.items[0].path: Invalid value: "x": conflicting duplicate paths',
+  },
+  {
     name: 'imagePullPolicy is Always, IfNotPresent or Never',
     mutate: (p) => (c0(p).imagePullPolicy = 'Sometimes'),
     error:

@@ -111,14 +111,28 @@ export function admitForFargate(pod: Pod): FargateAdmission {
         `a Fargate task holds at most 10 containers, one of them podflow's pause container: at most ${MAX_POD_CONTAINERS} init and app containers`,
       ),
     );
+  // An ECS task volume without a host path is what an emptyDir is; configMap, secret, downwardAPI and projected
+  // volumes would need files materialized into the task (not done yet), and a hostPath names a path of a host
+  // Fargate does not give: each is refused rather than run without its files.
   (spec.volumes ?? []).forEach((v, i) => {
-    if (v.configMap || v.secret)
-      errors.push(
-        forbidden(
-          `spec.volumes[${i}]`,
-          "podflow's Fargate runtime mounts no ConfigMap or Secret volumes: use an emptyDir an init container fills",
-        ),
-      );
+    if (v.emptyDir) {
+      if (v.emptyDir.medium === 'Memory')
+        warnings.push(
+          `spec.volumes[${i}].emptyDir.medium: Memory is not applied on Fargate: the volume is on the task's ephemeral storage`,
+        );
+      if (v.emptyDir.sizeLimit !== undefined)
+        warnings.push(`spec.volumes[${i}].emptyDir.sizeLimit: not enforced on Fargate`);
+      return;
+    }
+    const kind = Object.keys(v).find((k) => k !== 'name') ?? 'volume';
+    errors.push(
+      forbidden(
+        `spec.volumes[${i}]`,
+        kind === 'configMap' || kind === 'secret'
+          ? "podflow's Fargate runtime mounts no ConfigMap or Secret volumes: use an emptyDir an init container fills"
+          : `podflow's Fargate runtime mounts only emptyDir volumes, not ${kind}`,
+      ),
+    );
   });
   const grace = spec.terminationGracePeriodSeconds;
   if (grace !== undefined && grace > MAX_FARGATE_STOP_TIMEOUT_SECONDS)

@@ -27,8 +27,10 @@ import type {
   ExecResult,
   LogOptions,
   PodSandboxConfig,
+  PodVolume,
   PortMapping,
   SandboxRef,
+  VolumeUsage,
 } from '../../ports/container-runtime.ts';
 import { NotFoundError } from '../../ports/errors.ts';
 import type { PodKey } from '../../ports/pod-key.ts';
@@ -60,6 +62,19 @@ import {
   type PodNetworkOptions,
   type ResolvedNetworkOptions,
 } from './pod-network.ts';
+import {
+  bindMounts,
+  buildRewriteRoot,
+  emptyDirsOverLimit,
+  prepareMountPoints,
+  ROOT_ENV,
+  setUpVolumes,
+  tearDownVolumes,
+  updateVolumeFiles,
+  VolumeSetUpError,
+  type BindMount,
+  type MountMode,
+} from './pod-volumes.ts';
 import { currentBootId, isSameLiveProcess, readProcStat } from './process-identity.ts';
 import { ShimLauncher } from './shim-launcher.ts';
 import {
@@ -108,7 +123,18 @@ export interface ProcessContainerRuntimeOptions {
   defaultWorkingDir?: string;
   /** The pod network: a network namespace per pod (as root) or the host's (pod-network.ts). */
   network?: PodNetworkOptions;
+  /**
+   * How containers see their volumes at their mountPaths (docs/decisions/0010-volumes.md): `namespace` — a mount
+   * namespace per container with bind mounts (needs root); `rewrite` — no mounts, the container's mountPaths are
+   * symlinks under the directory in $PODFLOW_ROOT. Default: `namespace` as root, `rewrite` otherwise.
+   */
+  mounts?: MountMode;
+  /** How often emptyDirs with a sizeLimit are measured (kubelet.go evictionMonitoringPeriod: 10 s). */
+  volumeUsageIntervalMs?: number;
 }
+
+/** kubelet: pkg/kubelet/kubelet.go evictionMonitoringPeriod. */
+export const DEFAULT_VOLUME_USAGE_INTERVAL_MS = 10_000;
 
 /**
  * sandbox.json: the pod sandbox as created. `network` says what the pod got: `pod` — its own network, IPC and UTS
@@ -144,6 +170,9 @@ interface StoredLaunch {
   workingDir: string;
   memoryLimitBytes?: number;
   cpuLimitMillis?: number;
+  /** The container's volume mounts, as bind mounts (namespace mode) or symlinks under $PODFLOW_ROOT (rewrite). */
+  mounts?: BindMount[];
+  mountMode?: MountMode;
 }
 
 interface Instance {
@@ -163,6 +192,10 @@ interface Instance {
   syncing?: Promise<void>;
   dirty: boolean;
 }
+
+/** A launch with its mounts resolved to host paths (#prepareVolumes → #start). */
+const MOUNTS = Symbol('mounts');
+type LaunchWithMounts = ContainerLaunch & { [MOUNTS]?: BindMount[] };
 
 let sharedShim: Promise<string> | undefined;
 /** One setup of the host's part of a pod network per process and configuration (runtimes in one process share it). */
@@ -212,6 +245,10 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   readonly #sandboxOps = new Map<string, Promise<unknown>>();
   /** Spawns the shims, from a small process of its own (shim-launcher.ts). */
   readonly #launcher = new ShimLauncher();
+  readonly #mountMode: MountMode;
+  readonly #usageListeners = new Set<(u: VolumeUsage) => void>();
+  readonly #usagePoll: NodeJS.Timeout;
+  #measuring = false;
   #closed = false;
 
   constructor(options: ProcessContainerRuntimeOptions) {
@@ -230,6 +267,44 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     this.#poll = setInterval(() => this.#pollAll(), options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
     this.#poll.unref();
     this.#networkOptions = resolveNetworkOptions(options.network);
+    this.#mountMode = options.mounts ?? (process.getuid?.() === 0 ? 'namespace' : 'rewrite');
+    this.#usagePoll = setInterval(
+      () => void this.#measureVolumes(),
+      options.volumeUsageIntervalMs ?? DEFAULT_VOLUME_USAGE_INTERVAL_MS,
+    );
+    this.#usagePoll.unref();
+  }
+
+  observeVolumeUsage(listener: (usage: VolumeUsage) => void): () => void {
+    this.#usageListeners.add(listener);
+    return () => this.#usageListeners.delete(listener);
+  }
+
+  /** One pass of the emptyDir sizeLimit check over every sandbox (skipped while nobody listens or one runs). */
+  async #measureVolumes(): Promise<void> {
+    if (this.#measuring || this.#usageListeners.size === 0 || this.#closed) return;
+    this.#measuring = true;
+    try {
+      for (const sandbox of await this.listSandboxes()) {
+        for (const over of await emptyDirsOverLimit(podDir(this.#dataDir, sandbox.uid))) {
+          const usage: VolumeUsage = { sandbox, ...over, at: this.#clock.now() };
+          for (const listener of this.#usageListeners) {
+            try {
+              listener(usage);
+            } catch {
+              // listeners must not throw; one that does must not starve the others
+            }
+          }
+        }
+      }
+    } finally {
+      this.#measuring = false;
+    }
+  }
+
+  /** How this runtime's containers see their volumes (docs/decisions/0010-volumes.md). */
+  get mountMode(): MountMode {
+    return this.#mountMode;
   }
 
   /**
@@ -463,6 +538,9 @@ export class ProcessContainerRuntime implements ContainerRuntime {
           : new IpAllocator(networkDir(this.#dataDir, record.bridge)); // the engine's network changed since
       allocator.release(sandbox.uid, record.podIP);
     }
+    // The pod's volumes go with it (emptyDir included: kubelet removes a deleted pod's volume directories,
+    // kubelet_volumes.go cleanupOrphanedPodDirs): tmpfs mounts first, then the mount points it created.
+    await tearDownVolumes(podsDir(this.#dataDir), dir);
     await rm(dir, { recursive: true, force: true });
     this.#sandboxes.set(sandbox.uid, undefined);
   }
@@ -589,6 +667,58 @@ export class ProcessContainerRuntime implements ContainerRuntime {
       });
       return Promise.resolve();
     }
+    if (launch.volumes !== undefined || launch.mounts !== undefined) {
+      return this.#prepareVolumes(launch).then((prepared) =>
+        prepared === undefined ? undefined : this.#startTracked(prepared),
+      );
+    }
+    return this.#startTracked(launch);
+  }
+
+  /**
+   * Sets up the pod's volumes and the container's mounts before its start (kubelet: the volume manager mounts every
+   * volume of the pod before the first container, volume_manager.go WaitForAttachAndMount). A volume that cannot be
+   * set up fails the start without creating the instance (`CreateContainerConfigError`), so it is tried again.
+   */
+  async #prepareVolumes(launch: ContainerLaunch): Promise<ContainerLaunch | undefined> {
+    const pod = podDir(this.#dataDir, launch.podUid);
+    try {
+      // One pod's volume writes (a start, a ConfigMap update) and its mount-point record never interleave.
+      return await this.#serialize(launch.podUid, () => this.#setUpLaunchVolumes(pod, launch));
+    } catch (err) {
+      this.#emit({
+        type: 'startFailed',
+        ref: refOf(launch),
+        reason: 'CreateContainerConfigError',
+        message:
+          err instanceof VolumeSetUpError
+            ? err.message
+            : `cannot set up the pod's volumes: ${(err as Error).message}`,
+        at: this.#clock.now(),
+      });
+      return undefined;
+    }
+  }
+
+  async #setUpLaunchVolumes(pod: string, launch: ContainerLaunch): Promise<ContainerLaunch> {
+    mkdirSync(pod, { recursive: true });
+    const volumes = launch.volumes ?? [];
+    await setUpVolumes(pod, volumes, { tmpfs: this.#mountMode === 'namespace', now: this.#clock.now() });
+    const binds = bindMounts(pod, volumes, launch.mounts ?? []);
+    if (binds.length === 0) return launch;
+    if (this.#mountMode === 'namespace') {
+      prepareMountPoints(pod, binds);
+      return { ...launch, [MOUNTS]: binds } as ContainerLaunch;
+    }
+    const root = buildRewriteRoot(pod, launch.container, binds);
+    return {
+      ...launch,
+      env: [{ name: ROOT_ENV, value: root }, ...launch.env.filter((e) => e.name !== ROOT_ENV)],
+      [MOUNTS]: binds,
+    } as ContainerLaunch;
+  }
+
+  #startTracked(launch: ContainerLaunch): Promise<void> {
     let inst: Instance;
     try {
       inst = this.#track(launch);
@@ -631,7 +761,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     ) {
       throw new NotFoundError(`container ${describe(ref)} is not running`);
     }
-    return runExec(await this.#execSpec(ref.podUid, argv, launch), timeoutMs);
+    return runExec(await this.#execSpec(ref.podUid, argv, launch, state), timeoutMs);
   }
 
   /**
@@ -651,22 +781,41 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     ) {
       throw new NotFoundError(`container ${describe(ref)} is not running`);
     }
-    return this.#execSpec(ref.podUid, argv, launch);
+    return this.#execSpec(ref.podUid, argv, launch, state);
   }
 
-  async #execSpec(uid: string, argv: string[], launch: StoredLaunch): Promise<ExecSpec> {
+  async #execSpec(uid: string, argv: string[], launch: StoredLaunch, state: ShimState): Promise<ExecSpec> {
     const env: Record<string, string> = {};
     for (const e of launch.env) env[e.name] = e.value;
     const pause = this.#sandboxRecord(uid)?.network === 'host' ? undefined : this.#livePause(uid);
-    if (!pause || argv[0] === undefined || argv[0] === '') {
+    // An exec sees the container's volumes: it joins the mount namespace of the container's main process.
+    const mnt =
+      launch.mountMode === 'namespace' && (launch.mounts?.length ?? 0) > 0 && state.pid && state.pidStartTicks
+        ? `${state.pid}:${state.pidStartTicks}`
+        : undefined;
+    if ((!pause && !mnt) || argv[0] === undefined || argv[0] === '') {
       return { file: argv[0] ?? '', args: argv.slice(1), env, cwd: launch.workingDir };
     }
     return {
       file: await this.#shimPath,
-      args: ['--enter', `${pause.pid}:${pause.startTicks}`, '--', ...argv],
+      args: [
+        '--enter',
+        pause ? `${pause.pid}:${pause.startTicks}` : '-',
+        ...(mnt ? ['--mnt', mnt] : []),
+        '--',
+        ...argv,
+      ],
       env,
       cwd: launch.workingDir,
     };
+  }
+
+  async updateVolumes(sandbox: SandboxRef, volumes: PodVolume[]): Promise<void> {
+    const dir = podDir(this.#dataDir, sandbox.uid);
+    await this.#serialize(sandbox.uid, async () => {
+      if (!this.#sandboxRecord(sandbox.uid)) return;
+      updateVolumeFiles(dir, volumes, this.#clock.now());
+    });
   }
 
   async logs(ref: ContainerInstanceRef, options?: LogOptions): Promise<string[]> {
@@ -740,6 +889,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#poll);
+    clearInterval(this.#usagePoll);
     this.#pauseSpawner?.close();
     this.#launcher.close();
     for (const inst of this.#instances.values()) {
@@ -772,6 +922,11 @@ export class ProcessContainerRuntime implements ContainerRuntime {
       ...(launch.memoryLimitBytes !== undefined && { memoryLimitBytes: launch.memoryLimitBytes }),
       ...(launch.cpuLimitMillis !== undefined && { cpuLimitMillis: launch.cpuLimitMillis }),
     };
+    const binds = (launch as LaunchWithMounts)[MOUNTS];
+    if (binds !== undefined) {
+      stored.mounts = binds;
+      stored.mountMode = this.#mountMode;
+    }
     let sandbox: string | undefined;
     try {
       sandbox = await this.#sandboxToJoin(launch.podUid);
@@ -826,6 +981,10 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     if (launch.memoryLimitBytes !== undefined) args.push('--memory', String(launch.memoryLimitBytes));
     // The container joins the pod's namespaces before it execs (CRI: containers join the sandbox's namespaces).
     if (sandbox !== undefined) args.push('--sandbox', sandbox);
+    // Volumes at their mountPaths: bind mounts in the container's own mount namespace (docs/decisions/0010-volumes.md).
+    if (launch.mountMode === 'namespace') {
+      for (const b of launch.mounts ?? []) args.push(b.readOnly ? '--bind-ro' : '--bind', b.source, b.target);
+    }
     args.push('--', ...launch.argv);
     const env: Record<string, string> = {};
     for (const e of launch.env) env[e.name] = e.value; // a later duplicate wins, as in the kubelet

@@ -137,7 +137,14 @@ const EXTENDED_RESOURCE: Condition = {
 };
 
 /** Volume sources podflow provides; every other source is refused. */
-export const SUPPORTED_VOLUME_SOURCES = ['emptyDir', 'configMap', 'secret'] as const;
+export const SUPPORTED_VOLUME_SOURCES = [
+  'emptyDir',
+  'configMap',
+  'secret',
+  'downwardAPI',
+  'projected',
+  'hostPath',
+] as const;
 const UNSUPPORTED_VOLUME_SOURCES = [
   'awsElasticBlockStore',
   'azureDisk',
@@ -145,7 +152,6 @@ const UNSUPPORTED_VOLUME_SOURCES = [
   'cephfs',
   'cinder',
   'csi',
-  'downwardAPI',
   'ephemeral',
   'fc',
   'flexVolume',
@@ -153,14 +159,12 @@ const UNSUPPORTED_VOLUME_SOURCES = [
   'gcePersistentDisk',
   'gitRepo',
   'glusterfs',
-  'hostPath',
   'image',
   'iscsi',
   'nfs',
   'persistentVolumeClaim',
   'photonPersistentDisk',
   'portworxVolume',
-  'projected',
   'quobyte',
   'rbd',
   'scaleIO',
@@ -572,7 +576,7 @@ export const SUPPORT_POLICY: readonly SupportRule[] = [
     scope: 'container',
     field: 'volumeMounts',
     status: 'supported',
-    does: 'mounts the pod’s emptyDir, configMap and secret volumes.',
+    does: 'each mount at its mountPath: a bind mount in the container’s own mount namespace as root, else under `$PODFLOW_ROOT` (see README, Volumes).',
   },
   {
     scope: 'container',
@@ -766,23 +770,73 @@ export const SUPPORT_POLICY: readonly SupportRule[] = [
     scope: 'volume',
     field: 'emptyDir',
     status: 'supported',
-    does: 'a fresh directory per pod, removed with the pod.',
+    does: 'a fresh directory per pod, shared by its containers, removed with the pod (process runtime); a task volume (Fargate).',
   },
   {
     scope: 'volume',
     field: 'emptyDir.medium',
-    status: 'warn',
-    when: equals('Memory'),
-    does: 'not applied: the directory is on disk, not in memory (tmpfs).',
+    status: 'supported',
+    does: '`Memory`: a tmpfs when podflow runs as root; on disk without root and on Fargate.',
   },
-  { scope: 'volume', field: 'emptyDir.sizeLimit', status: 'warn', does: 'recorded, not enforced.' },
-  { scope: 'volume', field: 'configMap', status: 'supported', does: 'the ConfigMap’s keys as files.' },
-  { scope: 'volume', field: 'secret', status: 'supported', does: 'the Secret’s keys as files.' },
+  {
+    scope: 'volume',
+    field: 'emptyDir.sizeLimit',
+    status: 'supported',
+    does: 'a pod whose emptyDir grows past it is evicted (checked every 10 s); also the size of a `Memory` tmpfs (process runtime; not applied on Fargate).',
+  },
+  {
+    scope: 'volume',
+    field: 'configMap',
+    status: 'supported',
+    does: 'the ConfigMap’s keys as files (items, modes, optional), updated in place when the ConfigMap changes (process runtime; refused on Fargate).',
+  },
+  {
+    scope: 'volume',
+    field: 'secret',
+    status: 'supported',
+    does: 'the Secret’s keys as files (items, modes, optional; a tmpfs as root), updated in place (process runtime; refused on Fargate).',
+  },
+  {
+    scope: 'volume',
+    field: 'downwardAPI',
+    status: 'supported',
+    does: 'fieldRef and resourceFieldRef values as files (process runtime; refused on Fargate).',
+  },
+  {
+    scope: 'volume',
+    field: 'projected',
+    status: 'supported',
+    does: 'configMap, secret and downwardAPI sources in one directory (process runtime; refused on Fargate).',
+  },
+  {
+    scope: 'volume',
+    field: 'projected.sources[*].serviceAccountToken',
+    status: 'reject',
+    does: 'there are no service accounts or tokens.',
+  },
+  {
+    scope: 'volume',
+    field: 'projected.sources[*].clusterTrustBundle',
+    status: 'reject',
+    does: 'there are no ClusterTrustBundles.',
+  },
+  {
+    scope: 'volume',
+    field: 'projected.sources[*].podCertificate',
+    status: 'reject',
+    does: 'there are no pod certificates.',
+  },
+  {
+    scope: 'volume',
+    field: 'hostPath',
+    status: 'supported',
+    does: 'a path of the machine podflow runs on, with the type’s check (process runtime only; refused on Fargate).',
+  },
   ...UNSUPPORTED_VOLUME_SOURCES.map((source): SupportRule => ({
     scope: 'volume',
     field: source,
     status: 'reject',
-    does: 'podflow provides only emptyDir, configMap and secret volumes.',
+    does: 'podflow provides only emptyDir, configMap, secret, downwardAPI, projected and hostPath volumes.',
   })),
 
   // ---- job spec

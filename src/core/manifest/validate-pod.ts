@@ -106,6 +106,104 @@ function validateMode(mode: number | undefined, path: string): Errors {
   return mode !== undefined && (mode > 0o777 || mode < 0) ? [invalid(path, mode, FILE_MODE_ERROR)] : [];
 }
 
+/** validation.go validHostPathTypes. */
+const HOST_PATH_TYPES = [
+  '',
+  'BlockDevice',
+  'CharDevice',
+  'Directory',
+  'DirectoryOrCreate',
+  'File',
+  'FileOrCreate',
+  'Socket',
+];
+
+/** validateHostPathVolumeSource: path required, no `..`, a known type. */
+function validateHostPath(source: NonNullable<Volume['hostPath']>, path: string): Errors {
+  const errs: Errors = [];
+  if (!source.path) errs.push(required(child(path, 'path')));
+  else if (source.path.split('/').includes('..'))
+    errs.push(invalid(child(path, 'path'), source.path, "must not contain '..'"));
+  if (source.type !== undefined && !HOST_PATH_TYPES.includes(source.type))
+    errs.push(notSupported(child(path, 'type'), source.type, HOST_PATH_TYPES));
+  return errs;
+}
+
+/** validation.go validVolumeDownwardAPIFieldPathExpressions (and the subscripted labels/annotations). */
+const VOLUME_DOWNWARD_FIELDS = [
+  'metadata.annotations',
+  'metadata.labels',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+];
+
+/** validateDownwardAPIVolumeFile for each item: path, mode, exactly one of fieldRef / resourceFieldRef. */
+function validateDownwardItems(items: NonNullable<Volume['downwardAPI']>['items'], path: string): Errors {
+  const errs: Errors = [];
+  (items ?? []).forEach((item, i) => {
+    const p = index(child(path, 'items'), i);
+    if (!item.path) errs.push(required(child(p, 'path')));
+    else errs.push(...validateLocalNonReservedPath(item.path, child(p, 'path')));
+    errs.push(...validateMode(item.mode, child(p, 'mode')));
+    if (item.fieldRef && item.resourceFieldRef) {
+      errs.push(invalid(p, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
+    } else if (item.fieldRef) {
+      const fp = item.fieldRef.fieldPath;
+      const subscripted = /^metadata\.(labels|annotations)\['.+'\]$/.test(fp);
+      if (!fp) errs.push(required(child(child(p, 'fieldRef'), 'fieldPath')));
+      else if (!subscripted && !VOLUME_DOWNWARD_FIELDS.includes(fp))
+        errs.push(notSupported(child(child(p, 'fieldRef'), 'fieldPath'), fp, VOLUME_DOWNWARD_FIELDS));
+    } else if (item.resourceFieldRef) {
+      if (!item.resourceFieldRef.containerName)
+        errs.push(required(child(child(p, 'resourceFieldRef'), 'containerName')));
+    } else {
+      errs.push(required(p, 'one of fieldRef and resourceFieldRef is required'));
+    }
+  });
+  return errs;
+}
+
+/** validateProjectedVolumeSource: one source type per entry, their items, no path twice. */
+function validateProjected(source: NonNullable<Volume['projected']>, path: string): Errors {
+  const errs: Errors = [];
+  errs.push(...validateMode(source.defaultMode, child(path, 'defaultMode')));
+  const paths = new Set<string>();
+  const claim = (p: string, at: string): void => {
+    if (paths.has(p)) errs.push(invalid(at, p, 'conflicting duplicate paths'));
+    paths.add(p);
+  };
+  (source.sources ?? []).forEach((src, i) => {
+    const p = index(child(path, 'sources'), i);
+    const kinds = Object.keys(src).filter((k) => (src as Record<string, unknown>)[k] !== undefined);
+    if (kinds.length > 1) errs.push(forbidden(p, 'may not specify more than 1 volume type per source'));
+    if (src.configMap) {
+      const cp = child(p, 'configMap');
+      if (!src.configMap.name) errs.push(required(child(cp, 'name')));
+      errs.push(...validateKeyToPaths(src.configMap.items, cp));
+      (src.configMap.items ?? []).forEach((it, j) =>
+        claim(it.path, child(index(child(cp, 'items'), j), 'path')),
+      );
+    }
+    if (src.secret) {
+      const sp = child(p, 'secret');
+      if (!src.secret.name) errs.push(required(child(sp, 'name')));
+      errs.push(...validateKeyToPaths(src.secret.items, sp));
+      (src.secret.items ?? []).forEach((it, j) =>
+        claim(it.path, child(index(child(sp, 'items'), j), 'path')),
+      );
+    }
+    if (src.downwardAPI) {
+      const dp = child(p, 'downwardAPI');
+      errs.push(...validateDownwardItems(src.downwardAPI.items, dp));
+      (src.downwardAPI.items ?? []).forEach((it, j) =>
+        claim(it.path, child(index(child(dp, 'items'), j), 'path')),
+      );
+    }
+  });
+  return errs;
+}
+
 /** validateVolumeSource for the sources podflow provides; the others are refused by the support policy. */
 function validateVolumeSource(volume: Volume, path: string): Errors {
   const errs: Errors = [];
@@ -126,6 +224,13 @@ function validateVolumeSource(volume: Volume, path: string): Errors {
     errs.push(...validateMode(volume.secret.defaultMode, child(p, 'defaultMode')));
     errs.push(...validateKeyToPaths(volume.secret.items, p));
   }
+  if (volume.hostPath) errs.push(...validateHostPath(volume.hostPath, child(path, 'hostPath')));
+  if (volume.downwardAPI) {
+    const p = child(path, 'downwardAPI');
+    errs.push(...validateMode(volume.downwardAPI.defaultMode, child(p, 'defaultMode')));
+    errs.push(...validateDownwardItems(volume.downwardAPI.items, p));
+  }
+  if (volume.projected) errs.push(...validateProjected(volume.projected, child(path, 'projected')));
   if (
     volume.emptyDir?.medium !== undefined &&
     !['', 'Memory', 'HugePages'].includes(volume.emptyDir.medium)

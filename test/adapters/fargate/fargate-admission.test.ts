@@ -138,6 +138,21 @@ describe('Fargate admission', () => {
       spec: { volumes: [{ name: 'cfg', configMap: { name: 'c' } }] },
       want: /^spec\.volumes\[0\]: Forbidden: podflow's Fargate runtime mounts no ConfigMap or Secret volumes/,
     },
+    {
+      name: 'a hostPath volume',
+      spec: { volumes: [{ name: 'h', hostPath: { path: '/srv' } }] },
+      want: /^spec\.volumes\[0\]: Forbidden: podflow's Fargate runtime mounts only emptyDir volumes, not hostPath$/,
+    },
+    {
+      name: 'a downwardAPI volume',
+      spec: { volumes: [{ name: 'd', downwardAPI: { items: [] } }] },
+      want: /^spec\.volumes\[0\]: Forbidden: podflow's Fargate runtime mounts only emptyDir volumes, not downwardAPI$/,
+    },
+    {
+      name: 'a projected volume',
+      spec: { volumes: [{ name: 'p', projected: { sources: [] } }] },
+      want: /^spec\.volumes\[0\]: Forbidden: podflow's Fargate runtime mounts only emptyDir volumes, not projected$/,
+    },
   ])('refuses $name', ({ spec, want }) => {
     const errors = errorsOf(pod(spec as Partial<NonNullable<Pod['spec']>>));
     expect(errors).toHaveLength(1);

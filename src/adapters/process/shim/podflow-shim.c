@@ -8,10 +8,12 @@
  * add no measurable start latency. C11 + Linux libc only (signalfd, prctl, /proc).
  *
  * Usage: podflow-shim --dir <instanceDir> --log <logPath> [--cwd <dir>] [--memory <bytes>]
- *                     [--sandbox <pid>:<starttime>] -- <argv...>
+ *                     [--sandbox <pid>:<starttime>] [--bind <src> <dst>]... [--bind-ro <src> <dst>]... -- <argv...>
  *   The shim's environment IS the container's environment (the runtime spawns it with exactly that); the shim
  *   reads nothing from it and passes it on unchanged. With --sandbox the container joins the namespaces of the
- *   pod's pause process before it execs.
+ *   pod's pause process before it execs. With --bind/--bind-ro it gets a mount namespace of its own in which each
+ *   <src> is bind-mounted at <dst> (read-only for --bind-ro): the pod's volumes at their mountPaths
+ *   (docs/decisions/0009-volumes.md). <dst> must exist; the runtime creates missing mount points.
  *
  * Other modes (see usage(); docs/decisions/0008-pod-sandbox.md):
  *   --pause      the pod sandbox: holds the pod's network, IPC and UTS namespaces and sets up its interface
@@ -67,6 +69,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -116,6 +119,14 @@ static char **opt_argv;
 static const char *opt_sandbox, *opt_hostname, *opt_veth, *opt_bridge, *opt_address, *opt_gateway;
 static int opt_unshare;
 static unsigned int opt_mtu;
+/* Volume mounts of a container (--bind, --bind-ro), and the container whose mount namespace --enter joins (--mnt). */
+#define MAX_BINDS 128
+static struct bind {
+  const char *src, *dst;
+  bool ro;
+} opt_binds[MAX_BINDS];
+static int opt_bind_count;
+static const char *opt_mnt;
 
 extern char **environ;
 
@@ -599,6 +610,55 @@ static int join_sandbox(const char *spec, char *err, size_t cap) {
   return r;
 }
 
+/**
+ * The container's volume mounts (kubelet: the CRI Mounts of CreateContainer, which runc turns into bind mounts in the
+ * container's mount namespace): a mount namespace of its own, nothing propagating back to the host (`rprivate`,
+ * mountPropagation None), then each volume bind-mounted at its mountPath, remounted read-only when asked (a bind
+ * mount takes MS_RDONLY only on a remount). Returns 0, or -1 with a message in `err`.
+ */
+static int make_mounts(char *err, size_t cap) {
+  if (opt_bind_count == 0) return 0;
+  if (unshare(CLONE_NEWNS) < 0) {
+    snprintf(err, cap, "cannot create the container's mount namespace: %s", strerror(errno));
+    return -1;
+  }
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+    snprintf(err, cap, "cannot make the container's mounts private: %s", strerror(errno));
+    return -1;
+  }
+  for (int i = 0; i < opt_bind_count; i++) {
+    const struct bind *b = &opt_binds[i];
+    if (mount(b->src, b->dst, NULL, MS_BIND | MS_REC, NULL) < 0) {
+      snprintf(err, cap, "cannot mount volume %s at %s: %s", b->src, b->dst, strerror(errno));
+      return -1;
+    }
+    if (b->ro && mount(NULL, b->dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC, NULL) < 0) {
+      snprintf(err, cap, "cannot make the volume at %s read-only: %s", b->dst, strerror(errno));
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/** --enter --mnt <pid>:<starttime>: joins the mount namespace of the container's main process (its volumes). */
+static int join_mounts(const char *spec, char *err, size_t cap) {
+  char *end;
+  long pid = strtol(spec, &end, 10);
+  unsigned long long ticks = *end == ':' ? strtoull(end + 1, NULL, 10) : 0;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/ns/mnt", pid);
+  int fd = pid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+  if (fd < 0 || proc_start_ticks((pid_t)pid) != ticks) {
+    if (fd >= 0) close(fd);
+    snprintf(err, cap, "the container is gone (its process %ld ended)", pid);
+    return -1;
+  }
+  int r = setns(fd, CLONE_NEWNS);
+  if (r < 0) snprintf(err, cap, "cannot join the container's mount namespace: %s", strerror(errno));
+  close(fd);
+  return r;
+}
+
 /* rtnetlink, just enough for what `ip link add … type veth peer … netns …`, `ip addr add` and `ip route add` do
  * (iproute2 ip/iplink.c, ip/ipaddress.c, ip/iproute.c): one request, one acknowledgement. */
 
@@ -799,11 +859,11 @@ static bool parse_cidr(const char *text, struct in_addr *addr, int *prefix) {
 
 static void usage(void) {
   fputs("usage: podflow-shim --dir <instanceDir> --log <logPath> [--cwd <dir>] [--memory <bytes>]\n"
-        "                    [--sandbox <pid>:<starttime>] -- <argv...>\n"
+        "                    [--sandbox <pid>:<starttime>] [--bind|--bind-ro <src> <dst>]... -- <argv...>\n"
         "       podflow-shim [--report-tag <tag>] --pause --dir <sandboxDir> [--unshare ipc,uts,net]\n"
         "                    [--hostname <name>] [--bridge <name>]\n"
         "                    [--veth <hostName> --address <ip>/<prefix> --gateway <ip> [--mtu <n>]]\n"
-        "       podflow-shim --enter <pid>:<starttime> [--cwd <dir>] -- <argv...>\n"
+        "       podflow-shim --enter <pid>:<starttime>|- [--mnt <pid>:<starttime>] [--cwd <dir>] -- <argv...>\n"
         "       podflow-shim --bridge-up <name> --address <ip>/<prefix> [--mtu <n>]\n"
         "       podflow-shim --bridge-down <name>\n"
         "       podflow-shim --probe-namespaces\n"
@@ -848,11 +908,18 @@ static void parse_args(int argc, char **argv) {
       continue;
     }
     if (i + 1 >= argc) usage();
+    if (strcmp(a, "--bind") == 0 || strcmp(a, "--bind-ro") == 0) {
+      if (i + 2 >= argc || opt_bind_count >= MAX_BINDS) usage();
+      opt_binds[opt_bind_count++] = (struct bind){argv[i + 1], argv[i + 2], a[6] == '-'};
+      i += 2;
+      continue;
+    }
     if (strcmp(a, "--dir") == 0) opt_dir = argv[++i];
     else if (strcmp(a, "--log") == 0) opt_log = argv[++i];
     else if (strcmp(a, "--cwd") == 0) opt_cwd = argv[++i];
     else if (strcmp(a, "--memory") == 0) opt_memory = strtoll(argv[++i], NULL, 10);
     else if (strcmp(a, "--sandbox") == 0) opt_sandbox = argv[++i];
+    else if (strcmp(a, "--mnt") == 0) opt_mnt = argv[++i];
     else if (strcmp(a, "--report-tag") == 0) snprintf(report_tag, sizeof report_tag, "%s", argv[++i]);
     else if (strcmp(a, "--enter") == 0) {
       opt_mode = MODE_ENTER;
@@ -934,7 +1001,11 @@ static double read_stop_grace(void) {
  * container's (the runtime spawns this with them); failures use the shell's exit codes. */
 static int enter_main(void) {
   char err[512];
-  if (join_sandbox(opt_sandbox, err, sizeof err) < 0) {
+  if (strcmp(opt_sandbox, "-") != 0 && join_sandbox(opt_sandbox, err, sizeof err) < 0) {
+    fprintf(stderr, "podflow-shim: %s\n", err);
+    return 126;
+  }
+  if (opt_mnt && join_mounts(opt_mnt, err, sizeof err) < 0) {
     fprintf(stderr, "podflow-shim: %s\n", err);
     return 126;
   }
@@ -1153,6 +1224,10 @@ int main(int argc, char **argv) {
     if (opt_sandbox) {
       char err[512];
       if (join_sandbox(opt_sandbox, err, sizeof err) < 0) child_fail(exec_pipe[1], 126, "%s", err);
+    }
+    if (opt_bind_count > 0) {
+      char err[512];
+      if (make_mounts(err, sizeof err) < 0) child_fail(exec_pipe[1], 126, "%s", err);
     }
     if (dup2(devnull, STDIN_FILENO) < 0 || dup2(out_pipe[1], STDOUT_FILENO) < 0 ||
         dup2(err_pipe[1], STDERR_FILENO) < 0)
