@@ -56,6 +56,8 @@ import type { WatchFilter } from './watch-hub.ts';
 /** How one kind is served. */
 export interface ResourceDef {
   kind: ObjectKind;
+  /** The group/version it is served in: `v1`, `batch/v1`. */
+  apiVersion: string;
   /** The URL segment and the word of the messages: `configmaps`. */
   resource: string;
   namespaced: boolean;
@@ -68,6 +70,8 @@ export interface ResourceDef {
   field(object: ApiObject, field: string): string;
   admitCreate(object: ApiObject, ctx: CreateContext): Admitted<ApiObject>;
   admitUpdate(next: ApiObject, current: ApiObject): Admitted<ApiObject>;
+  /** A write of the status subresource (kinds that have one). */
+  admitStatusUpdate?(next: ApiObject, current: ApiObject): Admitted<ApiObject>;
   columns: readonly TableColumnDefinition[];
   cells(object: ApiObject, now: number): unknown[];
 }
@@ -117,12 +121,16 @@ async function readObjectBody(c: Context, def: ResourceDef): Promise<Record<stri
   if (mediaType === PROTOBUF_MEDIA_TYPE && PROTOBUF_KINDS.has(def.kind)) {
     const bytes = await readBodyBytes(c, def.maxBodyBytes);
     if (bytes.length === 0) throw badRequest(`the request body is empty: a ${def.kind} is required`);
-    return checkObjectKind(decodeProtobufObject(bytes, def.kind), def.kind);
+    return checkObjectKind(decodeProtobufObject(bytes, def.kind), def.kind, def.apiVersion);
   }
   const format = bodyFormat(mediaType);
   const text = await readBody(c, def.maxBodyBytes);
   if (text.trim() === '') throw badRequest(`the request body is empty: a ${def.kind} is required`);
-  return checkObjectKind(parseObjectBody(text, format, def.kind, { quoteBody: !def.sensitive }), def.kind);
+  return checkObjectKind(
+    parseObjectBody(text, format, def.kind, { quoteBody: !def.sensitive }),
+    def.kind,
+    def.apiVersion,
+  );
 }
 
 const STRICT_PREFIX = 'strict decoding error: ';
@@ -139,7 +147,7 @@ function decodeObject(
   fieldValidation: FieldValidation,
   asPatchError = false,
 ): { object: ApiObject; warnings: string[] } {
-  const decoded = decodeWithSchema(raw, ROOT_TYPES[`v1/${def.kind}`]!);
+  const decoded = decodeWithSchema(raw, ROOT_TYPES[`${def.apiVersion}/${def.kind}`]!);
   const typeError = decoded.typeErrors[0];
   if (typeError !== undefined) {
     if (asPatchError) {
@@ -210,7 +218,7 @@ export async function listObjects(
     );
   }
   return respond(c, format, 200, {
-    apiVersion: 'v1',
+    apiVersion: def.apiVersion,
     kind: `${def.kind}List`,
     metadata: { resourceVersion },
     items: objects,
@@ -337,6 +345,7 @@ async function store(
   decoded: ApiObject,
   precondition: string | undefined,
   dryRun: boolean,
+  subresource?: 'status',
 ): Promise<ApiObject> {
   if (precondition !== undefined && precondition !== current.resourceVersion)
     throw conflict(
@@ -344,7 +353,8 @@ async function store(
       key.name,
       'the object has been modified; please apply your changes to the latest version and try again',
     );
-  const next = admittedOrInvalid(def, key.name, def.admitUpdate(decoded, current.object));
+  const admit = subresource === 'status' && def.admitStatusUpdate ? def.admitStatusUpdate : def.admitUpdate;
+  const next = admittedOrInvalid(def, key.name, admit(decoded, current.object));
   if (dryRun) return { ...next, metadata: { ...next.metadata, resourceVersion: current.resourceVersion } };
   try {
     return servedObject(await x.deps.engine.updateObject(key, current.resourceVersion, next));
@@ -384,13 +394,14 @@ function checkBodyNames(
   };
 }
 
-/** PUT on an object. */
+/** PUT on an object (or, with `subresource`, on its status). */
 export async function replaceObject(
   x: ApiContext,
   c: Context,
   def: ResourceDef,
   namespace: string,
   name: string,
+  subresource?: 'status',
 ): Promise<Response> {
   if (def.namespaced) checkNamespace(namespace);
   const key = keyOf(def, namespace, name);
@@ -403,7 +414,7 @@ export async function replaceObject(
   for (let attempt = 1; ; attempt++) {
     const current = await getStored(x, def, key);
     try {
-      const saved = await store(x, def, key, current, decoded, precondition, dryRun);
+      const saved = await store(x, def, key, current, decoded, precondition, dryRun, subresource);
       addWarnings(c, warnings);
       return respondObject(x, c, def, format, 200, saved);
     } catch (err) {
@@ -435,6 +446,7 @@ export async function patchObject(
   def: ResourceDef,
   namespace: string,
   name: string,
+  subresource?: 'status',
 ): Promise<Response> {
   if (def.namespaced) checkNamespace(namespace);
   const key = keyOf(def, namespace, name);
@@ -455,6 +467,7 @@ export async function patchObject(
     const applied = checkObjectKind(
       parseObjectBody(text, 'yaml', def.kind, { quoteBody: !def.sensitive }),
       def.kind,
+      def.apiVersion,
     );
     apply = (current) => mergeStrategic(current, applied);
   } else {
@@ -474,10 +487,11 @@ export async function patchObject(
     const current = await x.deps.objects.get(key);
     if (!current) {
       // Server-side apply creates what does not exist yet (podflow's apply: docs/decisions/0004-api.md).
-      if (kind !== 'apply') throw notFound(def.resource, name);
+      if (kind !== 'apply' || subresource) throw notFound(def.resource, name);
       const raw = checkObjectKind(
         parseObjectBody(text, 'yaml', def.kind, { quoteBody: !def.sensitive }),
         def.kind,
+        def.apiVersion,
       );
       return createDecoded(x, c, def, format, checkBodyNames(def, raw, key), namespace, fieldValidation);
     }
@@ -491,7 +505,7 @@ export async function patchObject(
           detail: 'the patched object is not an object',
         },
       ]);
-    const raw = checkBodyNames(def, checkObjectKind(patched, def.kind), key);
+    const raw = checkBodyNames(def, checkObjectKind(patched, def.kind, def.apiVersion), key);
     const { object: decoded, warnings } = decodeObject(raw, def, name, fieldValidation, true);
     const patchedVersion = decoded.metadata?.resourceVersion;
     // A resourceVersion the patch itself sets is a precondition; otherwise the patch applies to the latest object.
@@ -500,7 +514,7 @@ export async function patchObject(
         ? patchedVersion
         : undefined;
     try {
-      const saved = await store(x, def, key, current, decoded, precondition, dryRun);
+      const saved = await store(x, def, key, current, decoded, precondition, dryRun, subresource);
       addWarnings(c, warnings);
       return respondObject(x, c, def, format, 200, saved);
     } catch (err) {
@@ -545,6 +559,7 @@ export async function deleteObject(
       name,
       `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${current.resourceVersion}). The object might have been modified`,
     );
+  if (def.kind === 'Job') return deleteJob(x, c, def, format, key, options, current);
   if (def.kind === 'Namespace') {
     refuseSystemNamespaceDeletion(name);
     const ns = current.object as { status?: { phase?: string }; metadata?: { deletionTimestamp?: string } };
@@ -565,5 +580,47 @@ export async function deleteObject(
     metadata: {},
     status: 'Success',
     details: { name, kind: def.resource, uid },
+  });
+}
+
+/** pkg/registry/batch/job/storage/storage.go deleteOptionWarnings. */
+export const JOB_DELETE_WARNING =
+  'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning';
+
+/**
+ * DELETE on a Job, with its propagation policy (the garbage collector's part is the Job controller's,
+ * engine/job-controller.ts): batch/v1 orphans by default (the registry's DefaultGarbageCollectionPolicy), with the
+ * API server's warning; kubectl sends Background. Foreground answers the Job marked for deletion (202), the others a
+ * Success Status.
+ */
+async function deleteJob(
+  x: ApiContext,
+  c: Context,
+  def: ResourceDef,
+  format: ResponseFormat,
+  key: ObjectKey,
+  options: Awaited<ReturnType<typeof readDeleteOptions>>,
+  current: StoredObject,
+): Promise<Response> {
+  const jobs = x.deps.jobs;
+  if (!jobs) throw notFound(def.resource, key.name);
+  const policy = (options.propagationPolicy ?? 'Orphan') as 'Orphan' | 'Background' | 'Foreground';
+  if (options.propagationPolicy === undefined) addWarnings(c, [JOB_DELETE_WARNING]);
+  const uid = current.object.metadata?.uid ?? '';
+  if (!options.dryRun) {
+    const marked = await jobs.deleteJob(
+      key.namespace,
+      key.name,
+      policy,
+      options.preconditions?.resourceVersion,
+    );
+    if (marked) return respondObject(x, c, def, format, 202, servedObject(marked));
+  }
+  return respond(c, { kind: 'json' }, 200, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name: key.name, group: 'batch', kind: def.resource, uid },
   });
 }

@@ -2,7 +2,8 @@
 // `/openapi/v3` whether the server supports the `fieldValidation` query parameter on the kind's PATCH
 // (cli-runtime resource/query_param_verifier_v3.go); without a document it cannot tell and fails validation
 // ("error validating data", unless --validate=false). The document therefore describes exactly that: the POST,
-// PUT and PATCH operations of every kind kubectl writes here (pods, configmaps, secrets, namespaces), their GVK and
+// PUT and PATCH operations of every kind kubectl writes here (pods, configmaps, secrets, namespaces; jobs in batch/v1
+// where they are served), their GVK and
 // their query parameters. It carries no schemas and no request body, so kubectl's apply
 // computes its strategic merge patch from the patch metadata compiled into it (apply/patcher.go falls back to the
 // baked-in types), which is what podflow's strategic merge (api/patch.ts) follows. OpenAPI v2 is not served (404):
@@ -17,8 +18,6 @@ const queryParameter = (name: string, description: string) => ({
   schema: { type: 'string', uniqueItems: true },
 });
 
-const gvk = (kind: string) => ({ group: '', version: 'v1', kind });
-
 const WRITE_PARAMETERS = [
   queryParameter('dryRun', 'When present, indicates that modifications should not be persisted.'),
   queryParameter(
@@ -31,23 +30,43 @@ const WRITE_PARAMETERS = [
   ),
 ];
 
-/** The kinds kubectl writes, with the paths of their collection and of one object. */
-const KINDS: ReadonlyArray<{ kind: string; collection: string; namespaced: boolean }> = [
-  { kind: 'Pod', collection: 'pods', namespaced: true },
-  { kind: 'ConfigMap', collection: 'configmaps', namespaced: true },
-  { kind: 'Secret', collection: 'secrets', namespaced: true },
-  { kind: 'Namespace', collection: 'namespaces', namespaced: false },
-];
+interface KindEntry {
+  kind: string;
+  collection: string;
+  namespaced: boolean;
+}
+
+/** The group-versions and the kinds kubectl writes in each, with the paths of their collection and of one object. */
+const GROUP_VERSIONS: Readonly<
+  Record<string, { group: string; prefix: string; kinds: readonly KindEntry[] }>
+> = {
+  'api/v1': {
+    group: '',
+    prefix: 'CoreV1',
+    kinds: [
+      { kind: 'Pod', collection: 'pods', namespaced: true },
+      { kind: 'ConfigMap', collection: 'configmaps', namespaced: true },
+      { kind: 'Secret', collection: 'secrets', namespaced: true },
+      { kind: 'Namespace', collection: 'namespaces', namespaced: false },
+    ],
+  },
+  'apis/batch/v1': {
+    group: 'batch',
+    prefix: 'BatchV1',
+    kinds: [{ kind: 'Job', collection: 'jobs', namespaced: true }],
+  },
+};
 
 /** POST on the collection, PUT and PATCH on one object, for a kind (operation ids as the API server's). */
-function kindPaths(kind: string, collection: string, namespaced: boolean): Record<string, unknown> {
+function kindPaths(gv: string, { kind, collection, namespaced }: KindEntry): Record<string, unknown> {
+  const { group, prefix } = GROUP_VERSIONS[gv]!;
   const scope = namespaced ? 'Namespaced' : '';
-  const base = namespaced ? `/api/v1/namespaces/{namespace}/${collection}` : `/api/v1/${collection}`;
+  const base = namespaced ? `/${gv}/namespaces/{namespace}/${collection}` : `/${gv}/${collection}`;
   const op = (verb: string, action: string, description: string, code: string, extra: object[] = []) => ({
     description,
-    operationId: `${verb}CoreV1${scope}${kind}`,
+    operationId: `${verb}${prefix}${scope}${kind}`,
     'x-kubernetes-action': action,
-    'x-kubernetes-group-version-kind': gvk(kind),
+    'x-kubernetes-group-version-kind': { group, version: 'v1', kind },
     parameters: [...WRITE_PARAMETERS, ...extra],
     responses: { [code]: { description: code === '201' ? 'Created' : 'OK' } },
   });
@@ -62,30 +81,37 @@ function kindPaths(kind: string, collection: string, namespaced: boolean): Recor
   };
 }
 
-let cached: { doc: Record<string, unknown>; hash: string } | undefined;
+const cached = new Map<string, { doc: Record<string, unknown>; hash: string }>();
 
-/** The `api/v1` group-version document. */
-export function openApiV3Document(): Record<string, unknown> {
-  return documentAndHash().doc;
+/** The document of one group-version (`api/v1`, `apis/batch/v1`). */
+export function openApiV3Document(gv = 'api/v1'): Record<string, unknown> {
+  return documentAndHash(gv).doc;
 }
 
-function documentAndHash(): { doc: Record<string, unknown>; hash: string } {
-  if (cached) return cached;
+function documentAndHash(gv: string): { doc: Record<string, unknown>; hash: string } {
+  const hit = cached.get(gv);
+  if (hit) return hit;
   const doc = {
     openapi: '3.0.0',
     info: { title: 'Kubernetes (podflow)', version: KUBERNETES_VERSION.gitVersion },
-    paths: Object.assign({}, ...KINDS.map((k) => kindPaths(k.kind, k.collection, k.namespaced))) as Record<
+    paths: Object.assign({}, ...GROUP_VERSIONS[gv]!.kinds.map((k) => kindPaths(gv, k))) as Record<
       string,
       unknown
     >,
     components: { schemas: {} },
   };
   const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').slice(0, 128).toUpperCase();
-  cached = { doc, hash };
-  return cached;
+  const entry = { doc, hash };
+  cached.set(gv, entry);
+  return entry;
 }
 
-/** `/openapi/v3`: where each group-version's document is. */
-export function openApiV3Paths(): Record<string, unknown> {
-  return { paths: { 'api/v1': { serverRelativeURL: `/openapi/v3/api/v1?hash=${documentAndHash().hash}` } } };
+/** `/openapi/v3`: where each group-version's document is (batch/v1 where Jobs are served). */
+export function openApiV3Paths(withBatch = false): Record<string, unknown> {
+  const gvs = withBatch ? ['api/v1', 'apis/batch/v1'] : ['api/v1'];
+  return {
+    paths: Object.fromEntries(
+      gvs.map((gv) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=${documentAndHash(gv).hash}` }]),
+    ),
+  };
 }
