@@ -79,6 +79,12 @@ export interface ResourceDef {
 /** A patch that loses a race with another writer is re-applied, as the API server's patcher retries. */
 const PATCH_ATTEMPTS = 5;
 
+/** How messages name the resource: `configmaps`, `jobs.batch` (schema.GroupResource.String). */
+const qualified = (def: ResourceDef): string =>
+  def.apiVersion.includes('/')
+    ? `${def.resource}.${def.apiVersion.slice(0, def.apiVersion.indexOf('/'))}`
+    : def.resource;
+
 const keyOf = (def: ResourceDef, namespace: string, name: string): ObjectKey => ({
   kind: def.kind,
   namespace: def.namespaced ? namespace : '',
@@ -110,7 +116,7 @@ function respondObject(
 
 async function getStored(x: ApiContext, def: ResourceDef, key: ObjectKey): Promise<StoredObject> {
   const stored = await x.deps.objects.get(key);
-  if (!stored) throw notFound(def.resource, key.name);
+  if (!stored) throw notFound(qualified(def), key.name);
   return stored;
 }
 
@@ -299,7 +305,7 @@ async function createDecoded(
   const { object, warnings } = decodeObject(raw, def, name, fieldValidation);
   const metadata = { ...object.metadata, ...(def.namespaced ? { namespace } : {}) };
   if (!def.namespaced) delete metadata.namespace;
-  if (def.namespaced) await requireWritableNamespace(x, namespace, def.resource, name);
+  if (def.namespaced) await requireWritableNamespace(x, namespace, qualified(def), name);
   const admitted = admittedOrInvalid(
     def,
     name,
@@ -311,7 +317,7 @@ async function createDecoded(
     const stored = await x.deps.engine.createObject(admitted);
     return respondObject(x, c, def, format, 201, servedObject(stored));
   } catch (err) {
-    if (isAlreadyExists(err)) throw alreadyExists(def.resource, admitted.metadata?.name ?? name);
+    if (isAlreadyExists(err)) throw alreadyExists(qualified(def), admitted.metadata?.name ?? name);
     throw err;
   }
 }
@@ -349,7 +355,7 @@ async function store(
 ): Promise<ApiObject> {
   if (precondition !== undefined && precondition !== current.resourceVersion)
     throw conflict(
-      def.resource,
+      qualified(def),
       key.name,
       'the object has been modified; please apply your changes to the latest version and try again',
     );
@@ -359,10 +365,10 @@ async function store(
   try {
     return servedObject(await x.deps.engine.updateObject(key, current.resourceVersion, next));
   } catch (err) {
-    if (isNotFound(err)) throw notFound(def.resource, key.name);
+    if (isNotFound(err)) throw notFound(qualified(def), key.name);
     if (isConflict(err))
       throw conflict(
-        def.resource,
+        qualified(def),
         key.name,
         'the object has been modified; please apply your changes to the latest version and try again',
       );
@@ -487,7 +493,7 @@ export async function patchObject(
     const current = await x.deps.objects.get(key);
     if (!current) {
       // Server-side apply creates what does not exist yet (podflow's apply: docs/decisions/0004-api.md).
-      if (kind !== 'apply' || subresource) throw notFound(def.resource, name);
+      if (kind !== 'apply' || subresource) throw notFound(qualified(def), name);
       const raw = checkObjectKind(
         parseObjectBody(text, 'yaml', def.kind, { quoteBody: !def.sensitive }),
         def.kind,
@@ -549,13 +555,13 @@ export async function deleteObject(
   const uid = current.object.metadata?.uid ?? '';
   if (pre?.uid !== undefined && pre.uid !== uid)
     throw conflict(
-      def.resource,
+      qualified(def),
       name,
       `the UID in the precondition (${pre.uid}) does not match the UID in record (${uid}). The object might have been deleted and then recreated`,
     );
   if (pre?.resourceVersion !== undefined && pre.resourceVersion !== current.resourceVersion)
     throw conflict(
-      def.resource,
+      qualified(def),
       name,
       `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${current.resourceVersion}). The object might have been modified`,
     );
@@ -565,7 +571,7 @@ export async function deleteObject(
     const ns = current.object as { status?: { phase?: string }; metadata?: { deletionTimestamp?: string } };
     if (ns.status?.phase === 'Terminating' || ns.metadata?.deletionTimestamp !== undefined)
       throw conflict(
-        def.resource,
+        qualified(def),
         name,
         'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
       );
@@ -603,7 +609,7 @@ async function deleteJob(
   current: StoredObject,
 ): Promise<Response> {
   const jobs = x.deps.jobs;
-  if (!jobs) throw notFound(def.resource, key.name);
+  if (!jobs) throw notFound(qualified(def), key.name);
   const policy = (options.propagationPolicy ?? 'Orphan') as 'Orphan' | 'Background' | 'Foreground';
   if (options.propagationPolicy === undefined) addWarnings(c, [JOB_DELETE_WARNING]);
   const uid = current.object.metadata?.uid ?? '';
