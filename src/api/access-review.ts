@@ -6,7 +6,7 @@
 // reason said.
 import type { Context } from 'hono';
 import { bodyFormat, parseObjectBody } from './decode-pod.ts';
-import { type ApiResource, V1_RESOURCES } from './discovery.ts';
+import { type ApiResource, BATCH_V1_RESOURCES, V1_RESOURCES } from './discovery.ts';
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf.ts';
 import { readBody, readBodyBytes, requestMediaType } from './request.ts';
 import { ApiError, badRequest } from './status.ts';
@@ -45,9 +45,16 @@ const NON_RESOURCE_URLS = [
   '/readyz',
 ];
 
-/** Every served (group, resource) → its verbs. */
-function servedVerbs(group: string, resource: string): readonly string[] | undefined {
-  const served = group === '' ? V1_RESOURCES : group === AUTHORIZATION_GROUP ? AUTHORIZATION_RESOURCES : [];
+/** Every served (group, resource) → its verbs; batch only where Jobs are served (`withBatch`). */
+function servedVerbs(group: string, resource: string, withBatch: boolean): readonly string[] | undefined {
+  const served =
+    group === ''
+      ? V1_RESOURCES
+      : group === AUTHORIZATION_GROUP
+        ? AUTHORIZATION_RESOURCES
+        : group === 'batch' && withBatch
+          ? BATCH_V1_RESOURCES
+          : [];
   return served.find((r) => r.name === resource)?.verbs;
 }
 
@@ -66,6 +73,7 @@ const ALLOWED = { allowed: true, reason: 'podflow: every caller may do everythin
 function decide(
   attrs: ResourceAttributes | undefined,
   nonResource: { path?: string; verb?: string } | undefined,
+  withBatch: boolean,
 ): { allowed: boolean; reason?: string } {
   if (attrs) {
     const group = attrs.group ?? '';
@@ -75,7 +83,7 @@ function decide(
     // Every resource (of every group): the caller may do everything podflow serves.
     if (resource === '*' || group === '*')
       return verb === '' ? { allowed: false, reason: 'no verb' } : ALLOWED;
-    const verbs = servedVerbs(group, resource);
+    const verbs = servedVerbs(group, resource, withBatch);
     if (!verbs) return { allowed: false, reason: `podflow does not serve ${qualified}` };
     if (verb === '*' || verbs.includes(verb)) return ALLOWED;
     return { allowed: false, reason: `podflow serves ${qualified} for ${verbs.join(', ')}, not ${verb}` };
@@ -104,7 +112,10 @@ async function reviewBody(c: Context, kind: string): Promise<Record<string, unkn
 }
 
 /** POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews: the review with its status (201, as upstream). */
-export async function selfSubjectAccessReview(c: Context): Promise<Record<string, unknown>> {
+export async function selfSubjectAccessReview(
+  c: Context,
+  withBatch = false,
+): Promise<Record<string, unknown>> {
   const raw = await reviewBody(c, 'SelfSubjectAccessReview');
   const spec = (raw.spec ?? {}) as {
     resourceAttributes?: ResourceAttributes;
@@ -135,12 +146,15 @@ export async function selfSubjectAccessReview(c: Context): Promise<Record<string
     apiVersion: GROUP_VERSION,
     metadata: { creationTimestamp: null },
     spec,
-    status: decide(spec.resourceAttributes, spec.nonResourceAttributes),
+    status: decide(spec.resourceAttributes, spec.nonResourceAttributes, withBatch),
   };
 }
 
 /** POST /apis/authorization.k8s.io/v1/selfsubjectrulesreviews: every served resource with its verbs. */
-export async function selfSubjectRulesReview(c: Context): Promise<Record<string, unknown>> {
+export async function selfSubjectRulesReview(
+  c: Context,
+  withBatch = false,
+): Promise<Record<string, unknown>> {
   const raw = await reviewBody(c, 'SelfSubjectRulesReview');
   const rules = (group: string, resources: readonly ApiResource[]) =>
     resources.map((r) => ({ verbs: [...r.verbs], apiGroups: [group], resources: [r.name] }));
@@ -150,7 +164,11 @@ export async function selfSubjectRulesReview(c: Context): Promise<Record<string,
     metadata: { creationTimestamp: null },
     spec: raw.spec ?? {},
     status: {
-      resourceRules: [...rules('', V1_RESOURCES), ...rules(AUTHORIZATION_GROUP, AUTHORIZATION_RESOURCES)],
+      resourceRules: [
+        ...rules('', V1_RESOURCES),
+        ...(withBatch ? rules('batch', BATCH_V1_RESOURCES) : []),
+        ...rules(AUTHORIZATION_GROUP, AUTHORIZATION_RESOURCES),
+      ],
       nonResourceRules: [{ verbs: ['get'], nonResourceURLs: NON_RESOURCE_URLS }],
       incomplete: false,
     },

@@ -167,11 +167,21 @@ export function createApiApp(given: ApiDeps): ApiApp {
   });
   route('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
     POST: async (c) =>
-      respondText(c, 201, 'application/json', JSON.stringify(await selfSubjectAccessReview(c))),
+      respondText(
+        c,
+        201,
+        'application/json',
+        JSON.stringify(await selfSubjectAccessReview(c, deps.jobs !== undefined)),
+      ),
   });
   route('/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
     POST: async (c) =>
-      respondText(c, 201, 'application/json', JSON.stringify(await selfSubjectRulesReview(c))),
+      respondText(
+        c,
+        201,
+        'application/json',
+        JSON.stringify(await selfSubjectRulesReview(c, deps.jobs !== undefined)),
+      ),
   });
   route('/openapi/v3', { GET: (c) => json(c, openApiV3Paths(deps.jobs !== undefined)) });
   route('/openapi/v3/api/v1', { GET: (c) => json(c, openApiV3Document('api/v1')) });

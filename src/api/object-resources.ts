@@ -79,6 +79,10 @@ export interface ResourceDef {
 /** A patch that loses a race with another writer is re-applied, as the API server's patcher retries. */
 const PATCH_ATTEMPTS = 5;
 
+/** The API group ('' for core v1). */
+const groupOf = (def: ResourceDef): string | undefined =>
+  def.apiVersion.includes('/') ? def.apiVersion.slice(0, def.apiVersion.indexOf('/')) : undefined;
+
 /** How messages name the resource: `configmaps`, `jobs.batch` (schema.GroupResource.String). */
 const qualified = (def: ResourceDef): string =>
   def.apiVersion.includes('/')
@@ -158,9 +162,12 @@ function decodeObject(
   if (typeError !== undefined) {
     if (asPatchError) {
       const value = def.sensitive ? '<secret contents redacted>' : JSON.stringify(raw).slice(0, 120);
-      throw invalid(def.kind, name, [
-        { type: 'FieldValueInvalid', field: 'patch', value, detail: typeError },
-      ]);
+      throw invalid(
+        def.kind,
+        name,
+        [{ type: 'FieldValueInvalid', field: 'patch', value, detail: typeError }],
+        groupOf(def),
+      );
     }
     throw badRequest(`${def.kind} in version "v1" cannot be handled as a ${def.kind}: ${typeError}`);
   }
@@ -178,7 +185,7 @@ function bodyName(raw: Record<string, unknown>): string {
 }
 
 function admittedOrInvalid(def: ResourceDef, name: string, admitted: Admitted<ApiObject>): ApiObject {
-  if (!admitted.ok) throw invalid(def.kind, name, admitted.errors);
+  if (!admitted.ok) throw invalid(def.kind, name, admitted.errors, groupOf(def));
   return admitted.object;
 }
 
@@ -503,14 +510,19 @@ export async function patchObject(
     }
     const patched = apply(servedObject(current));
     if (!isPlainObject(patched))
-      throw invalid(def.kind, name, [
-        {
-          type: 'FieldValueInvalid',
-          field: 'patch',
-          value: '',
-          detail: 'the patched object is not an object',
-        },
-      ]);
+      throw invalid(
+        def.kind,
+        name,
+        [
+          {
+            type: 'FieldValueInvalid',
+            field: 'patch',
+            value: '',
+            detail: 'the patched object is not an object',
+          },
+        ],
+        groupOf(def),
+      );
     const raw = checkBodyNames(def, checkObjectKind(patched, def.kind, def.apiVersion), key);
     const { object: decoded, warnings } = decodeObject(raw, def, name, fieldValidation, true);
     const patchedVersion = decoded.metadata?.resourceVersion;

@@ -12,6 +12,7 @@
 // TTL) and, at engine start, `syncAll` — which also re-arms those timers, as the upstream controller's resync does.
 import type { Job } from 'kubernetes-types/batch/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
+import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import { controllerOf, isControlledBy, podForJob } from '../core/jobs/job-pod.ts';
 import { syncJob, type JobBackoffSettings, type JobEventIntent } from '../core/jobs/sync-job.ts';
 import { defaultPod } from '../core/manifest/default-pod.ts';
@@ -58,6 +59,13 @@ const keyText = (namespace: string, name: string): string => `${namespace}/${nam
 /** The pod object as the API serves it (its status included), for the core's decisions. */
 const podOf = (s: StoredPod): Pod => s.state.pod as Pod;
 const isServed = (s: StoredPod): boolean => s.state.engine.removedFromApi !== true;
+
+/** The Job a pod names as owner: its controller, else its first Job owner. */
+const jobOwnerOf = (pod: Pod): OwnerReference | undefined => {
+  const ref = controllerOf(pod);
+  if (ref?.kind === 'Job') return ref;
+  return (pod.metadata?.ownerReferences ?? []).find((r) => r.kind === 'Job');
+};
 
 /** Deterministic JSON (sorted keys): a status is written only when it changed. */
 function canonical(v: unknown): string {
@@ -168,14 +176,50 @@ export function createJobController(deps: JobControllerDeps) {
     }
   };
 
-  /** The garbage collector for one owner name: pods whose controlling Job (by uid) no longer exists. */
+  /**
+   * The garbage collector for the pods that name a Job `name` among their owners while that Job (by uid) is gone:
+   * a pod all of whose owners are gone is deleted; one with an owner left loses the dangling reference
+   * (pkg/controller/garbagecollector/garbagecollector.go attemptToDeleteItem). Owners of other kinds are taken to
+   * exist: podflow cannot look them up.
+   */
   const collectOrphans = async (namespace: string, name: string, live: Job | undefined): Promise<void> => {
     const { items } = await deps.store.list(namespace);
-    const orphans = items.filter((s) => {
-      const ref = controllerOf(podOf(s));
-      return ref?.kind === 'Job' && ref.name === name && ref.uid !== live?.metadata?.uid && isServed(s);
-    });
-    await deletePods(orphans, undefined);
+    const refersTo = (r: OwnerReference): boolean => r.kind === 'Job' && r.name === name;
+    const candidates = items.filter(
+      (s) =>
+        isServed(s) &&
+        (s.state.pod.metadata.ownerReferences ?? []).some(
+          (r) => refersTo(r) && r.uid !== live?.metadata?.uid,
+        ),
+    );
+    const gone = new Map<string, boolean>();
+    const isGone = async (r: OwnerReference): Promise<boolean> => {
+      if (r.kind !== 'Job') return false;
+      if (!gone.has(r.uid)) {
+        const found = await deps.objects.get(jobKey(namespace, r.name));
+        gone.set(r.uid, found?.object.metadata?.uid !== r.uid);
+      }
+      return gone.get(r.uid)!;
+    };
+    for (const s of candidates) {
+      const refs = s.state.pod.metadata.ownerReferences ?? [];
+      const dangling: OwnerReference[] = [];
+      for (const r of refs) if (await isGone(r)) dangling.push(r);
+      if (dangling.length === 0) continue;
+      if (dangling.length === refs.length) {
+        await deletePods([s], undefined);
+        continue;
+      }
+      const kept = refs.filter((r) => !dangling.includes(r));
+      await deps.pods
+        .updatePod(s.key, {
+          ...s.state.pod,
+          metadata: { ...s.state.pod.metadata, ownerReferences: kept },
+        } as Pod)
+        .catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
+    }
   };
 
   /** One pass over one Job. */
@@ -334,8 +378,8 @@ export function createJobController(deps: JobControllerDeps) {
         if (owner) enqueue(change.key.namespace, owner);
         return;
       }
-      const ref = controllerOf(podOf(change.pod));
-      if (ref?.kind !== 'Job') return;
+      const ref = jobOwnerOf(podOf(change.pod));
+      if (!ref) return;
       podOwners.set(keyText(change.pod.key.namespace, change.pod.key.name), ref.name);
       enqueue(change.pod.key.namespace, ref.name);
     },
@@ -350,10 +394,9 @@ export function createJobController(deps: JobControllerDeps) {
       for (const j of jobs) enqueue(j.key.namespace, j.key.name);
       const { items: pods } = await deps.store.list();
       for (const s of pods) {
-        const ref = controllerOf(podOf(s));
-        if (ref?.kind === 'Job') podOwners.set(keyText(s.key.namespace, s.key.name), ref.name);
-        if (ref?.kind === 'Job' && !owners.has(keyText(s.key.namespace, ref.name)))
-          enqueue(s.key.namespace, ref.name);
+        const ref = jobOwnerOf(podOf(s));
+        if (ref) podOwners.set(keyText(s.key.namespace, s.key.name), ref.name);
+        if (ref && !owners.has(keyText(s.key.namespace, ref.name))) enqueue(s.key.namespace, ref.name);
       }
     },
 
