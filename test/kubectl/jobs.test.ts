@@ -381,6 +381,41 @@ describe.skipIf(!KUBECTL)('kubectl: Jobs against podflow serve', () => {
     expect(await podsOf('fg')).toEqual([]);
   }, 60_000);
 
+  it('suspend: no pods and STATUS Suspended; resumed by a patch it runs, completes, and its TTL deletes it', async () => {
+    await apply(jobManifest('paused', 'echo resumed-ok', { suspend: true, ttlSecondsAfterFinished: 2 }));
+    await eventually(
+      async () => (await kubectl(['get', 'job', 'paused', '--no-headers'])).stdout.includes('Suspended'),
+      10_000,
+      'paused to show Suspended',
+    );
+    expect(await podsOf('paused')).toEqual([]);
+    const patch = await kubectl([
+      'patch',
+      'job',
+      'paused',
+      '--type=merge',
+      '-p',
+      '{"spec":{"suspend":false}}',
+    ]);
+    expect(patch.code, patch.stderr).toBe(0);
+    const wait = await kubectl(['wait', '--for=condition=complete', 'job/paused', '--timeout=30s'], {
+      timeoutMs: 40_000,
+    });
+    expect(wait.stdout.trim(), wait.stderr).toBe('job.batch/paused condition met');
+    expect((await getJob('paused')).status.conditions).toContainEqual(
+      expect.objectContaining({ type: 'Suspended', status: 'False', reason: 'JobResumed' }),
+    );
+    const events = await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=paused']);
+    expect(events.stdout).toMatch(/Normal\s+Suspended\s+job\/paused\s+Job suspended/);
+    expect(events.stdout).toMatch(/Normal\s+Resumed\s+job\/paused\s+Job resumed/);
+    await eventually(
+      async () => (await kubectl(['get', 'job', 'paused'])).stderr.includes('not found'),
+      15_000,
+      'the TTL to delete paused',
+    );
+    await eventually(async () => (await podsOf('paused')).length === 0, 15_000, 'the pods of paused to go');
+  }, 60_000);
+
   it('a Job whose pod finishes while no engine runs completes after the restart', async () => {
     await apply(jobManifest('across', 'sleep 2; echo survived'));
     await eventually(
