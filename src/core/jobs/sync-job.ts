@@ -6,7 +6,7 @@
 //
 // Counting: podflow counts from the pods themselves (a Succeeded pod, a Failed pod that was not deleted), never
 // below what the status already counts. Upstream tracks each pod with the batch.kubernetes.io/job-tracking finalizer
-// so that a finished pod removed by hand stays counted; podflow adds no finalizer (docs/decisions/0009-jobs.md).
+// so that a finished pod removed by hand stays counted; podflow adds no finalizer (docs/decisions/0011-jobs.md).
 import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { toRfc3339 } from '../time.ts';
