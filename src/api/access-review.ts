@@ -7,7 +7,7 @@
 import type { Context } from 'hono';
 import { authorize, type Grant } from '../core/access.ts';
 import { bodyFormat, parseObjectBody } from './decode-pod.ts';
-import { type ApiResource, V1_RESOURCES } from './discovery.ts';
+import { type ApiResource, BATCH_V1_RESOURCES, V1_RESOURCES } from './discovery.ts';
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf.ts';
 import { readBody, readBodyBytes, requestMediaType } from './request.ts';
 import { ApiError, badRequest } from './status.ts';
@@ -46,9 +46,16 @@ const NON_RESOURCE_URLS = [
   '/readyz',
 ];
 
-/** Every served (group, resource) → its verbs. */
-function servedVerbs(group: string, resource: string): readonly string[] | undefined {
-  const served = group === '' ? V1_RESOURCES : group === AUTHORIZATION_GROUP ? AUTHORIZATION_RESOURCES : [];
+/** Every served (group, resource) → its verbs; batch only where Jobs are served (`withBatch`). */
+function servedVerbs(group: string, resource: string, withBatch: boolean): readonly string[] | undefined {
+  const served =
+    group === ''
+      ? V1_RESOURCES
+      : group === AUTHORIZATION_GROUP
+        ? AUTHORIZATION_RESOURCES
+        : group === 'batch' && withBatch
+          ? BATCH_V1_RESOURCES
+          : [];
   return served.find((r) => r.name === resource)?.verbs;
 }
 
@@ -66,6 +73,7 @@ function decide(
   grant: Grant,
   attrs: ResourceAttributes | undefined,
   nonResource: { path?: string; verb?: string } | undefined,
+  withBatch: boolean,
 ): { allowed: boolean; reason?: string } {
   const granted = (verb: string, group: string, resource: string) =>
     authorize(grant, { verb, group, resource, ...(attrs?.namespace ? { namespace: attrs.namespace } : {}) });
@@ -78,11 +86,11 @@ function decide(
     if (verb === '') return { allowed: false, reason: 'no verb' };
     // Every resource (of every group), or every verb: what the grant allows for any verb.
     if (resource === '*' || group === '*' || verb === '*') {
-      if (resource !== '*' && group !== '*' && !servedVerbs(group, resource))
+      if (resource !== '*' && group !== '*' && !servedVerbs(group, resource, withBatch))
         return { allowed: false, reason: `podflow does not serve ${qualified}` };
       return granted(verb === '*' ? 'delete' : verb, group, resource);
     }
-    const verbs = servedVerbs(group, resource);
+    const verbs = servedVerbs(group, resource, withBatch);
     if (!verbs) return { allowed: false, reason: `podflow does not serve ${qualified}` };
     if (verbs.includes(verb)) return granted(verb, group, resource);
     return { allowed: false, reason: `podflow serves ${qualified} for ${verbs.join(', ')}, not ${verb}` };
@@ -111,7 +119,11 @@ async function reviewBody(c: Context, kind: string): Promise<Record<string, unkn
 }
 
 /** POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews: the review with its status (201, as upstream). */
-export async function selfSubjectAccessReview(c: Context, grant: Grant): Promise<Record<string, unknown>> {
+export async function selfSubjectAccessReview(
+  c: Context,
+  grant: Grant,
+  withBatch = false,
+): Promise<Record<string, unknown>> {
   const raw = await reviewBody(c, 'SelfSubjectAccessReview');
   const spec = (raw.spec ?? {}) as {
     resourceAttributes?: ResourceAttributes;
@@ -142,7 +154,7 @@ export async function selfSubjectAccessReview(c: Context, grant: Grant): Promise
     apiVersion: GROUP_VERSION,
     metadata: { creationTimestamp: null },
     spec,
-    status: decide(grant, spec.resourceAttributes, spec.nonResourceAttributes),
+    status: decide(grant, spec.resourceAttributes, spec.nonResourceAttributes, withBatch),
   };
 }
 
@@ -150,13 +162,18 @@ export async function selfSubjectAccessReview(c: Context, grant: Grant): Promise
  * POST /apis/authorization.k8s.io/v1/selfsubjectrulesreviews: every served resource with the verbs the grant allows
  * in the review's namespace.
  */
-export async function selfSubjectRulesReview(c: Context, grant: Grant): Promise<Record<string, unknown>> {
+export async function selfSubjectRulesReview(
+  c: Context,
+  grant: Grant,
+  withBatch = false,
+): Promise<Record<string, unknown>> {
   const raw = await reviewBody(c, 'SelfSubjectRulesReview');
   const namespace = (raw.spec as { namespace?: string } | undefined)?.namespace || undefined;
   const rules = (group: string, resources: readonly ApiResource[]) =>
     resources.flatMap((r) => {
       const verbs = r.verbs.filter(
-        (verb) => authorize(grant, { verb, group, resource: r.name, ...(namespace ? { namespace } : {}) }).allowed,
+        (verb) =>
+          authorize(grant, { verb, group, resource: r.name, ...(namespace ? { namespace } : {}) }).allowed,
       );
       return verbs.length > 0 ? [{ verbs, apiGroups: [group], resources: [r.name] }] : [];
     });
@@ -166,7 +183,11 @@ export async function selfSubjectRulesReview(c: Context, grant: Grant): Promise<
     metadata: { creationTimestamp: null },
     spec: raw.spec ?? {},
     status: {
-      resourceRules: [...rules('', V1_RESOURCES), ...rules(AUTHORIZATION_GROUP, AUTHORIZATION_RESOURCES)],
+      resourceRules: [
+        ...rules('', V1_RESOURCES),
+        ...(withBatch ? rules('batch', BATCH_V1_RESOURCES) : []),
+        ...rules(AUTHORIZATION_GROUP, AUTHORIZATION_RESOURCES),
+      ],
       nonResourceRules: [{ verbs: ['get'], nonResourceURLs: NON_RESOURCE_URLS }],
       incomplete: false,
     },

@@ -29,8 +29,23 @@ export interface PodEngine {
   deleteNamespace(name: string): Promise<StoredObject>;
 }
 
+/** The Job controller's deletion with a propagation policy (engine/job-controller.ts). */
+export interface JobApi {
+  deleteJob(
+    namespace: string,
+    name: string,
+    policy: 'Orphan' | 'Background' | 'Foreground',
+    expectedResourceVersion?: string,
+  ): Promise<StoredObject | undefined>;
+}
+
 export interface ApiDeps {
   engine: PodEngine;
+  /**
+   * batch/v1 Jobs, where a Job controller runs (local mode). Without it `/apis/batch/v1` answers 404 with a message
+   * saying that Jobs are not run here (the cloud).
+   */
+  jobs?: JobApi;
   store: Pick<PodStore, 'get' | 'list' | 'listEvents'>;
   /** ConfigMaps, Secrets and Namespaces, read here; written through the engine. */
   objects: Pick<ObjectStore, 'get' | 'list'>;

@@ -11,7 +11,15 @@ import type { ApiContext } from './api-context.ts';
 import { DEFAULT_SETTLE_TIMEOUT_MS } from './api-context.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { AUTHORIZATION_RESOURCES, selfSubjectAccessReview, selfSubjectRulesReview } from './access-review.ts';
-import { apiGroupList, apiVersions, v1ResourceList, versionInfo } from './discovery.ts';
+import {
+  apiGroupList,
+  apiVersions,
+  batchApiGroup,
+  batchV1ResourceList,
+  JOBS_NOT_SERVED,
+  v1ResourceList,
+  versionInfo,
+} from './discovery.ts';
 import { getEvent, listEvents } from './events.ts';
 import { podLogs } from './logs.ts';
 import { openApiV2Document, openApiV3Document, openApiV3Paths } from './openapi.ts';
@@ -31,6 +39,7 @@ import {
 import { respondStatus, respondText } from './respond.ts';
 import {
   badRequest,
+  ApiError,
   methodNotAllowed,
   notAcceptable,
   notImplemented,
@@ -162,7 +171,9 @@ export function createApiApp(given: ApiDeps): ApiApp {
   route('/version', { GET: (c) => json(c, versionInfo()) });
   route('/api', { GET: (c) => json(c, apiVersions(new URL(c.req.url).host)) });
   route('/api/v1', { GET: (c) => json(c, v1ResourceList()) });
-  route('/apis', { GET: (c) => json(c, apiGroupList()) });
+  /** batch/v1 (Jobs) is served where a Job controller runs (`podflow serve`), not by the cloud API. */
+  const withBatch = deps.jobs !== undefined;
+  route('/apis', { GET: (c) => json(c, apiGroupList(withBatch)) });
   route('/apis/authorization.k8s.io/v1', {
     GET: (c) =>
       json(c, {
@@ -174,17 +185,27 @@ export function createApiApp(given: ApiDeps): ApiApp {
   });
   route('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
     POST: async (c) =>
-      respondText(c, 201, 'application/json', JSON.stringify(await selfSubjectAccessReview(c, deps.grantOf?.(c) ?? FULL_ACCESS))),
+      respondText(
+        c,
+        201,
+        'application/json',
+        JSON.stringify(await selfSubjectAccessReview(c, deps.grantOf?.(c) ?? FULL_ACCESS, withBatch)),
+      ),
   });
   route('/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
     POST: async (c) =>
-      respondText(c, 201, 'application/json', JSON.stringify(await selfSubjectRulesReview(c, deps.grantOf?.(c) ?? FULL_ACCESS))),
+      respondText(
+        c,
+        201,
+        'application/json',
+        JSON.stringify(await selfSubjectRulesReview(c, deps.grantOf?.(c) ?? FULL_ACCESS, withBatch)),
+      ),
   });
-  route('/openapi/v3', { GET: (c) => json(c, openApiV3Paths()) });
+  route('/openapi/v3', { GET: (c) => json(c, openApiV3Paths(withBatch)) });
   const openApiV3 =
     (path: string): Handler =>
     (c) => {
-      const doc = openApiV3Document(path);
+      const doc = openApiV3Document(path, withBatch);
       if (!doc) throw pathNotFound();
       return json(c, doc);
     };
@@ -202,7 +223,7 @@ export function createApiApp(given: ApiDeps): ApiApp {
         !ranges.some((r) => ['application/json', 'application/*', '*/*'].includes(r))
       )
         throw notAcceptable('only the following media types are accepted: application/json');
-      return json(c, openApiV2Document());
+      return json(c, openApiV2Document(withBatch));
     },
   });
 
@@ -262,8 +283,9 @@ export function createApiApp(given: ApiDeps): ApiApp {
     GET: (c) => getEvent(x, c, c.req.param('ns') ?? '', c.req.param('name') ?? ''),
   });
 
-  // ConfigMaps and Secrets (namespaced), Namespaces (cluster-scoped): object-resources.ts.
+  // ConfigMaps and Secrets (namespaced), Namespaces (cluster-scoped), Jobs (batch/v1): object-resources.ts.
   const objectRoutes = (def: ResourceDef): void => {
+    const base = def.apiVersion === 'v1' ? '/api/v1' : `/apis/${def.apiVersion}`;
     const ns = (c: Context): string => c.req.param('ns') ?? '';
     const name = (c: Context): string => c.req.param('name') ?? '';
     const item = {
@@ -273,21 +295,41 @@ export function createApiApp(given: ApiDeps): ApiApp {
       DELETE: (c: Context) => deleteObject(x, c, def, ns(c), name(c)),
     };
     if (!def.namespaced) {
-      route(`/api/v1/${def.resource}`, {
+      route(`${base}/${def.resource}`, {
         GET: (c) => listObjects(x, c, def, undefined),
         POST: (c) => createObject(x, c, def, ''),
       });
-      route(`/api/v1/${def.resource}/:name`, item);
+      route(`${base}/${def.resource}/:name`, item);
       return;
     }
-    route(`/api/v1/${def.resource}`, { GET: (c) => listObjects(x, c, def, undefined) });
-    route(`/api/v1/namespaces/:ns/${def.resource}`, {
+    route(`${base}/${def.resource}`, { GET: (c) => listObjects(x, c, def, undefined) });
+    route(`${base}/namespaces/:ns/${def.resource}`, {
       GET: (c) => listObjects(x, c, def, ns(c)),
       POST: (c) => createObject(x, c, def, ns(c)),
     });
-    route(`/api/v1/namespaces/:ns/${def.resource}/:name`, item);
+    route(`${base}/namespaces/:ns/${def.resource}/:name`, item);
+    if (def.admitStatusUpdate) {
+      route(`${base}/namespaces/:ns/${def.resource}/:name/status`, {
+        GET: (c: Context) => getObject(x, c, def, ns(c), name(c)),
+        PUT: (c: Context) => replaceObject(x, c, def, ns(c), name(c), 'status'),
+        PATCH: (c: Context) => patchObject(x, c, def, ns(c), name(c), 'status'),
+      });
+    }
   };
-  for (const def of Object.values(OBJECT_RESOURCE_DEFS)) objectRoutes(def);
+  for (const def of Object.values(OBJECT_RESOURCE_DEFS)) {
+    if (def.apiVersion === 'batch/v1' && !deps.jobs) continue;
+    objectRoutes(def);
+  }
+  if (deps.jobs) {
+    route('/apis/batch', { GET: (c) => json(c, batchApiGroup()) });
+    route('/apis/batch/v1', { GET: (c) => json(c, batchV1ResourceList()) });
+  } else {
+    // No Job controller runs behind this API (the cloud): say so rather than store Jobs nothing would run.
+    const refused = () =>
+      respondStatus(new ApiError(404, 'NotFound', JOBS_NOT_SERVED, { group: 'batch', kind: 'jobs' }));
+    app.all('/apis/batch/*', refused);
+    app.all('/apis/batch', refused);
+  }
 
   route(UI_PATH, { GET: serveUiAsset });
   route(`${UI_PATH}/`, { GET: serveUiAsset });

@@ -114,14 +114,19 @@ export function parseObjectBody(
 }
 
 /**
- * The create handler's kind check: a missing apiVersion/kind takes the URL's (v1 `expected`); anything else that is
- * not `v1 <expected>` is refused as the API server refuses it. Returns the object with apiVersion and kind set.
+ * The create handler's kind check: a missing apiVersion/kind takes the URL's (`expectedApiVersion` `expected`);
+ * anything else is refused as the API server refuses it. Returns the object with apiVersion and kind set.
  */
-export function checkObjectKind(raw: Record<string, unknown>, expected: string): Record<string, unknown> {
-  const apiVersion = typeof raw.apiVersion === 'string' && raw.apiVersion !== '' ? raw.apiVersion : 'v1';
+export function checkObjectKind(
+  raw: Record<string, unknown>,
+  expected: string,
+  expectedApiVersion = 'v1',
+): Record<string, unknown> {
+  const apiVersion =
+    typeof raw.apiVersion === 'string' && raw.apiVersion !== '' ? raw.apiVersion : expectedApiVersion;
   const kind = typeof raw.kind === 'string' && raw.kind !== '' ? raw.kind : expected;
   const version = apiVersion.includes('/') ? apiVersion.slice(apiVersion.indexOf('/') + 1) : apiVersion;
-  if (apiVersion !== 'v1') {
+  if (apiVersion !== expectedApiVersion) {
     throw badRequest(
       `${kind} in version "${version}" cannot be handled as a ${expected}: no kind "${kind}" is registered for version "${apiVersion}" in scheme "${LEGACY_SCHEME}"`,
     );

@@ -31,14 +31,18 @@ export function apiVersions(serverAddress: string): Record<string, unknown> {
 
 /**
  * The API groups besides core v1 (Pods, Events, ConfigMaps, Secrets, Namespaces; docs/architecture.md §8):
- * authorization.k8s.io for the access reviews of `kubectl auth can-i` (access-review.ts).
+ * authorization.k8s.io for the access reviews of `kubectl auth can-i` (access-review.ts), and batch for Jobs where a
+ * Job controller runs (`withBatch`: local mode).
  */
-export function apiGroupList(): Record<string, unknown> {
+export function apiGroupList(withBatch = false): Record<string, unknown> {
   const v1 = { groupVersion: 'authorization.k8s.io/v1', version: 'v1' };
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: [{ name: 'authorization.k8s.io', versions: [v1], preferredVersion: v1 }],
+    groups: [
+      ...(withBatch ? [batchApiGroup()] : []),
+      { name: 'authorization.k8s.io', versions: [v1], preferredVersion: v1 },
+    ],
   };
 }
 
@@ -108,4 +112,39 @@ export const V1_RESOURCES: readonly ApiResource[] = [
 
 export function v1ResourceList(): Record<string, unknown> {
   return { kind: 'APIResourceList', groupVersion: 'v1', resources: V1_RESOURCES };
+}
+
+/** The batch group: v1 only. */
+export function batchApiGroup(): Record<string, unknown> {
+  const v1 = { groupVersion: 'batch/v1', version: 'v1' };
+  return { kind: 'APIGroup', apiVersion: 'v1', name: 'batch', versions: [v1], preferredVersion: v1 };
+}
+
+/** The 404's message where no Job controller runs behind the API (the cloud, for now). */
+export const JOBS_NOT_SERVED =
+  'batch/v1 is not served by this podflow API: Jobs run under `podflow serve` only; the cloud deployment has no Job controller yet';
+
+/**
+ * batch/v1 as podflow serves it: Jobs and their status (CronJobs are not served yet). Short names and categories as
+ * upstream (`kubectl get all` lists Jobs).
+ */
+export const BATCH_V1_RESOURCES: readonly ApiResource[] = [
+  {
+    name: 'jobs',
+    singularName: 'job',
+    namespaced: true,
+    kind: 'Job',
+    verbs: OBJECT_VERBS,
+    categories: ['all'],
+  },
+  { name: 'jobs/status', singularName: '', namespaced: true, kind: 'Job', verbs: ['get', 'patch', 'update'] },
+];
+
+export function batchV1ResourceList(): Record<string, unknown> {
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: 'batch/v1',
+    resources: BATCH_V1_RESOURCES,
+  };
 }

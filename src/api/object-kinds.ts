@@ -1,8 +1,10 @@
-// The three kinds the ObjectStore keeps, as the API serves them: their admission (core/manifest/api-objects.ts),
+// The kinds the ObjectStore keeps, as the API serves them: their admission (core/manifest/api-objects.ts),
 // their Table columns (table.ts) and their selectable fields (the registries' ToSelectableFields: every kind's
 // metadata.name — and metadata.namespace when namespaced —, a Secret's `type`, a Namespace's `status.phase` and,
 // for backward compatibility upstream, its bare `name`).
+import type { Job } from 'kubernetes-types/batch/v1';
 import type { ConfigMap, Namespace, Secret } from 'kubernetes-types/core/v1';
+import { admitJob, admitJobStatusUpdate, admitJobUpdate } from '../core/jobs/admit-job.ts';
 import {
   admitConfigMap,
   admitConfigMapUpdate,
@@ -18,6 +20,8 @@ import type { ResourceDef } from './object-resources.ts';
 import {
   CONFIGMAP_COLUMNS,
   configMapCells,
+  JOB_COLUMNS,
+  jobCells,
   NAMESPACE_COLUMNS,
   namespaceCells,
   SECRET_COLUMNS,
@@ -26,7 +30,7 @@ import {
 
 /** The API server's request body limit (apiserver MaxRequestBodyBytes): room for 1 MiB of data as base64. */
 export const MAX_OBJECT_BODY_BYTES = MAX_API_BODY_BYTES;
-/** A Namespace has no data: the pods' limit. */
+/** A Namespace has no data, a Job a pod template: the pods' limit. */
 const NAMESPACE_BODY_BYTES = 256 * 1024;
 
 const metaField = (o: ApiObject, field: string): string => {
@@ -40,6 +44,7 @@ const asApi = <T>(admitted: Admitted<T>): Admitted<ApiObject> => admitted as unk
 
 export const CONFIGMAPS: ResourceDef = {
   kind: 'ConfigMap',
+  apiVersion: 'v1',
   resource: 'configmaps',
   namespaced: true,
   sensitive: false,
@@ -54,6 +59,7 @@ export const CONFIGMAPS: ResourceDef = {
 
 export const SECRETS: ResourceDef = {
   kind: 'Secret',
+  apiVersion: 'v1',
   resource: 'secrets',
   namespaced: true,
   sensitive: true,
@@ -68,6 +74,7 @@ export const SECRETS: ResourceDef = {
 
 export const NAMESPACES: ResourceDef = {
   kind: 'Namespace',
+  apiVersion: 'v1',
   resource: 'namespaces',
   namespaced: false,
   sensitive: false,
@@ -85,8 +92,30 @@ export const NAMESPACES: ResourceDef = {
   cells: (o, now) => namespaceCells(o as Namespace, now),
 };
 
+/**
+ * batch/v1 Jobs (pkg/registry/batch/job/strategy.go): a status subresource, and the selectable fields of
+ * JobToSelectableFields (metadata.name, metadata.namespace, status.successful).
+ */
+export const JOBS: ResourceDef = {
+  kind: 'Job',
+  apiVersion: 'batch/v1',
+  resource: 'jobs',
+  namespaced: true,
+  sensitive: false,
+  maxBodyBytes: NAMESPACE_BODY_BYTES,
+  selectableFields: new Set(['metadata.name', 'metadata.namespace', 'status.successful']),
+  field: (o, field) =>
+    field === 'status.successful' ? String((o as Job).status?.succeeded ?? 0) : metaField(o, field),
+  admitCreate: (o, ctx) => asApi(admitJob(o as Job, ctx)),
+  admitUpdate: (next, current) => asApi(admitJobUpdate(next as Job, current as Job)),
+  admitStatusUpdate: (next, current) => asApi(admitJobStatusUpdate(next as Job, current as Job)),
+  columns: JOB_COLUMNS,
+  cells: (o, now) => jobCells(o as Job, now),
+};
+
 export const OBJECT_RESOURCE_DEFS: Readonly<Record<ObjectKind, ResourceDef>> = {
   ConfigMap: CONFIGMAPS,
   Secret: SECRETS,
   Namespace: NAMESPACES,
+  Job: JOBS,
 };

@@ -56,6 +56,8 @@ import type { WatchFilter } from './watch-hub.ts';
 /** How one kind is served. */
 export interface ResourceDef {
   kind: ObjectKind;
+  /** The group/version it is served in: `v1`, `batch/v1`. */
+  apiVersion: string;
   /** The URL segment and the word of the messages: `configmaps`. */
   resource: string;
   namespaced: boolean;
@@ -68,12 +70,24 @@ export interface ResourceDef {
   field(object: ApiObject, field: string): string;
   admitCreate(object: ApiObject, ctx: CreateContext): Admitted<ApiObject>;
   admitUpdate(next: ApiObject, current: ApiObject): Admitted<ApiObject>;
+  /** A write of the status subresource (kinds that have one). */
+  admitStatusUpdate?(next: ApiObject, current: ApiObject): Admitted<ApiObject>;
   columns: readonly TableColumnDefinition[];
   cells(object: ApiObject, now: number): unknown[];
 }
 
 /** A patch that loses a race with another writer is re-applied, as the API server's patcher retries. */
 const PATCH_ATTEMPTS = 5;
+
+/** The API group ('' for core v1). */
+const groupOf = (def: ResourceDef): string | undefined =>
+  def.apiVersion.includes('/') ? def.apiVersion.slice(0, def.apiVersion.indexOf('/')) : undefined;
+
+/** How messages name the resource: `configmaps`, `jobs.batch` (schema.GroupResource.String). */
+const qualified = (def: ResourceDef): string =>
+  def.apiVersion.includes('/')
+    ? `${def.resource}.${def.apiVersion.slice(0, def.apiVersion.indexOf('/'))}`
+    : def.resource;
 
 const keyOf = (def: ResourceDef, namespace: string, name: string): ObjectKey => ({
   kind: def.kind,
@@ -106,7 +120,7 @@ function respondObject(
 
 async function getStored(x: ApiContext, def: ResourceDef, key: ObjectKey): Promise<StoredObject> {
   const stored = await x.deps.objects.get(key);
-  if (!stored) throw notFound(def.resource, key.name);
+  if (!stored) throw notFound(qualified(def), key.name);
   return stored;
 }
 
@@ -117,12 +131,16 @@ async function readObjectBody(c: Context, def: ResourceDef): Promise<Record<stri
   if (mediaType === PROTOBUF_MEDIA_TYPE && PROTOBUF_KINDS.has(def.kind)) {
     const bytes = await readBodyBytes(c, def.maxBodyBytes);
     if (bytes.length === 0) throw badRequest(`the request body is empty: a ${def.kind} is required`);
-    return checkObjectKind(decodeProtobufObject(bytes, def.kind), def.kind);
+    return checkObjectKind(decodeProtobufObject(bytes, def.kind), def.kind, def.apiVersion);
   }
   const format = bodyFormat(mediaType);
   const text = await readBody(c, def.maxBodyBytes);
   if (text.trim() === '') throw badRequest(`the request body is empty: a ${def.kind} is required`);
-  return checkObjectKind(parseObjectBody(text, format, def.kind, { quoteBody: !def.sensitive }), def.kind);
+  return checkObjectKind(
+    parseObjectBody(text, format, def.kind, { quoteBody: !def.sensitive }),
+    def.kind,
+    def.apiVersion,
+  );
 }
 
 const STRICT_PREFIX = 'strict decoding error: ';
@@ -139,14 +157,17 @@ function decodeObject(
   fieldValidation: FieldValidation,
   asPatchError = false,
 ): { object: ApiObject; warnings: string[] } {
-  const decoded = decodeWithSchema(raw, ROOT_TYPES[`v1/${def.kind}`]!);
+  const decoded = decodeWithSchema(raw, ROOT_TYPES[`${def.apiVersion}/${def.kind}`]!);
   const typeError = decoded.typeErrors[0];
   if (typeError !== undefined) {
     if (asPatchError) {
       const value = def.sensitive ? '<secret contents redacted>' : JSON.stringify(raw).slice(0, 120);
-      throw invalid(def.kind, name, [
-        { type: 'FieldValueInvalid', field: 'patch', value, detail: typeError },
-      ]);
+      throw invalid(
+        def.kind,
+        name,
+        [{ type: 'FieldValueInvalid', field: 'patch', value, detail: typeError }],
+        groupOf(def),
+      );
     }
     throw badRequest(`${def.kind} in version "v1" cannot be handled as a ${def.kind}: ${typeError}`);
   }
@@ -164,7 +185,7 @@ function bodyName(raw: Record<string, unknown>): string {
 }
 
 function admittedOrInvalid(def: ResourceDef, name: string, admitted: Admitted<ApiObject>): ApiObject {
-  if (!admitted.ok) throw invalid(def.kind, name, admitted.errors);
+  if (!admitted.ok) throw invalid(def.kind, name, admitted.errors, groupOf(def));
   return admitted.object;
 }
 
@@ -210,7 +231,7 @@ export async function listObjects(
     );
   }
   return respond(c, format, 200, {
-    apiVersion: 'v1',
+    apiVersion: def.apiVersion,
     kind: `${def.kind}List`,
     metadata: { resourceVersion },
     items: objects,
@@ -291,7 +312,7 @@ async function createDecoded(
   const { object, warnings } = decodeObject(raw, def, name, fieldValidation);
   const metadata = { ...object.metadata, ...(def.namespaced ? { namespace } : {}) };
   if (!def.namespaced) delete metadata.namespace;
-  if (def.namespaced) await requireWritableNamespace(x, namespace, def.resource, name);
+  if (def.namespaced) await requireWritableNamespace(x, namespace, qualified(def), name);
   const admitted = admittedOrInvalid(
     def,
     name,
@@ -303,7 +324,7 @@ async function createDecoded(
     const stored = await x.deps.engine.createObject(admitted);
     return respondObject(x, c, def, format, 201, servedObject(stored));
   } catch (err) {
-    if (isAlreadyExists(err)) throw alreadyExists(def.resource, admitted.metadata?.name ?? name);
+    if (isAlreadyExists(err)) throw alreadyExists(qualified(def), admitted.metadata?.name ?? name);
     throw err;
   }
 }
@@ -337,22 +358,24 @@ async function store(
   decoded: ApiObject,
   precondition: string | undefined,
   dryRun: boolean,
+  subresource?: 'status',
 ): Promise<ApiObject> {
   if (precondition !== undefined && precondition !== current.resourceVersion)
     throw conflict(
-      def.resource,
+      qualified(def),
       key.name,
       'the object has been modified; please apply your changes to the latest version and try again',
     );
-  const next = admittedOrInvalid(def, key.name, def.admitUpdate(decoded, current.object));
+  const admit = subresource === 'status' && def.admitStatusUpdate ? def.admitStatusUpdate : def.admitUpdate;
+  const next = admittedOrInvalid(def, key.name, admit(decoded, current.object));
   if (dryRun) return { ...next, metadata: { ...next.metadata, resourceVersion: current.resourceVersion } };
   try {
     return servedObject(await x.deps.engine.updateObject(key, current.resourceVersion, next));
   } catch (err) {
-    if (isNotFound(err)) throw notFound(def.resource, key.name);
+    if (isNotFound(err)) throw notFound(qualified(def), key.name);
     if (isConflict(err))
       throw conflict(
-        def.resource,
+        qualified(def),
         key.name,
         'the object has been modified; please apply your changes to the latest version and try again',
       );
@@ -384,13 +407,14 @@ function checkBodyNames(
   };
 }
 
-/** PUT on an object. */
+/** PUT on an object (or, with `subresource`, on its status). */
 export async function replaceObject(
   x: ApiContext,
   c: Context,
   def: ResourceDef,
   namespace: string,
   name: string,
+  subresource?: 'status',
 ): Promise<Response> {
   if (def.namespaced) checkNamespace(namespace);
   const key = keyOf(def, namespace, name);
@@ -403,7 +427,7 @@ export async function replaceObject(
   for (let attempt = 1; ; attempt++) {
     const current = await getStored(x, def, key);
     try {
-      const saved = await store(x, def, key, current, decoded, precondition, dryRun);
+      const saved = await store(x, def, key, current, decoded, precondition, dryRun, subresource);
       addWarnings(c, warnings);
       return respondObject(x, c, def, format, 200, saved);
     } catch (err) {
@@ -435,6 +459,7 @@ export async function patchObject(
   def: ResourceDef,
   namespace: string,
   name: string,
+  subresource?: 'status',
 ): Promise<Response> {
   if (def.namespaced) checkNamespace(namespace);
   const key = keyOf(def, namespace, name);
@@ -455,6 +480,7 @@ export async function patchObject(
     const applied = checkObjectKind(
       parseObjectBody(text, 'yaml', def.kind, { quoteBody: !def.sensitive }),
       def.kind,
+      def.apiVersion,
     );
     apply = (current) => mergeStrategic(current, applied);
   } else {
@@ -474,24 +500,30 @@ export async function patchObject(
     const current = await x.deps.objects.get(key);
     if (!current) {
       // Server-side apply creates what does not exist yet (podflow's apply: docs/decisions/0004-api.md).
-      if (kind !== 'apply') throw notFound(def.resource, name);
+      if (kind !== 'apply' || subresource) throw notFound(qualified(def), name);
       const raw = checkObjectKind(
         parseObjectBody(text, 'yaml', def.kind, { quoteBody: !def.sensitive }),
         def.kind,
+        def.apiVersion,
       );
       return createDecoded(x, c, def, format, checkBodyNames(def, raw, key), namespace, fieldValidation);
     }
     const patched = apply(servedObject(current));
     if (!isPlainObject(patched))
-      throw invalid(def.kind, name, [
-        {
-          type: 'FieldValueInvalid',
-          field: 'patch',
-          value: '',
-          detail: 'the patched object is not an object',
-        },
-      ]);
-    const raw = checkBodyNames(def, checkObjectKind(patched, def.kind), key);
+      throw invalid(
+        def.kind,
+        name,
+        [
+          {
+            type: 'FieldValueInvalid',
+            field: 'patch',
+            value: '',
+            detail: 'the patched object is not an object',
+          },
+        ],
+        groupOf(def),
+      );
+    const raw = checkBodyNames(def, checkObjectKind(patched, def.kind, def.apiVersion), key);
     const { object: decoded, warnings } = decodeObject(raw, def, name, fieldValidation, true);
     const patchedVersion = decoded.metadata?.resourceVersion;
     // A resourceVersion the patch itself sets is a precondition; otherwise the patch applies to the latest object.
@@ -500,7 +532,7 @@ export async function patchObject(
         ? patchedVersion
         : undefined;
     try {
-      const saved = await store(x, def, key, current, decoded, precondition, dryRun);
+      const saved = await store(x, def, key, current, decoded, precondition, dryRun, subresource);
       addWarnings(c, warnings);
       return respondObject(x, c, def, format, 200, saved);
     } catch (err) {
@@ -535,22 +567,23 @@ export async function deleteObject(
   const uid = current.object.metadata?.uid ?? '';
   if (pre?.uid !== undefined && pre.uid !== uid)
     throw conflict(
-      def.resource,
+      qualified(def),
       name,
       `the UID in the precondition (${pre.uid}) does not match the UID in record (${uid}). The object might have been deleted and then recreated`,
     );
   if (pre?.resourceVersion !== undefined && pre.resourceVersion !== current.resourceVersion)
     throw conflict(
-      def.resource,
+      qualified(def),
       name,
       `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${current.resourceVersion}). The object might have been modified`,
     );
+  if (def.kind === 'Job') return deleteJob(x, c, def, format, key, options, current);
   if (def.kind === 'Namespace') {
     refuseSystemNamespaceDeletion(name);
     const ns = current.object as { status?: { phase?: string }; metadata?: { deletionTimestamp?: string } };
     if (ns.status?.phase === 'Terminating' || ns.metadata?.deletionTimestamp !== undefined)
       throw conflict(
-        def.resource,
+        qualified(def),
         name,
         'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
       );
@@ -565,5 +598,47 @@ export async function deleteObject(
     metadata: {},
     status: 'Success',
     details: { name, kind: def.resource, uid },
+  });
+}
+
+/** pkg/registry/batch/job/storage/storage.go deleteOptionWarnings. */
+export const JOB_DELETE_WARNING =
+  'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning';
+
+/**
+ * DELETE on a Job, with its propagation policy (the garbage collector's part is the Job controller's,
+ * engine/job-controller.ts): batch/v1 orphans by default (the registry's DefaultGarbageCollectionPolicy), with the
+ * API server's warning; kubectl sends Background. Foreground answers the Job marked for deletion (202), the others a
+ * Success Status.
+ */
+async function deleteJob(
+  x: ApiContext,
+  c: Context,
+  def: ResourceDef,
+  format: ResponseFormat,
+  key: ObjectKey,
+  options: Awaited<ReturnType<typeof readDeleteOptions>>,
+  current: StoredObject,
+): Promise<Response> {
+  const jobs = x.deps.jobs;
+  if (!jobs) throw notFound(qualified(def), key.name);
+  const policy = (options.propagationPolicy ?? 'Orphan') as 'Orphan' | 'Background' | 'Foreground';
+  if (options.propagationPolicy === undefined) addWarnings(c, [JOB_DELETE_WARNING]);
+  const uid = current.object.metadata?.uid ?? '';
+  if (!options.dryRun) {
+    const marked = await jobs.deleteJob(
+      key.namespace,
+      key.name,
+      policy,
+      options.preconditions?.resourceVersion,
+    );
+    if (marked) return respondObject(x, c, def, format, 202, servedObject(marked));
+  }
+  return respond(c, { kind: 'json' }, 200, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name: key.name, group: 'batch', kind: def.resource, uid },
   });
 }

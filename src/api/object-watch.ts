@@ -3,7 +3,13 @@
 // by listing the kind every interval while a watch is open (changes between two listings collapse into one, and a
 // removal takes the listing's version, as PollingChangeSource does for pods).
 import type { ObjectChange } from '../engine/observable-object-store.ts';
-import type { ApiObject, ObjectKind, ObjectStore, StoredObject } from '../ports/object-store.ts';
+import {
+  OBJECT_API_VERSIONS,
+  type ApiObject,
+  type ObjectKind,
+  type ObjectStore,
+  type StoredObject,
+} from '../ports/object-store.ts';
 import type { HubChange, HubSource } from './watch-hub.ts';
 import { DEFAULT_POLL_INTERVAL_MS } from './watch-hub.ts';
 
@@ -19,7 +25,7 @@ const keyText = (s: Pick<StoredObject, 'key'>): string => `${s.key.namespace}/${
 export function servedObject(stored: StoredObject): ApiObject {
   return {
     ...stored.object,
-    apiVersion: 'v1',
+    apiVersion: OBJECT_API_VERSIONS[stored.key.kind],
     kind: stored.key.kind,
     metadata: { ...stored.object.metadata, resourceVersion: stored.resourceVersion },
   };

@@ -23,7 +23,7 @@ import {
 import { SCHEMA_DESCRIPTIONS, SCHEMA_REQUIRED } from '../core/manifest/schema-descriptions.generated.ts';
 import { MANIFEST_SCHEMA, ROOT_TYPES } from '../core/manifest/schema.generated.ts';
 import { AUTHORIZATION_RESOURCES } from './access-review.ts';
-import { KUBERNETES_VERSION, V1_RESOURCES, type ApiResource } from './discovery.ts';
+import { BATCH_V1_RESOURCES, KUBERNETES_VERSION, V1_RESOURCES, type ApiResource } from './discovery.ts';
 
 type Json = Record<string, unknown>;
 
@@ -44,6 +44,18 @@ export const GROUP_VERSIONS: readonly GroupVersion[] = [
     resources: AUTHORIZATION_RESOURCES,
   },
 ];
+
+/** batch/v1, where Jobs are served (`podflow serve`; not the cloud API). */
+const BATCH_V1: GroupVersion = {
+  path: 'apis/batch/v1',
+  group: 'batch',
+  version: 'v1',
+  resources: BATCH_V1_RESOURCES,
+};
+
+/** The group-versions an API serves: batch/v1 only with Jobs. */
+export const servedGroupVersions = (withBatch: boolean): readonly GroupVersion[] =>
+  withBatch ? [...GROUP_VERSIONS, BATCH_V1] : GROUP_VERSIONS;
 
 /** The model type (schema.generated.ts) of a served kind. */
 export function modelTypeOf(group: string, version: string, kind: string): string | undefined {
@@ -399,11 +411,11 @@ function document(flavour: Flavour, gvs: readonly GroupVersion[]): Json {
 
 const v3Cache = new Map<string, { doc: Json; hash: string }>();
 
-function v3GroupVersion(path: string): { doc: Json; hash: string } | undefined {
+function v3GroupVersion(path: string, withBatch: boolean): { doc: Json; hash: string } | undefined {
+  const gv = servedGroupVersions(withBatch).find((g) => g.path === path);
+  if (!gv) return undefined;
   const cached = v3Cache.get(path);
   if (cached) return cached;
-  const gv = GROUP_VERSIONS.find((g) => g.path === path);
-  if (!gv) return undefined;
   const doc = document('v3', [gv]);
   // handler3 names each document by the SHA-512 of its content; clients cache by it.
   const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').toUpperCase();
@@ -413,26 +425,27 @@ function v3GroupVersion(path: string): { doc: Json; hash: string } | undefined {
 }
 
 /** `/openapi/v3/<path>`: one group-version's document (`api/v1`, `apis/authorization.k8s.io/v1`). */
-export function openApiV3Document(path: string): Json | undefined {
-  return v3GroupVersion(path)?.doc;
+export function openApiV3Document(path: string, withBatch = false): Json | undefined {
+  return v3GroupVersion(path, withBatch)?.doc;
 }
 
 /** `/openapi/v3`: where each group-version's document is (handler3's discovery). */
-export function openApiV3Paths(): Json {
+export function openApiV3Paths(withBatch = false): Json {
   return {
     paths: Object.fromEntries(
-      GROUP_VERSIONS.map((gv) => [
+      servedGroupVersions(withBatch).map((gv) => [
         gv.path,
-        { serverRelativeURL: `/openapi/v3/${gv.path}?hash=${v3GroupVersion(gv.path)!.hash}` },
+        { serverRelativeURL: `/openapi/v3/${gv.path}?hash=${v3GroupVersion(gv.path, withBatch)!.hash}` },
       ]),
     ),
   };
 }
 
-let v2Cache: Json | undefined;
+const v2Cache = new Map<boolean, Json>();
 
 /** `/openapi/v2`: all group-versions in one Swagger 2.0 document. */
-export function openApiV2Document(): Json {
-  v2Cache ??= document('v2', GROUP_VERSIONS);
-  return v2Cache;
+export function openApiV2Document(withBatch = false): Json {
+  let doc = v2Cache.get(withBatch);
+  if (!doc) v2Cache.set(withBatch, (doc = document('v2', servedGroupVersions(withBatch))));
+  return doc;
 }

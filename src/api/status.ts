@@ -63,9 +63,20 @@ export const isApiError = (err: unknown): err is ApiError => err instanceof ApiE
 /** errors.NewBadRequest. */
 export const badRequest = (message: string): ApiError => new ApiError(400, 'BadRequest', message);
 
+/**
+ * The details naming an object: the resource as kind, and for a grouped resource (`jobs.batch`) its group apart, as
+ * errors.NewNotFound and the others fill them from a GroupResource.
+ */
+const detailsOf = (resource: string, name: string): StatusDetails => {
+  const dot = resource.indexOf('.');
+  return dot < 0
+    ? { name, kind: resource }
+    : { name, group: resource.slice(dot + 1), kind: resource.slice(0, dot) };
+};
+
 /** errors.NewNotFound: `pods "nope" not found`, details.kind is the resource. */
 export const notFound = (resource: string, name: string): ApiError =>
-  new ApiError(404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource });
+  new ApiError(404, 'NotFound', `${resource} "${name}" not found`, detailsOf(resource, name));
 
 /** The API server's answer to a path it does not serve (genericapiserver NotFound handler). */
 export const pathNotFound = (): ApiError =>
@@ -82,8 +93,7 @@ export const forbidden = (
   causes?: StatusDetails['causes'],
 ): ApiError =>
   new ApiError(403, 'Forbidden', `${resource} "${name}" is forbidden: ${why}`, {
-    name,
-    kind: resource,
+    ...detailsOf(resource, name),
     ...(causes ? { causes } : {}),
   });
 
@@ -120,14 +130,16 @@ export const methodNotAllowed = (): ApiError =>
   );
 
 export const alreadyExists = (resource: string, name: string): ApiError =>
-  new ApiError(409, 'AlreadyExists', `${resource} "${name}" already exists`, { name, kind: resource });
+  new ApiError(409, 'AlreadyExists', `${resource} "${name}" already exists`, detailsOf(resource, name));
 
 /** errors.NewConflict: `Operation cannot be fulfilled on pods "x": <why>`. */
 export const conflict = (resource: string, name: string, why: string): ApiError =>
-  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, {
-    name,
-    kind: resource,
-  });
+  new ApiError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${resource} "${name}": ${why}`,
+    detailsOf(resource, name),
+  );
 
 /** The version a list or watch asked for is gone (etcd compaction; here: the replay window). */
 export const gone = (message: string): ApiError => new ApiError(410, 'Gone', message);

@@ -1,10 +1,12 @@
 // Server-side printing (`Accept: application/json;as=Table;v=v1;g=meta.k8s.io`): the Table kubectl renders for
 // `kubectl get`. Columns and cells as the API server's printers produce them (pkg/printers/internalversion/printers.go
 // podColumnDefinitions/printPod, eventColumnDefinitions/printEvent, configMapColumnDefinitions/printConfigMap,
-// secretColumnDefinitions/printSecret, namespaceColumnDefinitions/printNamespace). A Secret's row counts its keys and
+// secretColumnDefinitions/printSecret, namespaceColumnDefinitions/printNamespace, jobColumnDefinitions/printJob). A Secret's row counts its keys and
 // never shows a value. The server always generates the wide columns
 // (priority 1); kubectl shows them only with `-o wide`. The STATUS and RESTARTS texts come from
 // printers/pod-table.ts, the same code the CLI prints with.
+import type { Job } from 'kubernetes-types/batch/v1';
+import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import type { ConfigMap, Event, Namespace, Pod, Secret } from 'kubernetes-types/core/v1';
 import { humanDuration, podTableRow } from '../printers/pod-table.ts';
 
@@ -119,6 +121,78 @@ export const NAMESPACE_COLUMNS: readonly TableColumnDefinition[] = [
   column('Status', 'The status of the namespace'),
   column('Age', AGE_DESCRIPTION),
 ];
+
+/** jobColumnDefinitions: COMPLETIONS, DURATION; containers, images and the selector with `-o wide`. */
+export const JOB_COLUMNS: readonly TableColumnDefinition[] = [
+  column('Name', NAME_DESCRIPTION, 0, 'name'),
+  column('Status', 'Status of the job.'),
+  column(
+    'Completions',
+    'The number of pods which reached phase Succeeded. The value increases monotonically for a given spec. However, it may decrease in reaction to scale down of elastic indexed jobs.',
+  ),
+  column('Duration', 'Time required to complete the job.'),
+  column('Age', AGE_DESCRIPTION),
+  column('Containers', 'Names of each container in the template.', 1),
+  column('Images', 'Images referenced by each container in the template.', 1),
+  column(
+    'Selector',
+    'A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors',
+    1,
+  ),
+];
+
+const hasJobCondition = (job: Job, type: string): boolean =>
+  (job.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
+
+/** printJob's STATUS: the terminal conditions first, then a deletion, suspension and the interim conditions. */
+function jobStatusText(job: Job): string {
+  if (hasJobCondition(job, 'Complete')) return 'Complete';
+  if (hasJobCondition(job, 'Failed')) return 'Failed';
+  if (job.metadata?.deletionTimestamp) return 'Terminating';
+  if (hasJobCondition(job, 'Suspended')) return 'Suspended';
+  if (hasJobCondition(job, 'FailureTarget')) return 'FailureTarget';
+  if (hasJobCondition(job, 'SuccessCriteriaMet')) return 'SuccessCriteriaMet';
+  return 'Running';
+}
+
+/** metav1.FormatLabelSelector: matchLabels as `k=v`, then the expressions, comma-separated. */
+function formatSelector(selector: LabelSelector | undefined): string {
+  if (!selector) return '<none>';
+  const parts = Object.entries(selector.matchLabels ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`);
+  for (const e of selector.matchExpressions ?? []) {
+    const op = e.operator;
+    if (op === 'Exists') parts.push(e.key);
+    else if (op === 'DoesNotExist') parts.push(`!${e.key}`);
+    else parts.push(`${e.key} ${op === 'In' ? 'in' : 'notin'} (${(e.values ?? []).join(',')})`);
+  }
+  return parts.length === 0 ? '<none>' : parts.join(',');
+}
+
+/** printJob: name, status, `succeeded/completions`, the duration from start to completion (or now), age; wide cells. */
+export const jobCells = (job: Job, now: number): unknown[] => {
+  const spec = job.spec;
+  const succeeded = job.status?.succeeded ?? 0;
+  let completions: string;
+  if (spec?.completions !== undefined) completions = `${succeeded}/${spec.completions}`;
+  else if ((spec?.parallelism ?? 0) > 1) completions = `${succeeded}/1 of ${spec!.parallelism}`;
+  else completions = `${succeeded}/1`;
+  const start = job.status?.startTime ? Date.parse(job.status.startTime) : undefined;
+  const end = job.status?.completionTime ? Date.parse(job.status.completionTime) : now;
+  const duration = start === undefined ? '' : humanDuration(end - start);
+  const containers = spec?.template.spec?.containers ?? [];
+  return [
+    job.metadata?.name ?? '',
+    jobStatusText(job),
+    completions,
+    duration,
+    since(job.metadata?.creationTimestamp, now),
+    containers.map((c) => c.name).join(','),
+    containers.map((c) => c.image ?? '').join(','),
+    formatSelector(spec?.selector),
+  ];
+};
 
 const keyCount = (map: Readonly<Record<string, unknown>> | undefined): number =>
   Object.keys(map ?? {}).length;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { BackoffSettings } from '../core/backoff.ts';
 import { BACKOFF_RESET_MS, INITIAL_BACKOFF_MS, MAX_BACKOFF_MS } from '../core/backoff.ts';
 import { formatGoDuration, parseDuration } from '../core/duration.ts';
+import { DEFAULT_JOB_POD_FAILURE_BACKOFF_MS, MAX_JOB_POD_FAILURE_BACKOFF_MS } from '../core/jobs/sync-job.ts';
 import { DEFAULT_POD_CIDR, parseCidr, type PodNetworkMode } from '../adapters/process/pod-network.ts';
 import { startLocalEngine, type LocalEngine } from '../local/local-engine.ts';
 import {
@@ -35,6 +36,9 @@ export interface EngineFlagValues {
   crashBackoffInitial?: number;
   crashBackoffMax: number;
   crashBackoffReset: number;
+  /** The Job controller's pod re-creation back-off: first delay and cap (commander fills in 10s and 6m). */
+  jobBackoffInitial?: number;
+  jobBackoffMax?: number;
   /** auto | bridge | host (pod-network.ts); absent: $PODFLOW_POD_NETWORK, else auto. */
   podNetwork?: PodNetworkMode;
   /** Absent: $PODFLOW_POD_CIDR, else 10.77.0.0/16. */
@@ -83,7 +87,10 @@ function durationOption(flag: string, description: string, defaultMs: number): O
     .default(defaultMs, formatGoDuration(defaultMs));
 }
 
-/** Adds `--data-dir`, `--in-memory`, `--store`, `--dynamodb-endpoint` and `--crash-backoff-initial/-max/-reset`. */
+/**
+ * Adds `--data-dir`, `--in-memory`, `--store`, `--dynamodb-endpoint`, `--crash-backoff-initial/-max/-reset` and
+ * `--job-backoff-initial/-max`.
+ */
 export function addEngineFlags(command: Command): Command {
   return command
     .option(
@@ -127,6 +134,20 @@ export function addEngineFlags(command: Command): Command {
         '--crash-backoff-reset',
         'a container that ran this long before crashing again starts a fresh back-off curve',
         BACKOFF_RESET_MS,
+      ),
+    )
+    .addOption(
+      durationOption(
+        '--job-backoff-initial',
+        'delay before a failed Job pod is replaced, doubling with each failure (Job controller DefaultJobPodFailureBackOff)',
+        DEFAULT_JOB_POD_FAILURE_BACKOFF_MS,
+      ),
+    )
+    .addOption(
+      durationOption(
+        '--job-backoff-max',
+        'cap of the doubling Job pod re-creation back-off',
+        MAX_JOB_POD_FAILURE_BACKOFF_MS,
       ),
     )
     .addOption(
@@ -255,6 +276,13 @@ export async function openEngineFromFlags(
       store,
       ...(flags.dynamodbEndpoint !== undefined && { dynamodbEndpoint: flags.dynamodbEndpoint }),
       settings: { backoff },
+      jobBackoff: {
+        initialMs: Math.min(
+          flags.jobBackoffInitial ?? DEFAULT_JOB_POD_FAILURE_BACKOFF_MS,
+          flags.jobBackoffMax ?? MAX_JOB_POD_FAILURE_BACKOFF_MS,
+        ),
+        maxMs: flags.jobBackoffMax ?? MAX_JOB_POD_FAILURE_BACKOFF_MS,
+      },
       onError,
       podNetwork: {
         ...(flags.podNetwork && { mode: flags.podNetwork }),

@@ -24,6 +24,8 @@ import { randomUUID } from 'node:crypto';
 import { SYSTEM_NAMESPACES } from '../core/manifest/api-objects.ts';
 import { ObjectStoreConfigSource } from '../engine/object-config-source.ts';
 import { ObservableObjectStore } from '../engine/observable-object-store.ts';
+import { createJobController, type JobController } from '../engine/job-controller.ts';
+import { DEFAULT_JOB_BACKOFF, type JobBackoffSettings } from '../core/jobs/sync-job.ts';
 
 export const POD_WORKER_ASL_PATH = join(
   import.meta.dirname,
@@ -62,6 +64,8 @@ export interface LocalEngineOptions {
   /** The pod network: a network namespace per pod as root, else the host's (pod-network.ts; flags --pod-network,
    * --pod-cidr). */
   podNetwork?: PodNetworkOptions;
+  /** The Job controller's pod re-creation back-off (default 10 s doubling to 6 min; flags --job-backoff-*). */
+  jobBackoff?: JobBackoffSettings;
   /** One line when pods get less than a cluster would give them (the host network fallback, no NAT). Default:
    * stderr. */
   onWarning?: (line: string) => void;
@@ -71,8 +75,10 @@ export interface LocalEngine {
   engine: Engine;
   /** Every committed change, in order (timelines, watches). */
   store: ObservablePodStore;
-  /** ConfigMaps, Secrets and Namespaces, with their committed changes (watches). */
+  /** ConfigMaps, Secrets, Namespaces and Jobs, with their committed changes (watches). */
   objects: ObservableObjectStore;
+  /** The Job controller (engine/job-controller.ts). */
+  jobs: JobController;
   deps: EngineDeps;
   workflow: LocalWorkflowClient;
   runtime: ProcessContainerRuntime;
@@ -179,6 +185,23 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   };
   const engine = createEngine(deps);
   bound.engine = engine;
+  // The Job controller, on the engine's own pod use cases; it follows the pods' and the Jobs' committed changes.
+  const jobs = createJobController({
+    store,
+    objects,
+    pods: engine,
+    clock,
+    backoff: options.jobBackoff ?? DEFAULT_JOB_BACKOFF,
+    newUid: randomUUID,
+    onError,
+  });
+  const stopPodFeed = store.subscribe((change) => {
+    if (change.type !== 'event') jobs.onPodChange(change);
+  });
+  const stopJobFeed = objects.subscribe((change) => {
+    const key = change.type === 'removed' ? change.key : change.object.key;
+    if (key.kind === 'Job') jobs.enqueue(key.namespace, key.name);
+  });
   const stopObserving = runtime.observe(
     (o) =>
       void ready()
@@ -202,17 +225,23 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   const resumed = await engine.resumeAll();
   // Sandboxes (pause processes, namespaces, addresses, host ports) of pods the store no longer has.
   await engine.removeOrphanSandboxes();
+  // Every Job syncs: pods that finished while no engine ran are counted, back-off and deadline timers re-armed.
+  await jobs.syncAll();
 
   return {
     engine,
     store,
     objects,
+    jobs,
     deps,
     workflow,
     runtime,
     resumed,
     network,
     async close() {
+      stopPodFeed();
+      stopJobFeed();
+      await jobs.close();
       ownProber?.close();
       stopObserving();
       stopUsage();

@@ -33,6 +33,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     changes: engine.store,
     objects: engine.objects,
     objectChanges: engine.objects,
+    jobs: engine.jobs,
     logs: engine.runtime,
     exec: true,
     portForward: true,

@@ -1,4 +1,4 @@
-// ObjectStore: the API objects other than pods — ConfigMaps, Secrets (namespaced) and Namespaces (cluster-scoped) —
+// ObjectStore: the API objects other than pods — ConfigMaps, Secrets, Jobs (namespaced) and Namespaces (cluster-scoped) —
 // as the API server's registry keeps them (docs/decisions/0007-api-objects.md). Adapters: DynamoDbObjectStore (the
 // cloud, and `--store dynamodb` locally), SqliteObjectStore (local mode's default), MemoryObjectStore (unit tests).
 // Contract suite: test/contract/object-store.contract.ts.
@@ -18,7 +18,7 @@
 //    with the store's current resourceVersion (every change up to it is reflected in the items).
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 
-export const OBJECT_KINDS = ['ConfigMap', 'Secret', 'Namespace'] as const;
+export const OBJECT_KINDS = ['ConfigMap', 'Secret', 'Namespace', 'Job'] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 /** Kinds with no namespace (the API server's cluster-scoped resources). */
@@ -29,6 +29,15 @@ export const OBJECT_RESOURCES: Readonly<Record<ObjectKind, string>> = {
   ConfigMap: 'configmaps',
   Secret: 'secrets',
   Namespace: 'namespaces',
+  Job: 'jobs',
+};
+
+/** The group/version each kind is served in. */
+export const OBJECT_API_VERSIONS: Readonly<Record<ObjectKind, string>> = {
+  ConfigMap: 'v1',
+  Secret: 'v1',
+  Namespace: 'v1',
+  Job: 'batch/v1',
 };
 
 /** A Kubernetes object as JSON: apiVersion, kind, metadata and whatever else its kind has. */
@@ -133,7 +142,7 @@ export function objectItemBytes(key: ObjectKey, objectJson: string): number {
 export const objectPartitionKey = (key: ObjectKey): string =>
   key.namespace === '' ? 'cluster' : `ns#${key.namespace}`;
 
-/** The sort key: a prefix per kind (`configmap#`, `secret#`, `namespace#`) and the name. */
+/** The sort key: a prefix per kind (`configmap#`, `secret#`, `namespace#`, `job#`) and the name. */
 export const objectSortKey = (key: ObjectKey): string => `${objectSortPrefix(key.kind)}${key.name}`;
 
 export const objectSortPrefix = (kind: ObjectKind): string => `${kind.toLowerCase()}#`;

@@ -113,4 +113,26 @@ describe('api Lambda: ConfigMaps, Secrets and Namespaces on DynamoDB', () => {
     expect(deleted.json).toMatchObject({ status: { phase: 'Terminating' } });
     expect((await request('GET', '/api/v1/namespaces/team-a')).status).toBe(404);
   });
+
+  it('a Job posted to the cloud API is refused with a 404 saying where Jobs run; discovery lists no batch group', async () => {
+    const job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'nightly' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x' }] } } },
+    };
+    const posted = await request('POST', '/apis/batch/v1/namespaces/default/jobs', {
+      body: JSON.stringify(job),
+    });
+    expect(posted.status).toBe(404);
+    expect(posted.json).toMatchObject({
+      kind: 'Status',
+      reason: 'NotFound',
+      message:
+        'batch/v1 is not served by this podflow API: Jobs run under `podflow serve` only; the cloud deployment has no Job controller yet',
+    });
+    expect((await request('GET', '/apis/batch/v1')).status).toBe(404);
+    const groups = (await request('GET', '/apis')).json as { groups: Array<{ name: string }> };
+    expect(groups.groups.map((g) => g.name)).toEqual(['authorization.k8s.io']);
+  });
 });

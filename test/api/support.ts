@@ -258,7 +258,9 @@ export interface TestServe extends ServeHandle {
 }
 
 /** `podflow serve` in this process: temporary data directory, DynamoDB in memory, a free port. */
-export async function startTestServe(options: { token?: string } = {}): Promise<TestServe> {
+export async function startTestServe(
+  options: { token?: string; jobBackoffInitial?: number; jobBackoffMax?: number } = {},
+): Promise<TestServe> {
   const dataDir = await mkdtemp(join(tmpdir(), 'podflow-api-'));
   const io = testIo();
   const serve = await startServe(
@@ -269,6 +271,8 @@ export async function startTestServe(options: { token?: string } = {}): Promise<
       crashBackoffMax: MAX_BACKOFF_MS,
       crashBackoffReset: BACKOFF_RESET_MS,
       ...(options.token ? { token: options.token } : {}),
+      ...(options.jobBackoffInitial !== undefined ? { jobBackoffInitial: options.jobBackoffInitial } : {}),
+      ...(options.jobBackoffMax !== undefined ? { jobBackoffMax: options.jobBackoffMax } : {}),
     },
     io,
   );

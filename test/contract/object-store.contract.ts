@@ -466,18 +466,27 @@ const durabilityCases: ContractCase[] = [
       await objects.create(configMap('app', 'team-a', { k: 'v' }));
       const s = await objects.create(secret('token', 'team-a', { t: 'c2VjcmV0' }));
       await objects.remove(cmKey('app', 'team-a'));
+      await objects.create({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'work', namespace: 'team-a', uid: 'job-uid' },
+        spec: { completions: 2 },
+        status: { succeeded: 1 },
+      });
       const listed = {
         ConfigMap: await objects.list('ConfigMap'),
         Secret: await objects.list('Secret'),
         Namespace: await objects.list('Namespace'),
+        Job: await objects.list('Job'),
       };
+      expect(listed.Job.items.map((o) => o.object.status)).toEqual([{ succeeded: 1 }]);
 
       const reopened = await fixture.reopen();
-      for (const kind of ['ConfigMap', 'Secret', 'Namespace'] as ObjectKind[])
+      for (const kind of ['ConfigMap', 'Secret', 'Namespace', 'Job'] as ObjectKind[])
         expect(await reopened.objects.list(kind)).toEqual(listed[kind]);
       expect(await reopened.objects.get(secretKey('token', 'team-a'))).toEqual(s);
       const next = await reopened.objects.create(configMap('after', 'team-a'));
-      expect(rv(next)).toBeGreaterThan(rv(listed.Secret));
+      expect(rv(next)).toBeGreaterThan(rv(listed.Job));
       if (reopened.pods) expect(rv(await reopened.pods.create(podState('after')))).toBeGreaterThan(rv(next));
     },
   },

@@ -245,16 +245,6 @@ describe('checkSupportPolicy', () => {
       field: 'spec.jobTemplate.spec.template.spec.volumes[0].nfs',
     },
     {
-      name: 'Indexed Jobs',
-      kind: 'Job' as const,
-      object: () => {
-        const j = baseJob();
-        j.spec.completionMode = 'Indexed';
-        return j;
-      },
-      field: 'spec.completionMode',
-    },
-    {
       name: 'a Job left to another controller',
       kind: 'Job' as const,
       object: () => {
@@ -266,6 +256,18 @@ describe('checkSupportPolicy', () => {
     },
   ])('applies to $name', ({ kind, object, field }) => {
     expect(checkSupportPolicy(kind, object()).errors.map((e) => e.field)).toEqual([field]);
+  });
+});
+
+describe('Indexed Jobs', () => {
+  it('are run: completionMode Indexed, backoffLimitPerIndex, maxFailedIndexes and successPolicy pass', () => {
+    const j = baseJob();
+    j.spec.completionMode = 'Indexed';
+    j.spec.completions = 3;
+    j.spec.backoffLimitPerIndex = 1;
+    j.spec.maxFailedIndexes = 1;
+    j.spec.successPolicy = { rules: [{ succeededIndexes: '0' }] };
+    expect(checkSupportPolicy('Job', j)).toEqual({ errors: [], warnings: [] });
   });
 });
 

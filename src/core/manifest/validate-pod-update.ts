@@ -101,7 +101,7 @@ export type PodUpdate =
 
 /**
  * Applies an update (PUT, or a patch's result) to the stored pod as the API server does: ValidatePodUpdate, then
- * the object takes the updatable fields from `next` — labels, annotations, container images,
+ * the object takes the updatable fields from `next` — labels, annotations, ownerReferences, container images,
  * activeDeadlineSeconds, tolerations — and keeps everything else. One function for the update the engine stores
  * and for the one a dry run shows, so the two never differ. `next` must be defaulted.
  */
@@ -118,7 +118,13 @@ export function applyPodUpdate(current: AdmittedPod, next: Pod): PodUpdate {
   });
   const pod: AdmittedPod = {
     ...current,
-    metadata: { ...current.metadata, labels: next.metadata?.labels, annotations: next.metadata?.annotations },
+    metadata: {
+      ...current.metadata,
+      labels: next.metadata?.labels,
+      annotations: next.metadata?.annotations,
+      // Metadata the garbage collector reads: an orphaned dependent loses its ownerReferences by an update.
+      ownerReferences: next.metadata?.ownerReferences,
+    },
     spec: {
       ...spec,
       containers: spec.containers.map(withImage),
