@@ -115,7 +115,6 @@ const nonEmpty: Condition = {
   text: 'not empty',
   test: (v) => (Array.isArray(v) ? v.length > 0 : v !== undefined),
 };
-const equals = (value: string): Condition => ({ text: `\`${value}\``, test: (v) => v === value });
 const notEquals = (value: string): Condition => ({
   text: `not \`${value}\``,
   test: (v) => v !== undefined && v !== value,
