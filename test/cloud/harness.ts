@@ -35,6 +35,7 @@ import { SchedulerEmulator } from './emulators/scheduler.ts';
 import { startSigningProxy } from './emulators/sigv4-proxy.ts';
 import type { Credentials } from './emulators/sigv4.ts';
 import { StepFunctionsEmulator } from './emulators/stepfunctions.ts';
+import { UsageMeter } from './emulators/usage-meter.ts';
 import {
   ASSEMBLY_ROOT,
   readAssembly,
@@ -79,6 +80,8 @@ export interface Emulators {
   logs: CloudWatchLogsEmulator;
   resolver: TemplateResolver;
   synth: SynthesizedStack;
+  /** What the calls served so far would bill, by caller (usage-meter.ts). */
+  meter: UsageMeter;
 }
 
 export interface CloudHarness {
@@ -203,11 +206,14 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
     }
     return issued;
   };
+  const meter = new UsageMeter();
   try {
     const logs = new CloudWatchLogsEmulator();
+    logs.meter = meter;
     const lambda = new LambdaEmulator({
       clock,
       logs,
+      meter,
       asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [1000, 2000],
       echoLogs: process.env.PODFLOW_CLOUD_DEBUG === '1',
       ...(iam ? { iam } : {}),
@@ -221,7 +227,12 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       fireScheduledRules: options.fireScheduledRules ?? true,
     });
     closers.push(() => eventBridge.close());
-    const scheduler = new SchedulerEmulator({ clock, invokeLambda: invokeAsync, ...(iam ? { iam } : {}) });
+    const scheduler = new SchedulerEmulator({
+      clock,
+      invokeLambda: invokeAsync,
+      meter,
+      ...(iam ? { iam } : {}),
+    });
     closers.push(() => scheduler.close());
     const ecs = new EcsEmulator({ eventBridge, logs, images: EMULATED_IMAGES, ...(iam ? { iam } : {}) });
     closers.push(() => ecs.close());
@@ -245,11 +256,12 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       lambda: lambdaClient,
       scope,
       eventBridge,
+      meter,
       ...(iam ? { iam } : {}),
     });
     closers.push(() => stepFunctions.close());
     const dynamoFront = iam
-      ? await startDynamoDbIamFront({ target: dynamo.endpoint, iam, scope })
+      ? await startDynamoDbIamFront({ target: dynamo.endpoint, iam, scope, meter })
       : undefined;
     if (dynamoFront) servers.push(dynamoFront);
     const endpoints: Record<Service, string> = {
@@ -480,7 +492,7 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       kubeConfig,
       outputs,
       clientConfig: (service) => ({ endpoint: endpoints[service], region: scope.region, credentials }),
-      emulators: { clock, lambda, stepFunctions, scheduler, eventBridge, ecs, logs, resolver, synth },
+      emulators: { clock, lambda, stepFunctions, scheduler, eventBridge, ecs, logs, resolver, synth, meter },
       close: async () => {
         clock.clear();
         for (const s of servers) await s.close();
