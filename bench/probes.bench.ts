@@ -226,8 +226,15 @@ async function main(): Promise<void> {
     `   initialDelaySeconds 2: first probe after its due instant p50 ${f1(quantile(lateness, 0.5))} ms  p99 ${f1(quantile(lateness, 0.99))} ms  max ${f1(Math.max(...lateness))} ms; before the delay: ${early} of ${firsts.size}`,
   );
 
-  // 2. load
+  // 2. load (resident memory before the workers start and while they run: what a prober Lambda's memory size must hold)
+  const rssBeforeMiB = process.memoryUsage().rss / 2 ** 20;
+  let rssLoadedMiB = 0;
+  const rssSampler = setInterval(
+    () => (rssLoadedMiB = Math.max(rssLoadedMiB, process.memoryUsage().rss / 2 ** 20)),
+    1000,
+  );
   const load = await runFleet(workers, ports, loadSeconds, warmup);
+  clearInterval(rssSampler);
   const loadErrors = intervalErrors(load.measuredTicks, 1000);
   const warmupErrors = intervalErrors(load.warmupTicks, 1000);
   const probes = load.probes;
@@ -245,6 +252,9 @@ async function main(): Promise<void> {
     `   (warm-up seconds, for the record: p50 ${f1(quantile(warmupErrors, 0.5))} ms  p99 ${f1(quantile(warmupErrors, 0.99))} ms)`,
   );
   say(`   prober CPU ${f1(load.cpuSeconds)} s → ${proberCpuPer1000.toFixed(3)} CPU-s per 1,000 probes`);
+  say(
+    `   resident memory ${f1(rssBeforeMiB)} MiB before the workers, at most ${f1(rssLoadedMiB)} MiB with them`,
+  );
   const raw = await rawLoops(workers, ports, loadSeconds, warmup);
   const rawCpuPer1000 = (raw.cpuSeconds / raw.gets) * 1000;
   say(`   baseline: ${workers} × (setInterval 1 s + http.get, fresh connection), ${loadSeconds} s`);
@@ -281,6 +291,8 @@ async function main(): Promise<void> {
       load_interval_p99_ms: quantile(loadErrors, 0.99),
       raw_load_interval_p99_ms: quantile(raw.errors, 0.99),
       prober_cpu_s_per_1000: proberCpuPer1000,
+      rss_before_mib: rssBeforeMiB,
+      rss_loaded_mib: rssLoadedMiB,
       first_probe_late_p99_ms: quantile(lateness, 0.99),
       early_first_probes: early,
     },

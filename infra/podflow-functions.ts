@@ -48,6 +48,8 @@ export interface PodflowFunctionOptions {
    * function's hooks) must be in the pods' VPC (docs/decisions/0006-fargate-runtime.md §8).
    */
   placement?: { vpc: IVpc; vpcSubnets: SubnetSelection; securityGroups: ISecurityGroup[] };
+  /** Memory (and with it CPU: Lambda allocates CPU in proportion). Default FUNCTION_MEMORY_MB. */
+  memorySize?: number;
 }
 
 /**
@@ -85,7 +87,7 @@ export function createPodflowFunction(
     handler: 'handler',
     runtime: Runtime.NODEJS_22_X,
     architecture: Architecture.ARM_64,
-    memorySize: FUNCTION_MEMORY_MB,
+    memorySize: options.memorySize ?? FUNCTION_MEMORY_MB,
     timeout,
     role,
     logGroup,

@@ -86,6 +86,8 @@ export class PodflowStack extends Stack {
     // same engine (cloudEngine()), so it is told the same count.
     this.prober.bindShards(lifecycle);
     this.prober.bindShards(api);
+    // A shard without probes has no prober running: lifecycle starts one when it registers a probe in it.
+    this.prober.bindStarter(lifecycle);
 
     // worker recovery: a failed execution's pod is read, and a new worker started (the construct grants the start).
     this.table.bindReadWrite(this.podWorker.recovery);

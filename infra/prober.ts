@@ -40,6 +40,19 @@ export const PROBER_SUPERVISE_RATE = Duration.minutes(1);
 /** The scheduled event (lambdas/prober.ts ProberEvent): start a prober for every shard nobody owns. */
 export const PROBER_SUPERVISE_EVENT = { supervise: true } as const;
 
+/**
+ * The prober's memory, sized by measured CPU (docs/decisions/0003-probes.md, "Sizing"): Lambda allocates CPU in
+ * proportion to memory (1,769 MB = one vCPU); an httpGet probe costs ≈ 0.31 ms of CPU (bench/probes.bench.ts), so
+ * a shard of 1,000 pods with 3 probes at 10 s (300 probes/s, ≈ 0.093 vCPU) runs at ≈ 43 % of 384 MB's 0.217 vCPU,
+ * and its ≈ 3,000 workers (≈ 45 KiB each over a ≈ 100 MiB process) fit with room. A shard is billed for its memory
+ * every second it runs, so this is the prober's whole cost per shard: more probes than that per shard take more
+ * shards (PROBER_SHARDS), not more memory.
+ */
+export const PROBER_MEMORY_MB = 384;
+
+/** Environment variable through which the lifecycle function starts a prober for an idle shard (lambdas/wiring.ts). */
+export const PROBER_FUNCTION_ARN_ENV = 'PROBER_FUNCTION_ARN';
+
 /** Lambda function names are at most 64 characters (CreateFunction, FunctionName). */
 const MAX_FUNCTION_NAME_LENGTH = 64;
 
@@ -68,6 +81,8 @@ export interface ProberProps {
   functionName?: string;
   /** Run in the pods' VPC so that probes reach pod IPs (FargateRuntime.functionPlacement). */
   placement?: PodflowFunctionOptions['placement'];
+  /** The function's memory in MB. Default PROBER_MEMORY_MB. */
+  memorySize?: number;
 }
 
 export class Prober extends Construct {
@@ -77,7 +92,7 @@ export class Prober extends Construct {
   readonly functionName: string;
   /** Computed from the name (see ProberProps.functionName). */
   readonly functionArn: string;
-  /** `rate(1 minute)` → `{"supervise": true}`. */
+  /** `rate(1 minute)` → `{"supervise": true}`: starts a prober for a shard with probes and no live lease. */
   readonly supervisor: Rule;
 
   constructor(scope: Construct, id: string, props: ProberProps) {
@@ -106,6 +121,7 @@ export class Prober extends Construct {
     // a successor invoked while its predecessor is still finishing.
     this.handler = createPodflowFunction(this, 'Handler', 'prober.ts', PROBER_TIMEOUT, {
       functionName: this.functionName,
+      memorySize: props.memorySize ?? PROBER_MEMORY_MB,
       ...(props.placement ? { placement: props.placement } : {}),
     });
     this.bindShards(this.handler);
@@ -144,5 +160,17 @@ export class Prober extends Construct {
    */
   bindShards(fn: LambdaFunction): void {
     fn.addEnvironment(PROBER_SHARDS_ENV, String(this.shards));
+  }
+
+  /**
+   * Lets `fn` start a prober for an idle shard (a shard without probes has no prober running: the lifecycle function
+   * starts one when it registers a probe there — lambdas/wiring.ts proberWaker): PROBER_FUNCTION_ARN and an
+   * asynchronous Invoke of the unqualified function. The lease it takes first lives in the table `fn` is bound to.
+   */
+  bindStarter(fn: LambdaFunction): void {
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.functionArn] }),
+    );
+    fn.addEnvironment(PROBER_FUNCTION_ARN_ENV, this.functionArn);
   }
 }

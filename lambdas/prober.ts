@@ -3,7 +3,8 @@
 //   { shard: n, owner?: id }   run shard n for one window, then hand over to a successor (a successor, or a
 //                              prober started for an orphaned shard, comes with the owner id its lease was taken
 //                              for; a bare { shard } contends for the lease like anyone else)
-//   { supervise: true }        from a schedule (rate 1 minute): start a prober for every shard without a live lease
+//   { supervise: true }        from a schedule (rate 1 minute): start a prober for every shard that has probe
+//                              registrations and no live lease (a shard without probes has no prober)
 // The window is capped by the invocation's remaining time, keeping a margin for the hand-over.
 import {
   adoptOrphanedShards,
@@ -51,7 +52,8 @@ export function createProberHandler(
   return async (event, context) => {
     const { deps, settings } = wire(context.invokedFunctionArn);
     const decoded = decodeProberEvent(event, settings.shards);
-    if ('supervise' in decoded) return { adopted: await adoptOrphanedShards(deps, settings) };
+    if ('supervise' in decoded)
+      return { adopted: await adoptOrphanedShards(deps, settings, { unleased: true }) };
     const windowMs = Math.max(
       0,
       Math.min(settings.windowMs, context.getRemainingTimeInMillis() - HANDOVER_MARGIN_MS),

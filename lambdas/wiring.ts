@@ -35,8 +35,10 @@ import { ProbeManager } from '../src/engine/prober/probe-manager.ts';
 import { RegisteringProber } from '../src/engine/prober/registering-prober.ts';
 import {
   DEFAULT_SHARD_PROBER_SETTINGS,
+  startIdleShard,
   type ShardProberDeps,
   type ShardProberSettings,
+  type ShardRun,
 } from '../src/engine/prober/shard-prober.ts';
 import { InProcessHookRunner } from '../src/engine/in-process-hook-runner.ts';
 import { LambdaHookRunner } from '../src/adapters/lambda/lambda-hook-runner.ts';
@@ -224,9 +226,11 @@ export function cloudEngine(): Engine {
     scheduler,
     workflow,
     // startProbes/stopProbes become registrations in the pod's shard; the prober Lambda owning the shard runs them.
+    // A shard without probes has no prober: registering one in it starts its prober (startIdleShard).
     prober: new RegisteringProber({
       registry: new DynamoDbProbeRegistry({ client: dynamo, tableName: env('TABLE_NAME') }),
       shards: proberShards(),
+      wakeShard: proberWaker(dynamo, lambda, clock),
     }),
     // A hook runs in an invocation of the hook Lambda of its own (cloudHooks below), not in the step.
     hooks: new LambdaHookRunner({ client: lambda, functionArn: env('HOOK_FUNCTION_ARN') }),
@@ -251,6 +255,39 @@ function envInt(name: string, fallback: number): number {
 
 /** PROBER_SHARDS (default 1): fixed for a deployment — the engine and the probers must agree on it. */
 export const proberShards = (): number => envInt('PROBER_SHARDS', 1);
+
+/**
+ * The engine's side of a prober start (RegisteringProber wakeShard): with PROBER_FUNCTION_ARN (infra/prober.ts
+ * bindStarter: the lifecycle function, which runs startProbes), take a free lease and invoke a run for it; without
+ * it (the api function, which never starts containers) nothing — the supervisor would start the run.
+ */
+function proberWaker(
+  dynamo: DynamoDBClient,
+  lambda: LambdaClient,
+  clock: Clock,
+): ((shard: number) => Promise<unknown>) | undefined {
+  const functionArn = process.env.PROBER_FUNCTION_ARN;
+  if (!functionArn) return undefined;
+  const deps = {
+    lease: new DynamoDbProberLease({ client: dynamo, tableName: env('TABLE_NAME') }),
+    clock,
+    newOwnerId: () => randomUUID(),
+    invokeProber: async (run: ShardRun) => {
+      await lambda.send(
+        new InvokeCommand({
+          FunctionName: functionArn,
+          InvocationType: 'Event',
+          Payload: JSON.stringify(run),
+        }),
+      );
+    },
+    onError,
+  };
+  const settings = {
+    leaseTtlMs: envInt('PROBER_LEASE_TTL_MS', DEFAULT_SHARD_PROBER_SETTINGS.leaseTtlMs),
+  };
+  return (shard) => startIdleShard(deps, settings, shard);
+}
 
 let proberWiring:
   | { deps: Omit<ShardProberDeps, 'invokeProber'>; settings: ShardProberSettings; lambda: LambdaClient }

@@ -54,4 +54,7 @@ export interface ProbeRegistry {
 
   /** Every registration of `shard`. */
   list(shard: number): Promise<ProbeRegistration[]>;
+
+  /** Whether `shard` has a registration at all (a strongly consistent read of at most one item). */
+  any(shard: number): Promise<boolean>;
 }

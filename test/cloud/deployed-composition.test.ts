@@ -667,8 +667,9 @@ describe(`the deployed composition (target ${process.env.PODFLOW_CLOUD_TARGET ??
         async () => (await read('probed')).status?.containerStatuses?.[0]?.state?.running,
         60_000,
       );
-      // The prober supervisor rule (rate(1 minute)) starts the shard's prober on the emulator clock; its probes fail
-      // (Unhealthy events) and the pod stays Running, not Ready, while nothing answers.
+      // The lifecycle function started the shard's prober when it registered the probe (the supervisor rule,
+      // rate(1 minute), would start it too); its probes fail (Unhealthy events) and the pod stays Running, not
+      // Ready, while nothing answers.
       h.emulators!.clock.advance(60_000);
       const unhealthy = await eventually(async () => {
         const events = await api.listNamespacedEvent({

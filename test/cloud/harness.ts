@@ -41,6 +41,7 @@ import { type KubeconfigOptions, writeKubeconfig as writeKubeconfigFile } from '
 import { awsKubeconfig, podflowCommand } from '../../src/cli/commands/cloud.ts';
 import type { Credentials } from './emulators/sigv4.ts';
 import { StepFunctionsEmulator } from './emulators/stepfunctions.ts';
+import { UsageMeter } from './emulators/usage-meter.ts';
 import {
   ASSEMBLY_ROOT,
   readAssembly,
@@ -85,6 +86,8 @@ export interface Emulators {
   logs: CloudWatchLogsEmulator;
   resolver: TemplateResolver;
   synth: SynthesizedStack;
+  /** What the calls served so far would bill, by caller (usage-meter.ts). */
+  meter: UsageMeter;
 }
 
 export interface CloudHarness {
@@ -261,11 +264,14 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
     }
     return issued;
   };
+  const meter = new UsageMeter();
   try {
     const logs = new CloudWatchLogsEmulator();
+    logs.meter = meter;
     const lambda = new LambdaEmulator({
       clock,
       logs,
+      meter,
       asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [1000, 2000],
       echoLogs: process.env.PODFLOW_CLOUD_DEBUG === '1',
       ...(iam ? { iam } : {}),
@@ -279,7 +285,12 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       fireScheduledRules: options.fireScheduledRules ?? true,
     });
     closers.push(() => eventBridge.close());
-    const scheduler = new SchedulerEmulator({ clock, invokeLambda: invokeAsync, ...(iam ? { iam } : {}) });
+    const scheduler = new SchedulerEmulator({
+      clock,
+      invokeLambda: invokeAsync,
+      meter,
+      ...(iam ? { iam } : {}),
+    });
     closers.push(() => scheduler.close());
     const ecs = new EcsEmulator({ eventBridge, logs, images: EMULATED_IMAGES, ...(iam ? { iam } : {}) });
     closers.push(() => ecs.close());
@@ -303,11 +314,12 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       lambda: lambdaClient,
       scope,
       eventBridge,
+      meter,
       ...(iam ? { iam } : {}),
     });
     closers.push(() => stepFunctions.close());
     const dynamoFront = iam
-      ? await startDynamoDbIamFront({ target: dynamo.endpoint, iam, scope })
+      ? await startDynamoDbIamFront({ target: dynamo.endpoint, iam, scope, meter })
       : undefined;
     if (dynamoFront) servers.push(dynamoFront);
     const endpoints: Record<Service, string> = {
@@ -603,7 +615,7 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       outputs: { ...outputs, ApiUrl: api.tlsInvokeUrl! },
       auth: { reader, stsUrl: sts.url, caFile: join(dir, 'cert.pem') },
       clientConfig: (service) => ({ endpoint: endpoints[service], region: scope.region, credentials }),
-      emulators: { clock, lambda, stepFunctions, scheduler, eventBridge, ecs, logs, resolver, synth },
+      emulators: { clock, lambda, stepFunctions, scheduler, eventBridge, ecs, logs, resolver, synth, meter },
       close: async () => {
         clock.clear();
         for (const s of servers) await s.close();

@@ -256,6 +256,24 @@ describe('EventBridge', () => {
     expect(invoked.find((i) => i.arn === fn)!.payload).toEqual({ supervise: true });
   });
 
+  it('a rate(1 minute) rule fires once per minute: 60 times over an hour of one-minute advances', async () => {
+    const fn = 'arn:aws:lambda:us-east-1:123456789012:function:hourly';
+    // Frozen, so that only the advances move the clock: exactly one period each.
+    clock.freeze();
+    try {
+      await events.send(new PutRuleCommand({ Name: 'per-minute', ScheduleExpression: 'rate(1 minute)' }));
+      await events.send(new PutTargetsCommand({ Rule: 'per-minute', Targets: [{ Id: 't', Arn: fn }] }));
+      // The period counts from when the rule was armed, not from each firing (which would drift a millisecond a time
+      // and miss every other advance).
+      for (let minute = 0; minute < 60; minute++) clock.advance(60_000);
+      await eventually(() => invoked.filter((i) => i.arn === fn).length >= 60);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(invoked.filter((i) => i.arn === fn)).toHaveLength(60);
+    } finally {
+      clock.thaw();
+    }
+  });
+
   it.each([
     {
       name: 'more than 10 entries',

@@ -70,13 +70,13 @@ beforeAll(() => {
 });
 
 describe('prober function', () => {
-  it('is nodejs22.x on arm64, 512 MB, 900 s (Lambda maximum), named, logging to its own group', () => {
+  it('is nodejs22.x on arm64, 384 MB (sized by measured CPU: PROBER_MEMORY_MB), 900 s (Lambda maximum), named, logging to its own group', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'Podflow-prober',
       Role: arnOf(stack.prober.handler.role!.node.defaultChild!),
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
-      MemorySize: 512,
+      MemorySize: 384,
       Timeout: 900,
       Handler: 'index.handler',
       LoggingConfig: { LogGroup: ref(stack.prober.node.findChild('HandlerLogs').node.defaultChild!) },
@@ -132,6 +132,33 @@ describe('prober function', () => {
     const handler = readFileSync(new URL('../../lambdas/prober.ts', import.meta.url), 'utf8');
     expect(handler).toMatch(/\{ cloudProber \} = await import\('\.\/wiring\.ts'\)/);
     expect(handler).not.toMatch(/cloudEngine/);
+  });
+});
+
+describe('prober start from the lifecycle function (scale to zero)', () => {
+  const lifecycleFn = () => stack.functions.lifecycle.node.defaultChild!;
+  it('lifecycle gets PROBER_FUNCTION_ARN (the prober, by the ARN built from its name) and may invoke it', () => {
+    expect(environmentOf(template, lifecycleFn())).toMatchObject({ PROBER_FUNCTION_ARN: proberArn });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [ref(stack.functions.lifecycle.role!.node.defaultChild!)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: proberArn }),
+        ]),
+      },
+    });
+  });
+
+  it('the api function (which never starts a container) gets neither', () => {
+    expect(environmentOf(template, stack.api.handler.node.defaultChild!)).not.toHaveProperty(
+      'PROBER_FUNCTION_ARN',
+    );
+  });
+
+  it('cloudEngine() reads PROBER_FUNCTION_ARN (optional) and wakes shards through startIdleShard', () => {
+    const wiring = readFileSync(new URL('../../lambdas/wiring.ts', import.meta.url), 'utf8');
+    expect(wiring).toMatch(/process\.env\.PROBER_FUNCTION_ARN/);
+    expect(wiringBody('cloudEngine')).toMatch(/wakeShard: proberWaker\(/);
   });
 });
 
@@ -284,7 +311,9 @@ describe('prober bundle (real esbuild)', () => {
   beforeAll(() => {
     outdir = mkdtempSync(join(tmpdir(), 'podflow-cdk-prober-'));
     bundled = createTestApp({ bundling: true, outdir }).stack;
-  });
+    // esbuild bundles every Lambda of the stack here: about 10 s on an idle 2-core machine, 20+ s under load
+    // (as stack.test.ts allows).
+  }, 120_000);
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it('is one ESM file (wiring included) that starts with the createRequire banner', () => {

@@ -70,7 +70,25 @@ describe('prober handler', () => {
   }
   const ARN = 'arn:aws:lambda:eu-west-1:111111111111:function:prober';
 
-  it('supervise starts a prober for every shard without a live lease, through the same function', async () => {
+  const registry = () => new DynamoDbProbeRegistry({ client: db.client, tableName: 'podflow' });
+  const ref = (name: string) => ({
+    key: { namespace: 'default', name },
+    podUid: `uid-${name}`,
+    container: 'app',
+    instance: 0,
+  });
+
+  it('supervise starts no prober while no shard has a probe (scale to zero)', async () => {
+    const { handler, invoked } = wire();
+    expect(
+      await handler({ supervise: true }, { invokedFunctionArn: ARN, getRemainingTimeInMillis: () => 60_000 }),
+    ).toEqual({ adopted: [] });
+    expect(invoked).toEqual([]);
+  });
+
+  it('supervise starts a prober for every shard with probes and without a live lease, through the same function', async () => {
+    await registry().add(0, ref('a'), ['readiness']);
+    await registry().add(1, ref('b'), ['liveness']);
     const { handler, invoked } = wire();
     const result = await handler(
       { supervise: true },

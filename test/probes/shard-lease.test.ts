@@ -13,6 +13,7 @@ import { shardOf } from '../../src/engine/prober/shard-of.ts';
 import {
   adoptOrphanedShards,
   runShardProber,
+  startIdleShard,
   syncShardWorkers,
   type ShardProberDeps,
   type ShardRun,
@@ -21,6 +22,7 @@ import {
 import { ensureTable, startDynalite, type LocalDynamo } from '../../src/local/dynalite.ts';
 import { systemClock } from '../../src/ports/clock.ts';
 import type { ContainerInstanceRef } from '../../src/ports/container-runtime.ts';
+import type { ProberLease } from '../../src/ports/prober-lease.ts';
 
 const TABLE = 'podflow';
 let db: LocalDynamo;
@@ -119,6 +121,17 @@ describe('DynamoDbProbeRegistry (one item per instance, in its shard partition)'
     expect(Items).toEqual([]);
   });
 
+  it('any: whether a shard has a registration at all', async () => {
+    expect(await registry.any(3)).toBe(false);
+    await registry.add(3, refOf('a'), ['readiness']);
+    await registry.add(3, refOf('b'), ['readiness']);
+    expect(await registry.any(3)).toBe(true);
+    expect(await registry.any(2)).toBe(false);
+    await registry.remove(3, refOf('a'), ['readiness']);
+    await registry.remove(3, refOf('b'), ['readiness']);
+    expect(await registry.any(3)).toBe(false);
+  });
+
   it('lists only its own shard', async () => {
     await registry.add(0, refOf('a'), ['readiness']);
     await registry.add(1, refOf('b'), ['liveness']);
@@ -166,6 +179,20 @@ describe('shardOf (stable hash of namespace/name)', () => {
     expect(() => shardOf({ namespace: 'a', name: 'b' }, 0)).toThrow(RangeError);
   });
 });
+
+/** The real lease, with `afterRelease` run right after each release (to land a write inside a run's let-go). */
+function racingLease(afterRelease: (owner: string) => Promise<void>): ProberLease {
+  return {
+    acquire: (...a) => lease.acquire(...a),
+    renew: (...a) => lease.renew(...a),
+    handOver: (...a) => lease.handOver(...a),
+    list: () => lease.list(),
+    release: async (shard, owner) => {
+      await lease.release(shard, owner);
+      await afterRelease(owner);
+    },
+  };
+}
 
 /** Records what a run asked of its workers; `stale` instances make startWorkers say so. */
 class FakeWorkers implements ShardWorkers {
@@ -241,6 +268,7 @@ describe('runShardProber (short windows, real dynalite)', () => {
   const settings = { shards: 1, windowMs: 300, syncIntervalMs: 50, leaseTtlMs: 1_000 };
 
   it('two contenders for one shard: one runs, the other finds it taken', async () => {
+    await registry.add(0, refOf('web'), ['readiness']);
     const { d } = deps();
     const [a, b] = await Promise.all([
       runShardProber(d, settings, { shard: 0, owner: 'A' }),
@@ -281,20 +309,23 @@ describe('runShardProber (short windows, real dynalite)', () => {
   });
 
   it('a successor that cannot be invoked: the lease is released for the supervisor', async () => {
+    await registry.add(1, refOf('web'), ['readiness']);
     const { d } = deps({
       invokeProber: async () => {
         throw new Error('throttled');
       },
       onError: () => undefined,
     });
-    expect(await runShardProber(d, settings, { shard: 1, owner: 'solo' })).toBe('released');
+    expect(await runShardProber(d, { ...settings, shards: 2 }, { shard: 1, owner: 'solo' })).toBe('released');
     expect(await lease.list()).toEqual([]);
   });
 
   it('expiry takeover: a running prober starts a prober for a shard whose lease expired', async () => {
     const now = Date.now();
-    // shard 1's prober died: its lease ran out a moment ago.
+    // shard 1's prober died: its lease ran out a moment ago; its probes are still registered.
     expect(await lease.acquire(1, 'dead', now - 1, now - 1000)).toBe(true);
+    await registry.add(0, refOf('a'), ['readiness']);
+    await registry.add(1, refOf('b'), ['readiness']);
     const { d, invoked } = deps();
     const twoShards = { ...settings, shards: 2, windowMs: 100 };
     expect(await runShardProber(d, twoShards, { shard: 0, owner: 'alive' })).toBe('handed-over');
@@ -303,15 +334,17 @@ describe('runShardProber (short windows, real dynalite)', () => {
     // It took the lease under the new prober's id before invoking it, so nobody else starts a second one.
     const held = (await lease.list()).find((l) => l.shard === 1);
     expect(held?.owner).toBe(adopted!.owner);
-    expect(await adoptOrphanedShards(d, twoShards)).toEqual([]);
+    expect(await adoptOrphanedShards(d, twoShards, { unleased: true })).toEqual([]);
   });
 
   it('a live lease is left alone by the supervisor', async () => {
     const now = Date.now();
     expect(await lease.acquire(0, 'x', now + 10_000, now)).toBe(true);
     expect(await lease.acquire(1, 'y', now + 10_000, now)).toBe(true);
+    await registry.add(0, refOf('a'), ['readiness']);
+    await registry.add(1, refOf('b'), ['readiness']);
     const { d, invoked } = deps();
-    expect(await adoptOrphanedShards(d, { ...settings, shards: 2 })).toEqual([]);
+    expect(await adoptOrphanedShards(d, { ...settings, shards: 2 }, { unleased: true })).toEqual([]);
     expect(invoked).toEqual([]);
   });
 
@@ -331,5 +364,126 @@ describe('runShardProber (short windows, real dynalite)', () => {
     expect(await lease.acquire(0, 'rescuer', now + 10_000, now)).toBe(true);
     expect(await stalled).toBe('lost');
     expect(workers[0]!.closed).toBe(true);
+  });
+
+  it('scale to zero: a run whose shard has no registration releases its lease and ends at once', async () => {
+    const { d, invoked, workers } = deps();
+    const t0 = Date.now();
+    expect(await runShardProber(d, { ...settings, windowMs: 60_000 }, { shard: 0, owner: 'idle' })).toBe(
+      'idle',
+    );
+    expect(Date.now() - t0).toBeLessThan(settings.windowMs);
+    expect(await lease.list()).toEqual([]);
+    expect(invoked).toEqual([]);
+    expect(workers[0]!.closed).toBe(true);
+  });
+
+  it('scale to zero: when the last registration goes, the run stops its workers and ends within a sync', async () => {
+    await registry.add(0, refOf('web'), ['readiness']);
+    const { d, workers } = deps();
+    const run = runShardProber(d, { ...settings, windowMs: 60_000 }, { shard: 0, owner: 'r' });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(workers[0]!.active().map((a) => a.ref.key.name)).toEqual(['web']);
+    const removedAt = Date.now();
+    await registry.remove(0, refOf('web'), ['readiness']);
+    expect(await run).toBe('idle');
+    expect(Date.now() - removedAt).toBeLessThan(settings.syncIntervalMs + 500);
+    expect(workers[0]!.closed).toBe(true);
+    expect(await lease.list()).toEqual([]);
+  });
+
+  it('a probe registered while the run lets go (after its release, before its re-read): the run takes the lease back and probes it', async () => {
+    const controller = new AbortController();
+    // The registration lands right after the run's release: the run's re-read sees it.
+    const racing = racingLease(async (owner) => {
+      if (owner === 'r') await registry.add(0, refOf('late'), ['liveness']);
+    });
+    const { d, workers, invoked } = deps({ lease: racing });
+    const run = runShardProber(
+      d,
+      { ...settings, windowMs: 60_000 },
+      { shard: 0, owner: 'r' },
+      controller.signal,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    try {
+      expect((await lease.list()).map((l) => l.owner)).toEqual(['r']);
+      expect(workers[0]!.active().map((a) => a.ref.key.name)).toEqual(['late']);
+      expect(invoked).toEqual([]);
+    } finally {
+      controller.abort();
+    }
+    expect(await run).toBe('stopped');
+  });
+
+  it('a probe registered and woken while the run lets go: the woken run has the shard, the old one ends — one run', async () => {
+    const woken: ShardRun[] = [];
+    const wakeDeps = {
+      lease,
+      clock: systemClock,
+      newOwnerId: () => 'woken',
+      invokeProber: async (r: ShardRun) => void woken.push(r),
+    };
+    const prober = new RegisteringProber({
+      registry,
+      shards: 1,
+      wakeShard: (shard) => startIdleShard(wakeDeps, settings, shard),
+    });
+    const racing = racingLease(async (owner) => {
+      // The engine registers a probe and wakes the shard between the run's release and its re-read.
+      if (owner === 'r') await prober.start(refOf('late'), ['readiness']);
+    });
+    const { d } = deps({ lease: racing });
+    expect(await runShardProber(d, { ...settings, windowMs: 60_000 }, { shard: 0, owner: 'r' })).toBe('idle');
+    expect(woken).toEqual([{ shard: 0, owner: 'woken' }]);
+    expect((await lease.list()).map((l) => l.owner)).toEqual(['woken']);
+  });
+
+  it('RegisteringProber wakes an idle shard: lease taken for the new run, then one invoke; a live shard is left alone', async () => {
+    const { d, invoked } = deps();
+    const prober = new RegisteringProber({
+      registry,
+      shards: 1,
+      wakeShard: (shard) => startIdleShard(d, settings, shard),
+    });
+    await prober.start(refOf('a'), ['readiness']);
+    expect(invoked).toHaveLength(1);
+    expect((await lease.list()).map((l) => l.owner)).toEqual([invoked[0]!.owner]);
+    await prober.start(refOf('b'), ['liveness']);
+    expect(invoked).toHaveLength(1);
+    // Registered before the wake: the run it started finds both.
+    expect((await registry.list(0)).map((r) => r.ref.key.name).sort()).toEqual(['a', 'b']);
+  });
+
+  it('a wake whose invoke fails releases the lease and reports it; the registration stays for the supervisor', async () => {
+    const errors: string[] = [];
+    const { d } = deps({
+      invokeProber: async () => {
+        throw new Error('throttled');
+      },
+      onError: (_err, context) => void errors.push(context),
+    });
+    const prober = new RegisteringProber({
+      registry,
+      shards: 1,
+      wakeShard: (shard) => startIdleShard(d, settings, shard),
+    });
+    await prober.start(refOf('a'), ['readiness']);
+    expect(errors).toEqual(['prober shard 0: starting a prober']);
+    expect(await lease.list()).toEqual([]);
+    expect(await registry.any(0)).toBe(true);
+    const { d: supervisor, invoked } = deps();
+    expect(await adoptOrphanedShards(supervisor, settings, { unleased: true })).toEqual([0]);
+    expect(invoked).toHaveLength(1);
+  });
+
+  it('running probers adopt only expired leases; unleased idle shards are the supervisor’s (no reads of them per sync)', async () => {
+    await registry.add(1, refOf('b'), ['readiness']);
+    const { d, invoked } = deps();
+    expect(
+      await adoptOrphanedShards(d, { ...settings, shards: 2 }, { exceptShard: 0, unleased: false }),
+    ).toEqual([]);
+    expect(invoked).toEqual([]);
+    expect(await adoptOrphanedShards(d, { ...settings, shards: 2 }, { unleased: true })).toEqual([1]);
   });
 });

@@ -130,6 +130,24 @@ export class DynamoDbProbeRegistry implements ProbeRegistry {
     } while (startKey);
     return out;
   }
+
+  async any(shard: number): Promise<boolean> {
+    // Limit 1: a registration item is small (≈ 200 bytes), so this costs one read unit however full the shard is.
+    const page = await sendToTable(this.#table, `look for probe registrations of shard ${shard}`, () =>
+      this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': { S: `${REGISTRY_PK_PREFIX}${shard}` } },
+          ConsistentRead: true,
+          Limit: 1,
+        }),
+      ),
+    );
+    if (page === CONDITION_FAILED)
+      throw new Error('look for probe registrations: unexpected condition failure');
+    return (page.Items?.length ?? 0) > 0;
+  }
 }
 
 const describe = (ref: ContainerInstanceRef): string =>

@@ -11,6 +11,7 @@
 // more than 14 days old or 2 hours ahead are rejected through `rejectedLogEventsInfo`, not as an error.
 // Errors: ResourceNotFoundException, ResourceAlreadyExistsException, InvalidParameterException.
 import { AwsError, checkShape, jsonProtocol, startWireServer, type EmulatorServer } from './aws-wire.ts';
+import type { UsageMeter } from './usage-meter.ts';
 
 /** PutLogEvents: "The maximum batch size is 1,048,576 bytes … the sum of all event messages in UTF-8, plus 26 bytes for each log event." */
 export const MAX_BATCH_BYTES = 1_048_576;
@@ -82,6 +83,9 @@ export class CloudWatchLogsEmulator {
     g.streams.set(stream, { name: stream, creationTime: this.#now(), events: [] });
   }
 
+  /** Ingested bytes are recorded here by log group (usage-meter.ts), when set. */
+  meter: UsageMeter | undefined;
+
   putLogEvents(
     group: string,
     stream: string,
@@ -104,6 +108,7 @@ export class CloudWatchLogsEmulator {
     }
     if (bytes > MAX_BATCH_BYTES)
       throw new AwsError('InvalidParameterException', 'Upload too large: batch exceeds 1048576 bytes');
+    this.meter?.record(group, 'logs.bytes', bytes);
     for (let i = 1; i < events.length; i++) {
       if (events[i]!.timestamp < events[i - 1]!.timestamp) {
         throw new AwsError(

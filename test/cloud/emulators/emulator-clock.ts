@@ -11,11 +11,29 @@ export interface EmulatorClock {
 
 export class OffsetClock implements EmulatorClock {
   #offset = 0;
+  #frozenAt: number | undefined;
   #timers = new Set<{ at: number; fn: () => void }>();
   #handle: NodeJS.Timeout | undefined;
 
   now(): number {
-    return Date.now() + this.#offset;
+    return (this.#frozenAt ?? Date.now()) + this.#offset;
+  }
+
+  /**
+   * Stops the clock following real time: from now on only `advance` moves it (a measurement that counts what
+   * scheduled rules do per emulated hour must not see extra ticks while it runs).
+   */
+  freeze(): void {
+    this.#frozenAt ??= Date.now();
+    this.#arm();
+  }
+
+  /** Follows real time again, from where the frozen clock stands. */
+  thaw(): void {
+    if (this.#frozenAt === undefined) return;
+    this.#offset += this.#frozenAt - Date.now();
+    this.#frozenAt = undefined;
+    this.#arm();
   }
 
   at(at: number, fn: () => void): () => void {
@@ -54,7 +72,7 @@ export class OffsetClock implements EmulatorClock {
   #arm(): void {
     if (this.#handle) clearTimeout(this.#handle);
     this.#handle = undefined;
-    if (this.#timers.size === 0) return;
+    if (this.#timers.size === 0 || this.#frozenAt !== undefined) return;
     const next = Math.min(...[...this.#timers].map((t) => t.at));
     // Node timers take at most 2^31-1 ms; re-arming after that is enough for far timers.
     this.#handle = setTimeout(() => this.#fire(), Math.min(Math.max(0, next - this.now()), 2 ** 31 - 1));

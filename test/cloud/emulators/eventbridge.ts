@@ -177,8 +177,11 @@ export class EventBridgeEmulator {
   #armSchedule(rule: Rule): void {
     if (!rule.scheduleExpression || this.#opts.fireScheduledRules === false) return;
     const expr = parseScheduleExpression(rule.scheduleExpression);
+    // A rate counts its periods from when the rule was armed (not from each firing, which would drift a
+    // millisecond per period).
+    const start = this.#opts.clock.now();
     const arm = (after: number) => {
-      const next = nextFireTime(expr, after, after);
+      const next = nextFireTime(expr, after, start);
       if (next === undefined) return;
       rule.cancelSchedule = this.#opts.clock.at(next, () => {
         if (rule.state === 'ENABLED') {

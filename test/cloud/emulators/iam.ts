@@ -91,6 +91,11 @@ export class IamAuthorizer {
     this.#principals.set(accessKeyId, principal);
   }
 
+  /** The ARN of the principal an access key belongs to (undefined: a key the authorizer does not know). */
+  principalArn(accessKeyId: string | undefined): string | undefined {
+    return accessKeyId === undefined ? undefined : this.#principals.get(accessKeyId)?.arn;
+  }
+
   /**
    * Throws AccessDeniedException unless the principal of `accessKeyId` may perform `action` on `resource`. A caller
    * the authorizer does not know (no access key, or one it did not issue) is allowed: those are the tests' clients.

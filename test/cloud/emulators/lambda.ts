@@ -32,6 +32,7 @@ import {
   type EmulatorServer,
 } from './aws-wire.ts';
 import type { CloudWatchLogsEmulator } from './cloudwatch-logs.ts';
+import type { UsageMeter } from './usage-meter.ts';
 import type { EmulatorClock } from './emulator-clock.ts';
 import type { IamAuthorizer } from './iam.ts';
 
@@ -86,6 +87,8 @@ export interface LambdaEmulatorOptions {
   echoLogs?: boolean;
   /** Checks callers' identity-based policies (iam.ts): Invoke needs lambda:InvokeFunction on the function. */
   iam?: IamAuthorizer;
+  /** Requests and GB-seconds are recorded here by function name (usage-meter.ts). */
+  meter?: UsageMeter;
 }
 
 const WORKER_FILE = new URL('./lambda-runtime-worker.ts', import.meta.url);
@@ -97,6 +100,7 @@ export class LambdaEmulator {
   readonly #scope: AwsScope;
   readonly #pendingAsync = new Set<() => void>();
   #closed = false;
+  #inFlight = 0;
   /** Every invocation and how it ended (tests). */
   readonly invocations: Array<{
     function: string;
@@ -298,14 +302,39 @@ export class LambdaEmulator {
     worker.stderr.on('data', onData);
   }
 
+  /** The runtime's own START/END/REPORT lines, which Lambda writes to the function's log stream (text format). */
+  #platformLog(fn: LambdaFunctionConfig, env: Environment, message: string): void {
+    const logs = this.#opts.logs;
+    if (!logs?.groups.get(fn.logGroup)?.streams.has(env.logStream)) return;
+    try {
+      logs.putLogEvents(fn.logGroup, env.logStream, [{ timestamp: Date.now(), message }]);
+    } catch {
+      // as #captureLogs
+    }
+  }
+
   #retire(fn: LambdaFunctionConfig, env: Environment): void {
     const pool = this.#pools.get(fn.arn) ?? [];
     pool.splice(pool.indexOf(env), 1);
     void env.worker.terminate();
   }
 
+  /** Invocations running now (tests wait for 0 before reading what a step cost). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
   async #run(fn: LambdaFunctionConfig, event: unknown, type: string): Promise<LambdaInvokeResult> {
     if (this.#closed) throw new AwsError('ServiceException', 'the emulator is closed', 500);
+    this.#inFlight++;
+    try {
+      return await this.#runIn(fn, event, type);
+    } finally {
+      this.#inFlight--;
+    }
+  }
+
+  async #runIn(fn: LambdaFunctionConfig, event: unknown, type: string): Promise<LambdaInvokeResult> {
     const env = this.#environment(fn);
     env.busy = true;
     const requestId = randomUUID();
@@ -321,6 +350,8 @@ export class LambdaEmulator {
       return fail(init.error);
     }
     const deadline = Date.now() + fn.timeoutSeconds * 1000;
+    const startedAt = performance.now();
+    this.#platformLog(fn, env, `START RequestId: ${requestId} Version: $LATEST`);
     const outcome = await new Promise<{ type: string; payload?: string; error?: ErrorPayload }>((resolve) => {
       const timer = setTimeout(() => {
         env.worker.off('message', onMessage);
@@ -354,6 +385,17 @@ export class LambdaEmulator {
       env.worker.once('exit', onExit);
       env.worker.postMessage({ id, requestId, event, deadline });
     });
+    // Lambda bills the duration rounded up to the millisecond (at the configured memory), and writes END and REPORT
+    // (the emulator does not measure a worker's memory: the limit stands in for Max Memory Used, same width).
+    const billedMs = Math.max(1, Math.ceil(performance.now() - startedAt));
+    this.#opts.meter?.record(fn.name, 'lambda.requests', 1);
+    this.#opts.meter?.record(fn.name, 'lambda.seconds', billedMs / 1000);
+    this.#platformLog(fn, env, `END RequestId: ${requestId}`);
+    this.#platformLog(
+      fn,
+      env,
+      `REPORT RequestId: ${requestId}\tDuration: ${billedMs.toFixed(2)} ms\tBilled Duration: ${billedMs} ms\tMemory Size: ${fn.memoryMb} MB\tMax Memory Used: ${fn.memoryMb} MB\t`,
+    );
     if (outcome.type === 'timeout' || outcome.type === 'exit') {
       // A timed-out environment is not reused (Lambda resets it).
       this.#retire(fn, env);

@@ -31,6 +31,7 @@ import {
 import type { EmulatorClock } from './emulator-clock.ts';
 import type { IamAuthorizer } from './iam.ts';
 import { nextFireTime, parseScheduleExpression, type ScheduleExpression } from './schedule-expression.ts';
+import type { UsageMeter } from './usage-meter.ts';
 
 export const MAX_TARGET_INPUT_CHARS = 8192;
 const NAME_PATTERN = /^[0-9a-zA-Z_.-]{1,64}$/;
@@ -48,6 +49,8 @@ interface Schedule {
 }
 
 export interface SchedulerEmulatorOptions {
+  /** Firings are recorded here (usage-meter.ts), by schedule group. */
+  meter?: UsageMeter;
   clock: EmulatorClock;
   scope?: AwsScope;
   /** Invokes a Lambda target asynchronously (the Lambda emulator's Event invoke). */
@@ -185,6 +188,7 @@ export class SchedulerEmulator {
     const payload = target.Input ?? '{}';
     s.fired++;
     this.firings.push({ group: s.group, name: s.name, at: this.#opts.clock.now(), payload });
+    this.#opts.meter?.record(`schedule-group/${s.group}`, 'scheduler.invocations', 1);
     if (/^arn:[^:]+:lambda:/.test(target.Arn))
       void this.#opts.invokeLambda(target.Arn, payload).catch(() => undefined);
     if (s.expression.kind === 'at') {

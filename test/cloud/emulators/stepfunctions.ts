@@ -33,6 +33,7 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { EventBridgeEmulator } from './eventbridge.ts';
 import type { IamAuthorizer } from './iam.ts';
+import type { UsageMeter } from './usage-meter.ts';
 import {
   AwsError,
   checkShape,
@@ -73,6 +74,7 @@ interface Execution {
 
 interface Wait {
   executionArn: string;
+  stateName: string;
   state: 'waiting' | 'done';
   resolve: (output: unknown) => void;
   reject: (err: Error) => void;
@@ -110,6 +112,39 @@ export function taskStates(definition: Json): TaskStateInfo[] {
   return found;
 }
 
+let timeoutError: Promise<Error> | undefined;
+
+/**
+ * The interpreter's own States.Timeout error, as its TimeoutSeconds raises it: the interpreter tells it from other
+ * errors by its class (a `States.TaskFailed` retrier does not match a timeout, as on AWS), and does not export the
+ * class — so one is taken from a throwaway run whose one Task times out after a second.
+ */
+function interpreterTimeoutError(): Promise<Error> {
+  timeoutError ??= (async () => {
+    const machine = new StateMachine(
+      {
+        StartAt: 'T',
+        States: {
+          T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', TimeoutSeconds: 1, End: true },
+        },
+      } as never,
+      { validationOptions: { checkPaths: false, checkArn: false } },
+    );
+    const run = machine.run(
+      {},
+      { overrides: { taskResourceLocalHandlers: { T: () => new Promise(() => undefined) } } as never },
+    );
+    const err = (await run.result.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { cause?: unknown } | undefined;
+    if (!(err?.cause instanceof Error) || err.cause.name !== 'States.Timeout')
+      throw new Error('the interpreter did not time out its Task with States.Timeout');
+    return err.cause;
+  })();
+  return timeoutError;
+}
+
 class TaskFailure extends Error {
   constructor(name: string, cause: string) {
     super(cause);
@@ -131,6 +166,8 @@ export interface StepFunctionsEmulatorOptions {
    * default bus: "Automating Step Functions event delivery with EventBridge").
    */
   eventBridge?: Pick<EventBridgeEmulator, 'deliverServiceEvent'>;
+  /** State transitions (each state entered, each retry: what Standard bills) are recorded here as `states`. */
+  meter?: UsageMeter;
 }
 
 export class StepFunctionsEmulator {
@@ -234,7 +271,13 @@ export class StepFunctionsEmulator {
     );
     const replaced = JSON.parse(JSON.stringify(params).split(staticToken).join(token)) as Json;
     const result = new Promise<unknown>((resolve, reject) =>
-      this.#waits.set(token, { executionArn: execution.arn, state: 'waiting', resolve, reject }),
+      this.#waits.set(token, {
+        executionArn: execution.arn,
+        stateName: task.name,
+        state: 'waiting',
+        resolve,
+        reject,
+      }),
     );
     result.catch(() => undefined);
     // The interpreter fails the state with States.Timeout after TimeoutSeconds; the token then answers TaskTimedOut.
@@ -247,6 +290,27 @@ export class StepFunctionsEmulator {
       clearTimeout(timer);
       this.#endWait(token);
     }
+  }
+
+  /**
+   * Test hook: every waiting task of state `stateName` fails with States.Timeout now, as when its TimeoutSeconds
+   * pass (a day for the steady state's await) — the interpreter's own timer runs on real time. Resolves the count.
+   */
+  async timeOutWaits(stateName: string): Promise<number> {
+    const timeout = await interpreterTimeoutError();
+    let n = 0;
+    for (const [token, wait] of [...this.#waits]) {
+      if (wait.stateName !== stateName || wait.state !== 'waiting') continue;
+      this.#endWait(token);
+      wait.reject(timeout);
+      n++;
+    }
+    return n;
+  }
+
+  /** How many tasks of state `stateName` wait for their token now. */
+  waitingIn(stateName: string): number {
+    return [...this.#waits.values()].filter((w) => w.stateName === stateName && w.state === 'waiting').length;
   }
 
   #endWait(token: string): void {
@@ -320,6 +384,17 @@ export class StepFunctionsEmulator {
       } as never,
     });
     execution.abort = run.abort;
+    const meter = this.#opts.meter;
+    if (meter) {
+      void (async () => {
+        for await (const e of run.eventLogs as AsyncIterable<{ type: string }>) {
+          if (process.env.SFN_DEBUG)
+            console.error('SFN', e.type, (e as { state?: { name?: string } }).state?.name);
+          if (e.type === 'StateEntered' || e.type === 'StateRetried')
+            meter.record('states', 'sfn.transitions', 1);
+        }
+      })().catch(() => undefined);
+    }
     this.#emitStatus(execution);
     run.result.then(
       (output: unknown) => {
