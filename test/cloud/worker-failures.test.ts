@@ -187,14 +187,19 @@ describe.skipIf(!onEmulators)('the pod worker under failures', () => {
       3,
     );
     const created = await api.createNamespacedPod({ namespace: NS, body: crashing });
-    // restartCount as kubectl would see it, sampled all along: it must never go backwards.
+    // restartCount as kubectl would see it, sampled all along: it must never go backwards. One read at a time, so
+    // samples are in the order the API answered them and a slow API gets no pile of concurrent reads.
     const counts: number[] = [];
-    const sampler = setInterval(() => {
-      void read('lost-timer').then(
-        (p) => counts.push(p.status?.containerStatuses?.[0]?.restartCount ?? 0),
-        () => undefined,
-      );
-    }, 200);
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        await read('lost-timer').then(
+          (p) => counts.push(p.status?.containerStatuses?.[0]?.restartCount ?? 0),
+          () => undefined,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    })();
     const backOff = async () => {
       const s = (await read('lost-timer')).status?.containerStatuses?.[0];
       return s?.state?.waiting?.reason === 'CrashLoopBackOff' ? s : undefined;
@@ -216,7 +221,8 @@ describe.skipIf(!onEmulators)('the pod worker under failures', () => {
     );
     const sweep = lambda.invocations.findLast((i) => (i.event as { sweep?: boolean } | null)?.sweep === true);
     expect(sweep).toMatchObject({ outcome: 'ok' });
-    clearInterval(sampler);
+    sampling = false;
+    await sampler;
     expect(counts.length).toBeGreaterThan(10);
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
     // No container instance ran twice: every task of the pod (one per sandbox generation) runs each instance once.

@@ -395,7 +395,8 @@ describe('api bundle (real esbuild)', () => {
   beforeAll(() => {
     outdir = mkdtempSync(join(tmpdir(), 'podflow-cdk-api-'));
     bundled = createTestApp({ bundling: true, outdir }).stack;
-  });
+    // esbuild bundles every Lambda of the stack: about 10 s on an idle 2-core machine, 20+ s under load.
+  }, 120_000);
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it('is one ESM file (wiring included) that starts with the createRequire banner', () => {

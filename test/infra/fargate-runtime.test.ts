@@ -364,5 +364,6 @@ describe('observer bundle (real esbuild)', () => {
     expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
     expect(code).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
     for (const [, before] of code.matchAll(/(.{4})"@aws-sdk\//g)) expect(before).toBe('from');
-  });
+    // esbuild bundles every Lambda of the stack: about 10 s on an idle 2-core machine, 20+ s under load.
+  }, 120_000);
 });
