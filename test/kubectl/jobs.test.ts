@@ -7,37 +7,16 @@
 // scale the crash back-off. Pods record their attempts in a host temporary directory given by env (no volumes).
 // Only KUBECONFIG (plus PATH and a temporary HOME) is given to kubectl; the suite is skipped without kubectl.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, KUBECTL, type Run } from './harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NODE = join(ROOT, 'node_modules', 'node', 'bin', 'node');
 
-function findKubectl(): string | undefined {
-  const candidates = [
-    '/usr/bin/kubectl',
-    ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'kubectl')),
-  ];
-  return candidates.find((path) => {
-    try {
-      accessSync(path, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-const KUBECTL = findKubectl();
 if (!KUBECTL) console.warn('test/kubectl/jobs skipped: kubectl not found in /usr/bin or on PATH');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 interface Serve {
   process: ChildProcess;
@@ -101,14 +80,6 @@ function kubectl(args: string[], options: { input?: string; timeoutMs?: number }
     });
     child.stdin.end(options.input ?? '');
   });
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const tableRows = (text: string): string[][] =>

@@ -7,42 +7,21 @@
 // (pkg/volume/configmap, pkg/volume/secret), updates through the `..data` swap (pkg/volume/util/atomic_writer.go),
 // downwardAPI files (pkg/volume/downwardapi), subPath and readOnly (pkg/kubelet/kubelet_pods.go makeMounts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, KUBECTL, type Run } from './harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NODE = join(ROOT, 'node_modules', 'node', 'bin', 'node');
 const IS_ROOT = process.getuid?.() === 0;
 
-function findKubectl(): string | undefined {
-  const candidates = [
-    '/usr/bin/kubectl',
-    ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'kubectl')),
-  ];
-  return candidates.find((path) => {
-    try {
-      accessSync(path, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-const KUBECTL = findKubectl();
 if (!KUBECTL) console.warn('test/kubectl/volumes skipped: kubectl not found in /usr/bin or on PATH');
 if (KUBECTL && !IS_ROOT)
   console.warn(
     'test/kubectl/volumes: read-only mount checks skipped: not root (no mount namespaces; $PODFLOW_ROOT fallback)',
   );
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let serveProcess: ChildProcess;
 let serveOutput = '';
@@ -66,14 +45,6 @@ function kubectl(args: string[], options: { input?: string; timeoutMs?: number }
     });
     child.stdin.end(options.input ?? '');
   });
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const apply = async (manifest: object): Promise<void> => {
