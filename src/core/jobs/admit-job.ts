@@ -12,22 +12,9 @@ import { defaultJob } from '../manifest/default-workloads.ts';
 import type { ManifestFieldError } from '../manifest/manifest-field-errors.ts';
 import { checkSupportPolicy } from '../manifest/support-policy.ts';
 import { validateJob } from '../manifest/validate-workloads.ts';
+import { canonical, FIELD_IMMUTABLE } from '../manifest/validate-pod-update.ts';
 import { validateAnnotations, validateLabels } from '../manifest/validate-object-meta.ts';
 
-/** apimachineryvalidation.FieldImmutableErrorMsg. */
-const FIELD_IMMUTABLE = 'field is immutable';
-
-/** Deterministic JSON (sorted keys) for structural comparison. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 export function admitJob(job: Job, ctx: CreateContext): Admitted<Job> {
   const policy = checkSupportPolicy('Job', job as unknown as Record<string, unknown>);

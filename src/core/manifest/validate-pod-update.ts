@@ -12,10 +12,11 @@ export const POD_UPDATE_FORBIDDEN =
   '`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),' +
   '`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
 
-const FIELD_IMMUTABLE = 'field is immutable';
+/** apimachineryvalidation.FieldImmutableErrorMsg. */
+export const FIELD_IMMUTABLE = 'field is immutable';
 
 /** Deterministic JSON (sorted keys) for structural comparison. */
-function canonical(v: unknown): string {
+export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
     const entries = Object.entries(v as Record<string, unknown>)
