@@ -104,7 +104,14 @@ export const forbidden = (
  */
 export function requestForbidden(
   user: string,
-  r: { verb: string; group: string; resource: string; subresource?: string; name?: string; namespace?: string },
+  r: {
+    verb: string;
+    group: string;
+    resource: string;
+    subresource?: string;
+    name?: string;
+    namespace?: string;
+  },
   reason: string,
 ): ApiError {
   const qualified = r.group === '' ? r.resource : `${r.resource}.${r.group}`;

@@ -115,7 +115,8 @@ export function authorize(grant: Grant, r: RequestAttributes): { allowed: boolea
   }
   const inNamespace = `namespace "${r.namespace}"`;
   if (here) return { allowed: false, reason: `${here} access in ${inNamespace} does not allow ${r.verb}` };
-  if (anywhere) return { allowed: false, reason: `${anywhere} access in all namespaces does not allow ${r.verb}` };
+  if (anywhere)
+    return { allowed: false, reason: `${anywhere} access in all namespaces does not allow ${r.verb}` };
   return {
     allowed: false,
     reason: `no access entry for ${r.namespace === undefined ? 'all namespaces' : inNamespace}`,

@@ -15,7 +15,6 @@ import { validateJob } from '../manifest/validate-workloads.ts';
 import { canonical, FIELD_IMMUTABLE } from '../manifest/validate-pod-update.ts';
 import { validateAnnotations, validateLabels } from '../manifest/validate-object-meta.ts';
 
-
 export function admitJob(job: Job, ctx: CreateContext): Admitted<Job> {
   const policy = checkSupportPolicy('Job', job as unknown as Record<string, unknown>);
   const defaulted = defaultJob(job, ctx);
