@@ -28,8 +28,13 @@ const FILE = new URL('../../scripts/cost-measurement.json', import.meta.url);
 const NS = 'default';
 /** The reference probe period. */
 const PERIOD_SECONDS = 10;
-/** Syncs of the prober's shard run measured (real time: a minute at the default 15 s). */
+/** Syncs of the prober's shard run measured. */
 const SYNCS = 4;
+/**
+ * The shard's sync interval while measuring (real time): what a sync does does not depend on the interval, so the
+ * usage of SYNCS syncs is scaled to an hour of syncs at the default interval.
+ */
+const MEASURED_SYNC_INTERVAL_MS = 1_000;
 
 export interface CostMeasurement {
   measuredWith: string;
@@ -109,7 +114,9 @@ const rounded = (u: Usage): Usage =>
 
 beforeAll(async () => {
   if (!onEmulators) return;
-  h = await startCloudHarness();
+  h = await startCloudHarness({
+    functionEnvironment: { PROBER_SYNC_INTERVAL_MS: String(MEASURED_SYNC_INTERVAL_MS) },
+  });
   api = h.kubeConfig.makeApiClient(CoreV1Api);
   ddb = new DynamoDBClient(h.clientConfig('dynamodb'));
 }, 60_000);
@@ -206,10 +213,10 @@ describe.skipIf(!onEmulators)('cost measurement (emulators)', () => {
     // while no probe result changes), scaled to an hour of syncs at the default interval.
     const renewals = () => meter.snapshot()[proberName]?.['ddb.writeUnits'] ?? 0;
     const seen = renewals();
-    await eventually(() => renewals() > seen, 2 * DEFAULT_PROBER_SYNC_INTERVAL_MS, 10);
+    await eventually(() => renewals() > seen, 10 * MEASURED_SYNC_INTERVAL_MS, 10);
     const proberBefore = meter.snapshot();
     const first = renewals();
-    await eventually(() => renewals() >= first + SYNCS, (SYNCS + 1) * DEFAULT_PROBER_SYNC_INTERVAL_MS, 10);
+    await eventually(() => renewals() >= first + SYNCS, 10 * (SYNCS + 1) * MEASURED_SYNC_INTERVAL_MS, 10);
     const proberShard = scale(
       only(
         UsageMeter.since(proberBefore, meter.snapshot()),

@@ -156,6 +156,8 @@ export interface EmulatorHarnessOptions {
    * Default true.
    */
   enforceIam?: boolean;
+  /** Variables set on every function over the template's, as a redeploy with changed settings would. */
+  functionEnvironment?: Record<string, string>;
 }
 
 /** A key and a self-signed certificate for 127.0.0.1 (openssl), in `dir`. */
@@ -483,6 +485,7 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
           LAMBDA_TASK_ROOT: codeDir,
           _HANDLER: String(p.Handler),
           TZ: ':UTC',
+          ...options.functionEnvironment,
         },
       });
     }
