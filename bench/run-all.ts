@@ -16,6 +16,7 @@ const BENCHES: Array<{ name: string; file: string; args: string[]; nodeArgs?: st
   { name: 'apply-to-running', file: 'apply-to-running.bench.ts', args: ['50'], nodeArgs: ['--expose-gc'] },
   { name: 'api-load', file: 'api-load.bench.ts', args: ['500', '20'] },
   { name: 'probes', file: 'probes.bench.ts', args: ['10', '20', '1000'] },
+  { name: 'timers', file: 'timers.bench.ts', args: ['200', '4000'] },
 ];
 
 /** The budget each figure is read against: at most, or at least. */
@@ -30,6 +31,8 @@ const TARGETS: Record<string, { max?: number; min?: number }> = {
   probe_cpu_ratio: { max: 1.1 },
   idle_pod_rss_kib: { max: 64 },
   engine_start_ms: { max: 300 },
+  // docs/architecture.md §4.
+  timer_late_p99_ms: { max: 100 },
 };
 
 async function run(bench: (typeof BENCHES)[number]): Promise<BenchReport> {
