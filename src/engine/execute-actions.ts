@@ -4,6 +4,7 @@
 //
 // Events are written beside the other actions, in their order, each retried until it lands (record-event.ts): a
 // slow event write never delays a container start, and the step still returns only once every event is stored.
+import { processArgv } from '../core/image-entrypoint.ts';
 import type { Container } from 'kubernetes-types/core/v1';
 import type { Action } from '../core/actions.ts';
 import { configReferences, resolveContainerEnvironment, type EnvLookups } from '../core/env.ts';
@@ -179,9 +180,10 @@ async function buildLaunch(
   if (!volumes.ok) return { error: volumes.message };
   const mounts = containerMounts(pod, container, resolved.env);
   if (!mounts.ok) return { error: mounts.message };
-  // Without `command` a container runs its image's entrypoint, which a process runtime does not have: argv stays
-  // empty and the runtime reports CreateContainerConfigError saying what to add.
-  const argv = container.command ? [...resolved.command, ...resolved.args] : [];
+  // Without `command` a container runs its image's entrypoint, which a process runtime does not have
+  // (core/image-entrypoint.ts): argv is `args` for an image without one, else empty and the runtime reports
+  // CreateContainerConfigError saying what to add.
+  const argv = processArgv(container.image, container.command ? resolved.command : undefined, resolved.args);
   const memory = tryParseQuantity(container.resources?.limits?.memory);
   const cpu = tryParseQuantity(container.resources?.limits?.cpu);
   return {
