@@ -8,7 +8,9 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { Status, StatusCause } from 'kubernetes-types/meta/v1';
 import { existsSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { delimiter, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { parse } from 'yaml';
 import type { CliIo } from './cli-io.ts';
 import { EXIT_INVALID, UsageError } from './cli-io.ts';
@@ -34,11 +36,49 @@ export interface ClientFlags {
   namespace?: string;
 }
 
+/**
+ * fetch against an https:// server whose certificate a given CA signed (Node's fetch takes no CA of its own): the
+ * answer as a fetch Response, its body streamed.
+ */
+function fetchTrusting(
+  ca: string,
+  url: URL,
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      {
+        method: init.method,
+        // node:http frames a DELETE's body only with a length (no chunked encoding by default for DELETE).
+        headers:
+          init.body === undefined
+            ? init.headers
+            : { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) },
+        ca,
+        ...(init.signal ? { signal: init.signal } : {}),
+      },
+      (res) => {
+        const headers = new Headers();
+        for (let i = 0; i < res.rawHeaders.length; i += 2)
+          headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+        const status = res.statusCode ?? 502;
+        const body = status === 204 || status === 304 || init.method === 'HEAD' ? null : Readable.toWeb(res);
+        resolve(new Response(body as ReadableStream<Uint8Array> | null, { status, headers }));
+      },
+    );
+    req.once('error', reject);
+    req.end(init.body);
+  });
+}
+
 /** Where the API is and who we are. */
 export interface ApiTarget {
   /** Base URL without a trailing slash. */
   server: string;
   token?: string;
+  /** PEM of the CA an https:// server's certificate is checked against (the kubeconfig's certificate-authority). */
+  certificateAuthority?: string;
   /** `-n`, else the kubeconfig context's namespace, else `default`. */
   namespace: string;
   /** The namespace came from `-n` (kubectl then refuses manifests that name another). */
@@ -98,7 +138,10 @@ export function parseBoolFlag(value: string): boolean {
 }
 
 interface KubeconfigFile {
-  clusters?: Array<{ name?: string; cluster?: { server?: string } }>;
+  clusters?: Array<{
+    name?: string;
+    cluster?: { server?: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string };
+  }>;
   users?: Array<{ name?: string; user?: { token?: string; tokenFile?: string } }>;
   contexts?: Array<{ name?: string; context?: { cluster?: string; user?: string; namespace?: string } }>;
   'current-context'?: string;
@@ -107,6 +150,7 @@ interface KubeconfigFile {
 interface KubeconfigContext {
   server?: string;
   token?: string;
+  certificateAuthority?: string;
   namespace?: string;
 }
 
@@ -139,9 +183,20 @@ export function readKubeconfig(path: string): KubeconfigContext {
       throw new CommandError(`reading the token file of ${path}: ${(err as Error).message}`);
     }
   }
+  let certificateAuthority: string | undefined;
+  if (cluster?.['certificate-authority-data'])
+    certificateAuthority = Buffer.from(cluster['certificate-authority-data'], 'base64').toString();
+  else if (cluster?.['certificate-authority']) {
+    try {
+      certificateAuthority = readFileSync(cluster['certificate-authority'], 'utf8');
+    } catch (err) {
+      throw new CommandError(`reading the certificate authority of ${path}: ${(err as Error).message}`);
+    }
+  }
   return {
     ...(cluster?.server ? { server: cluster.server } : {}),
     ...(token ? { token } : {}),
+    ...(certificateAuthority ? { certificateAuthority } : {}),
     ...(context.namespace ? { namespace: context.namespace } : {}),
   };
 }
@@ -183,9 +238,12 @@ export function resolveApiTarget(flags: ClientFlags, env: NodeJS.ProcessEnv = pr
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new UsageError(`--server: must be an http:// or https:// URL: ${server}`);
   const token = flags.token ?? context.token;
+  // The file's CA belongs to the file's server.
+  const certificateAuthority = flags.server === undefined ? context.certificateAuthority : undefined;
   return {
     server: server.replace(/\/+$/, ''),
     ...(token ? { token } : {}),
+    ...(certificateAuthority ? { certificateAuthority } : {}),
     namespace: flags.namespace ?? context.namespace ?? DEFAULT_NAMESPACE,
     namespaceFromFlag: flags.namespace !== undefined,
   };
@@ -394,13 +452,15 @@ export class ApiClient {
       body = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
       headers['content-type'] = o.contentType ?? 'application/json';
     }
+    const init = {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    };
+    const ca = this.target.certificateAuthority;
     try {
-      return await fetch(url, {
-        method,
-        headers,
-        ...(body !== undefined ? { body } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
+      return await (ca && url.protocol === 'https:' ? fetchTrusting(ca, url, init) : fetch(url, init));
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
       throw new ApiConnectionError(describeFetchFailure(url, err));

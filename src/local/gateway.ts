@@ -9,8 +9,13 @@
 // Buffered and streamed responses take the same road; streams — watches (`?watch=true`) and `logs --follow` — are
 // written as they are produced, with their headers flushed first. Exec is a WebSocket upgrade, handed to
 // local/exec-websocket.ts.
+//
+// With a certificate (`podflow serve --token`: kubectl sends credentials only over TLS, local/serving-certificate.ts)
+// one port speaks both: a connection whose first byte is a TLS handshake record (0x16, RFC 8446 §5.1) goes to the
+// TLS server, any other to the plain one — the web UI in a browser and curl keep http://, kubectl gets https://.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Hono } from 'hono';
 import { bufferedPartsOf } from '../api/buffered-response.ts';
 import { MAX_REQUEST_BODY_BYTES } from '../api/request.ts';
@@ -42,11 +47,16 @@ export interface GatewayOptions {
   port: number;
   upgrade?: UpgradeHandler;
   onError: (err: unknown, context: string) => void;
+  /** PEM key and certificate: serve TLS too, on the same port. */
+  tls?: { key: string; cert: string };
 }
 
 export interface Gateway {
   readonly port: number;
+  /** http://127.0.0.1:PORT */
   readonly url: string;
+  /** https://127.0.0.1:PORT when the gateway has a certificate. */
+  readonly tlsUrl?: string;
   /** Stops accepting, ends streams and upgrades, lets in-flight requests finish (briefly). */
   close(): Promise<void>;
 }
@@ -195,7 +205,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   };
 
-  const server: Server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     void (async () => {
       try {
         if (closing) throw new ApiError(503, 'ServiceUnavailable', 'podflow is shutting down');
@@ -214,39 +224,57 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         writeStatus(res, new ApiError(500, 'InternalError', `Internal error occurred: ${message}`));
       }
     })();
-  });
-  server.on('upgrade', (req, socket: Socket, head: Buffer) => {
-    if (closing || !options.upgrade?.handleUpgrade(req, socket, head)) {
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-    }
-  });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-  });
+  };
+  const servers: Server[] = [createServer(onRequest)];
+  if (options.tls) servers.push(createHttpsServer(options.tls, onRequest));
+  for (const server of servers) {
+    server.on('upgrade', (req, socket: Socket, head: Buffer) => {
+      if (closing || !options.upgrade?.handleUpgrade(req, socket, head)) {
+        socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      }
+    });
+    server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    });
+  }
+  // The listener: the plain server itself, or one that hands each connection to the server its first byte names.
+  const [plain, tls] = servers as [Server, Server | undefined];
+  const listener = tls
+    ? createNetServer({ pauseOnConnect: true }, (socket) => {
+        socket.once('readable', () => {
+          const first = socket.read(1) as Buffer | null;
+          if (first === null) return void socket.destroy();
+          socket.unshift(first);
+          (first[0] === 0x16 ? tls : plain).emit('connection', socket);
+        });
+      })
+    : plain;
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, GATEWAY_HOST, () => {
-      server.off('error', reject);
+    listener.once('error', reject);
+    listener.listen(options.port, GATEWAY_HOST, () => {
+      listener.off('error', reject);
       resolve();
     });
   });
-  port = (server.address() as AddressInfo).port;
+  port = (listener.address() as AddressInfo).port;
+  const closeIdle = () => servers.forEach((s) => s.closeIdleConnections());
 
   return {
     port,
     url: `http://${GATEWAY_HOST}:${port}`,
+    ...(tls ? { tlsUrl: `https://${GATEWAY_HOST}:${port}` } : {}),
     async close() {
       if (closing) return;
       closing = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
       for (const s of streams) s.abort();
       options.upgrade?.close();
       // Connections turn idle as their last response ends (the aborted streams too): close them as they do, and
       // whatever is still busy when the grace runs out.
-      server.closeIdleConnections();
-      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
-      const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      closeIdle();
+      const sweep = setInterval(closeIdle, IDLE_SWEEP_MS);
+      const timer = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), SHUTDOWN_GRACE_MS);
       await closed;
       clearInterval(sweep);
       clearTimeout(timer);

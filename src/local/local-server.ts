@@ -16,10 +16,14 @@ export interface LocalServerOptions {
   token?: string;
   newUid: () => string;
   onError: (err: unknown, context: string) => void;
+  /** Serve TLS too, on the same port (gateway.ts). */
+  tls?: { key: string; cert: string };
 }
 
 export interface LocalServer {
   url: string;
+  /** The https:// address when the server has a certificate. */
+  tlsUrl?: string;
   /** Stops accepting, ends watches and exec sessions; the engine stays up (its owner stops it). */
   close(): Promise<void>;
 }
@@ -56,9 +60,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         createPortForwardUpgradeHandler({ store: engine.store, onError, ...(token ? { token } : {}) }),
       ),
       onError,
+      ...(options.tls ? { tls: options.tls } : {}),
     });
     return {
       url: gateway.url,
+      ...(gateway.tlsUrl ? { tlsUrl: gateway.tlsUrl } : {}),
       async close() {
         api.close();
         await gateway.close();

@@ -182,15 +182,19 @@ describe('podflow serve', () => {
     await serve?.dispose();
   }, 30_000);
 
-  it('writes a kubeconfig for its URL and token, readable only by its owner', async () => {
+  it('writes a kubeconfig for its https:// URL, CA and token, readable only by its owner', async () => {
     const config = parse(await readFile(serve.kubeconfig, 'utf8')) as {
       'current-context': string;
-      clusters: Array<{ cluster: { server: string } }>;
+      clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
       users: Array<{ user: { token: string } }>;
       contexts: Array<{ context: { namespace: string } }>;
     };
     expect(config['current-context']).toBe('podflow');
-    expect(config.clusters[0]!.cluster.server).toBe(serve.url);
+    // With a token the kubeconfig names TLS on the same port: kubectl sends a token only over TLS.
+    expect(config.clusters[0]!.cluster.server).toBe(serve.url.replace('http://', 'https://'));
+    expect(config.clusters[0]!.cluster['certificate-authority-data']).toBe(
+      Buffer.from(await readFile(join(serve.dataDir, 'serving.crt'))).toString('base64'),
+    );
     expect(config.users[0]!.user.token).toBe(TOKEN);
     expect(config.contexts[0]!.context.namespace).toBe('default');
     const { stat } = await import('node:fs/promises');

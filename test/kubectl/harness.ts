@@ -57,12 +57,13 @@ export interface Served {
   stop: () => Promise<number | null | 'timeout'>;
 }
 
-export async function startServe(name: string): Promise<Served> {
+/** `podflow serve` on a free port and a temporary data directory; `flags` are added to its command line. */
+export async function startServe(name: string, flags: string[] = []): Promise<Served> {
   const dataDir = mkdtempSync(join(tmpdir(), `podflow-${name}-`));
   const home = mkdtempSync(join(tmpdir(), `podflow-${name}-home-`));
   const serve = spawn(
     NODE,
-    [join(ROOT, 'bin', 'podflow.js'), 'serve', '--port', '0', '--data-dir', dataDir],
+    [join(ROOT, 'bin', 'podflow.js'), 'serve', '--port', '0', '--data-dir', dataDir, ...flags],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],

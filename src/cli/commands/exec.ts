@@ -97,7 +97,11 @@ export async function runExec(
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
 
   return new Promise<number>((resolve, reject) => {
-    const ws = new WebSocket(url, EXEC_SUBPROTOCOLS, { headers: client.authHeaders() });
+    const ca = client.target.certificateAuthority;
+    const ws = new WebSocket(url, EXEC_SUBPROTOCOLS, {
+      headers: client.authHeaders(),
+      ...(ca ? { ca } : {}),
+    });
     let exitCode: number | undefined;
     let failure: unknown;
     let settled = false;

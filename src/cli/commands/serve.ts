@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { join, resolve } from 'node:path';
 import { startLocalServer, type LocalServer } from '../../local/local-server.ts';
+import { servingCertificate } from '../../local/serving-certificate.ts';
 import type { CliIo } from '../cli-io.ts';
 import { EXIT_OK, UsageError } from '../cli-io.ts';
 import { addEngineFlags, openEngineFromFlags, type EngineFlagValues } from '../engine-flags.ts';
@@ -27,7 +28,10 @@ export function parsePort(value: string): number {
 
 /** What a running `serve` offers (tests drive it in-process). */
 export interface ServeHandle {
+  /** http://127.0.0.1:PORT */
   url: string;
+  /** The kubeconfig's server: https:// on the same port when a token is required (kubectl sends one only over TLS). */
+  apiUrl: string;
   /** The web UI's address; with a token, the token rides in the fragment, which browsers never send. */
   uiUrl: string;
   kubeconfig: string;
@@ -52,6 +56,8 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<ServeHa
   const opened = await openEngineFromFlags(opts, onError);
   const { local, dataDir } = opened;
   let server: LocalServer;
+  // local/serving-certificate.ts: with a token, kubectl needs https:// to send it.
+  const tls = opts.token ? servingCertificate(dataDir) : undefined;
   try {
     server = await startLocalServer({
       engine: local,
@@ -59,6 +65,7 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<ServeHa
       newUid: io.newUid,
       onError,
       ...(opts.token ? { token: opts.token } : {}),
+      ...(tls ? { tls } : {}),
     });
   } catch (err) {
     await opened.close();
@@ -69,10 +76,16 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<ServeHa
     throw err;
   }
   const kubeconfig = resolve(join(dataDir, KUBECONFIG_FILE));
-  writeKubeconfig(kubeconfig, { server: server.url, ...(opts.token ? { token: opts.token } : {}) });
+  const apiUrl = server.tlsUrl ?? server.url;
+  writeKubeconfig(kubeconfig, {
+    server: apiUrl,
+    ...(opts.token ? { token: opts.token } : {}),
+    ...(tls ? { certificateAuthority: tls.cert } : {}),
+  });
   let stopping: Promise<void> | undefined;
   return {
     url: server.url,
+    apiUrl,
     uiUrl: uiAddress(server.url, opts.token),
     kubeconfig,
     dataDir,
@@ -93,7 +106,7 @@ export async function runServe(
 ): Promise<number> {
   const serve = await startServe(opts, io);
   io.stdout(
-    `podflow serve: Kubernetes API on ${serve.url} (127.0.0.1 only), data in ${serve.dataDir}${opts.token ? ', bearer token required' : ''}\n` +
+    `podflow serve: Kubernetes API on ${serve.apiUrl} (127.0.0.1 only), data in ${serve.dataDir}${opts.token ? ', bearer token required' : ''}\n` +
       `  export KUBECONFIG=${serve.kubeconfig}\n` +
       `  web UI: ${serve.uiUrl}\n` +
       `  kubectl apply -f examples/quickstart/ && kubectl get pods -w\n`,
