@@ -1,0 +1,70 @@
+// metrics.k8s.io/v1beta1 PodMetrics, what `kubectl top pod` reads (docs/decisions/0015-pod-metrics.md): list across
+// namespaces, per namespace (labelSelector and fieldSelector as for pods) and get, as metrics-server's pkg/api/pod.go
+// serves them, from the runtime's measurements (engine/pod-metrics-collector.ts) and the pods of the store. Where no
+// runtime can be measured (the cloud) every request answers 501 with the reason.
+import type { Context } from 'hono';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { METRICS_GROUP, METRICS_GROUP_VERSION, podMetrics, type PodMetrics } from '../core/pod-metrics.ts';
+import type { PodKey } from '../ports/pod-key.ts';
+import { negotiateFormat } from './accept.ts';
+import type { ApiContext } from './api-context.ts';
+import { servedPod } from './objects.ts';
+import { checkNamespace, podSelection } from './pods.ts';
+import { respond } from './respond.ts';
+import { notFound, notImplemented } from './status.ts';
+
+/** The 501's message where no runtime is measured (the cloud API: ECS Fargate tasks, docs/decisions/0015). */
+export const METRICS_NOT_SERVED =
+  'metrics.k8s.io is not available from this podflow API: the cloud deployment runs pods as ECS Fargate tasks, whose ' +
+  'CPU and memory reach CloudWatch (Container Insights), not the API; `kubectl top` works with `podflow serve`';
+
+/** metrics-server registers PodMetrics as `pods` of its group: NotFound names them `pods.metrics.k8s.io`. */
+const RESOURCE = `pods.${METRICS_GROUP}`;
+
+function requireMetrics(x: ApiContext): NonNullable<ApiContext['deps']['metrics']> {
+  if (!x.deps.metrics) throw notImplemented(METRICS_NOT_SERVED);
+  return x.deps.metrics;
+}
+
+/** GET /apis/metrics.k8s.io/v1beta1[/namespaces/{ns}]/pods: the Running pods with a usage, in key order. */
+export async function listPodMetrics(
+  x: ApiContext,
+  c: Context,
+  namespace: string | undefined,
+): Promise<Response> {
+  if (namespace !== undefined) checkNamespace(namespace);
+  const metrics = requireMetrics(x);
+  const selection = podSelection(c, namespace);
+  const format = negotiateFormat(c.req.header('accept'), false);
+  const samples = await metrics.samples();
+  const pods = (await x.deps.store.list(namespace)).items.map(servedPod).filter(selection.filter.matches);
+  const now = x.deps.clock.now();
+  const items = pods
+    .map((pod) => podMetrics(pod, samples, now))
+    .filter((m): m is PodMetrics => m !== undefined);
+  return respond(c, format, 200, {
+    kind: 'PodMetricsList',
+    apiVersion: METRICS_GROUP_VERSION,
+    metadata: {},
+    items,
+  });
+}
+
+/**
+ * GET /apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods/{name}: a missing pod is the pods' NotFound, a pod without
+ * metrics (not Running, just started) `pods.metrics.k8s.io "<ns>/<name>" not found` (metrics-server podMetrics.Get).
+ */
+export async function getPodMetrics(x: ApiContext, c: Context, key: PodKey): Promise<Response> {
+  checkNamespace(key.namespace);
+  const metrics = requireMetrics(x);
+  const format = negotiateFormat(c.req.header('accept'), false);
+  if (!(await x.deps.store.get(key))) throw notFound('pods', key.name);
+  const samples = await metrics.samples();
+  // Read again after the measurement, which may have waited: the pod as it is now decides (phase, containers).
+  const stored = await x.deps.store.get(key);
+  if (!stored) throw notFound('pods', key.name);
+  const pod: Pod = servedPod(stored);
+  const found = podMetrics(pod, samples, x.deps.clock.now());
+  if (!found) throw notFound(RESOURCE, `${key.namespace}/${key.name}`);
+  return respond(c, format, 200, found);
+}
