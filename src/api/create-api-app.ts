@@ -23,7 +23,7 @@ import {
   versionInfo,
 } from './discovery.ts';
 import { getEvent, listEvents } from './events.ts';
-import { getPodMetrics, listPodMetrics } from './metrics.ts';
+import { getPodMetrics, listPodMetrics, nodeMetrics } from './metrics.ts';
 import { podLogs } from './logs.ts';
 import { openApiV2Document, openApiV3Document, openApiV3Paths } from './openapi.ts';
 import {
@@ -345,6 +345,8 @@ export function createApiApp(given: ApiDeps): ApiApp {
   route('/apis/metrics.k8s.io/v1beta1/namespaces/:ns/pods/:name', {
     GET: (c) => getPodMetrics(x, c, podKey(c)),
   });
+  route('/apis/metrics.k8s.io/v1beta1/nodes', { GET: nodeMetrics });
+  route('/apis/metrics.k8s.io/v1beta1/nodes/:name', { GET: nodeMetrics });
 
   route(UI_PATH, { GET: serveUiAsset });
   route(`${UI_PATH}/`, { GET: serveUiAsset });

@@ -18,12 +18,25 @@ export const METRICS_NOT_SERVED =
   'metrics.k8s.io is not available from this podflow API: the cloud deployment runs pods as ECS Fargate tasks, whose ' +
   'CPU and memory reach CloudWatch (Container Insights), not the API; `kubectl top` works with `podflow serve`';
 
+/**
+ * The 501's message for NodeMetrics (`kubectl top node`): metrics-server serves them next to PodMetrics, but kubectl
+ * also reads the Node objects for their allocatable resources, and podflow serves no Nodes.
+ */
+export const NODE_METRICS_NOT_SERVED =
+  'NodeMetrics are not served by podflow: it has no Node objects (kubectl top node reads both); `kubectl top pod` ' +
+  'shows what the pods use';
+
 /** metrics-server registers PodMetrics as `pods` of its group: NotFound names them `pods.metrics.k8s.io`. */
 const RESOURCE = `pods.${METRICS_GROUP}`;
 
 function requireMetrics(x: ApiContext): NonNullable<ApiContext['deps']['metrics']> {
   if (!x.deps.metrics) throw notImplemented(METRICS_NOT_SERVED);
   return x.deps.metrics;
+}
+
+/** GET /apis/metrics.k8s.io/v1beta1/nodes[/{name}]: 501 with the reason (not listed in discovery). */
+export function nodeMetrics(): never {
+  throw notImplemented(NODE_METRICS_NOT_SERVED);
 }
 
 /** GET /apis/metrics.k8s.io/v1beta1[/namespaces/{ns}]/pods: the Running pods with a usage, in key order. */

@@ -3,7 +3,7 @@
 // 501 where nothing is measured (the cloud). The samples are given; how they are taken is tested in
 // test/engine/pod-metrics-collector.test.ts and test/adapters/process/process-tree-usage.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
-import { METRICS_NOT_SERVED } from '../../src/api/metrics.ts';
+import { METRICS_NOT_SERVED, NODE_METRICS_NOT_SERVED } from '../../src/api/metrics.ts';
 import {
   NO_SAMPLES,
   storeSamples,
@@ -217,6 +217,19 @@ describe('PodMetrics', () => {
     const res = await t.request(method ?? 'GET', path, { query, ...(method ? { body: {} } : {}) });
     expect([res.status, res.json.kind, res.json.reason]).toEqual([status, 'Status', reason]);
     expect(m.asked()).toBe(0);
+  });
+
+  it('NodeMetrics (kubectl top node) answer 501 with the reason: podflow serves no Nodes', async () => {
+    const m = apiWith([]);
+    t = m.api;
+    for (const path of [`${BASE}/nodes`, `${BASE}/nodes/podflow`]) {
+      const res = await t.request('GET', path);
+      expect([res.status, res.json.reason, res.json.message], path).toEqual([
+        501,
+        'NotImplemented',
+        NODE_METRICS_NOT_SERVED,
+      ]);
+    }
   });
 
   it('without a measured runtime (the cloud) list and get answer 501 with the reason; discovery still lists the group', async () => {

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NODE_METRICS_NOT_SERVED } from '../../src/api/metrics.ts';
 import { eventually, KUBECTL, startServe, type Served } from './harness.ts';
 
 if (!KUBECTL) console.warn('test/kubectl/top skipped: kubectl not found in /usr/bin or on PATH');
@@ -192,6 +193,14 @@ describe.skipIf(!KUBECTL)('kubectl top pod against podflow serve', () => {
   it('a pod that does not exist gets the API server NotFound', async () => {
     const r = await served.kubectl(['top', 'pod', 'nope']);
     expect([r.code, r.stderr.trim()]).toEqual([1, 'Error from server (NotFound): pods "nope" not found']);
+  });
+
+  it('top node says why there are no NodeMetrics', async () => {
+    const r = await served.kubectl(['top', 'node']);
+    expect([r.code, r.stderr.trim()]).toEqual([
+      1,
+      `Error from server (NotImplemented): ${NODE_METRICS_NOT_SERVED}`,
+    ]);
   });
 
   it('api-resources lists PodMetrics of metrics.k8s.io/v1beta1', async () => {
