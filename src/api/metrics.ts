@@ -4,14 +4,57 @@
 // runtime can be measured (the cloud) every request answers 501 with the reason.
 import type { Context } from 'hono';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { METRICS_GROUP, METRICS_GROUP_VERSION, podMetrics, type PodMetrics } from '../core/pod-metrics.ts';
+import {
+  METRICS_GROUP,
+  METRICS_GROUP_VERSION,
+  podMetrics,
+  podUsageTotals,
+  type PodMetrics,
+} from '../core/pod-metrics.ts';
 import type { PodKey } from '../ports/pod-key.ts';
-import { negotiateFormat } from './accept.ts';
+import { negotiateFormat, type ResponseFormat } from './accept.ts';
 import type { ApiContext } from './api-context.ts';
 import { servedPod } from './objects.ts';
-import { checkNamespace, podSelection } from './pods.ts';
+import { checkNamespace, includeObjectParam, podSelection } from './pods.ts';
 import { respond } from './respond.ts';
 import { notFound, notImplemented } from './status.ts';
+import { objectTable, type TableColumnDefinition } from './table.ts';
+
+/**
+ * metrics-server's Table (pkg/api/pod.go ConvertToTable, addPodMetricsToTable): the name, each resource summed over
+ * the containers, and the window — what `kubectl get podmetrics` prints.
+ */
+const POD_METRICS_COLUMNS: readonly TableColumnDefinition[] = [
+  { name: 'Name', type: 'string', format: 'name', description: 'Name of the resource', priority: 0 },
+  { name: 'cpu', type: 'string', format: 'quantity', description: '', priority: 0 },
+  { name: 'memory', type: 'string', format: 'quantity', description: '', priority: 0 },
+  { name: 'Window', type: 'string', format: 'duration', description: '', priority: 0 },
+];
+
+function respondMetrics(
+  x: ApiContext,
+  c: Context,
+  format: ResponseFormat,
+  items: readonly PodMetrics[],
+  list: boolean,
+): Response {
+  if (format.kind === 'table') {
+    const table = objectTable(
+      POD_METRICS_COLUMNS,
+      items,
+      (m) => {
+        const total = podUsageTotals(m);
+        return [m.metadata.name, total.cpu, total.memory, m.window];
+      },
+      { now: x.deps.clock.now(), include: includeObjectParam(c), version: format.version },
+    );
+    return respond(c, format, 200, table);
+  }
+  const body = list
+    ? { kind: 'PodMetricsList', apiVersion: METRICS_GROUP_VERSION, metadata: {}, items }
+    : items[0];
+  return respond(c, format, 200, body);
+}
 
 /** The 501's message where no runtime is measured (the cloud API: ECS Fargate tasks, docs/decisions/0015). */
 export const METRICS_NOT_SERVED =
@@ -48,19 +91,14 @@ export async function listPodMetrics(
   if (namespace !== undefined) checkNamespace(namespace);
   const metrics = requireMetrics(x);
   const selection = podSelection(c, namespace);
-  const format = negotiateFormat(c.req.header('accept'), false);
+  const format = negotiateFormat(c.req.header('accept'), true);
   const samples = await metrics.samples();
   const pods = (await x.deps.store.list(namespace)).items.map(servedPod).filter(selection.filter.matches);
   const now = x.deps.clock.now();
   const items = pods
     .map((pod) => podMetrics(pod, samples, now))
     .filter((m): m is PodMetrics => m !== undefined);
-  return respond(c, format, 200, {
-    kind: 'PodMetricsList',
-    apiVersion: METRICS_GROUP_VERSION,
-    metadata: {},
-    items,
-  });
+  return respondMetrics(x, c, format, items, true);
 }
 
 /**
@@ -70,7 +108,7 @@ export async function listPodMetrics(
 export async function getPodMetrics(x: ApiContext, c: Context, key: PodKey): Promise<Response> {
   checkNamespace(key.namespace);
   const metrics = requireMetrics(x);
-  const format = negotiateFormat(c.req.header('accept'), false);
+  const format = negotiateFormat(c.req.header('accept'), true);
   if (!(await x.deps.store.get(key))) throw notFound('pods', key.name);
   const samples = await metrics.samples();
   // Read again after the measurement, which may have waited: the pod as it is now decides (phase, containers).
@@ -79,5 +117,5 @@ export async function getPodMetrics(x: ApiContext, c: Context, key: PodKey): Pro
   const pod: Pod = servedPod(stored);
   const found = podMetrics(pod, samples, x.deps.clock.now());
   if (!found) throw notFound(RESOURCE, `${key.namespace}/${key.name}`);
-  return respond(c, format, 200, found);
+  return respondMetrics(x, c, format, [found], false);
 }

@@ -13,7 +13,7 @@
 // and never serves a window shorter than `minWindowMs`.
 import type { Pod } from 'kubernetes-types/core/v1';
 import { formatGoDuration } from './duration.ts';
-import { formatQuantity, quantityFromInteger } from './quantity.ts';
+import { addQuantities, formatQuantity, parseQuantity, quantityFromInteger } from './quantity.ts';
 import { toRfc3339 } from './time.ts';
 
 export const METRICS_GROUP = 'metrics.k8s.io';
@@ -205,4 +205,19 @@ export function podMetrics(pod: Pod, samples: MetricsSamples, now: number): PodM
     window: formatGoDuration(earliest?.windowMs ?? 0),
     containers,
   };
+}
+
+/**
+ * The pod's usage summed over its containers, as metrics-server's Table shows it (pkg/api/pod.go
+ * addPodMetricsToTable: each resource's quantities added, printed in the canonical form).
+ */
+export function podUsageTotals(m: PodMetrics): { cpu: string; memory: string } {
+  const sum = (resource: 'cpu' | 'memory', format: 'DecimalSI' | 'BinarySI'): string =>
+    formatQuantity(
+      m.containers.reduce(
+        (total, c) => addQuantities(total, parseQuantity(c.usage[resource])),
+        quantityFromInteger(0, format),
+      ),
+    );
+  return { cpu: sum('cpu', 'DecimalSI'), memory: sum('memory', 'BinarySI') };
 }

@@ -130,6 +130,32 @@ describe('PodMetrics', () => {
     expect(items[0]!.containers).toEqual([{ name: 'app', usage: { cpu: '1', memory: '1432Ki' } }]);
   });
 
+  it('Table (kubectl get podmetrics): the name, each resource summed over the containers, and the window', async () => {
+    const m = apiWith([
+      { pod: 'mem', container: 'alloc', cores: 0.5, bytes: 64 * 1024 * 1024 },
+      { pod: 'mem', container: 'idle', cores: 0.002, bytes: 1024 },
+    ]);
+    t = m.api;
+    await run(t, { namespace: 'default', name: 'mem' }, undefined, ['alloc', 'idle']);
+    await m.measure();
+    const accept =
+      'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+    for (const path of [`${BASE}/namespaces/default/pods`, `${BASE}/namespaces/default/pods/mem`]) {
+      const res = await t.request('GET', path, { headers: { accept } });
+      expect(res.json, path).toMatchObject({
+        kind: 'Table',
+        apiVersion: 'meta.k8s.io/v1',
+        rows: [{ cells: ['mem', '502m', '65537Ki', '1s'], object: { metadata: { name: 'mem' } } }],
+      });
+      expect((res.json.columnDefinitions as Array<{ name: string }>).map((c) => c.name)).toEqual([
+        'Name',
+        'cpu',
+        'memory',
+        'Window',
+      ]);
+    }
+  });
+
   it('list in a namespace, with a label selector and a field selector', async () => {
     const m = apiWith([
       { pod: 'a', container: 'app', cores: 0.5, bytes: 4096 },
@@ -230,6 +256,30 @@ describe('PodMetrics', () => {
         NODE_METRICS_NOT_SERVED,
       ]);
     }
+  });
+
+  it.each([
+    { verb: 'list', allowed: true, reason: undefined },
+    { verb: 'get', allowed: true, reason: undefined },
+    {
+      verb: 'create',
+      allowed: false,
+      reason: 'podflow serves pods.metrics.k8s.io for get, list, not create',
+    },
+  ])('auth can-i $verb pods.metrics.k8s.io → $allowed', async ({ verb, allowed, reason }) => {
+    t = createTestApi();
+    const res = await t.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+      body: {
+        kind: 'SelfSubjectAccessReview',
+        apiVersion: 'authorization.k8s.io/v1',
+        spec: {
+          resourceAttributes: { namespace: 'default', verb, group: 'metrics.k8s.io', resource: 'pods' },
+        },
+      },
+    });
+    const status = res.json.status as { allowed: boolean; reason?: string };
+    expect(status.allowed).toBe(allowed);
+    if (reason) expect(status.reason).toBe(reason);
   });
 
   it('without a measured runtime (the cloud) list and get answer 501 with the reason; discovery still lists the group', async () => {

@@ -8,6 +8,7 @@ import {
   NO_SAMPLES,
   planScrape,
   podMetrics,
+  podUsageTotals,
   storeSamples,
   usageQuantities,
   type ContainerSample,
@@ -273,5 +274,35 @@ describe('podMetrics (metrics-server getPodMetrics + GetMetrics)', () => {
     );
     const m = podMetrics(pod({ containers: ['app', 'side'] }), s, T0 + 1000);
     expect(m?.containers).toEqual([{ name: 'app', usage: { cpu: '500m', memory: '64Mi' } }]);
+  });
+});
+
+describe('podUsageTotals (metrics-server addPodMetricsToTable)', () => {
+  it.each([
+    { name: 'one container', usages: [['1', '64Mi']], want: { cpu: '1', memory: '64Mi' } },
+    {
+      name: 'two containers add up',
+      usages: [
+        ['1', '64Mi'],
+        ['2m', '1Ki'],
+      ],
+      want: { cpu: '1002m', memory: '65537Ki' },
+    },
+    {
+      name: 'nanocores and bytes',
+      usages: [
+        ['689310689n', '79012Ki'],
+        ['0', '1708Ki'],
+      ],
+      want: { cpu: '689310689n', memory: '80720Ki' },
+    },
+    { name: 'no container', usages: [], want: { cpu: '0', memory: '0' } },
+  ])('$name → $want.cpu, $want.memory', ({ usages, want }) => {
+    const m = podMetrics(pod(), twoScrapes([sample()], [sample({ at: T0 + 1000 })]), T0)!;
+    const containers = usages.map(([cpu, memory], i) => ({
+      name: `c${i}`,
+      usage: { cpu: cpu!, memory: memory! },
+    }));
+    expect(podUsageTotals({ ...m, containers })).toEqual(want);
   });
 });

@@ -190,6 +190,22 @@ describe.skipIf(!KUBECTL)('kubectl top pod against podflow serve', () => {
     expect([other.code, other.stderr.trim()]).toEqual([0, 'No resources found in team-a namespace.']);
   });
 
+  it('get podmetrics prints the metrics-server columns', async () => {
+    for (const args of [
+      ['get', 'podmetrics'],
+      ['get', 'podmetrics', 'mem'],
+    ]) {
+      const r = await served.kubectl(args);
+      expect(r.code, r.stderr).toBe(0);
+      const table = rows(r.stdout);
+      expect(table[0]).toEqual(['NAME', 'CPU', 'MEMORY', 'WINDOW']);
+      expect(table.slice(1).map((row) => row[0])).toEqual(args.length === 2 ? ['busy', 'mem'] : ['mem']);
+      const mem = table.find((row) => row[0] === 'mem')!;
+      expect(mem[2]).toMatch(/^\d+Ki$/);
+      expect(mem[3]).toMatch(/^\d+(\.\d+)?m?s$/);
+    }
+  });
+
   it('a pod that does not exist gets the API server NotFound', async () => {
     const r = await served.kubectl(['top', 'pod', 'nope']);
     expect([r.code, r.stderr.trim()]).toEqual([1, 'Error from server (NotFound): pods "nope" not found']);
