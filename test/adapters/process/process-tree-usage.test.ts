@@ -95,7 +95,11 @@ describe('readTreeUsage', () => {
       'the burner to exit and `sleep` to run',
       async () => {
         reported = Number(await readFile(out, 'utf8').catch(() => '0'));
-        return reported > 0 && processTree(sh.pid!).length === 1;
+        // Only `sleep` left: the burner has exited and been reaped (not merely written its file).
+        const children = processTree(sh.pid!);
+        const comm =
+          children.length === 1 ? await readFile(`/proc/${children[0]}/comm`, 'utf8').catch(() => '') : '';
+        return reported > 0 && comm.trim() === 'sleep';
       },
       30_000,
     );
