@@ -59,7 +59,8 @@ function respondMetrics(
 /** The 501's message where no runtime is measured (the cloud API: ECS Fargate tasks, docs/decisions/0015). */
 export const METRICS_NOT_SERVED =
   'metrics.k8s.io is not available from this podflow API: the cloud deployment runs pods as ECS Fargate tasks, whose ' +
-  'CPU and memory reach CloudWatch (Container Insights), not the API; `kubectl top` works with `podflow serve`';
+  'CPU and memory reach CloudWatch only through Container Insights (off by default), not the API; `kubectl top` ' +
+  'works with `podflow serve`';
 
 /**
  * The 501's message for NodeMetrics (`kubectl top node`): metrics-server serves them next to PodMetrics, but kubectl
