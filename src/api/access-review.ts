@@ -7,7 +7,13 @@
 import type { Context } from 'hono';
 import { authorize, type Grant } from '../core/access.ts';
 import { bodyFormat, parseObjectBody } from './decode-pod.ts';
-import { type ApiResource, BATCH_V1_RESOURCES, V1_RESOURCES } from './discovery.ts';
+import {
+  type ApiResource,
+  BATCH_V1_RESOURCES,
+  METRICS_V1BETA1_RESOURCES,
+  V1_RESOURCES,
+} from './discovery.ts';
+import { METRICS_GROUP } from '../core/pod-metrics.ts';
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf.ts';
 import { readBody, readBodyBytes, requestMediaType } from './request.ts';
 import { ApiError, badRequest } from './status.ts';
@@ -55,7 +61,9 @@ function servedVerbs(group: string, resource: string, withBatch: boolean): reado
         ? AUTHORIZATION_RESOURCES
         : group === 'batch' && withBatch
           ? BATCH_V1_RESOURCES
-          : [];
+          : group === METRICS_GROUP
+            ? METRICS_V1BETA1_RESOURCES
+            : [];
   return served.find((r) => r.name === resource)?.verbs;
 }
 
@@ -187,6 +195,7 @@ export async function selfSubjectRulesReview(
         ...rules('', V1_RESOURCES),
         ...(withBatch ? rules('batch', BATCH_V1_RESOURCES) : []),
         ...rules(AUTHORIZATION_GROUP, AUTHORIZATION_RESOURCES),
+        ...rules(METRICS_GROUP, METRICS_V1BETA1_RESOURCES),
       ],
       nonResourceRules: [{ verbs: ['get'], nonResourceURLs: NON_RESOURCE_URLS }],
       incomplete: false,

@@ -5,6 +5,7 @@ import type { Context } from 'hono';
 import type { Grant } from '../core/access.ts';
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { FieldError } from '../core/field-errors.ts';
+import type { MetricsSamples } from '../core/pod-metrics.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ContainerRuntime } from '../ports/container-runtime.ts';
 import type { ApiObject, ObjectKey, ObjectStore, StoredObject } from '../ports/object-store.ts';
@@ -55,6 +56,11 @@ export interface ApiDeps {
   objectChanges?: ObjectChangeSource;
   /** Container logs (local mode). Without it `pods/log` answers 501. */
   logs?: Pick<ContainerRuntime, 'logs'>;
+  /**
+   * The runtime's measurements for metrics.k8s.io PodMetrics (local mode: engine/pod-metrics-collector.ts). Without
+   * it the group's requests answer 501 (the cloud).
+   */
+  metrics?: { samples(): Promise<MetricsSamples> };
   /** Whether `pods/exec` is served (over WebSocket, by the local gateway). Without it: 501. */
   exec?: boolean;
   /** Whether `pods/portforward` is served (an upgrade the local gateway takes, local/port-forward.ts). Without: 501. */

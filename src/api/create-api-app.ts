@@ -17,10 +17,13 @@ import {
   batchApiGroup,
   batchV1ResourceList,
   JOBS_NOT_SERVED,
+  metricsApiGroup,
+  metricsV1beta1ResourceList,
   v1ResourceList,
   versionInfo,
 } from './discovery.ts';
 import { getEvent, listEvents } from './events.ts';
+import { getPodMetrics, listPodMetrics, nodeMetrics } from './metrics.ts';
 import { podLogs } from './logs.ts';
 import { openApiV2Document, openApiV3Document, openApiV3Paths } from './openapi.ts';
 import {
@@ -330,6 +333,20 @@ export function createApiApp(given: ApiDeps): ApiApp {
     app.all('/apis/batch/*', refused);
     app.all('/apis/batch', refused);
   }
+
+  // metrics.k8s.io (kubectl top): discovery everywhere, the PodMetrics themselves where a runtime is measured
+  // (metrics.ts answers 501 otherwise).
+  route('/apis/metrics.k8s.io', { GET: (c) => json(c, metricsApiGroup()) });
+  route('/apis/metrics.k8s.io/v1beta1', { GET: (c) => json(c, metricsV1beta1ResourceList()) });
+  route('/apis/metrics.k8s.io/v1beta1/pods', { GET: (c) => listPodMetrics(x, c, undefined) });
+  route('/apis/metrics.k8s.io/v1beta1/namespaces/:ns/pods', {
+    GET: (c) => listPodMetrics(x, c, c.req.param('ns') ?? ''),
+  });
+  route('/apis/metrics.k8s.io/v1beta1/namespaces/:ns/pods/:name', {
+    GET: (c) => getPodMetrics(x, c, podKey(c)),
+  });
+  route('/apis/metrics.k8s.io/v1beta1/nodes', { GET: nodeMetrics });
+  route('/apis/metrics.k8s.io/v1beta1/nodes/:name', { GET: nodeMetrics });
 
   route(UI_PATH, { GET: serveUiAsset });
   route(`${UI_PATH}/`, { GET: serveUiAsset });

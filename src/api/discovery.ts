@@ -2,6 +2,7 @@
 // and the resources of v1 with their verbs and short names (legacy discovery; aggregated discovery is not served, so
 // clients fall back to these documents, as they do against older API servers).
 import pkg from '../../package.json' with { type: 'json' };
+import { METRICS_GROUP, METRICS_GROUP_VERSION, METRICS_VERSION } from '../core/pod-metrics.ts';
 
 /**
  * The Kubernetes version podflow's API answers as: the API semantics it reproduces. kubectl picks its version skew
@@ -31,8 +32,11 @@ export function apiVersions(serverAddress: string): Record<string, unknown> {
 
 /**
  * The API groups besides core v1 (Pods, Events, ConfigMaps, Secrets, Namespaces; docs/architecture.md §8):
- * authorization.k8s.io for the access reviews of `kubectl auth can-i` (access-review.ts), and batch for Jobs where a
- * Job controller runs (`withBatch`: local mode).
+ * authorization.k8s.io for the access reviews of `kubectl auth can-i` (access-review.ts), batch for Jobs where a
+ * Job controller runs (`withBatch`: local mode), and metrics.k8s.io for `kubectl top` (metrics.ts) — listed last, as
+ * an API server lists the groups of aggregated API services after its own. It is listed in the cloud too, where its
+ * requests answer 501 with the reason, so that `kubectl top` shows the reason rather than "Metrics API not
+ * available" (docs/decisions/0015-pod-metrics.md).
  */
 export function apiGroupList(withBatch = false): Record<string, unknown> {
   const v1 = { groupVersion: 'authorization.k8s.io/v1', version: 'v1' };
@@ -42,7 +46,35 @@ export function apiGroupList(withBatch = false): Record<string, unknown> {
     groups: [
       ...(withBatch ? [batchApiGroup()] : []),
       { name: 'authorization.k8s.io', versions: [v1], preferredVersion: v1 },
+      metricsApiGroupEntry(),
     ],
+  };
+}
+
+function metricsApiGroupEntry(): { name: string; versions: object[]; preferredVersion: object } {
+  const v1beta1 = { groupVersion: METRICS_GROUP_VERSION, version: METRICS_VERSION };
+  return { name: METRICS_GROUP, versions: [v1beta1], preferredVersion: v1beta1 };
+}
+
+/** GET /apis/metrics.k8s.io. */
+export function metricsApiGroup(): Record<string, unknown> {
+  return { kind: 'APIGroup', apiVersion: 'v1', ...metricsApiGroupEntry() };
+}
+
+/**
+ * metrics.k8s.io/v1beta1 as podflow serves it: PodMetrics, get and list (metrics-server pkg/api/install.go registers
+ * `pods` and `nodes`; podflow serves no Node objects, so no NodeMetrics — `kubectl top node` reads both).
+ */
+export const METRICS_V1BETA1_RESOURCES: readonly ApiResource[] = [
+  { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] },
+];
+
+export function metricsV1beta1ResourceList(): Record<string, unknown> {
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: METRICS_GROUP_VERSION,
+    resources: METRICS_V1BETA1_RESOURCES,
   };
 }
 

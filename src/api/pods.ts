@@ -120,12 +120,13 @@ async function settle(
 
 // ---------- list / watch ----------
 
-interface Selection {
+export interface Selection {
   namespace?: string;
   filter: PodFilter;
 }
 
-function selection(c: Context, namespace: string | undefined): Selection {
+/** The pods a list selects: namespace, labelSelector and fieldSelector (400 Status for a malformed selector). */
+export function podSelection(c: Context, namespace: string | undefined): Selection {
   const labels = parseLabelSelector(c.req.query('labelSelector') ?? '');
   const fields = parseFieldSelector(c.req.query('fieldSelector') ?? '', POD_SELECTABLE_FIELDS);
   return {
@@ -142,7 +143,7 @@ function selection(c: Context, namespace: string | undefined): Selection {
 
 export async function listPods(x: ApiContext, c: Context, namespace: string | undefined): Promise<Response> {
   if (namespace !== undefined) checkNamespace(namespace);
-  const sel = selection(c, namespace);
+  const sel = podSelection(c, namespace);
   if (boolParam(c, 'watch') === true) return watchPods(x, c, sel);
   const format = negotiateFormat(c.req.header('accept'), true);
   const include = includeObjectParam(c);

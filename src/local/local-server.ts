@@ -2,6 +2,7 @@
 // (what API Gateway is in the cloud) with exec and port-forward upgrades. `podflow serve`, `podflow start` and the API
 // benchmark all start it this way, so they measure and show the same server.
 import { createApiApp } from '../api/create-api-app.ts';
+import { PodMetricsCollector } from '../engine/pod-metrics-collector.ts';
 import { systemClock } from '../ports/clock.ts';
 import { createExecUpgradeHandler } from './exec-websocket.ts';
 import { startGateway } from './gateway.ts';
@@ -39,6 +40,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     objectChanges: engine.objects,
     jobs: engine.jobs,
     logs: engine.runtime,
+    // kubectl top: measured when asked (docs/decisions/0015-pod-metrics.md).
+    metrics: new PodMetricsCollector({
+      containerStats: () => engine.runtime.containerStats(),
+      clock: systemClock,
+      delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    }),
     exec: true,
     portForward: true,
     clock: systemClock,

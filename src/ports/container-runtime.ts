@@ -4,11 +4,13 @@
 // docs/decisions/0006-fargate-runtime.md).
 import type { FieldError } from '../core/field-errors.ts';
 import type { PodSandboxConfig } from '../core/pod-sandbox.ts';
+import type { ContainerSample } from '../core/pod-metrics.ts';
 import type { ContainerMount, PodVolume } from '../core/volumes.ts';
 import type { PodKey } from './pod-key.ts';
 
 export type { PodSandboxConfig, PortMapping } from '../core/pod-sandbox.ts';
 export type { ContainerMount, PodVolume, VolumeFile } from '../core/volumes.ts';
+export type { ContainerSample } from '../core/pod-metrics.ts';
 
 export interface SandboxRef {
   key: PodKey;
@@ -192,6 +194,13 @@ export interface ContainerRuntime {
    * (volumes.ts emptyDirEvictionMessage). Optional: a runtime that cannot measure does not implement it.
    */
   observeVolumeUsage?(listener: (usage: VolumeUsage) => void): () => void;
+
+  /**
+   * Measures every running container instance now (CRI ListContainerStats): the CPU time its processes used since it
+   * started and its working set, each stamped with the time it was read. The pod metrics API pairs two of these
+   * (core/pod-metrics.ts). Optional: a runtime that cannot measure its containers does not implement it.
+   */
+  containerStats?(): Promise<ContainerSample[]>;
 
   /** Stops watching (the containers keep running under their shims). */
   close(): Promise<void>;

@@ -49,6 +49,11 @@ describe('discovery', () => {
               versions: [{ groupVersion: 'authorization.k8s.io/v1', version: 'v1' }],
               preferredVersion: { groupVersion: 'authorization.k8s.io/v1', version: 'v1' },
             },
+            {
+              name: 'metrics.k8s.io',
+              versions: [{ groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' }],
+              preferredVersion: { groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' },
+            },
           ],
         }),
     },

@@ -133,6 +133,6 @@ describe('api Lambda: ConfigMaps, Secrets and Namespaces on DynamoDB', () => {
     });
     expect((await request('GET', '/apis/batch/v1')).status).toBe(404);
     const groups = (await request('GET', '/apis')).json as { groups: Array<{ name: string }> };
-    expect(groups.groups.map((g) => g.name)).toEqual(['authorization.k8s.io']);
+    expect(groups.groups.map((g) => g.name)).toEqual(['authorization.k8s.io', 'metrics.k8s.io']);
   });
 });

@@ -17,6 +17,7 @@ import { presignToken } from '../../src/adapters/sts/presign-token.ts';
 import { readAssembly } from './cloud-template.ts';
 import { cloudTarget, sseSpecification, startCloudHarness, type CloudHarness } from './harness.ts';
 import { kubectlFor, kubectlPath, tableRows, type KubectlRun } from './support/kubectl.ts';
+import { METRICS_NOT_SERVED } from '../../src/api/metrics.ts';
 import { eventually } from './support/sdk-config.ts';
 import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
@@ -144,6 +145,16 @@ describe(`the deployed composition (target ${process.env.PODFLOW_CLOUD_TARGET ??
       return l.stdout === 'hello\n' ? l : undefined;
     }, 15_000);
     expect(logs.stderr).toBe('');
+  });
+
+  it.skipIf(!kubectlPath)('kubectl top pod shows why the cloud has no pod metrics (501)', async () => {
+    // Discovery lists metrics.k8s.io, so kubectl asks for the PodMetrics and prints the API's reason rather than its
+    // own "Metrics API not available" (docs/decisions/0015-pod-metrics.md).
+    const r = await kubectl(['top', 'pod']);
+    expect([r.code, r.stderr.trim()]).toEqual([
+      1,
+      `Error from server (NotImplemented): ${METRICS_NOT_SERVED}`,
+    ]);
   });
 
   it.skipIf(!kubectlPath)(

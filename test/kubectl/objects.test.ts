@@ -126,13 +126,14 @@ describe.skipIf(!KUBECTL)('kubectl: ConfigMaps, Secrets and Namespaces against p
     for (const d of [dataDir, home, files]) if (d) rmSync(d, { recursive: true, force: true });
   }, 60_000);
 
-  it('api-resources lists configmaps (cm), namespaces (ns, cluster-scoped) and secrets', async () => {
+  it('api-resources lists configmaps (cm), namespaces (ns, cluster-scoped), secrets and PodMetrics', async () => {
     const r = await kubectl(['api-resources', '--no-headers']);
     expect(r.code).toBe(0);
     const rows = tableRows(r.stdout);
     expect(rows).toContainEqual(['configmaps', 'cm', 'v1', 'true', 'ConfigMap']);
     expect(rows).toContainEqual(['namespaces', 'ns', 'v1', 'false', 'Namespace']);
     expect(rows).toContainEqual(['secrets', 'v1', 'true', 'Secret']);
+    expect(rows).toContainEqual(['pods', 'metrics.k8s.io/v1beta1', 'true', 'PodMetrics']);
   });
 
   it('auth can-i tells the truth: yes for what podflow serves, no (exit 1) for what it does not; --list', async () => {

@@ -24,6 +24,7 @@ import type {
   ContainerLaunch,
   ContainerObservation,
   ContainerRuntime,
+  ContainerSample,
   ExecResult,
   LogOptions,
   PodSandboxConfig,
@@ -76,6 +77,7 @@ import {
   type MountMode,
 } from './pod-volumes.ts';
 import { currentBootId, isSameLiveProcess, readProcStat } from './process-identity.ts';
+import { readTreeUsage } from './process-tree-usage.ts';
 import { ShimLauncher } from './shim-launcher.ts';
 import {
   isFinalPhase,
@@ -834,6 +836,33 @@ export class ProcessContainerRuntime implements ContainerRuntime {
       return [];
     }
     return selectLogLines(assembleCriLog(text), options);
+  }
+
+  /**
+   * The usage of every running instance, read from /proc of its shim's process tree (process-tree-usage.ts says what
+   * is counted and why). An instance whose shim is not the one its state names (ended, pid reused) is left out.
+   */
+  async containerStats(): Promise<ContainerSample[]> {
+    const samples: ContainerSample[] = [];
+    for (const inst of this.#instances.values()) {
+      if (inst.finalReported) continue;
+      const state = readShimStateSync(inst.dir);
+      if (state?.phase !== 'running' || state.startedAt === undefined || state.shimPid === undefined)
+        continue;
+      if (!isSameLiveProcess(state.shimPid, state.shimStartTicks, state.bootId)) continue;
+      const usage = readTreeUsage(state.shimPid);
+      if (!usage) continue;
+      samples.push({
+        podUid: inst.ref.podUid,
+        container: inst.ref.container,
+        instance: inst.ref.instance,
+        startedAt: state.startedAt,
+        at: this.#clock.now(),
+        cpuNanoSeconds: usage.cpuNanoSeconds,
+        memoryBytes: usage.memoryBytes,
+      });
+    }
+    return samples;
   }
 
   observe(listener: (observation: ContainerObservation) => void): () => void {
