@@ -8,7 +8,12 @@ import { join, resolve } from 'node:path';
 import { startLocalServer, type LocalServer } from '../../local/local-server.ts';
 import type { CliIo } from '../cli-io.ts';
 import { EXIT_OK, UsageError } from '../cli-io.ts';
-import { addEngineFlags, openEngineFromFlags, type EngineFlagValues } from '../engine-flags.ts';
+import {
+  addEngineFlags,
+  addStaticPodFlags,
+  openEngineFromFlags,
+  type EngineFlagValues,
+} from '../engine-flags.ts';
 import { KUBECONFIG_FILE, writeKubeconfig } from '../kubeconfig.ts';
 import { processSignals, type InterruptSignal, type SignalSource } from '../session.ts';
 
@@ -49,7 +54,7 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<ServeHa
     io.stderr(
       `podflow serve: ${context}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
-  const opened = await openEngineFromFlags(opts, onError);
+  const opened = await openEngineFromFlags(opts, onError, (line) => io.stderr(`podflow serve: ${line}\n`));
   const { local, dataDir } = opened;
   let server: LocalServer;
   try {
@@ -120,7 +125,7 @@ export function registerServeCommand(program: Command, io: CliIo, setExitCode: (
       '--token <token>',
       'require `Authorization: Bearer <token>` on every request (written to the kubeconfig)',
     );
-  addEngineFlags(command)
+  addStaticPodFlags(addEngineFlags(command))
     .addHelpText(
       'after',
       `
