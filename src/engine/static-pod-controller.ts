@@ -80,7 +80,9 @@ export function createStaticPodController(deps: StaticPodControllerDeps) {
   const report = async (path: string, message: string): Promise<void> => {
     if (reported.get(path) === message) return;
     reported.set(path, message);
-    deps.onLog(`static pod manifest ${path}: ${message}`);
+    // The core's messages name the file already (with the line and column of a YAML problem).
+    const text = message.startsWith(path) ? message : `${path}: ${message}`;
+    deps.onLog(`static pod manifest ${text}`);
     const now = deps.clock.now();
     // On the Node, as the kubelet records a static pod it refuses (config.go filterInvalidPods: FailedValidation).
     await recordEventWithRetry(deps.store, {
@@ -88,7 +90,7 @@ export function createStaticPodController(deps: StaticPodControllerDeps) {
       involvedObject: { kind: 'Node', namespace: '', name: deps.nodeName, uid: nodeUid },
       type: 'Warning',
       reason: 'FailedValidation',
-      message: `Error validating static pod manifest ${path}, ignoring: ${message}`,
+      message: `Error validating static pod manifest, ignoring: ${text}`,
       source: { component: 'kubelet', host: deps.nodeName },
       at: now,
       occurrence: `static-pod/${path}/${now}/${eventSeq++}`,
