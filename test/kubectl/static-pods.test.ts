@@ -30,6 +30,8 @@ let home: string;
 let manifests: string;
 let marks: string;
 let serve: Serve;
+/** kubectl processes in the background (a watch), ended after the suite whatever happened. */
+const background: ChildProcess[] = [];
 
 async function startServe(): Promise<Serve> {
   const child = spawn(
@@ -181,6 +183,7 @@ describe.skipIf(!KUBECTL)('kubectl against podflow serve --static-pod-path', () 
   }, 30_000);
 
   afterAll(async () => {
+    for (const child of background) if (child.exitCode === null) child.kill();
     if (KUBECTL && serve) {
       // Static pods go with their files (a `kubectl delete` would only replace their mirrors).
       for (const f of ['web.yaml', 'added.yaml']) rmSync(join(manifests, f), { force: true });
@@ -257,6 +260,19 @@ describe.skipIf(!KUBECTL)('kubectl against podflow serve --static-pod-path', () 
     const before = (await getPod('web-podflow-local'))!;
     const started = before.status.containerStatuses![0]!.state.running!.startedAt;
     const [pid] = pids('web');
+    // A watch sees what an API server sends: the mirror DELETED, then the new one ADDED.
+    const watcher = spawn(
+      KUBECTL!,
+      ['get', 'pod', 'web-podflow-local', '--watch', '--output-watch-events', '-o', 'json'],
+      { env: serve.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    background.push(watcher);
+    let watched = '';
+    watcher.stdout.on('data', (d: Buffer) => (watched += d.toString()));
+    // kubectl prints one JSON object per event and line ({"type": …, "object": the pod}); only whole lines count.
+    const lines = (): string[] => watched.split('\n').slice(0, -1);
+    const seen = (uid: string): boolean => lines().some((l) => l.includes(uid));
+    await eventually(() => seen(before.metadata.uid), 10_000, 'the watch to start');
     const r = await kubectl(['delete', 'pod', 'web-podflow-local'], { timeoutMs: 20_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('pod "web-podflow-local" deleted');
@@ -265,6 +281,16 @@ describe.skipIf(!KUBECTL)('kubectl against podflow serve --static-pod-path', () 
     expect(after.metadata.annotations?.['kubernetes.io/config.mirror']).toBe(
       before.metadata.annotations?.['kubernetes.io/config.hash'],
     );
+    await eventually(() => seen(after.metadata.uid), 10_000, 'the watch to see the new mirror');
+    watcher.kill();
+    const events = lines()
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as { type: string; object: PodJson });
+    expect(events.map((e) => [e.type, e.object.metadata.uid])).toEqual([
+      ['ADDED', before.metadata.uid],
+      ['DELETED', before.metadata.uid],
+      ['ADDED', after.metadata.uid],
+    ]);
     // Longer than a few reads of the directory: nothing restarts it later either.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const later = (await getPod('web-podflow-local'))!;
