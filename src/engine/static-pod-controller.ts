@@ -25,11 +25,17 @@ import { isAlreadyExists, isInvalid, isNotFound } from '../ports/errors.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 import type { PodStore, StoredPod } from '../ports/pod-store.ts';
 import type { StaticPodSource } from '../ports/static-pod-source.ts';
+import type { Namespace } from 'kubernetes-types/core/v1';
+import { isTerminating } from '../core/namespace-deletion.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
+import { namespaceKey } from './namespace-controller.ts';
 import { recordEventWithRetry } from './record-event.ts';
 
 export interface StaticPodControllerDeps {
   source: StaticPodSource;
   store: Pick<PodStore, 'list' | 'recordEvent'>;
+  /** Namespaces, to keep a static pod out of one being deleted (absent: no check). */
+  objects?: Pick<ObjectStore, 'get'>;
   /** The engine's pod use cases (create-engine.ts). */
   pods: {
     createPod(pod: Pod, options: { mirrorUid: string }): Promise<StoredPod>;
@@ -154,6 +160,17 @@ export function createStaticPodController(deps: StaticPodControllerDeps) {
     }
     for (const d of plan.create) {
       const key = { namespace: d.pod.metadata?.namespace ?? 'default', name: d.pod.metadata?.name ?? '' };
+      // A namespace being deleted takes its pods, static ones too; starting one again would keep it from ever going
+      // (on a cluster the API server refuses the mirror in a terminating namespace). It starts once the namespace is
+      // gone, at a later read.
+      const ns = await deps.objects?.get(namespaceKey(key.namespace));
+      if (isTerminating(ns?.object as Namespace | undefined)) {
+        problems.set(
+          d.path,
+          `namespace "${key.namespace}" is being deleted: pod ${keyText(key)} waits until it is gone`,
+        );
+        continue;
+      }
       try {
         await deps.pods.createPod(d.pod, { mirrorUid: deps.newUid() });
         known.add(keyText(key));

@@ -212,6 +212,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     ? createStaticPodController({
         source: new DirectoryStaticPodSource(options.staticPods.path),
         store,
+        objects,
         pods: engine,
         clock,
         nodeName: settings.nodeName,

@@ -4,7 +4,9 @@
 // them be, and that the periodic read and the change notifications each make a sync.
 import { describe, expect, it } from 'vitest';
 import type { Pod } from 'kubernetes-types/core/v1';
+import { MemoryObjectStore } from '../../src/adapters/memory/memory-object-store.ts';
 import { MemoryPodStore } from '../../src/adapters/memory/memory-pod-store.ts';
+import type { ApiObject } from '../../src/ports/object-store.ts';
 import { newPodState } from '../../src/core/reconcile.ts';
 import { createStaticPodController, nodeUidOf } from '../../src/engine/static-pod-controller.ts';
 import type { PodKey } from '../../src/ports/pod-key.ts';
@@ -21,7 +23,7 @@ const manifest = (name: string, image = 'busybox'): string =>
     spec: { containers: [{ name: 'main', image, command: ['sleep', '3600'] }] },
   });
 
-function setup(store = new MemoryPodStore({ clock: { now: () => T0 } })) {
+function setup(store = new MemoryPodStore({ clock: { now: () => T0 } }), objects = new MemoryObjectStore()) {
   const files = new Map<string, string>();
   let notify: (() => void) | undefined;
   let reads = 0;
@@ -44,6 +46,7 @@ function setup(store = new MemoryPodStore({ clock: { now: () => T0 } })) {
   const controller = createStaticPodController({
     source,
     store,
+    objects,
     pods: {
       async createPod(pod: Pod, options: { mirrorUid: string }) {
         created.push(pod.metadata!.name!);
@@ -178,6 +181,30 @@ describe('static pod controller', () => {
     expect(again.deleted).toEqual([]);
     expect(await again.names()).toEqual(['a-podflow-local']);
     await again.controller.close();
+  });
+
+  it('keeps a static pod out of a namespace being deleted, and starts it once the namespace is gone', async () => {
+    const objects = new MemoryObjectStore();
+    const ns = await objects.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'ops', uid: 'ns', deletionTimestamp: '2025-01-01T00:00:00Z' },
+      status: { phase: 'Terminating' },
+    } as ApiObject);
+    const t = setup(undefined, objects);
+    t.files.set(
+      '/d/a.yaml',
+      manifest('a').replace('"metadata":{"name":"a"}', '"metadata":{"name":"a","namespace":"ops"}'),
+    );
+    await t.controller.start();
+    expect(t.created).toEqual([]);
+    expect(t.logs).toEqual([
+      'static pod manifest /d/a.yaml: namespace "ops" is being deleted: pod ops/a-podflow-local waits until it is gone',
+    ]);
+    await objects.remove(ns.key);
+    await t.controller.sync();
+    expect(t.created).toEqual(['a-podflow-local']);
+    await t.controller.close();
   });
 
   it('reads the directory at every rescan interval and at every change notification', async () => {
