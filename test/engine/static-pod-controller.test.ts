@@ -183,6 +183,20 @@ describe('static pod controller', () => {
     await again.controller.close();
   });
 
+  it('after an engine restart, a file changed or removed while no engine ran is caught up by the first sync', async () => {
+    const first = setup();
+    first.files.set('/d/a.yaml', manifest('a'));
+    first.files.set('/d/b.yaml', manifest('b'));
+    await first.controller.start();
+    await first.controller.close();
+    const again = setup(first.store);
+    again.files.set('/d/a.yaml', manifest('a', 'busybox:2'));
+    await again.controller.start();
+    expect(again.deleted.sort()).toEqual(['a-podflow-local', 'b-podflow-local']);
+    expect(again.created).toEqual([]);
+    await again.controller.close();
+  });
+
   it('keeps a static pod out of a namespace being deleted, and starts it once the namespace is gone', async () => {
     const objects = new MemoryObjectStore();
     const ns = await objects.create({
