@@ -3,10 +3,11 @@
 // the Node: pkg/kubelet/pod/mirror_client.go CreateMirrorPod); a file added, changed or removed creates, restarts or
 // deletes its pod (pkg/kubelet/config/file_linux.go, kubelet.go HandlePodAdditions/Updates/Removes); dotfiles and
 // other names are ignored and a broken manifest is an event and a log line, never a crash; `kubectl delete` of a
-// mirror pod gives back a new mirror while the static pod keeps running (kubelet.go syncPod); and a restarted engine
-// on the same data directory takes its static pods over without running them again. Each container appends its pid
-// to a file in a host temporary directory (env MARKS), so the test sees every start. The directory is read every
-// 300 ms besides its change notifications (--static-pod-rescan, the kubelet's 20 s fileCheckFrequency scaled down).
+// mirror pod gives back a new mirror (a watch sees DELETED, then ADDED) while the static pod keeps running
+// (kubelet.go syncPod); a label through the API keeps the mirror's uid; and a restarted engine on the same data
+// directory takes its static pods over without running them again. Each container appends its pid to a file in a host
+// temporary directory (env MARKS), so the test sees every start. The directory is read every 300 ms besides its
+// change notifications (--static-pod-rescan, the kubelet's 20 s fileCheckFrequency scaled down).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -300,6 +301,19 @@ describe.skipIf(!KUBECTL)('kubectl against podflow serve --static-pod-path', () 
     expect(pids('web')).toEqual([pid]);
     expect(alive(pid!)).toBe(true);
   }, 40_000);
+
+  it('kubectl label of a mirror pod works as on any pod: the mirror keeps its uid', async () => {
+    const before = (await getPod('web-podflow-local'))!;
+    const r = await kubectl(['label', 'pod', 'web-podflow-local', 'tier=static']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('pod/web-podflow-local labeled');
+    const after = (await getPod('web-podflow-local'))!;
+    expect(after.metadata.uid).toBe(before.metadata.uid);
+    expect((after.metadata as { labels?: Record<string, string> }).labels).toEqual({
+      app: 'web',
+      tier: 'static',
+    });
+  });
 
   it('a changed file restarts its pod: the old container is killed, the new version started', async () => {
     const before = (await getPod('web-podflow-local'))!;
