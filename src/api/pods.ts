@@ -579,7 +579,7 @@ export async function deletePod(x: ApiContext, c: Context, key: PodKey): Promise
     // static pod keeps running (pkg/kubelet/kubelet.go syncPod: "Create Mirror Pod for Static Pod if it doesn't
     // already exist"). Both steps at once here: the answer is the deleted mirror, the next read finds the new one
     // (a new uid, so `kubectl delete --wait` sees its object gone).
-    await x.deps.engine.replaceMirrorPod(key, x.deps.newUid());
+    await x.deps.engine.replaceMirrorPod(key, stored.state.engine.mirror.uid, x.deps.newUid());
     return respondPod(x, c, format, 200, deletedAnswer(x, stored, pod, grace));
   }
   await x.deps.engine.deletePod(key, grace);

@@ -220,13 +220,15 @@ export function createEngine(deps: EngineDeps) {
      * A static pod's mirror was deleted through the API: the kubelet deletes the mirror and creates it again with
      * a new uid while the static pod runs on (pkg/kubelet/kubelet.go syncPod, pkg/kubelet/pod/mirror_client.go
      * DeleteMirrorPod/CreateMirrorPod) — one conditional write of the mirror's identity; nothing reaches the worker.
-     * NotFoundError if the pod is gone or is not a static pod.
+     * `deletedUid` is the mirror the request deleted: when another request replaced that one meanwhile, its deletion
+     * has happened and nothing more is written. NotFoundError if the pod is gone or is not a static pod.
      */
-    async replaceMirrorPod(key: PodKey, uid: string): Promise<StoredPod> {
+    async replaceMirrorPod(key: PodKey, deletedUid: string, uid: string): Promise<StoredPod> {
       for (;;) {
         const stored = await deps.store.get(key);
         if (!stored || stored.state.engine.mirror === undefined)
           throw new NotFoundError(`pods "${key.name}" not found`);
+        if (stored.state.engine.mirror.uid !== deletedUid) return stored;
         const mirror = { uid, creationTimestamp: toRfc3339(deps.clock.now()) };
         try {
           return await deps.store.update(key, stored.resourceVersion, {
