@@ -19,6 +19,8 @@ export interface PodEngine {
   createPod(pod: Pod): Promise<StoredPod>;
   updatePod(key: PodKey, next: Pod, expectedResourceVersion?: string): Promise<StoredPod>;
   deletePod(key: PodKey, gracePeriodSeconds?: number): Promise<void>;
+  /** A static pod's mirror `deletedUid` deleted through the API: the mirror comes back as `uid`, the pod runs on. */
+  replaceMirrorPod(key: PodKey, deletedUid: string, uid: string): Promise<StoredPod>;
   patchConditions(key: PodKey, conditions: PodCondition[]): Promise<void>;
   /** ConfigMaps, Secrets and Namespaces (docs/decisions/0007-api-objects.md). */
   createObject(object: ApiObject): Promise<StoredObject>;

@@ -8,11 +8,17 @@ import type { StoredEvent, StoredPod } from '../ports/pod-store.ts';
 /** The pod as GET returns it. The store keeps metadata.resourceVersion in step with the item's version. */
 export function servedPod(stored: StoredPod): Pod {
   const pod = stored.state.pod;
+  // A static pod is served as its mirror: the mirror's own uid and creation time (core/pod-state.ts `mirror`).
+  const mirror = stored.state.engine.mirror;
   return {
     ...pod,
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { ...pod.metadata, resourceVersion: stored.resourceVersion },
+    metadata: {
+      ...pod.metadata,
+      ...(mirror ? { uid: mirror.uid, creationTimestamp: mirror.creationTimestamp } : {}),
+      resourceVersion: stored.resourceVersion,
+    },
   };
 }
 

@@ -294,7 +294,12 @@ function prepareUpdate(decoded: Pod, current: StoredPod, name: string): Pod {
     now: Date.parse(current.state.pod.metadata?.creationTimestamp ?? '') || 0,
     newUid: () => uid,
   });
-  const metadata = decoded.metadata ?? {};
+  // A mirror pod's uid is the mirror's; the static pod behind it keeps its own (servedPod).
+  const mirror = current.state.engine.mirror;
+  const metadata =
+    mirror && decoded.metadata?.uid === mirror.uid
+      ? { ...decoded.metadata, uid, creationTimestamp: current.state.pod.metadata.creationTimestamp }
+      : (decoded.metadata ?? {});
   const errors = [
     ...validateLabels(metadata.labels, 'metadata.labels'),
     ...validateAnnotations(metadata.annotations, 'metadata.annotations'),
@@ -570,6 +575,14 @@ export async function deletePod(x: ApiContext, c: Context, key: PodKey): Promise
     );
   const grace = options.gracePeriodSeconds;
   if (options.dryRun) return respondPod(x, c, format, 200, pod);
+  if (stored.state.engine.mirror !== undefined) {
+    // A mirror pod: the API server deletes the object, the kubelet sees its mirror go and creates it again while the
+    // static pod keeps running (pkg/kubelet/kubelet.go syncPod: "Create Mirror Pod for Static Pod if it doesn't
+    // already exist"). Both steps at once here: the answer is the deleted mirror, the next read finds the new one
+    // (a new uid, so `kubectl delete --wait` sees its object gone).
+    await x.deps.engine.replaceMirrorPod(key, stored.state.engine.mirror.uid, x.deps.newUid());
+    return respondPod(x, c, format, 200, deletedAnswer(x, stored, pod, grace));
+  }
   await x.deps.engine.deletePod(key, grace);
   // The worker marks the pod (deletionTimestamp = now + grace) and terminates it; the object disappears at the end.
   const settled = await settle(x, key, (p) => p.metadata?.deletionTimestamp !== undefined);
@@ -577,16 +590,21 @@ export async function deletePod(x: ApiContext, c: Context, key: PodKey): Promise
   if (latest.metadata?.deletionTimestamp !== undefined) return respondPod(x, c, format, 200, latest);
   // Gone already (a quick termination, a force delete), or the worker has not committed yet: answer with the
   // deletion the request recorded, as the API server's DELETE response carries it.
+  return respondPod(x, c, format, 200, deletedAnswer(x, stored, latest, grace));
+}
+
+/** `pod` marked with the deletion a request with `grace` records (deletionTimestamp, deletionGracePeriodSeconds). */
+function deletedAnswer(x: ApiContext, stored: StoredPod, pod: Pod, grace: number | undefined): Pod {
   const seconds = deletionGraceSeconds(stored.state.pod.spec, grace);
   const at = new Date(Math.floor(x.deps.clock.now() / 1000) * 1000 + seconds * 1000);
-  return respondPod(x, c, format, 200, {
-    ...latest,
+  return {
+    ...pod,
     metadata: {
-      ...latest.metadata,
+      ...pod.metadata,
       deletionTimestamp: at.toISOString().replace('.000Z', 'Z'),
       deletionGracePeriodSeconds: seconds,
     },
-  });
+  };
 }
 
 // ---------- status subresource ----------

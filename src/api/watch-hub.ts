@@ -290,15 +290,27 @@ export interface PodWatchHubOptions {
 export class PodWatchHub {
   readonly #hub: WatchHub<Pod>;
   readonly #eventListeners = new Set<(e: RecordedEvent) => void>();
+  /** The mirror uid last served for each static pod (core/pod-state.ts `mirror`). */
+  readonly #mirrorUids = new Map<string, string>();
 
   constructor(options: PodWatchHubOptions) {
     const { store, source } = options;
+    const mirrors = this.#mirrorUids;
+    /** Remembers a static pod's mirror uid; returns whether it replaced another one. */
+    const mirrorReplaced = (key: string, pod: StoredPod): boolean => {
+      const uid = pod.state.engine.mirror?.uid;
+      const before = mirrors.get(key);
+      if (uid === undefined) mirrors.delete(key);
+      else mirrors.set(key, uid);
+      return uid !== undefined && before !== undefined && before !== uid;
+    };
     this.#hub = new WatchHub<Pod>({
       keepAlive: options.keepAlive,
       ...(options.window !== undefined ? { window: options.window } : {}),
       source: {
         async list(namespace) {
           const { items, resourceVersion } = await store.list(namespace);
+          for (const s of items) if (isServed(s)) mirrorReplaced(podKeyText(s.key), s);
           return {
             items: items.filter(isServed).map((s) => ({
               key: podKeyText(s.key),
@@ -315,6 +327,7 @@ export class PodWatchHub {
               return;
             }
             if (change.type === 'removed') {
+              mirrors.delete(podKeyText(change.key));
               listener({
                 type: 'removed',
                 key: podKeyText(change.key),
@@ -324,16 +337,22 @@ export class PodWatchHub {
             }
             const key = podKeyText(change.pod.key);
             // A force delete took it out of the API: a removal for watchers.
-            if (!isServed(change.pod))
+            if (!isServed(change.pod)) {
+              mirrors.delete(key);
               listener({ type: 'removed', key, resourceVersion: change.pod.resourceVersion });
-            else
-              listener({
-                type: 'put',
-                key,
-                resourceVersion: change.pod.resourceVersion,
-                object: servedPod(change.pod),
-                created: change.type === 'created',
-              });
+              return;
+            }
+            // A mirror pod deleted through the API and created again by the kubelet (kubelet.go syncPod): watchers
+            // see the old mirror DELETED and the new one ADDED, as from an API server, at the one version.
+            if (mirrorReplaced(key, change.pod) && change.type === 'updated')
+              listener({ type: 'removed', key, resourceVersion: change.pod.resourceVersion });
+            listener({
+              type: 'put',
+              key,
+              resourceVersion: change.pod.resourceVersion,
+              object: servedPod(change.pod),
+              created: change.type === 'created',
+            });
           }),
       },
     });

@@ -5,10 +5,11 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { BackoffSettings } from '../core/backoff.ts';
 import { BACKOFF_RESET_MS, INITIAL_BACKOFF_MS, MAX_BACKOFF_MS } from '../core/backoff.ts';
 import { formatGoDuration, parseDuration } from '../core/duration.ts';
+import { DEFAULT_STATIC_POD_RESCAN_MS } from '../core/static-pods.ts';
 import { DEFAULT_JOB_POD_FAILURE_BACKOFF_MS, MAX_JOB_POD_FAILURE_BACKOFF_MS } from '../core/jobs/sync-job.ts';
 import { DEFAULT_POD_CIDR, parseCidr, type PodNetworkMode } from '../adapters/process/pod-network.ts';
 import { startLocalEngine, type LocalEngine } from '../local/local-engine.ts';
@@ -43,6 +44,9 @@ export interface EngineFlagValues {
   podNetwork?: PodNetworkMode;
   /** Absent: $PODFLOW_POD_CIDR, else 10.77.0.0/16. */
   podCidr?: string;
+  /** `serve` and `start`: the directory of static pod manifests, and how often it is read (commander: 20s). */
+  staticPodPath?: string;
+  staticPodRescan?: number;
 }
 
 /** Commander argument parser for --pod-cidr. */
@@ -165,6 +169,25 @@ export function addEngineFlags(command: Command): Command {
 }
 
 /**
+ * Adds `--static-pod-path` and `--static-pod-rescan` (`serve` and `start`: the commands that keep serving the pods
+ * they did not create).
+ */
+export function addStaticPodFlags(command: Command): Command {
+  return command
+    .option(
+      '--static-pod-path <dir>',
+      'run every Pod manifest in DIR (*.yaml, *.yml, *.json; dotfiles ignored) as a static pod, shown as a mirror pod <name>-<node>; a changed file restarts its pod, a removed one deletes it (kubelet --pod-manifest-path / staticPodPath)',
+    )
+    .addOption(
+      durationOption(
+        '--static-pod-rescan',
+        'how often the static pod directory is read besides its change notifications (kubelet fileCheckFrequency)',
+        DEFAULT_STATIC_POD_RESCAN_MS,
+      ),
+    );
+}
+
+/**
  * The back-off curve the flags describe. UsageError if an explicit initial delay exceeds the cap; without one, a
  * cap below the default initial delay pulls it down, as the kubelet's newCrashLoopBackOff does
  * (`if boMax < boInitial { boInitial = boMax }`) and as the per-pod annotations do (core/backoff.ts).
@@ -252,6 +275,7 @@ export interface OpenedEngine {
 export async function openEngineFromFlags(
   flags: EngineFlagValues,
   onError: (err: unknown, context: string) => void,
+  onLog?: (line: string) => void,
 ): Promise<OpenedEngine> {
   const backoff = backoffFromFlags(flags);
   const store = flags.store ?? DEFAULT_LOCAL_STORE;
@@ -284,6 +308,13 @@ export async function openEngineFromFlags(
         maxMs: flags.jobBackoffMax ?? MAX_JOB_POD_FAILURE_BACKOFF_MS,
       },
       onError,
+      ...(onLog && { onLog }),
+      ...(flags.staticPodPath !== undefined && {
+        staticPods: {
+          path: resolve(flags.staticPodPath),
+          ...(flags.staticPodRescan !== undefined && { rescanMs: flags.staticPodRescan }),
+        },
+      }),
       podNetwork: {
         ...(flags.podNetwork && { mode: flags.podNetwork }),
         ...(flags.podCidr && { podCidr: flags.podCidr }),

@@ -101,6 +101,13 @@ export interface EngineState {
    * transitions. Only read to draw timelines; absent in states stored before it existed.
    */
   history?: PodHistory;
+  /**
+   * A static pod's mirror (static-pods.ts): the identity the API shows for it. The static pod keeps its own uid (the
+   * config hash) for everything that runs it; a delete through the API replaces only the mirror — a new uid and
+   * creationTimestamp, as the kubelet deletes the mirror and creates it again (pkg/kubelet/kubelet.go syncPod) — while
+   * the containers keep running.
+   */
+  mirror?: { uid: string; creationTimestamp: string };
 }
 
 /**

@@ -12,6 +12,7 @@ import { applyPodUpdate } from '../core/manifest/validate-pod-update.ts';
 import { isForceDelete } from '../core/grace.ts';
 import { podSandboxConfig } from '../core/pod-sandbox.ts';
 import { newPodState } from '../core/reconcile.ts';
+import { toRfc3339 } from '../core/time.ts';
 import { ConflictError, isAlreadyExists, isConflict, NotFoundError } from '../ports/errors.ts';
 import type { ApiObject, ObjectKey, ObjectStore, StoredObject } from '../ports/object-store.ts';
 import type { ContainerObservation, VolumeUsage } from '../ports/container-runtime.ts';
@@ -127,7 +128,7 @@ export function createEngine(deps: EngineDeps) {
      * as an object the API server accepted: a worker that could not be started is reported, not thrown (a client's
      * retry would only get AlreadyExists), and `startMissingWorkers` starts it.
      */
-    async createPod(pod: Pod): Promise<StoredPod> {
+    async createPod(pod: Pod, options: { mirrorUid?: string } = {}): Promise<StoredPod> {
       const refusals = await deps.runtime.admitSandbox(
         {
           key: { namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '' },
@@ -136,7 +137,21 @@ export function createEngine(deps: EngineDeps) {
         podSandboxConfig(pod),
       );
       if (refusals.length > 0) throw new InvalidError('Pod', pod.metadata?.name ?? '', refusals);
-      const state = newPodState(pod);
+      const created = newPodState(pod);
+      // A static pod (core/static-pods.ts) is served as its mirror, whose uid the API assigns.
+      const state =
+        options.mirrorUid === undefined
+          ? created
+          : {
+              ...created,
+              engine: {
+                ...created.engine,
+                mirror: {
+                  uid: options.mirrorUid,
+                  creationTimestamp: created.pod.metadata.creationTimestamp ?? toRfc3339(deps.clock.now()),
+                },
+              },
+            };
       const stored = await deps.store.create(state);
       try {
         await deps.workflow.startExecution(...firstWorker(stored));
@@ -199,6 +214,31 @@ export function createEngine(deps: EngineDeps) {
         type: 'deleteRequested',
         ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}),
       });
+    },
+
+    /**
+     * A static pod's mirror was deleted through the API: the kubelet deletes the mirror and creates it again with
+     * a new uid while the static pod runs on (pkg/kubelet/kubelet.go syncPod, pkg/kubelet/pod/mirror_client.go
+     * DeleteMirrorPod/CreateMirrorPod) — one conditional write of the mirror's identity; nothing reaches the worker.
+     * `deletedUid` is the mirror the request deleted: when another request replaced that one meanwhile, its deletion
+     * has happened and nothing more is written. NotFoundError if the pod is gone or is not a static pod.
+     */
+    async replaceMirrorPod(key: PodKey, deletedUid: string, uid: string): Promise<StoredPod> {
+      for (;;) {
+        const stored = await deps.store.get(key);
+        if (!stored || stored.state.engine.mirror === undefined)
+          throw new NotFoundError(`pods "${key.name}" not found`);
+        if (stored.state.engine.mirror.uid !== deletedUid) return stored;
+        const mirror = { uid, creationTimestamp: toRfc3339(deps.clock.now()) };
+        try {
+          return await deps.store.update(key, stored.resourceVersion, {
+            ...stored.state,
+            engine: { ...stored.state.engine, mirror },
+          });
+        } catch (err) {
+          if (!isConflict(err)) throw err;
+        }
+      }
     },
 
     /** Status subresource: readiness gates and other conditions written by controllers. */

@@ -171,8 +171,16 @@ type Transition = (
 ) => { state: PodState; actions: Action[] } | undefined;
 
 /** The Admit transition, for a pod no worker admitted yet (also on resume: the engine may have died before Admit). */
-const admitIfNew: Transition = (state, ctx) =>
-  state.engine.scheduled ? undefined : admitPod(state.pod, ctx);
+const admitIfNew: Transition = (state, ctx) => {
+  if (state.engine.scheduled) return undefined;
+  const admitted = admitPod(state.pod, ctx);
+  // A static pod's mirror identity (core/pod-state.ts `mirror`) was given at create: Admit keeps it.
+  if (state.engine.mirror === undefined) return admitted;
+  return {
+    ...admitted,
+    state: { ...admitted.state, engine: { ...admitted.state.engine, mirror: state.engine.mirror } },
+  };
+};
 
 /**
  * Applies the pending inbox, then `extra` events, to the stored state and commits it, conditional on the

@@ -26,6 +26,9 @@ import { ObjectStoreConfigSource } from '../engine/object-config-source.ts';
 import { ObservableObjectStore } from '../engine/observable-object-store.ts';
 import { createJobController, type JobController } from '../engine/job-controller.ts';
 import { DEFAULT_JOB_BACKOFF, type JobBackoffSettings } from '../core/jobs/sync-job.ts';
+import { DirectoryStaticPodSource } from '../adapters/static-pods/directory-static-pod-source.ts';
+import { DEFAULT_STATIC_POD_RESCAN_MS } from '../core/static-pods.ts';
+import { createStaticPodController, type StaticPodController } from '../engine/static-pod-controller.ts';
 
 export const POD_WORKER_ASL_PATH = join(
   import.meta.dirname,
@@ -69,6 +72,14 @@ export interface LocalEngineOptions {
   /** One line when pods get less than a cluster would give them (the host network fallback, no NAT). Default:
    * stderr. */
   onWarning?: (line: string) => void;
+  /**
+   * Static pods (core/static-pods.ts): the directory whose manifests run as static pods, shown as mirror pods (flag
+   * --static-pod-path), and how often it is read besides its change notifications (default 20 s, the kubelet's
+   * fileCheckFrequency; flag --static-pod-rescan).
+   */
+  staticPods?: { path: string; rescanMs?: number };
+  /** Log lines of the engine's controllers (a static pod started, a manifest that cannot run). Default: stderr. */
+  onLog?: (line: string) => void;
 }
 
 export interface LocalEngine {
@@ -79,6 +90,8 @@ export interface LocalEngine {
   objects: ObservableObjectStore;
   /** The Job controller (engine/job-controller.ts). */
   jobs: JobController;
+  /** The static pod controller, with --static-pod-path (engine/static-pod-controller.ts). */
+  staticPods?: StaticPodController;
   deps: EngineDeps;
   workflow: LocalWorkflowClient;
   runtime: ProcessContainerRuntime;
@@ -195,8 +208,24 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     newUid: randomUUID,
     onError,
   });
+  const staticPods = options.staticPods
+    ? createStaticPodController({
+        source: new DirectoryStaticPodSource(options.staticPods.path),
+        store,
+        objects,
+        pods: engine,
+        clock,
+        nodeName: settings.nodeName,
+        newUid: randomUUID,
+        rescanMs: options.staticPods.rescanMs ?? DEFAULT_STATIC_POD_RESCAN_MS,
+        onLog: options.onLog ?? ((line) => process.stderr.write(`podflow: ${line}\n`)),
+        onError,
+      })
+    : undefined;
   const stopPodFeed = store.subscribe((change) => {
-    if (change.type !== 'event') jobs.onPodChange(change);
+    if (change.type === 'event') return;
+    jobs.onPodChange(change);
+    staticPods?.onPodChange(change);
   });
   const stopJobFeed = objects.subscribe((change) => {
     const key = change.type === 'removed' ? change.key : change.object.key;
@@ -227,12 +256,15 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   await engine.removeOrphanSandboxes();
   // Every Job syncs: pods that finished while no engine ran are counted, back-off and deadline timers re-armed.
   await jobs.syncAll();
+  // Static pods last: the pods made before a restart are resumed by now, so a sync finds them and leaves them be.
+  await staticPods?.start();
 
   return {
     engine,
     store,
     objects,
     jobs,
+    ...(staticPods && { staticPods }),
     deps,
     workflow,
     runtime,
@@ -241,6 +273,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     async close() {
       stopPodFeed();
       stopJobFeed();
+      await staticPods?.close();
       await jobs.close();
       ownProber?.close();
       stopObserving();

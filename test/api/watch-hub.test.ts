@@ -176,3 +176,58 @@ describe('PollingChangeSource (the cloud: no pushed changes)', () => {
     expect(changes).toEqual(['created p', 'updated p', 'removed p']);
   });
 });
+
+describe('mirror pods', () => {
+  /** A static pod served as its mirror (core/pod-state.ts `mirror`). */
+  async function createStatic(name: string, mirrorUid: string): Promise<void> {
+    const pod = defaultPod({ metadata: { name }, spec: { containers: [{ name: 'c', image: 'i' }] } } as Pod, {
+      now: 0,
+      newUid: () => `hash-${name}`,
+    });
+    const state = newPodState(pod);
+    await store.create({
+      ...state,
+      engine: { ...state.engine, mirror: { uid: mirrorUid, creationTimestamp: 'x' } },
+    });
+  }
+  async function setMirror(name: string, mirrorUid: string): Promise<string> {
+    const s = (await store.get(key(name)))!;
+    const state = {
+      ...s.state,
+      engine: { ...s.state.engine, mirror: { uid: mirrorUid, creationTimestamp: 'y' } },
+    };
+    return (await store.update(key(name), s.resourceVersion, state)).resourceVersion;
+  }
+  const withUids = async (rv?: string): Promise<string[]> => {
+    const out: string[] = [];
+    const handle = await hub.watch(
+      all,
+      rv,
+      (type, pod) => out.push(`${type} ${pod.metadata?.name} ${pod.metadata?.uid}`),
+      () => {},
+    );
+    stops.push(() => handle.stop());
+    return out;
+  };
+
+  it('a replaced mirror is DELETED with its old uid and ADDED with the new one (kubelet.go syncPod)', async () => {
+    await createStatic('web-node', 'm1');
+    const out = await withUids();
+    await relabel('web-node', { a: 'b' });
+    await setMirror('web-node', 'm2');
+    expect(out.filter((l) => l.includes('web-node'))).toEqual([
+      'ADDED web-node m1',
+      'MODIFIED web-node m1',
+      'DELETED web-node m1',
+      'ADDED web-node m2',
+    ]);
+  });
+
+  it('from the version before the replacement, both events come again', async () => {
+    await createStatic('web-node', 'm1');
+    const s = (await store.get(key('web-node')))!;
+    await setMirror('web-node', 'm2');
+    const out = await withUids(s.resourceVersion);
+    expect(out).toEqual(['DELETED web-node m1', 'ADDED web-node m2']);
+  });
+});

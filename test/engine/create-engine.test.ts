@@ -73,6 +73,37 @@ describe('createPod', () => {
   });
 });
 
+// Static pods (core/static-pods.ts): served as their mirror, whose identity a delete through the API replaces.
+describe('mirror pods', () => {
+  it('createPod with a mirror uid keeps it beside the pod’s own uid', async () => {
+    const h = new EngineHarness();
+    await h.engine.createPod(h.pod('web'), { mirrorUid: 'mirror-1' });
+    const read = await h.stored('web');
+    expect(read.state.pod.metadata.uid).toBe(uidOf('web'));
+    expect(read.state.engine.mirror).toEqual({ uid: 'mirror-1', creationTimestamp: '2025-01-01T00:00:00Z' });
+  });
+
+  it('replaceMirrorPod gives the mirror a new uid and creation time, conditionally; nothing reaches the worker', async () => {
+    const h = new EngineHarness();
+    await h.engine.createPod(h.pod('web'), { mirrorUid: 'mirror-1' });
+    h.clock.advance(5000);
+    await h.engine.replaceMirrorPod(keyOf('web'), 'mirror-1', 'mirror-2');
+    const read = await h.stored('web');
+    expect(read.state.engine.mirror).toEqual({ uid: 'mirror-2', creationTimestamp: '2025-01-01T00:00:05Z' });
+    expect(read.state.pod.metadata.uid).toBe(uidOf('web'));
+    expect(read.inbox).toEqual([]);
+    // A second delete of the mirror already replaced: its deletion has happened, nothing more is written.
+    await h.engine.replaceMirrorPod(keyOf('web'), 'mirror-1', 'mirror-3');
+    expect((await h.stored('web')).state.engine.mirror?.uid).toBe('mirror-2');
+  });
+
+  it('replaceMirrorPod of a pod that is not a static pod is NotFoundError', async () => {
+    const h = new EngineHarness();
+    await h.engine.createPod(h.pod('web'));
+    await expect(h.engine.replaceMirrorPod(keyOf('web'), 'x', 'y')).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
 describe('removeOrphanSandboxes', () => {
   it('removes the sandboxes of pods the store does not have (kuberuntime_gc.go evictSandboxes), keeps the others', async () => {
     const h = new EngineHarness();

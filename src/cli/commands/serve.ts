@@ -9,7 +9,12 @@ import { startLocalServer, type LocalServer } from '../../local/local-server.ts'
 import { servingCertificate } from '../../local/serving-certificate.ts';
 import type { CliIo } from '../cli-io.ts';
 import { EXIT_OK, UsageError } from '../cli-io.ts';
-import { addEngineFlags, openEngineFromFlags, type EngineFlagValues } from '../engine-flags.ts';
+import {
+  addEngineFlags,
+  addStaticPodFlags,
+  openEngineFromFlags,
+  type EngineFlagValues,
+} from '../engine-flags.ts';
 import { KUBECONFIG_FILE, writeKubeconfig } from '../kubeconfig.ts';
 import { processSignals, type InterruptSignal, type SignalSource } from '../session.ts';
 
@@ -53,7 +58,7 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<ServeHa
     io.stderr(
       `podflow serve: ${context}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
-  const opened = await openEngineFromFlags(opts, onError);
+  const opened = await openEngineFromFlags(opts, onError, (line) => io.stderr(`podflow serve: ${line}\n`));
   const { local, dataDir } = opened;
   let server: LocalServer;
   // local/serving-certificate.ts: with a token, kubectl needs https:// to send it.
@@ -133,7 +138,7 @@ export function registerServeCommand(program: Command, io: CliIo, setExitCode: (
       '--token <token>',
       'require `Authorization: Bearer <token>` on every request (written to the kubeconfig)',
     );
-  addEngineFlags(command)
+  addStaticPodFlags(addEngineFlags(command))
     .addHelpText(
       'after',
       `

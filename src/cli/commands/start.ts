@@ -21,7 +21,7 @@ import { podGraceSeconds } from '../../core/grace.ts';
 import { ApiClient, isNotFoundError, podsPath } from '../api-client.ts';
 import type { CliIo } from '../cli-io.ts';
 import { EXIT_USAGE, UsageError } from '../cli-io.ts';
-import { addEngineFlags, DEFAULT_DATA_DIR, exitWhenDrained } from '../engine-flags.ts';
+import { addEngineFlags, addStaticPodFlags, DEFAULT_DATA_DIR, exitWhenDrained } from '../engine-flags.ts';
 import type { EngineFlagValues } from '../engine-flags.ts';
 import { readManifestSources } from '../manifest-sources.ts';
 import {
@@ -508,7 +508,7 @@ export function registerStartCommand(program: Command, io: CliIo, setExitCode: (
       '--keep',
       'leave the pods running in the data directory when start exits (the next serve or start takes them over)',
     );
-  addEngineFlags(command)
+  addStaticPodFlags(addEngineFlags(command))
     .addHelpText(
       'after',
       `
