@@ -17,6 +17,7 @@ import type { ChangeSource } from './watch-hub.ts';
 export interface PodEngine {
   createPod(pod: Pod): Promise<StoredPod>;
   updatePod(key: PodKey, next: Pod, expectedResourceVersion?: string): Promise<StoredPod>;
+  updateEphemeralContainers(key: PodKey, next: Pod, expectedResourceVersion?: string): Promise<StoredPod>;
   deletePod(key: PodKey, gracePeriodSeconds?: number): Promise<void>;
   patchConditions(key: PodKey, conditions: PodCondition[]): Promise<void>;
   /** ConfigMaps, Secrets and Namespaces (docs/decisions/0007-api-objects.md). */
@@ -64,6 +65,11 @@ export interface ApiDeps {
    * Exec, src/adapters/fargate/ecs-exec-hint.ts). Default: exec is not available from this API.
    */
   execUnavailable?: (pod: Pod, container: string | undefined) => string;
+  /**
+   * Why ephemeral containers cannot be added here, when they cannot (the cloud: a running Fargate task cannot be
+   * given another container): a write of `pods/ephemeralcontainers` answers 501 with it.
+   */
+  ephemeralContainersUnavailable?: string;
   /**
    * What the host's container runtime adds to admission, after defaulting and validation — as an admission plugin
    * does: field errors (422 Invalid), warnings, and a possibly changed pod (the cloud: Fargate's limits and its

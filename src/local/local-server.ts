@@ -3,6 +3,7 @@
 // benchmark all start it this way, so they measure and show the same server.
 import { createApiApp } from '../api/create-api-app.ts';
 import { systemClock } from '../ports/clock.ts';
+import { createAttachUpgradeHandler } from './attach-websocket.ts';
 import { createExecUpgradeHandler } from './exec-websocket.ts';
 import { startGateway } from './gateway.ts';
 import { combineUpgradeHandlers, createPortForwardUpgradeHandler } from './port-forward.ts';
@@ -54,6 +55,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
           ...(token ? { token } : {}),
         }),
         createPortForwardUpgradeHandler({ store: engine.store, onError, ...(token ? { token } : {}) }),
+        createAttachUpgradeHandler({
+          runtime: engine.runtime,
+          store: engine.store,
+          onError,
+          ...(token ? { token } : {}),
+        }),
       ),
       onError,
     });
