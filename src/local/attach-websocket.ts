@@ -10,15 +10,18 @@
 // ends with a Success status on channel 3 when the container ends. Here the output is the instance's CRI log, read
 // from its size at attach on (the shim writes it as the process prints), and stdin is the instance's named pipe
 // (podflow-shim --stdin), which stays open between attaches (as without stdinOnce). No TTY is allocated (no pty
-// locally): with `-t` stderr is sent on channel 1, as through a terminal.
+// locally): with `-t` stderr is sent on channel 1, as through a terminal, and the session applies the line
+// discipline a pty would (core/terminal-line-discipline.ts: Enter ends a line, typing is echoed, LF becomes CRLF).
 import { open, type FileHandle } from 'node:fs/promises';
 import { constants as fsConstants, openSync, statSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { parseCriLine } from '../adapters/process/cri-log.ts';
 import type { AttachSpec, ProcessContainerRuntime } from '../adapters/process/process-container-runtime.ts';
 import { isAuthorized } from '../api/create-api-app.ts';
+import { terminalInput, terminalOutput } from '../core/terminal-line-discipline.ts';
 import { ApiError, badRequest, notFound, unauthorized } from '../api/status.ts';
 import type { ContainerInstanceRef } from '../ports/container-runtime.ts';
 import type { PodStore } from '../ports/pod-store.ts';
@@ -175,6 +178,8 @@ export async function runAttachSession(
   const follower = new LogFollower(spec.logPath, sizeOf(spec.logPath));
   const stdin = request.stdin && spec.stdinPath ? openStdin(spec.stdinPath) : undefined;
   let closed = false;
+  let pending = '';
+  const decoder = new StringDecoder('utf8');
   ws.on('message', (data: Buffer) => {
     if (data.length === 0) return;
     const channel = data[0]!;
@@ -182,7 +187,16 @@ export async function runAttachSession(
       if (data[1] === STDIN) stdin?.end();
       return;
     }
-    if (channel === STDIN && stdin && !stdin.writableEnded) stdin.write(data.subarray(1));
+    if (channel !== STDIN || !stdin || stdin.writableEnded) return;
+    if (!request.tty) {
+      stdin.write(data.subarray(1));
+      return;
+    }
+    // kubectl -t: the user's terminal is raw; the line discipline a pty would apply is applied here.
+    const typed = terminalInput(pending, decoder.write(data.subarray(1)));
+    pending = typed.line;
+    if (typed.echo) send(STDOUT, typed.echo);
+    if (typed.deliver) stdin.write(typed.deliver);
     // RESIZE: no TTY is allocated locally, nothing to resize.
   });
   ws.once('close', () => {
@@ -190,9 +204,10 @@ export async function runAttachSession(
   });
   const forward = async (): Promise<void> => {
     for (const { stream, text } of await follower.read()) {
-      if (stream === 'stdout' && request.stdout) send(STDOUT, text);
+      const shown = request.tty ? terminalOutput(text) : text;
+      if (stream === 'stdout' && request.stdout) send(STDOUT, shown);
       else if (stream === 'stderr' && (request.stderr || request.tty))
-        send(request.tty ? STDOUT : STDERR, text);
+        send(request.tty ? STDOUT : STDERR, shown);
     }
   };
   try {
