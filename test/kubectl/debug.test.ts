@@ -74,6 +74,9 @@ describe.skipIf(!KUBECTL).each([{ store: 'sqlite' }, { store: 'dynamodb' }])(
         ready: false,
         state: { terminated: { exitCode: 0, reason: 'Completed' } },
       });
+      // Its output is in its log too.
+      const logs = await served.kubectl(['logs', 'x', '-c', 'shell']);
+      expect([logs.code, logs.stdout], logs.stderr).toEqual([0, 'hello-from-debug\n']);
     }, 60_000);
 
     it('the debug shell shares the pod’s UTS and network namespaces: the namespaces and hostname of its app container', async () => {
