@@ -10,7 +10,11 @@ import { isPlainObject } from '../core/manifest/kinds.ts';
 import { nameIsDnsLabel } from '../core/manifest/name-rules.ts';
 import { validateAnnotations, validateLabels } from '../core/manifest/validate-object-meta.ts';
 import { applyPodUpdate } from '../core/manifest/validate-pod-update.ts';
-import { applyEphemeralContainersUpdate } from '../core/manifest/ephemeral-containers-update.ts';
+import {
+  applyEphemeralContainersUpdate,
+  checkEphemeralContainersPolicy,
+} from '../core/manifest/ephemeral-containers-update.ts';
+import type { SupportCheckResult } from '../core/manifest/support-policy.ts';
 import { notSupported, required } from '../core/field-errors.ts';
 import { isAlreadyExists, isConflict, isInvalid, isNotFound } from '../ports/errors.ts';
 import type { PodKey } from '../ports/pod-key.ts';
@@ -360,6 +364,8 @@ export interface PodWriter {
   dryRun: typeof dryRunUpdate;
   /** Server-side apply may create the pod (the pod itself only). */
   createsOnApply: boolean;
+  /** The support policy for what the request adds, checked on the decoded request (not defaulted). */
+  policy?: (decoded: Pod, current: StoredPod) => SupportCheckResult;
 }
 
 const POD_WRITER: PodWriter = { update, dryRun: dryRunUpdate, createsOnApply: true };
@@ -373,7 +379,16 @@ export const EPHEMERAL_CONTAINERS_WRITER: PodWriter = {
     return servedPod({ ...current, state: { ...current.state, pod: result.pod } });
   },
   createsOnApply: false,
+  policy: (decoded, current) => checkEphemeralContainersPolicy(decoded, current.state.pod),
 };
+
+/** The writer's policy check: its errors are a 422, its warnings join the decoding's. */
+function checkWriterPolicy(writer: PodWriter, decoded: Pod, current: StoredPod, name: string): string[] {
+  if (!writer.policy) return [];
+  const result = writer.policy(decoded, current);
+  if (result.errors.length > 0) throw invalid('Pod', name, result.errors);
+  return result.warnings;
+}
 
 export async function replacePod(
   x: ApiContext,
@@ -401,8 +416,8 @@ export async function replacePod(
     key.name,
     { fieldValidation },
   );
-  addWarnings(c, warnings);
   const current = await getStored(x, key);
+  addWarnings(c, [...warnings, ...checkWriterPolicy(writer, decoded, current, key.name)]);
   const next = runtimeAdmission(x, c, prepareUpdate(decoded, current, key.name), key.name);
   // Pods allow unconditional updates (pod strategy AllowUnconditionalUpdate): no resourceVersion, no precondition.
   const expected = decoded.metadata?.resourceVersion || undefined;
@@ -495,10 +510,11 @@ export async function patchPod(
           detail: 'the patched object is not an object',
         },
       ]);
-    const { pod: decoded, warnings } = decodePodForUpdate(checkPodKind(patched), key.name, {
+    const { pod: decoded, warnings: decodeWarnings } = decodePodForUpdate(checkPodKind(patched), key.name, {
       fieldValidation,
       typeErrorAsInvalid: true,
     });
+    const warnings = [...decodeWarnings, ...checkWriterPolicy(writer, decoded, stored, key.name)];
     const next = runtimeAdmission(x, c, prepareUpdate(decoded, stored, key.name), key.name);
     const patchedVersion = decoded.metadata?.resourceVersion;
     // A resourceVersion the patch itself sets is a precondition; otherwise the patch applies to the latest object.

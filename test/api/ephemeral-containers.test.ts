@@ -89,6 +89,24 @@ describe('pods/ephemeralcontainers', () => {
     });
   });
 
+  it('the field policy applies to ephemeral containers: privileged is refused, tty is warned about', async () => {
+    const t = await withPod();
+    const refused = await t.request('PATCH', `${NS}/pods/web/ephemeralcontainers`, {
+      headers: SMP,
+      body: debugPatch({ securityContext: { privileged: true } }),
+    });
+    expect(refused.status).toBe(422);
+    expect(JSON.stringify(refused.json)).toContain('spec.ephemeralContainers[0].securityContext.privileged');
+    const warned = await t.request('PATCH', `${NS}/pods/web/ephemeralcontainers`, {
+      headers: SMP,
+      body: debugPatch({ stdin: true, tty: true }),
+    });
+    expect(warned.status).toBe(200);
+    expect(warned.headers.warning?.join('\n')).toContain(
+      'spec.ephemeralContainers[0].tty: ignored: podflow allocates no terminal',
+    );
+  });
+
   it('a dry run answers with the pod it would store and stores nothing', async () => {
     const t = await withPod();
     const res = await t.request('PATCH', `${NS}/pods/web/ephemeralcontainers`, {

@@ -8,6 +8,7 @@ import type { EphemeralContainer, Pod } from 'kubernetes-types/core/v1';
 import { child, forbidden, key } from '../field-errors.ts';
 import type { AdmittedPod } from '../pod-state.ts';
 import type { ManifestFieldError } from './manifest-field-errors.ts';
+import { checkSupportPolicy, type SupportCheckResult } from './support-policy.ts';
 import { validateEphemeralContainers } from './validate-pod.ts';
 import { canonical } from './validate-pod-update.ts';
 
@@ -65,4 +66,16 @@ export function applyEphemeralContainersUpdate(current: AdmittedPod, next: Pod):
   const existing = new Set(old.map((c) => c.name));
   const pod: AdmittedPod = { ...current, spec: list.length > 0 ? spec : { ...current.spec } };
   return { ok: true, pod, added: list.filter((c) => !existing.has(c.name)).map((c) => c.name) };
+}
+
+/**
+ * The support policy (what podflow refuses or ignores of a container's fields) for the ephemeral containers a request
+ * adds, as written (decoded, not defaulted: the stored ones come back defaulted and were checked when added). Paths
+ * keep the request's indices.
+ */
+export function checkEphemeralContainersPolicy(requested: Pod, current: AdmittedPod): SupportCheckResult {
+  const existing = new Set((current.spec.ephemeralContainers ?? []).map((c) => c.name));
+  const added = (requested.spec?.ephemeralContainers ?? []).map((c) => (existing.has(c.name) ? {} : c));
+  if (added.every((c) => !('name' in c))) return { errors: [], warnings: [] };
+  return checkSupportPolicy('Pod', { spec: { ephemeralContainers: added } });
 }

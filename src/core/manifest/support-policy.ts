@@ -80,13 +80,13 @@ export const SCOPES: Readonly<
     schemaType: 'V1Container',
     title: 'Containers',
     prefix: 'spec.containers[*].',
-    where: 'Every entry of `containers` and `initContainers` of a pod spec.',
+    where: 'Every entry of `containers`, `initContainers` and `ephemeralContainers` of a pod spec.',
   },
   containerSecurityContext: {
     schemaType: 'V1SecurityContext',
     title: 'Container security context',
     prefix: 'spec.containers[*].securityContext.',
-    where: '`securityContext` of every container and init container.',
+    where: '`securityContext` of every container, init container and ephemeral container.',
   },
   volume: {
     schemaType: 'V1Volume',
@@ -1030,7 +1030,8 @@ function scopeBases(
     out.push({ scope: 'podSpec', base: spec, path });
     if (!isPlainObject(spec)) return;
     out.push({ scope: 'podSecurityContext', base: spec.securityContext, path: `${path}.securityContext` });
-    for (const list of ['containers', 'initContainers'] as const) {
+    // Ephemeral containers are containers too (EphemeralContainerCommon): what podflow does with a field is the same.
+    for (const list of ['containers', 'initContainers', 'ephemeralContainers'] as const) {
       const containers = spec[list];
       if (!Array.isArray(containers)) continue;
       containers.forEach((c, i) => {
