@@ -13,6 +13,7 @@ import { DynamoDbProbeRegistry } from '../src/adapters/probes/dynamodb-probe-reg
 import { DynamoDbProberLease } from '../src/adapters/probes/dynamodb-prober-lease.ts';
 import { createProbeHandlers } from '../src/adapters/probes/probe-handlers.ts';
 import { ecsExecHint } from '../src/adapters/fargate/ecs-exec-hint.ts';
+import { FARGATE_EPHEMERAL_CONTAINERS_UNAVAILABLE } from '../src/adapters/fargate/ephemeral-containers.ts';
 import { admitForFargate } from '../src/adapters/fargate/fargate-admission.ts';
 import { FargateContainerRuntime, fargateExec } from '../src/adapters/fargate/fargate-container-runtime.ts';
 import {
@@ -105,8 +106,14 @@ function fargateRuntime(
   });
 }
 
-/** The cloud API's runtime parts: Fargate's admission, the logs, and exec's answer (lambdas/api.ts). */
-export function cloudApiRuntime(): Pick<ApiDeps, 'admit' | 'logs' | 'execUnavailable'> {
+/**
+ * The cloud API's runtime parts: Fargate's admission, the logs, and the answers for exec and ephemeral containers
+ * (lambdas/api.ts).
+ */
+export function cloudApiRuntime(): Pick<
+  ApiDeps,
+  'admit' | 'logs' | 'execUnavailable' | 'ephemeralContainersUnavailable'
+> {
   const e = cloudEngine();
   const cluster = env('FARGATE_CLUSTER_ARN');
   const execEnabled = process.env.FARGATE_EXEC_ENABLED === 'true';
@@ -114,6 +121,7 @@ export function cloudApiRuntime(): Pick<ApiDeps, 'admit' | 'logs' | 'execUnavail
     admit: admitForFargate,
     logs: e.deps.runtime,
     execUnavailable: (pod, container) => ecsExecHint(pod, container, cluster, execEnabled),
+    ephemeralContainersUnavailable: FARGATE_EPHEMERAL_CONTAINERS_UNAVAILABLE,
   };
 }
 

@@ -18,6 +18,7 @@ import type { ChangeSource } from './watch-hub.ts';
 export interface PodEngine {
   createPod(pod: Pod): Promise<StoredPod>;
   updatePod(key: PodKey, next: Pod, expectedResourceVersion?: string): Promise<StoredPod>;
+  updateEphemeralContainers(key: PodKey, next: Pod, expectedResourceVersion?: string): Promise<StoredPod>;
   deletePod(key: PodKey, gracePeriodSeconds?: number): Promise<void>;
   /** A static pod's mirror `deletedUid` deleted through the API: the mirror comes back as `uid`, the pod runs on. */
   replaceMirrorPod(key: PodKey, deletedUid: string, uid: string): Promise<StoredPod>;
@@ -72,6 +73,11 @@ export interface ApiDeps {
    * Exec, src/adapters/fargate/ecs-exec-hint.ts). Default: exec is not available from this API.
    */
   execUnavailable?: (pod: Pod, container: string | undefined) => string;
+  /**
+   * Why ephemeral containers cannot be added here, when they cannot (the cloud: a running Fargate task cannot be
+   * given another container): a write of `pods/ephemeralcontainers` answers 501 with it.
+   */
+  ephemeralContainersUnavailable?: string;
   /**
    * What the host's container runtime adds to admission, after defaulting and validation — as an admission plugin
    * does: field errors (422 Invalid), warnings, and a possibly changed pod (the cloud: Fargate's limits and its

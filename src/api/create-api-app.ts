@@ -30,6 +30,7 @@ import {
   checkNamespace,
   createPod,
   deletePod,
+  EPHEMERAL_CONTAINERS_WRITER,
   getPod,
   listPods,
   patchPod,
@@ -246,6 +247,24 @@ export function createApiApp(given: ApiDeps): ApiApp {
     PUT: (c) => replacePodStatus(x, c, podKey(c)),
     PATCH: (c) => patchPodStatus(x, c, podKey(c)),
   });
+  // `kubectl debug`: ephemeral containers are added through their own subresource (a strategic-merge patch of
+  // spec.ephemeralContainers from kubectl), never by an update of the pod (ephemeral-containers-update.ts).
+  const ephemeralWrite =
+    (write: typeof replacePod): Handler =>
+    async (c) => {
+      const key = podKey(c);
+      checkNamespace(key.namespace);
+      if (deps.ephemeralContainersUnavailable) {
+        await requirePod(x, key);
+        throw notImplemented(deps.ephemeralContainersUnavailable);
+      }
+      return write(x, c, key, EPHEMERAL_CONTAINERS_WRITER);
+    };
+  route('/api/v1/namespaces/:ns/pods/:name/ephemeralcontainers', {
+    GET: (c) => getPod(x, c, podKey(c)),
+    PUT: ephemeralWrite(replacePod),
+    PATCH: ephemeralWrite(patchPod),
+  });
   route('/api/v1/namespaces/:ns/pods/:name/log', { GET: (c) => podLogs(x, c, podKey(c)) });
   route('/api/v1/namespaces/:ns/pods/:name/timeline', { GET: (c) => getPodTimeline(x, c, podKey(c)) });
   // Exec is a WebSocket upgrade the local gateway takes over before the app sees it (local/exec-websocket.ts); what
@@ -266,6 +285,8 @@ export function createApiApp(given: ApiDeps): ApiApp {
     throw badRequest('Upgrade request required');
   };
   route('/api/v1/namespaces/:ns/pods/:name/exec', { GET: exec, POST: exec });
+  // Attach likewise (local/attach-websocket.ts): where exec is not served, neither is attach.
+  route('/api/v1/namespaces/:ns/pods/:name/attach', { GET: exec, POST: exec });
   // Port-forward likewise (local/port-forward.ts). The cloud API reaches no pod's network: the Fargate tasks run in
   // the VPC's private subnets, with no route from the API Gateway or Lambda to their ports.
   const portForward: Handler = async (c) => {

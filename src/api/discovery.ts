@@ -129,6 +129,20 @@ export const V1_RESOURCES: readonly ApiResource[] = [
     shortNames: ['po'],
     categories: ['all'],
   },
+  {
+    name: 'pods/attach',
+    singularName: '',
+    namespaced: true,
+    kind: 'PodAttachOptions',
+    verbs: ['create', 'get'],
+  },
+  {
+    name: 'pods/ephemeralcontainers',
+    singularName: '',
+    namespaced: true,
+    kind: 'Pod',
+    verbs: ['get', 'patch', 'update'],
+  },
   { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
   { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
   {

@@ -71,8 +71,10 @@ function chooseContainer(pod: Pod, name: string, requested: string | undefined):
   const spec = pod.spec;
   const app = (spec?.containers ?? []).map((c) => c.name);
   const init = (spec?.initContainers ?? []).map((c) => c.name);
+  const ephemeral = (spec?.ephemeralContainers ?? []).map((c) => c.name);
   if (requested) {
-    if (!app.includes(requested) && !init.includes(requested))
+    // podHasContainerWithName visits every container, ephemeral ones included (`kubectl logs x -c debugger-…`).
+    if (![...app, ...init, ...ephemeral].includes(requested))
       throw badRequest(`container ${requested} is not valid for pod ${name}`);
     return requested;
   }
@@ -80,6 +82,7 @@ function chooseContainer(pod: Pod, name: string, requested: string | undefined):
   if (app.length === 0) throw badRequest(`a container name must be specified for pod ${name}`);
   let message = `a container name must be specified for pod ${name}, choose one of: [${app.join(' ')}]`;
   if (init.length > 0) message += ` or one of the init containers: [${init.join(' ')}]`;
+  if (ephemeral.length > 0) message += ` or one of the ephemeral containers: [${ephemeral.join(' ')}]`;
   throw badRequest(message);
 }
 
@@ -140,6 +143,7 @@ export async function podLogs(x: ApiContext, c: Context, key: PodKey): Promise<R
   const status = [
     ...(pod.status?.initContainerStatuses ?? []),
     ...(pod.status?.containerStatuses ?? []),
+    ...(pod.status?.ephemeralContainerStatuses ?? []),
   ].find((s) => s.name === container);
   const instance = chooseInstance(status, container, key.name, options.previous);
   const ref: ContainerInstanceRef = { key, podUid: pod.metadata?.uid ?? '', container, instance };

@@ -10,6 +10,11 @@ import { isPlainObject } from '../core/manifest/kinds.ts';
 import { nameIsDnsLabel } from '../core/manifest/name-rules.ts';
 import { validateAnnotations, validateLabels } from '../core/manifest/validate-object-meta.ts';
 import { applyPodUpdate } from '../core/manifest/validate-pod-update.ts';
+import {
+  applyEphemeralContainersUpdate,
+  checkEphemeralContainersPolicy,
+} from '../core/manifest/ephemeral-containers-update.ts';
+import type { SupportCheckResult } from '../core/manifest/support-policy.ts';
 import { notSupported, required } from '../core/field-errors.ts';
 import { isAlreadyExists, isConflict, isInvalid, isNotFound } from '../ports/errors.ts';
 import type { PodKey } from '../ports/pod-key.ts';
@@ -337,7 +342,66 @@ function dryRunUpdate(current: StoredPod, next: Pod, key: PodKey): Pod {
   return servedPod({ ...current, state: { ...current.state, pod: update.pod } });
 }
 
-export async function replacePod(x: ApiContext, c: Context, key: PodKey): Promise<Response> {
+/** Carries out an update of the pods/ephemeralcontainers subresource; errors as {@link update}'s. */
+async function updateEphemeral(
+  x: ApiContext,
+  key: PodKey,
+  next: Pod,
+  expectedResourceVersion?: string,
+): Promise<StoredPod> {
+  try {
+    return await x.deps.engine.updateEphemeralContainers(key, next, expectedResourceVersion);
+  } catch (err) {
+    if (isInvalid(err)) throw invalid('Pod', key.name, err.fieldErrors);
+    if (isConflict(err))
+      throw conflict(
+        RESOURCE,
+        key.name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
+    if (isNotFound(err)) throw notFound(RESOURCE, key.name);
+    throw err;
+  }
+}
+
+/** How a PUT or PATCH is stored: the pod itself, or one of its subresources. */
+export interface PodWriter {
+  update: typeof update;
+  dryRun: typeof dryRunUpdate;
+  /** Server-side apply may create the pod (the pod itself only). */
+  createsOnApply: boolean;
+  /** The support policy for what the request adds, checked on the decoded request (not defaulted). */
+  policy?: (decoded: Pod, current: StoredPod) => SupportCheckResult;
+}
+
+const POD_WRITER: PodWriter = { update, dryRun: dryRunUpdate, createsOnApply: true };
+
+/** pods/ephemeralcontainers (podEphemeralContainersStrategy): only spec.ephemeralContainers is taken. */
+export const EPHEMERAL_CONTAINERS_WRITER: PodWriter = {
+  update: updateEphemeral,
+  dryRun: (current, next, key) => {
+    const result = applyEphemeralContainersUpdate(current.state.pod, next);
+    if (!result.ok) throw invalid('Pod', key.name, result.errors);
+    return servedPod({ ...current, state: { ...current.state, pod: result.pod } });
+  },
+  createsOnApply: false,
+  policy: (decoded, current) => checkEphemeralContainersPolicy(decoded, current.state.pod),
+};
+
+/** The writer's policy check: its errors are a 422, its warnings join the decoding's. */
+function checkWriterPolicy(writer: PodWriter, decoded: Pod, current: StoredPod, name: string): string[] {
+  if (!writer.policy) return [];
+  const result = writer.policy(decoded, current);
+  if (result.errors.length > 0) throw invalid('Pod', name, result.errors);
+  return result.warnings;
+}
+
+export async function replacePod(
+  x: ApiContext,
+  c: Context,
+  key: PodKey,
+  writer: PodWriter = POD_WRITER,
+): Promise<Response> {
   checkNamespace(key.namespace);
   const format = negotiateFormat(c.req.header('accept'), true);
   const fieldValidation = fieldValidationParam(c);
@@ -358,13 +422,13 @@ export async function replacePod(x: ApiContext, c: Context, key: PodKey): Promis
     key.name,
     { fieldValidation },
   );
-  addWarnings(c, warnings);
   const current = await getStored(x, key);
+  addWarnings(c, [...warnings, ...checkWriterPolicy(writer, decoded, current, key.name)]);
   const next = runtimeAdmission(x, c, prepareUpdate(decoded, current, key.name), key.name);
   // Pods allow unconditional updates (pod strategy AllowUnconditionalUpdate): no resourceVersion, no precondition.
   const expected = decoded.metadata?.resourceVersion || undefined;
-  if (dryRun) return respondPod(x, c, format, 200, dryRunUpdate(current, next, key));
-  const stored = await update(x, key, next, expected);
+  if (dryRun) return respondPod(x, c, format, 200, writer.dryRun(current, next, key));
+  const stored = await writer.update(x, key, next, expected);
   return respondPod(x, c, format, 200, servedPod(stored));
 }
 
@@ -404,7 +468,12 @@ function preparePatch(kind: PatchKind, text: string): (current: Pod) => unknown 
     : (current) => mergeStrategic(current, doc);
 }
 
-export async function patchPod(x: ApiContext, c: Context, key: PodKey): Promise<Response> {
+export async function patchPod(
+  x: ApiContext,
+  c: Context,
+  key: PodKey,
+  writer: PodWriter = POD_WRITER,
+): Promise<Response> {
   checkNamespace(key.namespace);
   const format = negotiateFormat(c.req.header('accept'), true);
   const kind = patchKindOf(c);
@@ -419,7 +488,7 @@ export async function patchPod(x: ApiContext, c: Context, key: PodKey): Promise<
     const stored = await x.deps.store.get(key);
     if (!stored) {
       // Server-side apply creates what does not exist yet (podflow's apply: see docs/decisions/0004-api.md).
-      if (kind === 'apply') {
+      if (kind === 'apply' && writer.createsOnApply) {
         const raw = checkPodKind(parseObjectBody(text, 'yaml', 'Pod'));
         const meta = isPlainObject(raw.metadata) ? raw.metadata : {};
         if (meta.name !== undefined && meta.name !== key.name)
@@ -447,10 +516,11 @@ export async function patchPod(x: ApiContext, c: Context, key: PodKey): Promise<
           detail: 'the patched object is not an object',
         },
       ]);
-    const { pod: decoded, warnings } = decodePodForUpdate(checkPodKind(patched), key.name, {
+    const { pod: decoded, warnings: decodeWarnings } = decodePodForUpdate(checkPodKind(patched), key.name, {
       fieldValidation,
       typeErrorAsInvalid: true,
     });
+    const warnings = [...decodeWarnings, ...checkWriterPolicy(writer, decoded, stored, key.name)];
     const next = runtimeAdmission(x, c, prepareUpdate(decoded, stored, key.name), key.name);
     const patchedVersion = decoded.metadata?.resourceVersion;
     // A resourceVersion the patch itself sets is a precondition; otherwise the patch applies to the latest object.
@@ -460,10 +530,10 @@ export async function patchPod(x: ApiContext, c: Context, key: PodKey): Promise<
         : undefined;
     if (dryRun) {
       addWarnings(c, warnings);
-      return respondPod(x, c, format, 200, dryRunUpdate(stored, next, key));
+      return respondPod(x, c, format, 200, writer.dryRun(stored, next, key));
     }
     try {
-      const saved = await update(x, key, next, precondition ?? stored.resourceVersion);
+      const saved = await writer.update(x, key, next, precondition ?? stored.resourceVersion);
       addWarnings(c, warnings);
       return respondPod(x, c, format, 200, servedPod(saved));
     } catch (err) {

@@ -21,6 +21,9 @@ export function sequenceDone(entry: ContainerEntry, rec: ContainerRecord, initia
       // the next container when one fails to start).
       if (rec.instance < 0) return rec.restartTimer !== undefined;
       return true;
+    case 'ephemeral':
+      // Not part of the sequence: started apart from it, whenever added (computePodActions).
+      return true;
   }
 }
 

@@ -45,8 +45,13 @@ export function isStarted(rec: ContainerRecord, hasStartupProbe: boolean): boole
   );
 }
 
-/** ready: regular init containers when exited 0; others when started and readiness passed (or no probe). */
+/**
+ * ready: regular init containers when exited 0; ephemeral containers never (the prober manager's UpdatePodStatus
+ * sets readiness for init and app containers only: prober_manager.go); others when started and readiness passed
+ * (or no probe).
+ */
 export function isReady(entry: ContainerEntry, rec: ContainerRecord): boolean {
+  if (entry.kind === 'ephemeral') return false;
   if (entry.kind === 'init') return rec.state.type === 'terminated' && rec.state.exitCode === 0;
   return (
     isStarted(rec, !!entry.container.startupProbe) &&
@@ -97,7 +102,8 @@ export function toContainerStatus(
     ...(id ? { containerID: id } : {}),
     ready: isReady(entry, rec),
     restartCount: Math.max(0, rec.instance),
-    started,
+    // `started` comes from the prober manager too, which does not see ephemeral containers.
+    ...(entry.kind === 'ephemeral' ? {} : { started }),
     state,
     lastState: rec.last
       ? {

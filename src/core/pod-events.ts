@@ -68,6 +68,11 @@ export type PodEvent =
   | (EventBase & { type: 'deleteRequested'; gracePeriodSeconds?: number })
   /** Conditions written through the status subresource (readiness gates, custom conditions). */
   | (EventBase & { type: 'conditionsPatched'; conditions: PodCondition[] })
+  /**
+   * Ephemeral containers were added through the ephemeralcontainers subresource: the ones without a record start
+   * (reconcile's advance does it for any event; this one wakes the worker).
+   */
+  | (EventBase & { type: 'ephemeralContainersAdded'; containers: string[] })
   /** A pod update changed these containers' images (or activeDeadlineSeconds): restart them on the new spec. */
   | (EventBase & { type: 'specUpdated'; containers: string[] })
   /**

@@ -12,7 +12,7 @@ import type { PodCondition } from 'kubernetes-types/core/v1';
 import type { Action } from './actions.ts';
 import { isReady, isStarted } from './container-status.ts';
 import type { PodEvent } from './pod-events.ts';
-import { containerEntries } from './pod-spec.ts';
+import { allContainerEntries } from './pod-spec.ts';
 import type { ContainerRecord, PodState, ProbeResult, ProbeType } from './pod-state.ts';
 
 /** Instances kept per container: enough to see a crash loop's back-off curve grow and settle. */
@@ -105,7 +105,7 @@ export function recordHistory(
   if (after.engine.scheduled && history.admittedAt === undefined && !before?.engine.scheduled)
     history.admittedAt = now;
 
-  for (const entry of containerEntries(after.pod.spec)) {
+  for (const entry of allContainerEntries(after.pod.spec)) {
     const name = entry.container.name;
     const next = after.engine.containers[name];
     if (!next) continue;

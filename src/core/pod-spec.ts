@@ -5,7 +5,7 @@ import type { ContainerKind, ProbeType } from './pod-state.ts';
 export interface ContainerEntry {
   container: Container;
   kind: ContainerKind;
-  /** Index in its list (spec.initContainers or spec.containers). */
+  /** Index in its list (spec.initContainers, spec.containers or spec.ephemeralContainers). */
   index: number;
   /** `spec.containers{app}` — the kubelet's involvedObject.fieldPath for container events. */
   fieldPath: string;
@@ -37,8 +37,28 @@ export function containerEntries(spec: PodSpec): ContainerEntry[] {
   return [...init, ...app];
 }
 
+/**
+ * Ephemeral containers in spec order. They are not part of the start sequence, the phase or readiness
+ * (kuberuntime_manager.go computePodActions keeps them in EphemeralContainersToStart, apart from the others), so they
+ * are not in {@link containerEntries}. An ephemeral container is a Container without ports, probes, lifecycle and
+ * resources (validation forbids them: validate-ephemeral-containers.ts); `targetContainerName` is dropped here.
+ */
+export function ephemeralEntries(spec: PodSpec): ContainerEntry[] {
+  return (spec.ephemeralContainers ?? []).map(({ targetContainerName: _target, ...container }, index) => ({
+    container: container as Container,
+    kind: 'ephemeral',
+    index,
+    fieldPath: `spec.ephemeralContainers{${container.name}}`,
+  }));
+}
+
+/** Every container of the pod: {@link containerEntries}, then the ephemeral ones. */
+export function allContainerEntries(spec: PodSpec): ContainerEntry[] {
+  return [...containerEntries(spec), ...ephemeralEntries(spec)];
+}
+
 export function findEntry(spec: PodSpec, name: string): ContainerEntry | undefined {
-  return containerEntries(spec).find((e) => e.container.name === name);
+  return allContainerEntries(spec).find((e) => e.container.name === name);
 }
 
 export function probeOf(c: Container, type: ProbeType): Probe | undefined {

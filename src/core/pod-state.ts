@@ -5,7 +5,8 @@ import type { Pod, PodSpec } from 'kubernetes-types/core/v1';
 import type { BackoffEntry } from './backoff.ts';
 import type { PodHistory } from './pod-history.ts';
 
-export type ContainerKind = 'init' | 'sidecar' | 'app';
+/** `ephemeral`: added through the pods/ephemeralcontainers subresource (`kubectl debug`). */
+export type ContainerKind = 'init' | 'sidecar' | 'app' | 'ephemeral';
 import type { ProbeResult, ProbeType } from './probe-results.ts';
 
 export type { ProbeResult, ProbeType };

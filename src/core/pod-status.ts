@@ -4,7 +4,7 @@ import type { ContainerStatus, Pod, PodStatus } from 'kubernetes-types/core/v1';
 import { toContainerStatus, type ProjectionContext } from './container-status.ts';
 import { computePodConditions } from './pod-conditions.ts';
 import { computePodPhase, isTerminalPhase, type PodPhase } from './pod-phase.ts';
-import { containerEntries } from './pod-spec.ts';
+import { containerEntries, ephemeralEntries } from './pod-spec.ts';
 import type { AdmittedPod, PodState } from './pod-state.ts';
 import { computeQosClass } from './qos.ts';
 import { toRfc3339 } from './time.ts';
@@ -13,7 +13,11 @@ import { toRfc3339 } from './time.ts';
 export const EVICTED_REASON = 'Evicted';
 export const DEADLINE_EXCEEDED_MESSAGE = 'Pod was active on the node longer than the specified deadline';
 
-export function containerStatusesOf(state: PodState): { init: ContainerStatus[]; app: ContainerStatus[] } {
+export function containerStatusesOf(state: PodState): {
+  init: ContainerStatus[];
+  app: ContainerStatus[];
+  ephemeral: ContainerStatus[];
+} {
   const { pod, engine } = state;
   const spec = pod.spec;
   const ctx: ProjectionContext = {
@@ -27,7 +31,14 @@ export function containerStatusesOf(state: PodState): { init: ContainerStatus[];
     if (!rec) continue;
     (entry.kind === 'app' ? app : init).push(toContainerStatus(entry, rec, ctx));
   }
-  return { init, app };
+  // kubelet_pods.go generateAPIPodStatus: EphemeralContainerStatuses, only for the containers that have a record
+  // (one not yet picked up by the pod's worker has no status yet).
+  const ephemeral: ContainerStatus[] = [];
+  for (const entry of ephemeralEntries(spec)) {
+    const rec = engine.containers[entry.container.name];
+    if (rec) ephemeral.push(toContainerStatus(entry, rec, ctx));
+  }
+  return { init, app, ephemeral };
 }
 
 export function currentPhase(pod: Pod): PodPhase {
@@ -39,7 +50,9 @@ export function refreshStatus(state: PodState, now: number): AdmittedPod {
   const { pod, engine } = state;
   const spec = pod.spec;
   const previous = pod.status ?? {};
-  const { init, app } = containerStatusesOf(state);
+  // Ephemeral containers count for neither the phase nor the conditions (kubelet getPhase and status/generate.go
+  // look at init and app containers only).
+  const { init, app, ephemeral } = containerStatusesOf(state);
   let phase = computePodPhase({
     spec,
     initContainerStatuses: init,
@@ -90,6 +103,7 @@ export function refreshStatus(state: PodState, now: number): AdmittedPod {
   if (previous.startTime) status.startTime = previous.startTime;
   if (init.length > 0) status.initContainerStatuses = init;
   status.containerStatuses = app;
+  if (ephemeral.length > 0) status.ephemeralContainerStatuses = ephemeral;
   status.qosClass = computeQosClass(spec);
   return { ...pod, status: stripUndefined(status) };
 }

@@ -4,7 +4,7 @@
 // status' RFC 3339 times have only second precision, too coarse for a crash loop with a 200 ms back-off.
 import type { ContainerStatus } from 'kubernetes-types/core/v1';
 import { emptyHistory, type InstanceHistory, type PodHistory } from './pod-history.ts';
-import { containerEntries } from './pod-spec.ts';
+import { allContainerEntries } from './pod-spec.ts';
 import type { ContainerKind, PodState } from './pod-state.ts';
 
 export const POD_TIMELINE_API_VERSION = 'podflow.io/v1alpha1';
@@ -44,7 +44,11 @@ export interface PodTimeline {
 function statusesByName(state: PodState): Map<string, ContainerStatus> {
   const status = state.pod.status ?? {};
   return new Map(
-    [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])].map((s) => [s.name, s]),
+    [
+      ...(status.initContainerStatuses ?? []),
+      ...(status.containerStatuses ?? []),
+      ...(status.ephemeralContainerStatuses ?? []),
+    ].map((s) => [s.name, s]),
   );
 }
 
@@ -52,7 +56,11 @@ export function podTimeline(state: PodState, resourceVersion: string, now: numbe
   const { pod, engine } = state;
   const history = engine.history ?? emptyHistory();
   const statuses = statusesByName(state);
-  const containers = containerEntries(pod.spec).map((entry): ContainerTimeline => {
+  // Ephemeral containers get lanes once the worker has picked them up (they have a record).
+  const entries = allContainerEntries(pod.spec).filter(
+    (e) => e.kind !== 'ephemeral' || engine.containers[e.container.name] !== undefined,
+  );
+  const containers = entries.map((entry): ContainerTimeline => {
     const name = entry.container.name;
     const waiting = statuses.get(name)?.state?.waiting;
     const until = engine.containers[name]?.restartTimer?.at;

@@ -30,7 +30,15 @@ import {
 import { setPodCondition } from './pod-conditions.ts';
 import type { PodEvent } from './pod-events.ts';
 import { recordHistory } from './pod-history.ts';
-import { containerEntries, findEntry, probeOf, probeTypesOf, type ContainerEntry } from './pod-spec.ts';
+import {
+  allContainerEntries,
+  containerEntries,
+  ephemeralEntries,
+  findEntry,
+  probeOf,
+  probeTypesOf,
+  type ContainerEntry,
+} from './pod-spec.ts';
 import {
   admittedPod,
   POD_STATE_SCHEMA_VERSION,
@@ -155,7 +163,7 @@ export function admitPod(pod: AdmittedPod, ctx: ReconcileContext): ReconcileResu
  */
 export function pendingTimers(state: PodState): Array<{ timerId: string; at: number }> {
   const timers: Array<{ timerId: string; at: number }> = [];
-  for (const entry of containerEntries(state.pod.spec)) {
+  for (const entry of allContainerEntries(state.pod.spec)) {
     const timer = state.engine.containers[entry.container.name]?.restartTimer;
     if (timer) timers.push({ timerId: timer.id, at: timer.at });
   }
@@ -182,7 +190,7 @@ export function resumeActions(state: PodState, now: number): Action[] {
   // not happen (a failed store write, a worker that died right after the commit), nothing else would remove it.
   if (deletion && state.engine.stage === 'Finished')
     return [{ type: 'removeSandbox' }, { type: 'deletePod' }];
-  for (const entry of containerEntries(spec)) {
+  for (const entry of allContainerEntries(spec)) {
     const rec = state.engine.containers[entry.container.name];
     if (!rec) continue;
     const ref = { container: rec.name, instance: rec.instance };
@@ -376,6 +384,8 @@ class Reconciler {
         return this.onConditionsPatched(event.conditions);
       case 'specUpdated':
         return this.onSpecUpdated(event.containers);
+      case 'ephemeralContainersAdded':
+        return; // advance() starts them
       case 'configChanged':
         return this.onConfigChanged(event.kind, event.name);
       case 'emptyDirUsage':
@@ -703,6 +713,7 @@ class Reconciler {
    */
   advance(): void {
     if (!this.engine.sandboxReady || this.winding) return;
+    this.startEphemeralContainers();
     for (const entry of containerEntries(this.pod.spec)) {
       const rec = this.engine.containers[entry.container.name]!;
       if (entry.kind === 'app' && !this.engine.initialized) {
@@ -713,6 +724,27 @@ class Reconciler {
         return;
       }
       if (!sequenceDone(entry, rec, this.engine.initialized)) return;
+    }
+  }
+
+  /**
+   * Ephemeral containers added to the spec (the ephemeralcontainers subresource) that have no record yet are started
+   * now, whatever the start sequence is doing: kuberuntime_manager.go computePodActions puts every ephemeral container
+   * without a status in EphemeralContainersToStart ("may be started even if initialization is not yet complete") and
+   * SyncPod starts them before the init containers. Once started they are never started again (restartsAfterExit).
+   */
+  private startEphemeralContainers(): void {
+    for (const entry of ephemeralEntries(this.pod.spec)) {
+      if (this.engine.containers[entry.container.name]) continue;
+      const rec: ContainerRecord = {
+        name: entry.container.name,
+        kind: 'ephemeral',
+        instance: -1,
+        state: { type: 'waiting', reason: 'ContainerCreating' },
+        probes: {},
+      };
+      this.engine.containers[rec.name] = rec;
+      this.startInstance(entry, rec);
     }
   }
 
@@ -765,11 +797,12 @@ class Reconciler {
 
   // ── helpers ───────────────────────────────────────────────────────────────────────────────────────────────
 
+  /** Every container that has a record: init and app containers always, ephemeral ones once picked up. */
   private records(): Array<{ entry: ContainerEntry; rec: ContainerRecord }> {
-    return containerEntries(this.pod.spec).map((entry) => ({
-      entry,
-      rec: this.engine.containers[entry.container.name]!,
-    }));
+    return allContainerEntries(this.pod.spec).flatMap((entry) => {
+      const rec = this.engine.containers[entry.container.name];
+      return rec ? [{ entry, rec }] : [];
+    });
   }
 
   /** The record if `instance` is the container's current instance; stale events find nothing. */

@@ -43,7 +43,8 @@ export function containerShouldRestart(container: Container, spec: PodSpec, exit
 /**
  * Whether a container that exited on its own is started again: a sidecar always (computePodActions restarts a
  * restartable init container whatever its exit), a regular init container only after a failure and unless the pod
- * never restarts (computeInitContainerActions), an app container as ContainerShouldRestart says.
+ * never restarts (computeInitContainerActions), an app container as ContainerShouldRestart says, an ephemeral
+ * container never.
  */
 export function restartsAfterExit(entry: ContainerEntry, spec: PodSpec, exitCode: number): boolean {
   switch (entry.kind) {
@@ -53,6 +54,9 @@ export function restartsAfterExit(entry: ContainerEntry, spec: PodSpec, exitCode
       return exitCode !== 0 && containerShouldRestart(entry.container, spec, exitCode);
     case 'app':
       return containerShouldRestart(entry.container, spec, exitCode);
+    case 'ephemeral':
+      // computePodActions: "Ephemeral Containers are never restarted".
+      return false;
   }
 }
 
@@ -63,5 +67,6 @@ export function restartsAfterExit(entry: ContainerEntry, spec: PodSpec, exitCode
  */
 export function restartsAfterProbeKill(entry: ContainerEntry, spec: PodSpec): boolean {
   if (entry.kind === 'sidecar') return true;
+  if (entry.kind === 'ephemeral') return false; // never restarted (and validation forbids their probes)
   return (entry.container.restartPolicy ?? spec.restartPolicy ?? DEFAULT_RESTART_POLICY) !== 'Never';
 }

@@ -9,6 +9,7 @@ import { admitNamespace } from '../core/manifest/api-objects.ts';
 import { markTerminating } from '../core/namespace-deletion.ts';
 import type { PodEvent } from '../core/pod-events.ts';
 import { applyPodUpdate } from '../core/manifest/validate-pod-update.ts';
+import { applyEphemeralContainersUpdate } from '../core/manifest/ephemeral-containers-update.ts';
 import { isForceDelete } from '../core/grace.ts';
 import { podSandboxConfig } from '../core/pod-sandbox.ts';
 import { newPodState } from '../core/reconcile.ts';
@@ -196,6 +197,45 @@ export function createEngine(deps: EngineDeps) {
             containers: update.changedContainers,
           });
         }
+        return saved;
+      }
+    },
+
+    /**
+     * The pods/ephemeralcontainers subresource's update (`kubectl debug`): the pod takes `next`'s
+     * spec.ephemeralContainers, which may only add to the stored ones (applyEphemeralContainersUpdate); anything else
+     * of `next` is ignored. `next` must be defaulted. Preconditions and retries as {@link updatePod}. The added
+     * containers are started by the pod's worker, woken by an `ephemeralContainersAdded` event.
+     */
+    async updateEphemeralContainers(
+      key: PodKey,
+      next: Pod,
+      expectedResourceVersion?: string,
+    ): Promise<StoredPod> {
+      for (;;) {
+        const stored = await deps.store.get(key);
+        if (!stored) throw new NotFoundError(`pods "${key.name}" not found`);
+        if (expectedResourceVersion !== undefined && expectedResourceVersion !== stored.resourceVersion) {
+          throw new ConflictError(
+            `Operation cannot be fulfilled on pods "${key.name}": the object has been modified; please apply your changes to the latest version and try again`,
+          );
+        }
+        const update = applyEphemeralContainersUpdate(stored.state.pod, next);
+        if (!update.ok) throw new InvalidError('Pod', key.name, update.errors);
+        if (update.added.length === 0) return stored;
+        let saved: StoredPod;
+        try {
+          saved = await deps.store.update(key, stored.resourceVersion, { ...stored.state, pod: update.pod });
+        } catch (err) {
+          if (isConflict(err) && expectedResourceVersion === undefined) continue;
+          throw err;
+        }
+        await deliver(key, {
+          id: `ephemeral/${saved.resourceVersion}`,
+          at: deps.clock.now(),
+          type: 'ephemeralContainersAdded',
+          containers: update.added,
+        });
         return saved;
       }
     },

@@ -196,6 +196,7 @@ async function buildLaunch(
     ...(cpu ? { cpuLimitMillis: Number(toMilli(cpu)) } : {}),
     ...(volumes.volumes.length > 0 && { volumes: volumes.volumes }),
     ...(mounts.mounts.length > 0 && { mounts: mounts.mounts }),
+    ...(container.stdin === true && { stdin: true }),
   };
 }
 

@@ -105,7 +105,10 @@ async function resolveRequest(
   if (!stored) throw notFound('pods', name);
   const pod = stored.state.pod;
   const names = (pod.spec?.containers ?? []).map((c) => c.name);
-  const initNames = (pod.spec?.initContainers ?? []).map((c) => c.name);
+  // Init and ephemeral containers may be exec'd into by name too.
+  const initNames = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].map(
+    (c) => c.name,
+  );
   let container = q.get('container') ?? '';
   if (container === '') {
     if (names.length !== 1)

@@ -4,6 +4,7 @@
 import { createApiApp } from '../api/create-api-app.ts';
 import { PodMetricsCollector } from '../engine/pod-metrics-collector.ts';
 import { systemClock } from '../ports/clock.ts';
+import { createAttachUpgradeHandler } from './attach-websocket.ts';
 import { createExecUpgradeHandler } from './exec-websocket.ts';
 import { startGateway } from './gateway.ts';
 import { combineUpgradeHandlers, createPortForwardUpgradeHandler } from './port-forward.ts';
@@ -65,6 +66,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
           ...(token ? { token } : {}),
         }),
         createPortForwardUpgradeHandler({ store: engine.store, onError, ...(token ? { token } : {}) }),
+        createAttachUpgradeHandler({
+          runtime: engine.runtime,
+          store: engine.store,
+          onError,
+          ...(token ? { token } : {}),
+        }),
       ),
       onError,
       ...(options.tls ? { tls: options.tls } : {}),

@@ -43,6 +43,11 @@ export interface ContainerLaunch extends ContainerInstanceRef {
   volumes?: PodVolume[];
   /** The container's mounts, in volumeMounts order: where it must see which volume (or part of it). */
   mounts?: ContainerMount[];
+  /**
+   * `stdin: true`: the container gets a stdin that `kubectl attach -i` (pods/attach) can write to, open until the
+   * container ends; without it stdin is empty (/dev/null).
+   */
+  stdin?: boolean;
 }
 
 /** Waiting reasons of a container that could not be started (pkg/kubelet/container/sync_result.go, images/types.go). */

@@ -1,7 +1,7 @@
 // Errors every adapter translates its technology's failures into ("errors translated at the edge"):
 // e.g. DynamoDB's ConditionalCheckFailedException becomes a ConflictError in DynamoDbPodStore. Callers ask
 // `isConflict(err)` and never see an AWS error type.
-import { formatFieldError, type FieldError } from '../core/field-errors.ts';
+import { formatManifestFieldError, type ManifestFieldError } from '../core/manifest/manifest-field-errors.ts';
 
 export class ConflictError extends Error {
   override name = 'ConflictError';
@@ -28,9 +28,9 @@ export class UnavailableError extends Error {
 /** A request the API server would answer with 422 Invalid: the field errors say why. */
 export class InvalidError extends Error {
   override name = 'InvalidError';
-  readonly fieldErrors: FieldError[];
-  constructor(kind: string, name: string, fieldErrors: FieldError[]) {
-    super(`${kind} "${name}" is invalid: ${fieldErrors.map(formatFieldError).join(', ')}`);
+  readonly fieldErrors: ManifestFieldError[];
+  constructor(kind: string, name: string, fieldErrors: ManifestFieldError[]) {
+    super(`${kind} "${name}" is invalid: ${fieldErrors.map(formatManifestFieldError).join(', ')}`);
     this.fieldErrors = fieldErrors;
   }
 }

@@ -66,6 +66,8 @@ describe('discovery', () => {
           'events',
           'namespaces',
           'pods',
+          'pods/attach',
+          'pods/ephemeralcontainers',
           'pods/exec',
           'pods/log',
           'pods/portforward',

@@ -6,7 +6,7 @@
 import type { LifecycleHandler, Namespace, Pod } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';
 import { MemoryPodStore } from '../../src/adapters/memory/memory-pod-store.ts';
-import { formatFieldError } from '../../src/core/field-errors.ts';
+import { formatManifestFieldError } from '../../src/core/manifest/manifest-field-errors.ts';
 import type { PodEvent } from '../../src/core/pod-events.ts';
 import { newPodState, restartTimerId } from '../../src/core/reconcile.ts';
 import { deliverOverdueTimers } from '../../src/engine/worker-recovery.ts';
@@ -195,7 +195,7 @@ describe('updatePod', () => {
     const rv = (await h.stored('web')).resourceVersion;
     const err = await h.engine.updatePod(keyOf('web'), edit(before)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidError);
-    const messages = (err as InvalidError).fieldErrors.map(formatFieldError);
+    const messages = (err as InvalidError).fieldErrors.map(formatManifestFieldError);
     expect(messages).toHaveLength(errors.length);
     errors.forEach((re, i) => expect(messages[i]).toMatch(re));
     expect((await h.stored('web')).resourceVersion).toBe(rv);

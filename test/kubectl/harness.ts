@@ -57,13 +57,13 @@ export interface Served {
   stop: () => Promise<number | null | 'timeout'>;
 }
 
-/** `podflow serve` on a free port and a temporary data directory; `flags` are added to its command line. */
-export async function startServe(name: string, flags: string[] = []): Promise<Served> {
+/** `extraArgs` go to `podflow serve` (e.g. `--store dynamodb`). */
+export async function startServe(name: string, extraArgs: readonly string[] = []): Promise<Served> {
   const dataDir = mkdtempSync(join(tmpdir(), `podflow-${name}-`));
   const home = mkdtempSync(join(tmpdir(), `podflow-${name}-home-`));
   const serve = spawn(
     NODE,
-    [join(ROOT, 'bin', 'podflow.js'), 'serve', '--port', '0', '--data-dir', dataDir, ...flags],
+    [join(ROOT, 'bin', 'podflow.js'), 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,6 +19,8 @@ export const SANDBOX_FILE = 'sandbox.json';
 export const PAUSE_DIR = '_sandbox';
 export const LAUNCH_FILE = 'launch.json';
 export const STOP_FILE = 'stop';
+/** The named pipe that is a `stdin: true` container's stdin (podflow-shim --stdin). */
+export const STDIN_FIFO = 'stdin';
 export const SHIM_LOG_FILE = 'shim.log';
 
 /** Path segments come from the pod (uid, container name): never let one climb out of the data directory. */

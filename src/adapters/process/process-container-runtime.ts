@@ -41,6 +41,7 @@ import {
   LAUNCH_FILE,
   SANDBOX_FILE,
   SHIM_LOG_FILE,
+  STDIN_FIFO,
   STOP_FILE,
   instanceDir,
   instanceKey,
@@ -162,6 +163,16 @@ interface PauseIdentity {
   bootId?: string;
 }
 
+/** What attach needs of a running instance (ProcessContainerRuntime.attachSpec). */
+export interface AttachSpec {
+  /** The instance's CRI log file. */
+  logPath: string;
+  /** Its stdin pipe, when it was started with `stdin: true`. */
+  stdinPath?: string;
+  /** Whether the instance has ended (its exit recorded, or its shim gone). */
+  ended: () => Promise<boolean>;
+}
+
 /** What launch.json records: enough to exec in the container's environment and to recover after a restart. */
 interface StoredLaunch {
   ref: ContainerInstanceRef;
@@ -175,6 +186,8 @@ interface StoredLaunch {
   /** The container's volume mounts, as bind mounts (namespace mode) or symlinks under $PODFLOW_ROOT (rewrite). */
   mounts?: BindMount[];
   mountMode?: MountMode;
+  /** Its stdin is the instance's STDIN_FIFO (`stdin: true`), which attach writes to. */
+  stdin?: boolean;
 }
 
 interface Instance {
@@ -812,6 +825,33 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     };
   }
 
+  /**
+   * Where `kubectl attach` reads and writes a running instance (local/attach-websocket.ts): its CRI log (what it
+   * prints, from the size the log has now), its stdin pipe when it was started with `stdin: true`, and how to tell
+   * that it ended. Throws NotFoundError when the instance is not running.
+   */
+  async attachSpec(ref: ContainerInstanceRef): Promise<AttachSpec> {
+    const dir = instanceDir(this.#dataDir, ref);
+    const state = await readShimState(dir).catch(() => undefined);
+    const launch = await readLaunch(dir);
+    if (
+      !state ||
+      !launch ||
+      state.phase !== 'running' ||
+      !isSameLiveProcess(state.shimPid, state.shimStartTicks, state.bootId)
+    ) {
+      throw new NotFoundError(`container ${describe(ref)} is not running`);
+    }
+    return {
+      logPath: logFile(dir, ref.instance),
+      ...(launch.stdin === true && { stdinPath: join(dir, STDIN_FIFO) }),
+      ended: async () => {
+        const now = await readShimState(dir).catch(() => undefined);
+        return !now || isFinalPhase(now) || !isSameLiveProcess(now.shimPid, now.shimStartTicks, now.bootId);
+      },
+    };
+  }
+
   async updateVolumes(sandbox: SandboxRef, volumes: PodVolume[]): Promise<void> {
     const dir = podDir(this.#dataDir, sandbox.uid);
     await this.#serialize(sandbox.uid, async () => {
@@ -950,6 +990,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
       ...(launch.image !== undefined && { image: launch.image }),
       ...(launch.memoryLimitBytes !== undefined && { memoryLimitBytes: launch.memoryLimitBytes }),
       ...(launch.cpuLimitMillis !== undefined && { cpuLimitMillis: launch.cpuLimitMillis }),
+      ...(launch.stdin === true && { stdin: true }),
     };
     const binds = (launch as LaunchWithMounts)[MOUNTS];
     if (binds !== undefined) {
@@ -1008,6 +1049,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
       launch.workingDir,
     ];
     if (launch.memoryLimitBytes !== undefined) args.push('--memory', String(launch.memoryLimitBytes));
+    if (launch.stdin === true) args.push('--stdin', join(inst.dir, STDIN_FIFO));
     // The container joins the pod's namespaces before it execs (CRI: containers join the sandbox's namespaces).
     if (sandbox !== undefined) args.push('--sandbox', sandbox);
     // Volumes at their mountPaths: bind mounts in the container's own mount namespace (docs/decisions/0010-volumes.md).

@@ -80,13 +80,13 @@ export const SCOPES: Readonly<
     schemaType: 'V1Container',
     title: 'Containers',
     prefix: 'spec.containers[*].',
-    where: 'Every entry of `containers` and `initContainers` of a pod spec.',
+    where: 'Every entry of `containers`, `initContainers` and `ephemeralContainers` of a pod spec.',
   },
   containerSecurityContext: {
     schemaType: 'V1SecurityContext',
     title: 'Container security context',
     prefix: 'spec.containers[*].securityContext.',
-    where: '`securityContext` of every container and init container.',
+    where: '`securityContext` of every container, init container and ephemeral container.',
   },
   volume: {
     schemaType: 'V1Volume',
@@ -129,7 +129,10 @@ const RUN_AS =
   'not applied by the process runtime (containers run as podflow’s own user); on Fargate it becomes the container’s `user`.';
 const NOT_APPLIED_CONFINEMENT =
   'not applied: podflow installs no such confinement on the processes it starts.';
-const NOT_ATTACHABLE = 'ignored: podflow cannot attach a terminal or stdin to a container.';
+const NOT_CLOSED_ON_DETACH =
+  'ignored: the container’s stdin stays open after the first attach ends (a process runtime pipe, no CRI stdinOnce).';
+const NO_TERMINAL =
+  'ignored: podflow allocates no terminal; `kubectl attach -t` gets the output without one (stderr on stdout).';
 const EXTENDED_RESOURCE: Condition = {
   text: 'an extended resource (`vendor.com/x`) or `hugepages-*`',
   test: (_v, ctx) => ctx.key !== undefined && (ctx.key.includes('/') || ctx.key.startsWith('hugepages-')),
@@ -292,7 +295,7 @@ export const SUPPORT_POLICY: readonly SupportRule[] = [
     field: 'ephemeralContainers',
     status: 'reject',
     byValidation: true,
-    does: 'cannot be set on create, as in Kubernetes; podflow has no ephemeralcontainers subresource to add them later.',
+    does: 'cannot be set on create, as in Kubernetes; added later through the `pods/ephemeralcontainers` subresource (`kubectl debug`), locally only: a Fargate task cannot be given another container.',
   },
   {
     scope: 'podSpec',
@@ -682,9 +685,14 @@ export const SUPPORT_POLICY: readonly SupportRule[] = [
     status: 'warn',
     does: 'ignored: podflow cannot read a file from the container; use `terminationMessagePolicy: FallbackToLogsOnError`.',
   },
-  { scope: 'container', field: 'stdin', status: 'warn', when: isTrue, does: NOT_ATTACHABLE },
-  { scope: 'container', field: 'stdinOnce', status: 'warn', when: isTrue, does: NOT_ATTACHABLE },
-  { scope: 'container', field: 'tty', status: 'warn', when: isTrue, does: NOT_ATTACHABLE },
+  {
+    scope: 'container',
+    field: 'stdin',
+    status: 'supported',
+    does: 'locally the container’s stdin is a pipe `kubectl attach -i` writes to, open until the container ends (as without `stdinOnce`); Fargate containers get no stdin.',
+  },
+  { scope: 'container', field: 'stdinOnce', status: 'warn', when: isTrue, does: NOT_CLOSED_ON_DETACH },
+  { scope: 'container', field: 'tty', status: 'warn', when: isTrue, does: NO_TERMINAL },
 
   // ---- container security context
   {
@@ -1022,7 +1030,8 @@ function scopeBases(
     out.push({ scope: 'podSpec', base: spec, path });
     if (!isPlainObject(spec)) return;
     out.push({ scope: 'podSecurityContext', base: spec.securityContext, path: `${path}.securityContext` });
-    for (const list of ['containers', 'initContainers'] as const) {
+    // Ephemeral containers are containers too (EphemeralContainerCommon): what podflow does with a field is the same.
+    for (const list of ['containers', 'initContainers', 'ephemeralContainers'] as const) {
       const containers = spec[list];
       if (!Array.isArray(containers)) continue;
       containers.forEach((c, i) => {

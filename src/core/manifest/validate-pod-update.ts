@@ -37,6 +37,8 @@ function masked(spec: PodSpec, old: PodSpec): PodSpec {
     ...(spec.initContainers ? { initContainers: images(spec.initContainers, old.initContainers) } : {}),
     activeDeadlineSeconds: old.activeDeadlineSeconds,
     tolerations: old.tolerations,
+    // Changed through their own subresource only (ephemeral-containers-update.ts); an update of the pod keeps them.
+    ephemeralContainers: old.ephemeralContainers,
   };
 }
 

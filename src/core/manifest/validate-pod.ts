@@ -817,6 +817,65 @@ function validateContainerCommon(c: Container, volumes: Set<string>, path: strin
   return errs;
 }
 
+/**
+ * validation.go allowedEphemeralContainerFields: the Container fields an ephemeral container may not set (the allow
+ * list's `false` entries) — "Ephemeral containers should not be relied upon for fundamental pod services".
+ */
+export const EPHEMERAL_CONTAINER_FORBIDDEN_FIELDS = [
+  'ports',
+  'resources',
+  'livenessProbe',
+  'readinessProbe',
+  'startupProbe',
+  'lifecycle',
+  'resizePolicy',
+  'restartPolicy',
+] as const;
+
+/** Go's reflect.Value.IsZero for a decoded JSON value: absent, or an object with nothing set. */
+function isZeroValue(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  if (typeof v === 'object' && !Array.isArray(v))
+    return Object.values(v as Record<string, unknown>).every(isZeroValue);
+  return false;
+}
+
+/**
+ * validation.go validateEphemeralContainers: each is a container (validateContainerCommon and
+ * validateContainerOnlyForPod), its name unique across every container of the pod, its targetContainerName a
+ * regular or init container, none of the forbidden fields set (validateFieldAllowList), no volume subPath.
+ */
+export function validateEphemeralContainers(spec: PodSpec, path: string): Errors {
+  const list = spec.ephemeralContainers ?? [];
+  if (list.length === 0) return [];
+  const errs: Errors = [];
+  const volumes = new Set((spec.volumes ?? []).map((v) => v.name));
+  const others = new Set([...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c.name));
+  const all = new Set(others);
+  list.forEach((ec, i) => {
+    const p = index(path, i);
+    const { targetContainerName, ...c } = ec;
+    errs.push(...validateContainerCommon(c as Container, volumes, p));
+    if (c.image !== undefined && c.image !== c.image.trim())
+      errs.push(invalid(child(p, 'image'), c.image, 'must not have leading or trailing whitespace'));
+    if (all.has(c.name)) errs.push(duplicate(child(p, 'name'), c.name));
+    else all.add(c.name);
+    if (targetContainerName && !others.has(targetContainerName))
+      errs.push(notFound(child(p, 'targetContainerName'), targetContainerName));
+    for (const f of EPHEMERAL_CONTAINER_FORBIDDEN_FIELDS) {
+      if (!isZeroValue((c as Record<string, unknown>)[f]))
+        errs.push(forbidden(child(p, f), 'cannot be set for an Ephemeral Container'));
+    }
+    (c.volumeMounts ?? []).forEach((vm, vi) => {
+      const vp = index(child(p, 'volumeMounts'), vi);
+      if (vm.subPath) errs.push(forbidden(child(vp, 'subPath'), 'cannot be set for an Ephemeral Container'));
+      if (vm.subPathExpr)
+        errs.push(forbidden(child(vp, 'subPathExpr'), 'cannot be set for an Ephemeral Container'));
+    });
+  });
+  return errs;
+}
+
 /** validateContainers: at least one; unique names; probes/lifecycle; no container-level restartPolicy. */
 function validateContainers(
   containers: Container[] | undefined,

@@ -143,7 +143,8 @@ function containerLane(
     });
     return lane;
   }
-  if (first.instance === 0 && first.requestedAt > start)
+  // An ephemeral container did not exist before it was added: no wait before its first start.
+  if (first.instance === 0 && first.requestedAt > start && c.kind !== 'ephemeral')
     lane.waits.push({ from: start, to: first.requestedAt, reason: notStartedReason(hasInit) });
   list.forEach((h, i) => {
     const next = list[i + 1];
@@ -302,7 +303,7 @@ export function buildTimelineModel(input: TimelineInput): TimelineModel {
   const created = parseTime(timeline.metadata.creationTimestamp);
   const start = timeline.admittedAt ?? created ?? timeline.now;
   const end = Math.max(start + 1, removedAt ?? input.now);
-  const hasInit = timeline.containers.some((c) => c.kind !== 'app');
+  const hasInit = timeline.containers.some((c) => c.kind === 'init' || c.kind === 'sidecar');
   const phases = timeline.phases.map((p, i) => ({
     from: p.at,
     to: Math.max(p.at, timeline.phases[i + 1]?.at ?? end),

@@ -326,3 +326,43 @@ describe('src/adapters/process/shim/build-shim.mjs', { timeout: 60_000 }, () => 
     expect(stderr).toMatch(/^usage: podflow-shim/);
   });
 });
+
+describe('podflow-shim --stdin: a stdin: true container reads a named pipe', { timeout: 60_000 }, () => {
+  it('what a writer sends is read; its close is no EOF; a second writer is read too', async ({ expect }) => {
+    const { dataDir, runtime, log, launch } = await setup();
+    // Reads two lines, each from its own writer, then exits: a read that saw EOF when the first writer closed would
+    // leave `second` empty.
+    const l = launch('reader', ['sh', '-c', 'read first; read second; echo "got $first and $second"'], {
+      stdin: true,
+    });
+    await runtime.start(l);
+    await log.waitFor(refOf(l), 'started');
+    const spec = await runtime.attachSpec(refOf(l));
+    expect(spec.stdinPath).toBe(join(instanceDir(dataDir, refOf(l)), 'stdin'));
+    expect(spec.logPath).toBe(logFile(instanceDir(dataDir, refOf(l)), 0));
+    await writeFile(spec.stdinPath!, 'one\n'); // opens, writes, closes
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await spec.ended()).toBe(false);
+    await writeFile(spec.stdinPath!, 'two\n');
+    expect(await log.waitFor(refOf(l), 'exited')).toMatchObject({ exitCode: 0 });
+    expect(await spec.ended()).toBe(true);
+    expect(await readFile(spec.logPath, 'utf8')).toMatch(/ stdout F got one and two\n$/);
+  });
+
+  it('without stdin the container reads /dev/null (EOF at once) and has no pipe', async ({ expect }) => {
+    const { dataDir, runtime, log, launch } = await setup();
+    const l = launch('plain', ['sh', '-c', 'cat; echo eof; sleep 30']);
+    await runtime.start(l);
+    await log.waitFor(refOf(l), 'started');
+    const spec = await runtime.attachSpec(refOf(l));
+    expect(spec.stdinPath).toBeUndefined();
+    await waitUntil(
+      'eof in the log',
+      async () =>
+        (await readFile(logFile(instanceDir(dataDir, refOf(l)), 0), 'utf8')).includes(' stdout F eof\n')
+          ? true
+          : undefined,
+      5_000,
+    );
+  });
+});

@@ -7,13 +7,16 @@
  * Why C and not Node.js: a shim runs for every running container; it must cost well under 5 MiB resident and
  * add no measurable start latency. C11 + Linux libc only (signalfd, prctl, /proc).
  *
- * Usage: podflow-shim --dir <instanceDir> --log <logPath> [--cwd <dir>] [--memory <bytes>]
+ * Usage: podflow-shim --dir <instanceDir> --log <logPath> [--cwd <dir>] [--memory <bytes>] [--stdin <fifo>]
  *                     [--sandbox <pid>:<starttime>] [--bind <src> <dst>]... [--bind-ro <src> <dst>]... -- <argv...>
  *   The shim's environment IS the container's environment (the runtime spawns it with exactly that); the shim
  *   reads nothing from it and passes it on unchanged. With --sandbox the container joins the namespaces of the
  *   pod's pause process before it execs. With --bind/--bind-ro it gets a mount namespace of its own in which each
  *   <src> is bind-mounted at <dst> (read-only for --bind-ro): the pod's volumes at their mountPaths
  *   (docs/decisions/0009-volumes.md). <dst> must exist; the runtime creates missing mount points.
+ *   With --stdin (a container with `stdin: true`) the container's stdin is the named pipe <fifo>, created here, which
+ *   `kubectl attach` writes to (local/attach-websocket.ts); the shim holds the pipe open for writing as long as it
+ *   runs, so the container's stdin does not end when an attach does (CRI: stdin stays open without stdinOnce).
  *
  * Other modes (see usage(); docs/decisions/0008-pod-sandbox.md):
  *   --pause      the pod sandbox: holds the pod's network, IPC and UTS namespaces and sets up its interface
@@ -112,7 +115,7 @@ static enum {
   MODE_PROBE,
   MODE_SPAWNER
 } opt_mode;
-static const char *opt_dir, *opt_log, *opt_cwd;
+static const char *opt_dir, *opt_log, *opt_cwd, *opt_stdin;
 static long long opt_memory;
 static char **opt_argv;
 /* The pod sandbox: the pause process a container joins (--sandbox, --enter), or what a pause creates (--pause). */
@@ -858,7 +861,7 @@ static bool parse_cidr(const char *text, struct in_addr *addr, int *prefix) {
 /* ---------- setup ---------- */
 
 static void usage(void) {
-  fputs("usage: podflow-shim --dir <instanceDir> --log <logPath> [--cwd <dir>] [--memory <bytes>]\n"
+  fputs("usage: podflow-shim --dir <instanceDir> --log <logPath> [--cwd <dir>] [--memory <bytes>] [--stdin <fifo>]\n"
         "                    [--sandbox <pid>:<starttime>] [--bind|--bind-ro <src> <dst>]... -- <argv...>\n"
         "       podflow-shim [--report-tag <tag>] --pause --dir <sandboxDir> [--unshare ipc,uts,net]\n"
         "                    [--hostname <name>] [--bridge <name>]\n"
@@ -917,6 +920,7 @@ static void parse_args(int argc, char **argv) {
     if (strcmp(a, "--dir") == 0) opt_dir = argv[++i];
     else if (strcmp(a, "--log") == 0) opt_log = argv[++i];
     else if (strcmp(a, "--cwd") == 0) opt_cwd = argv[++i];
+    else if (strcmp(a, "--stdin") == 0) opt_stdin = argv[++i];
     else if (strcmp(a, "--memory") == 0) opt_memory = strtoll(argv[++i], NULL, 10);
     else if (strcmp(a, "--sandbox") == 0) opt_sandbox = argv[++i];
     else if (strcmp(a, "--mnt") == 0) opt_mnt = argv[++i];
@@ -1204,6 +1208,18 @@ int main(int argc, char **argv) {
   char **envp = environ;
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0) die("cannot open /dev/null: %s", strerror(errno));
+  /* --stdin: the read end becomes the container's stdin; the shim keeps a write end (never written) so that the
+   * pipe has a writer between attaches and reading it blocks instead of seeing EOF. Opened before the fork, on the
+   * host's path, whatever namespaces the child joins. */
+  int stdin_fd = devnull;
+  if (opt_stdin) {
+    if (mkfifo(opt_stdin, 0600) < 0 && errno != EEXIST) die("mkfifo %s: %s", opt_stdin, strerror(errno));
+    int keep = open(opt_stdin, O_RDWR | O_CLOEXEC);
+    if (keep < 0) die("cannot open %s: %s", opt_stdin, strerror(errno));
+    stdin_fd = open(opt_stdin, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (stdin_fd < 0) die("cannot open %s: %s", opt_stdin, strerror(errno));
+    fcntl(stdin_fd, F_SETFL, 0); /* the container reads it blocking */
+  }
   int out_pipe[2], err_pipe[2], exec_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 || pipe2(exec_pipe, O_CLOEXEC) < 0)
     die("pipe2: %s", strerror(errno));
@@ -1229,7 +1245,7 @@ int main(int argc, char **argv) {
       char err[512];
       if (make_mounts(err, sizeof err) < 0) child_fail(exec_pipe[1], 126, "%s", err);
     }
-    if (dup2(devnull, STDIN_FILENO) < 0 || dup2(out_pipe[1], STDOUT_FILENO) < 0 ||
+    if (dup2(stdin_fd, STDIN_FILENO) < 0 || dup2(out_pipe[1], STDOUT_FILENO) < 0 ||
         dup2(err_pipe[1], STDERR_FILENO) < 0)
       child_fail(exec_pipe[1], 126, "dup2: %s", strerror(errno));
     if (opt_cwd && opt_cwd[0] && chdir(opt_cwd) < 0) {
@@ -1241,6 +1257,7 @@ int main(int argc, char **argv) {
   }
   child_pid = pid;
   setpgid(pid, pid); /* also here: no race with a signal sent to the group right after fork */
+  if (stdin_fd != devnull) close(stdin_fd);
   close(out_pipe[1]);
   close(err_pipe[1]);
   close(exec_pipe[1]);
