@@ -57,9 +57,11 @@ afterAll(async () => {
 }, 30_000);
 
 describe('@kubernetes/client-node against podflow serve', () => {
-  it('reads the generated kubeconfig: server, token, context', () => {
+  it('reads the generated kubeconfig: server (TLS, as a token needs), CA, token, context', () => {
     expect(kc.getCurrentContext()).toBe('podflow');
-    expect(kc.getCurrentCluster()?.server).toBe(serve.url);
+    expect(kc.getCurrentCluster()?.server).toBe(serve.apiUrl);
+    expect(serve.apiUrl).toBe(serve.url.replace('http://', 'https://'));
+    expect(kc.getCurrentCluster()?.caData).toBeTruthy();
     expect(kc.getCurrentUser()?.token).toBe('client-node-token');
   });
 
