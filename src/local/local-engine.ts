@@ -26,6 +26,7 @@ import { ObjectStoreConfigSource } from '../engine/object-config-source.ts';
 import { ObservableObjectStore } from '../engine/observable-object-store.ts';
 import { createJobController, type JobController } from '../engine/job-controller.ts';
 import { DEFAULT_JOB_BACKOFF, type JobBackoffSettings } from '../core/jobs/sync-job.ts';
+import { createCronJobController, type CronJobController } from '../engine/cronjob-controller.ts';
 
 export const POD_WORKER_ASL_PATH = join(
   import.meta.dirname,
@@ -66,6 +67,15 @@ export interface LocalEngineOptions {
   podNetwork?: PodNetworkOptions;
   /** The Job controller's pod re-creation back-off (default 10 s doubling to 6 min; flags --job-backoff-*). */
   jobBackoff?: JobBackoffSettings;
+  /**
+   * The CronJob controller's time: its clock and timer functions (default: the engine's clock and the host's
+   * timers). Tests give it a faster clock so that schedules come in seconds.
+   */
+  cronClock?: {
+    clock: Clock;
+    setTimer: (fn: () => void, ms: number) => unknown;
+    clearTimer: (handle: unknown) => void;
+  };
   /** One line when pods get less than a cluster would give them (the host network fallback, no NAT). Default:
    * stderr. */
   onWarning?: (line: string) => void;
@@ -79,6 +89,8 @@ export interface LocalEngine {
   objects: ObservableObjectStore;
   /** The Job controller (engine/job-controller.ts). */
   jobs: JobController;
+  /** The CronJob controller (engine/cronjob-controller.ts). */
+  cronJobs: CronJobController;
   deps: EngineDeps;
   workflow: LocalWorkflowClient;
   runtime: ProcessContainerRuntime;
@@ -195,12 +207,30 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     newUid: randomUUID,
     onError,
   });
+  // The CronJob controller creates Jobs through the object store (as the API would) and deletes them through the
+  // Job controller's cascading deletion.
+  const cronJobs = createCronJobController({
+    store,
+    objects,
+    jobs,
+    clock: options.cronClock?.clock ?? clock,
+    newUid: randomUUID,
+    ...(options.cronClock && {
+      setTimer: options.cronClock.setTimer,
+      clearTimer: options.cronClock.clearTimer,
+    }),
+    onError,
+  });
   const stopPodFeed = store.subscribe((change) => {
     if (change.type !== 'event') jobs.onPodChange(change);
   });
   const stopJobFeed = objects.subscribe((change) => {
     const key = change.type === 'removed' ? change.key : change.object.key;
-    if (key.kind === 'Job') jobs.enqueue(key.namespace, key.name);
+    if (key.kind === 'Job') {
+      jobs.enqueue(key.namespace, key.name);
+      cronJobs.onJobChange(change);
+    }
+    if (key.kind === 'CronJob') cronJobs.enqueue(key.namespace, key.name);
   });
   const stopObserving = runtime.observe(
     (o) =>
@@ -227,12 +257,16 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   await engine.removeOrphanSandboxes();
   // Every Job syncs: pods that finished while no engine ran are counted, back-off and deadline timers re-armed.
   await jobs.syncAll();
+  // Every CronJob syncs: the most recent schedule missed while no engine ran starts (within its deadline), and the
+  // next wake-up is armed.
+  await cronJobs.syncAll();
 
   return {
     engine,
     store,
     objects,
     jobs,
+    cronJobs,
     deps,
     workflow,
     runtime,
@@ -241,6 +275,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     async close() {
       stopPodFeed();
       stopJobFeed();
+      await cronJobs.close();
       await jobs.close();
       ownProber?.close();
       stopObserving();
