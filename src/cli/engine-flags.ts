@@ -11,7 +11,7 @@ import { BACKOFF_RESET_MS, INITIAL_BACKOFF_MS, MAX_BACKOFF_MS } from '../core/ba
 import { formatGoDuration, parseDuration } from '../core/duration.ts';
 import { DEFAULT_JOB_POD_FAILURE_BACKOFF_MS, MAX_JOB_POD_FAILURE_BACKOFF_MS } from '../core/jobs/sync-job.ts';
 import { DEFAULT_POD_CIDR, parseCidr, type PodNetworkMode } from '../adapters/process/pod-network.ts';
-import { startLocalEngine, type LocalEngine } from '../local/local-engine.ts';
+import { startLocalEngine, type LocalEngine, type LocalEngineOptions } from '../local/local-engine.ts';
 import {
   DataDirStoreError,
   DEFAULT_LOCAL_STORE,
@@ -252,6 +252,7 @@ export interface OpenedEngine {
 export async function openEngineFromFlags(
   flags: EngineFlagValues,
   onError: (err: unknown, context: string) => void,
+  extra: Pick<LocalEngineOptions, 'cronClock'> = {},
 ): Promise<OpenedEngine> {
   const backoff = backoffFromFlags(flags);
   const store = flags.store ?? DEFAULT_LOCAL_STORE;
@@ -284,6 +285,7 @@ export async function openEngineFromFlags(
         maxMs: flags.jobBackoffMax ?? MAX_JOB_POD_FAILURE_BACKOFF_MS,
       },
       onError,
+      ...extra,
       podNetwork: {
         ...(flags.podNetwork && { mode: flags.podNetwork }),
         ...(flags.podCidr && { podCidr: flags.podCidr }),

@@ -2,7 +2,7 @@
 // (what API Gateway is in the cloud) with exec and port-forward upgrades. `podflow serve`, `podflow start` and the API
 // benchmark all start it this way, so they measure and show the same server.
 import { createApiApp } from '../api/create-api-app.ts';
-import { systemClock } from '../ports/clock.ts';
+import { systemClock, type Clock } from '../ports/clock.ts';
 import { createExecUpgradeHandler } from './exec-websocket.ts';
 import { startGateway } from './gateway.ts';
 import { combineUpgradeHandlers, createPortForwardUpgradeHandler } from './port-forward.ts';
@@ -16,6 +16,8 @@ export interface LocalServerOptions {
   token?: string;
   newUid: () => string;
   onError: (err: unknown, context: string) => void;
+  /** The API's clock (creation timestamps, ages); default the system's. */
+  clock?: Clock;
 }
 
 export interface LocalServer {
@@ -37,7 +39,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     logs: engine.runtime,
     exec: true,
     portForward: true,
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     newUid: options.newUid,
     onError,
     ...(token ? { token } : {}),

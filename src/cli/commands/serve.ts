@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { join, resolve } from 'node:path';
 import { startLocalServer, type LocalServer } from '../../local/local-server.ts';
+import type { LocalEngineOptions } from '../../local/local-engine.ts';
 import type { CliIo } from '../cli-io.ts';
 import { EXIT_OK, UsageError } from '../cli-io.ts';
 import { addEngineFlags, openEngineFromFlags, type EngineFlagValues } from '../engine-flags.ts';
@@ -17,6 +18,11 @@ export const DEFAULT_PORT = 8080;
 export interface ServeOptions extends EngineFlagValues {
   port: number;
   token?: string;
+  /**
+   * Not a flag: the CronJob controller's clock and timers, which the API's clock follows too so that a CronJob's
+   * creation time and its schedule agree (in-process tests run schedules faster).
+   */
+  cronClock?: LocalEngineOptions['cronClock'];
 }
 
 export function parsePort(value: string): number {
@@ -49,7 +55,7 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<ServeHa
     io.stderr(
       `podflow serve: ${context}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
-  const opened = await openEngineFromFlags(opts, onError);
+  const opened = await openEngineFromFlags(opts, onError, opts.cronClock && { cronClock: opts.cronClock });
   const { local, dataDir } = opened;
   let server: LocalServer;
   try {
@@ -58,6 +64,7 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<ServeHa
       port: opts.port,
       newUid: io.newUid,
       onError,
+      ...(opts.cronClock && { clock: opts.cronClock.clock }),
       ...(opts.token ? { token: opts.token } : {}),
     });
   } catch (err) {
