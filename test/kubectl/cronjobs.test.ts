@@ -368,3 +368,73 @@ describe.skipIf(!KUBECTL)('kubectl: CronJobs against podflow serve', () => {
     expect((await s.kubectl(['delete', 'cronjob', 'history'])).code).toBe(0);
   }, 90_000);
 });
+
+describe.skipIf(!KUBECTL)('kubectl: examples/health-checks', () => {
+  it('a run passes its three checks; with /healthz removed the next run fails: Job Failed, event, exit code 1', async () => {
+    const s = await serveWith(20, Date.now());
+    try {
+      const targets = await s.kubectl(['apply', '-f', 'examples/health-checks/targets.yaml']);
+      expect(targets.code, targets.stderr).toBe(0);
+      const ready = await s.kubectl(['wait', '--for=condition=Ready', 'pod/health-targets', '--timeout=30s']);
+      expect(ready.code, ready.stderr).toBe(0);
+      s.runClock();
+      const cron = await s.kubectl(['apply', '-f', 'examples/health-checks/health-check-cronjob.yaml']);
+      expect(cron.code, cron.stderr).toBe(0);
+
+      await eventually(
+        async () => (await jobsOf(s, 'health-check')).some(finished),
+        30_000,
+        'a finished run',
+      );
+      const [first] = (await jobsOf(s, 'health-check')).filter(finished);
+      expect(first!.status!.conditions!.map((c) => c.type)).toContain('Complete');
+      const logs = await s.kubectl(['logs', `job/${first!.metadata.name}`]);
+      expect(logs.stdout).toMatch(/^ok {3}http:\/\/127\.0\.0\.1:8091\/healthz HTTP 200 \d+ms$/m);
+      expect(logs.stdout).toMatch(/^ok {3}tcp:\/\/127\.0\.0\.1:8091 connected \d+ms$/m);
+      expect(logs.stdout).toMatch(/^3\/3 checks passed$/m);
+
+      const broken = await s.kubectl([
+        'exec',
+        'health-targets',
+        '--',
+        'rm',
+        '/tmp/health-checks-demo/healthz',
+      ]);
+      expect(broken.code, broken.stderr).toBe(0);
+      let failedJob: JobJson | undefined;
+      await eventually(
+        async () => {
+          failedJob = (await jobsOf(s, 'health-check')).find((j) =>
+            (j.status?.conditions ?? []).some((c) => c.type === 'Failed' && c.status === 'True'),
+          );
+          return failedJob !== undefined;
+        },
+        30_000,
+        'a failed run',
+      );
+      const name = failedJob!.metadata.name;
+      const failedLogs = await s.kubectl(['logs', `job/${name}`]);
+      expect(failedLogs.stdout).toMatch(/^FAIL http:\/\/127\.0\.0\.1:8091\/healthz HTTP 404$/m);
+      expect(failedLogs.stdout).toMatch(/^2\/3 checks passed$/m);
+      const get = await s.kubectl(['get', 'jobs', name]);
+      expect(get.stdout).toMatch(new RegExp(`^${name}\\s+Failed\\s+0/1`, 'm'));
+      const describe = await s.kubectl(['describe', 'job', name]);
+      expect(describe.stdout).toMatch(
+        /Warning\s+BackoffLimitExceeded\s+.*job-controller\s+Job has reached the specified backoff limit/,
+      );
+      const pods = await s.kubectl([
+        'get',
+        'pods',
+        '-l',
+        `job-name=${name}`,
+        '-o',
+        'jsonpath={.items[0].status.containerStatuses[0].state.terminated.exitCode}',
+      ]);
+      expect(pods.stdout).toBe('1');
+      await s.kubectl(['delete', 'cronjob', 'health-check']);
+      await s.kubectl(['delete', 'pod', 'health-targets', '--grace-period=1']);
+    } finally {
+      await s.stop();
+    }
+  }, 120_000);
+});
