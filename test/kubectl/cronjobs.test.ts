@@ -18,6 +18,7 @@ if (!KUBECTL) console.warn('test/kubectl/cronjobs skipped: kubectl not found in 
 
 interface Served {
   serve: TestServe;
+  home: string;
   /** Starts the CronJob controller's clock (held from start-up until then). */
   runClock: () => void;
   kubectl: (args: string[], input?: string) => Promise<Run>;
@@ -45,6 +46,7 @@ async function serveWith(scale: number, start: number): Promise<Served> {
     });
   return {
     serve,
+    home,
     runClock: cronClock.run,
     kubectl,
     stop: async () => {
@@ -110,19 +112,19 @@ describe.skipIf(!KUBECTL)('kubectl: CronJob schedules across a DST change', () =
     {
       name: 'America/New_York, 2026-03-08: 01:00 EST, then 03:00 EDT one hour later (02:00 does not exist)',
       zone: 'America/New_York',
-      start: '2026-03-08T05:30:00Z',
+      start: '2026-03-08T05:00:00Z',
       want: ['2026-03-08T01:00:00-05:00', '2026-03-08T03:00:00-04:00', '2026-03-08T04:00:00-04:00'],
     },
     {
       name: 'Europe/Berlin, 2026-03-29: 01:00 CET, then 03:00 CEST one hour later',
       zone: 'Europe/Berlin',
-      start: '2026-03-28T23:30:00Z',
+      start: '2026-03-28T23:00:00Z',
       want: ['2026-03-29T01:00:00+01:00', '2026-03-29T03:00:00+02:00', '2026-03-29T04:00:00+02:00'],
     },
   ])(
     '$name',
     async ({ zone, start, want }) => {
-      // 600×: an hour of the schedule is 6 s; the first time is 30 minutes (3 s) after the CronJob is made.
+      // 600×: an hour of the schedule is 6 s; the first time is an hour (6 s) after the clock starts.
       const s = await serveWith(600, Date.parse(start));
       try {
         s.runClock();
@@ -241,6 +243,55 @@ describe.skipIf(!KUBECTL)('kubectl: CronJobs against podflow serve', () => {
       'the Jobs of the deleted CronJob to go',
     );
   }, 90_000);
+
+  it('kubectl get cronjobs --watch sees each scheduled run as a MODIFIED CronJob', async () => {
+    await apply(s, cronJobManifest('watched', { schedule: '* * * * *' }, 'true'));
+    const child = spawn(
+      KUBECTL!,
+      [
+        'get',
+        'cronjob',
+        'watched',
+        '--watch',
+        '--output-watch-events',
+        '-o',
+        'jsonpath={.type} {.object.status.lastScheduleTime}{"\\n"}',
+      ],
+      {
+        env: { PATH: process.env.PATH, HOME: s.home, KUBECONFIG: s.serve.kubeconfig },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      // Two runs, a minute (3 s) apart: two lastScheduleTimes a minute apart in the watch.
+      await eventually(
+        () =>
+          new Set(
+            out
+              .split('\n')
+              .filter((l) => l.startsWith('MODIFIED 20'))
+              .map((l) => l.split(' ')[1]),
+          ).size >= 2,
+        20_000,
+        'two scheduled runs in the watch',
+      );
+      const times = [
+        ...new Set(
+          out
+            .split('\n')
+            .filter((l) => l.startsWith('MODIFIED 20'))
+            .map((l) => l.split(' ')[1]!),
+        ),
+      ];
+      expect(Date.parse(times[1]!) - Date.parse(times[0]!)).toBe(60_000);
+      expect(out.split('\n')[0]).toMatch(/^ADDED /);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect((await s.kubectl(['delete', 'cronjob', 'watched'])).code).toBe(0);
+  }, 40_000);
 
   it('kubectl create job --from=cronjob/x: the template, the manual annotation, the CronJob as controller', async () => {
     const created = await s.kubectl([
