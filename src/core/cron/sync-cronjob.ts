@@ -287,18 +287,19 @@ export function syncCronJob(
         reason: 'UnexpectedJob',
         message: `Saw a job that the controller did not create or forgot: ${j.metadata?.name}`,
       });
-    } else if (found && finished !== undefined) {
-      dropActive(uid);
-      events.push({
-        eventType: 'Normal',
-        reason: 'SawCompletedJob',
-        message: `Saw completed job: ${j.metadata?.name}, condition: ${finished}`,
-      });
     } else if (finished !== undefined) {
-      // A finished Job need not be in the active list for its completion time to count.
+      if (found) {
+        dropActive(uid);
+        events.push({
+          eventType: 'Normal',
+          reason: 'SawCompletedJob',
+          message: `Saw completed job: ${j.metadata?.name}, condition: ${finished}`,
+        });
+      }
+      // A Job that succeeded need not be in the active list for its completion time to count.
       const completed = parseTime(j.status?.completionTime);
       const last = parseTime(status.lastSuccessfulTime);
-      if (completed !== undefined && (last === undefined || completed > last))
+      if (finished === 'Complete' && completed !== undefined && (last === undefined || completed > last))
         status.lastSuccessfulTime = j.status!.completionTime!;
     }
   }

@@ -224,7 +224,7 @@ describe('syncCronJob: concurrency policies', () => {
 });
 
 describe('syncCronJob: finished Jobs and history limits', () => {
-  it('a finished active Job leaves the list (SawCompletedJob); the next sync takes its completion time', () => {
+  it('a finished active Job leaves the list (SawCompletedJob) and its completion time is lastSuccessfulTime', () => {
     const done = job('check-1', 'Complete', '2026-03-08T10:00:01Z', '2026-03-08T10:00:05Z');
     const cj = cronJob({}, '2026-03-08T09:00:00Z', {
       active: [activeRef(done)],
@@ -239,8 +239,19 @@ describe('syncCronJob: finished Jobs and history limits', () => {
       },
     ]);
     expect(d.status.active).toBeUndefined();
-    const again = syncCronJob({ ...cj, status: d.status }, [done], T('2026-03-08T10:00:07Z'));
-    expect(again.status.lastSuccessfulTime).toBe('2026-03-08T10:00:05Z');
+    expect(d.status.lastSuccessfulTime).toBe('2026-03-08T10:00:05Z');
+  });
+
+  it('a failed Job leaves the list (condition: Failed) and is no successful time', () => {
+    const failed = job('check-2', 'Failed', '2026-03-08T10:01:01Z');
+    const cj = cronJob({}, '2026-03-08T09:00:00Z', {
+      active: [activeRef(failed)],
+      lastScheduleTime: '2026-03-08T10:01:00Z',
+      lastSuccessfulTime: '2026-03-08T10:00:05Z',
+    });
+    const d = syncCronJob(cj, [failed], T('2026-03-08T10:01:06Z'));
+    expect(d.events.map((e) => e.message)).toEqual(['Saw completed job: check-2, condition: Failed']);
+    expect(d.status.lastSuccessfulTime).toBe('2026-03-08T10:00:05Z');
   });
 
   it('an active Job that is gone leaves the list (MissingJob)', () => {
