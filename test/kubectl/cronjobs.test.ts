@@ -128,7 +128,14 @@ describe.skipIf(!KUBECTL)('kubectl: CronJob schedules across a DST change', () =
       const s = await serveWith(600, Date.parse(start));
       try {
         s.runClock();
-        await apply(s, cronJobManifest('hourly', { schedule: '0 * * * *', timeZone: zone }, 'true'));
+        await apply(
+          s,
+          cronJobManifest(
+            'hourly',
+            { schedule: '0 * * * *', timeZone: zone, successfulJobsHistoryLimit: 10 },
+            'true',
+          ),
+        );
         await eventually(async () => (await jobsOf(s, 'hourly')).length >= 3, 40_000, 'three hourly Jobs');
         const jobs = (await jobsOf(s, 'hourly')).slice(0, 3);
         expect(jobs.map((j) => j.metadata.annotations?.[CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION])).toEqual(
@@ -203,7 +210,11 @@ describe.skipIf(!KUBECTL)('kubectl: CronJobs against podflow serve', () => {
   it('runs on schedule: get cronjobs,jobs,pods, logs of the run, describe with the controller events', async () => {
     await apply(
       s,
-      cronJobManifest('hello', { schedule: '* * * * *' }, 'echo "checked at $(date -u +%H:%M)"'),
+      cronJobManifest(
+        'hello',
+        { schedule: '* * * * *', successfulJobsHistoryLimit: 10 },
+        'echo "checked at $(date -u +%H:%M)"',
+      ),
     );
     await eventually(async () => (await jobsOf(s, 'hello')).some(finished), 30_000, 'a finished run');
     const [job] = await jobsOf(s, 'hello');
@@ -463,6 +474,16 @@ describe.skipIf(!KUBECTL)('kubectl: examples/health-checks', () => {
         30_000,
         'a failed run',
       );
+      // Hold the schedule (a later failed run would prune this one after three more minutes, 9 s).
+      const suspend = await s.kubectl([
+        'patch',
+        'cronjob',
+        'health-check',
+        '--type=merge',
+        '-p',
+        '{"spec":{"suspend":true}}',
+      ]);
+      expect(suspend.code, suspend.stderr).toBe(0);
       const name = failedJob!.metadata.name;
       const failedLogs = await s.kubectl(['logs', `job/${name}`]);
       expect(failedLogs.stdout).toMatch(/^FAIL http:\/\/127\.0\.0\.1:8091\/healthz HTTP 404$/m);
