@@ -171,8 +171,8 @@ export const JOBS_NOT_SERVED =
   'batch/v1 is not served by this podflow API: Jobs run under `podflow serve` only; the cloud deployment has no Job controller yet';
 
 /**
- * batch/v1 as podflow serves it: Jobs and their status (CronJobs are not served yet). Short names and categories as
- * upstream (`kubectl get all` lists Jobs).
+ * batch/v1 as podflow serves it: Jobs, CronJobs and their status. Short names and categories as upstream (`kubectl
+ * get all` lists both; `cj` is a CronJob).
  */
 export const BATCH_V1_RESOURCES: readonly ApiResource[] = [
   {
@@ -184,6 +184,22 @@ export const BATCH_V1_RESOURCES: readonly ApiResource[] = [
     categories: ['all'],
   },
   { name: 'jobs/status', singularName: '', namespaced: true, kind: 'Job', verbs: ['get', 'patch', 'update'] },
+  {
+    name: 'cronjobs',
+    singularName: 'cronjob',
+    namespaced: true,
+    kind: 'CronJob',
+    verbs: OBJECT_VERBS,
+    shortNames: ['cj'],
+    categories: ['all'],
+  },
+  {
+    name: 'cronjobs/status',
+    singularName: '',
+    namespaced: true,
+    kind: 'CronJob',
+    verbs: ['get', 'patch', 'update'],
+  },
 ];
 
 export function batchV1ResourceList(): Record<string, unknown> {

@@ -2,9 +2,10 @@
 // their Table columns (table.ts) and their selectable fields (the registries' ToSelectableFields: every kind's
 // metadata.name — and metadata.namespace when namespaced —, a Secret's `type`, a Namespace's `status.phase` and,
 // for backward compatibility upstream, its bare `name`).
-import type { Job } from 'kubernetes-types/batch/v1';
+import type { CronJob, Job } from 'kubernetes-types/batch/v1';
 import type { ConfigMap, Namespace, Secret } from 'kubernetes-types/core/v1';
 import { admitJob, admitJobStatusUpdate, admitJobUpdate } from '../core/jobs/admit-job.ts';
+import { admitCronJob, admitCronJobStatusUpdate, admitCronJobUpdate } from '../core/cron/admit-cronjob.ts';
 import {
   admitConfigMap,
   admitConfigMapUpdate,
@@ -20,6 +21,8 @@ import type { ResourceDef } from './object-resources.ts';
 import {
   CONFIGMAP_COLUMNS,
   configMapCells,
+  CRONJOB_COLUMNS,
+  cronJobCells,
   JOB_COLUMNS,
   jobCells,
   NAMESPACE_COLUMNS,
@@ -113,9 +116,30 @@ export const JOBS: ResourceDef = {
   cells: (o, now) => jobCells(o as Job, now),
 };
 
+/**
+ * batch/v1 CronJobs (pkg/registry/batch/cronjob/strategy.go): a status subresource; the selectable fields are the
+ * metadata's (DefaultClusterScopedAttr/NamespaceScopedAttr).
+ */
+export const CRONJOBS: ResourceDef = {
+  kind: 'CronJob',
+  apiVersion: 'batch/v1',
+  resource: 'cronjobs',
+  namespaced: true,
+  sensitive: false,
+  maxBodyBytes: NAMESPACE_BODY_BYTES,
+  selectableFields: new Set(['metadata.name', 'metadata.namespace']),
+  field: metaField,
+  admitCreate: (o, ctx) => asApi(admitCronJob(o as CronJob, ctx)),
+  admitUpdate: (next, current) => asApi(admitCronJobUpdate(next as CronJob, current as CronJob)),
+  admitStatusUpdate: (next, current) => asApi(admitCronJobStatusUpdate(next as CronJob, current as CronJob)),
+  columns: CRONJOB_COLUMNS,
+  cells: (o, now) => cronJobCells(o as CronJob, now),
+};
+
 export const OBJECT_RESOURCE_DEFS: Readonly<Record<ObjectKind, ResourceDef>> = {
   ConfigMap: CONFIGMAPS,
   Secret: SECRETS,
   Namespace: NAMESPACES,
   Job: JOBS,
+  CronJob: CRONJOBS,
 };

@@ -1,7 +1,9 @@
 // Request bodies in the API server's protobuf encoding (`application/vnd.kubernetes.protobuf`), for the kinds
-// kubectl's typed clients write that way: client-go 1.32's built-in clients send ConfigMaps, Secrets and Namespaces
-// as protobuf (`kubectl create configmap|secret|namespace`, and the access reviews of `kubectl auth can-i`) and would
-// get a 415 otherwise. Only decoding: responses
+// kubectl's typed clients write that way: client-go 1.32's built-in clients send ConfigMaps, Secrets, Namespaces and
+// batch/v1 Jobs and CronJobs as protobuf (`kubectl create configmap|secret|namespace`, `kubectl create job
+// [--from=cronjob/x]`, `kubectl create cronjob`, and
+// the access reviews of `kubectl auth can-i`) and would get a 415 otherwise. A Job's messages (JobSpec, PodSpec,
+// Container …) are decoded from the field table of protobuf-schema.generated.ts. Only decoding: responses
 // stay JSON, which the same clients accept (`Accept: application/vnd.kubernetes.protobuf,application/json`).
 //
 // The envelope (apimachinery runtime/serializer/protobuf): the magic `k8s\0`, then a runtime.Unknown { typeMeta = 1
@@ -11,6 +13,7 @@
 // ([]byte fields as base64 strings, times as RFC 3339), so the same schema decoding and admission follow. Fields
 // podflow does not keep (managedFields, a Namespace's status conditions) are skipped, as are unknown field numbers.
 import { ApiError, badRequest } from './status.ts';
+import { PROTO_MESSAGES } from './protobuf-schema.generated.ts';
 
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 
@@ -108,9 +111,13 @@ function objectMeta(buf: Uint8Array): Record<string, unknown> {
     else if (n === 3) m.namespace = str(v);
     else if (n === 5) m.uid = str(v);
     else if (n === 6) m.resourceVersion = str(v);
-    else if (n === 7) m.generation = int(v);
-    else if (n === 8) m.creationTimestamp = time(bytes(v));
-    else if (n === 9) m.deletionTimestamp = time(bytes(v));
+    else if (n === 7) {
+      if (int(v) !== 0) m.generation = int(v);
+    }
+    // A zero metav1.Time marshals as an empty message (the JSON form's null): left out.
+    else if (n === 8) {
+      if (bytes(v).length > 0) m.creationTimestamp = time(bytes(v));
+    } else if (n === 9) m.deletionTimestamp = time(bytes(v));
     else if (n === 10) m.deletionGracePeriodSeconds = int(v);
     else if (n === 11) {
       const [k, val] = entry(bytes(v));
@@ -148,8 +155,126 @@ function nonResourceAttributes(buf: Uint8Array): Record<string, unknown> {
   return o;
 }
 
+/** intstr.IntOrString { type = 1 (0 int, 1 string), intVal = 2, strVal = 3 } as a number or a string. */
+function intOrString(buf: Uint8Array): number | string {
+  let type = 0;
+  let intVal = 0;
+  let strVal = '';
+  for (const [n, v] of fields(buf)) {
+    if (n === 1) type = int(v);
+    else if (n === 2) intVal = Number(BigInt.asIntN(32, BigInt(int(v))));
+    else if (n === 3) strVal = str(v);
+  }
+  return type === 1 ? strVal : intVal;
+}
+
+/** meta/v1 LabelSelector { matchLabels = 1 (map), matchExpressions = 2 { key = 1, operator = 2, values = 3 } }. */
+function labelSelector(buf: Uint8Array): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  const matchLabels: Record<string, string> = {};
+  const expressions: Array<Record<string, unknown>> = [];
+  for (const [n, v] of fields(buf)) {
+    if (n === 1) {
+      const [k, val] = entry(bytes(v));
+      matchLabels[k] = str(val);
+    } else if (n === 2) {
+      const e: Record<string, unknown> = {};
+      const values: string[] = [];
+      for (const [m, w] of fields(bytes(v))) {
+        if (m === 1) e.key = str(w);
+        else if (m === 2) e.operator = str(w);
+        else if (m === 3) values.push(str(w));
+      }
+      if (values.length > 0) e.values = values;
+      expressions.push(e);
+    }
+  }
+  if (Object.keys(matchLabels).length > 0) o.matchLabels = matchLabels;
+  if (expressions.length > 0) o.matchExpressions = expressions;
+  return o;
+}
+
+/** One value of a field of type `type` (a scalar, an apimachinery type, or a message of PROTO_MESSAGES). */
+function decodeValue(type: string, v: bigint | Uint8Array): unknown {
+  switch (type) {
+    case 'string':
+      return str(v);
+    case 'bytes':
+      return b64(bytes(v));
+    case 'bool':
+      return int(v) !== 0;
+    case 'int32':
+      return Number(BigInt.asIntN(32, typeof v === 'bigint' ? v : 0n));
+    case 'int64':
+      return int(v);
+    case 'ObjectMeta':
+      return objectMeta(bytes(v));
+    case 'Time':
+      // A zero time marshals as an empty message: the JSON form's null, left out.
+      return bytes(v).length === 0 ? undefined : time(bytes(v));
+    case 'Quantity':
+      return str(fields(bytes(v)).find(([n]) => n === 1)?.[1] ?? new Uint8Array());
+    case 'IntOrString':
+      return intOrString(bytes(v));
+    case 'LabelSelector':
+      return labelSelector(bytes(v));
+    default:
+      return decodeMessage(type, bytes(v));
+  }
+}
+
+/** A packed repeated scalar (wire type 2 for a numeric field): its varints. */
+function packed(buf: Uint8Array): bigint[] {
+  const r = new Reader(buf);
+  const out: bigint[] = [];
+  while (!r.done) out.push(r.varint());
+  return out;
+}
+
+/**
+ * A message of the generated table (protobuf-schema.generated.ts), as its JSON form: fields by their JSON names, lists
+ * for repeated fields, objects for maps, inline structs merged into their parent. Empty strings are the proto's zero
+ * values and are dropped, as the JSON form omits them.
+ */
+function decodeMessage(type: string, buf: Uint8Array): Record<string, unknown> {
+  const schema = PROTO_MESSAGES[type];
+  if (!schema) throw new Error(`no protobuf schema for ${type}`);
+  const o: Record<string, unknown> = {};
+  for (const [n, v] of fields(buf)) {
+    const field = schema[n];
+    if (!field) continue;
+    const [name, fieldType, flags] = field;
+    if (flags.includes('m')) {
+      const [k, val] = entry(bytes(v));
+      const map = (o[name] ??= {}) as Record<string, unknown>;
+      map[k] = decodeValue(fieldType, val);
+    } else if (flags.includes('r')) {
+      const list = (o[name] ??= []) as unknown[];
+      const numeric = fieldType === 'int32' || fieldType === 'int64' || fieldType === 'bool';
+      if (numeric && v instanceof Uint8Array) for (const x of packed(v)) list.push(decodeValue(fieldType, x));
+      else list.push(decodeValue(fieldType, v));
+    } else if (flags.includes('i')) {
+      Object.assign(o, decodeValue(fieldType, v));
+    } else {
+      const value = decodeValue(fieldType, v);
+      if (value !== '' && value !== undefined) o[name] = value;
+    }
+  }
+  return o;
+}
+
 /** The message of one kind, as its JSON form. */
 const MESSAGES: Readonly<Record<string, (buf: Uint8Array) => Record<string, unknown>>> = {
+  // batch/v1 Job, from the generated table (client-go's typed client: `kubectl create job`, `--from=cronjob/x`). A
+  // status sent in is dropped: a create never takes one.
+  Job(buf) {
+    const { status: _status, ...job } = decodeMessage('Job', buf);
+    return job;
+  },
+  CronJob(buf) {
+    const { status: _status, ...cronJob } = decodeMessage('CronJob', buf);
+    return cronJob;
+  },
   // authorization/v1: { metadata 1, spec 2, status 3 }; the spec of an access review is { resourceAttributes 1,
   // nonResourceAttributes 2 }, of a rules review { namespace 1 }. A status sent in is ignored (the server writes it).
   SelfSubjectAccessReview(buf) {
@@ -249,6 +374,8 @@ export const PROTOBUF_KINDS: ReadonlySet<string> = new Set(Object.keys(MESSAGES)
 const API_VERSIONS: Readonly<Record<string, string>> = {
   SelfSubjectAccessReview: 'authorization.k8s.io/v1',
   SelfSubjectRulesReview: 'authorization.k8s.io/v1',
+  Job: 'batch/v1',
+  CronJob: 'batch/v1',
 };
 
 /**

@@ -1,11 +1,12 @@
 // Server-side printing (`Accept: application/json;as=Table;v=v1;g=meta.k8s.io`): the Table kubectl renders for
 // `kubectl get`. Columns and cells as the API server's printers produce them (pkg/printers/internalversion/printers.go
 // podColumnDefinitions/printPod, eventColumnDefinitions/printEvent, configMapColumnDefinitions/printConfigMap,
-// secretColumnDefinitions/printSecret, namespaceColumnDefinitions/printNamespace, jobColumnDefinitions/printJob). A Secret's row counts its keys and
+// secretColumnDefinitions/printSecret, namespaceColumnDefinitions/printNamespace, jobColumnDefinitions/printJob,
+// cronJobColumnDefinitions/printCronJob). A Secret's row counts its keys and
 // never shows a value. The server always generates the wide columns
 // (priority 1); kubectl shows them only with `-o wide`. The STATUS and RESTARTS texts come from
 // printers/pod-table.ts, the same code the CLI prints with.
-import type { Job } from 'kubernetes-types/batch/v1';
+import type { CronJob, Job } from 'kubernetes-types/batch/v1';
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import type { ConfigMap, Event, Namespace, Pod, Secret } from 'kubernetes-types/core/v1';
 import { humanDuration, podTableRow } from '../printers/pod-table.ts';
@@ -40,9 +41,15 @@ const NAME_DESCRIPTION =
 const AGE_DESCRIPTION =
   'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.';
 
-const column = (name: string, description: string, priority = 0, format = ''): TableColumnDefinition => ({
+const column = (
+  name: string,
+  description: string,
+  priority = 0,
+  format = '',
+  type = 'string',
+): TableColumnDefinition => ({
   name,
-  type: 'string',
+  type,
   format,
   description,
   priority,
@@ -191,6 +198,54 @@ export const jobCells = (job: Job, now: number): unknown[] => {
     containers.map((c) => c.name).join(','),
     containers.map((c) => c.image ?? '').join(','),
     formatSelector(spec?.selector),
+  ];
+};
+
+/** cronJobColumnDefinitions: SCHEDULE, TIMEZONE, SUSPEND, ACTIVE, LAST SCHEDULE; the template's with `-o wide`. */
+export const CRONJOB_COLUMNS: readonly TableColumnDefinition[] = [
+  column('Name', NAME_DESCRIPTION, 0, 'name'),
+  column('Schedule', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.'),
+  column(
+    'Timezone',
+    'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones. If not specified, this will default to the time zone of the kube-controller-manager process. The set of valid time zone names and the time zone offset is loaded from the system-wide time zone database by the API server during CronJob validation and the controller manager during execution. If no system-wide time zone database can be found a bundled version of the database is used instead. If the time zone name becomes invalid during the lifetime of a CronJob or due to a change in host configuration, the controller will stop creating new new Jobs and will create a system event with the reason UnknownTimeZone. More information can be found in https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones',
+  ),
+  column(
+    'Suspend',
+    'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.',
+    0,
+    '',
+    'boolean',
+  ),
+  column('Active', 'A list of pointers to currently running jobs.', 0, '', 'integer'),
+  column('Last Schedule', 'Information when was the last time the job was successfully scheduled.'),
+  column('Age', AGE_DESCRIPTION),
+  column('Containers', 'Names of each container in the template.', 1),
+  column('Images', 'Images referenced by each container in the template.', 1),
+  column(
+    'Selector',
+    'A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors',
+    1,
+  ),
+];
+
+/** printBoolPtr: `<unset>` for nil. */
+const boolPtr = (b: boolean | undefined): string => (b === undefined ? '<unset>' : b ? 'True' : 'False');
+
+/** printCronJob: name, schedule, time zone (`<none>`), suspend, the active count, last schedule (`<none>`), age. */
+export const cronJobCells = (cronJob: CronJob, now: number): unknown[] => {
+  const spec = cronJob.spec;
+  const containers = spec?.jobTemplate.spec?.template.spec?.containers ?? [];
+  return [
+    cronJob.metadata?.name ?? '',
+    spec?.schedule ?? '',
+    spec?.timeZone ?? '<none>',
+    boolPtr(spec?.suspend),
+    (cronJob.status?.active ?? []).length,
+    cronJob.status?.lastScheduleTime ? since(cronJob.status.lastScheduleTime, now) : '<none>',
+    since(cronJob.metadata?.creationTimestamp, now),
+    containers.map((c) => c.name).join(','),
+    containers.map((c) => c.image ?? '').join(','),
+    formatSelector(spec?.jobTemplate.spec?.selector),
   ];
 };
 

@@ -12,7 +12,7 @@ import { formatGoDuration, parseDuration } from '../core/duration.ts';
 import { DEFAULT_STATIC_POD_RESCAN_MS } from '../core/static-pods.ts';
 import { DEFAULT_JOB_POD_FAILURE_BACKOFF_MS, MAX_JOB_POD_FAILURE_BACKOFF_MS } from '../core/jobs/sync-job.ts';
 import { DEFAULT_POD_CIDR, parseCidr, type PodNetworkMode } from '../adapters/process/pod-network.ts';
-import { startLocalEngine, type LocalEngine } from '../local/local-engine.ts';
+import { startLocalEngine, type LocalEngine, type LocalEngineOptions } from '../local/local-engine.ts';
 import {
   DataDirStoreError,
   DEFAULT_LOCAL_STORE,
@@ -276,6 +276,7 @@ export async function openEngineFromFlags(
   flags: EngineFlagValues,
   onError: (err: unknown, context: string) => void,
   onLog?: (line: string) => void,
+  extra: Pick<LocalEngineOptions, 'cronClock'> = {},
 ): Promise<OpenedEngine> {
   const backoff = backoffFromFlags(flags);
   const store = flags.store ?? DEFAULT_LOCAL_STORE;
@@ -315,6 +316,7 @@ export async function openEngineFromFlags(
           ...(flags.staticPodRescan !== undefined && { rescanMs: flags.staticPodRescan }),
         },
       }),
+      ...extra,
       podNetwork: {
         ...(flags.podNetwork && { mode: flags.podNetwork }),
         ...(flags.podCidr && { podCidr: flags.podCidr }),

@@ -1,6 +1,6 @@
 // The namespace controller's deletion, as an engine use case (pkg/controller/namespace/deletion/
 // namespaced_resources_deleter.go): once a Namespace is Terminating, every object in it is deleted — ConfigMaps,
-// Secrets and Jobs at once, pods gracefully through the engine's own deletion (preStop, SIGTERM, the grace period) — and the
+// Secrets, CronJobs and Jobs at once, pods gracefully through the engine's own deletion (preStop, SIGTERM, the grace period) — and the
 // Namespace itself goes when nothing is left. Upstream the controller then removes its `kubernetes` finalizer and the
 // API server deletes the object; here the removal is one step.
 //
@@ -39,7 +39,7 @@ export async function finalizeNamespace(
   const found = await deps.objects.get(namespaceKey(name));
   if (!found) return 'absent';
   if (!isTerminating(found.object as Namespace)) return 'active';
-  for (const kind of ['ConfigMap', 'Secret', 'Job'] as const) {
+  for (const kind of ['ConfigMap', 'Secret', 'CronJob', 'Job'] as const) {
     for (const o of (await deps.objects.list(kind, name)).items) await deps.objects.remove(o.key);
   }
   const { items: pods } = await deps.store.list(name);

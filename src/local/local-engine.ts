@@ -29,6 +29,7 @@ import { DEFAULT_JOB_BACKOFF, type JobBackoffSettings } from '../core/jobs/sync-
 import { DirectoryStaticPodSource } from '../adapters/static-pods/directory-static-pod-source.ts';
 import { DEFAULT_STATIC_POD_RESCAN_MS } from '../core/static-pods.ts';
 import { createStaticPodController, type StaticPodController } from '../engine/static-pod-controller.ts';
+import { createCronJobController, type CronJobController } from '../engine/cronjob-controller.ts';
 
 export const POD_WORKER_ASL_PATH = join(
   import.meta.dirname,
@@ -69,6 +70,15 @@ export interface LocalEngineOptions {
   podNetwork?: PodNetworkOptions;
   /** The Job controller's pod re-creation back-off (default 10 s doubling to 6 min; flags --job-backoff-*). */
   jobBackoff?: JobBackoffSettings;
+  /**
+   * The CronJob controller's time: its clock and timer functions (default: the engine's clock and the host's
+   * timers). Tests give it a faster clock so that schedules come in seconds.
+   */
+  cronClock?: {
+    clock: Clock;
+    setTimer: (fn: () => void, ms: number) => unknown;
+    clearTimer: (handle: unknown) => void;
+  };
   /** One line when pods get less than a cluster would give them (the host network fallback, no NAT). Default:
    * stderr. */
   onWarning?: (line: string) => void;
@@ -92,6 +102,8 @@ export interface LocalEngine {
   jobs: JobController;
   /** The static pod controller, with --static-pod-path (engine/static-pod-controller.ts). */
   staticPods?: StaticPodController;
+  /** The CronJob controller (engine/cronjob-controller.ts). */
+  cronJobs: CronJobController;
   deps: EngineDeps;
   workflow: LocalWorkflowClient;
   runtime: ProcessContainerRuntime;
@@ -222,6 +234,20 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
         onError,
       })
     : undefined;
+  // The CronJob controller creates Jobs through the object store (as the API would) and deletes them through the
+  // Job controller's cascading deletion.
+  const cronJobs = createCronJobController({
+    store,
+    objects,
+    jobs,
+    clock: options.cronClock?.clock ?? clock,
+    newUid: randomUUID,
+    ...(options.cronClock && {
+      setTimer: options.cronClock.setTimer,
+      clearTimer: options.cronClock.clearTimer,
+    }),
+    onError,
+  });
   const stopPodFeed = store.subscribe((change) => {
     if (change.type === 'event') return;
     jobs.onPodChange(change);
@@ -229,7 +255,11 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   });
   const stopJobFeed = objects.subscribe((change) => {
     const key = change.type === 'removed' ? change.key : change.object.key;
-    if (key.kind === 'Job') jobs.enqueue(key.namespace, key.name);
+    if (key.kind === 'Job') {
+      jobs.enqueue(key.namespace, key.name);
+      cronJobs.onJobChange(change);
+    }
+    if (key.kind === 'CronJob') cronJobs.enqueue(key.namespace, key.name);
   });
   const stopObserving = runtime.observe(
     (o) =>
@@ -259,12 +289,17 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   // Static pods last: the pods made before a restart are resumed by now, so a sync finds them and leaves them be.
   await staticPods?.start();
 
+  // Every CronJob syncs: the most recent schedule missed while no engine ran starts (within its deadline), and the
+  // next wake-up is armed.
+  await cronJobs.syncAll();
+
   return {
     engine,
     store,
     objects,
     jobs,
     ...(staticPods && { staticPods }),
+    cronJobs,
     deps,
     workflow,
     runtime,
@@ -274,6 +309,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       stopPodFeed();
       stopJobFeed();
       await staticPods?.close();
+      await cronJobs.close();
       await jobs.close();
       ownProber?.close();
       stopObserving();

@@ -3,7 +3,7 @@
 // benchmark all start it this way, so they measure and show the same server.
 import { createApiApp } from '../api/create-api-app.ts';
 import { PodMetricsCollector } from '../engine/pod-metrics-collector.ts';
-import { systemClock } from '../ports/clock.ts';
+import { systemClock, type Clock } from '../ports/clock.ts';
 import { createAttachUpgradeHandler } from './attach-websocket.ts';
 import { createExecUpgradeHandler } from './exec-websocket.ts';
 import { startGateway } from './gateway.ts';
@@ -20,6 +20,8 @@ export interface LocalServerOptions {
   onError: (err: unknown, context: string) => void;
   /** Serve TLS too, on the same port (gateway.ts). */
   tls?: { key: string; cert: string };
+  /** The API's clock (creation timestamps, ages); default the system's. */
+  clock?: Clock;
 }
 
 export interface LocalServer {
@@ -49,7 +51,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     }),
     exec: true,
     portForward: true,
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     newUid: options.newUid,
     onError,
     ...(token ? { token } : {}),

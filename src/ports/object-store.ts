@@ -1,4 +1,4 @@
-// ObjectStore: the API objects other than pods — ConfigMaps, Secrets, Jobs (namespaced) and Namespaces (cluster-scoped) —
+// ObjectStore: the API objects other than pods — ConfigMaps, Secrets, Jobs, CronJobs (namespaced) and Namespaces (cluster-scoped) —
 // as the API server's registry keeps them (docs/decisions/0007-api-objects.md). Adapters: DynamoDbObjectStore (the
 // cloud, and `--store dynamodb` locally), SqliteObjectStore (local mode's default), MemoryObjectStore (unit tests).
 // Contract suite: test/contract/object-store.contract.ts.
@@ -18,7 +18,7 @@
 //    with the store's current resourceVersion (every change up to it is reflected in the items).
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 
-export const OBJECT_KINDS = ['ConfigMap', 'Secret', 'Namespace', 'Job'] as const;
+export const OBJECT_KINDS = ['ConfigMap', 'Secret', 'Namespace', 'Job', 'CronJob'] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 /** Kinds with no namespace (the API server's cluster-scoped resources). */
@@ -30,6 +30,7 @@ export const OBJECT_RESOURCES: Readonly<Record<ObjectKind, string>> = {
   Secret: 'secrets',
   Namespace: 'namespaces',
   Job: 'jobs',
+  CronJob: 'cronjobs',
 };
 
 /** The group/version each kind is served in. */
@@ -38,6 +39,7 @@ export const OBJECT_API_VERSIONS: Readonly<Record<ObjectKind, string>> = {
   Secret: 'v1',
   Namespace: 'v1',
   Job: 'batch/v1',
+  CronJob: 'batch/v1',
 };
 
 /** A Kubernetes object as JSON: apiVersion, kind, metadata and whatever else its kind has. */
@@ -142,7 +144,7 @@ export function objectItemBytes(key: ObjectKey, objectJson: string): number {
 export const objectPartitionKey = (key: ObjectKey): string =>
   key.namespace === '' ? 'cluster' : `ns#${key.namespace}`;
 
-/** The sort key: a prefix per kind (`configmap#`, `secret#`, `namespace#`, `job#`) and the name. */
+/** The sort key: a prefix per kind (`configmap#`, `secret#`, `namespace#`, `job#`, `cronjob#`) and the name. */
 export const objectSortKey = (key: ObjectKey): string => `${objectSortPrefix(key.kind)}${key.name}`;
 
 export const objectSortPrefix = (kind: ObjectKind): string => `${kind.toLowerCase()}#`;

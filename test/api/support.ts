@@ -18,7 +18,7 @@ import { createApiApp, type ApiApp } from '../../src/api/create-api-app.ts';
 import { MAX_BACKOFF_MS, BACKOFF_RESET_MS } from '../../src/core/backoff.ts';
 import { DEFAULT_WORKER_SETTINGS } from '../../src/engine/engine-deps.ts';
 import { toRfc3339 } from '../../src/core/time.ts';
-import { startServe, type ServeHandle } from '../../src/cli/commands/serve.ts';
+import { startServe, type ServeHandle, type ServeOptions } from '../../src/cli/commands/serve.ts';
 import type { CliIo } from '../../src/cli/cli-io.ts';
 import { createEngine } from '../../src/engine/create-engine.ts';
 import { ObservablePodStore } from '../../src/engine/observable-pod-store.ts';
@@ -259,7 +259,12 @@ export interface TestServe extends ServeHandle {
 
 /** `podflow serve` in this process: temporary data directory, DynamoDB in memory, a free port. */
 export async function startTestServe(
-  options: { token?: string; jobBackoffInitial?: number; jobBackoffMax?: number } = {},
+  options: {
+    token?: string;
+    jobBackoffInitial?: number;
+    jobBackoffMax?: number;
+    cronClock?: ServeOptions['cronClock'];
+  } = {},
 ): Promise<TestServe> {
   const dataDir = await mkdtemp(join(tmpdir(), 'podflow-api-'));
   const io = testIo();
@@ -273,6 +278,7 @@ export async function startTestServe(
       ...(options.token ? { token: options.token } : {}),
       ...(options.jobBackoffInitial !== undefined ? { jobBackoffInitial: options.jobBackoffInitial } : {}),
       ...(options.jobBackoffMax !== undefined ? { jobBackoffMax: options.jobBackoffMax } : {}),
+      ...(options.cronClock ? { cronClock: options.cronClock } : {}),
     },
     io,
   );

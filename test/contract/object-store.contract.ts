@@ -473,20 +473,32 @@ const durabilityCases: ContractCase[] = [
         spec: { completions: 2 },
         status: { succeeded: 1 },
       });
+      // A CronJob's sort key (`cronjob#`) must not fall under the Jobs' prefix (`job#`), nor the other way round.
+      await objects.create({
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: { name: 'work', namespace: 'team-a', uid: 'cronjob-uid' },
+        spec: { schedule: '* * * * *' },
+        status: { lastScheduleTime: '2026-03-08T07:00:00Z' },
+      });
       const listed = {
         ConfigMap: await objects.list('ConfigMap'),
         Secret: await objects.list('Secret'),
         Namespace: await objects.list('Namespace'),
         Job: await objects.list('Job'),
+        CronJob: await objects.list('CronJob'),
       };
       expect(listed.Job.items.map((o) => o.object.status)).toEqual([{ succeeded: 1 }]);
+      expect(listed.CronJob.items.map((o) => o.object.status)).toEqual([
+        { lastScheduleTime: '2026-03-08T07:00:00Z' },
+      ]);
 
       const reopened = await fixture.reopen();
-      for (const kind of ['ConfigMap', 'Secret', 'Namespace', 'Job'] as ObjectKind[])
+      for (const kind of ['ConfigMap', 'Secret', 'Namespace', 'Job', 'CronJob'] as ObjectKind[])
         expect(await reopened.objects.list(kind)).toEqual(listed[kind]);
       expect(await reopened.objects.get(secretKey('token', 'team-a'))).toEqual(s);
       const next = await reopened.objects.create(configMap('after', 'team-a'));
-      expect(rv(next)).toBeGreaterThan(rv(listed.Job));
+      expect(rv(next)).toBeGreaterThan(rv(listed.CronJob));
       if (reopened.pods) expect(rv(await reopened.pods.create(podState('after')))).toBeGreaterThan(rv(next));
     },
   },

@@ -180,10 +180,13 @@ describe.skipIf(!KUBECTL)('kubectl: Jobs against podflow serve', () => {
     for (const d of [dataDir, home, files]) if (d) rmSync(d, { recursive: true, force: true });
   }, 60_000);
 
-  it('api-resources lists jobs in batch/v1 (category all)', async () => {
+  it('api-resources lists jobs (and cronjobs) in batch/v1 (category all)', async () => {
     const r = await kubectl(['api-resources', '--api-group=batch', '--no-headers']);
     expect(r.code, r.stderr).toBe(0);
-    expect(tableRows(r.stdout)).toEqual([['jobs', 'batch/v1', 'true', 'Job']]);
+    expect(tableRows(r.stdout)).toEqual([
+      ['cronjobs', 'cj', 'batch/v1', 'true', 'CronJob'],
+      ['jobs', 'batch/v1', 'true', 'Job'],
+    ]);
   });
 
   it('3 completions, parallelism 2, every pod failing once: Complete with 3 succeeded and 3 failed', async () => {

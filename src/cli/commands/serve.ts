@@ -7,6 +7,7 @@ import { InvalidArgumentError } from 'commander';
 import { join, resolve } from 'node:path';
 import { startLocalServer, type LocalServer } from '../../local/local-server.ts';
 import { servingCertificate } from '../../local/serving-certificate.ts';
+import type { LocalEngineOptions } from '../../local/local-engine.ts';
 import type { CliIo } from '../cli-io.ts';
 import { EXIT_OK, UsageError } from '../cli-io.ts';
 import {
@@ -23,6 +24,11 @@ export const DEFAULT_PORT = 8080;
 export interface ServeOptions extends EngineFlagValues {
   port: number;
   token?: string;
+  /**
+   * Not a flag: the CronJob controller's clock and timers, which the API's clock follows too so that a CronJob's
+   * creation time and its schedule agree (in-process tests run schedules faster).
+   */
+  cronClock?: LocalEngineOptions['cronClock'];
 }
 
 export function parsePort(value: string): number {
@@ -58,7 +64,12 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<ServeHa
     io.stderr(
       `podflow serve: ${context}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
-  const opened = await openEngineFromFlags(opts, onError, (line) => io.stderr(`podflow serve: ${line}\n`));
+  const opened = await openEngineFromFlags(
+    opts,
+    onError,
+    (line) => io.stderr(`podflow serve: ${line}\n`),
+    opts.cronClock && { cronClock: opts.cronClock },
+  );
   const { local, dataDir } = opened;
   let server: LocalServer;
   // local/serving-certificate.ts: with a token, kubectl needs https:// to send it.
@@ -69,6 +80,7 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<ServeHa
       port: opts.port,
       newUid: io.newUid,
       onError,
+      ...(opts.cronClock && { clock: opts.cronClock.clock }),
       ...(opts.token ? { token: opts.token } : {}),
       ...(tls ? { tls } : {}),
     });
