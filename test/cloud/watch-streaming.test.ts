@@ -174,7 +174,8 @@ describe.skipIf(cloudTarget() !== 'emulators')('watch through API Gateway respon
         if (remaining > 0) await new Promise((r) => setTimeout(r, remaining));
 
         console.log(
-          `kubectl get -w latencies (ms): ${JSON.stringify(latencies)}; the writes took ${writeMs.join(', ')}`,
+          `kubectl get -w latencies (ms): ${JSON.stringify(latencies)}; the writes took ${writeMs.join(', ')}\n` +
+            lines.map((l) => `+${((l.at - watchStarted) / 1000).toFixed(1)}s ${l.text}`).join('\n'),
         );
         for (const [what, ms] of Object.entries(latencies)) expect(ms, what).toBeLessThanOrEqual(2000);
         expect(Date.now() - watchStarted).toBeGreaterThanOrEqual(60_000);
