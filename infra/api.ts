@@ -14,6 +14,7 @@ import {
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
+  ResponseTransferMode,
   RestApi,
   TokenAuthorizer,
 } from 'aws-cdk-lib/aws-apigateway';
@@ -40,10 +41,12 @@ export const AUTHORIZER_CACHE_TTL = Duration.minutes(5);
 export const AUTHORIZATION_HEADER_PATTERN = '^Bearer k8s-aws-v1\\.[A-Za-z0-9_-]+$';
 
 /**
- * API Gateway ends a REST API's Lambda integration after 29 s (its default integration timeout), so the function
- * need not live longer; lambdas/api.ts ends watches at 25 s to answer inside it.
+ * The integration streams its responses (ResponseTransferMode STREAM, docs/decisions/0017-cloud-watch.md): API
+ * Gateway allows a streamed response up to 15 minutes, and the integration timeout may be set that high. The
+ * function lives as long, Lambda's maximum; lambdas/api.ts ends a watch 30 s before (CLOUD_MAX_STREAM_SECONDS) so
+ * that it ends cleanly and the client watches again.
  */
-export const API_TIMEOUT = Duration.seconds(29);
+export const API_TIMEOUT = Duration.minutes(15);
 
 /**
  * The stage, the first segment of every URL (`https://<id>.execute-api.<region>.amazonaws.com/prod/api/v1/…`). Not
@@ -62,7 +65,7 @@ export const API_STAGE_NAME = 'prod';
 export const API_BINARY_MEDIA_TYPES: readonly string[] = ['*/*'];
 
 /**
- * Stage throttling: a cost guard, each request being a Lambda invocation (a watch holds one for up to 25 s).
+ * Stage throttling: a cost guard, each request being a Lambda invocation (a watch holds one for up to 15 minutes).
  * Ten times client-go's defaults (k8s.io/client-go/rest/config.go DefaultQPS = 5, DefaultBurst = 10), so a handful
  * of kubectl sessions and controllers never notice it. Above it API Gateway answers 429 Too Many Requests.
  */
@@ -156,7 +159,14 @@ export class Api extends Construct {
     this.restApi.node.tryRemoveChild('Endpoint');
 
     // One integration for both methods. No test-invoke permissions: the console's test button bypasses the authorizer.
-    const integration = new LambdaIntegration(this.handler, { proxy: true, allowTestInvoke: false });
+    // Streamed (InvokeWithResponseStream): a watch writes each event as it happens, for up to API_TIMEOUT; every
+    // other response is written whole the same way, and no longer bounded by the 10 MB buffered payload.
+    const integration = new LambdaIntegration(this.handler, {
+      proxy: true,
+      allowTestInvoke: false,
+      responseTransferMode: ResponseTransferMode.STREAM,
+      timeout: API_TIMEOUT,
+    });
     this.restApi.root.addMethod('ANY', integration);
     this.restApi.root.addResource('{proxy+}').addMethod('ANY', integration);
     this.url = this.restApi.url;

@@ -2,23 +2,41 @@
 // Kubernetes-compatible API (api/). Thin: the wiring builds the cloud engine once per cold start; the handler turns
 // each proxy event into a request for the same Hono app `podflow serve` runs. With the Fargate runtime
 // (docs/decisions/0006-fargate-runtime.md): its admission (limits, the size annotation), logs from CloudWatch Logs,
-// and exec answered 501 with the ECS Exec command; watches poll the table (DynamoDB Streams are not used) and end
-// after 25 s, inside API Gateway's 29 s integration timeout (clients re-watch).
+// and exec answered 501 with the ECS Exec command. The function streams its responses (API Gateway REST response
+// streaming, docs/decisions/0017-cloud-watch.md): watches read the table's change log and write each event as they
+// read it, and end shortly before API Gateway's 15-minute limit (clients watch again).
 import { randomUUID } from 'node:crypto';
 import { createApiApp } from '../src/api/create-api-app.ts';
+import type { ApiGatewayProxyEvent } from '../src/api/api-gateway-handler.ts';
 import {
-  createApiGatewayHandler,
-  type ApiGatewayHandler,
-  type ApiGatewayProxyEvent,
-} from '../src/api/api-gateway-handler.ts';
+  createApiGatewayStreamHandler,
+  type ApiGatewayStreamHandler,
+  type HttpResponseStreamFrom,
+  type ResponseStream,
+} from '../src/api/api-gateway-stream-handler.ts';
 import { grantFromAuthorizer } from '../src/api/token-authorizer.ts';
 import { NO_ACCESS } from '../src/core/access.ts';
 import { SYSTEM_NAMESPACES } from '../src/core/manifest/api-objects.ts';
 import { systemClock } from '../src/ports/clock.ts';
 import type { ObjectStore } from '../src/ports/object-store.ts';
 
-/** API Gateway ends an integration after 29 s: a watch must end before. */
-export const CLOUD_MAX_STREAM_SECONDS = 25;
+/**
+ * A streamed response lasts at most 15 minutes (API Gateway developer guide, "Stream the integration response for
+ * your proxy integrations"), and the function's timeout is the same 900 s (infra/api.ts API_TIMEOUT): a watch ends
+ * 30 s before, cleanly, so the client watches again from its last version instead of seeing a cut connection.
+ */
+export const CLOUD_MAX_STREAM_SECONDS = 870;
+
+/**
+ * The Node.js runtime's global for response streaming (Lambda developer guide, "Response streaming for Lambda
+ * functions"): `streamifyResponse` marks a handler as streaming, `HttpResponseStream.from` writes the prelude.
+ */
+declare const awslambda: {
+  streamifyResponse(
+    handler: (event: ApiGatewayProxyEvent, stream: ResponseStream, context: unknown) => Promise<void>,
+  ): unknown;
+  HttpResponseStream: { from: HttpResponseStreamFrom };
+};
 
 const logError = (err: unknown, context: string): void =>
   console.error(
@@ -29,7 +47,7 @@ const logError = (err: unknown, context: string): void =>
     }),
   );
 
-let wired: ApiGatewayHandler | undefined;
+let wired: ApiGatewayStreamHandler | undefined;
 
 /**
  * The object store as the API reads it, the system namespaces made sure of before the first read of a Namespace
@@ -59,8 +77,11 @@ function withSystemNamespaces(
   };
 }
 
-/** Lambda entry point: the wiring module is imported on first use, so the handler module loads without AWS env. */
-export const handler = async (event: ApiGatewayProxyEvent) => {
+/**
+ * Lambda entry point, streaming: the wiring module is imported on first use, so the handler module loads without AWS
+ * env (only the runtime's `awslambda` global).
+ */
+export const handler = awslambda.streamifyResponse(async (event, stream) => {
   if (!wired) {
     const { cloudApiRuntime, cloudEngine } = await import('./wiring.ts');
     const engine = cloudEngine();
@@ -81,7 +102,11 @@ export const handler = async (event: ApiGatewayProxyEvent) => {
           (c.env as { event?: ApiGatewayProxyEvent } | undefined)?.event?.requestContext.authorizer,
         ) ?? NO_ACCESS,
     });
-    wired = createApiGatewayHandler(app, (err) => logError(err, 'api handler'));
+    wired = createApiGatewayStreamHandler(
+      app,
+      (s, prelude) => awslambda.HttpResponseStream.from(s, prelude),
+      (err) => logError(err, 'api handler'),
+    );
   }
-  return wired(event);
-};
+  await wired(event, stream);
+});

@@ -22,6 +22,11 @@ import {
 } from '../src/adapters/fargate/task-definition.ts';
 import { StepFunctionsWorkflowClient } from '../src/adapters/stepfunctions/step-functions-workflow-client.ts';
 import { DynamoDbObjectStore } from '../src/adapters/dynamodb/dynamodb-object-store.ts';
+import {
+  DEFAULT_CHANGE_LOG_RETENTION_SECONDS,
+  type ChangeLogWriting,
+} from '../src/adapters/dynamodb/change-log-writer.ts';
+import { DynamoDbChangeLog } from '../src/adapters/dynamodb/dynamodb-change-log.ts';
 import { createEngine, type Engine } from '../src/engine/create-engine.ts';
 import { deliverEvent, type DeliveryDeps } from '../src/engine/deliver-event.ts';
 import {
@@ -60,6 +65,21 @@ const CLOUD_SETTINGS = { ...DEFAULT_WORKER_SETTINGS, nodeName: 'podflow-aws' };
 
 const onError = (err: unknown, context: string): void =>
   console.error(JSON.stringify({ level: 'error', context, error: String(err) }));
+
+/**
+ * Every store of every function writes the change log the API's watches read (docs/decisions/0017-cloud-watch.md):
+ * a version a writer took without its item would hold watches back until they give it up. The retention can be
+ * set with PODFLOW_CHANGE_LOG_RETENTION_SECONDS (the cloud tests shorten it).
+ */
+export function changeLogWriting(): ChangeLogWriting {
+  const seconds = Number(process.env.PODFLOW_CHANGE_LOG_RETENTION_SECONDS);
+  return {
+    retentionSeconds:
+      Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_CHANGE_LOG_RETENTION_SECONDS,
+    clock: systemClock,
+    onError: (err, what) => onError(err, `change log: ${what}`),
+  };
+}
 
 // ── the Fargate runtime (docs/decisions/0006-fargate-runtime.md; infra/fargate-runtime.ts binds these) ──────────
 
@@ -107,17 +127,24 @@ function fargateRuntime(
 }
 
 /**
- * The cloud API's runtime parts: Fargate's admission, the logs, and the answers for exec and ephemeral containers
- * (lambdas/api.ts).
+ * The cloud API's runtime parts: Fargate's admission, the logs, the answers for exec and ephemeral containers, and
+ * the change log watches read (lambdas/api.ts).
  */
 export function cloudApiRuntime(): Pick<
   ApiDeps,
-  'admit' | 'logs' | 'execUnavailable' | 'ephemeralContainersUnavailable'
+  'admit' | 'logs' | 'execUnavailable' | 'ephemeralContainersUnavailable' | 'changeLog' | 'watchSettings'
 > {
   const e = cloudEngine();
   const cluster = env('FARGATE_CLUSTER_ARN');
   const execEnabled = process.env.FARGATE_EXEC_ENABLED === 'true';
+  // PODFLOW_WATCH_KEEPALIVE_SECONDS: how long a quiet watch waits before a BOOKMARK (the cloud tests shorten it).
+  const bookmarkSeconds = Number(process.env.PODFLOW_WATCH_KEEPALIVE_SECONDS);
   return {
+    // Watches read the change log the stores write (src/api/change-log-watch.ts).
+    changeLog: new DynamoDbChangeLog({ client: new DynamoDBClient({}), tableName: env('TABLE_NAME') }),
+    ...(Number.isFinite(bookmarkSeconds) && bookmarkSeconds > 0
+      ? { watchSettings: { keepAliveMs: bookmarkSeconds * 1000 } }
+      : {}),
     admit: admitForFargate,
     logs: e.deps.runtime,
     execUnavailable: (pod, container) => ecsExecHint(pod, container, cluster, execEnabled),
@@ -137,6 +164,7 @@ export function cloudDelivery(): DeliveryDeps {
       client: new DynamoDBClient({}),
       tableName: env('TABLE_NAME'),
       clock: systemClock,
+      changeLog: changeLogWriting(),
     }),
     workflow: new StepFunctionsWorkflowClient({
       client: new SFNClient({}),
@@ -197,9 +225,10 @@ export function cloudEngine(): Engine {
   if (engine) return engine;
   const clock = systemClock;
   const dynamo = new DynamoDBClient({});
-  const store = new DynamoDbPodStore({ client: dynamo, tableName: env('TABLE_NAME'), clock });
+  const changeLog = changeLogWriting();
+  const store = new DynamoDbPodStore({ client: dynamo, tableName: env('TABLE_NAME'), clock, changeLog });
   // ConfigMaps, Secrets and Namespaces on the same table (KMS-encrypted at rest: infra/pod-table.ts).
-  const objects = new DynamoDbObjectStore({ client: dynamo, tableName: env('TABLE_NAME') });
+  const objects = new DynamoDbObjectStore({ client: dynamo, tableName: env('TABLE_NAME'), changeLog });
   const workflow = new StepFunctionsWorkflowClient({
     client: new SFNClient({}),
     stateMachineArn: env('STATE_MACHINE_ARN'),

@@ -2,6 +2,8 @@
 import type { ApiDeps } from './api-deps.ts';
 import type { ApiObject, ObjectKind } from '../ports/object-store.ts';
 import type { PodWatchHub, WatchHub } from './watch-hub.ts';
+import type { ChangeLog } from '../ports/change-log.ts';
+import type { ChangeLogWatchSettings } from './change-log-watch.ts';
 
 export interface ApiContext {
   /** The deps, with `store` serving only what the API shows (served-store.ts). */
@@ -14,6 +16,8 @@ export interface ApiContext {
   settleTimeoutMs: number;
   /** Cap of a watch's or a log follow's duration. */
   maxStreamMs: number;
+  /** Where watches read changes from in the cloud: the change log (change-log-watch.ts); absent locally. */
+  logWatch?: { log: ChangeLog; settings: ChangeLogWatchSettings };
 }
 
 /** kube-apiserver --min-request-timeout: a watch without timeoutSeconds lasts about this long. */

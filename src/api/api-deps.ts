@@ -13,6 +13,8 @@ import type { PodKey } from '../ports/pod-key.ts';
 import type { PodStore, StoredPod } from '../ports/pod-store.ts';
 import type { ObjectChangeSource } from './object-watch.ts';
 import type { ChangeSource } from './watch-hub.ts';
+import type { ChangeLog } from '../ports/change-log.ts';
+import type { ChangeLogWatchSettings } from './change-log-watch.ts';
 
 /** The engine's use cases the API calls (engine/create-engine.ts). */
 export interface PodEngine {
@@ -97,11 +99,19 @@ export interface ApiDeps {
   grantOf?: (c: Context) => Grant;
   /**
    * Longest watch or `logs -f` in seconds. Unlimited locally (the client's timeoutSeconds, default 30 min); in the
-   * cloud API Gateway ends an integration after 29 s, so watches there are cut at 25 s and clients re-watch.
+   * cloud API Gateway ends a streamed response after 15 minutes, so watches there end shortly before and clients
+   * watch again.
    */
   maxStreamSeconds?: number;
   /** How long DELETE and a status patch wait for the worker to commit what they asked for before answering. */
   settleTimeoutMs?: number;
-  /** How often a poll-based watch source lists the store (the cloud). */
+  /** How often a poll-based watch source lists the store. */
   pollIntervalMs?: number;
+  /**
+   * The change log (the cloud): watches read it from their version instead of following pushed changes or polling
+   * the store (change-log-watch.ts, docs/decisions/0017-cloud-watch.md).
+   */
+  changeLog?: ChangeLog;
+  /** Overrides of the change-log watches' timing (DEFAULT_CHANGE_LOG_WATCH_SETTINGS). */
+  watchSettings?: Partial<ChangeLogWatchSettings>;
 }

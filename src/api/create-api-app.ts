@@ -69,6 +69,7 @@ import {
   type ResourceDef,
 } from './object-resources.ts';
 import { objectWatchSource } from './object-watch.ts';
+import { DEFAULT_CHANGE_LOG_WATCH_SETTINGS } from './change-log-watch.ts';
 import { OBJECT_KINDS, type ApiObject, type ObjectKind } from '../ports/object-store.ts';
 
 export interface ApiApp {
@@ -125,6 +126,14 @@ export function createApiApp(given: ApiDeps): ApiApp {
     objectHubs,
     settleTimeoutMs: deps.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS,
     maxStreamMs: (deps.maxStreamSeconds ?? Infinity) * 1000,
+    ...(deps.changeLog
+      ? {
+          logWatch: {
+            log: deps.changeLog,
+            settings: { ...DEFAULT_CHANGE_LOG_WATCH_SETTINGS, ...deps.watchSettings },
+          },
+        }
+      : {}),
   };
   const app = new Hono({ strict: true });
 

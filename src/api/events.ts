@@ -22,6 +22,12 @@ import { badRequest, notFound, toApiError } from './status.ts';
 import { streamingResponse } from './stream.ts';
 import { eventTable, type IncludeObject } from './table.ts';
 
+/**
+ * How long an events watch lasts where Events are not in the change log (the cloud): the 25 s a buffered watch had
+ * inside API Gateway's 29 s integration timeout before streaming.
+ */
+export const EVENT_LISTING_WATCH_MS = 25_000;
+
 /** Namespaces to read when a request names none: those of current pods, and `default`. */
 async function allNamespaces(x: ApiContext): Promise<string[]> {
   const { items } = await x.deps.store.list();
@@ -76,7 +82,12 @@ export async function listEvents(
     matchesLabels(labels, e.metadata.labels) && matchesFields(fields, (f) => eventField(e, f));
   const format = negotiateFormat(c.req.header('accept'), true);
   if (boolParam(c, 'watch') === true) {
-    const timeoutMs = watchTimeoutMs(x, c);
+    // Where watches read the change log (the cloud) Events are not in it — only their versions are: the watch sends
+    // the current events and ends as it did before (EVENT_LISTING_WATCH_MS), rather than hold a stream that
+    // would never carry anything else.
+    const timeoutMs = x.logWatch
+      ? Math.min(watchTimeoutMs(x, c), EVENT_LISTING_WATCH_MS)
+      : watchTimeoutMs(x, c);
     const resourceVersion = c.req.query('resourceVersion') ?? '';
     if (resourceVersion !== '' && !/^\d+$/.test(resourceVersion))
       throw badRequest(`invalid resource version: ${JSON.stringify(resourceVersion)}`);
@@ -111,10 +122,12 @@ export async function listEvents(
           w.write(`${JSON.stringify({ type, object })}\n`);
         };
         // Subscribed before reading, so nothing recorded in between is missed; `sent` drops the doubles.
-        const stop = await x.hub.onEvent((recorded) => {
-          if (namespace === undefined || recorded.namespace === namespace) send(servedEvent(recorded));
-        });
-        w.onClose(stop);
+        if (!x.logWatch) {
+          const stop = await x.hub.onEvent((recorded) => {
+            if (namespace === undefined || recorded.namespace === namespace) send(servedEvent(recorded));
+          });
+          w.onClose(stop);
+        }
         for (const e of await readEvents(x, namespace, fields)) send(e);
       },
       onFailure: (w, err) => {

@@ -13,7 +13,13 @@ import type { CreateContext } from '../core/manifest/default-pod.ts';
 import { isPlainObject } from '../core/manifest/kinds.ts';
 import { ROOT_TYPES } from '../core/manifest/schema.generated.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../ports/errors.ts';
-import type { ApiObject, ObjectKey, ObjectKind, StoredObject } from '../ports/object-store.ts';
+import {
+  OBJECT_API_VERSIONS,
+  type ApiObject,
+  type ObjectKey,
+  type ObjectKind,
+  type StoredObject,
+} from '../ports/object-store.ts';
 import { negotiateFormat, type ResponseFormat } from './accept.ts';
 import type { ApiContext } from './api-context.ts';
 import { bodyFormat, checkObjectKind, parseObjectBody } from './decode-pod.ts';
@@ -50,6 +56,7 @@ import {
   unsupportedMediaType,
 } from './status.ts';
 import { streamingResponse } from './stream.ts';
+import { objectLogKind, runLogWatch } from './change-log-watch.ts';
 import { objectTable, type TableColumnDefinition } from './table.ts';
 import type { WatchFilter } from './watch-hub.ts';
 
@@ -265,6 +272,33 @@ function watchObjects(x: ApiContext, c: Context, def: ResourceDef, filter: Watch
         first = false;
         w.write(`${JSON.stringify({ type, object: sent })}\n`);
       };
+      if (x.logWatch) {
+        await runLogWatch(w, {
+          ...x.logWatch,
+          kind: objectLogKind(x.deps.objects, def.kind),
+          filter,
+          resourceVersion,
+          emit,
+          bookmark:
+            boolParam(c, 'allowWatchBookmarks') === true
+              ? (rv) =>
+                  format.kind === 'table'
+                    ? {
+                        kind: 'Table',
+                        apiVersion: 'meta.k8s.io/v1',
+                        metadata: { resourceVersion: rv },
+                        rows: [],
+                      }
+                    : {
+                        kind: def.kind,
+                        apiVersion: OBJECT_API_VERSIONS[def.kind],
+                        metadata: { resourceVersion: rv },
+                      }
+              : undefined,
+          clock: x.deps.clock,
+        });
+        return;
+      }
       const handle = await x.objectHubs[def.kind].watch(filter, resourceVersion, emit, () => w.close());
       w.onClose(() => handle.stop());
     },

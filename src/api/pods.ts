@@ -55,6 +55,7 @@ import {
   unsupportedMediaType,
 } from './status.ts';
 import { streamingResponse } from './stream.ts';
+import { podLogKind, runLogWatch } from './change-log-watch.ts';
 import { podTable, type IncludeObject } from './table.ts';
 import type { PodFilter } from './watch-hub.ts';
 
@@ -190,6 +191,7 @@ function watchPods(x: ApiContext, c: Context, sel: Selection): Response {
   const resourceVersion = c.req.query('resourceVersion');
   if (resourceVersion !== undefined && resourceVersion !== '' && !/^\d+$/.test(resourceVersion))
     throw badRequest(`invalid resource version: ${JSON.stringify(resourceVersion)}`);
+  const bookmarks = boolParam(c, 'allowWatchBookmarks') === true;
   return streamingResponse({
     contentType: 'application/json',
     timeoutMs,
@@ -210,6 +212,28 @@ function watchPods(x: ApiContext, c: Context, sel: Selection): Response {
         first = false;
         w.write(`${JSON.stringify({ type, object })}\n`);
       };
+      if (x.logWatch) {
+        await runLogWatch(w, {
+          ...x.logWatch,
+          kind: podLogKind(x.deps.store),
+          filter: sel.filter,
+          resourceVersion,
+          emit,
+          bookmark: bookmarks
+            ? (rv) =>
+                format.kind === 'table'
+                  ? {
+                      kind: 'Table',
+                      apiVersion: 'meta.k8s.io/v1',
+                      metadata: { resourceVersion: rv },
+                      rows: [],
+                    }
+                  : { kind: 'Pod', apiVersion: 'v1', metadata: { resourceVersion: rv } }
+            : undefined,
+          clock: x.deps.clock,
+        });
+        return;
+      }
       const handle = await x.hub.watch(sel.filter, resourceVersion, emit, () => w.close());
       w.onClose(() => handle.stop());
     },

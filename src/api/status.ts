@@ -24,6 +24,7 @@ export type StatusReason =
   | 'AlreadyExists'
   | 'Conflict'
   | 'Gone'
+  | 'Expired'
   | 'RequestEntityTooLarge'
   | 'UnsupportedMediaType'
   | 'Invalid'
@@ -150,6 +151,12 @@ export const conflict = (resource: string, name: string, why: string): ApiError 
 
 /** The version a list or watch asked for is gone (etcd compaction; here: the replay window). */
 export const gone = (message: string): ApiError => new ApiError(410, 'Gone', message);
+
+/**
+ * A watch's version is older than the history kept (k8s.io/apimachinery/pkg/api/errors NewResourceExpired, what
+ * the watch cache answers: "too old resource version").
+ */
+export const expired = (message: string): ApiError => new ApiError(410, 'Expired', message);
 
 export const unsupportedMediaType = (message: string): ApiError =>
   new ApiError(415, 'UnsupportedMediaType', message);

@@ -42,7 +42,8 @@ export interface Watched {
 /** A committed change as a hub sees it: an object written (served form) or removed, at a resourceVersion. */
 export type HubChange<T> =
   | { type: 'put'; key: string; resourceVersion: string; object: T; created: boolean }
-  | { type: 'removed'; key: string; resourceVersion: string };
+  /** `object`: the form it had, where the source knows it (the change log). */
+  | { type: 'removed'; key: string; resourceVersion: string; object?: T };
 
 /** Where a hub's objects come from: a listing (for a starting point and relists) and the changes after it. */
 export interface HubSource<T> {

@@ -1,6 +1,6 @@
 // The local gateway (docs/architecture.md §8): what API Gateway is in the cloud, for `podflow serve`. It listens on
 // 127.0.0.1 only and hands each HTTP request to the API's Hono app as a fetch Request — the app the api Lambda runs
-// behind its proxy-event handler (api/api-gateway-handler.ts) in the cloud. Going through proxy events here too
+// behind its streaming proxy-event handler (api/api-gateway-stream-handler.ts) in the cloud. Going through proxy events here too
 // would cost every request two translations (HTTP → event → Request, Response → result → HTTP) and a base64 round
 // trip for binary bodies, for nothing the app can tell apart; what the proxy handler adds is done here the same
 // way: a body over the API's limit is refused with a 413 Status before the app sees it, a request that cannot be

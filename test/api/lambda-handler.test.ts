@@ -3,6 +3,14 @@
 // cloud's answers with the same API parts on a memory store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_FUNCTION_ENV, proxyEvent } from './support.ts';
+import { installAwsLambdaGlobal, invokeStreamingHandler } from '../cloud/emulators/lambda-streaming.ts';
+
+// The function streams its responses: the runtime's `awslambda` global, and each answer read as API Gateway reads it.
+installAwsLambdaGlobal();
+const call = async (event: ReturnType<typeof proxyEvent>) => {
+  const { handler } = await import('../../lambdas/api.ts');
+  return invokeStreamingHandler(handler, event);
+};
 
 const ENV = API_FUNCTION_ENV;
 const saved: Record<string, string | undefined> = {};
@@ -45,19 +53,17 @@ describe('api Lambda', () => {
       body: 'x'.repeat(300 * 1024),
     },
   ])('$name → $code', async ({ method, path, code, check, body }) => {
-    const { handler } = await import('../../lambdas/api.ts');
-    const result = await handler(proxyEvent(method, path, body ? { body } : {}));
+    const result = await call(proxyEvent(method, path, body ? { body } : {}));
     expect(result.statusCode).toBe(code);
     expect(JSON.parse(result.body)).toMatchObject(check);
   });
 
   it('authorizes each request by the grant the token authorizer put in the context, and refuses one without it', async () => {
-    const { handler } = await import('../../lambdas/api.ts');
     const reader = 'arn:aws:iam::123456789012:role/reader';
     const asReader = { principalId: reader, user: reader, grant: '{"team-a":"read"}' };
     // What the reader may do, asked as kubectl auth can-i asks (no AWS call needed to answer).
     const review = async (verb: string, namespace: string) => {
-      const r = await handler(
+      const r = await call(
         proxyEvent('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
           authorizer: asReader,
           body: { spec: { resourceAttributes: { verb, resource: 'pods', namespace } } },
@@ -69,7 +75,7 @@ describe('api Lambda', () => {
     expect(await review('list', 'team-a')).toBe(true);
     expect(await review('create', 'team-a')).toBe(false);
     expect(await review('get', 'default')).toBe(false);
-    const create = await handler(
+    const create = await call(
       proxyEvent('POST', '/api/v1/namespaces/team-a/pods', { authorizer: asReader, body: { kind: 'Pod' } }),
     );
     expect(create.statusCode).toBe(403);
@@ -79,16 +85,16 @@ describe('api Lambda', () => {
         'pods is forbidden: User "arn:aws:iam::123456789012:role/reader" cannot create resource "pods" in API group "" in the namespace "team-a": read access in namespace "team-a" does not allow create',
       details: { group: '', kind: 'pods' },
     });
-    const elsewhere = await handler(
+    const elsewhere = await call(
       proxyEvent('GET', '/api/v1/namespaces/default/pods', { authorizer: asReader }),
     );
     expect(elsewhere.statusCode).toBe(403);
-    const anonymous = await handler(proxyEvent('GET', '/api/v1/namespaces/team-a/pods', { authorizer: {} }));
+    const anonymous = await call(proxyEvent('GET', '/api/v1/namespaces/team-a/pods', { authorizer: {} }));
     expect(anonymous.statusCode).toBe(403);
     expect(JSON.parse(anonymous.body).message).toContain(
       'User "system:anonymous" cannot list resource "pods"',
     );
     // Discovery is every caller's (system:discovery).
-    expect((await handler(proxyEvent('GET', '/api/v1', { authorizer: {} }))).statusCode).toBe(200);
+    expect((await call(proxyEvent('GET', '/api/v1', { authorizer: {} }))).statusCode).toBe(200);
   });
 });

@@ -4,17 +4,18 @@
 // a namespace deleted with nothing in it gone at once, and a pod reading a Secret refused (Fargate admission).
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { handler as apiHandler } from '../../lambdas/api.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from '../../src/local/dynalite.ts';
 import { API_FUNCTION_ENV, proxyEvent, type RequestOptions } from './support.ts';
+import { installAwsLambdaGlobal, invokeStreamingHandler } from '../cloud/emulators/lambda-streaming.ts';
 
 const TABLE = 'podflow-lambda-objects';
 let db: LocalDynamo;
 const saved: Record<string, string | undefined> = {};
-let handler: typeof apiHandler;
+let handler: unknown;
 
 async function request(method: string, path: string, o: RequestOptions = {}) {
-  const result = await handler(proxyEvent(method, path, o));
+  // The function streams its responses: read each as API Gateway reads it.
+  const result = await invokeStreamingHandler(handler, proxyEvent(method, path, o));
   return { status: result.statusCode, json: JSON.parse(result.body) as Record<string, unknown> };
 }
 
@@ -32,6 +33,7 @@ beforeAll(async () => {
     saved[k] = process.env[k];
     process.env[k] = v;
   }
+  installAwsLambdaGlobal();
   ({ handler } = await import('../../lambdas/api.ts'));
 });
 

@@ -245,9 +245,8 @@ describe(`the deployed composition (target ${process.env.PODFLOW_CLOUD_TARGET ??
     'kubectl delete with a grace period: the pod goes away and its worker ends',
     async () => {
       const { metadata } = await read('always-pod');
-      // --wait=false: kubectl waits for a deletion on a watch, and through API Gateway a watch is one buffered
-      // response the api Lambda ends after 25 s (lambdas/api.ts) — a wait that starts before the pod is gone
-      // returns only then. The test polls instead.
+      // --wait=false: kubectl would wait for the deletion on a watch (test/cloud/watch-streaming.test.ts covers
+      // watches); the test polls the pod instead, to see the removal itself.
       const r = await kubectl(['delete', 'pod', 'always-pod', '--grace-period=2', '--wait=false']);
       expect(r.stderr).toBe('');
       expect(r.stdout.trim()).toBe('pod "always-pod" deleted');

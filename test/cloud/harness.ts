@@ -88,6 +88,8 @@ export interface Emulators {
   synth: SynthesizedStack;
   /** What the calls served so far would bill, by caller (usage-meter.ts). */
   meter: UsageMeter;
+  /** Every request API Gateway passed to an integration, in order. */
+  apiRequests: Array<{ method: string; path: string; query: string }>;
 }
 
 export interface CloudHarness {
@@ -534,7 +536,8 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
     };
     const functionOfUri = (value: unknown): string => {
       const uri = String(resolver.resolve(value ?? ''));
-      const fn = /functions\/(arn:[^/]+)\/invocations$/.exec(uri)?.[1];
+      // Invoke, or InvokeWithResponseStream for a streaming integration (API version 2021-11-15).
+      const fn = /functions\/(arn:[^/]+)\/(?:response-streaming-)?invocations$/.exec(uri)?.[1];
       if (!fn) throw new Error(`not a Lambda function's invocation URI: ${uri}`);
       return fn;
     };
@@ -560,6 +563,11 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
     );
     const methods: ApiMethod[] = resolver.resources('AWS::ApiGateway::Method').map(([, r]) => {
       const p = r.Properties ?? {};
+      const integration = (p.Integration ?? {}) as {
+        Uri?: unknown;
+        ResponseTransferMode?: unknown;
+        TimeoutInMillis?: unknown;
+      };
       const authorizationType = String(p.AuthorizationType ?? 'NONE') as ApiMethod['authorizationType'];
       const authorizer =
         p.AuthorizerId === undefined ? undefined : authorizers.get(String(resolver.resolve(p.AuthorizerId)));
@@ -568,10 +576,15 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
         httpMethod: String(p.HttpMethod),
         authorizationType,
         ...(authorizer ? { authorizer } : {}),
-        functionArn: functionOfUri((p.Integration as { Uri?: unknown } | undefined)?.Uri),
+        functionArn: functionOfUri(integration.Uri),
+        ...(integration.ResponseTransferMode === 'STREAM' ? { responseTransferMode: 'STREAM' as const } : {}),
+        ...(integration.TimeoutInMillis !== undefined
+          ? { timeoutMs: Number(integration.TimeoutInMillis) }
+          : {}),
       };
     });
     const binaryMediaTypes = (restApi?.[1].Properties?.BinaryMediaTypes as string[] | undefined) ?? [];
+    const apiRequests: Array<{ method: string; path: string; query: string }> = [];
     // API Gateway is HTTPS, and kubectl sends credentials over TLS only: a certificate for 127.0.0.1, made here.
     const dir = mkdtempSync(join(tmpdir(), 'podflow-cloud-'));
     const tls = selfSignedCertificate(dir);
@@ -583,6 +596,9 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       binaryMediaTypes: binaryMediaTypes.map((t) => t.replace('~1', '/')),
       credentials: (id) => (id === credentials.accessKeyId ? credentials : undefined),
       invoke: (arn, event) => lambda.invoke(arn, event, 'RequestResponse'),
+      invokeStream: (arn, event, onChunk, signal) =>
+        lambda.invokeWithResponseStream(arn, event, onChunk, signal),
+      requests: apiRequests,
       scope,
       tls,
     });
@@ -618,7 +634,19 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
       outputs: { ...outputs, ApiUrl: api.tlsInvokeUrl! },
       auth: { reader, stsUrl: sts.url, caFile: join(dir, 'cert.pem') },
       clientConfig: (service) => ({ endpoint: endpoints[service], region: scope.region, credentials }),
-      emulators: { clock, lambda, stepFunctions, scheduler, eventBridge, ecs, logs, resolver, synth, meter },
+      emulators: {
+        clock,
+        lambda,
+        stepFunctions,
+        scheduler,
+        eventBridge,
+        ecs,
+        logs,
+        resolver,
+        synth,
+        meter,
+        apiRequests,
+      },
       close: async () => {
         clock.clear();
         for (const s of servers) await s.close();

@@ -93,25 +93,35 @@ describe('REST API', () => {
       name: 'ANY /{proxy+}',
       resourceId: () => ref(stack.api.restApi.root.getResource('{proxy+}')!.node.defaultChild!),
     },
-  ])('$name: the token authorizer, Lambda proxy integration to the api function', ({ resourceId }) => {
-    template.hasResourceProperties('AWS::ApiGateway::Method', {
-      RestApiId: restApi(),
-      ResourceId: resourceId(),
-      HttpMethod: 'ANY',
-      AuthorizationType: 'CUSTOM',
-      AuthorizerId: ref(stack.api.node.findChild('TokenAuthorizer').node.defaultChild!),
-      Integration: {
-        Type: 'AWS_PROXY',
-        IntegrationHttpMethod: 'POST',
-        Uri: {
-          'Fn::Join': [
-            '',
-            Match.arrayWith([':lambda:path/2015-03-31/functions/', arnOf(apiFunction()), '/invocations']),
-          ],
+  ])(
+    '$name: the token authorizer, streaming Lambda proxy integration to the api function',
+    ({ resourceId }) => {
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        RestApiId: restApi(),
+        ResourceId: resourceId(),
+        HttpMethod: 'ANY',
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: ref(stack.api.node.findChild('TokenAuthorizer').node.defaultChild!),
+        Integration: {
+          Type: 'AWS_PROXY',
+          IntegrationHttpMethod: 'POST',
+          // InvokeWithResponseStream, for 15 minutes (docs/decisions/0017-cloud-watch.md).
+          ResponseTransferMode: 'STREAM',
+          TimeoutInMillis: 900_000,
+          Uri: {
+            'Fn::Join': [
+              '',
+              Match.arrayWith([
+                ':lambda:path/2021-11-15/functions/',
+                arnOf(apiFunction()),
+                '/response-streaming-invocations',
+              ]),
+            ],
+          },
         },
-      },
-    });
-  });
+      });
+    },
+  );
 
   it('has no other method: nothing answers without a token (no CORS preflight, no open route)', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as {
@@ -206,13 +216,13 @@ describe('stage', () => {
 });
 
 describe('api function', () => {
-  it('is nodejs22.x on arm64, 512 MB, 29 s (API Gateway integration limit), logging to its own group', () => {
+  it('is nodejs22.x on arm64, 512 MB, 900 s (a streamed response lasts up to 15 minutes), logging to its own group', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: arnOf(stack.api.handler.role!.node.defaultChild!),
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       MemorySize: 512,
-      Timeout: 29,
+      Timeout: 900,
       Handler: 'index.handler',
       LoggingConfig: { LogGroup: Match.anyValue() },
     });

@@ -20,6 +20,7 @@
 // Every write is a single-item conditional write (dynalite has no transactions).
 import { CONDITION_FAILED, readTranslated, sendTranslated } from './dynamodb-errors.ts';
 import { readResourceVersion, takeResourceVersion } from './resource-version-counter.ts';
+import { recordChange, type ChangeLogWriting, type ChangeRecord } from './change-log-writer.ts';
 import {
   DeleteItemCommand,
   GetItemCommand,
@@ -57,6 +58,8 @@ export interface DynamoDbObjectStoreOptions {
   /** A plain client or a document client: only low-level commands with attribute values built here are sent. */
   client: DynamoDBClient | DynamoDBDocumentClient;
   tableName: string;
+  /** Write the change log beside every commit (the cloud's watches), as DynamoDbPodStore does. */
+  changeLog?: ChangeLogWriting;
 }
 
 type Item = Record<string, AttributeValue>;
@@ -72,26 +75,39 @@ const itemKey = (key: ObjectKey): Item => ({
 export class DynamoDbObjectStore implements ObjectStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
+  readonly #changeLog: ChangeLogWriting | undefined;
 
   constructor(options: DynamoDbObjectStoreOptions) {
     this.#client = options.client as DynamoDBClient;
     this.#table = options.tableName;
+    this.#changeLog = options.changeLog;
+  }
+
+  /** The change-log item of a version this store took (nothing without a change log). */
+  async #logged(resourceVersion: string, record: ChangeRecord): Promise<void> {
+    if (this.#changeLog)
+      await recordChange(this.#client, this.#table, this.#changeLog, resourceVersion, record);
   }
 
   async create(object: ApiObject): Promise<StoredObject> {
     const key = objectKeyOf(object);
     const json = serialize(key, object);
     const rv = await this.#nextResourceVersion();
+    const item: Item = { ...itemKey(key), object: { S: json }, rv: { N: rv } };
     const result = await this.#send(`create ${objectKeyText(key)}`, () =>
       this.#client.send(
         new PutItemCommand({
           TableName: this.#table,
-          Item: { ...itemKey(key), object: { S: json }, rv: { N: rv } },
+          Item: item,
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
       ),
     );
-    if (result === CONDITION_FAILED) throw new AlreadyExistsError(objectAlreadyExistsMessage(key));
+    if (result === CONDITION_FAILED) {
+      await this.#logged(rv, { kind: 'none' });
+      throw new AlreadyExistsError(objectAlreadyExistsMessage(key));
+    }
+    await this.#logged(rv, { kind: key.kind, change: 'created', item });
     return stored(key, rv, json);
   }
 
@@ -181,9 +197,15 @@ export class DynamoDbObjectStore implements ObjectStore {
       ),
     );
     if (result === CONDITION_FAILED) {
+      await this.#logged(rv, { kind: 'none' });
       if (!(await this.#exists(key))) throw new NotFoundError(objectNotFoundMessage(key));
       throw new ConflictError(objectConflictMessage(key));
     }
+    await this.#logged(rv, {
+      kind: key.kind,
+      change: 'updated',
+      item: { ...itemKey(key), object: { S: json }, rv: { N: rv } },
+    });
     return stored(key, rv, json);
   }
 
@@ -212,7 +234,9 @@ export class DynamoDbObjectStore implements ObjectStore {
     if (result === CONDITION_FAILED) throw new ConflictError(objectConflictMessage(key));
     if (!result.Attributes) return undefined;
     // After the delete, as DynamoDbPodStore.remove: a list that saw the object read the counter before this.
-    return { resourceVersion: await this.#nextResourceVersion() };
+    const resourceVersion = await this.#nextResourceVersion();
+    await this.#logged(resourceVersion, { kind: key.kind, change: 'removed', item: result.Attributes });
+    return { resourceVersion };
   }
 
   /** Takes the next table-wide resourceVersion (resource-version-counter.ts). */
@@ -262,7 +286,8 @@ function stored(key: ObjectKey, rv: string, json: string): StoredObject {
   return { key: { ...key }, resourceVersion: rv, object };
 }
 
-function readItem(item: Item): StoredObject {
+/** An object item (or the copy a change-log item holds) as the store returns it. */
+export function readItem(item: Item): StoredObject {
   const pk = item.PK!.S!;
   const sk = item.SK!.S!;
   const hash = sk.indexOf('#');

@@ -39,6 +39,7 @@
 // Resource versions may have gaps (a write that loses its condition has used up its number): they are opaque and
 // only need to grow, as Kubernetes API conventions tell clients (api-conventions.md "Concurrency Control").
 import { CONDITION_FAILED, readTranslated, sendTranslated } from './dynamodb-errors.ts';
+import { recordChange, type ChangeLogWriting, type ChangeRecord } from './change-log-writer.ts';
 import { readResourceVersion, takeResourceVersion } from './resource-version-counter.ts';
 import { createHash } from 'node:crypto';
 import {
@@ -89,6 +90,11 @@ export interface DynamoDbPodStoreOptions {
   eventTtlSeconds?: number;
   /** Time for Event expiry; the Event timestamps themselves come from `recordEvent`'s `at`. */
   clock: Clock;
+  /**
+   * Write the change log beside every commit (the cloud's watches: change-log-writer.ts). Without it (local mode,
+   * whose watches follow the ObservablePodStore) nothing more is written.
+   */
+  changeLog?: ChangeLogWriting;
 }
 
 type Item = Record<string, AttributeValue>;
@@ -130,6 +136,7 @@ export class DynamoDbPodStore implements PodStore {
   readonly #table: string;
   readonly #eventTtlSeconds: number;
   readonly #clock: Clock;
+  readonly #changeLog: ChangeLogWriting | undefined;
 
   constructor(options: DynamoDbPodStoreOptions) {
     // A DynamoDBDocumentClient shares the wrapped client's middleware stack; low-level commands pass through it
@@ -138,6 +145,13 @@ export class DynamoDbPodStore implements PodStore {
     this.#table = options.tableName;
     this.#eventTtlSeconds = options.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS;
     this.#clock = options.clock;
+    this.#changeLog = options.changeLog;
+  }
+
+  /** The change-log item of a version this store took (nothing without a change log). */
+  async #logged(resourceVersion: string, record: ChangeRecord): Promise<void> {
+    if (this.#changeLog)
+      await recordChange(this.#client, this.#table, this.#changeLog, resourceVersion, record);
   }
 
   async create(state: PodState): Promise<StoredPod> {
@@ -145,17 +159,21 @@ export class DynamoDbPodStore implements PodStore {
     const stateJson = serializeState(state);
     this.#guardSize(key, stateJson);
     const rv = await this.#nextResourceVersion();
+    const item: Item = { ...podItemKey(key), state: { S: stateJson }, rv: { N: rv }, inbox: { M: {} } };
     const result = await this.#send(`create pod ${podKeyString(key)}`, () =>
       this.#client.send(
         new PutItemCommand({
           TableName: this.#table,
-          Item: { ...podItemKey(key), state: { S: stateJson }, rv: { N: rv }, inbox: { M: {} } },
+          Item: item,
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
       ),
     );
-    if (result === CONDITION_FAILED)
+    if (result === CONDITION_FAILED) {
+      await this.#logged(rv, { kind: 'none' });
       throw new AlreadyExistsError(`pods "${key.name}" already exists (namespace ${key.namespace})`);
+    }
+    await this.#logged(rv, { kind: 'Pod', change: 'created', item });
     return { key, resourceVersion: rv, state: parseState(stateJson, rv), inbox: [] };
   }
 
@@ -263,10 +281,12 @@ export class DynamoDbPodStore implements PodStore {
       ),
     );
     if (result === CONDITION_FAILED) {
+      await this.#logged(rv, { kind: 'none' });
       // dynalite does not implement ReturnValuesOnConditionCheckFailure: look at the item to tell the two apart.
       if (!(await this.#exists(key))) throw notFound(key);
       throw conflict(key);
     }
+    await this.#logged(rv, { kind: 'Pod', change: 'updated', item: result.Attributes! });
     return readPod(result.Attributes!);
   }
 
@@ -298,7 +318,9 @@ export class DynamoDbPodStore implements PodStore {
     // The removal's resourceVersion is taken after the delete: a list that still saw the pod read the counter
     // before it (list reads the counter first), so the DELETED is above the list's version and a watch from that
     // version gets it. The other order could lose the DELETED for a pod the list returned.
-    return { resourceVersion: await this.#nextResourceVersion() };
+    const resourceVersion = await this.#nextResourceVersion();
+    await this.#logged(resourceVersion, { kind: 'Pod', change: 'removed', item: result.Attributes });
+    return { resourceVersion };
   }
 
   async deliver(key: PodKey, event: PodEvent): Promise<{ waitToken?: string }> {
@@ -415,6 +437,21 @@ export class DynamoDbPodStore implements PodStore {
     // An item past its TTL is gone for readers (listEvents) even before DynamoDB deletes it: a new occurrence then
     // starts a new Event (count 1), as it would after kube-apiserver dropped the old one — hence two steps. The
     // last occurrence id rides on the item, so a retried write of the same occurrence is not counted again.
+    // Whatever happens, the version taken gets its (bare) change-log item: watches need not wait for it.
+    try {
+      return await this.#writeEvent(namespace, key, what, values, occurrence);
+    } finally {
+      await this.#logged(rv, { kind: 'none' });
+    }
+  }
+
+  async #writeEvent(
+    namespace: string,
+    key: Item,
+    what: string,
+    values: Item,
+    occurrence: string,
+  ): Promise<StoredEvent> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const aggregated = await this.#send(what, () =>
         this.#client.send(
@@ -585,7 +622,8 @@ function parseState(stateJson: string, resourceVersion: string): PodState {
   return state;
 }
 
-function readPod(item: Item): StoredPod {
+/** A pod item (or the copy a change-log item holds) as the store returns it. */
+export function readPod(item: Item): StoredPod {
   const resourceVersion = item.rv!.N!;
   const inbox = Object.values(item.inbox?.M ?? {}).map((v) => JSON.parse(v.S!) as PodEvent);
   inbox.sort((a, b) => a.at - b.at || compareStrings(a.id, b.id));

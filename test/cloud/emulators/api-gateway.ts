@@ -18,6 +18,15 @@
 // Token", as API Gateway answers. Binary media types from the RestApi: a request body whose content type matches one
 // is passed base64-encoded (`*/*` — podflow's — matches all). Limits: a 10 MB payload (413), the 29 s integration
 // timeout (504 "Endpoint request timed out"); a function error is a 502 "Internal server error".
+//
+// Response streaming (developer guide, "Stream the integration response for your proxy integrations"; "Set up a
+// Lambda proxy integration with payload response streaming"): a method whose integration has ResponseTransferMode
+// STREAM invokes its function with InvokeWithResponseStream (the integration URI's `response-streaming-invocations`),
+// reads the prelude the function writes (JSON with statusCode, headers, cookies; then 8 NUL bytes), answers with its
+// status and headers, and passes every later chunk to the client as it arrives (chunked). No binary media type
+// applies to the response. The integration timeout (TimeoutInMillis) bounds the time to the prelude; the stream
+// ends at the integration timeout or 15 minutes, whichever is first, or after 5 minutes without a chunk (regional
+// endpoints) — the client sees the response end, and the function's stream is closed.
 import { randomUUID } from 'node:crypto';
 import {
   DEFAULT_SCOPE,
@@ -27,10 +36,15 @@ import {
   type WireRequest,
   type WireResponse,
 } from './aws-wire.ts';
+import { PreludeReader, type Prelude } from './lambda-streaming.ts';
 import { verifyRequest, type Credentials } from './sigv4.ts';
 
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 export const INTEGRATION_TIMEOUT_MS = 29_000;
+/** A streamed response lasts at most 15 minutes. */
+export const STREAM_MAX_DURATION_MS = 15 * 60_000;
+/** A streamed response with nothing sent for 5 minutes ends (regional and private endpoints). */
+export const STREAM_IDLE_TIMEOUT_MS = 5 * 60_000;
 
 export interface TokenAuthorizer {
   functionArn: string;
@@ -51,6 +65,10 @@ export interface ApiMethod {
   authorizer?: TokenAuthorizer;
   /** The function of the AWS_PROXY integration. */
   functionArn: string;
+  /** The integration's ResponseTransferMode (BUFFERED when absent). */
+  responseTransferMode?: 'BUFFERED' | 'STREAM';
+  /** The integration's TimeoutInMillis (INTEGRATION_TIMEOUT_MS when absent). */
+  timeoutMs?: number;
 }
 
 interface AuthorizerAnswer {
@@ -90,6 +108,15 @@ export interface ApiGatewayFrontOptions {
   credentials: (accessKeyId: string) => Credentials | undefined;
   /** Invokes the integration's function synchronously with the proxy event; rejects on a function error. */
   invoke: (functionArn: string, event: string) => Promise<{ functionError?: string; payload: string }>;
+  /** InvokeWithResponseStream, for STREAM integrations: the output as written, settling when the function ends. */
+  invokeStream?: (
+    functionArn: string,
+    event: string,
+    onChunk: (chunk: Buffer) => void,
+    signal: AbortSignal,
+  ) => Promise<{ functionError?: string }>;
+  /** Every request that reached an integration, in order (tests: how many watches a client opened). */
+  requests?: Array<{ method: string; path: string; query: string }>;
   scope?: AwsScope;
   /**
    * Also serve the API over HTTPS with this key and certificate, as API Gateway does (kubectl sends credentials over
@@ -206,6 +233,73 @@ export async function startApiGatewayFront(
       Number(a.resourcePath.includes('+')) - Number(b.resourcePath.includes('+')) ||
       literals(b.resourcePath) - literals(a.resourcePath),
   );
+  /** A STREAM integration: the prelude's status and headers, then the body as the function writes it. */
+  const streamed = async (method: ApiMethod, event: string, requestId: string): Promise<WireResponse> => {
+    if (!opts.invokeStream) throw new Error('a STREAM integration needs invokeStream');
+    const chunks = new ChunkQueue();
+    const reader = new PreludeReader();
+    const abort = new AbortController();
+    let settlePrelude: (p: Prelude | 'error') => void = () => undefined;
+    const prelude = new Promise<Prelude | 'error'>((resolve) => (settlePrelude = resolve));
+    const limitMs = Math.min(method.timeoutMs ?? INTEGRATION_TIMEOUT_MS, STREAM_MAX_DURATION_MS);
+    let idle: NodeJS.Timeout | undefined;
+    const stop = (): void => {
+      clearTimeout(idle);
+      clearTimeout(deadline);
+      abort.abort();
+      chunks.end();
+    };
+    const deadline = setTimeout(stop, limitMs);
+    const touch = (): void => {
+      clearTimeout(idle);
+      idle = setTimeout(stop, STREAM_IDLE_TIMEOUT_MS);
+    };
+    touch();
+    void opts
+      .invokeStream(
+        method.functionArn,
+        event,
+        (chunk) => {
+          touch();
+          const body = reader.push(chunk);
+          if (!reader.prelude) return;
+          settlePrelude(reader.prelude);
+          if (body.length > 0) chunks.push(body);
+        },
+        abort.signal,
+      )
+      .then(
+        // A function that failed, or ended without a prelude, is a 502; one that ended after it ends the stream.
+        (r) => settlePrelude(r.functionError || !reader.prelude ? 'error' : reader.prelude),
+        () => settlePrelude('error'),
+      )
+      .finally(() => {
+        clearTimeout(idle);
+        clearTimeout(deadline);
+        chunks.end();
+      });
+    let timer: NodeJS.Timeout | undefined;
+    const first = await Promise.race([
+      prelude,
+      new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), limitMs))),
+    ]).finally(() => clearTimeout(timer));
+    if (first === 'timeout') {
+      stop();
+      return apiError(504, 'IntegrationTimeout', 'Endpoint request timed out');
+    }
+    if (first === 'error' || typeof first.statusCode !== 'number') {
+      stop();
+      return apiError(502, 'InternalServerErrorException', 'Internal server error');
+    }
+    const headers: Record<string, string> = { 'x-amzn-requestid': requestId };
+    for (const [k, v] of Object.entries(first.headers ?? {})) headers[k.toLowerCase()] = String(v);
+    for (const [k, v] of Object.entries(first.multiValueHeaders ?? {}))
+      headers[k.toLowerCase()] = v.join(', ');
+    if (first.cookies?.length) headers['set-cookie'] = first.cookies.join(', ');
+    delete headers['content-length'];
+    delete headers['transfer-encoding'];
+    return { status: first.statusCode, headers, stream: { chunks, cancel: stop } };
+  };
   let port = 0;
   const handle = async (req: WireRequest): Promise<WireResponse> => {
     const stagePrefix = `/${opts.stageName}`;
@@ -304,9 +398,11 @@ export async function startApiGatewayFront(
       body: req.body.length === 0 ? null : binary ? req.body.toString('base64') : req.body.toString('utf8'),
       isBase64Encoded: req.body.length > 0 && binary,
     };
+    opts.requests?.push({ method: req.method, path, query: req.query.toString() });
+    if (method.responseTransferMode === 'STREAM') return streamed(method, JSON.stringify(event), requestId);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>(
-      (resolve) => (timer = setTimeout(() => resolve('timeout'), INTEGRATION_TIMEOUT_MS)),
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), method.timeoutMs ?? INTEGRATION_TIMEOUT_MS)),
     );
     const result = await Promise.race([
       opts.invoke(method.functionArn, JSON.stringify(event)),
@@ -351,4 +447,35 @@ export async function startApiGatewayFront(
       await secure?.close();
     },
   };
+}
+
+/** Chunks handed from the function to the client connection, in order. */
+class ChunkQueue implements AsyncIterable<Buffer> {
+  readonly #items: Buffer[] = [];
+  #ended = false;
+  #wake: (() => void) | undefined;
+
+  push(chunk: Buffer): void {
+    if (this.#ended) return;
+    this.#items.push(chunk);
+    this.#wake?.();
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    for (;;) {
+      const next = this.#items.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (this.#ended) return;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+    }
+  }
 }

@@ -41,6 +41,11 @@ export interface WireResponse {
   status: number;
   headers?: Record<string, string>;
   body?: Buffer | string;
+  /**
+   * A body written as it is produced (chunked transfer encoding) instead of `body`; `cancel` is called if the client
+   * goes away before it ends.
+   */
+  stream?: { chunks: AsyncIterable<Buffer>; cancel: () => void };
 }
 
 export interface EmulatorServer {
@@ -78,6 +83,20 @@ export async function startWireServer(
           err instanceof AwsError ? err : new AwsError('InternalFailure', String(err), 500),
           req.headers['content-type'],
         );
+      }
+      if (out.stream) {
+        const { chunks, cancel } = out.stream;
+        res.once('close', () => {
+          if (!res.writableFinished) cancel();
+        });
+        res.writeHead(out.status, out.headers);
+        res.flushHeaders();
+        for await (const chunk of chunks) {
+          if (res.destroyed) break;
+          res.write(chunk);
+        }
+        res.end();
+        return;
       }
       const body = typeof out.body === 'string' ? Buffer.from(out.body) : (out.body ?? Buffer.alloc(0));
       res.writeHead(out.status, { ...out.headers, 'content-length': String(body.length) });

@@ -1,9 +1,15 @@
 // TEST DOUBLE — one Lambda execution environment of the Lambda emulator (lambda.ts): a worker thread with its own
 // process.env (the function's environment), which imports the function's bundled module once (the "init phase") and
 // then runs one invocation at a time, as a Lambda execution environment does ("Lambda execution environment
-// lifecycle"). The parent enforces the timeout by terminating this worker.
+// lifecycle"). The parent enforces the timeout by terminating this worker. A response-streaming invocation
+// (InvokeWithResponseStream) hands a handler wrapped with `awslambda.streamifyResponse` a writable stream whose
+// chunks go to the parent as they are written (lambda-streaming.ts); a plain handler's result is sent as one chunk,
+// as Lambda streams a buffered function's response.
+import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
+import { installAwsLambdaGlobal, isStreamingHandler } from './lambda-streaming.ts';
 
 interface Init {
   codeDir: string;
@@ -21,9 +27,22 @@ interface Invocation {
   requestId: string;
   event: unknown;
   deadline: number;
+  /** InvokeWithResponseStream. */
+  stream?: boolean;
 }
 
-type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+/** The parent's word that the client of a streamed response went away. */
+interface Cancel {
+  type: 'cancel';
+  id: number;
+}
+
+type Handler = (event: unknown, contextOrStream: unknown, context?: unknown) => Promise<unknown>;
+
+// The runtime's global, before the function's module loads (it calls awslambda.streamifyResponse at load).
+installAwsLambdaGlobal();
+/** The response stream of the invocation running now, by id. */
+const streams = new Map<number, Writable>();
 
 const init = workerData as Init;
 const port = parentPort!;
@@ -53,7 +72,11 @@ ready.then(
   (err: unknown) => port.postMessage({ type: 'initError', error: errorPayload(err) }),
 );
 
-port.on('message', (msg: Invocation) => {
+port.on('message', (msg: Invocation | Cancel) => {
+  if ('type' in msg) {
+    streams.get(msg.id)?.destroy();
+    return;
+  }
   void (async () => {
     try {
       const handler = await ready;
@@ -68,6 +91,30 @@ port.on('message', (msg: Invocation) => {
         callbackWaitsForEmptyEventLoop: true,
         getRemainingTimeInMillis: () => Math.max(0, msg.deadline - Date.now()),
       };
+      if (msg.stream) {
+        const stream = new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            port.postMessage({ type: 'chunk', id: msg.id, data: chunk });
+            done();
+          },
+        });
+        streams.set(msg.id, stream);
+        try {
+          if (isStreamingHandler(handler)) {
+            await handler(msg.event, stream, context);
+          } else {
+            const result = await handler(msg.event, context);
+            stream.write(Buffer.from(JSON.stringify(result ?? null)));
+          }
+        } finally {
+          streams.delete(msg.id);
+          if (!stream.writableEnded && !stream.destroyed) stream.end();
+          // Every chunk is posted before the result (writes after the first are flushed on a later tick).
+          await finished(stream).catch(() => undefined);
+        }
+        port.postMessage({ type: 'result', id: msg.id, payload: '' });
+        return;
+      }
       const result = await handler(msg.event, context);
       port.postMessage({ type: 'result', id: msg.id, payload: JSON.stringify(result ?? null) });
     } catch (err) {

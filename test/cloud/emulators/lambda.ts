@@ -72,6 +72,12 @@ interface Environment {
   logStream: string;
 }
 
+/** Where a response-streaming invocation's output goes. */
+interface StreamSink {
+  onChunk: (chunk: Buffer) => void;
+  signal?: AbortSignal;
+}
+
 interface ErrorPayload {
   errorType: string;
   errorMessage: string;
@@ -217,6 +223,33 @@ export class LambdaEmulator {
     return this.#run(fn, event, type);
   }
 
+  /**
+   * InvokeWithResponseStream (Lambda API reference), in process: the function's output reaches `onChunk` as it
+   * writes it (a handler wrapped with `awslambda.streamifyResponse`; any other handler's result as one chunk). The
+   * promise settles when the invocation ends: a function error, a timeout (`Sandbox.Timedout`) or success. Aborting
+   * `signal` is the caller going away: the function's stream is destroyed (its next write fails), as when API
+   * Gateway's connection to the function closes. Only API Gateway's streaming integration calls it; the emulator's
+   * HTTP API does not serve the operation.
+   */
+  async invokeWithResponseStream(
+    nameOrArn: string,
+    payload: string,
+    onChunk: (chunk: Buffer) => void,
+    signal?: AbortSignal,
+  ): Promise<LambdaInvokeResult> {
+    const fn = this.resolve(nameOrArn);
+    if (Buffer.byteLength(payload) > MAX_SYNC_PAYLOAD_BYTES) {
+      throw new AwsError(
+        'RequestTooLargeException',
+        `Request must be smaller than ${MAX_SYNC_PAYLOAD_BYTES} bytes for the InvokeWithResponseStream operation`,
+        413,
+        { Type: 'User' },
+      );
+    }
+    const event = JSON.parse(payload) as unknown;
+    return this.#run(fn, event, 'ResponseStream', { onChunk, ...(signal ? { signal } : {}) });
+  }
+
   #runAsync(fn: LambdaFunctionConfig, event: unknown, attempt: number): void {
     const run: Promise<LambdaInvokeResult> =
       this.#fault(fn, JSON.stringify(event)) !== undefined
@@ -324,17 +357,27 @@ export class LambdaEmulator {
     return this.#inFlight;
   }
 
-  async #run(fn: LambdaFunctionConfig, event: unknown, type: string): Promise<LambdaInvokeResult> {
+  async #run(
+    fn: LambdaFunctionConfig,
+    event: unknown,
+    type: string,
+    stream?: StreamSink,
+  ): Promise<LambdaInvokeResult> {
     if (this.#closed) throw new AwsError('ServiceException', 'the emulator is closed', 500);
     this.#inFlight++;
     try {
-      return await this.#runIn(fn, event, type);
+      return await this.#runIn(fn, event, type, stream);
     } finally {
       this.#inFlight--;
     }
   }
 
-  async #runIn(fn: LambdaFunctionConfig, event: unknown, type: string): Promise<LambdaInvokeResult> {
+  async #runIn(
+    fn: LambdaFunctionConfig,
+    event: unknown,
+    type: string,
+    stream?: StreamSink,
+  ): Promise<LambdaInvokeResult> {
     const env = this.#environment(fn);
     env.busy = true;
     const requestId = randomUUID();
@@ -363,8 +406,19 @@ export class LambdaEmulator {
           },
         });
       }, fn.timeoutSeconds * 1000);
-      const onMessage = (m: { type: string; id?: number; payload?: string; error?: ErrorPayload }) => {
+      const onMessage = (m: {
+        type: string;
+        id?: number;
+        payload?: string;
+        error?: ErrorPayload;
+        data?: Uint8Array;
+      }) => {
         if (m.id !== id) return;
+        if (m.type === 'chunk') {
+          stream?.onChunk(Buffer.from(m.data!));
+          return;
+        }
+        stream?.signal?.removeEventListener('abort', onAbort);
         clearTimeout(timer);
         env.worker.off('message', onMessage);
         env.worker.off('exit', onExit);
@@ -381,9 +435,11 @@ export class LambdaEmulator {
         });
       };
       const id = Math.floor(Math.random() * 2 ** 31);
+      const onAbort = () => env.worker.postMessage({ type: 'cancel', id });
+      stream?.signal?.addEventListener('abort', onAbort, { once: true });
       env.worker.on('message', onMessage);
       env.worker.once('exit', onExit);
-      env.worker.postMessage({ id, requestId, event, deadline });
+      env.worker.postMessage({ id, requestId, event, deadline, stream: stream !== undefined });
     });
     // Lambda bills the duration rounded up to the millisecond (at the configured memory), and writes END and REPORT
     // (the emulator does not measure a worker's memory: the limit stands in for Max Memory Used, same width).
