@@ -215,10 +215,15 @@ describe.skipIf(!onEmulators)('the pod worker under failures', () => {
     expect((await backOff())?.restartCount).toBe(waiting);
     // The sweep (every 5 minutes of the emulator clock) delivers the overdue timer; the container starts again.
     clock.advance(5 * 60_000);
-    await eventually(
-      async () => ((await read('lost-timer')).status?.containerStatuses?.[0]?.restartCount ?? 0) > waiting,
-      60_000,
-    );
+    await eventually(async () => {
+      const status = (await read('lost-timer')).status?.containerStatuses?.[0];
+      if ((status?.restartCount ?? 0) > waiting) return true;
+      // Said when the wait runs out: what the sweeps did, and where the container is.
+      const sweeps = lambda.invocations
+        .filter((i) => (i.event as { sweep?: boolean } | null)?.sweep === true)
+        .map((i) => ({ outcome: i.outcome, payload: i.payload, error: i.error }));
+      throw new Error(`not restarted: sweeps ${JSON.stringify(sweeps)}, container ${JSON.stringify(status)}`);
+    }, 60_000);
     const sweep = lambda.invocations.findLast((i) => (i.event as { sweep?: boolean } | null)?.sweep === true);
     expect(sweep).toMatchObject({ outcome: 'ok' });
     sampling = false;

@@ -114,6 +114,8 @@ export class LambdaEmulator {
     event: unknown;
     outcome: 'ok' | 'error';
     error?: ErrorPayload;
+    /** What the function returned (JSON), when it did. */
+    payload?: string;
   }> = [];
 
   readonly #faults: Array<{
@@ -381,8 +383,15 @@ export class LambdaEmulator {
     const env = this.#environment(fn);
     env.busy = true;
     const requestId = randomUUID();
-    const record = (outcome: 'ok' | 'error', error?: ErrorPayload) =>
-      this.invocations.push({ function: fn.name, type, event, outcome, ...(error ? { error } : {}) });
+    const record = (outcome: 'ok' | 'error', error?: ErrorPayload, payload?: string) =>
+      this.invocations.push({
+        function: fn.name,
+        type,
+        event,
+        outcome,
+        ...(error ? { error } : {}),
+        ...(payload !== undefined ? { payload } : {}),
+      });
     const fail = (error: ErrorPayload): LambdaInvokeResult => {
       record('error', error);
       return { statusCode: 200, functionError: 'Unhandled', payload: JSON.stringify(error) };
@@ -466,7 +475,7 @@ export class LambdaEmulator {
         errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
       });
     }
-    record('ok');
+    record('ok', undefined, payload);
     return { statusCode: 200, payload };
   }
 
