@@ -27,6 +27,7 @@ import type { ApiObject, ObjectKey, ObjectStore, StoredObject } from '../ports/o
 import type { PodStore } from '../ports/pod-store.ts';
 import type { PropagationPolicy } from './job-controller.ts';
 import { recordEventWithRetry } from './record-event.ts';
+import { canonical, createSyncQueue } from './sync-queue.ts';
 
 export interface CronJobControllerDeps {
   store: Pick<PodStore, 'recordEvent'>;
@@ -60,30 +61,19 @@ const cronJobOwnerOf = (job: Job): string | undefined => {
   return ref?.kind === 'CronJob' ? ref.name : undefined;
 };
 
-/** Deterministic JSON (sorted keys): a status is written only when it changed. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-/** Node's setTimeout takes at most 2^31-1 ms; a later instant is re-armed when that one fires. */
-const MAX_TIMER_MS = 2_147_483_647;
-
 export function createCronJobController(deps: CronJobControllerDeps) {
-  const setTimer = deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
-  const clearTimer = deps.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+  const queue = createSyncQueue({
+    sync: (namespace, name) => syncOnce(namespace, name),
+    clock: deps.clock,
+    ...(deps.setTimer && { setTimer: deps.setTimer }),
+    ...(deps.clearTimer && { clearTimer: deps.clearTimer }),
+    onError: deps.onError,
+    what: 'cronjob',
+  });
+  const { enqueue, arm } = queue;
   const zone = deps.defaultZone ?? DEFAULT_CRON_ZONE;
-  const running = new Map<string, { done: Promise<void>; again: boolean }>();
-  const timers = new Map<string, { at: number; handle: unknown }>();
   /** The controlling CronJob's name of each Job seen, for its removal. */
   const jobOwners = new Map<string, string>();
-  let closed = false;
   let eventSeq = 0;
 
   const recordEvent = async (cronJob: CronJob, e: CronJobEventIntent): Promise<void> => {
@@ -104,23 +94,6 @@ export function createCronJobController(deps: CronJobControllerDeps) {
       at: now,
       occurrence: `cronjob/${cronJob.metadata?.uid ?? ''}/${now}/${eventSeq++}`,
     }).catch((err: unknown) => deps.onError(err, `cronjob ${cronJob.metadata?.name}: event ${e.reason}`));
-  };
-
-  const arm = (namespace: string, name: string, at: number | undefined): void => {
-    const k = keyText(namespace, name);
-    const current = timers.get(k);
-    if (current && current.at === at) return;
-    if (current) clearTimer(current.handle);
-    timers.delete(k);
-    if (at === undefined || closed) return;
-    const handle = setTimer(
-      () => {
-        timers.delete(k);
-        enqueue(namespace, name);
-      },
-      Math.min(MAX_TIMER_MS, Math.max(0, at - deps.clock.now())),
-    );
-    timers.set(k, { at, handle });
   };
 
   /** The garbage collector for the Jobs whose controlling CronJob `name` (by uid) is gone: deleted, Background. */
@@ -225,30 +198,6 @@ export function createCronJobController(deps: CronJobControllerDeps) {
     arm(namespace, name, decision.requeueAt);
   };
 
-  /** Syncs the CronJob soon; a sync already running is followed by one more. */
-  function enqueue(namespace: string, name: string): void {
-    if (closed) return;
-    const k = keyText(namespace, name);
-    const current = running.get(k);
-    if (current) {
-      current.again = true;
-      return;
-    }
-    const entry = { done: Promise.resolve(), again: false };
-    entry.done = (async () => {
-      do {
-        entry.again = false;
-        try {
-          await syncOnce(namespace, name);
-        } catch (err) {
-          deps.onError(err, `cronjob ${k}: sync`);
-        }
-      } while (entry.again && !closed);
-      running.delete(k);
-    })();
-    running.set(k, entry);
-  }
-
   return {
     enqueue,
 
@@ -286,19 +235,12 @@ export function createCronJobController(deps: CronJobControllerDeps) {
 
     /** When the CronJob's next sync is armed for (tests). */
     nextWakeup(namespace: string, name: string): number | undefined {
-      return timers.get(keyText(namespace, name))?.at;
+      return queue.armedAt(namespace, name);
     },
 
     /** Resolves once no sync is running (tests, shutdown). */
-    async idle(): Promise<void> {
-      while (running.size > 0) await Promise.all([...running.values()].map((r) => r.done));
-    },
+    idle: queue.idle,
 
-    async close(): Promise<void> {
-      closed = true;
-      for (const t of timers.values()) clearTimer(t.handle);
-      timers.clear();
-      await Promise.all([...running.values()].map((r) => r.done));
-    },
+    close: queue.close,
   };
 }

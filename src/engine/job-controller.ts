@@ -25,6 +25,7 @@ import type { ApiObject, ObjectKey, ObjectStore, StoredObject } from '../ports/o
 import type { PodKey } from '../ports/pod-key.ts';
 import type { PodStore, StoredPod } from '../ports/pod-store.ts';
 import { recordEventWithRetry } from './record-event.ts';
+import { canonical, createSyncQueue } from './sync-queue.ts';
 
 /** metav1.DeletePropagation. */
 export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
@@ -67,27 +68,18 @@ const jobOwnerOf = (pod: Pod): OwnerReference | undefined => {
   return (pod.metadata?.ownerReferences ?? []).find((r) => r.kind === 'Job');
 };
 
-/** Deterministic JSON (sorted keys): a status is written only when it changed. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
 export function createJobController(deps: JobControllerDeps) {
-  const setTimer = deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
-  const clearTimer = deps.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
-  /** Per Job: the sync running now, and whether another one is due after it. */
-  const running = new Map<string, { done: Promise<void>; again: boolean }>();
-  const timers = new Map<string, { at: number; handle: unknown }>();
+  const queue = createSyncQueue({
+    sync: (namespace, name) => syncOnce(namespace, name),
+    clock: deps.clock,
+    ...(deps.setTimer && { setTimer: deps.setTimer }),
+    ...(deps.clearTimer && { clearTimer: deps.clearTimer }),
+    onError: deps.onError,
+    what: 'job',
+  });
+  const { enqueue, arm } = queue;
   /** The controlling Job's name of each pod seen, for its removal. */
   const podOwners = new Map<string, string>();
-  let closed = false;
   let eventSeq = 0;
 
   const recordEvent = async (job: Job, e: JobEventIntent): Promise<void> => {
@@ -107,23 +99,6 @@ export function createJobController(deps: JobControllerDeps) {
       at: now,
       occurrence: `job/${job.metadata?.uid ?? ''}/${now}/${eventSeq++}`,
     }).catch((err: unknown) => deps.onError(err, `job ${job.metadata?.name}: event ${e.reason}`));
-  };
-
-  const arm = (namespace: string, name: string, at: number | undefined): void => {
-    const k = keyText(namespace, name);
-    const current = timers.get(k);
-    if (current && current.at === at) return;
-    if (current) clearTimer(current.handle);
-    timers.delete(k);
-    if (at === undefined || closed) return;
-    const handle = setTimer(
-      () => {
-        timers.delete(k);
-        enqueue(namespace, name);
-      },
-      Math.max(0, at - deps.clock.now()),
-    );
-    timers.set(k, { at, handle });
   };
 
   const deletePods = async (pods: readonly StoredPod[], job: Job | undefined): Promise<void> => {
@@ -271,30 +246,6 @@ export function createJobController(deps: JobControllerDeps) {
     if (!isConflict(err) && !isNotFound(err)) throw err;
   };
 
-  /** Syncs the Job soon; a sync already running is followed by one more. */
-  function enqueue(namespace: string, name: string): void {
-    if (closed) return;
-    const k = keyText(namespace, name);
-    const current = running.get(k);
-    if (current) {
-      current.again = true;
-      return;
-    }
-    const entry = { done: Promise.resolve(), again: false };
-    entry.done = (async () => {
-      do {
-        entry.again = false;
-        try {
-          await syncOnce(namespace, name);
-        } catch (err) {
-          deps.onError(err, `job ${k}: sync`);
-        }
-      } while (entry.again && !closed);
-      running.delete(k);
-    })();
-    running.set(k, entry);
-  }
-
   /**
    * Deletes a Job as the API server and the garbage collector do for each propagation policy: Orphan removes the
    * Job and takes its controller reference off its pods; Background removes the Job and then its pods; Foreground
@@ -401,15 +352,8 @@ export function createJobController(deps: JobControllerDeps) {
     },
 
     /** Resolves once no sync is running (tests, shutdown). */
-    async idle(): Promise<void> {
-      while (running.size > 0) await Promise.all([...running.values()].map((r) => r.done));
-    },
+    idle: queue.idle,
 
-    async close(): Promise<void> {
-      closed = true;
-      for (const t of timers.values()) clearTimer(t.handle);
-      timers.clear();
-      await Promise.all([...running.values()].map((r) => r.done));
-    },
+    close: queue.close,
   };
 }
