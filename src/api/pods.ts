@@ -338,14 +338,14 @@ function prepareUpdate(decoded: Pod, current: StoredPod, name: string): Pod {
 }
 
 /** Carries out an update; engine errors become the API server's answers for this pod. */
-async function update(
-  x: ApiContext,
-  key: PodKey,
-  next: Pod,
-  expectedResourceVersion?: string,
-): Promise<StoredPod> {
+function update(x: ApiContext, key: PodKey, next: Pod, expectedResourceVersion?: string): Promise<StoredPod> {
+  return answeringAsApiServer(key, x.deps.engine.updatePod(key, next, expectedResourceVersion));
+}
+
+/** An engine write's errors as the API server's answers for the pod. */
+async function answeringAsApiServer(key: PodKey, write: Promise<StoredPod>): Promise<StoredPod> {
   try {
-    return await x.deps.engine.updatePod(key, next, expectedResourceVersion);
+    return await write;
   } catch (err) {
     if (isInvalid(err)) throw invalid('Pod', key.name, err.fieldErrors);
     if (isConflict(err))
@@ -367,25 +367,16 @@ function dryRunUpdate(current: StoredPod, next: Pod, key: PodKey): Pod {
 }
 
 /** Carries out an update of the pods/ephemeralcontainers subresource; errors as {@link update}'s. */
-async function updateEphemeral(
+function updateEphemeral(
   x: ApiContext,
   key: PodKey,
   next: Pod,
   expectedResourceVersion?: string,
 ): Promise<StoredPod> {
-  try {
-    return await x.deps.engine.updateEphemeralContainers(key, next, expectedResourceVersion);
-  } catch (err) {
-    if (isInvalid(err)) throw invalid('Pod', key.name, err.fieldErrors);
-    if (isConflict(err))
-      throw conflict(
-        RESOURCE,
-        key.name,
-        'the object has been modified; please apply your changes to the latest version and try again',
-      );
-    if (isNotFound(err)) throw notFound(RESOURCE, key.name);
-    throw err;
-  }
+  return answeringAsApiServer(
+    key,
+    x.deps.engine.updateEphemeralContainers(key, next, expectedResourceVersion),
+  );
 }
 
 /** How a PUT or PATCH is stored: the pod itself, or one of its subresources. */

@@ -14,18 +14,16 @@
 // discipline a pty would (core/terminal-line-discipline.ts: Enter ends a line, typing is echoed, LF becomes CRLF).
 import { open, type FileHandle } from 'node:fs/promises';
 import { constants as fsConstants, openSync, statSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { parseCriLine } from '../adapters/process/cri-log.ts';
 import type { AttachSpec, ProcessContainerRuntime } from '../adapters/process/process-container-runtime.ts';
-import { isAuthorized } from '../api/create-api-app.ts';
 import { terminalInput, terminalOutput } from '../core/terminal-line-discipline.ts';
-import { ApiError, badRequest, notFound, unauthorized } from '../api/status.ts';
+import { badRequest, notFound } from '../api/status.ts';
 import type { ContainerInstanceRef } from '../ports/container-runtime.ts';
 import type { PodStore } from '../ports/pod-store.ts';
-import { CLOSE, ERROR, EXEC_PROTOCOLS, rejectUpgrade, STDERR, STDIN, STDOUT } from './exec-websocket.ts';
+import { CLOSE, createChannelUpgradeHandler, ERROR, STDERR, STDIN, STDOUT } from './exec-websocket.ts';
 import type { UpgradeHandler } from './gateway.ts';
 
 const ATTACH_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/attach$/;
@@ -229,57 +227,12 @@ export async function runAttachSession(
 }
 
 export function createAttachUpgradeHandler(o: AttachWebSocketOptions): UpgradeHandler {
-  const wss = new WebSocketServer({
-    noServer: true,
-    handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false,
+  return createChannelUpgradeHandler({
+    verb: 'attach',
+    path: ATTACH_PATH,
+    ...(o.token ? { token: o.token } : {}),
+    onError: o.onError,
+    resolve: (url, namespace, name) => resolveRequest(o, url, namespace, name),
+    run: (ws, protocol, { request, spec }) => runAttachSession(ws, protocol, request, spec),
   });
-  const sessions = new Set<WebSocket>();
-  return {
-    handleUpgrade(req: IncomingMessage, socket, head): boolean {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const m = ATTACH_PATH.exec(url.pathname);
-      if (!m) return false;
-      void (async () => {
-        try {
-          if (o.token && !isAuthorized(req.headers.authorization, o.token)) throw unauthorized();
-          const { request, spec } = await resolveRequest(
-            o,
-            url,
-            decodeURIComponent(m[1]!),
-            decodeURIComponent(m[2]!),
-          );
-          const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-          if (!EXEC_PROTOCOLS.some((p) => offered.includes(p))) {
-            throw badRequest(
-              `unable to upgrade connection: podflow serves attach over WebSocket (${EXEC_PROTOCOLS.join(', ')}), not ${req.headers.upgrade ?? 'this protocol'}`,
-            );
-          }
-          wss.handleUpgrade(req, socket, head, (ws) => {
-            sessions.add(ws);
-            ws.on('error', (err) => o.onError(err, 'attach websocket'));
-            void runAttachSession(ws, ws.protocol, request, spec)
-              .catch((err: unknown) => {
-                o.onError(err, 'attach session');
-                ws.terminate();
-              })
-              .finally(() => sessions.delete(ws));
-          });
-        } catch (err) {
-          if (err instanceof ApiError) rejectUpgrade(socket, err);
-          else {
-            o.onError(err, 'attach upgrade');
-            rejectUpgrade(
-              socket,
-              new ApiError(500, 'InternalError', 'Internal error occurred: attach failed'),
-            );
-          }
-        }
-      })();
-      return true;
-    },
-    close() {
-      for (const ws of sessions) ws.terminate();
-      wss.close();
-    },
-  };
 }

@@ -217,6 +217,31 @@ export function runExecSession(
 }
 
 export function createExecUpgradeHandler(o: ExecWebSocketOptions): UpgradeHandler {
+  return createChannelUpgradeHandler({
+    verb: 'exec',
+    path: EXEC_PATH,
+    ...(o.token ? { token: o.token } : {}),
+    onError: o.onError,
+    resolve: (url, namespace, name) => resolveRequest(o, url, namespace, name),
+    run: (ws, protocol, { request, spec }) => runExecSession(ws, protocol, request, spec),
+  });
+}
+
+/**
+ * The upgrade of a channel.k8s.io WebSocket subresource (exec, attach): authorize, resolve the pod and container —
+ * first, since kubectl falls back from WebSocket to SPDY when the upgrade fails and the user should read why the
+ * request failed (not found, not running), not which protocol was missing — check the offered subprotocols, run
+ * the session; any refusal is a Status on the HTTP response.
+ */
+export function createChannelUpgradeHandler<R>(o: {
+  verb: string;
+  /** `…/namespaces/(ns)/pods/(name)/<verb>` */
+  path: RegExp;
+  token?: string;
+  onError: (err: unknown, context: string) => void;
+  resolve: (url: URL, namespace: string, name: string) => Promise<R>;
+  run: (ws: WebSocket, protocol: string, resolved: R) => Promise<void>;
+}): UpgradeHandler {
   const wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false,
@@ -225,35 +250,37 @@ export function createExecUpgradeHandler(o: ExecWebSocketOptions): UpgradeHandle
   return {
     handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): boolean {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const m = EXEC_PATH.exec(url.pathname);
+      const m = o.path.exec(url.pathname);
       if (!m) return false;
       void (async () => {
         try {
           if (o.token && !isAuthorized(req.headers.authorization, o.token)) throw unauthorized();
-          // The pod and container first: kubectl falls back from WebSocket to SPDY when the upgrade fails, and
-          // the user should read why exec failed (not found, not running), not which protocol was missing.
-          const { request, spec } = await resolveRequest(
-            o,
-            url,
-            decodeURIComponent(m[1]!),
-            decodeURIComponent(m[2]!),
-          );
+          const resolved = await o.resolve(url, decodeURIComponent(m[1]!), decodeURIComponent(m[2]!));
           const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
           if (!EXEC_PROTOCOLS.some((p) => offered.includes(p))) {
             throw badRequest(
-              `unable to upgrade connection: podflow serves exec over WebSocket (${EXEC_PROTOCOLS.join(', ')}), not ${req.headers.upgrade ?? 'this protocol'}`,
+              `unable to upgrade connection: podflow serves ${o.verb} over WebSocket (${EXEC_PROTOCOLS.join(', ')}), not ${req.headers.upgrade ?? 'this protocol'}`,
             );
           }
           wss.handleUpgrade(req, socket, head, (ws) => {
             sessions.add(ws);
-            ws.on('error', (err) => o.onError(err, 'exec websocket'));
-            void runExecSession(ws, ws.protocol, request, spec).finally(() => sessions.delete(ws));
+            ws.on('error', (err) => o.onError(err, `${o.verb} websocket`));
+            void o
+              .run(ws, ws.protocol, resolved)
+              .catch((err: unknown) => {
+                o.onError(err, `${o.verb} session`);
+                ws.terminate();
+              })
+              .finally(() => sessions.delete(ws));
           });
         } catch (err) {
           if (err instanceof ApiError) rejectUpgrade(socket, err);
           else {
-            o.onError(err, 'exec upgrade');
-            rejectUpgrade(socket, new ApiError(500, 'InternalError', 'Internal error occurred: exec failed'));
+            o.onError(err, `${o.verb} upgrade`);
+            rejectUpgrade(
+              socket,
+              new ApiError(500, 'InternalError', `Internal error occurred: ${o.verb} failed`),
+            );
           }
         }
       })();
