@@ -239,9 +239,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   // The listener: the plain server itself, or one that hands each connection to the server its first byte names.
   const [plain, tls] = servers as [Server, Server | undefined];
+  /** Connections that have not sent their first byte yet: no server has them, so shutdown closes them here. */
+  const undecided = new Set<Socket>();
   const listener = tls
     ? createNetServer({ pauseOnConnect: true }, (socket) => {
+        undecided.add(socket);
+        socket.once('close', () => undecided.delete(socket));
         socket.once('readable', () => {
+          undecided.delete(socket);
           const first = socket.read(1) as Buffer | null;
           if (first === null) return void socket.destroy();
           socket.unshift(first);
@@ -272,6 +277,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       options.upgrade?.close();
       // Connections turn idle as their last response ends (the aborted streams too): close them as they do, and
       // whatever is still busy when the grace runs out.
+      for (const socket of undecided) socket.destroy();
       closeIdle();
       const sweep = setInterval(closeIdle, IDLE_SWEEP_MS);
       const timer = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), SHUTDOWN_GRACE_MS);

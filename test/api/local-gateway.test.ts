@@ -9,6 +9,9 @@ import { WebSocket } from 'ws';
 import { parse } from 'yaml';
 import { exitStatus } from '../../src/local/exec-websocket.ts';
 import { isStreamingRequest, startGateway } from '../../src/local/gateway.ts';
+import { selfSignedCertificate } from '../../src/local/serving-certificate.ts';
+import { get as httpsGet } from 'node:https';
+import { connect } from 'node:net';
 import { startTestServe, type TestServe } from './support.ts';
 
 describe('gateway: HTTP → the app', () => {
@@ -23,6 +26,42 @@ describe('gateway: HTTP → the app', () => {
       },
     });
   }
+
+  it('with a certificate, one port answers TLS and plain HTTP; a connection that never speaks does not hold up close', async () => {
+    const tls = selfSignedCertificate();
+    const app = new Hono();
+    app.get('/ping', (c) => c.text('pong'));
+    const gw = await startGateway({
+      app,
+      port: 0,
+      tls,
+      onError: (err) => {
+        throw err;
+      },
+    });
+    const silent = connect(gw.port, '127.0.0.1');
+    await new Promise((resolve) => silent.once('connect', resolve));
+    try {
+      expect(gw.tlsUrl).toBe(`https://127.0.0.1:${gw.port}`);
+      expect(await (await fetch(`${gw.url}/ping`)).text()).toBe('pong');
+      const overTls = await new Promise<string>((resolve, reject) => {
+        httpsGet(`${gw.tlsUrl}/ping`, { ca: tls.cert }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve(body));
+        }).once('error', reject);
+      });
+      // Verified against the certificate as its CA: the TLS handshake took place on the same port.
+      expect(overTls).toBe('pong');
+    } finally {
+      const closed = await Promise.race([
+        gw.close().then(() => 'closed'),
+        new Promise((r) => setTimeout(() => r('still open'), 10_000)),
+      ]);
+      expect(closed).toBe('closed');
+      expect(silent.destroyed || silent.readableEnded).toBe(true);
+    }
+  });
 
   it('delivers method, URL, every header value and the body; writes status, headers and body back', async () => {
     const seen: Array<{ method: string; url: string; headers: Headers; body: string }> = [];
