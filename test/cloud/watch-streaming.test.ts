@@ -216,9 +216,20 @@ describe.skipIf(cloudTarget() !== 'emulators')('watch through API Gateway respon
         10_000,
       );
       const mine = w.events.filter((e) => e.object.metadata?.name === 'resume-new');
-      expect(mine.slice(0, 2).map((e) => [e.type, e.object.metadata?.resourceVersion])).toEqual([
-        ['ADDED', created.metadata!.resourceVersion],
-        ['MODIFIED', labelled.metadata!.resourceVersion],
+      const at = (e: WatchEvent) => [
+        e.type,
+        e.object.metadata?.resourceVersion,
+        e.object.metadata?.labels?.step,
+      ];
+      // The pod's worker writes too (its admission and status): those changes may come between the create and the
+      // label, each a MODIFIED of the object as it was before the label.
+      const labelledAt = mine.findIndex(
+        (e) => e.object.metadata?.resourceVersion === labelled.metadata!.resourceVersion,
+      );
+      expect(mine.slice(0, labelledAt + 1).map(at)).toEqual([
+        ['ADDED', created.metadata!.resourceVersion, 'c'],
+        ...mine.slice(1, labelledAt).map((e) => ['MODIFIED', e.object.metadata?.resourceVersion, 'c']),
+        ['MODIFIED', labelled.metadata!.resourceVersion, 'm'],
       ]);
       // Nothing at or before the version it resumed from; versions only grow.
       const versions = w.events.map((e) => BigInt(e.object.metadata!.resourceVersion!));
