@@ -35,9 +35,9 @@ export interface PodEngine {
   deleteNamespace(name: string): Promise<StoredObject>;
 }
 
-/** The Job controller's deletion with a propagation policy (engine/job-controller.ts). */
-export interface JobApi {
-  deleteJob(
+/** A controller's deletion of its owner objects with a propagation policy (engine/owner-deletion.ts). */
+export interface OwnerDeleteApi {
+  delete(
     namespace: string,
     name: string,
     policy: 'Orphan' | 'Background' | 'Foreground',
@@ -51,7 +51,9 @@ export interface ApiDeps {
    * batch/v1 Jobs, where a Job controller runs (local mode). Without it `/apis/batch/v1` answers 404 with a message
    * saying that Jobs are not run here (the cloud).
    */
-  jobs?: JobApi;
+  jobs?: OwnerDeleteApi;
+  /** batch/v1 CronJobs' deletion, where a CronJob controller runs (local mode). */
+  cronJobs?: OwnerDeleteApi;
   store: Pick<PodStore, 'get' | 'list' | 'listEvents'>;
   /** ConfigMaps, Secrets and Namespaces, read here; written through the engine. */
   objects: Pick<ObjectStore, 'get' | 'list'>;

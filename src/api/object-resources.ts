@@ -611,7 +611,8 @@ export async function deleteObject(
       name,
       `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${current.resourceVersion}). The object might have been modified`,
     );
-  if (def.kind === 'Job') return deleteJob(x, c, def, format, key, options, current);
+  if (def.kind === 'Job' || def.kind === 'CronJob')
+    return deleteOwnerObject(x, c, def, format, key, options, current);
   if (def.kind === 'Namespace') {
     refuseSystemNamespaceDeletion(name);
     const ns = current.object as { status?: { phase?: string }; metadata?: { deletionTimestamp?: string } };
@@ -640,12 +641,13 @@ export const JOB_DELETE_WARNING =
   'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning';
 
 /**
- * DELETE on a Job, with its propagation policy (the garbage collector's part is the Job controller's,
- * engine/job-controller.ts): batch/v1 orphans by default (the registry's DefaultGarbageCollectionPolicy), with the
- * API server's warning; kubectl sends Background. Foreground answers the Job marked for deletion (202), the others a
+ * DELETE on a Job or a CronJob, with its propagation policy (the garbage collector's part is their controllers',
+ * engine/job-controller.ts and engine/cronjob-controller.ts). A Job is orphaning by default (the registry's
+ * DefaultGarbageCollectionPolicy for batch/v1 Jobs), with the API server's warning, a CronJob deletes its Jobs
+ * (Background); kubectl sends Background. Foreground answers the object marked for deletion (202), the others a
  * Success Status.
  */
-async function deleteJob(
+async function deleteOwnerObject(
   x: ApiContext,
   c: Context,
   def: ResourceDef,
@@ -654,13 +656,15 @@ async function deleteJob(
   options: Awaited<ReturnType<typeof readDeleteOptions>>,
   current: StoredObject,
 ): Promise<Response> {
-  const jobs = x.deps.jobs;
-  if (!jobs) throw notFound(qualified(def), key.name);
-  const policy = (options.propagationPolicy ?? 'Orphan') as 'Orphan' | 'Background' | 'Foreground';
-  if (options.propagationPolicy === undefined) addWarnings(c, [JOB_DELETE_WARNING]);
+  const isJob = def.kind === 'Job';
+  const controller = isJob ? x.deps.jobs : x.deps.cronJobs;
+  if (!controller) throw notFound(qualified(def), key.name);
+  const policy = (options.propagationPolicy ?? (isJob ? 'Orphan' : 'Background')) as
+    'Orphan' | 'Background' | 'Foreground';
+  if (isJob && options.propagationPolicy === undefined) addWarnings(c, [JOB_DELETE_WARNING]);
   const uid = current.object.metadata?.uid ?? '';
   if (!options.dryRun) {
-    const marked = await jobs.deleteJob(
+    const marked = await controller.delete(
       key.namespace,
       key.name,
       policy,

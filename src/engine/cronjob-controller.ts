@@ -25,7 +25,7 @@ import type { Clock } from '../ports/clock.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../ports/errors.ts';
 import type { ApiObject, ObjectKey, ObjectStore, StoredObject } from '../ports/object-store.ts';
 import type { PodStore } from '../ports/pod-store.ts';
-import type { PropagationPolicy } from './job-controller.ts';
+import { deleteOwner, type PropagationPolicy } from './owner-deletion.ts';
 import { recordEventWithRetry } from './record-event.ts';
 import { canonical, createSyncQueue } from './sync-queue.ts';
 
@@ -164,6 +164,20 @@ export function createCronJobController(deps: CronJobControllerDeps) {
     const { items } = await deps.objects.list('Job', namespace);
     const jobs = items.map(withVersion).filter((j) => isControlledByCronJob(j, cronJob));
     for (const j of jobs) jobOwners.set(keyText(namespace, j.metadata?.name ?? ''), name);
+    if (cronJob.metadata?.deletionTimestamp !== undefined) {
+      // Foreground deletion: no more runs; the Jobs first (each in the foreground too, as the garbage collector
+      // deletes the dependents of an owner waiting for them), then the CronJob once the last one is gone.
+      arm(namespace, name, undefined);
+      for (const j of jobs)
+        await deps.jobs
+          .deleteJob(namespace, j.metadata?.name ?? '', 'Foreground')
+          .catch((err: unknown) => deps.onError(err, `deleting job ${namespace}/${j.metadata?.name}`));
+      if (jobs.length === 0)
+        await deps.objects.remove(stored.key, stored.resourceVersion).catch((err: unknown) => {
+          if (!isConflict(err) && !isNotFound(err)) throw err;
+        });
+      return;
+    }
     const decision = syncCronJob(cronJob, jobs, deps.clock.now(), zone);
     let status = decision.status;
     for (const r of decision.remove) {
@@ -198,8 +212,54 @@ export function createCronJobController(deps: CronJobControllerDeps) {
     arm(namespace, name, decision.requeueAt);
   };
 
+  /** The garbage collector's orphaning: the CronJob's controller reference is taken off each of its Jobs. */
+  const orphanJobs = async (cronJob: CronJob): Promise<void> => {
+    const namespace = cronJob.metadata?.namespace ?? 'default';
+    const { items } = await deps.objects.list('Job', namespace);
+    for (const s of items) {
+      const job = withVersion(s);
+      if (!isControlledByCronJob(job, cronJob)) continue;
+      const refs = (job.metadata?.ownerReferences ?? []).filter((r) => r.uid !== cronJob.metadata?.uid);
+      const { ownerReferences: _, ...rest } = s.object.metadata ?? {};
+      const metadata = refs.length > 0 ? { ...rest, ownerReferences: refs } : rest;
+      jobOwners.delete(keyText(namespace, s.key.name));
+      // A Job changed or removed meanwhile is the caller's retry (a conflict), as a patch of the GC would be.
+      await deps.objects
+        .update(s.key, s.resourceVersion, { ...s.object, metadata } as ApiObject)
+        .catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
+    }
+  };
+
   return {
     enqueue,
+
+    /**
+     * DELETE of a CronJob with a propagation policy (owner-deletion.ts). batch/v1 deletes the Jobs by default
+     * (pkg/registry/batch/cronjob/strategy.go DefaultGarbageCollectionPolicy: DeleteDependents): Background, unless
+     * the request says otherwise.
+     */
+    deleteCronJob: (
+      namespace: string,
+      name: string,
+      policy: PropagationPolicy,
+      expectedResourceVersion?: string,
+    ): Promise<StoredObject | undefined> =>
+      deleteOwner(
+        {
+          objects: deps.objects,
+          clock: deps.clock,
+          orphanDependents: (cronJob) => orphanJobs(cronJob as CronJob),
+          changed: (_policy, removed) => {
+            if (removed) arm(namespace, name, undefined);
+            enqueue(namespace, name);
+          },
+        },
+        cronJobKey(namespace, name),
+        policy,
+        expectedResourceVersion,
+      ),
 
     /** A Job was written or removed: its controlling CronJob (if any) syncs (addJob/updateJob/deleteJob upstream). */
     onJobChange(

@@ -16,7 +16,6 @@ import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import { controllerOf, isControlledBy, podForJob } from '../core/jobs/job-pod.ts';
 import { syncJob, type JobBackoffSettings, type JobEventIntent } from '../core/jobs/sync-job.ts';
 import { defaultPod } from '../core/manifest/default-pod.ts';
-import { toRfc3339 } from '../core/time.ts';
 import { validatePod } from '../core/manifest/validate-pod.ts';
 import { formatManifestFieldError } from '../core/manifest/manifest-field-errors.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -24,14 +23,9 @@ import { isAlreadyExists, isConflict, isNotFound } from '../ports/errors.ts';
 import type { ApiObject, ObjectKey, ObjectStore, StoredObject } from '../ports/object-store.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 import type { PodStore, StoredPod } from '../ports/pod-store.ts';
+import { deleteOwner, type PropagationPolicy } from './owner-deletion.ts';
 import { recordEventWithRetry } from './record-event.ts';
 import { canonical, createSyncQueue } from './sync-queue.ts';
-
-/** metav1.DeletePropagation. */
-export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
-
-/** metav1.FinalizerDeleteDependents: the owner stays, deleting, until its dependents are gone. */
-export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 
 export interface JobControllerDeps {
   store: Pick<PodStore, 'list' | 'get' | 'recordEvent'>;
@@ -247,53 +241,29 @@ export function createJobController(deps: JobControllerDeps) {
   };
 
   /**
-   * Deletes a Job as the API server and the garbage collector do for each propagation policy: Orphan removes the
-   * Job and takes its controller reference off its pods; Background removes the Job and then its pods; Foreground
-   * marks the Job (deletionTimestamp, the foregroundDeletion finalizer) and removes it once its pods are gone.
-   * Returns the Job as it is after the request (marked, for Foreground), or undefined when it is gone.
+   * Deletes a Job with a propagation policy (owner-deletion.ts): Orphan takes its controller reference off its pods,
+   * Background removes its pods after it, Foreground leaves it marked until its pods are gone (syncOnce).
    */
-  async function deleteJob(
+  const deleteJob = (
     namespace: string,
     name: string,
     policy: PropagationPolicy,
     expectedResourceVersion?: string,
-  ): Promise<StoredObject | undefined> {
-    const key = jobKey(namespace, name);
-    for (;;) {
-      const stored = await deps.objects.get(key);
-      if (!stored) return undefined;
-      const job = stored.object as Job;
-      if (policy === 'Foreground') {
-        if (job.metadata?.deletionTimestamp !== undefined) return stored;
-        try {
-          const marked = await deps.objects.update(key, expectedResourceVersion ?? stored.resourceVersion, {
-            ...job,
-            metadata: {
-              ...job.metadata,
-              deletionTimestamp: toRfc3339(deps.clock.now()),
-              deletionGracePeriodSeconds: 0,
-              finalizers: [...(job.metadata?.finalizers ?? []), FOREGROUND_FINALIZER],
-            },
-          } as ApiObject);
-          enqueue(namespace, name);
-          return marked;
-        } catch (err) {
-          if (isConflict(err) && expectedResourceVersion === undefined) continue;
-          throw err;
-        }
-      }
-      if (policy === 'Orphan') await orphanPods(job);
-      try {
-        await deps.objects.remove(key, expectedResourceVersion ?? stored.resourceVersion);
-      } catch (err) {
-        if (isConflict(err) && expectedResourceVersion === undefined) continue;
-        throw err;
-      }
-      arm(namespace, name, undefined);
-      if (policy === 'Background') enqueue(namespace, name);
-      return undefined;
-    }
-  }
+  ): Promise<StoredObject | undefined> =>
+    deleteOwner(
+      {
+        objects: deps.objects,
+        clock: deps.clock,
+        orphanDependents: (job) => orphanPods(job as Job),
+        changed: (p, removed) => {
+          if (removed) arm(namespace, name, undefined);
+          if (p !== 'Orphan') enqueue(namespace, name);
+        },
+      },
+      jobKey(namespace, name),
+      policy,
+      expectedResourceVersion,
+    );
 
   /** The garbage collector's orphaning: the Job's ownerReference is taken off each of its pods. */
   async function orphanPods(job: Job): Promise<void> {

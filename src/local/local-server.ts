@@ -41,7 +41,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     changes: engine.store,
     objects: engine.objects,
     objectChanges: engine.objects,
-    jobs: engine.jobs,
+    jobs: { delete: engine.jobs.deleteJob },
+    cronJobs: { delete: engine.cronJobs.deleteCronJob },
     logs: engine.runtime,
     // kubectl top: measured when asked (docs/decisions/0015-pod-metrics.md).
     metrics: new PodMetricsCollector({

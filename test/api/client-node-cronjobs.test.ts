@@ -33,6 +33,16 @@ async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, wh
   }
 }
 
+async function retryOnConflict<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!(err instanceof ApiException) || err.code !== 409 || attempt === 5) throw err;
+    }
+  }
+}
+
 const cronJob = (name: string, schedule: string, extra: Partial<V1CronJob['spec']> = {}): V1CronJob => ({
   apiVersion: 'batch/v1',
   kind: 'CronJob',
@@ -96,11 +106,15 @@ describe('@kubernetes/client-node: CronJobs', () => {
   }, 40_000);
 
   it('suspend through a replace stops the schedule; delete removes the CronJob and its Jobs', async () => {
-    const current = await batch.readNamespacedCronJob({ namespace: 'default', name: 'minutely' });
-    const replaced = await batch.replaceNamespacedCronJob({
-      namespace: 'default',
-      name: 'minutely',
-      body: { ...current, spec: { ...current.spec!, suspend: true } },
+    // The controller writes the CronJob's status as its Jobs run: a read-modify-replace can meet a newer version
+    // (409 Conflict) and is retried from a fresh read, as client-go's retry.RetryOnConflict does.
+    const replaced = await retryOnConflict(async () => {
+      const current = await batch.readNamespacedCronJob({ namespace: 'default', name: 'minutely' });
+      return batch.replaceNamespacedCronJob({
+        namespace: 'default',
+        name: 'minutely',
+        body: { ...current, spec: { ...current.spec!, suspend: true } },
+      });
     });
     expect(replaced.spec!.suspend).toBe(true);
     expect(replaced.metadata!.generation).toBe(2);
@@ -110,6 +124,64 @@ describe('@kubernetes/client-node: CronJobs', () => {
       (jobs) => jobs.length === 0,
       'the Jobs of the deleted CronJob to go',
     );
+  }, 40_000);
+
+  it('delete with propagationPolicy Orphan keeps the Jobs, without the CronJob as owner; nothing collects them later', async () => {
+    await batch.createNamespacedCronJob({ namespace: 'default', body: cronJob('keeper', '* * * * *') });
+    const [first] = await eventually(
+      () => jobsOf('keeper'),
+      (jobs) => jobs.length > 0,
+      'a Job of the CronJob',
+    );
+    await batch.deleteNamespacedCronJob({
+      namespace: 'default',
+      name: 'keeper',
+      propagationPolicy: 'Orphan',
+    });
+    await expect(batch.readNamespacedCronJob({ namespace: 'default', name: 'keeper' })).rejects.toMatchObject(
+      {
+        code: 404,
+      },
+    );
+    const name = first!.metadata!.name!;
+    const kept = await batch.readNamespacedJob({ namespace: 'default', name });
+    expect(kept.metadata!.uid).toBe(first!.metadata!.uid);
+    expect(kept.metadata!.ownerReferences).toBeUndefined();
+    // A scheduled minute later (3 s on this clock) it is still there: no controller took it for an orphan.
+    await new Promise((r) => setTimeout(r, 3500));
+    expect((await batch.readNamespacedJob({ namespace: 'default', name })).metadata!.uid).toBe(
+      kept.metadata!.uid,
+    );
+    await batch.deleteNamespacedJob({ namespace: 'default', name, propagationPolicy: 'Background' });
+  }, 40_000);
+
+  it('delete with propagationPolicy Foreground: the CronJob stays marked (foregroundDeletion) until its Jobs are gone', async () => {
+    await batch.createNamespacedCronJob({ namespace: 'default', body: cronJob('fg', '* * * * *') });
+    await eventually(
+      () => jobsOf('fg'),
+      (jobs) => jobs.length > 0,
+      'a Job of the CronJob',
+    );
+    // client-node reads a DELETE's answer as a Status; the API server answers Foreground with the marked object.
+    const res = await fetch(`${serve.url}/apis/batch/v1/namespaces/default/cronjobs/fg`, {
+      method: 'DELETE',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground' }),
+    });
+    expect(res.status).toBe(202);
+    const marked = (await res.json()) as V1CronJob;
+    expect(marked.metadata!.deletionTimestamp).toBeDefined();
+    expect(marked.metadata!.finalizers).toContain('foregroundDeletion');
+    await eventually(
+      () =>
+        batch.readNamespacedCronJob({ namespace: 'default', name: 'fg' }).then(
+          () => 'present',
+          (err: { code?: number }) => (err.code === 404 ? 'gone' : 'error'),
+        ),
+      (v) => v === 'gone',
+      'the CronJob to go',
+    );
+    expect(await jobsOf('fg')).toEqual([]);
   }, 40_000);
 
   it('bad input: a Status with the field path — a schedule out of range, TZ in the schedule, a bad policy', async () => {
