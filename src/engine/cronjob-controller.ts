@@ -25,7 +25,7 @@ import type { Clock } from '../ports/clock.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../ports/errors.ts';
 import type { ApiObject, ObjectKey, ObjectStore, StoredObject } from '../ports/object-store.ts';
 import type { PodStore } from '../ports/pod-store.ts';
-import { deleteOwner, type PropagationPolicy } from './owner-deletion.ts';
+import { ownerDeleter, type PropagationPolicy } from './owner-deletion.ts';
 import { recordEventWithRetry } from './record-event.ts';
 import { canonical, createSyncQueue } from './sync-queue.ts';
 
@@ -240,26 +240,13 @@ export function createCronJobController(deps: CronJobControllerDeps) {
      * (pkg/registry/batch/cronjob/strategy.go DefaultGarbageCollectionPolicy: DeleteDependents): Background, unless
      * the request says otherwise.
      */
-    deleteCronJob: (
-      namespace: string,
-      name: string,
-      policy: PropagationPolicy,
-      expectedResourceVersion?: string,
-    ): Promise<StoredObject | undefined> =>
-      deleteOwner(
-        {
-          objects: deps.objects,
-          clock: deps.clock,
-          orphanDependents: (cronJob) => orphanJobs(cronJob as CronJob),
-          changed: (_policy, removed) => {
-            if (removed) arm(namespace, name, undefined);
-            enqueue(namespace, name);
-          },
-        },
-        cronJobKey(namespace, name),
-        policy,
-        expectedResourceVersion,
-      ),
+    deleteCronJob: ownerDeleter({
+      kind: 'CronJob',
+      objects: deps.objects,
+      clock: deps.clock,
+      orphanDependents: (cronJob) => orphanJobs(cronJob as CronJob),
+      queue,
+    }),
 
     /** A Job was written or removed: its controlling CronJob (if any) syncs (addJob/updateJob/deleteJob upstream). */
     onJobChange(

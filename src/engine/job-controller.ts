@@ -20,10 +20,10 @@ import { validatePod } from '../core/manifest/validate-pod.ts';
 import { formatManifestFieldError } from '../core/manifest/manifest-field-errors.ts';
 import type { Clock } from '../ports/clock.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../ports/errors.ts';
-import type { ApiObject, ObjectKey, ObjectStore, StoredObject } from '../ports/object-store.ts';
+import type { ApiObject, ObjectKey, ObjectStore } from '../ports/object-store.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 import type { PodStore, StoredPod } from '../ports/pod-store.ts';
-import { deleteOwner, type PropagationPolicy } from './owner-deletion.ts';
+import { ownerDeleter } from './owner-deletion.ts';
 import { recordEventWithRetry } from './record-event.ts';
 import { canonical, createSyncQueue } from './sync-queue.ts';
 
@@ -244,26 +244,13 @@ export function createJobController(deps: JobControllerDeps) {
    * Deletes a Job with a propagation policy (owner-deletion.ts): Orphan takes its controller reference off its pods,
    * Background removes its pods after it, Foreground leaves it marked until its pods are gone (syncOnce).
    */
-  const deleteJob = (
-    namespace: string,
-    name: string,
-    policy: PropagationPolicy,
-    expectedResourceVersion?: string,
-  ): Promise<StoredObject | undefined> =>
-    deleteOwner(
-      {
-        objects: deps.objects,
-        clock: deps.clock,
-        orphanDependents: (job) => orphanPods(job as Job),
-        changed: (p, removed) => {
-          if (removed) arm(namespace, name, undefined);
-          if (p !== 'Orphan') enqueue(namespace, name);
-        },
-      },
-      jobKey(namespace, name),
-      policy,
-      expectedResourceVersion,
-    );
+  const deleteJob = ownerDeleter({
+    kind: 'Job',
+    objects: deps.objects,
+    clock: deps.clock,
+    orphanDependents: (job) => orphanPods(job as Job),
+    queue,
+  });
 
   /** The garbage collector's orphaning: the Job's ownerReference is taken off each of its pods. */
   async function orphanPods(job: Job): Promise<void> {

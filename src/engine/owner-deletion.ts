@@ -8,7 +8,7 @@
 import { toRfc3339 } from '../core/time.ts';
 import type { Clock } from '../ports/clock.ts';
 import { isConflict } from '../ports/errors.ts';
-import type { ApiObject, ObjectKey, ObjectStore, StoredObject } from '../ports/object-store.ts';
+import type { ApiObject, ObjectKey, ObjectKind, ObjectStore, StoredObject } from '../ports/object-store.ts';
 
 export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
 
@@ -16,51 +16,60 @@ export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 
 export interface OwnerDeletion {
+  kind: ObjectKind;
   objects: Pick<ObjectStore, 'get' | 'update' | 'remove'>;
   clock: Clock;
   /** Takes the owner's reference off each of its dependents (Orphan). */
   orphanDependents: (owner: ApiObject) => Promise<void>;
-  /** The owner was marked (Foreground) or removed (Orphan, Background): its controller syncs. */
-  changed: (policy: PropagationPolicy, removed: boolean) => void;
+  /** The owner's controller queue (sync-queue.ts): it syncs after every deletion, and a removed owner's timer goes. */
+  queue: {
+    enqueue(namespace: string, name: string): void;
+    arm(namespace: string, name: string, at: number | undefined): void;
+  };
 }
 
 /**
- * Deletes `key` with `policy`. A precondition on the resourceVersion holds for the whole request (a conflict is the
- * caller's 409); without one, a write that raced is retried against the newer version. Returns the owner as it is after
- * the request (marked, for Foreground), or undefined when it is gone.
+ * The owner kind's DELETE: `(namespace, name, policy, expectedResourceVersion?)`. A precondition on the
+ * resourceVersion holds for the whole request (a conflict is the caller's 409); without one, a write that raced is
+ * retried against the newer version. Resolves to the owner as it is after the request (marked, for Foreground), or
+ * undefined when it is gone.
  */
-export async function deleteOwner(
-  d: OwnerDeletion,
-  key: ObjectKey,
-  policy: PropagationPolicy,
-  expectedResourceVersion?: string,
-): Promise<StoredObject | undefined> {
-  for (;;) {
-    const stored = await d.objects.get(key);
-    if (!stored) return undefined;
-    const owner = stored.object;
-    try {
-      if (policy === 'Foreground') {
-        if (owner.metadata?.deletionTimestamp !== undefined) return stored;
-        const marked = await d.objects.update(key, expectedResourceVersion ?? stored.resourceVersion, {
-          ...owner,
-          metadata: {
-            ...owner.metadata,
-            deletionTimestamp: toRfc3339(d.clock.now()),
-            deletionGracePeriodSeconds: 0,
-            finalizers: [...(owner.metadata?.finalizers ?? []), FOREGROUND_FINALIZER],
-          },
-        } as ApiObject);
-        d.changed(policy, false);
-        return marked;
+export function ownerDeleter(d: OwnerDeletion) {
+  return async (
+    namespace: string,
+    name: string,
+    policy: PropagationPolicy,
+    expectedResourceVersion?: string,
+  ): Promise<StoredObject | undefined> => {
+    const key: ObjectKey = { kind: d.kind, namespace, name };
+    for (;;) {
+      const stored = await d.objects.get(key);
+      if (!stored) return undefined;
+      const owner = stored.object;
+      try {
+        if (policy === 'Foreground') {
+          if (owner.metadata?.deletionTimestamp !== undefined) return stored;
+          const marked = await d.objects.update(key, expectedResourceVersion ?? stored.resourceVersion, {
+            ...owner,
+            metadata: {
+              ...owner.metadata,
+              deletionTimestamp: toRfc3339(d.clock.now()),
+              deletionGracePeriodSeconds: 0,
+              finalizers: [...(owner.metadata?.finalizers ?? []), FOREGROUND_FINALIZER],
+            },
+          } as ApiObject);
+          d.queue.enqueue(namespace, name);
+          return marked;
+        }
+        if (policy === 'Orphan') await d.orphanDependents(owner);
+        await d.objects.remove(key, expectedResourceVersion ?? stored.resourceVersion);
+        d.queue.arm(namespace, name, undefined);
+        d.queue.enqueue(namespace, name);
+        return undefined;
+      } catch (err) {
+        if (isConflict(err) && expectedResourceVersion === undefined) continue;
+        throw err;
       }
-      if (policy === 'Orphan') await d.orphanDependents(owner);
-      await d.objects.remove(key, expectedResourceVersion ?? stored.resourceVersion);
-      d.changed(policy, true);
-      return undefined;
-    } catch (err) {
-      if (isConflict(err) && expectedResourceVersion === undefined) continue;
-      throw err;
     }
-  }
+  };
 }
