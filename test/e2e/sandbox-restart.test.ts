@@ -85,7 +85,11 @@ describe.skipIf(skip)('sandboxes across a kill -9 of the engine', () => {
     expect(pauses).toHaveLength(PODS);
     const ours = new Set(pauses.map((pid) => nsOf(pid)!));
     expect(ours.size).toBe(PODS); // a network namespace per pod, none of them there before
-    expect([...ours].filter((ns) => namespacesBefore.has(ns))).toEqual([]);
+    // None of them is one that was there before: no process that was in it then is in it now. (Its inode alone
+    // cannot say: another file's pod may have left a namespace whose number one of ours now has.)
+    const heldBefore = (ns: string): boolean =>
+      [...(namespacesBefore.get(ns) ?? [])].some((pid) => nsOf(pid) === ns);
+    expect([...ours].filter(heldBefore)).toEqual([]);
     const veths = addresses.map(vethName);
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
@@ -111,6 +115,8 @@ describe.skipIf(skip)('sandboxes across a kill -9 of the engine', () => {
     veths.push(vethName(newcomer));
     for (const pid of pausesUnder(dataDir)) ours.add(nsOf(pid)!);
     expect(ours.size).toBe(PODS + 1);
+    // The processes in these namespaces now (live namespaces: no other has one of these numbers meanwhile).
+    const ourProcesses = [...netNamespaces()].filter(([ns]) => ours.has(ns)).flatMap(([, pids]) => [...pids]);
     expect(vethsOnBridge()).toEqual(expect.arrayContaining(veths));
     await e.abandon();
 
@@ -122,7 +128,9 @@ describe.skipIf(skip)('sandboxes across a kill -9 of the engine', () => {
     expect([...new IpAllocator(join(dataDir, 'network', testBridge())).allocations()]).toEqual([]);
     // The kernel tears network namespaces (and the veths in them) down asynchronously.
     const leftVeths = (): string[] => vethsOnBridge().filter((v) => veths.includes(v));
-    const leftNamespaces = (): string[] => [...netNamespaces()].filter((ns) => ours.has(ns));
+    // A namespace is left while one of those processes is still in it.
+    const leftNamespaces = (): string[] =>
+      ourProcesses.map((pid) => nsOf(pid)).filter((ns): ns is string => ns !== undefined && ours.has(ns));
     await eventually(() => leftVeths().length === 0 && leftNamespaces().length === 0, 10_000);
     expect(leftVeths()).toEqual([]);
     expect(leftNamespaces()).toEqual([]);

@@ -42,14 +42,20 @@ export function vethsOnBridge(bridge = testBridge()): string[] {
   }
 }
 
-/** Every network namespace some process on the host is in other than the host's own (by inode). */
-export function netNamespaces(): Set<string> {
+/**
+ * Every network namespace some process on the host is in, other than the host's own, with the processes in it. A
+ * namespace is named by its inode, which the kernel hands out again once the namespace is gone: a name seen at two
+ * times is the same namespace only if a process stayed in it between them.
+ */
+export function netNamespaces(): Map<string, Set<number>> {
   const host = nsOf(1) ?? nsOf(process.pid);
-  const out = new Set<string>();
+  const out = new Map<string, Set<number>>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const ns = nsOf(Number(entry));
-    if (ns && ns !== host) out.add(ns);
+    if (!ns || ns === host) continue;
+    if (!out.has(ns)) out.set(ns, new Set());
+    out.get(ns)!.add(Number(entry));
   }
   return out;
 }
