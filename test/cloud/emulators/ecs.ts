@@ -1289,7 +1289,6 @@ export class EcsEmulator {
   }
 }
 
-/** `text` in pieces of at most `maxBytes` UTF-8 bytes, cut between characters. */
 /** How often a container's resident memory is compared with its `memory` limit. */
 const MEMORY_POLL_MS = 50;
 /** Linux's page size on the machines the tests run on (x86_64 and arm64 with 4 KiB pages). */
@@ -1313,6 +1312,7 @@ function groupRssBytes(pgid: number): number {
   return pages * PAGE_BYTES;
 }
 
+/** `text` in pieces of at most `maxBytes` UTF-8 bytes, cut between characters. */
 function splitUtf8(text: string, maxBytes: number): string[] {
   if (Buffer.byteLength(text) <= maxBytes) return [text];
   const pieces: string[] = [];
