@@ -210,19 +210,24 @@ describe.skipIf(!onEmulators)('cost measurement (emulators)', () => {
     await settle(1);
 
     // 2a. The prober's shard run over SYNCS syncs of real time (each begins with the lease renewal, its only write
-    // while no probe result changes), scaled to an hour of syncs at the default interval.
+    // while no probe result changes, and then reads the registrations and the leases), scaled to an hour of syncs at
+    // the default interval. The window opens and closes half an interval after a renewal, between two syncs, so that
+    // it holds whole syncs: opened at the renewal itself, it would count that sync's reads or not by a race.
     const renewals = () => meter.snapshot()[proberName]?.['ddb.writeUnits'] ?? 0;
-    const seen = renewals();
-    await eventually(() => renewals() > seen, 10 * MEASURED_SYNC_INTERVAL_MS, 10);
+    const betweenSyncs = async (): Promise<number> => {
+      const seen = renewals();
+      await eventually(() => renewals() > seen, 10 * MEASURED_SYNC_INTERVAL_MS, 10);
+      await new Promise((resolve) => setTimeout(resolve, MEASURED_SYNC_INTERVAL_MS / 2));
+      return renewals();
+    };
+    const first = await betweenSyncs();
     const proberBefore = meter.snapshot();
-    const first = renewals();
-    await eventually(() => renewals() >= first + SYNCS, 10 * (SYNCS + 1) * MEASURED_SYNC_INTERVAL_MS, 10);
+    while ((await betweenSyncs()) < first + SYNCS);
+    const proberAfter = meter.snapshot();
+    const syncs = (proberAfter[proberName]?.['ddb.writeUnits'] ?? 0) - first;
     const proberShard = scale(
-      only(
-        UsageMeter.since(proberBefore, meter.snapshot()),
-        (c) => c === proberName || c === prober.logGroup,
-      ),
-      3_600_000 / DEFAULT_PROBER_SYNC_INTERVAL_MS / SYNCS,
+      only(UsageMeter.since(proberBefore, proberAfter), (c) => c === proberName || c === prober.logGroup),
+      3_600_000 / DEFAULT_PROBER_SYNC_INTERVAL_MS / syncs,
     );
 
     // 2b. An hour of emulator time with the pods, the prober's own usage apart.
