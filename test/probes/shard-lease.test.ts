@@ -194,6 +194,15 @@ function racingLease(afterRelease: (owner: string) => Promise<void>): ProberLeas
   };
 }
 
+/**
+ * Resolves once `check` holds, polling (bounded): a run's steps are real DynamoDB calls, which a loaded machine slows,
+ * so a case waits for the state it expects rather than a fixed time. The expectations after it say what is wrong.
+ */
+async function waitFor(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 /** Records what a run asked of its workers; `stale` instances make startWorkers say so. */
 class FakeWorkers implements ShardWorkers {
   readonly running = new Map<string, { ref: ContainerInstanceRef; probes: ProbeType[] }>();
@@ -296,7 +305,7 @@ describe('runShardProber (short windows, real dynalite)', () => {
       expect(workers[0]!.closed).toBe(true);
       expect(workers[0]!.started).toContain('web/app#0');
       // The successor holds the lease and probes the shard's registrations.
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await waitFor(() => workers[1]?.active().length === 1);
       const held = (await lease.list()).find((l) => l.shard === 0);
       expect(held?.owner).toBe(invoked[0]!.owner);
       expect(workers[1]!.active().map((a) => a.ref.key.name)).toEqual(['web']);
@@ -359,7 +368,13 @@ describe('runShardProber (short windows, real dynalite)', () => {
         owner: 'slow',
       },
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The run holds the lease; it stalls (its next renewal is 600 ms away) and the lease runs out at 200 ms.
+    let expiresAt = 0;
+    await waitFor(async () => {
+      expiresAt = (await lease.list()).find((l) => l.owner === 'slow')?.expiresAt ?? 0;
+      return expiresAt > 0;
+    });
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt + 1 - Date.now())));
     const now = Date.now();
     expect(await lease.acquire(0, 'rescuer', now + 10_000, now)).toBe(true);
     expect(await stalled).toBe('lost');
@@ -382,7 +397,7 @@ describe('runShardProber (short windows, real dynalite)', () => {
     await registry.add(0, refOf('web'), ['readiness']);
     const { d, workers } = deps();
     const run = runShardProber(d, { ...settings, windowMs: 60_000 }, { shard: 0, owner: 'r' });
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await waitFor(() => workers[0]?.active().length === 1);
     expect(workers[0]!.active().map((a) => a.ref.key.name)).toEqual(['web']);
     const removedAt = Date.now();
     await registry.remove(0, refOf('web'), ['readiness']);
@@ -405,15 +420,19 @@ describe('runShardProber (short windows, real dynalite)', () => {
       { shard: 0, owner: 'r' },
       controller.signal,
     );
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    let outcome: string | undefined;
     try {
+      await waitFor(() => workers[0]?.active().length === 1);
       expect((await lease.list()).map((l) => l.owner)).toEqual(['r']);
       expect(workers[0]!.active().map((a) => a.ref.key.name)).toEqual(['late']);
       expect(invoked).toEqual([]);
     } finally {
+      // The run ends before the next case starts, even when an expectation failed: a run left going would register
+      // its probe in the next case's table.
       controller.abort();
+      outcome = await run;
     }
-    expect(await run).toBe('stopped');
+    expect(outcome).toBe('stopped');
   });
 
   it('a probe registered and woken while the run lets go: the woken run has the shard, the old one ends — one run', async () => {
