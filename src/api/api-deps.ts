@@ -1,6 +1,7 @@
 // What the API needs from the environment that hosts it: the engine's use cases, read access to the store, and —
 // where a container runtime is attached (local mode) — logs. Each composition root builds one: `podflow serve`
 // (cli/commands/serve.ts) from the local engine, the api Lambda (lambdas/api.ts) from the cloud engine.
+import type { PropagationPolicy } from '../engine/owner-deletion.ts';
 import type { Context } from 'hono';
 import type { Grant } from '../core/access.ts';
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
@@ -40,7 +41,7 @@ export interface OwnerDeleteApi {
   delete(
     namespace: string,
     name: string,
-    policy: 'Orphan' | 'Background' | 'Foreground',
+    policy: PropagationPolicy,
     expectedResourceVersion?: string,
   ): Promise<StoredObject | undefined>;
 }

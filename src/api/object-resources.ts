@@ -6,6 +6,7 @@
 //
 // What a Secret must never do: show a value in an error (bodies are not quoted, patch errors name no value), in a
 // Table (DATA counts keys) or in a log (an internal error names the object, not its content).
+import type { PropagationPolicy } from '../engine/owner-deletion.ts';
 import type { Context } from 'hono';
 import { decodeWithSchema } from '../core/manifest/decode-object.ts';
 import type { Admitted } from '../core/manifest/api-objects.ts';
@@ -659,8 +660,7 @@ async function deleteOwnerObject(
   const isJob = def.kind === 'Job';
   const controller = isJob ? x.deps.jobs : x.deps.cronJobs;
   if (!controller) throw notFound(qualified(def), key.name);
-  const policy = (options.propagationPolicy ?? (isJob ? 'Orphan' : 'Background')) as
-    'Orphan' | 'Background' | 'Foreground';
+  const policy = (options.propagationPolicy ?? (isJob ? 'Orphan' : 'Background')) as PropagationPolicy;
   if (isJob && options.propagationPolicy === undefined) addWarnings(c, [JOB_DELETE_WARNING]);
   const uid = current.object.metadata?.uid ?? '';
   if (!options.dryRun) {

@@ -25,7 +25,7 @@ import type { Clock } from '../ports/clock.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../ports/errors.ts';
 import type { ApiObject, ObjectKey, ObjectStore, StoredObject } from '../ports/object-store.ts';
 import type { PodStore } from '../ports/pod-store.ts';
-import { ownerDeleter, type PropagationPolicy } from './owner-deletion.ts';
+import { ownerDeleter, removeIfNoDependents, type PropagationPolicy } from './owner-deletion.ts';
 import { recordEventWithRetry } from './record-event.ts';
 import { canonical, createSyncQueue } from './sync-queue.ts';
 
@@ -172,10 +172,7 @@ export function createCronJobController(deps: CronJobControllerDeps) {
         await deps.jobs
           .deleteJob(namespace, j.metadata?.name ?? '', 'Foreground')
           .catch((err: unknown) => deps.onError(err, `deleting job ${namespace}/${j.metadata?.name}`));
-      if (jobs.length === 0)
-        await deps.objects.remove(stored.key, stored.resourceVersion).catch((err: unknown) => {
-          if (!isConflict(err) && !isNotFound(err)) throw err;
-        });
+      await removeIfNoDependents(deps.objects, stored, jobs.length);
       return;
     }
     const decision = syncCronJob(cronJob, jobs, deps.clock.now(), zone);

@@ -23,7 +23,7 @@ import { isAlreadyExists, isConflict, isNotFound } from '../ports/errors.ts';
 import type { ApiObject, ObjectKey, ObjectStore } from '../ports/object-store.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 import type { PodStore, StoredPod } from '../ports/pod-store.ts';
-import { ownerDeleter } from './owner-deletion.ts';
+import { ownerDeleter, removeIfNoDependents } from './owner-deletion.ts';
 import { recordEventWithRetry } from './record-event.ts';
 import { canonical, createSyncQueue } from './sync-queue.ts';
 
@@ -205,8 +205,7 @@ export function createJobController(deps: JobControllerDeps) {
     if (job.metadata?.deletionTimestamp !== undefined) {
       // Foreground deletion: the dependents first, then the owner.
       await deletePods(owned, job);
-      if (owned.length === 0)
-        await deps.objects.remove(stored.key, stored.resourceVersion).catch(ignoreConflict);
+      await removeIfNoDependents(deps.objects, stored, owned.length);
       return;
     }
     const decision = syncJob(job, owned.map(podOf), deps.clock.now(), deps.backoff);
@@ -234,10 +233,6 @@ export function createJobController(deps: JobControllerDeps) {
       return;
     }
     arm(namespace, name, decision.requeueAt);
-  };
-
-  const ignoreConflict = (err: unknown): void => {
-    if (!isConflict(err) && !isNotFound(err)) throw err;
   };
 
   /**

@@ -7,7 +7,7 @@
 //   controller has seen every dependent go, then removes it.
 import { toRfc3339 } from '../core/time.ts';
 import type { Clock } from '../ports/clock.ts';
-import { isConflict } from '../ports/errors.ts';
+import { isConflict, isNotFound } from '../ports/errors.ts';
 import type { ApiObject, ObjectKey, ObjectKind, ObjectStore, StoredObject } from '../ports/object-store.ts';
 
 export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
@@ -72,4 +72,19 @@ export function ownerDeleter(d: OwnerDeletion) {
       }
     }
   };
+}
+
+/**
+ * Foreground deletion's last step, in the owner's sync: the marked owner goes once its controller sees no dependent
+ * left. A newer version or a removal meanwhile is left alone: that change makes a sync of its own.
+ */
+export async function removeIfNoDependents(
+  objects: Pick<ObjectStore, 'remove'>,
+  owner: StoredObject,
+  dependents: number,
+): Promise<void> {
+  if (dependents > 0) return;
+  await objects.remove(owner.key, owner.resourceVersion).catch((err: unknown) => {
+    if (!isConflict(err) && !isNotFound(err)) throw err;
+  });
 }
