@@ -126,14 +126,30 @@ describe.skipIf(!KUBECTL)('kubectl: ConfigMaps, Secrets and Namespaces against p
     for (const d of [dataDir, home, files]) if (d) rmSync(d, { recursive: true, force: true });
   }, 60_000);
 
-  it('api-resources lists configmaps (cm), namespaces (ns, cluster-scoped), secrets and PodMetrics', async () => {
-    const r = await kubectl(['api-resources', '--no-headers']);
-    expect(r.code).toBe(0);
-    const rows = tableRows(r.stdout);
-    expect(rows).toContainEqual(['configmaps', 'cm', 'v1', 'true', 'ConfigMap']);
-    expect(rows).toContainEqual(['namespaces', 'ns', 'v1', 'false', 'Namespace']);
-    expect(rows).toContainEqual(['secrets', 'v1', 'true', 'Secret']);
-    expect(rows).toContainEqual(['pods', 'metrics.k8s.io/v1beta1', 'true', 'PodMetrics']);
+  it('api-resources -o wide lists every served resource with its short names, namespaced flag and verbs', async () => {
+    const r = await kubectl(['api-resources', '-o', 'wide', '--no-headers']);
+    expect(r.stderr).toBe('');
+    // NAME, SHORTNAMES, APIVERSION, NAMESPACED, KIND, VERBS, CATEGORIES as kubectl prints them (a column it leaves
+    // empty collapses in tableRows). The whole table: a resource podflow does not serve must not appear, and one it
+    // serves must not be missing, or kubectl's discovery (short names, `all`, can-i) would lie.
+    const crud = 'create,delete,get,list,patch,update,watch';
+    expect(tableRows(r.stdout)).toEqual([
+      ['configmaps', 'cm', 'v1', 'true', 'ConfigMap', crud],
+      ['events', 'ev', 'v1', 'true', 'Event', 'get,list,watch'],
+      ['namespaces', 'ns', 'v1', 'false', 'Namespace', crud],
+      ['pods', 'po', 'v1', 'true', 'Pod', crud, 'all'],
+      ['secrets', 'v1', 'true', 'Secret', crud],
+      ['selfsubjectaccessreviews', 'authorization.k8s.io/v1', 'false', 'SelfSubjectAccessReview', 'create'],
+      ['selfsubjectrulesreviews', 'authorization.k8s.io/v1', 'false', 'SelfSubjectRulesReview', 'create'],
+      ['cronjobs', 'cj', 'batch/v1', 'true', 'CronJob', crud, 'all'],
+      ['jobs', 'batch/v1', 'true', 'Job', crud, 'all'],
+      ['pods', 'metrics.k8s.io/v1beta1', 'true', 'PodMetrics', 'get,list'],
+    ]);
+    // Each listed verb `list` answers: kubectl resolves the short name or the group-qualified name and lists.
+    for (const resource of ['cm', 'ev', 'ns', 'po', 'secrets', 'cj', 'jobs', 'pods.metrics.k8s.io', 'all']) {
+      const listed = await kubectl(['get', resource, '-A']);
+      expect(listed.code, `get ${resource} -A: ${listed.stderr}`).toBe(0);
+    }
   });
 
   it('auth can-i tells the truth: yes for what podflow serves, no (exit 1) for what it does not; --list', async () => {
