@@ -3,7 +3,7 @@
 // src/adapters/dynamodb, lambdas/wiring.ts) are accepted and their responses parse, and the documented error cases
 // come back with the documented codes.
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import {
   CreateScheduleCommand,
   GetScheduleCommand,
@@ -18,6 +18,8 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBridgeWakeupScheduler } from '../../src/adapters/eventbridge/eventbridge-wakeup-scheduler.ts';
@@ -47,6 +49,44 @@ let sfn: SFNClient;
 let schedulerClient: SchedulerClient;
 const scheduledInvokes: Array<{ arn: string; payload: string; at: number }> = [];
 
+/** The `gated` fixture's gate: an HTTP server holding each request until the test releases its id. */
+interface Gate {
+  url: string;
+  /** Ids in the order their invocations reached the gate. */
+  arrived: string[];
+  /** Invocations waiting at the gate now. */
+  holding: () => number;
+  release: (id: string) => void;
+  close: () => Promise<void>;
+}
+
+async function startGate(): Promise<Gate> {
+  const held = new Map<string, ServerResponse>();
+  const arrived: string[] = [];
+  const server = createServer((req, res) => {
+    const id = new URL(req.url ?? '/', 'http://gate').searchParams.get('id') ?? '';
+    arrived.push(id);
+    held.set(id, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const release = (id: string) => {
+    held.get(id)?.end('go');
+    held.delete(id);
+  };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    arrived,
+    holding: () => held.size,
+    release,
+    close: async () => {
+      for (const id of [...held.keys()]) release(id);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+let gate: Gate;
+
 const errorOf = (p: Promise<unknown>) =>
   p.then(
     () => undefined,
@@ -54,8 +94,9 @@ const errorOf = (p: Promise<unknown>) =>
   );
 
 beforeAll(async () => {
+  gate = await startGate();
   lambda = new LambdaEmulator({ clock, asyncRetryDelaysMs: [100, 200] });
-  for (const [name, handler, timeoutSeconds, env] of [
+  for (const [name, handler, timeoutSeconds, env, reservedConcurrency] of [
     ['echo', 'index.echo', 10, { GREETING: 'from echo' }],
     ['echo-other-env', 'index.echo', 10, { GREETING: 'from other' }],
     ['fail', 'index.fail', 10, {}],
@@ -63,6 +104,9 @@ beforeAll(async () => {
     ['big', 'index.big', 10, {}],
     ['counter', 'index.counter', 10, {}],
     ['large', 'index.large', 10, {}],
+    ['gated', 'index.gated', 10, {}],
+    ['gated-one-at-a-time', 'index.gated', 10, {}, 1],
+    ['disabled', 'index.echo', 10, {}, 0],
   ] as const) {
     lambda.register({
       name,
@@ -73,6 +117,7 @@ beforeAll(async () => {
       timeoutSeconds,
       memoryMb: 256,
       logGroup: `/aws/lambda/${name}`,
+      ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
     });
   }
   const lambdaServer = await lambda.listen();
@@ -141,6 +186,21 @@ beforeAll(async () => {
       },
     },
   });
+  sfnEmulator.registerStateMachine({
+    name: 'throttled',
+    roleArn: 'arn:aws:iam::123456789012:role/sm',
+    definition: {
+      StartAt: 'Call',
+      States: {
+        Call: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: { FunctionName: fnArn('disabled') },
+          End: true,
+        },
+      },
+    },
+  });
   scheduler = new SchedulerEmulator({
     clock,
     invokeLambda: async (arn, payload) => void scheduledInvokes.push({ arn, payload, at: clock.now() }),
@@ -156,6 +216,7 @@ afterAll(async () => {
   sfnEmulator.close();
   scheduler.close();
   clock.clear();
+  await gate.close();
   await lambda.close();
   for (const c of [lambdaClient, sfn, schedulerClient]) c.destroy();
   await Promise.all(servers.map((s) => s.close()));
@@ -298,6 +359,18 @@ describe('Step Functions', () => {
       errorType: 'PodflowTestError',
       errorMessage: 'it went wrong',
     });
+  });
+
+  it('a throttled function (429) fails the Task state with Lambda.TooManyRequestsException', async () => {
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: SM('throttled'), name: 't1' }),
+    );
+    const d = await eventually(async () => {
+      const r = await describeExecution(executionArn!);
+      return r.status === 'FAILED' ? r : undefined;
+    });
+    expect(d.error).toBe('Lambda.TooManyRequestsException');
+    expect(d.cause).toContain('Rate Exceeded.');
   });
 
   it('a task result over 256 KB fails the execution with States.DataLimitExceeded', async () => {
@@ -495,6 +568,86 @@ describe('Lambda', () => {
     await eventually(() => lambda.invocations.filter((i) => i.function === 'fail').length === before + 3);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(lambda.invocations.filter((i) => i.function === 'fail').length).toBe(before + 3);
+  });
+
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const throttle = {
+    name: 'TooManyRequestsException',
+    Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+    message: 'Rate Exceeded.',
+    $metadata: { httpStatusCode: 429 },
+  };
+  interface GatedRun {
+    id: string;
+    startedAt: number;
+    endedAt: number;
+  }
+
+  it('reserved concurrency 1: a RequestResponse invoke while one runs is throttled with TooManyRequestsException', async () => {
+    const first = invoke('gated-one-at-a-time', { gate: gate.url, id: 'sync-1' });
+    await eventually(() => gate.arrived.includes('sync-1'));
+    const err = await errorOf(invoke('gated-one-at-a-time', { gate: gate.url, id: 'sync-2' }));
+    expect(err).toBeInstanceOf(TooManyRequestsException);
+    expect(err).toMatchObject(throttle);
+    gate.release('sync-1');
+    expect(payloadOf(await first)).toMatchObject({ id: 'sync-1' });
+    expect(gate.arrived).not.toContain('sync-2');
+    // The environment is free again.
+    const again = invoke('gated-one-at-a-time', { gate: gate.url, id: 'sync-3' });
+    await eventually(() => gate.arrived.includes('sync-3'));
+    gate.release('sync-3');
+    expect(payloadOf(await again)).toMatchObject({ id: 'sync-3' });
+  });
+
+  it('reserved concurrency 1: Events are accepted (202), wait in the queue and run one at a time, in order', async () => {
+    const ids = ['event-1', 'event-2', 'event-3'];
+    for (const id of ids) {
+      expect((await invoke('gated-one-at-a-time', { gate: gate.url, id }, 'Event')).StatusCode).toBe(202);
+    }
+    await eventually(() => gate.arrived.includes('event-1'));
+    // One running, two queued: all three in flight.
+    expect(lambda.inFlight).toBe(3);
+    for (const [i, id] of ids.entries()) {
+      await eventually(() => gate.arrived.includes(id));
+      // Time enough for another environment to start, were one allowed.
+      await sleep(300);
+      expect(gate.arrived.filter((a) => a.startsWith('event-'))).toEqual(ids.slice(0, i + 1));
+      expect(gate.holding()).toBe(1);
+      gate.release(id);
+    }
+    const runs = await eventually(() => {
+      const r = lambda.invocations.filter((i) => i.function === 'gated-one-at-a-time' && i.type === 'Event');
+      return r.length === ids.length ? r : undefined;
+    });
+    expect(runs.every((r) => r.outcome === 'ok')).toBe(true);
+    const results = runs.map((r) => JSON.parse(r.payload!) as GatedRun);
+    expect(results.map((r) => r.id)).toEqual(ids);
+    for (let i = 1; i < results.length; i++) {
+      expect(results[i]!.startedAt).toBeGreaterThanOrEqual(results[i - 1]!.endedAt);
+    }
+    await eventually(() => lambda.inFlight === 0);
+  });
+
+  it('without reserved concurrency two invocations run at once', async () => {
+    const a = invoke('gated', { gate: gate.url, id: 'free-1' });
+    const b = invoke('gated', { gate: gate.url, id: 'free-2' });
+    await eventually(() => gate.arrived.includes('free-1') && gate.arrived.includes('free-2'));
+    expect(gate.holding()).toBe(2);
+    gate.release('free-1');
+    gate.release('free-2');
+    const [ra, rb] = (await Promise.all([a, b])).map((r) => payloadOf(r) as GatedRun);
+    expect(ra!.startedAt).toBeLessThan(rb!.endedAt);
+    expect(rb!.startedAt).toBeLessThan(ra!.endedAt);
+  });
+
+  it('reserved concurrency 0 throttles every invocation; an Event is accepted and stays queued', async () => {
+    const err = await errorOf(invoke('disabled', {}));
+    expect(err).toMatchObject(throttle);
+    const before = lambda.inFlight;
+    expect((await invoke('disabled', { queued: true }, 'Event')).StatusCode).toBe(202);
+    expect(lambda.inFlight).toBe(before + 1);
+    await sleep(200);
+    expect(lambda.invocations.filter((i) => i.function === 'disabled')).toEqual([]);
   });
 
   it.each([

@@ -13,6 +13,15 @@
 //   "Asynchronous invocation": one minute before the first retry, two before the second — configurable here so
 //   tests need not wait minutes).
 // - DryRun: 204.
+// - Reserved concurrency (`reservedConcurrency`, the template's ReservedConcurrentExecutions; Lambda developer guide,
+//   "Configuring reserved concurrency"): at most N invocations of the function run at once, in at most N
+//   environments; N = 0 throttles every invocation. A synchronous invocation (RequestResponse, and
+//   InvokeWithResponseStream) while N run is refused: 429 TooManyRequestsException, Reason
+//   ReservedFunctionConcurrentInvocationLimitExceeded, "Rate Exceeded.". An Event is still accepted (202) and waits in
+//   the function's queue, first in first out, until an invocation ends (Lambda returns a throttled event to its queue
+//   and retries it for up to six hours — "How Lambda handles errors and retries with asynchronous invocation"); the
+//   emulator starts it as soon as an environment frees, ignores MaximumEventAgeInSeconds, and with N = 0 keeps it
+//   queued until close(). A queued event counts in `inFlight`. Without a reserved concurrency nothing is limited.
 // - The timeout: the environment is stopped and the error is `Sandbox.Timedout`, "RequestId: … Error: Task timed
 //   out after N.00 seconds", as the Node.js runtime reports it; the next invocation starts a fresh environment.
 // Errors: ResourceNotFoundException (404, unknown function), RequestTooLargeException (413: over 6 MB synchronous,
@@ -57,6 +66,8 @@ export interface LambdaFunctionConfig {
   memoryMb: number;
   /** CloudWatch Logs group of the function's output (LoggingConfig.LogGroup, else /aws/lambda/<name>). */
   logGroup: string;
+  /** ReservedConcurrentExecutions: at most this many invocations at once (unset: no limit). */
+  reservedConcurrency?: number;
 }
 
 export interface LambdaInvokeResult {
@@ -99,12 +110,23 @@ export interface LambdaEmulatorOptions {
 
 const WORKER_FILE = new URL('./lambda-runtime-worker.ts', import.meta.url);
 
+/** What Lambda answers an invocation of a function at its reserved concurrency (also an injected throttle). */
+const throttled = (): AwsError =>
+  new AwsError('TooManyRequestsException', 'Rate Exceeded.', 429, {
+    Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+    Type: 'User',
+  });
+
 export class LambdaEmulator {
   readonly #functions = new Map<string, LambdaFunctionConfig>();
   readonly #pools = new Map<string, Environment[]>();
   readonly #opts: LambdaEmulatorOptions;
   readonly #scope: AwsScope;
   readonly #pendingAsync = new Set<() => void>();
+  /** Invocations running now by function ARN, each in its own environment (reserved concurrency counts these). */
+  readonly #running = new Map<string, number>();
+  /** Events waiting for a free environment of a function at its reserved concurrency, by ARN (first in first out). */
+  readonly #queues = new Map<string, Array<() => void>>();
   #closed = false;
   #inFlight = 0;
   /** Every invocation and how it ended (tests). */
@@ -253,20 +275,48 @@ export class LambdaEmulator {
   }
 
   #runAsync(fn: LambdaFunctionConfig, event: unknown, attempt: number): void {
-    const run: Promise<LambdaInvokeResult> =
-      this.#fault(fn, JSON.stringify(event)) !== undefined
-        ? Promise.resolve({ statusCode: 200, functionError: 'Unhandled', payload: '' })
-        : this.#run(fn, event, 'Event');
-    void run.then((r) => {
-      const delays = this.#opts.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS;
-      if (r.functionError && attempt < delays.length && !this.#closed) {
-        const cancel = this.#opts.clock.at(this.#opts.clock.now() + delays[attempt]!, () => {
-          this.#pendingAsync.delete(cancel);
-          this.#runAsync(fn, event, attempt + 1);
-        });
-        this.#pendingAsync.add(cancel);
-      }
-    });
+    const start = () => {
+      const run: Promise<LambdaInvokeResult> =
+        this.#fault(fn, JSON.stringify(event)) !== undefined
+          ? Promise.resolve({ statusCode: 200, functionError: 'Unhandled', payload: '' })
+          : this.#run(fn, event, 'Event');
+      void run.then(
+        (r) => {
+          const delays = this.#opts.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS;
+          if (r.functionError && attempt < delays.length && !this.#closed) {
+            const cancel = this.#opts.clock.at(this.#opts.clock.now() + delays[attempt]!, () => {
+              this.#pendingAsync.delete(cancel);
+              this.#runAsync(fn, event, attempt + 1);
+            });
+            this.#pendingAsync.add(cancel);
+          }
+        },
+        () => undefined, // the emulator closed
+      );
+    };
+    // A function at its reserved concurrency: the event waits, behind any already waiting, for an environment.
+    const queue = this.#queues.get(fn.arn) ?? [];
+    if (queue.length > 0 || this.#atLimit(fn)) {
+      this.#queues.set(fn.arn, queue);
+      queue.push(start);
+      this.#inFlight++;
+      return;
+    }
+    start();
+  }
+
+  /** Whether the function runs as many invocations as its reserved concurrency allows. */
+  #atLimit(fn: LambdaFunctionConfig): boolean {
+    return fn.reservedConcurrency !== undefined && (this.#running.get(fn.arn) ?? 0) >= fn.reservedConcurrency;
+  }
+
+  /** Starts queued events while the function has a free environment. */
+  #drain(fn: LambdaFunctionConfig): void {
+    const queue = this.#queues.get(fn.arn);
+    while (queue && queue.length > 0 && !this.#closed && !this.#atLimit(fn)) {
+      this.#inFlight--;
+      queue.shift()!();
+    }
   }
 
   #environment(fn: LambdaFunctionConfig): Environment {
@@ -354,7 +404,10 @@ export class LambdaEmulator {
     void env.worker.terminate();
   }
 
-  /** Invocations running now (tests wait for 0 before reading what a step cost). */
+  /**
+   * Invocations running now, and events queued for a function at its reserved concurrency (tests wait for 0 before
+   * reading what a step cost).
+   */
   get inFlight(): number {
     return this.#inFlight;
   }
@@ -366,11 +419,17 @@ export class LambdaEmulator {
     stream?: StreamSink,
   ): Promise<LambdaInvokeResult> {
     if (this.#closed) throw new AwsError('ServiceException', 'the emulator is closed', 500);
+    // Checked and taken in one step (no await between): a synchronous invocation over the limit is refused; an
+    // asynchronous one only gets here with an environment free (#runAsync, #drain).
+    if (this.#atLimit(fn)) throw throttled();
     this.#inFlight++;
+    this.#running.set(fn.arn, (this.#running.get(fn.arn) ?? 0) + 1);
     try {
       return await this.#runIn(fn, event, type, stream);
     } finally {
       this.#inFlight--;
+      this.#running.set(fn.arn, this.#running.get(fn.arn)! - 1);
+      this.#drain(fn);
     }
   }
 
@@ -482,6 +541,9 @@ export class LambdaEmulator {
   async close(): Promise<void> {
     this.#closed = true;
     for (const cancel of this.#pendingAsync) cancel();
+    // Queued events are dropped, as the invocations still running end when their environments stop.
+    for (const queue of this.#queues.values()) this.#inFlight -= queue.length;
+    this.#queues.clear();
     await Promise.all([...this.#pools.values()].flat().map((e) => e.worker.terminate()));
     this.#pools.clear();
   }
@@ -519,12 +581,7 @@ export class LambdaEmulator {
             // event is retried as after any failed run (#runAsync).
             const fault =
               type === 'Event' ? undefined : this.#fault(this.resolve(labels.FunctionName!), body);
-            if (fault === 'throttle') {
-              throw new AwsError('TooManyRequestsException', 'Rate Exceeded.', 429, {
-                Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
-                Type: 'User',
-              });
-            }
+            if (fault === 'throttle') throw throttled();
             const r =
               fault === 'error'
                 ? {
@@ -561,6 +618,9 @@ export class LambdaEmulator {
                 State: 'Active',
                 Environment: { Variables: fn.environment },
               },
+              ...(fn.reservedConcurrency !== undefined
+                ? { Concurrency: { ReservedConcurrentExecutions: fn.reservedConcurrency } }
+                : {}),
             });
           },
         },
