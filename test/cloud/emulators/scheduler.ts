@@ -4,11 +4,17 @@
 // Implemented (EventBridge Scheduler API reference): CreateSchedule (POST /schedules/{Name}), GetSchedule (GET),
 // UpdateSchedule (PUT: replaces the whole schedule, omitted optional fields back to their defaults), DeleteSchedule
 // (DELETE), ListSchedules, CreateScheduleGroup, GetScheduleGroup. Expressions `at()`, `rate()`, `cron()`
-// (schedule-expression.ts) in UTC — the only time zone podflow uses; another ScheduleExpressionTimezone is refused
-// rather than evaluated wrongly. FlexibleTimeWindow OFF or FLEXIBLE (MaximumWindowInMinutes 1–1440),
-// ActionAfterCompletion NONE/DELETE, State ENABLED/DISABLED, the schedule group, a Lambda target with its Input.
+// (schedule-expression.ts) in the schedule's ScheduleExpressionTimezone, any IANA zone (default UTC; GetSchedule
+// echoes the zone as given): `at()` and `cron()` name wall-clock times in that zone, with Scheduler's documented
+// daylight-saving behaviour — a cron time the zone skips (spring forward) does not fire that day, one it repeats
+// (fall back) fires once, before the shift ("Daylight savings time on EventBridge Scheduler",
+// https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#daylist-savings-time; the cases the
+// page leaves open, and how the emulator settles them, are in schedule-expression.ts); `rate()` ignores the zone.
+// FlexibleTimeWindow OFF or FLEXIBLE (MaximumWindowInMinutes 1–1440), ActionAfterCompletion NONE/DELETE, State
+// ENABLED/DISABLED, the schedule group, a Lambda target with its Input.
 // Errors: ResourceNotFoundException (404: schedule or group), ConflictException (409: the name exists),
-// ValidationException (400: name pattern, expression, window, input length 8192).
+// ValidationException (400: name pattern, expression, time zone, window, input length 8192). The time zone's
+// message text is the emulator's own (AWS's wording for an unknown zone is not documented); tests match the code.
 //
 // When it fires: Scheduler "invokes targets with 60-second precision": a schedule for 12:01 fires somewhere in
 // 12:01:00–12:01:59, never before 12:01. The emulator fires at the scheduled instant plus `fireDelayMs` (default 0;
@@ -30,7 +36,12 @@ import {
 } from './aws-wire.ts';
 import type { EmulatorClock } from './emulator-clock.ts';
 import type { IamAuthorizer } from './iam.ts';
-import { nextFireTime, parseScheduleExpression, type ScheduleExpression } from './schedule-expression.ts';
+import {
+  isTimeZone,
+  nextFireTime,
+  parseScheduleExpression,
+  type ScheduleExpression,
+} from './schedule-expression.ts';
 import type { UsageMeter } from './usage-meter.ts';
 
 export const MAX_TARGET_INPUT_CHARS = 8192;
@@ -124,12 +135,12 @@ export class SchedulerEmulator {
     if (!this.#groups.has(group))
       throw new AwsError('ResourceNotFoundException', `Schedule group ${group} does not exist.`, 404);
     const tz = body.ScheduleExpressionTimezone as string | undefined;
-    if (tz !== undefined && tz !== 'UTC' && tz !== 'Etc/UTC') {
-      throw new AwsError('ValidationException', `The emulator evaluates schedules in UTC only, got ${tz}`);
+    if (tz !== undefined && (typeof tz !== 'string' || !isTimeZone(tz))) {
+      throw new AwsError('ValidationException', `Invalid Schedule Expression Timezone ${String(tz)}.`);
     }
     let expression: ScheduleExpression;
     try {
-      expression = parseScheduleExpression(String(body.ScheduleExpression));
+      expression = parseScheduleExpression(String(body.ScheduleExpression), tz);
     } catch {
       throw new AwsError(
         'ValidationException',
@@ -172,16 +183,17 @@ export class SchedulerEmulator {
     return `${group}/${name}`;
   }
 
-  #arm(s: Schedule): void {
+  /** Arms the next firing at or after now, and after `notBefore` (the instant just fired, which must not fire again). */
+  #arm(s: Schedule, notBefore = -Infinity): void {
     s.cancel?.();
     s.cancel = undefined;
     if (s.body.State === 'DISABLED') return;
-    const next = nextFireTime(s.expression, this.#opts.clock.now(), s.modifiedAt);
+    const next = nextFireTime(s.expression, Math.max(this.#opts.clock.now(), notBefore), s.modifiedAt);
     if (next === undefined || (s.expression.kind === 'at' && s.fired > 0)) return;
-    s.cancel = this.#opts.clock.at(next + (this.#opts.fireDelayMs ?? 0), () => this.#fire(s));
+    s.cancel = this.#opts.clock.at(next + (this.#opts.fireDelayMs ?? 0), () => this.#fire(s, next));
   }
 
-  #fire(s: Schedule): void {
+  #fire(s: Schedule, due: number): void {
     s.cancel = undefined;
     if (this.#schedules.get(this.#key(s.group, s.name)) !== s) return;
     const target = s.body.Target as { Arn: string; Input?: string };
@@ -195,7 +207,7 @@ export class SchedulerEmulator {
       if (s.body.ActionAfterCompletion === 'DELETE') this.#schedules.delete(this.#key(s.group, s.name));
       return;
     }
-    this.#arm(s);
+    this.#arm(s, due + 1);
   }
 
   createSchedule(name: string, body: Record<string, unknown>): string {
