@@ -27,7 +27,7 @@ import type { ApiObject, ObjectKey, ObjectStore, StoredObject } from '../ports/o
 import type { PodStore } from '../ports/pod-store.ts';
 import { ownerDeleter, removeIfNoDependents, type PropagationPolicy } from './owner-deletion.ts';
 import { recordEventWithRetry } from './record-event.ts';
-import { canonical, createSyncQueue } from './sync-queue.ts';
+import { canonical, createSyncQueue, type DurableTimer } from './sync-queue.ts';
 
 export interface CronJobControllerDeps {
   store: Pick<PodStore, 'recordEvent'>;
@@ -43,7 +43,22 @@ export interface CronJobControllerDeps {
   /** Timer functions (default: the host's); a test with a manual or scaled clock passes its own. */
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
+  /** The cloud: a next run no recurring schedule covers, armed as a durable wake-up (sync-queue.ts). */
+  durableTimer?: DurableTimer;
+  /** The cloud: the recurring schedule that fires each CronJob's syncs (EventBridge Scheduler). */
+  schedules?: CronJobSchedules;
   onError: (err: unknown, context: string) => void;
+}
+
+/** One recurring schedule (or two) per CronJob that makes it sync at its scheduled times. */
+export interface CronJobSchedules {
+  /**
+   * Makes the CronJob's recurring schedule match its spec (expression, time zone, suspend). False when its schedule
+   * has no recurring form (an `@every` interval, an expression too long): the controller then arms its next run.
+   */
+  put(cronJob: CronJob): Promise<boolean>;
+  /** Deletes the CronJob's recurring schedule; nothing to delete is fine. */
+  remove(namespace: string, name: string): Promise<void>;
 }
 
 export type CronJobController = ReturnType<typeof createCronJobController>;
@@ -67,6 +82,7 @@ export function createCronJobController(deps: CronJobControllerDeps) {
     clock: deps.clock,
     ...(deps.setTimer && { setTimer: deps.setTimer }),
     ...(deps.clearTimer && { clearTimer: deps.clearTimer }),
+    ...(deps.durableTimer && { durableTimer: deps.durableTimer }),
     onError: deps.onError,
     what: 'cronjob',
   });
@@ -158,6 +174,7 @@ export function createCronJobController(deps: CronJobControllerDeps) {
     const cronJob = stored?.object as CronJob | undefined;
     await collectOrphans(namespace, name, cronJob);
     if (!stored || !cronJob) {
+      await deps.schedules?.remove(namespace, name);
       arm(namespace, name, undefined);
       return;
     }
@@ -167,6 +184,7 @@ export function createCronJobController(deps: CronJobControllerDeps) {
     if (cronJob.metadata?.deletionTimestamp !== undefined) {
       // Foreground deletion: no more runs; the Jobs first (each in the foreground too, as the garbage collector
       // deletes the dependents of an owner waiting for them), then the CronJob once the last one is gone.
+      await deps.schedules?.remove(namespace, name);
       arm(namespace, name, undefined);
       for (const j of jobs)
         await deps.jobs
@@ -175,6 +193,8 @@ export function createCronJobController(deps: CronJobControllerDeps) {
       await removeIfNoDependents(deps.objects, stored, jobs.length);
       return;
     }
+    // First, so that a spec change reaches the schedule even when a later step fails.
+    const recurring = deps.schedules ? await deps.schedules.put(cronJob) : false;
     const decision = syncCronJob(cronJob, jobs, deps.clock.now(), zone);
     let status = decision.status;
     for (const r of decision.remove) {
@@ -206,27 +226,7 @@ export function createCronJobController(deps: CronJobControllerDeps) {
         throw err;
       }
     }
-    arm(namespace, name, decision.requeueAt);
-  };
-
-  /** The garbage collector's orphaning: the CronJob's controller reference is taken off each of its Jobs. */
-  const orphanJobs = async (cronJob: CronJob): Promise<void> => {
-    const namespace = cronJob.metadata?.namespace ?? 'default';
-    const { items } = await deps.objects.list('Job', namespace);
-    for (const s of items) {
-      const job = withVersion(s);
-      if (!isControlledByCronJob(job, cronJob)) continue;
-      const refs = (job.metadata?.ownerReferences ?? []).filter((r) => r.uid !== cronJob.metadata?.uid);
-      const { ownerReferences: _, ...rest } = s.object.metadata ?? {};
-      const metadata = refs.length > 0 ? { ...rest, ownerReferences: refs } : rest;
-      jobOwners.delete(keyText(namespace, s.key.name));
-      // A Job changed or removed meanwhile is the caller's retry (a conflict), as a patch of the GC would be.
-      await deps.objects
-        .update(s.key, s.resourceVersion, { ...s.object, metadata } as ApiObject)
-        .catch((err: unknown) => {
-          if (!isNotFound(err)) throw err;
-        });
-    }
+    arm(namespace, name, recurring ? undefined : decision.requeueAt);
   };
 
   return {
@@ -241,7 +241,10 @@ export function createCronJobController(deps: CronJobControllerDeps) {
       kind: 'CronJob',
       objects: deps.objects,
       clock: deps.clock,
-      orphanDependents: (cronJob) => orphanJobs(cronJob as CronJob),
+      orphanDependents: async (cronJob) => {
+        for (const name of await orphanCronJobJobs(deps.objects, cronJob as CronJob))
+          jobOwners.delete(keyText(cronJob.metadata?.namespace ?? 'default', name));
+      },
       queue,
     }),
 
@@ -285,6 +288,36 @@ export function createCronJobController(deps: CronJobControllerDeps) {
     /** Resolves once no sync is running (tests, shutdown). */
     idle: queue.idle,
 
+    busy: queue.busy,
+
     close: queue.close,
   };
+}
+
+/**
+ * The garbage collector's orphaning of a CronJob's Jobs: its controller reference is taken off each of them; the
+ * names of the Jobs orphaned. Also what the cloud API runs for a DELETE with propagationPolicy Orphan, where the
+ * controller runs in another function.
+ */
+export async function orphanCronJobJobs(
+  objects: Pick<ObjectStore, 'list' | 'update'>,
+  cronJob: CronJob,
+): Promise<string[]> {
+  const namespace = cronJob.metadata?.namespace ?? 'default';
+  const { items } = await objects.list('Job', namespace);
+  const orphaned: string[] = [];
+  for (const s of items) {
+    if (!isControlledByCronJob(s.object as Job, cronJob)) continue;
+    const refs = (s.object.metadata?.ownerReferences ?? []).filter((r) => r.uid !== cronJob.metadata?.uid);
+    const { ownerReferences: _, ...rest } = s.object.metadata ?? {};
+    const metadata = refs.length > 0 ? { ...rest, ownerReferences: refs } : rest;
+    orphaned.push(s.key.name);
+    // A Job changed or removed meanwhile is the caller's retry (a conflict), as a patch of the GC would be.
+    await objects
+      .update(s.key, s.resourceVersion, { ...s.object, metadata } as ApiObject)
+      .catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+  }
+  return orphaned;
 }

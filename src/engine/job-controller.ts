@@ -25,7 +25,7 @@ import type { PodKey } from '../ports/pod-key.ts';
 import type { PodStore, StoredPod } from '../ports/pod-store.ts';
 import { ownerDeleter, removeIfNoDependents } from './owner-deletion.ts';
 import { recordEventWithRetry } from './record-event.ts';
-import { canonical, createSyncQueue } from './sync-queue.ts';
+import { canonical, createSyncQueue, type DurableTimer } from './sync-queue.ts';
 
 export interface JobControllerDeps {
   store: Pick<PodStore, 'list' | 'get' | 'recordEvent'>;
@@ -43,6 +43,8 @@ export interface JobControllerDeps {
   /** Timer functions (default: the host's). */
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
+  /** The cloud: the end of a back-off, the deadline and the TTL armed as durable wake-ups (sync-queue.ts). */
+  durableTimer?: DurableTimer;
   onError: (err: unknown, context: string) => void;
 }
 
@@ -56,7 +58,7 @@ const podOf = (s: StoredPod): Pod => s.state.pod as Pod;
 const isServed = (s: StoredPod): boolean => s.state.engine.removedFromApi !== true;
 
 /** The Job a pod names as owner: its controller, else its first Job owner. */
-const jobOwnerOf = (pod: Pod): OwnerReference | undefined => {
+export const jobOwnerOf = (pod: Pod): OwnerReference | undefined => {
   const ref = controllerOf(pod);
   if (ref?.kind === 'Job') return ref;
   return (pod.metadata?.ownerReferences ?? []).find((r) => r.kind === 'Job');
@@ -68,6 +70,7 @@ export function createJobController(deps: JobControllerDeps) {
     clock: deps.clock,
     ...(deps.setTimer && { setTimer: deps.setTimer }),
     ...(deps.clearTimer && { clearTimer: deps.clearTimer }),
+    ...(deps.durableTimer && { durableTimer: deps.durableTimer }),
     onError: deps.onError,
     what: 'job',
   });
@@ -243,25 +246,9 @@ export function createJobController(deps: JobControllerDeps) {
     kind: 'Job',
     objects: deps.objects,
     clock: deps.clock,
-    orphanDependents: (job) => orphanPods(job as Job),
+    orphanDependents: (job) => orphanJobPods(deps, job as Job),
     queue,
   });
-
-  /** The garbage collector's orphaning: the Job's ownerReference is taken off each of its pods. */
-  async function orphanPods(job: Job): Promise<void> {
-    const { items } = await deps.store.list(job.metadata?.namespace ?? 'default');
-    for (const s of items) {
-      if (!isServed(s) || !isControlledBy(podOf(s), job)) continue;
-      const pod = s.state.pod;
-      const refs = (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== job.metadata?.uid);
-      const metadata = { ...pod.metadata, ownerReferences: refs.length > 0 ? refs : undefined };
-      try {
-        await deps.pods.updatePod(s.key, { ...pod, metadata } as Pod);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
-  }
 
   return {
     enqueue,
@@ -306,6 +293,30 @@ export function createJobController(deps: JobControllerDeps) {
     /** Resolves once no sync is running (tests, shutdown). */
     idle: queue.idle,
 
+    busy: queue.busy,
+
     close: queue.close,
   };
+}
+
+/**
+ * The garbage collector's orphaning of a Job's pods: the Job's ownerReference is taken off each of them. Also what
+ * the cloud API runs for a DELETE with propagationPolicy Orphan, where the controller runs in another function.
+ */
+export async function orphanJobPods(
+  deps: { store: Pick<PodStore, 'list'>; pods: Pick<JobControllerDeps['pods'], 'updatePod'> },
+  job: Job,
+): Promise<void> {
+  const { items } = await deps.store.list(job.metadata?.namespace ?? 'default');
+  for (const s of items) {
+    if (!isServed(s) || !isControlledBy(podOf(s), job)) continue;
+    const pod = s.state.pod;
+    const refs = (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== job.metadata?.uid);
+    const metadata = { ...pod.metadata, ownerReferences: refs.length > 0 ? refs : undefined };
+    try {
+      await deps.pods.updatePod(s.key, { ...pod, metadata } as Pod);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
 }

@@ -11,6 +11,12 @@ export interface SyncQueueOptions {
   /** Timer functions (default: the host's); a test with a manual or scaled clock passes its own. */
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
+  /**
+   * Where the next sync is armed instead of an in-process timer, when the process does not outlive its work (a
+   * Lambda function): a durable wake-up that makes another process sync the object at `at` (undefined: disarmed).
+   * `idle()` waits for these calls.
+   */
+  durableTimer?: DurableTimer;
   /** A sync that throws: reported with `<what> <namespace>/<name>: sync`, and the object is synced again later. */
   onError: (err: unknown, context: string) => void;
   what: string;
@@ -21,12 +27,19 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 const keyText = (namespace: string, name: string): string => `${namespace}/${name}`;
 
+/** A wake-up that survives the process (the cloud: a schedule or a delayed invoke of the controllers function). */
+export interface DurableTimer {
+  arm(namespace: string, name: string, at: number | undefined): Promise<void>;
+}
+
 export function createSyncQueue(o: SyncQueueOptions) {
   const setTimer = o.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
   const clearTimer = o.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
   /** Per object: the sync running now, and whether another one is due after it. */
   const running = new Map<string, { done: Promise<void>; again: boolean }>();
   const timers = new Map<string, { at: number; handle: unknown }>();
+  /** Durable timer calls not finished yet. */
+  const arming = new Set<Promise<void>>();
   let closed = false;
 
   /** Syncs the object soon; a sync already running is followed by one more. */
@@ -42,6 +55,10 @@ export function createSyncQueue(o: SyncQueueOptions) {
     entry.done = (async () => {
       do {
         entry.again = false;
+        // A durable timer that is due has fired or will fire into a sync that finds nothing due: forgotten, so
+        // that the next decision's instant is armed even when it is the same one.
+        const armed = timers.get(k);
+        if (o.durableTimer && armed && armed.at <= o.clock.now()) timers.delete(k);
         try {
           await o.sync(namespace, name);
         } catch (err) {
@@ -58,6 +75,19 @@ export function createSyncQueue(o: SyncQueueOptions) {
     const k = keyText(namespace, name);
     const current = timers.get(k);
     if (current && current.at === at) return;
+    if (o.durableTimer) {
+      // A disarm is sent only for a timer this process armed: one armed elsewhere fires into a sync that finds
+      // nothing due, which is harmless.
+      if (at === undefined) timers.delete(k);
+      else timers.set(k, { at, handle: undefined });
+      if (at === undefined && !current) return;
+      const call = o.durableTimer
+        .arm(namespace, name, at)
+        .catch((err: unknown) => o.onError(err, `${o.what} ${k}: arming the next sync`))
+        .finally(() => arming.delete(call));
+      arming.add(call);
+      return;
+    }
     if (current) clearTimer(current.handle);
     timers.delete(k);
     if (at === undefined || closed) return;
@@ -77,16 +107,19 @@ export function createSyncQueue(o: SyncQueueOptions) {
     /** The instant the object's next sync is armed for. */
     armedAt: (namespace: string, name: string): number | undefined =>
       timers.get(keyText(namespace, name))?.at,
-    /** Resolves once no sync is running. */
+    /** Whether a sync is running or a durable timer call has not finished. */
+    busy: (): boolean => running.size > 0 || arming.size > 0,
+    /** Resolves once no sync is running and every durable timer call has finished. */
     async idle(): Promise<void> {
-      while (running.size > 0) await Promise.all([...running.values()].map((r) => r.done));
+      while (running.size > 0 || arming.size > 0)
+        await Promise.all([...[...running.values()].map((r) => r.done), ...arming]);
     },
     /** Disarms every timer, takes no more work and waits for the syncs running. */
     async close(): Promise<void> {
       closed = true;
-      for (const t of timers.values()) clearTimer(t.handle);
+      if (!o.durableTimer) for (const t of timers.values()) clearTimer(t.handle);
       timers.clear();
-      await Promise.all([...running.values()].map((r) => r.done));
+      await Promise.all([...[...running.values()].map((r) => r.done), ...arming]);
     },
   };
 }

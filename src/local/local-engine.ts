@@ -24,12 +24,13 @@ import { randomUUID } from 'node:crypto';
 import { SYSTEM_NAMESPACES } from '../core/manifest/api-objects.ts';
 import { ObjectStoreConfigSource } from '../engine/object-config-source.ts';
 import { ObservableObjectStore } from '../engine/observable-object-store.ts';
-import { createJobController, type JobController } from '../engine/job-controller.ts';
+import type { JobController } from '../engine/job-controller.ts';
 import { DEFAULT_JOB_BACKOFF, type JobBackoffSettings } from '../core/jobs/sync-job.ts';
 import { DirectoryStaticPodSource } from '../adapters/static-pods/directory-static-pod-source.ts';
 import { DEFAULT_STATIC_POD_RESCAN_MS } from '../core/static-pods.ts';
 import { createStaticPodController, type StaticPodController } from '../engine/static-pod-controller.ts';
-import { createCronJobController, type CronJobController } from '../engine/cronjob-controller.ts';
+import type { CronJobController } from '../engine/cronjob-controller.ts';
+import { createWorkloadControllers } from '../engine/workload-controllers.ts';
 
 export const POD_WORKER_ASL_PATH = join(
   import.meta.dirname,
@@ -210,16 +211,18 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   };
   const engine = createEngine(deps);
   bound.engine = engine;
-  // The Job controller, on the engine's own pod use cases; it follows the pods' and the Jobs' committed changes.
-  const jobs = createJobController({
+  // The Job and CronJob controllers, on the engine's own pod use cases; they follow the stores' committed changes.
+  const workloads = createWorkloadControllers({
     store,
     objects,
     pods: engine,
     clock,
-    backoff: options.jobBackoff ?? DEFAULT_JOB_BACKOFF,
+    jobBackoff: options.jobBackoff ?? DEFAULT_JOB_BACKOFF,
     newUid: randomUUID,
+    ...(options.cronClock && { cronClock: options.cronClock }),
     onError,
   });
+  const { jobs, cronJobs } = workloads;
   const staticPods = options.staticPods
     ? createStaticPodController({
         source: new DirectoryStaticPodSource(options.staticPods.path),
@@ -234,33 +237,11 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
         onError,
       })
     : undefined;
-  // The CronJob controller creates Jobs through the object store (as the API would) and deletes them through the
-  // Job controller's cascading deletion.
-  const cronJobs = createCronJobController({
-    store,
-    objects,
-    jobs,
-    clock: options.cronClock?.clock ?? clock,
-    newUid: randomUUID,
-    ...(options.cronClock && {
-      setTimer: options.cronClock.setTimer,
-      clearTimer: options.cronClock.clearTimer,
-    }),
-    onError,
-  });
-  const stopPodFeed = store.subscribe((change) => {
-    if (change.type === 'event') return;
-    jobs.onPodChange(change);
-    staticPods?.onPodChange(change);
-  });
-  const stopJobFeed = objects.subscribe((change) => {
-    const key = change.type === 'removed' ? change.key : change.object.key;
-    if (key.kind === 'Job') {
-      jobs.enqueue(key.namespace, key.name);
-      cronJobs.onJobChange(change);
-    }
-    if (key.kind === 'CronJob') cronJobs.enqueue(key.namespace, key.name);
-  });
+  const stopStaticPodFeed = staticPods
+    ? store.subscribe((change) => {
+        if (change.type !== 'event') staticPods.onPodChange(change);
+      })
+    : undefined;
   const stopObserving = runtime.observe(
     (o) =>
       void ready()
@@ -306,11 +287,9 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     resumed,
     network,
     async close() {
-      stopPodFeed();
-      stopJobFeed();
+      stopStaticPodFeed?.();
       await staticPods?.close();
-      await cronJobs.close();
-      await jobs.close();
+      await workloads.close();
       ownProber?.close();
       stopObserving();
       stopUsage();
