@@ -50,6 +50,8 @@ export interface PodflowFunctionOptions {
   placement?: { vpc: IVpc; vpcSubnets: SubnetSelection; securityGroups: ISecurityGroup[] };
   /** Memory (and with it CPU: Lambda allocates CPU in proportion). Default FUNCTION_MEMORY_MB. */
   memorySize?: number;
+  /** At most this many invocations at once (a function that must not run twice at the same time: 1). */
+  reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -88,6 +90,9 @@ export function createPodflowFunction(
     runtime: Runtime.NODEJS_22_X,
     architecture: Architecture.ARM_64,
     memorySize: options.memorySize ?? FUNCTION_MEMORY_MB,
+    ...(options.reservedConcurrentExecutions !== undefined && {
+      reservedConcurrentExecutions: options.reservedConcurrentExecutions,
+    }),
     timeout,
     role,
     logGroup,

@@ -3,6 +3,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api, type ApiProps } from './api.ts';
+import { Controllers } from './controllers.ts';
 import { FargateRuntime, type FargateRuntimeProps, type ImportedNetwork } from './fargate-runtime.ts';
 import { PodTable } from './pod-table.ts';
 import { PodWorkerStateMachine } from './pod-worker-state-machine.ts';
@@ -29,6 +30,7 @@ export class PodflowStack extends Stack {
   readonly api: Api;
   readonly prober: Prober;
   readonly runtime: FargateRuntime;
+  readonly controllers: Controllers;
 
   constructor(scope: Construct, id: string, props: PodflowStackProps = {}) {
     super(scope, id, props);
@@ -96,6 +98,25 @@ export class PodflowStack extends Stack {
     this.table.bindReadWrite(this.runtime.observer);
     this.podWorker.bindTaskResponder(this.runtime.observer);
 
+    // controllers: the Job and CronJob controllers. They create and delete pods as the api does (the engine's use
+    // cases: the table, worker starts and deliveries), arm their timers through the wakeup function and keep each
+    // CronJob's recurring schedule in the timers' group; the engine they build reads the runtime's environment.
+    this.controllers = new Controllers(this, 'Controllers');
+    const { handler: controllers } = this.controllers;
+    this.table.bindReadWrite(controllers);
+    this.podWorker.bindStarter(controllers);
+    this.podWorker.bindTaskResponder(controllers);
+    this.scheduler.bindScheduler(controllers);
+    this.scheduler.allowTarget(this.controllers.functionArn);
+    this.runtime.bindEnvironment(controllers);
+    this.prober.bindShards(controllers);
+    controllers.addEnvironment(HOOK_FUNCTION_ARN_ENV, this.functions.hook.functionArn);
+    // Who tells them: the api (Jobs, CronJobs, pods deleted), lifecycle (a Job's pods changing phase), wakeup (their
+    // timers).
+    this.controllers.bindNotifier(api);
+    this.controllers.bindNotifier(lifecycle);
+    this.controllers.bindNotifier(wakeup);
+
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.podWorker.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
@@ -104,5 +125,8 @@ export class PodflowStack extends Stack {
     new CfnOutput(this, 'Region', { value: this.region });
     new CfnOutput(this, 'ClusterArn', { value: this.runtime.cluster.clusterArn });
     new CfnOutput(this, 'PodLogGroup', { value: this.runtime.logGroup.logGroupName });
+    // Where the CronJobs' schedules are, and their target (what `aws scheduler list-schedules` is asked about).
+    new CfnOutput(this, 'ScheduleGroup', { value: this.scheduler.groupName });
+    new CfnOutput(this, 'ControllersFunctionArn', { value: this.controllers.functionArn });
   }
 }

@@ -131,6 +131,16 @@ export class RestartScheduler extends Construct {
   }
 
   /**
+   * Lets Scheduler invoke `functionArn` too, with the same role: the target of schedules other than the timers (the
+   * CronJobs' recurring schedules invoke the controllers function).
+   */
+  allowTarget(functionArn: string): void {
+    this.invokeRole.addToPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [functionArn] }),
+    );
+  }
+
+  /**
    * What the EventBridgeWakeupScheduler adapter reads (lambdas/wiring.ts): SCHEDULE_GROUP, SCHEDULER_ROLE_ARN,
    * WAKEUP_FUNCTION_ARN and TIMERS_DLQ_ARN — without the grants bindScheduler adds.
    */

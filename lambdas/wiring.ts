@@ -49,6 +49,27 @@ import {
 import { InProcessHookRunner } from '../src/engine/in-process-hook-runner.ts';
 import { LambdaHookRunner } from '../src/adapters/lambda/lambda-hook-runner.ts';
 import { ObjectStoreConfigSource } from '../src/engine/object-config-source.ts';
+import {
+  ControllerNotifyingObjectStore,
+  ControllerNotifyingPodStore,
+  type NotifyController,
+} from '../src/engine/controller-notifier.ts';
+import { ObservableObjectStore } from '../src/engine/observable-object-store.ts';
+import { ObservablePodStore } from '../src/engine/observable-pod-store.ts';
+import type { DurableTimer } from '../src/engine/sync-queue.ts';
+import type { CronJob, Job } from 'kubernetes-types/batch/v1';
+import { orphanCronJobJobs } from '../src/engine/cronjob-controller.ts';
+import { orphanJobPods } from '../src/engine/job-controller.ts';
+import { ownerDeleter } from '../src/engine/owner-deletion.ts';
+import { createWorkloadControllers, type WorkloadControllers } from '../src/engine/workload-controllers.ts';
+import { DEFAULT_JOB_BACKOFF } from '../src/core/jobs/sync-job.ts';
+import { EventBridgeCronSchedules } from '../src/adapters/eventbridge/eventbridge-cron-schedules.ts';
+import {
+  CONTROLLER_SYNC_TIMER_IDS,
+  type ControllerSyncKind,
+  type WakeupPayload,
+} from '../src/adapters/eventbridge/wakeup-payload.ts';
+import type { ObjectStore } from '../src/ports/object-store.ts';
 import type { ApiDeps } from '../src/api/api-deps.ts';
 import { systemClock, type Clock } from '../src/ports/clock.ts';
 import type { ContainerObservation } from '../src/ports/container-runtime.ts';
@@ -132,9 +153,20 @@ function fargateRuntime(
  */
 export function cloudApiRuntime(): Pick<
   ApiDeps,
-  'admit' | 'logs' | 'execUnavailable' | 'ephemeralContainersUnavailable' | 'changeLog' | 'watchSettings'
+  | 'admit'
+  | 'logs'
+  | 'execUnavailable'
+  | 'ephemeralContainersUnavailable'
+  | 'changeLog'
+  | 'watchSettings'
+  | 'jobs'
+  | 'cronJobs'
 > {
   const e = cloudEngine();
+  const objects = e.deps.objects!;
+  // A DELETE of a Job or CronJob: the owner marked (Foreground) or removed, its dependents orphaned first (Orphan),
+  // here; the store's writes tell the controllers function, which syncs and collects (cloudEngine above).
+  const ownerDeletion = { objects, clock: systemClock, queue: { enqueue: () => {}, arm: () => {} } };
   const cluster = env('FARGATE_CLUSTER_ARN');
   const execEnabled = process.env.FARGATE_EXEC_ENABLED === 'true';
   // PODFLOW_WATCH_KEEPALIVE_SECONDS: how long a quiet watch waits before a BOOKMARK (the cloud tests shorten it).
@@ -149,6 +181,22 @@ export function cloudApiRuntime(): Pick<
     logs: e.deps.runtime,
     execUnavailable: (pod, container) => ecsExecHint(pod, container, cluster, execEnabled),
     ephemeralContainersUnavailable: FARGATE_EPHEMERAL_CONTAINERS_UNAVAILABLE,
+    jobs: {
+      delete: ownerDeleter({
+        ...ownerDeletion,
+        kind: 'Job',
+        orphanDependents: (job) => orphanJobPods({ store: e.deps.store, pods: e }, job as Job),
+      }),
+    },
+    cronJobs: {
+      delete: ownerDeleter({
+        ...ownerDeletion,
+        kind: 'CronJob',
+        orphanDependents: async (cronJob) => {
+          await orphanCronJobJobs(objects, cronJob as CronJob);
+        },
+      }),
+    },
   };
 }
 
@@ -218,17 +266,25 @@ export function cloudObserver(): FargateContainerRuntime {
   return observer;
 }
 
-let engine: Engine | undefined;
+/** What wraps the table's stores of an engine (the functions' variants of cloudEngine below). */
+type StoreDecoration = (
+  store: DynamoDbPodStore,
+  objects: DynamoDbObjectStore,
+) => { store: PodStore; objects: ObjectStore };
 
-/** The engine of this Lambda container, built on first use. */
-export function cloudEngine(): Engine {
-  if (engine) return engine;
+/** The engine on the table, the state machine, Scheduler, the prober shards, the hook function and ECS. */
+function buildCloudEngine(decorate: StoreDecoration): {
+  engine: Engine;
+  scheduler: EventBridgeWakeupScheduler;
+} {
   const clock = systemClock;
   const dynamo = new DynamoDBClient({});
   const changeLog = changeLogWriting();
-  const store = new DynamoDbPodStore({ client: dynamo, tableName: env('TABLE_NAME'), clock, changeLog });
-  // ConfigMaps, Secrets and Namespaces on the same table (KMS-encrypted at rest: infra/pod-table.ts).
-  const objects = new DynamoDbObjectStore({ client: dynamo, tableName: env('TABLE_NAME'), changeLog });
+  // ConfigMaps, Secrets, Namespaces, Jobs and CronJobs on the same table (KMS-encrypted at rest: infra/pod-table.ts).
+  const { store, objects } = decorate(
+    new DynamoDbPodStore({ client: dynamo, tableName: env('TABLE_NAME'), clock, changeLog }),
+    new DynamoDbObjectStore({ client: dynamo, tableName: env('TABLE_NAME'), changeLog }),
+  );
   const workflow = new StepFunctionsWorkflowClient({
     client: new SFNClient({}),
     stateMachineArn: env('STATE_MACHINE_ARN'),
@@ -242,18 +298,11 @@ export function cloudEngine(): Engine {
     wakeupFunctionArn,
     schedulerRoleArn: env('SCHEDULER_ROLE_ARN'),
     deadLetterQueueArn: env('TIMERS_DLQ_ARN'),
-    invokeWakeupAsync: async (payload) => {
-      await lambda.send(
-        new InvokeCommand({
-          FunctionName: wakeupFunctionArn,
-          InvocationType: 'Event',
-          Payload: JSON.stringify(payload),
-        }),
-      );
-    },
+    invokeWakeupAsync: (payload) => invokeAsync(lambda, wakeupFunctionArn, payload),
   });
-  const runtime = fargateRuntime(clock, store, (o) => engine!.onObservation(o));
-  engine = createEngine({
+  const bound: { engine?: Engine } = {};
+  const runtime = fargateRuntime(clock, store, (o) => bound.engine!.onObservation(o));
+  bound.engine = createEngine({
     store,
     objects,
     // The ConfigMaps and Secrets the API stores, read when the engine resolves a container's env at its start. The
@@ -275,7 +324,87 @@ export function cloudEngine(): Engine {
     settings: CLOUD_SETTINGS,
     onError,
   });
+  return { engine: bound.engine, scheduler };
+}
+
+/** An asynchronous invoke (InvocationType Event) of a function with a JSON payload. */
+async function invokeAsync(lambda: LambdaClient, functionArn: string, payload: unknown): Promise<void> {
+  await lambda.send(
+    new InvokeCommand({
+      FunctionName: functionArn,
+      InvocationType: 'Event',
+      Payload: JSON.stringify(payload),
+    }),
+  );
+}
+
+/** The controllers function's sync of one Job or CronJob, asked for with an asynchronous invoke. */
+export function controllersInvoker(lambda: LambdaClient = new LambdaClient({})): NotifyController {
+  const functionArn = env('CONTROLLERS_FUNCTION_ARN');
+  return (kind, namespace, name) =>
+    invokeAsync(lambda, functionArn, {
+      namespace,
+      name,
+      timerId: CONTROLLER_SYNC_TIMER_IDS[kind],
+      dueAt: 0,
+    } satisfies WakeupPayload);
+}
+
+let engine: Engine | undefined;
+
+/**
+ * The engine of this Lambda container (the api and lifecycle functions), built on first use. Its writes a workload
+ * controller must see — a Job or CronJob written, a Job's pod changed in what the Job counts — ask the controllers
+ * function to sync (engine/controller-notifier.ts).
+ */
+export function cloudEngine(): Engine {
+  if (engine) return engine;
+  const notify = controllersInvoker();
+  engine = buildCloudEngine((store, objects) => ({
+    store: new ControllerNotifyingPodStore(store, notify),
+    objects: new ControllerNotifyingObjectStore(objects, notify),
+  })).engine;
   return engine;
+}
+
+let controllers: WorkloadControllers | undefined;
+
+/**
+ * The controllers function's Job and CronJob controllers (lambdas/controllers.ts): fed by this function's own
+ * writes, as locally; their next syncs are durable timers through the wakeup function, and each CronJob has its
+ * recurring Scheduler schedule targeting this function.
+ */
+export function cloudControllers(): WorkloadControllers {
+  if (controllers) return controllers;
+  let observed: { store: ObservablePodStore; objects: ObservableObjectStore } | undefined;
+  const { engine: controllerEngine, scheduler } = buildCloudEngine((store, objects) => {
+    observed = { store: new ObservablePodStore(store), objects: new ObservableObjectStore(objects) };
+    return observed;
+  });
+  const timer = (kind: ControllerSyncKind): DurableTimer => ({
+    arm: (namespace, name, at) =>
+      at === undefined
+        ? scheduler.cancel({ namespace, name }, CONTROLLER_SYNC_TIMER_IDS[kind])
+        : scheduler.scheduleAt({ namespace, name }, CONTROLLER_SYNC_TIMER_IDS[kind], at),
+  });
+  controllers = createWorkloadControllers({
+    store: observed!.store,
+    objects: observed!.objects,
+    pods: controllerEngine,
+    clock: systemClock,
+    jobBackoff: DEFAULT_JOB_BACKOFF,
+    newUid: randomUUID,
+    durableTimers: { job: timer('Job'), cronJob: timer('CronJob') },
+    cronJobSchedules: new EventBridgeCronSchedules({
+      client: new SchedulerClient({}),
+      groupName: env('SCHEDULE_GROUP'),
+      controllersFunctionArn: env('CONTROLLERS_FUNCTION_ARN'),
+      schedulerRoleArn: env('SCHEDULER_ROLE_ARN'),
+      deadLetterQueueArn: env('TIMERS_DLQ_ARN'),
+    }),
+    onError,
+  });
+  return controllers;
 }
 
 // ── the prober Lambda (lambdas/prober.ts, docs/decisions/0003-probes.md) ───────────────────────────────────────

@@ -166,9 +166,8 @@ export function batchApiGroup(): Record<string, unknown> {
   return { kind: 'APIGroup', apiVersion: 'v1', name: 'batch', versions: [v1], preferredVersion: v1 };
 }
 
-/** The 404's message where no Job controller runs behind the API (the cloud, for now). */
-export const JOBS_NOT_SERVED =
-  'batch/v1 is not served by this podflow API: Jobs run under `podflow serve` only; the cloud deployment has no Job controller yet';
+/** The 404's message where no Job controller runs behind the API (an API built without one). */
+export const JOBS_NOT_SERVED = 'batch/v1 is not served by this podflow API: no Job controller runs behind it';
 
 /**
  * batch/v1 as podflow serves it: Jobs, CronJobs and their status. Short names and categories as upstream (`kubectl

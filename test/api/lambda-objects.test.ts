@@ -1,8 +1,12 @@
 // The api Lambda (lambdas/api.ts with the cloud wiring of lambdas/wiring.ts) serving ConfigMaps, Secrets and
 // Namespaces from its DynamoDB table — here dynalite, reached through AWS_ENDPOINT_URL_DYNAMODB as the SDK reads it:
 // the system namespaces made sure of on first use, objects stored as table items, a missing namespace NotFound,
-// a namespace deleted with nothing in it gone at once, and a pod reading a Secret refused (Fargate admission).
+// a namespace deleted with nothing in it gone at once, and a pod reading a Secret refused (Fargate admission); a Job
+// stored, and the controllers function asked to sync it — an asynchronous Invoke received by a recording stand-in
+// for Lambda on 127.0.0.1 (AWS_ENDPOINT_URL_LAMBDA); test/cloud runs the controllers themselves.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable, startDynalite, type LocalDynamo } from '../../src/local/dynalite.ts';
 import { API_FUNCTION_ENV, proxyEvent, type RequestOptions } from './support.ts';
@@ -12,6 +16,9 @@ const TABLE = 'podflow-lambda-objects';
 let db: LocalDynamo;
 const saved: Record<string, string | undefined> = {};
 let handler: unknown;
+/** The Invoke requests the stand-in for Lambda received. */
+const invokes: Array<{ path: string; invocationType: string | undefined; payload: unknown }> = [];
+let lambdaStandIn: Server;
 
 async function request(method: string, path: string, o: RequestOptions = {}) {
   // The function streams its responses: read each as API Gateway reads it.
@@ -22,10 +29,24 @@ async function request(method: string, path: string, o: RequestOptions = {}) {
 beforeAll(async () => {
   db = await startDynalite();
   await ensureTable(db.client, TABLE);
+  lambdaStandIn = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      invokes.push({
+        path: decodeURIComponent(req.url ?? ''),
+        invocationType: req.headers['x-amz-invocation-type'] as string | undefined,
+        payload: JSON.parse(body) as unknown,
+      });
+      res.writeHead(202).end();
+    });
+  });
+  await new Promise<void>((r) => lambdaStandIn.listen(0, '127.0.0.1', r));
   const env: Record<string, string> = {
     ...API_FUNCTION_ENV,
     TABLE_NAME: TABLE,
     AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+    AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${(lambdaStandIn.address() as AddressInfo).port}`,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
   };
@@ -43,6 +64,7 @@ afterAll(async () => {
     else process.env[k] = v;
   }
   await db?.close();
+  await new Promise((r) => lambdaStandIn?.close(r));
 });
 
 describe('api Lambda: ConfigMaps, Secrets and Namespaces on DynamoDB', () => {
@@ -116,7 +138,7 @@ describe('api Lambda: ConfigMaps, Secrets and Namespaces on DynamoDB', () => {
     expect((await request('GET', '/api/v1/namespaces/team-a')).status).toBe(404);
   });
 
-  it('a Job posted to the cloud API is refused with a 404 saying where Jobs run; discovery lists no batch group', async () => {
+  it('a Job posted to the cloud API is stored, and the controllers function is asked to sync it', async () => {
     const job = {
       apiVersion: 'batch/v1',
       kind: 'Job',
@@ -126,15 +148,14 @@ describe('api Lambda: ConfigMaps, Secrets and Namespaces on DynamoDB', () => {
     const posted = await request('POST', '/apis/batch/v1/namespaces/default/jobs', {
       body: JSON.stringify(job),
     });
-    expect(posted.status).toBe(404);
-    expect(posted.json).toMatchObject({
-      kind: 'Status',
-      reason: 'NotFound',
-      message:
-        'batch/v1 is not served by this podflow API: Jobs run under `podflow serve` only; the cloud deployment has no Job controller yet',
+    expect(posted.status).toBe(201);
+    expect(invokes).toContainEqual({
+      path: `/2015-03-31/functions/${API_FUNCTION_ENV.CONTROLLERS_FUNCTION_ARN}/invocations`,
+      invocationType: 'Event',
+      payload: { namespace: 'default', name: 'nightly', timerId: 'sync.Job', dueAt: 0 },
     });
-    expect((await request('GET', '/apis/batch/v1')).status).toBe(404);
+    expect((await request('GET', '/apis/batch/v1/namespaces/default/jobs/nightly')).status).toBe(200);
     const groups = (await request('GET', '/apis')).json as { groups: Array<{ name: string }> };
-    expect(groups.groups.map((g) => g.name)).toEqual(['authorization.k8s.io', 'metrics.k8s.io']);
+    expect(groups.groups.map((g) => g.name)).toEqual(['batch', 'authorization.k8s.io', 'metrics.k8s.io']);
   });
 });

@@ -324,6 +324,7 @@ export const API_FUNCTION_ENV: Record<string, string> = {
   WAKEUP_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:wakeup',
   TIMERS_DLQ_ARN: 'arn:aws:sqs:eu-west-1:123456789012:podflow-timers-dlq',
   HOOK_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:hook',
+  CONTROLLERS_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:controllers',
   AWS_REGION: 'eu-west-1',
   FARGATE_CLUSTER_ARN: 'arn:aws:ecs:eu-west-1:123456789012:cluster/podflow',
   FARGATE_SUBNETS: 'subnet-1,subnet-2',

@@ -163,7 +163,9 @@ describe.skipIf(!onEmulators)('cost measurement (emulators)', () => {
       return UsageMeter.since(before, meter.snapshot());
     };
 
-    // 1. No pod: the fixed hour.
+    // 1. No pod: the fixed hour, of a deployment that has served a request (its system namespaces exist, which the
+    // controllers' sweep reads whether pods exist or not).
+    await api.listNamespace();
     await settle(0);
     const zeroPods = await simulatedHour(0);
     expect(zeroPods[proberName]?.['lambda.requests']).toBe(60);

@@ -113,6 +113,10 @@ export interface CloudHarness {
     ClusterArn: string;
     ClusterId: string;
     PodLogGroup: string;
+    /** The timers' and the CronJobs' schedule group. */
+    ScheduleGroup: string;
+    /** The Job and CronJob controllers (lambdas/controllers.ts). */
+    ControllersFunctionArn: string;
   };
   /** SDK client configuration for a service of the target. */
   clientConfig(service: Service): { endpoint?: string; region: string; credentials: Credentials };
@@ -470,6 +474,9 @@ export async function startEmulatorHarness(options: EmulatorHarnessOptions = {})
         timeoutSeconds: Number(p.Timeout ?? 3),
         memoryMb: Number(p.MemorySize ?? 128),
         logGroup,
+        ...(p.ReservedConcurrentExecutions !== undefined
+          ? { reservedConcurrency: Number(resolver.resolve(p.ReservedConcurrentExecutions)) }
+          : {}),
         environment: {
           ...variables,
           ...endpointEnv,

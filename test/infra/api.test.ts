@@ -6,12 +6,13 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, API_STAGE_NAME } from '../../infra/api.ts';
 import { ESM_REQUIRE_BANNER } from '../../infra/podflow-functions.ts';
+import { requiredEnv } from './wiring-env.ts';
 import type { PodflowStack } from '../../infra/podflow-stack.ts';
 import { bundledHandler, createTestApp } from './podflow-test-app.ts';
 
@@ -229,10 +230,7 @@ describe('api function', () => {
   });
 
   it('gets every environment variable cloudEngine() (lambdas/wiring.ts) requires', () => {
-    const wiring = readFileSync(new URL('../../lambdas/wiring.ts', import.meta.url), 'utf8');
-    const body = /export function cloudEngine\(\)[^{]*\{([\s\S]*?)\n\}\n/.exec(wiring)?.[1];
-    expect(body, 'cloudEngine() in lambdas/wiring.ts').toBeDefined();
-    const required = [...new Set([...body!.matchAll(/\benv\('([A-Z_]+)'\)/g)].map((m) => m[1]!))].sort();
+    const required = requiredEnv('cloudEngine');
     // The names as of this writing; a new one read by cloudEngine() must be bound to the api function too.
     expect(required).toEqual(
       expect.arrayContaining([
@@ -242,6 +240,7 @@ describe('api function', () => {
         'TABLE_NAME',
         'TIMERS_DLQ_ARN',
         'WAKEUP_FUNCTION_ARN',
+        'CONTROLLERS_FUNCTION_ARN',
       ]),
     );
     const fn = template.findResources('AWS::Lambda::Function')[logicalId(apiFunction())] as {
@@ -292,8 +291,13 @@ describe('api function', () => {
     });
   });
 
-  it.each(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'iam:PassRole', 'lambda:InvokeFunction'])(
-    'may not %s: the API never schedules timers nor invokes wakeup',
+  it('invokes the controllers function, and no other: a Job or CronJob written is a sync it asks for', () => {
+    const invokes = apiRoleStatements().filter((st) => actionsOf(st).includes('lambda:InvokeFunction'));
+    expect(invokes.map((st) => st.Resource)).toEqual([stack.resolve(stack.controllers.functionArn)]);
+  });
+
+  it.each(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'iam:PassRole'])(
+    'may not %s: the API never schedules timers',
     (action) => {
       const statements = apiRoleStatements();
       expect(statements.length).toBeGreaterThan(0);
@@ -391,8 +395,10 @@ describe('outputs', () => {
       'ApiUrl',
       'ClusterArn',
       'ClusterId',
+      'ControllersFunctionArn',
       'PodLogGroup',
       'Region',
+      'ScheduleGroup',
       'StateMachineArn',
       'TableName',
     ]);

@@ -155,10 +155,10 @@ describe('prober start from the lifecycle function (scale to zero)', () => {
     );
   });
 
-  it('cloudEngine() reads PROBER_FUNCTION_ARN (optional) and wakes shards through startIdleShard', () => {
+  it('buildCloudEngine() reads PROBER_FUNCTION_ARN (optional) and wakes shards through startIdleShard', () => {
     const wiring = readFileSync(new URL('../../lambdas/wiring.ts', import.meta.url), 'utf8');
     expect(wiring).toMatch(/process\.env\.PROBER_FUNCTION_ARN/);
-    expect(wiringBody('cloudEngine')).toMatch(/wakeShard: proberWaker\(/);
+    expect(wiringBody('buildCloudEngine')).toMatch(/wakeShard: proberWaker\(/);
   });
 });
 

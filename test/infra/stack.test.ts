@@ -103,9 +103,9 @@ describe('PodflowFunctions', () => {
   });
 
   it('keeps function logs for a month, in log groups the functions alone may write', () => {
-    // lifecycle, wakeup, hook, api, authorizer, prober, observer and recovery functions, the state machine, the
-    // API's access log, the pods.
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 11);
+    // lifecycle, wakeup, hook, api, authorizer, prober, observer, recovery and controllers functions, the state
+    // machine, the API's access log, the pods.
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 12);
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [roleOf(stack.functions.lifecycle)],
       PolicyDocument: {
@@ -194,14 +194,17 @@ describe('PodWorkerStateMachine', () => {
     },
   );
 
-  it('gives wakeup what cloudDelivery() (lambdas/wiring.ts) requires: the table and the state machine, nothing else', () => {
-    const required = requiredEnv('cloudDelivery');
-    expect(required).toEqual(['STATE_MACHINE_ARN', 'TABLE_NAME']);
+  it('gives wakeup what cloudDelivery() and controllersInvoker() (lambdas/wiring.ts) require: the table, the state machine and the controllers function, nothing else', () => {
+    expect(requiredEnv('cloudDelivery')).toEqual(['STATE_MACHINE_ARN', 'TABLE_NAME']);
+    expect(requiredEnv('controllersInvoker')).toEqual(['CONTROLLERS_FUNCTION_ARN']);
+    const required = [...requiredEnv('cloudDelivery'), ...requiredEnv('controllersInvoker')].sort();
     const fn =
       template.toJSON().Resources[
         stack.resolve((stack.functions.wakeup.node.defaultChild as CfnFunction).logicalId)
       ];
-    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(['NODE_OPTIONS', ...required]);
+    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(
+      ['NODE_OPTIONS', ...required].sort(),
+    );
   });
 
   it('sends its FAILED, TIMED_OUT and ABORTED executions (and no others) to the worker recovery function', () => {
@@ -308,7 +311,7 @@ describe('RestartScheduler', () => {
     });
   });
 
-  it('lets that role invoke the wakeup function, unqualified, and send what it cannot deliver to the dead-letter queue', () => {
+  it('lets that role invoke the wakeup and controllers functions, unqualified, and send what it cannot deliver to the dead-letter queue', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [ref(stack.scheduler.invokeRole.node.defaultChild!)],
       PolicyDocument: {
@@ -323,6 +326,11 @@ describe('RestartScheduler', () => {
             Effect: 'Allow',
             Resource: arnOf(stack.scheduler.deadLetterQueue.node.defaultChild!),
           }),
+          {
+            Action: 'lambda:InvokeFunction',
+            Effect: 'Allow',
+            Resource: stack.resolve(stack.controllers.functionArn),
+          },
         ],
       },
     });
@@ -409,6 +417,76 @@ describe('RestartScheduler', () => {
           SCHEDULER_ROLE_ARN: arnOf(stack.scheduler.invokeRole.node.defaultChild!),
           WAKEUP_FUNCTION_ARN: arnOf(stack.functions.wakeup.node.defaultChild!),
         }),
+      },
+    });
+  });
+});
+
+describe('Controllers', () => {
+  const fnOf = () =>
+    template.toJSON().Resources[
+      stack.resolve((stack.controllers.handler.node.defaultChild as CfnFunction).logicalId)
+    ] as { Properties: { ReservedConcurrentExecutions?: number; Environment: { Variables: object } } };
+
+  it('runs one invocation at a time (reserved concurrency 1), named so that its CronJob schedules can target it', () => {
+    expect(fnOf().Properties.ReservedConcurrentExecutions).toBe(1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: `${stack.stackName}-controllers`,
+      ReservedConcurrentExecutions: 1,
+    });
+  });
+
+  it('gets every environment variable cloudControllers() (lambdas/wiring.ts) requires', () => {
+    const required = requiredEnv('cloudControllers');
+    expect(required).toEqual(
+      expect.arrayContaining(['CONTROLLERS_FUNCTION_ARN', 'SCHEDULE_GROUP', 'TABLE_NAME']),
+    );
+    expect(Object.keys(fnOf().Properties.Environment.Variables)).toEqual(expect.arrayContaining(required));
+  });
+
+  it('starts workers, completes their tokens, and keeps schedules in the timers’ group with the invoke role', () => {
+    const policies = JSON.stringify(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [roleOf(stack.controllers.handler)] },
+      }),
+    );
+    for (const action of [
+      'states:StartExecution',
+      'states:SendTaskSuccess',
+      'scheduler:CreateSchedule',
+      'scheduler:UpdateSchedule',
+      'scheduler:DeleteSchedule',
+      'iam:PassRole',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+    ])
+      expect(policies, action).toContain(action);
+  });
+
+  it('sweeps every 5 minutes with the event lambdas/controllers.ts takes', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [
+        Match.objectLike({
+          Arn: arnOf(stack.controllers.handler.node.defaultChild!),
+          Input: JSON.stringify({ sweep: true }),
+        }),
+      ],
+    });
+  });
+
+  it.each(['api', 'lifecycle', 'wakeup'] as const)('lets the %s function ask it for a sync', (name) => {
+    const fn = name === 'api' ? stack.api.handler : stack.functions[name];
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [roleOf(fn)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: 'lambda:InvokeFunction',
+            Effect: 'Allow',
+            Resource: stack.resolve(stack.controllers.functionArn),
+          },
+        ]),
       },
     });
   });

@@ -10,46 +10,27 @@
 //    async invoke is retried by Lambda on failure, and the sleep is bounded by the function timeout, so
 //    directThresholdMs + 60 s must stay under MAX_DIRECT_WAIT_MS.
 //
-// Replace: CreateSchedule, and on ConflictException (the name exists) UpdateSchedule with the same full input —
-// an in-place replace, so there is never a moment without a schedule (delete + create would leave one, and lose
-// the timer if the process died in between). UpdateSchedule resets omitted optional fields to their defaults, which
-// is harmless because the input is always complete. If the schedule completed and was deleted between the two calls
-// (ResourceNotFoundException), create again.
-// Cancel: DeleteSchedule; ResourceNotFoundException means it already ran (and was deleted) or never existed — fine.
+// Replace and cancel: putSchedule and deleteSchedule (schedule-calls.ts).
 //
 // What cannot be recalled: a direct invocation already in flight, and a Scheduler invocation that already happened
 // (the Lambda is sleeping out the last seconds of the minute). cancel/replace after that still lets the old instant
 // be delivered once, with its original `dueAt`; the consumer drops a timerDue whose (timerId, dueAt) is not the
 // pod's pending timer, exactly as it drops the duplicates the port allows.
-import {
-  CreateScheduleCommand,
-  DeleteScheduleCommand,
-  UpdateScheduleCommand,
-  type CreateScheduleCommandInput,
-  type RetryPolicy,
-} from '@aws-sdk/client-scheduler';
+import type { CreateScheduleCommandInput, RetryPolicy } from '@aws-sdk/client-scheduler';
 import type { Clock } from '../../ports/clock.ts';
 import type { PodKey } from '../../ports/pod-key.ts';
 import type { WakeupScheduler } from '../../ports/wakeup-scheduler.ts';
 import { atExpression, MINUTE_MS, startOfMinute } from './at-expression.ts';
 import { DEFAULT_DIRECT_THRESHOLD_MS, MAX_DIRECT_WAIT_MS } from './direct-wakeup.ts';
+import { deleteSchedule, putSchedule, type SchedulerSender } from './schedule-calls.ts';
 import { scheduleNameFor } from './schedule-name.ts';
 import type { WakeupPayload } from './wakeup-payload.ts';
 
 export { DEFAULT_DIRECT_THRESHOLD_MS, MAX_DIRECT_WAIT_MS };
+export type { SchedulerCommand, SchedulerSender } from './schedule-calls.ts';
 
 /** CreateSchedule Description: Length Constraints 0–512. */
 const DESCRIPTION_MAX_LENGTH = 512;
-
-/** Create/Update can race with Scheduler deleting a completed schedule; more than three such rounds is reported. */
-const REPLACE_ATTEMPTS = 3;
-
-export type SchedulerCommand = CreateScheduleCommand | UpdateScheduleCommand | DeleteScheduleCommand;
-
-/** The part of SchedulerClient this adapter uses (a real SchedulerClient fits; tests pass a recording fake). */
-export interface SchedulerSender {
-  send(command: SchedulerCommand): Promise<unknown>;
-}
 
 export interface EventBridgeWakeupSchedulerOptions {
   client: SchedulerSender;
@@ -72,8 +53,6 @@ export interface EventBridgeWakeupSchedulerOptions {
    */
   deadLetterQueueArn?: string;
 }
-
-const errorName = (err: unknown): string | undefined => (err as { name?: string } | null)?.name;
 
 export class EventBridgeWakeupScheduler implements WakeupScheduler {
   readonly #client: SchedulerSender;
@@ -144,27 +123,10 @@ export class EventBridgeWakeupScheduler implements WakeupScheduler {
   }
 
   async #putSchedule(input: CreateScheduleCommandInput): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.#client.send(new CreateScheduleCommand(input));
-        return;
-      } catch (err) {
-        if (errorName(err) !== 'ConflictException') throw err;
-      }
-      try {
-        await this.#client.send(new UpdateScheduleCommand(input));
-        return;
-      } catch (err) {
-        if (errorName(err) !== 'ResourceNotFoundException' || attempt >= REPLACE_ATTEMPTS) throw err;
-      }
-    }
+    await putSchedule(this.#client, input);
   }
 
   async #deleteSchedule(name: string): Promise<void> {
-    try {
-      await this.#client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.#groupName }));
-    } catch (err) {
-      if (errorName(err) !== 'ResourceNotFoundException') throw err;
-    }
+    await deleteSchedule(this.#client, this.#groupName, name);
   }
 }

@@ -10,6 +10,22 @@ export interface WakeupPayload {
   dueAt: number;
 }
 
+/**
+ * The timerIds that ask a controller to sync (the controllers function, lambdas/controllers.ts) rather than deliver a
+ * pod's timer: the payload's namespace and name are then the Job's or the CronJob's.
+ */
+export const CONTROLLER_SYNC_TIMER_IDS = { Job: 'sync.Job', CronJob: 'sync.CronJob' } as const;
+
+export type ControllerSyncKind = keyof typeof CONTROLLER_SYNC_TIMER_IDS;
+
+/** The controller a timerId asks to sync, if it is one of CONTROLLER_SYNC_TIMER_IDS. */
+export const controllerOfTimer = (timerId: string): ControllerSyncKind | undefined =>
+  timerId === CONTROLLER_SYNC_TIMER_IDS.Job
+    ? 'Job'
+    : timerId === CONTROLLER_SYNC_TIMER_IDS.CronJob
+      ? 'CronJob'
+      : undefined;
+
 export class InvalidWakeupPayloadError extends Error {
   override name = 'InvalidWakeupPayloadError';
 }
