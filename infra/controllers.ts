@@ -7,14 +7,14 @@
 //   - each CronJob's recurring EventBridge Scheduler schedule, in the timers' schedule group, through the same invoke
 //     role;
 //   - a sweep every SWEEP_RATE that syncs every Job and CronJob: a lost notification delays a sync, never loses it.
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
-import { createPodflowFunction } from './podflow-functions.ts';
+import { createPodflowFunction, namedFunctionArn } from './podflow-functions.ts';
 
 /** Environment variable through which a function finds the controllers function (lambdas/wiring.ts). */
 export const CONTROLLERS_FUNCTION_ARN_ENV = 'CONTROLLERS_FUNCTION_ARN';
@@ -34,9 +34,6 @@ export const CONTROLLERS_SWEEP_RATE = Duration.minutes(5);
 /** The sweep's event (lambdas/controllers.ts). */
 export const CONTROLLERS_SWEEP_EVENT = { sweep: true };
 
-/** Lambda function names: 1–64 characters. */
-const MAX_FUNCTION_NAME_LENGTH = 64;
-
 export interface ControllersProps {
   /** Physical name (default `<stack>-controllers`): fixed so that the function can name itself as a target. */
   functionName?: string;
@@ -53,17 +50,9 @@ export class Controllers extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.functionName = props.functionName ?? `${stack.stackName}-controllers`;
-    if (this.functionName.length > MAX_FUNCTION_NAME_LENGTH && !this.functionName.includes('${Token')) {
-      throw new RangeError(
-        `function name ${this.functionName} is longer than ${MAX_FUNCTION_NAME_LENGTH} characters; set functionName`,
-      );
-    }
-    this.functionArn = stack.formatArn({
-      service: 'lambda',
-      resource: 'function',
-      resourceName: this.functionName,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    const named = namedFunctionArn(this, this.functionName);
+    if ('tooLong' in named) throw new RangeError(`${named.tooLong}; set functionName`);
+    this.functionArn = named.arn;
     this.handler = createPodflowFunction(this, 'Handler', 'controllers.ts', CONTROLLERS_TIMEOUT, {
       functionName: this.functionName,
       reservedConcurrentExecutions: 1,

@@ -1,7 +1,7 @@
 // PodflowFunctions: the Lambda entry points of the pod worker (docs/architecture.md §1). Each is bundled by esbuild
 // from the TypeScript entry in lambdas/ into one ESM file; the AWS SDK v3 that the nodejs22.x runtime ships is
 // left out of the bundle. The api function is built the same way (createPodflowFunction) by the Api construct.
-import { Duration, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -36,6 +36,30 @@ export const FUNCTION_MEMORY_MB = 512;
 export const FUNCTION_LOG_RETENTION = RetentionDays.ONE_MONTH;
 
 const entry = (file: string): string => fileURLToPath(new URL(`../lambdas/${file}`, import.meta.url));
+
+/** Lambda function names are at most 64 characters (CreateFunction, FunctionName). */
+const MAX_FUNCTION_NAME_LENGTH = 64;
+
+/**
+ * The ARN of a function named `functionName` in `scope`'s stack, built from the name: for a function that must be
+ * named without a reference to it (one whose own environment or schedules target it); or, when the name is longer
+ * than Lambda allows, why.
+ */
+export function namedFunctionArn(
+  scope: Construct,
+  functionName: string,
+): { arn: string } | { tooLong: string } {
+  if (!Token.isUnresolved(functionName) && functionName.length > MAX_FUNCTION_NAME_LENGTH)
+    return { tooLong: `function name ${functionName} is longer than ${MAX_FUNCTION_NAME_LENGTH} characters` };
+  return {
+    arn: Stack.of(scope).formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: functionName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+  };
+}
 
 export interface PodflowFunctionOptions {
   /**

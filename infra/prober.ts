@@ -7,7 +7,7 @@
 // task, so the function runs in the pods' VPC with the security group the tasks admit (FargateRuntime,
 // docs/decisions/0006-fargate-runtime.md §8); DynamoDB, Step Functions and Lambda it reaches through the VPC's
 // gateway endpoint and NAT gateway (or interface endpoints). Exec probes are refused at admission.
-import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -15,7 +15,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { STATE_MACHINE_ARN_ENV } from './pod-worker-state-machine.ts';
-import { createPodflowFunction, type PodflowFunctionOptions } from './podflow-functions.ts';
+import { createPodflowFunction, namedFunctionArn, type PodflowFunctionOptions } from './podflow-functions.ts';
 
 /**
  * Lambda's maximum. A run lasts its window (engine/prober/shard-prober.ts DEFAULT_PROBER_WINDOW_MS, 14 min),
@@ -52,9 +52,6 @@ export const PROBER_MEMORY_MB = 384;
 
 /** Environment variable through which the lifecycle function starts a prober for an idle shard (lambdas/wiring.ts). */
 export const PROBER_FUNCTION_ARN_ENV = 'PROBER_FUNCTION_ARN';
-
-/** Lambda function names are at most 64 characters (CreateFunction, FunctionName). */
-const MAX_FUNCTION_NAME_LENGTH = 64;
 
 export class InvalidProberPropsError extends Error {
   override name = 'InvalidProberPropsError';
@@ -104,17 +101,9 @@ export class Prober extends Construct {
       throw new InvalidProberPropsError(`shards must be a positive integer, got ${this.shards}`);
     }
     this.functionName = props.functionName ?? `${stack.stackName}-prober`;
-    if (!Token.isUnresolved(this.functionName) && this.functionName.length > MAX_FUNCTION_NAME_LENGTH) {
-      throw new InvalidProberPropsError(
-        `function name ${this.functionName} is longer than ${MAX_FUNCTION_NAME_LENGTH} characters; set functionName`,
-      );
-    }
-    this.functionArn = stack.formatArn({
-      service: 'lambda',
-      resource: 'function',
-      resourceName: this.functionName,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    const named = namedFunctionArn(this, this.functionName);
+    if ('tooLong' in named) throw new InvalidProberPropsError(`${named.tooLong}; set functionName`);
+    this.functionArn = named.arn;
 
     // No reserved concurrency: the leases, not the concurrency limit, keep one run per shard (of any number of
     // contenders exactly one wins the conditional write), and a cap of one per shard would throttle — delay —
