@@ -184,4 +184,3 @@ export class ControllerNotifyingPodStore implements PodStore {
     return this.#inner.listEvents(namespace, involvedName);
   }
 }
-
