@@ -438,15 +438,7 @@ function proberWaker(
     lease: new DynamoDbProberLease({ client: dynamo, tableName: env('TABLE_NAME') }),
     clock,
     newOwnerId: () => randomUUID(),
-    invokeProber: async (run: ShardRun) => {
-      await lambda.send(
-        new InvokeCommand({
-          FunctionName: functionArn,
-          InvocationType: 'Event',
-          Payload: JSON.stringify(run),
-        }),
-      );
-    },
+    invokeProber: (run: ShardRun) => invokeAsync(lambda, functionArn, run),
     onError,
   };
   const settings = {
@@ -500,15 +492,7 @@ export function cloudProber(functionArn: string): { deps: ShardProberDeps; setti
     settings: proberWiring.settings,
     deps: {
       ...proberWiring.deps,
-      invokeProber: async (run) => {
-        await lambda.send(
-          new InvokeCommand({
-            FunctionName: functionArn,
-            InvocationType: 'Event',
-            Payload: JSON.stringify(run),
-          }),
-        );
-      },
+      invokeProber: (run) => invokeAsync(lambda, functionArn, run),
     },
   };
 }

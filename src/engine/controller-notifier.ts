@@ -15,18 +15,13 @@ import type { PodState } from '../core/pod-state.ts';
 import type { ApiObject, ObjectKey, ObjectKind, ObjectStore, StoredObject } from '../ports/object-store.ts';
 import type { PodKey } from '../ports/pod-key.ts';
 import type { EventRecord, ListPage, PodList, PodStore, StoredEvent, StoredPod } from '../ports/pod-store.ts';
+import { cronJobOwnerOf } from './cronjob-controller.ts';
 import { jobOwnerOf } from './job-controller.ts';
 
 export type ControllerKind = 'Job' | 'CronJob';
 
 /** Makes the controller of `kind` sync the object (the cloud: an asynchronous invoke of the controllers function). */
 export type NotifyController = (kind: ControllerKind, namespace: string, name: string) => Promise<void>;
-
-/** The CronJob that controls a Job, if any. */
-const cronJobOwnerOf = (job: ApiObject): string | undefined => {
-  const ref = (job.metadata?.ownerReferences ?? []).find((r) => r.controller === true);
-  return ref?.kind === 'CronJob' ? ref.name : undefined;
-};
 
 export class ControllerNotifyingObjectStore implements ObjectStore {
   readonly #inner: ObjectStore;

@@ -71,7 +71,7 @@ export const cronJobKey = (namespace: string, name: string): ObjectKey => ({
 const keyText = (namespace: string, name: string): string => `${namespace}/${name}`;
 
 /** The CronJob a Job names as controller, if any. */
-const cronJobOwnerOf = (job: Job): string | undefined => {
+export const cronJobOwnerOf = (job: Pick<Job, 'metadata'>): string | undefined => {
   const ref = (job.metadata?.ownerReferences ?? []).find((r) => r.controller === true);
   return ref?.kind === 'CronJob' ? ref.name : undefined;
 };

@@ -346,14 +346,19 @@ describe('Step Functions', () => {
     });
   });
 
-  it('a function error fails the Task state with the errorType and the error payload as cause', async () => {
+  /** Starts an execution of the machine and waits for it to fail. */
+  const failedExecution = async (machine: string, name: string) => {
     const { executionArn } = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: SM('failing'), name: 'f1' }),
+      new StartExecutionCommand({ stateMachineArn: SM(machine), name }),
     );
-    const d = await eventually(async () => {
+    return eventually(async () => {
       const r = await describeExecution(executionArn!);
       return r.status === 'FAILED' ? r : undefined;
     });
+  };
+
+  it('a function error fails the Task state with the errorType and the error payload as cause', async () => {
+    const d = await failedExecution('failing', 'f1');
     expect(d.error).toBe('PodflowTestError');
     expect(JSON.parse(d.cause!)).toMatchObject({
       errorType: 'PodflowTestError',
@@ -362,13 +367,7 @@ describe('Step Functions', () => {
   });
 
   it('a throttled function (429) fails the Task state with Lambda.TooManyRequestsException', async () => {
-    const { executionArn } = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: SM('throttled'), name: 't1' }),
-    );
-    const d = await eventually(async () => {
-      const r = await describeExecution(executionArn!);
-      return r.status === 'FAILED' ? r : undefined;
-    });
+    const d = await failedExecution('throttled', 't1');
     expect(d.error).toBe('Lambda.TooManyRequestsException');
     expect(d.cause).toContain('Rate Exceeded.');
   });

@@ -14,7 +14,12 @@ import { DEFAULT_CRON_ZONE } from '../../core/cron/sync-cronjob.ts';
 import { parseCronSchedule } from '../../core/manifest/cron.ts';
 import type { CronJobSchedules } from '../../engine/cronjob-controller.ts';
 import { eventBridgeCronExpressions } from './cron-expression.ts';
-import { deleteSchedule, putSchedule, type SchedulerSender } from './schedule-calls.ts';
+import {
+  DESCRIPTION_MAX_LENGTH,
+  deleteSchedule,
+  putSchedule,
+  type SchedulerSender,
+} from './schedule-calls.ts';
 import { scheduleNameFor } from './schedule-name.ts';
 import { CONTROLLER_SYNC_TIMER_IDS, type WakeupPayload } from './wakeup-payload.ts';
 
@@ -107,7 +112,7 @@ export class EventBridgeCronSchedules implements CronJobSchedules {
       ScheduleExpressionTimezone: timeZone,
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: suspended ? 'DISABLED' : 'ENABLED',
-      Description: `podflow CronJob ${namespace}/${name}`.slice(0, 512),
+      Description: `podflow CronJob ${namespace}/${name}`.slice(0, DESCRIPTION_MAX_LENGTH),
       Target: {
         Arn: this.#o.controllersFunctionArn,
         RoleArn: this.#o.schedulerRoleArn,

@@ -22,15 +22,17 @@ import type { PodKey } from '../../ports/pod-key.ts';
 import type { WakeupScheduler } from '../../ports/wakeup-scheduler.ts';
 import { atExpression, MINUTE_MS, startOfMinute } from './at-expression.ts';
 import { DEFAULT_DIRECT_THRESHOLD_MS, MAX_DIRECT_WAIT_MS } from './direct-wakeup.ts';
-import { deleteSchedule, putSchedule, type SchedulerSender } from './schedule-calls.ts';
+import {
+  DESCRIPTION_MAX_LENGTH,
+  deleteSchedule,
+  putSchedule,
+  type SchedulerSender,
+} from './schedule-calls.ts';
 import { scheduleNameFor } from './schedule-name.ts';
 import type { WakeupPayload } from './wakeup-payload.ts';
 
 export { DEFAULT_DIRECT_THRESHOLD_MS, MAX_DIRECT_WAIT_MS };
 export type { SchedulerCommand, SchedulerSender } from './schedule-calls.ts';
-
-/** CreateSchedule Description: Length Constraints 0–512. */
-const DESCRIPTION_MAX_LENGTH = 512;
 
 export interface EventBridgeWakeupSchedulerOptions {
   client: SchedulerSender;

@@ -21,6 +21,9 @@ export interface SchedulerSender {
   send(command: SchedulerCommand): Promise<unknown>;
 }
 
+/** CreateSchedule Description: Length Constraints 0–512. */
+export const DESCRIPTION_MAX_LENGTH = 512;
+
 /** Create/Update can race with Scheduler deleting a completed schedule; more than three such rounds is reported. */
 const REPLACE_ATTEMPTS = 3;
 
