@@ -40,7 +40,7 @@ import {
   requestMediaType,
   type FieldValidation,
 } from './request.ts';
-import { addWarnings, respond } from './respond.ts';
+import { addWarnings, respond, respondImmutable } from './respond.ts';
 import { isServed } from './served-store.ts';
 import { deletionGraceSeconds } from '../core/grace.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
@@ -249,6 +249,13 @@ function watchPods(x: ApiContext, c: Context, sel: Selection): Response {
 export async function getPod(x: ApiContext, c: Context, key: PodKey): Promise<Response> {
   checkNamespace(key.namespace);
   const format = negotiateFormat(c.req.header('accept'), true);
+  // From the watch cache when it is current (WatchHub.current), as the API server serves reads from its cacher.
+  const cached = x.hub.current(key);
+  if (cached) {
+    if (!cached.object) throw notFound(RESOURCE, key.name);
+    if (format.kind === 'json') return respondImmutable(c, format, 200, cached.object);
+    return respondPod(x, c, format, 200, cached.object);
+  }
   const stored = await getStored(x, key);
   return respondPod(x, c, format, 200, servedPod(stored));
 }

@@ -17,6 +17,20 @@ export function respond(c: Context, format: ResponseFormat, status: number, body
   return respondText(c, status, contentTypeOf(format), text);
 }
 
+/** The JSON text of objects that are never changed once made (the watch cache's), made once per object. */
+const immutableJson = new WeakMap<object, string>();
+
+/** `respond` for an object that is never changed once made: its JSON text is made once. */
+export function respondImmutable(c: Context, format: ResponseFormat, status: number, body: object): Response {
+  if (format.kind !== 'json') return respond(c, format, status, body);
+  let text = immutableJson.get(body);
+  if (text === undefined) {
+    text = JSON.stringify(body);
+    immutableJson.set(body, text);
+  }
+  return respondText(c, status, contentTypeOf(format), text);
+}
+
 /** A text answer, with the warnings added to the request. */
 export function respondText(c: Context, status: number, contentType: string, text: string): Response {
   const warnings = warningsOf.get(c);

@@ -114,6 +114,8 @@ export class WatchHub<T extends Watched> {
   /** Listeners other than watches that keep the hub subscribed (PodWatchHub's event watches). */
   #retained = 0;
   #ready: Promise<void> | undefined;
+  /** Listed and following the source: #last is every object as of the last change applied. */
+  #live = false;
   #unsubscribe: (() => void) | undefined;
   #closed = false;
 
@@ -141,6 +143,19 @@ export class WatchHub<T extends Watched> {
     this.#floor = BigInt(resourceVersion);
     live = true;
     for (const c of pending) this.#apply(c);
+    this.#live = true;
+  }
+
+  /**
+   * The object as of the last committed change, from the hub's own copy — the API server's watch cache — when that
+   * copy is the truth: the hub follows a source that pushes every commit as it happens (keepAlive: local mode's
+   * ObservablePodStore, which tells before the writer's caller learns that its write succeeded, so a client that
+   * got a write's answer reads that write here). `{ object: undefined }`: no such object. Undefined when the hub
+   * cannot say (a poller's copy lags; not started yet): read the store.
+   */
+  current(key: string): { object: T | undefined } | undefined {
+    if (!this.#keepAlive || !this.#live) return undefined;
+    return { object: this.#last.get(key) };
   }
 
   #reset(): void {
@@ -149,6 +164,7 @@ export class WatchHub<T extends Watched> {
     this.#ready = undefined;
     this.#entries = [];
     this.#last.clear();
+    this.#live = false;
     this.#floor = 0n;
   }
 
@@ -362,6 +378,11 @@ export class PodWatchHub {
   /** Starts listening (idempotent). Resolves once the window's starting point is known. */
   start(): Promise<void> {
     return this.#hub.start();
+  }
+
+  /** The served pod as of the last committed change (WatchHub.current). */
+  current(key: PodKey): { object: Pod | undefined } | undefined {
+    return this.#hub.current(podKeyText(key));
   }
 
   /** Opens a pod watch (WatchHub.watch). */

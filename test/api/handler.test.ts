@@ -235,12 +235,13 @@ describe('Status objects', () => {
     try {
       await api.createPod(podManifest('web'));
       const failure = new UnavailableError(
-        'DynamoDB table pods: get pod default/web failed: ThrottlingException: Rate of requests exceeds the allowed throughput.',
+        'DynamoDB table pods: list pods in default failed: ThrottlingException: Rate of requests exceeds the allowed throughput.',
       );
-      api.store.get = async () => {
+      // A list reads the store (a GET of one pod is served from the watch cache here).
+      api.store.list = async () => {
         throw failure;
       };
-      const res = await api.request('GET', `${NS}/pods/web`);
+      const res = await api.request('GET', `${NS}/pods`);
       expect(res.status).toBe(503);
       expect(res.headers['retry-after']).toEqual(['1']);
       expect(res.json).toMatchObject({

@@ -150,6 +150,39 @@ describe('watch', () => {
   });
 });
 
+describe('current: the watch cache GET reads', () => {
+  it('answers every committed write as soon as its writer resumes, removals as no object', async () => {
+    expect(hub.current(key('before'))?.object?.metadata?.name).toBe('before');
+    const rv = await create('fresh');
+    expect(hub.current(key('fresh'))?.object?.metadata?.resourceVersion).toBe(rv);
+    const relabelled = await relabel('fresh', { app: 'x' });
+    const pod = hub.current(key('fresh'))?.object;
+    expect(pod?.metadata?.resourceVersion).toBe(relabelled);
+    expect(pod?.metadata?.labels).toEqual({ app: 'x' });
+    expect(pod?.kind).toBe('Pod');
+    await store.remove(key('fresh'));
+    expect(hub.current(key('fresh'))).toEqual({ object: undefined });
+    expect(hub.current(key('never'))).toEqual({ object: undefined });
+  });
+
+  it('a hub that cannot vouch for its copy says so: not started, closed, or following a poller', async () => {
+    const fresh = new PodWatchHub({ store, source: store, keepAlive: true });
+    expect(fresh.current(key('before'))).toBeUndefined();
+    await fresh.start();
+    expect(fresh.current(key('before'))?.object?.metadata?.name).toBe('before');
+    fresh.close();
+    expect(fresh.current(key('before'))).toBeUndefined();
+    const polled = new PodWatchHub({
+      store,
+      source: new PollingChangeSource(store, 10, () => undefined),
+      keepAlive: false,
+    });
+    await polled.start();
+    expect(polled.current(key('before'))).toBeUndefined();
+    polled.close();
+  });
+});
+
 describe('PollingChangeSource (the cloud: no pushed changes)', () => {
   it('reports creates, updates and removals between two listings, only while subscribed', async () => {
     const raw = new MemoryPodStore({ clock: new ManualClock() });
