@@ -18,6 +18,7 @@ import type { Prober } from '../ports/prober.ts';
 import { DEFAULT_LOCAL_STORE, openLocalStore, type LocalStore, type LocalStoreKind } from './local-store.ts';
 import { InProcessHookRunner } from '../engine/in-process-hook-runner.ts';
 import { LocalWorkflowClient } from './local-workflow-client.ts';
+import { StepPacer } from './step-pacer.ts';
 import { createProbeHandlers } from '../adapters/probes/probe-handlers.ts';
 import { ProbeManager } from '../engine/prober/probe-manager.ts';
 import { randomUUID } from 'node:crypto';
@@ -26,9 +27,7 @@ import { ObjectStoreConfigSource } from '../engine/object-config-source.ts';
 import { ObservableObjectStore } from '../engine/observable-object-store.ts';
 import type { JobController } from '../engine/job-controller.ts';
 import { DEFAULT_JOB_BACKOFF, type JobBackoffSettings } from '../core/jobs/sync-job.ts';
-import { DirectoryStaticPodSource } from '../adapters/static-pods/directory-static-pod-source.ts';
-import { DEFAULT_STATIC_POD_RESCAN_MS } from '../core/static-pods.ts';
-import { createStaticPodController, type StaticPodController } from '../engine/static-pod-controller.ts';
+import type { StaticPodController } from '../engine/static-pod-controller.ts';
 import type { CronJobController } from '../engine/cronjob-controller.ts';
 import { createWorkloadControllers } from '../engine/workload-controllers.ts';
 
@@ -116,6 +115,23 @@ export interface LocalEngine {
   close(): Promise<void>;
 }
 
+/**
+ * Static pods' modules, loaded when a manifest directory is given: reading manifests needs the YAML parser, some
+ * seventy modules an engine start without static pods does not load.
+ */
+async function loadStaticPods() {
+  const [source, core, controller] = await Promise.all([
+    import('../adapters/static-pods/directory-static-pod-source.ts'),
+    import('../core/static-pods.ts'),
+    import('../engine/static-pod-controller.ts'),
+  ]);
+  return {
+    DirectoryStaticPodSource: source.DirectoryStaticPodSource,
+    DEFAULT_STATIC_POD_RESCAN_MS: core.DEFAULT_STATIC_POD_RESCAN_MS,
+    createStaticPodController: controller.createStaticPodController,
+  };
+}
+
 export async function startLocalEngine(options: LocalEngineOptions): Promise<LocalEngine> {
   const clock = options.clock ?? systemClock;
   const onError = options.onError ?? ((err, context) => console.error(`podflow: ${context}:`, err));
@@ -163,6 +179,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   };
   const workflow = new LocalWorkflowClient({
     definition,
+    pacer: new StepPacer(),
     step: (input) => ready().step(input as never),
     // As the cloud's worker recovery does on a failed execution (lambdas/worker-recovery.ts).
     onExecutionError: async (name, input, err) => {
@@ -223,23 +240,27 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     onError,
   });
   const { jobs, cronJobs } = workloads;
-  const staticPods = options.staticPods
-    ? createStaticPodController({
-        source: new DirectoryStaticPodSource(options.staticPods.path),
-        store,
-        objects,
-        pods: engine,
-        clock,
-        nodeName: settings.nodeName,
-        newUid: randomUUID,
-        rescanMs: options.staticPods.rescanMs ?? DEFAULT_STATIC_POD_RESCAN_MS,
-        onLog: options.onLog ?? ((line) => process.stderr.write(`podflow: ${line}\n`)),
-        onError,
-      })
-    : undefined;
-  const stopStaticPodFeed = staticPods
+  let staticPods: StaticPodController | undefined;
+  if (options.staticPods) {
+    const { DirectoryStaticPodSource, DEFAULT_STATIC_POD_RESCAN_MS, createStaticPodController } =
+      await loadStaticPods();
+    staticPods = createStaticPodController({
+      source: new DirectoryStaticPodSource(options.staticPods.path),
+      store,
+      objects,
+      pods: engine,
+      clock,
+      nodeName: settings.nodeName,
+      newUid: randomUUID,
+      rescanMs: options.staticPods.rescanMs ?? DEFAULT_STATIC_POD_RESCAN_MS,
+      onLog: options.onLog ?? ((line) => process.stderr.write(`podflow: ${line}\n`)),
+      onError,
+    });
+  }
+  const feed = staticPods;
+  const stopStaticPodFeed = feed
     ? store.subscribe((change) => {
-        if (change.type !== 'event') staticPods.onPodChange(change);
+        if (change.type !== 'event') feed.onPodChange(change);
       })
     : undefined;
   const stopObserving = runtime.observe(

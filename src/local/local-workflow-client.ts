@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from './aws-local-stepfunctions.ts';
 import type { WorkerInput, WorkflowClient } from '../ports/workflow-client.ts';
+import type { StepPacer } from './step-pacer.ts';
 
 type StepHandler = (input: Record<string, unknown>) => Promise<unknown>;
 
@@ -59,6 +60,8 @@ export interface LocalWorkflowClientOptions {
    * executions stop() aborts. stop() waits for what it returns.
    */
   onExecutionError?: (name: string, input: WorkerInput, err: unknown) => void | Promise<void>;
+  /** Starts the steps in slices of the event loop's turns (step-pacer.ts); without it every step starts at once. */
+  pacer?: StepPacer;
 }
 
 export class LocalWorkflowClient implements WorkflowClient {
@@ -155,8 +158,13 @@ export class LocalWorkflowClient implements WorkflowClient {
     );
   }
 
+  private runStep(input: Record<string, unknown>): Promise<unknown> {
+    const pacer = this.options.pacer;
+    return this.track(pacer ? pacer.run(() => this.options.step(input)) : this.options.step(input));
+  }
+
   private async invoke(parameters: unknown): Promise<unknown> {
-    return { Payload: await this.track(this.options.step(this.payloadOf(parameters))) };
+    return { Payload: await this.runStep(this.payloadOf(parameters)) };
   }
 
   private async awaitTask(parameters: unknown): Promise<unknown> {
@@ -164,7 +172,7 @@ export class LocalWorkflowClient implements WorkflowClient {
     const woken = new Promise<void>((resolve, reject) => this.waiters.set(token, { resolve, reject }));
     // stop() may reject it while the step below still runs: handled here, awaited below.
     woken.catch(() => undefined);
-    await this.track(this.options.step({ ...this.payloadOf(parameters), token }));
+    await this.runStep({ ...this.payloadOf(parameters), token });
     await woken;
     return {};
   }
