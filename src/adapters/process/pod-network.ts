@@ -305,34 +305,76 @@ async function ensureRule(table: string, chain: string, rule: string[], insert =
   if (r.code !== 0) throw new Error(`iptables -t ${table} ${chain} ${rule.join(' ')}: ${r.stderr.trim()}`);
 }
 
+export interface NatRule {
+  table: 'nat' | 'filter';
+  chain: string;
+  rule: string[];
+  /** First in its chain (-I … 1) rather than appended. */
+  insert?: true;
+}
+
 /**
  * The CNI bridge plugin's ipMasq (traffic from the pod CIDR that leaves through another interface is masqueraded),
  * the CNI firewall plugin's forwarding accepts (a FORWARD policy of DROP, as Docker sets, must not cut pods off),
  * and the portmap plugin's chains: DNAT for local destinations (PREROUTING for other hosts, OUTPUT for this one),
  * with route_localnet on the bridge and masquerading of 127.0.0.0/8 so that 127.0.0.1:hostPort reaches the pod too.
- * Returns true, or why not.
  */
-async function setUpNat(o: ResolvedNetworkOptions): Promise<true | string> {
-  const probe = await iptables(['-t', 'nat', '-S', 'POSTROUTING']);
-  if (probe.code === 127) return 'iptables not found (install it: apt-get install iptables)';
-  if (probe.code !== 0) return `iptables does not work here: ${probe.stderr.trim()}`;
+export function natSetup(o: ResolvedNetworkOptions): {
+  chains: Array<[NatRule['table'], string]>;
+  rules: NatRule[];
+} {
   const c = natChains(o.bridge);
   const tag = ['-m', 'comment', '--comment', `podflow ${o.bridge}`];
-  try {
-    await ensureChain('nat', c.masquerade);
-    await ensureRule('nat', c.masquerade, ['-s', o.cidr.text, '!', '-o', o.bridge, '-j', 'MASQUERADE']);
-    await ensureRule('nat', c.masquerade, ['-s', '127.0.0.0/8', '-o', o.bridge, '-j', 'MASQUERADE']);
-    await ensureRule('nat', 'POSTROUTING', [...tag, '-j', c.masquerade]);
-    await ensureChain('nat', c.hostPorts);
-    for (const chain of ['PREROUTING', 'OUTPUT']) {
-      await ensureRule('nat', chain, [...tag, '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.hostPorts]);
+  const local = ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.hostPorts];
+  return {
+    chains: [
+      ['nat', c.masquerade],
+      ['nat', c.hostPorts],
+      ['filter', c.forward],
+    ],
+    rules: [
+      {
+        table: 'nat',
+        chain: c.masquerade,
+        rule: ['-s', o.cidr.text, '!', '-o', o.bridge, '-j', 'MASQUERADE'],
+      },
+      { table: 'nat', chain: c.masquerade, rule: ['-s', '127.0.0.0/8', '-o', o.bridge, '-j', 'MASQUERADE'] },
+      { table: 'nat', chain: 'POSTROUTING', rule: [...tag, '-j', c.masquerade] },
+      { table: 'nat', chain: 'PREROUTING', rule: [...tag, ...local] },
+      { table: 'nat', chain: 'OUTPUT', rule: [...tag, ...local] },
+      { table: 'filter', chain: c.forward, rule: ['-i', o.bridge, '-j', 'ACCEPT'] },
+      { table: 'filter', chain: c.forward, rule: ['-o', o.bridge, '-j', 'ACCEPT'] },
+      { table: 'filter', chain: 'FORWARD', rule: [...tag, '-j', c.forward], insert: true },
+    ],
+  };
+}
+
+/** A rule as `iptables -S` prints it: an argument with a space in double quotes. */
+export const listedRule = (chain: string, rule: string[]): string =>
+  ['-A', chain, ...rule.map((a) => (a.includes(' ') ? `"${a}"` : a))].join(' ');
+
+/**
+ * Sets up NAT and forwarding (natSetup). An engine start usually finds all of it in place: one listing per table
+ * says so, where checking each rule (iptables -C) costs a process per rule. Returns true, or why not.
+ */
+async function setUpNat(o: ResolvedNetworkOptions): Promise<true | string> {
+  const [nat, filter] = await Promise.all([iptables(['-t', 'nat', '-S']), iptables(['-t', 'filter', '-S'])]);
+  if (nat.code === 127) return 'iptables not found (install it: apt-get install iptables)';
+  if (nat.code !== 0) return `iptables does not work here: ${nat.stderr.trim()}`;
+  const { chains, rules } = natSetup(o);
+  const listed = new Set([...nat.stdout.split('\n'), ...filter.stdout.split('\n')]);
+  const present = (table: NatRule['table'], line: string): boolean =>
+    (table === 'nat' ? nat : filter).code === 0 && listed.has(line);
+  const complete =
+    chains.every(([table, chain]) => present(table, `-N ${chain}`)) &&
+    rules.every((r) => present(r.table, listedRule(r.chain, r.rule)));
+  if (!complete) {
+    try {
+      for (const [table, chain] of chains) await ensureChain(table, chain);
+      for (const r of rules) await ensureRule(r.table, r.chain, r.rule, r.insert);
+    } catch (err) {
+      return (err as Error).message;
     }
-    await ensureChain('filter', c.forward);
-    await ensureRule('filter', c.forward, ['-i', o.bridge, '-j', 'ACCEPT']);
-    await ensureRule('filter', c.forward, ['-o', o.bridge, '-j', 'ACCEPT']);
-    await ensureRule('filter', 'FORWARD', [...tag, '-j', c.forward], true);
-  } catch (err) {
-    return (err as Error).message;
   }
   writeSysctl(`net/ipv4/conf/${o.bridge}/route_localnet`, '1');
   return true;

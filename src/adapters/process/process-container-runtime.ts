@@ -60,6 +60,7 @@ import {
   setUpPodNetwork,
   unmapHostPorts,
   vethName,
+  type Ipv4Cidr,
   type PodNetwork,
   type PodNetworkOptions,
   type ResolvedNetworkOptions,
@@ -96,6 +97,15 @@ export const PROCESS_POD_IP = '127.0.0.1';
 const ADDRESS_CONFLICT_RETRIES = 16;
 /** Fallback poll of running instances; fs.watch on each instance directory is the fast path. */
 export const DEFAULT_POLL_INTERVAL_MS = 200;
+/**
+ * An instance with a working watch hears of every state its shim records; the poll then only finds a shim that died
+ * without recording one (killed), so it looks at such an instance every this many polls — 1 s, the kubelet's PLEG
+ * relist period (pkg/kubelet/kubelet.go genericPlegRelistPeriod) — rather than at every one: reading each running
+ * instance's state and /proc entry five times a second is most of an idle engine's work at a thousand pods.
+ */
+const WATCHED_POLL_EVERY = 5;
+/** How old a listing of the host's veths may be when a sandbox picks its address (#addressesWithVeth). */
+const VETH_LISTING_MAX_AGE_MS = 1000;
 /** Exec output kept per stream; more is read and dropped so the command never blocks on a full pipe. */
 export const EXEC_OUTPUT_LIMIT_BYTES = 16 * 1024 * 1024;
 /** How long removeSandbox waits for still-running shims it had to kill. */
@@ -250,6 +260,8 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   readonly #instances = new Map<string, Instance>();
   readonly #listeners = new Set<(o: ContainerObservation) => void>();
   readonly #poll: NodeJS.Timeout;
+  #polls = 0;
+  #vethListing: { at: number; addresses: ReadonlySet<string> } | undefined;
   readonly #networkOptions: ResolvedNetworkOptions;
   #network: Promise<PodNetwork> | undefined;
   #allocator: IpAllocator | undefined;
@@ -374,8 +386,10 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     if (net.mode !== 'bridge') throw new Error('unreachable: a pod network without a bridge');
     record.bridge = net.bridge;
     const allocator = this.#ipAllocator(net);
-    // Addresses another pod on this host holds are skipped up front; one taken in between shows as a conflict.
-    const taken = addressesWithVeth(net.cidr);
+    // Addresses another pod on this host holds (its veth exists: another engine on the bridge, a sandbox being torn
+    // down) are skipped up front, as the host's veths were listed at most a second ago; one taken since shows as a
+    // conflict, and the next try lists them again.
+    const taken = this.#addressesWithVeth(net.cidr);
     // A sandbox whose pause ended keeps its address, unless something still holds the address's veth.
     const previous =
       existing?.network === 'pod' && existing.bridge === net.bridge ? existing.podIP : undefined;
@@ -387,6 +401,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
       const outcome = await this.#startPause(record, net);
       if (outcome === 'started') break;
       // Another engine's pod on this host has the address (its veth exists): release ours, take the next.
+      for (const ip of this.#addressesWithVeth(net.cidr, true)) taken.add(ip);
       taken.add(record.podIP);
       allocator.release(sandbox.uid, record.podIP);
       if (attempt >= ADDRESS_CONFLICT_RETRIES) {
@@ -645,8 +660,21 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   }
 
   #writeSandboxRecord(record: SandboxRecord): void {
-    writeFileAtomicSync(join(podDir(this.#dataDir, record.uid), SANDBOX_FILE), JSON.stringify(record) + '\n');
+    writeNewFileSync(join(podDir(this.#dataDir, record.uid), SANDBOX_FILE), JSON.stringify(record) + '\n');
     this.#sandboxes.set(record.uid, record);
+  }
+
+  /**
+   * The pod addresses that have a veth on this host (pod-network.ts addressesWithVeth), listed again when `fresh` or
+   * when the last listing is older than VETH_LISTING_MAX_AGE_MS: /sys/class/net has an entry per pod on the host,
+   * and a burst of pod starts would otherwise list all of them once per pod.
+   */
+  #addressesWithVeth(cidr: Ipv4Cidr, fresh = false): Set<string> {
+    const now = this.#clock.now();
+    if (fresh || !this.#vethListing || now - this.#vethListing.at >= VETH_LISTING_MAX_AGE_MS) {
+      this.#vethListing = { at: now, addresses: addressesWithVeth(cidr) };
+    }
+    return new Set(this.#vethListing.addresses);
   }
 
   #ipAllocator(net: Extract<PodNetwork, { mode: 'bridge' }>): IpAllocator {
@@ -1001,7 +1029,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     try {
       sandbox = await this.#sandboxToJoin(launch.podUid);
     } catch (err) {
-      writeFileAtomicSync(join(dir, LAUNCH_FILE), JSON.stringify(stored, null, 2) + '\n');
+      writeNewFileSync(join(dir, LAUNCH_FILE), JSON.stringify(stored, null, 2) + '\n');
       await writeFirstShimState(dir, {
         phase: 'startFailed',
         reason: 'RunContainerError',
@@ -1013,7 +1041,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     }
     const reported = this.#spawnShim(shimPath, inst, stored, sandbox);
     // Written while the shim starts (off the critical path) and before start() resolves: exec and recover read it.
-    writeFileAtomicSync(join(dir, LAUNCH_FILE), JSON.stringify(stored, null, 2) + '\n');
+    writeNewFileSync(join(dir, LAUNCH_FILE), JSON.stringify(stored, null, 2) + '\n');
     const report = await reported;
     await this.#sync(inst);
     if (inst.startedReported || inst.finalReported || report.startsWith('already')) return;
@@ -1110,8 +1138,10 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   }
 
   #pollAll(): void {
+    const all = ++this.#polls % WATCHED_POLL_EVERY === 0;
     for (const inst of this.#instances.values()) {
-      if (!inst.finalReported && !inst.syncing && !inst.launching) void this.#sync(inst);
+      if (inst.finalReported || inst.syncing || inst.launching || (inst.watcher && !all)) continue;
+      void this.#sync(inst);
     }
   }
 
@@ -1263,6 +1293,22 @@ function writeFileAtomicSync(path: string, data: string): void {
   const tmp = tmpName(path);
   writeFileSync(tmp, data, { mode: 0o600 });
   renameSync(tmp, path);
+}
+
+/**
+ * A file written where there is none yet (a new pod's sandbox record, an instance's launch): created in place, one
+ * file operation instead of a temporary file and a rename — each costs hundreds of microseconds of kernel time on
+ * some filesystems, at every container start. One a crash cut short reads back as no file (its JSON does not parse),
+ * as if the crash had come a moment earlier. An existing file (a retried start, a sandbox made again) is replaced
+ * atomically. Owner-only, as writeFileAtomicSync.
+ */
+function writeNewFileSync(path: string, data: string): void {
+  try {
+    writeFileSync(path, data, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    writeFileAtomicSync(path, data);
+  }
 }
 
 async function readJson<T>(path: string): Promise<T | undefined> {

@@ -1,7 +1,7 @@
 // Pod addresses (adapters/process/ip-allocator.ts, after CNI host-local): one file per address holding the pod uid,
 // durable across engine restarts (a new allocator on the same directory sees them), never handed out twice while
 // in use, round robin after the last reservation, released only by its owner.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ describe('IpAllocator', () => {
     expect(a.allocate('uid-a')).toBe('10.77.0.2');
     expect(a.allocate('uid-b')).toBe('10.77.0.3');
     expect(readFileSync(join(dir, '10.77.0.2'), 'utf8')).toBe('uid-a\n');
-    expect(readFileSync(join(dir, LAST_RESERVED_FILE), 'utf8')).toBe('10.77.0.3\n');
+    expect(readFileSync(join(dir, LAST_RESERVED_FILE), 'utf8').trim()).toBe('10.77.0.3');
     expect(readdirSync(dir).filter((f) => f.includes('tmp'))).toEqual([]);
   });
 
@@ -95,7 +95,31 @@ describe('IpAllocator', () => {
     expect(a.addressOf('uid-a')).toBeUndefined();
   });
 
-  it('a file written by someone else meanwhile is not overwritten (link(2) fails): the next address is taken', () => {
+  it('the last reserved address is overwritten in place: a shorter one after a longer one reads back whole', () => {
+    const dir = scratch();
+    const cidr = parseCidr('10.77.0.0/16');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, LAST_RESERVED_FILE), '10.77.255.253\n');
+    const a = new IpAllocator(dir, cidr);
+    expect(a.allocate('long')).toBe('10.77.255.254');
+    expect(a.allocate('short')).toBe('10.77.0.2'); // wrapped around
+    expect(readFileSync(join(dir, LAST_RESERVED_FILE), 'utf8').trim()).toBe('10.77.0.2');
+    expect(new IpAllocator(dir, cidr).allocate('next')).toBe('10.77.0.3');
+  });
+
+  it('an address file an engine created but died before writing to is free again at the next start', () => {
+    const dir = scratch();
+    const cidr = parseCidr('10.77.0.0/16');
+    new IpAllocator(dir, cidr).allocate('a'); // 10.77.0.2
+    writeFileSync(join(dir, '10.77.0.3'), ''); // created, the uid never written
+    writeFileSync(join(dir, LAST_RESERVED_FILE), '10.77.0.2\n');
+    const next = new IpAllocator(dir, cidr);
+    expect([...next.allocations()]).toEqual([['10.77.0.2', 'a']]);
+    expect(next.allocate('b')).toBe('10.77.0.3');
+    expect(readFileSync(join(dir, '10.77.0.3'), 'utf8')).toBe('b\n');
+  });
+
+  it('a file written by someone else meanwhile is not overwritten (an exclusive create fails): the next address is taken', () => {
     const dir = scratch();
     const cidr = parseCidr('10.77.0.0/16');
     const a = new IpAllocator(dir, cidr);

@@ -1,6 +1,10 @@
 // The pod network's pure parts (adapters/process/pod-network.ts): addresses, options and their defaults, the
-// fallback decision without root, iptables rule splitting.
+// fallback decision without root, iptables rule splitting; and, as root with iptables, the host's NAT setup.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { ensureShim } from '../../../src/adapters/process/shim/build-shim.mjs';
+import { pickTestPodCidr } from '../../support/pod-network-global-setup.ts';
 import {
   DEFAULT_BRIDGE,
   DEFAULT_POD_CIDR,
@@ -10,8 +14,11 @@ import {
   parseCidr,
   podAddressRange,
   resolveNetworkOptions,
+  listedRule,
+  natSetup,
   setUpPodNetwork,
   splitRule,
+  tearDownPodNetwork,
   vethName,
 } from '../../../src/adapters/process/pod-network.ts';
 
@@ -108,6 +115,41 @@ describe('setUpPodNetwork: the fallback is never silent', () => {
       ),
     ).rejects.toThrow(/cannot give pods a network of their own: not running as root/);
   });
+});
+
+const canSetUpNat =
+  process.geteuid?.() === 0 && spawnSync('iptables', ['-w', '-t', 'nat', '-S', 'POSTROUTING']).status === 0;
+
+describe('setUpPodNetwork: NAT and forwarding (root, iptables)', () => {
+  it.skipIf(!canSetUpNat)(
+    'a start finds every rule in one listing per table; a rule that went missing is added again',
+    async () => {
+      const shim = await ensureShim();
+      const bridge = `podflowt${randomBytes(3).toString('hex')}`;
+      const o = resolveNetworkOptions({ mode: 'bridge', bridge, podCidr: pickTestPodCidr() }, {});
+      const listing = (): Set<string> =>
+        new Set(
+          ['nat', 'filter'].flatMap((t) =>
+            execFileSync('iptables', ['-w', '-t', t, '-S'], { encoding: 'utf8' }).split('\n'),
+          ),
+        );
+      try {
+        expect(await setUpPodNetwork(shim, o)).toMatchObject({ mode: 'bridge', nat: true });
+        // What the start compares the listings with is what iptables lists: else every start takes the slow way.
+        const { chains, rules } = natSetup(o);
+        const listed = listing();
+        for (const [, chain] of chains) expect(listed).toContain(`-N ${chain}`);
+        for (const r of rules) expect(listed).toContain(listedRule(r.chain, r.rule));
+        const gone = rules[1]!;
+        execFileSync('iptables', ['-w', '-t', gone.table, '-D', gone.chain, ...gone.rule]);
+        expect(listing()).not.toContain(listedRule(gone.chain, gone.rule));
+        expect(await setUpPodNetwork(shim, o)).toMatchObject({ mode: 'bridge', nat: true });
+        expect(listing()).toContain(listedRule(gone.chain, gone.rule));
+      } finally {
+        await tearDownPodNetwork(bridge, shim);
+      }
+    },
+  );
 });
 
 describe('splitRule', () => {
