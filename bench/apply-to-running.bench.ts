@@ -11,7 +11,7 @@
 //            store writes, the shim spawn and exec, the `started` observation through the inbox, and the commit.
 // Also, each next to its baseline:
 //   engine_start_ms   a fresh Node process importing the local engine as bin/podflow.js does (the sources' stripped
-//                     JavaScript cached: src/typescript-cache.ts) and starting it on a fresh data dir, spawn →
+//                     JavaScript cached: src/local/typescript-cache.ts) and starting it on a fresh data dir, spawn →
 //                     startLocalEngine() resolved (baseline: a bare `node -e 0` process, spawn → exit)
 //   idle_pod_rss_kib  the engine's RSS with every pod Running and idle for IDLE_SECONDS, minus its RSS when half of
 //                     them were, per pod of that second half (after a GC when --expose-gc is given): the marginal
@@ -69,8 +69,8 @@ async function bareNodeStartMs(): Promise<number> {
 /** A fresh process: spawn → the local engine started in it (its modules loaded, the store open, the worker ready). */
 async function engineProcessStartMs(dataDir: string): Promise<number> {
   const engineModule = new URL('../src/local/local-engine.ts', import.meta.url).href;
-  // As bin/podflow.js starts: the sources' type-stripped JavaScript cached (src/typescript-cache.ts).
-  const cacheModule = new URL('../src/typescript-cache.ts', import.meta.url).href;
+  // As bin/podflow.js starts: the sources' type-stripped JavaScript cached (src/local/typescript-cache.ts).
+  const cacheModule = new URL('../src/local/typescript-cache.ts', import.meta.url).href;
   const script =
     `(await import(${JSON.stringify(cacheModule)})).enableTypeScriptCache();` +
     `const { startLocalEngine } = await import(${JSON.stringify(engineModule)});` +

@@ -34,6 +34,8 @@ if (major < 22 || (major === 22 && minor < 12)) {
   });
 } else {
   // Before any other module of podflow's: the sources' type-stripped JavaScript comes from a cache from now on.
-  (await import(pathToFileURL(join(root, 'src', 'typescript-cache.ts')).href)).enableTypeScriptCache();
+  (
+    await import(pathToFileURL(join(root, 'src', 'local', 'typescript-cache.ts')).href)
+  ).enableTypeScriptCache();
   await import(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href);
 }

@@ -1,4 +1,4 @@
-// The stripped-source cache (src/typescript-cache.ts): a first load fills it, a later one is served from it, entries
+// The stripped-source cache (src/local/typescript-cache.ts): a first load fills it, a later one is served from it, entries
 // are named by the Node version and the source, and a module from the cache behaves as the source does.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const cacheModule = new URL('../../src/typescript-cache.ts', import.meta.url).href;
+const cacheModule = new URL('../../src/local/typescript-cache.ts', import.meta.url).href;
 const target = new URL('../../src/ports/pod-key.ts', import.meta.url);
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

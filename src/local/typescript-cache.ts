@@ -14,7 +14,7 @@ import { registerHooks, stripTypeScriptTypes } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const ROOT = join(import.meta.dirname, '..');
+const ROOT = join(import.meta.dirname, '..', '..');
 const SOURCES = pathToFileURL(join(ROOT, 'src')).href + '/';
 export const TYPESCRIPT_CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'podflow-typescript');
 
