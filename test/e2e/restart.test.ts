@@ -5,8 +5,7 @@
 // file).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,7 @@ import { CHILD_BACKOFF, INIT_SLOW_SECONDS, READY_RESTARTS } from './fixtures/eng
 import {
   E2eEngine,
   containerStatus,
-  killLeftovers,
+  engineScratch,
   podManifest,
   readLines,
   restartCount,
@@ -83,14 +82,10 @@ const kill9 = (child: ChildProcess): Promise<void> =>
 
 describe('engine restart', () => {
   it('kill -9 mid-init and mid-crash-loop: a new engine on the same data dir carries on', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'podflow-e2e-restart-'));
-    const dataDir = join(root, 'data');
+    const { root, dataDir, cleanup } = await engineScratch('podflow-e2e-restart-');
+    cleanups.push(cleanup);
     const markerDir = join(root, 'markers');
     await mkdir(markerDir);
-    cleanups.push(async () => {
-      await killLeftovers(dataDir);
-      await rm(root, { recursive: true, force: true });
-    });
 
     const { child, lines } = await runChild(dataDir, markerDir);
     await kill9(child);
@@ -159,13 +154,9 @@ describe('engine restart', () => {
   // kubelet that restarts finds no container and creates it). Deterministic: the runtime's start is stubbed to create
   // the instance directory and never return, as if the process died right there.
   it('an engine that dies while starting a container: the next engine starts it (restartPolicy Never)', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'podflow-e2e-interrupted-'));
-    const dataDir = join(root, 'data');
+    const { root, dataDir, cleanup } = await engineScratch('podflow-e2e-interrupted-');
+    cleanups.push(cleanup);
     const marker = join(root, 'ran');
-    cleanups.push(async () => {
-      await killLeftovers(dataDir);
-      await rm(root, { recursive: true, force: true });
-    });
     const first = await E2eEngine.start({ dataDir, inMemory: false });
     cleanups.push(() => first.abandon());
     const runtime = first.local.runtime;

@@ -6,8 +6,7 @@
 // each per pod, none there before) and after (none left): nothing leaks, whatever other tests run on the bridge.
 // Needs root and namespaces; skipped with the reason printed otherwise.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,7 +23,7 @@ import {
   testBridge,
   vethsOnBridge,
 } from '../support/pod-network.ts';
-import { E2eEngine, keyOf, killLeftovers, podManifest, sh } from './support.ts';
+import { E2eEngine, engineScratch, keyOf, podManifest, sh } from './support.ts';
 
 const skip = await namespaceSkipReason('test/e2e/sandbox-restart.test.ts');
 const CHILD = fileURLToPath(new URL('./fixtures/sandbox-engine-child.ts', import.meta.url));
@@ -70,12 +69,8 @@ describe.skipIf(skip)('sandboxes across a kill -9 of the engine', () => {
   it(`${PODS} pods keep their addresses; sandboxes of pods that are gone are removed at start; nothing leaks`, async () => {
     // Other test files run pods on the same bridge meanwhile: what is counted is what this test's pods hold.
     const namespacesBefore = netNamespaces();
-    const root = await mkdtemp(join(tmpdir(), 'podflow-e2e-sandbox-restart-'));
-    const dataDir = join(root, 'data');
-    cleanups.push(async () => {
-      await killLeftovers(dataDir);
-      await rm(root, { recursive: true, force: true, maxRetries: 5 });
-    });
+    const { dataDir, cleanup } = await engineScratch('podflow-e2e-sandbox-restart-');
+    cleanups.push(cleanup);
 
     const { child, ips } = await runChild(dataDir);
     const addresses = Object.values(ips);

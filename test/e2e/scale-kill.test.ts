@@ -15,8 +15,7 @@
 // PODFLOW_SCALE_TIMINGS=1 prints one line with the phases' times (seconds from the start) and counts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,7 +31,7 @@ import {
   podName,
   type PodLine,
 } from './fixtures/scale-child.ts';
-import { E2eEngine, NAMESPACE, keyOf, killLeftovers, readLines } from './support.ts';
+import { E2eEngine, NAMESPACE, engineScratch, keyOf, readLines } from './support.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/scale-child.ts', import.meta.url));
 const PODS = 1000;
@@ -181,14 +180,10 @@ function lastLines(lines: readonly PodLine[]): Map<string, PodLine> {
 
 describe('1,000 pods and a kill -9 of their engine', () => {
   it('every pod reaches its goal after a restart; nothing lost, nothing run twice, nothing left', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'podflow-e2e-scale-'));
-    const dataDir = join(root, 'data');
+    const { root, dataDir, cleanup } = await engineScratch('podflow-e2e-scale-');
+    cleanups.push(cleanup);
     const markerDir = join(root, 'markers');
     await mkdir(markerDir);
-    cleanups.push(async () => {
-      await killLeftovers(dataDir);
-      await rm(root, { recursive: true, force: true });
-    });
     const names = Array.from({ length: PODS }, (_, i) => podName(i));
     const t0 = Date.now();
     const timings: Record<string, number> = {};

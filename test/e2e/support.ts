@@ -554,6 +554,25 @@ export function summarize(state: PodState | undefined): string {
   return `stage=${state.engine.stage} phase=${state.pod.status?.phase} ${containers.join(' ')}`;
 }
 
+/**
+ * A scratch directory for engines a test kills and starts again: its data directory is `<root>/data`; `cleanup`
+ * ends what those engines left running (killLeftovers) and removes the directory.
+ */
+export async function engineScratch(
+  prefix: string,
+): Promise<{ root: string; dataDir: string; cleanup: () => Promise<void> }> {
+  const root = await mkdtemp(join(tmpdir(), prefix));
+  const dataDir = join(root, 'data');
+  return {
+    root,
+    dataDir,
+    async cleanup() {
+      await killLeftovers(dataDir);
+      await rm(root, { recursive: true, force: true, maxRetries: 5 });
+    },
+  };
+}
+
 /** Kills the process group of every container instance still running under `dataDir` (failed tests only). */
 export async function killLeftovers(dataDir: string): Promise<void> {
   const pods = join(dataDir, 'pods');

@@ -327,11 +327,7 @@ export function natSetup(o: ResolvedNetworkOptions): {
   const tag = ['-m', 'comment', '--comment', `podflow ${o.bridge}`];
   const local = ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.hostPorts];
   return {
-    chains: [
-      ['nat', c.masquerade],
-      ['nat', c.hostPorts],
-      ['filter', c.forward],
-    ],
+    chains: natChainTables(o.bridge),
     rules: [
       {
         table: 'nat',
@@ -348,6 +344,16 @@ export function natSetup(o: ResolvedNetworkOptions): {
     ],
   };
 }
+
+/** A pod network's own chains, each with its table. */
+const natChainTables = (bridge: string): Array<[NatRule['table'], string]> => {
+  const c = natChains(bridge);
+  return [
+    ['nat', c.masquerade],
+    ['nat', c.hostPorts],
+    ['filter', c.forward],
+  ];
+};
 
 /** A rule as `iptables -S` prints it: an argument with a space in double quotes. */
 export const listedRule = (chain: string, rule: string[]): string =>
@@ -430,7 +436,6 @@ export async function unmapHostPorts(bridge: string, uid: string): Promise<void>
  * kubelet leaves cni0 in place too); for tests and for someone cleaning up a host.
  */
 export async function tearDownPodNetwork(bridge: string, shimPath?: string): Promise<void> {
-  const c = natChains(bridge);
   const tag = `podflow ${bridge}`;
   for (const [table, chains] of [
     ['nat', ['POSTROUTING', 'PREROUTING', 'OUTPUT']],
@@ -447,11 +452,7 @@ export async function tearDownPodNetwork(bridge: string, shimPath?: string): Pro
       }
     }
   }
-  for (const [table, chain] of [
-    ['nat', c.masquerade],
-    ['nat', c.hostPorts],
-    ['filter', c.forward],
-  ] as const) {
+  for (const [table, chain] of natChainTables(bridge)) {
     await iptables(['-t', table, '-F', chain]);
     await iptables(['-t', table, '-X', chain]);
   }
