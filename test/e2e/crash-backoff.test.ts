@@ -23,6 +23,7 @@ import {
   backoffViolations,
   restartDelays,
   type InstanceTimes,
+  waitForLines,
 } from './support.ts';
 
 let e: E2eEngine;
@@ -137,6 +138,9 @@ describe('crash back-off', () => {
       const { initialMs } = SCALED_BACKOFF;
       // Without the reset the fourth restart would wait 4× the initial (800 ms).
       expectDelays(runs, [0, initialMs, 2 * initialMs, 0, initialMs]);
+      // One process per instance. The sixth is reported running when its shell is exec'd, before the shell's first
+      // command writes its pid: wait for that line, then no more than six.
+      await waitForLines(`${attempts}.pids`, 'sixth pid', (lines) => lines.length >= 6, 5_000);
       expect(readLines(`${attempts}.pids`)).toHaveLength(6);
     },
   );

@@ -523,20 +523,31 @@ export function readLines(path: string): string[] {
   }
 }
 
-/** One line per container, for timeout messages. */
 /**
- * Resolves once the file at `path` has the line `line` (polled: a container's file changes no store state). For a
- * script that says it is ready — e.g. after installing a SIGTERM trap, which a signal sent before it would miss.
+ * Resolves once the lines of the file at `path` satisfy `done` (polled: a container's file changes no store state).
+ * `what` names the wait in the timeout error.
  */
-export async function waitForLine(path: string, line: string, timeoutMs = 10_000): Promise<void> {
+export async function waitForLines(
+  path: string,
+  what: string,
+  done: (lines: string[]) => boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!readLines(path).includes(line)) {
-    if (Date.now() > deadline)
-      throw new Error(`no line ${JSON.stringify(line)} in ${path} within ${timeoutMs} ms`);
+  while (!done(readLines(path))) {
+    if (Date.now() > deadline) throw new Error(`no ${what} in ${path} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
+/**
+ * Resolves once the file at `path` has the line `line`. For a script that says it is ready — e.g. after installing a
+ * SIGTERM trap, which a signal sent before it would miss.
+ */
+export const waitForLine = (path: string, line: string, timeoutMs = 10_000): Promise<void> =>
+  waitForLines(path, `line ${JSON.stringify(line)}`, (lines) => lines.includes(line), timeoutMs);
+
+/** One line per container, for timeout messages. */
 export function summarize(state: PodState | undefined): string {
   if (!state) return '(no state committed)';
   const containers = Object.values(state.engine.containers).map((r) => {
