@@ -93,6 +93,7 @@ export class PodflowStack extends Stack {
 
     // worker recovery: a failed execution's pod is read, and a new worker started (the construct grants the start).
     this.table.bindReadWrite(this.podWorker.recovery);
+    this.table.bindSweep(this.podWorker.recovery);
 
     // observer: ECS task state changes → the pods' inboxes (reads pods, delivers, completes the waiting token).
     this.table.bindReadWrite(this.runtime.observer);

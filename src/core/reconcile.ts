@@ -178,6 +178,23 @@ export function pendingTimers(state: PodState): Array<{ timerId: string; at: num
 }
 
 /**
+ * The instant from which the worker sweep (engine/worker-recovery.ts) has something to check on the pod, or undefined
+ * when it has nothing: a pod not yet admitted, from its creation (its first worker may never have started); else its
+ * earliest pending timer (that timer's wake-up may be lost). Stores keep it beside the state, so that the sweep reads
+ * only these pods and not every idle one (the DynamoDB store: a sparse index).
+ */
+export function sweepAt(state: PodState): number | undefined {
+  const { engine, pod } = state;
+  if (engine.stage === 'Pending' && !engine.scheduled) {
+    const created = Date.parse(pod.metadata.creationTimestamp ?? '');
+    return Number.isFinite(created) ? created : undefined;
+  }
+  let earliest: number | undefined;
+  for (const { at } of pendingTimers(state)) if (earliest === undefined || at < earliest) earliest = at;
+  return earliest;
+}
+
+/**
  * The idempotent actions implied by a state: what a worker re-issues when it resumes a pod whose previous worker
  * died between committing a state and carrying out its actions (docs/architecture.md §3). Starting an instance that
  * already started, re-scheduling a timer or re-stopping a dying container is harmless by the ports' contracts.

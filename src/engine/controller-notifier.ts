@@ -129,6 +129,10 @@ export class ControllerNotifyingPodStore implements PodStore {
     return this.#inner.list(namespace, page);
   }
 
+  listSweepDue(dueBy: number): Promise<PodKey[]> {
+    return this.#inner.listSweepDue(dueBy);
+  }
+
   async update(
     key: PodKey,
     expectedResourceVersion: string,

@@ -42,6 +42,10 @@ export class ObservablePodStore implements PodStore {
     return this.inner.list(namespace, page);
   }
 
+  listSweepDue(dueBy: number): Promise<PodKey[]> {
+    return this.inner.listSweepDue(dueBy);
+  }
+
   async update(
     key: PodKey,
     expectedResourceVersion: string,

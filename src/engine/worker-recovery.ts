@@ -10,7 +10,7 @@
 //    failed three times) is delivered by the same sweep once it is overdue (`deliverOverdueTimers`): the worker
 //    waiting for it would otherwise sleep until its await times out.
 import { pendingTimers } from '../core/reconcile.ts';
-import type { StoredPod } from '../ports/pod-store.ts';
+import type { PodStore, StoredPod } from '../ports/pod-store.ts';
 import type { WorkerInput } from '../ports/workflow-client.ts';
 import { deliverEvent } from './deliver-event.ts';
 import type { EngineDeps } from './engine-deps.ts';
@@ -30,6 +30,17 @@ export function firstWorker(stored: StoredPod): [string, WorkerInput] {
 }
 
 /**
+ * The pods whose sweepAt (core/reconcile.ts) is at or before `dueBy`, each read again (consistently) — the listing
+ * may lag or have moved on; idle pods are not read at all.
+ */
+async function* sweepCandidates(store: PodStore, dueBy: number): AsyncGenerator<StoredPod> {
+  for (const key of await store.listSweepDue(dueBy)) {
+    const stored = await store.get(key);
+    if (stored) yield stored;
+  }
+}
+
+/**
  * Starts the first worker of every pod not yet admitted whose creation is at least `olderThanMs` old. Its execution
  * has the name and input createPod gives it, so a worker that exists already is not started twice (StartExecution
  * of a running execution with the same input starts nothing; of a finished one, fails as ExecutionAlreadyExists,
@@ -39,10 +50,9 @@ export async function startMissingWorkers(
   deps: Pick<EngineDeps, 'store' | 'workflow' | 'clock'>,
   olderThanMs: number,
 ): Promise<number> {
-  const { items } = await deps.store.list();
   const cutoff = deps.clock.now() - olderThanMs;
   let started = 0;
-  for (const stored of items) {
+  for await (const stored of sweepCandidates(deps.store, cutoff)) {
     const { engine, pod } = stored.state;
     if (engine.stage !== 'Pending' || engine.scheduled) continue;
     const created = Date.parse(pod.metadata.creationTimestamp ?? '');
@@ -62,10 +72,9 @@ export async function deliverOverdueTimers(
   deps: Pick<EngineDeps, 'store' | 'workflow' | 'clock'>,
   overdueAfterMs: number,
 ): Promise<number> {
-  const { items } = await deps.store.list();
   const now = deps.clock.now();
   let delivered = 0;
-  for (const stored of items) {
+  for await (const stored of sweepCandidates(deps.store, now - overdueAfterMs)) {
     for (const timer of pendingTimers(stored.state)) {
       if (timer.at + overdueAfterMs > now) continue;
       const due = { key: stored.key, timerId: timer.timerId, dueAt: timer.at };

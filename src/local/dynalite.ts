@@ -9,6 +9,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { mkdirSync } from 'node:fs';
+import { SWEEP_AT_ATTRIBUTE, SWEEP_INDEX } from '../adapters/dynamodb/dynamodb-pod-store.ts';
 import { Agent, type Server } from 'node:http';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AddressInfo } from 'node:net';
@@ -60,15 +61,20 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
 }
 
 /**
- * The single table: PK (S) + SK (S), on-demand. Same key schema as the CDK `PodTable` construct. Resolves once the
- * table is ACTIVE: dynalite, like DynamoDB, creates tables asynchronously, and a write to a CREATING table fails
- * with ResourceNotFoundException (seen with the LevelDB backend).
+ * The single table: PK (S) + SK (S), on-demand, with the worker sweep's sparse index. Same key schema and index as the
+ * CDK `PodTable` construct. Resolves once the table and its index are ACTIVE: dynalite, like DynamoDB, creates
+ * tables asynchronously, and a write to a CREATING table fails with ResourceNotFoundException (seen with the
+ * LevelDB backend).
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   await createTableIfMissing(client, tableName);
   for (let attempt = 0; attempt < 500; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') return;
+    if (
+      Table?.TableStatus === 'ACTIVE' &&
+      (Table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE')
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`table ${tableName} did not become ACTIVE`);
@@ -89,10 +95,18 @@ async function createTableIfMissing(client: DynamoDBClient, tableName: string): 
         AttributeDefinitions: [
           { AttributeName: 'PK', AttributeType: 'S' },
           { AttributeName: 'SK', AttributeType: 'S' },
+          { AttributeName: SWEEP_AT_ATTRIBUTE, AttributeType: 'N' },
         ],
         KeySchema: [
           { AttributeName: 'PK', KeyType: 'HASH' },
           { AttributeName: 'SK', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: SWEEP_INDEX,
+            KeySchema: [{ AttributeName: SWEEP_AT_ATTRIBUTE, KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
         ],
       }),
     );

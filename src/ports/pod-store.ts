@@ -4,6 +4,7 @@
 // test/contract/pod-store.contract.ts.
 import type { PodEvent } from '../core/pod-events.ts';
 import type { PodState } from '../core/pod-state.ts';
+import { sweepAt } from '../core/reconcile.ts';
 import type { PodKey } from './pod-key.ts';
 
 export interface StoredPod {
@@ -80,6 +81,19 @@ export function pageOf<T extends { key: PodKey }>(
     : { items: [...rest] };
 }
 
+/**
+ * `listSweepDue` of a store whose whole list is cheap to read (one process's memory or database file): every pod
+ * listed, by its state's sweepAt.
+ */
+export async function listSweepDueByListing(store: Pick<PodStore, 'list'>, dueBy: number): Promise<PodKey[]> {
+  const keys: PodKey[] = [];
+  for (const { key, state } of (await store.list()).items) {
+    const at = sweepAt(state);
+    if (at !== undefined && at <= dueBy) keys.push(key);
+  }
+  return keys;
+}
+
 export interface PodStore {
   /** Creates the pod. Throws AlreadyExistsError if the key exists. Assigns a new resourceVersion. */
   create(state: PodState): Promise<StoredPod>;
@@ -93,6 +107,14 @@ export interface PodStore {
    * follow: the key the next page starts after (the last pod read).
    */
   list(namespace?: string, page?: ListPage): Promise<PodList>;
+
+  /**
+   * The keys of the pods whose `sweepAt` (core/reconcile.ts) is at or before `dueBy` (epoch ms), for the worker sweep
+   * (engine/worker-recovery.ts); idle pods are not read. May lag the newest commits by a few seconds (the DynamoDB
+   * store reads an eventually consistent index) and may list a pod whose state has moved on: a caller reads each pod
+   * before acting on it.
+   */
+  listSweepDue(dueBy: number): Promise<PodKey[]>;
 
   /**
    * Replaces the pod state if its resourceVersion is still `expectedResourceVersion` (else ConflictError; callers

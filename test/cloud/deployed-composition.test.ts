@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { SWEEP_INDEX } from '../../src/adapters/dynamodb/dynamodb-pod-store.ts';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
@@ -400,7 +401,19 @@ describe(`the deployed composition (target ${process.env.PODFLOW_CLOUD_TARGET ??
       await expect(
         asProber.send(new GetItemCommand({ TableName: 'other', Key: { PK: { S: 'x' }, SK: { S: 'y' } } })),
       ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+      // Only the worker recovery function reads the sweep index.
+      const sweepScan = new ScanCommand({ TableName: h.outputs.TableName, IndexName: SWEEP_INDEX });
+      await expect(asProber.send(sweepScan)).rejects.toMatchObject({
+        name: 'AccessDeniedException',
+        message: expect.stringMatching(/dynamodb:Scan on resource: arn:aws:dynamodb:.*\/index\/sweep/),
+      });
       asProber.destroy();
+      const asRecovery = new DynamoDBClient({
+        ...h.clientConfig('dynamodb'),
+        credentials: roleOf('WorkerRecovery'),
+      });
+      expect((await asRecovery.send(sweepScan)).Items).toBeDefined();
+      asRecovery.destroy();
     },
   );
 

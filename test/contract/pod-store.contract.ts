@@ -440,6 +440,80 @@ const objectCases: ContractCase[] = [
       expect(await store.get(keyOf('web'))).toBeUndefined();
     },
   },
+  {
+    name: 'listSweepDue lists the pods not yet admitted (by creation) or with a pending timer (by the earliest), as they change',
+    async run({ store }) {
+      const at = (ms: number) => new Date(ms).toISOString();
+      const base = podState('unadmitted');
+      const unadmitted: PodState = {
+        ...base,
+        pod: { ...base.pod, metadata: { ...base.pod.metadata, creationTimestamp: at(T0) } },
+      };
+      const running = (name: string, namespace = 'default', timerAt?: number): PodState => {
+        const state = podState(name, namespace);
+        return {
+          ...state,
+          pod: {
+            ...state.pod,
+            metadata: { ...state.pod.metadata, creationTimestamp: at(T0 - 3_600_000) },
+            status: { phase: 'Running', startTime: at(T0) },
+          },
+          engine: {
+            ...state.engine,
+            stage: 'Running',
+            scheduled: true,
+            sandboxReady: true,
+            containers: {
+              app: {
+                name: 'app',
+                kind: 'app',
+                instance: 1,
+                state: { type: 'waiting', reason: 'CrashLoopBackOff' },
+                probes: {},
+                ...(timerAt !== undefined && { restartTimer: { id: 'backoff-1', at: timerAt } }),
+              },
+            },
+          },
+        };
+      };
+      const backoff = running('backoff', 'other', T0 + 60_000);
+      const withDeadline = running('deadline');
+      const deadline: PodState = {
+        ...withDeadline,
+        pod: { ...withDeadline.pod, spec: { ...withDeadline.pod.spec, activeDeadlineSeconds: 100 } },
+      };
+      const pods = [unadmitted, running('idle'), backoff, deadline];
+      const stored = await Promise.all(pods.map((p) => store.create(p)));
+      await store.recordEvent({
+        occurrence: nextOccurrence(),
+        namespace: 'default',
+        involvedObject: { kind: 'Pod', namespace: 'default', name: 'unadmitted' },
+        type: 'Normal',
+        reason: 'Scheduled',
+        message: 'ok',
+        at: T0,
+      });
+      const due = async (dueBy: number) =>
+        (await store.listSweepDue(dueBy)).map((k) => `${k.namespace}/${k.name}`).sort();
+
+      expect(await due(T0 - 1)).toEqual([]);
+      expect(await due(T0)).toEqual(['default/unadmitted']);
+      expect(await due(T0 + 60_000)).toEqual(['default/unadmitted', 'other/backoff']);
+      expect(await due(T0 + 100_000)).toEqual(['default/deadline', 'default/unadmitted', 'other/backoff']);
+
+      // Admitted, its timer handled, removed: each leaves the listing.
+      const admitted = running('unadmitted');
+      await store.update(keyOf('unadmitted'), stored[0]!.resourceVersion, admitted);
+      await store.update(keyOf('backoff', 'other'), stored[2]!.resourceVersion, running('backoff', 'other'));
+      await store.remove(keyOf('deadline'));
+      expect(await due(T0 + 100_000)).toEqual([]);
+      // A timer set by an update enters it.
+      const again = await mustGet(store, keyOf('backoff', 'other'));
+      await store.update(keyOf('backoff', 'other'), again.resourceVersion, backoff);
+      expect(await due(T0 + 59_999)).toEqual([]);
+      expect(await due(T0 + 60_000)).toEqual(['other/backoff']);
+    },
+  },
 ];
 
 const inboxCases: ContractCase[] = [

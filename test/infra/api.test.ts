@@ -273,7 +273,7 @@ describe('api function', () => {
           'dynamodb:UpdateItem',
           'dynamodb:DeleteItem',
         ]),
-        Resource: Match.arrayWith([arnOf(stack.table.table.node.defaultChild!)]),
+        Resource: arnOf(stack.table.table.node.defaultChild!),
       }),
     },
     {

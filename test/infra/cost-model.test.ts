@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROBER_MEMORY_MB } from '../../infra/prober.ts';
 import {
+  fixedCost,
   HOURS_PER_MONTH,
   PRICES,
   podCost,
@@ -49,6 +50,12 @@ describe('npm run cost', () => {
       6,
     );
     expect(podCost(deployment, measurement, 10, 0).byTerm['prober: run duration']).toBeUndefined();
+  });
+
+  // Issue 14's targets: the stack as it is and its measured usage, priced.
+  it('costs at most $0.02 per idle pod-month at 1,000 pods with 3 probes at 10 s, and at most $1 a month with none', () => {
+    expect(podCost(deployment, measurement, 1_000, 3, 10).perPodMonth).toBeLessThanOrEqual(0.02);
+    expect(fixedCost(deployment, measurement).total).toBeLessThanOrEqual(1);
   });
 
   it('the README shows what it prints now', () => {

@@ -174,7 +174,7 @@ describe('prober IAM', () => {
           'dynamodb:UpdateItem',
           'dynamodb:DeleteItem',
         ]),
-        Resource: Match.arrayWith([arnOf(stack.table.table.node.defaultChild!)]),
+        Resource: arnOf(stack.table.table.node.defaultChild!),
       }),
     },
     {
@@ -203,7 +203,7 @@ describe('prober IAM', () => {
     ]);
     const table = arnOf(stack.table.table.node.defaultChild!);
     for (const s of statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:'))))
-      expect(s.Resource).toEqual([table]);
+      expect(s.Resource).toEqual(table);
     const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
     expect(invoke.map((s) => s.Resource)).toEqual([proberArn]);
   });

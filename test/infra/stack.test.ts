@@ -32,7 +32,7 @@ beforeAll(() => {
 });
 
 describe('PodTable', () => {
-  it('is a PK/SK table billed per request, with PITR and TTL on expiresAt', () => {
+  it('is a PK/SK table billed per request, with PITR, TTL on expiresAt and the sweep index (keys only)', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
         { AttributeName: 'PK', KeyType: 'HASH' },
@@ -41,6 +41,14 @@ describe('PodTable', () => {
       AttributeDefinitions: [
         { AttributeName: 'PK', AttributeType: 'S' },
         { AttributeName: 'SK', AttributeType: 'S' },
+        { AttributeName: 'sweepAt', AttributeType: 'N' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'sweep',
+          KeySchema: [{ AttributeName: 'sweepAt', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
       ],
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -76,13 +84,36 @@ describe('PodTable', () => {
                 'dynamodb:UpdateItem',
                 'dynamodb:DeleteItem',
               ]),
-              Resource: Match.arrayWith([arnOf(table)]),
+              Resource: arnOf(table),
             }),
           ]),
         },
       });
     },
   );
+});
+
+describe('PodTable index', () => {
+  it('only the worker recovery function reads an index: Scan of the sweep index', () => {
+    const onIndexes: Array<{ roles: unknown; action: unknown; resource: unknown }> = [];
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      const { Roles, PolicyDocument } = policy.Properties as {
+        Roles: unknown;
+        PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> };
+      };
+      for (const s of PolicyDocument.Statement)
+        if (JSON.stringify(s.Resource).includes('/index/'))
+          onIndexes.push({ roles: Roles, action: s.Action, resource: s.Resource });
+    }
+    const table = stack.table.table.node.defaultChild!;
+    expect(onIndexes).toEqual([
+      {
+        roles: [roleOf(stack.podWorker.recovery)],
+        action: 'dynamodb:Scan',
+        resource: { 'Fn::Join': ['', [arnOf(table), '/index/sweep']] },
+      },
+    ]);
+  });
 });
 
 describe('PodflowFunctions', () => {

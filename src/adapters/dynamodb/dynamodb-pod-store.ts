@@ -12,11 +12,20 @@
 //              inbox      M  event id → S (JSON of the PodEvent). Always present ({} on create), so a delivery can
 //                            SET inbox.#id and a commit can REMOVE exactly the consumed inbox.#id paths.
 //              waitToken  S  the registered waiter's task token; absent when nobody waits
+//              sweepAt    N  core/reconcile.ts sweepAt of the state (epoch ms); absent when the worker sweep has
+//                            nothing to check on the pod — the key of the sparse index `sweep` (SWEEP_INDEX)
 //   event    PK = ns#<namespace>  SK = event#<involvedName>#<reason>#<hash of the rest of the aggregation key>
 //              name S, body S (JSON: involvedObject, type, reason, message, source), count N,
 //              firstAt N, lastAt N (epoch ms), rv N, expiresAt N (epoch seconds: the table's TTL attribute)
 //   counter  PK = meta            SK = resourceVersion
 //              rv         N  the table's resourceVersion; every object write first takes the next one (ADD rv 1)
+//
+// The index `sweep` (hash key sweepAt, keys only) holds only the pods not yet admitted or with a pending timer, so
+// the worker sweep (engine/worker-recovery.ts) reads a few small index entries instead of Scanning the table — every
+// idle pod, every Event and the change log — every few minutes. Its hash key spreads the index's writes over
+// partitions; the sweep Scans it (every entry is a candidate) and reads each candidate's item before acting.
+// An index is eventually consistent: an entry may lag its item by a fraction of a second, which the sweep's
+// thresholds (seconds to minutes) absorb. Items written before the index existed enter it at their next write.
 //
 // The state is stored as a JSON string, not as a native DynamoDB map, because
 //  - it is always replaced whole under the rv condition: nested update or filter expressions would buy nothing;
@@ -56,6 +65,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { eventName } from '../../core/event-name.ts';
 import type { PodEvent } from '../../core/pod-events.ts';
 import { readPodState, type PodState } from '../../core/pod-state.ts';
+import { sweepAt } from '../../core/reconcile.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { AlreadyExistsError, ConflictError, NotFoundError, TooLargeError } from '../../ports/errors.ts';
 import { podKeyString, type PodKey } from '../../ports/pod-key.ts';
@@ -98,6 +108,10 @@ export interface DynamoDbPodStoreOptions {
 }
 
 type Item = Record<string, AttributeValue>;
+
+/** The worker sweep's sparse index (see the layout above): its name and its hash key, a number. */
+export const SWEEP_INDEX = 'sweep';
+export const SWEEP_AT_ATTRIBUTE = 'sweepAt';
 
 const POD_PREFIX = 'pod#';
 const EVENT_PREFIX = 'event#';
@@ -159,7 +173,14 @@ export class DynamoDbPodStore implements PodStore {
     const stateJson = serializeState(state);
     this.#guardSize(key, stateJson);
     const rv = await this.#nextResourceVersion();
-    const item: Item = { ...podItemKey(key), state: { S: stateJson }, rv: { N: rv }, inbox: { M: {} } };
+    const due = sweepAt(state);
+    const item: Item = {
+      ...podItemKey(key),
+      state: { S: stateJson },
+      rv: { N: rv },
+      inbox: { M: {} },
+      ...(due !== undefined && { [SWEEP_AT_ATTRIBUTE]: { N: String(due) } }),
+    };
     const result = await this.#send(`create pod ${podKeyString(key)}`, () =>
       this.#client.send(
         new PutItemCommand({
@@ -233,6 +254,29 @@ export class DynamoDbPodStore implements PodStore {
     return { ...pageOf(items, page), resourceVersion };
   }
 
+  async listSweepDue(dueBy: number): Promise<PodKey[]> {
+    const keys: PodKey[] = [];
+    let startKey: Item | undefined;
+    do {
+      // Index reads are eventually consistent (DynamoDB rejects ConsistentRead on a global secondary index).
+      const out = await this.#read('list the pods due for the worker sweep', () =>
+        this.#client.send(
+          new ScanCommand({
+            TableName: this.#table,
+            IndexName: SWEEP_INDEX,
+            FilterExpression: '#sweepAt <= :dueBy',
+            ExpressionAttributeNames: { '#sweepAt': SWEEP_AT_ATTRIBUTE },
+            ExpressionAttributeValues: { ':dueBy': { N: String(dueBy) } },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) keys.push(podKeyOfItem(item));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return keys;
+  }
+
   async update(
     key: PodKey,
     expectedResourceVersion: string,
@@ -258,16 +302,20 @@ export class DynamoDbPodStore implements PodStore {
     const names: Record<string, string> = {
       '#state': 'state',
       '#rv': 'rv',
+      '#sweepAt': SWEEP_AT_ATTRIBUTE,
       ...(consumed.length > 0 && { '#inbox': 'inbox' }),
     };
     consumed.forEach((id, i) => (names[`#c${i}`] = id));
-    const remove = consumed.length > 0 ? ` REMOVE ${consumed.map((_, i) => `#inbox.#c${i}`).join(', ')}` : '';
+    const due = sweepAt(state);
+    const removed = [...(due === undefined ? ['#sweepAt'] : []), ...consumed.map((_, i) => `#inbox.#c${i}`)];
+    const set = `SET #state = :state, #rv = :rv${due === undefined ? '' : ', #sweepAt = :sweepAt'}`;
+    const remove = removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : '';
     const result = await this.#send(`update pod ${podKeyString(key)}`, () =>
       this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
           Key: podItemKey(key),
-          UpdateExpression: `SET #state = :state, #rv = :rv${remove}`,
+          UpdateExpression: `${set}${remove}`,
           // Also false when the item is missing, so an update never resurrects a removed pod.
           ConditionExpression: '#rv = :expected',
           ExpressionAttributeNames: names,
@@ -275,6 +323,7 @@ export class DynamoDbPodStore implements PodStore {
             ':state': { S: stateJson },
             ':rv': { N: rv },
             ':expected': { N: expectedResourceVersion },
+            ...(due !== undefined && { ':sweepAt': { N: String(due) } }),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -622,13 +671,18 @@ function parseState(stateJson: string, resourceVersion: string): PodState {
   return state;
 }
 
+const podKeyOfItem = (item: Item): PodKey => ({
+  namespace: item.PK!.S!.slice('ns#'.length),
+  name: item.SK!.S!.slice(POD_PREFIX.length),
+});
+
 /** A pod item (or the copy a change-log item holds) as the store returns it. */
 export function readPod(item: Item): StoredPod {
   const resourceVersion = item.rv!.N!;
   const inbox = Object.values(item.inbox?.M ?? {}).map((v) => JSON.parse(v.S!) as PodEvent);
   inbox.sort((a, b) => a.at - b.at || compareStrings(a.id, b.id));
   return {
-    key: { namespace: item.PK!.S!.slice('ns#'.length), name: item.SK!.S!.slice(POD_PREFIX.length) },
+    key: podKeyOfItem(item),
     resourceVersion,
     state: parseState(item.state!.S!, resourceVersion),
     inbox,

@@ -10,6 +10,7 @@ import type { Clock } from '../../ports/clock.ts';
 import { AlreadyExistsError, ConflictError, NotFoundError, TooLargeError } from '../../ports/errors.ts';
 import { podKeyString, type PodKey } from '../../ports/pod-key.ts';
 import {
+  listSweepDueByListing,
   pageOf,
   type EventRecord,
   type ListPage,
@@ -88,6 +89,10 @@ export class MemoryPodStore implements PodStore {
         (a, b) => compareStrings(a.key.namespace, b.key.namespace) || compareStrings(a.key.name, b.key.name),
       );
     return { ...pageOf(sorted, page), resourceVersion: String(this.#revision.current) };
+  }
+
+  listSweepDue(dueBy: number): Promise<PodKey[]> {
+    return listSweepDueByListing(this, dueBy);
   }
 
   async update(

@@ -24,6 +24,7 @@ import { AlreadyExistsError, ConflictError, NotFoundError, TooLargeError } from 
 import { podKeyString, type PodKey } from '../../ports/pod-key.ts';
 import type { PodEvent } from '../../core/pod-events.ts';
 import {
+  listSweepDueByListing,
   pageOf,
   type EventRecord,
   type ListPage,
@@ -268,6 +269,10 @@ export class SqlitePodStore implements PodStore {
     });
     // The rows are the page already (one more than it returns, when more follow).
     return { ...pageOf(rows.map(readPod), page && { limit: page.limit }), resourceVersion: String(rv) };
+  }
+
+  listSweepDue(dueBy: number): Promise<PodKey[]> {
+    return listSweepDueByListing(this, dueBy);
   }
 
   async update(

@@ -1,8 +1,9 @@
 // TEST DOUBLE support — what dynalite (the DynamoDB test double) does not do: authorize callers. An HTTP front on
 // 127.0.0.1 that reads each AWS JSON 1.0 request's operation (`X-Amz-Target: DynamoDB_20120810.<Op>`) and table, asks
-// the IAM authorizer whether the caller may perform `dynamodb:<Op>` on the table's ARN (Service Authorization
-// Reference, Amazon DynamoDB: the table is the resource of the item and query operations), and forwards what is
-// allowed to dynalite unchanged; a refusal is DynamoDB's AccessDeniedException (400).
+// the IAM authorizer whether the caller may perform `dynamodb:<Op>` on the table's ARN — or, for a Query or Scan with
+// an IndexName, on the index's, `<table ARN>/index/<name>` (Service Authorization Reference, Amazon DynamoDB: the
+// table is the resource of the item and query operations, the index that of a query or scan of it; a grant on the
+// table does not cover its indexes) — and forwards what is allowed to dynalite unchanged; a refusal is DynamoDB's AccessDeniedException (400).
 //
 // With a `meter` (usage-meter.ts), every request also asks dynalite for its consumed capacity (ReturnConsumedCapacity
 // TOTAL, removed from the answer again when the caller did not ask) and records the read or write units by the
@@ -38,6 +39,7 @@ export async function startDynamoDbIamFront(opts: {
     try {
       parsed = JSON.parse(req.body.toString('utf8') || '{}') as Record<string, unknown>;
       table = String(parsed.TableName ?? '*');
+      if (parsed.IndexName !== undefined) table += `/index/${String(parsed.IndexName)}`;
     } catch {
       // dynalite answers the malformed body itself.
     }
@@ -81,7 +83,7 @@ export async function startDynamoDbIamFront(opts: {
             }
             let answer: Buffer = Buffer.concat(chunks);
             if (metered) {
-              answer = meter(opts.meter!, caller, op, res.statusCode ?? 500, answer);
+              answer = meter(opts.meter!, caller, op, parsed!, res.statusCode ?? 500, answer);
               // The SDK checks DynamoDB's body checksum.
               if (out['x-amz-crc32'] !== undefined) out['x-amz-crc32'] = String(crc32(answer));
             }
@@ -96,8 +98,19 @@ export async function startDynamoDbIamFront(opts: {
   });
 }
 
-/** Records an answer's consumed capacity (read or write units) and drops it from the answer the caller gets. */
-function meter(m: UsageMeter, caller: string, op: string, status: number, answer: Buffer): Buffer {
+/**
+ * Records an answer's consumed capacity (read or write units) and drops it from the answer the caller gets. A read
+ * request is billed at least one unit, half when eventually consistent, also a Query or Scan that reads nothing
+ * (an empty page is rounded up like any other), where dynalite reports 0.
+ */
+function meter(
+  m: UsageMeter,
+  caller: string,
+  op: string,
+  request: Record<string, unknown>,
+  status: number,
+  answer: Buffer,
+): Buffer {
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(answer.toString('utf8')) as Record<string, unknown>;
@@ -111,8 +124,10 @@ function meter(m: UsageMeter, caller: string, op: string, status: number, answer
   }
   const consumed = json.ConsumedCapacity as
     { CapacityUnits?: number } | Array<{ CapacityUnits?: number }> | undefined;
-  for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : [])
-    m.record(caller, kind, c.CapacityUnits ?? 0);
+  for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
+    const least = kind === 'ddb.readUnits' ? (request.ConsistentRead === true ? 1 : 0.5) : 0;
+    m.record(caller, kind, Math.max(least, c.CapacityUnits ?? 0));
+  }
   delete json.ConsumedCapacity;
   return Buffer.from(JSON.stringify(json));
 }
