@@ -23,7 +23,14 @@ export const inclusiveRangeError = (lo: number, hi: number): string =>
 /** apimachineryvalidation.IsNegativeErrorMsg. */
 export const IS_NEGATIVE_ERROR = 'must be greater than or equal to 0';
 
-const byteLength = (s: string): number => new TextEncoder().encode(s).length;
+const utf8 = new TextEncoder();
+
+/**
+ * Whether `s` is longer than `max` bytes of UTF-8 (Go's len of a string). A UTF-16 code unit is 1 to 3 bytes, so a
+ * string of at most max/3 units is never encoded: names are checked on every request that carries one.
+ */
+const longerThan = (s: string, max: number): boolean =>
+  s.length > max || (s.length * 3 > max && utf8.encode(s).length > max);
 
 const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_LABEL_ERR =
@@ -40,7 +47,7 @@ const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`);
 /** IsDNS1123Label: container names, namespaces, volume names, hostnames. */
 export function isDns1123Label(value: string): string[] {
   const errs: string[] = [];
-  if (byteLength(value) > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
+  if (longerThan(value, DNS1123_LABEL_MAX_LENGTH)) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
   if (!DNS1123_LABEL_RE.test(value)) {
     if (DNS1123_SUBDOMAIN_RE.test(value)) errs.push('must not contain dots');
     else errs.push(regexError(DNS1123_LABEL_ERR, DNS1123_LABEL_FMT, 'my-name', '123-abc'));
@@ -51,7 +58,7 @@ export function isDns1123Label(value: string): string[] {
 /** IsDNS1123Subdomain: pod, job and cronjob names, configmap/secret names. */
 export function isDns1123Subdomain(value: string): string[] {
   const errs: string[] = [];
-  if (byteLength(value) > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
+  if (longerThan(value, DNS1123_SUBDOMAIN_MAX_LENGTH)) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
   if (!DNS1123_SUBDOMAIN_RE.test(value)) {
     errs.push(regexError(DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, 'example.com'));
   }
@@ -99,7 +106,7 @@ export function isQualifiedName(value: string): string[] {
     ];
   }
   if (name.length === 0) errs.push('name part must be non-empty');
-  else if (byteLength(name) > QUALIFIED_NAME_MAX_LENGTH)
+  else if (longerThan(name, QUALIFIED_NAME_MAX_LENGTH))
     errs.push(`name part ${maxLenError(QUALIFIED_NAME_MAX_LENGTH)}`);
   if (!QUALIFIED_NAME_RE.test(name)) {
     errs.push(
@@ -118,7 +125,7 @@ const LABEL_VALUE_RE = new RegExp(`^${LABEL_VALUE_FMT}$`);
 /** IsValidLabelValue. */
 export function isValidLabelValue(value: string): string[] {
   const errs: string[] = [];
-  if (byteLength(value) > LABEL_VALUE_MAX_LENGTH) errs.push(maxLenError(LABEL_VALUE_MAX_LENGTH));
+  if (longerThan(value, LABEL_VALUE_MAX_LENGTH)) errs.push(maxLenError(LABEL_VALUE_MAX_LENGTH));
   if (!LABEL_VALUE_RE.test(value))
     errs.push(regexError(LABEL_VALUE_ERR, LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
   return errs;
@@ -132,7 +139,7 @@ export function isValidPortNum(port: number): string[] {
 /** IsValidPortName (IANA_SVC_NAME, RFC 6335): at most 15 characters, [-a-z0-9], at least one letter. */
 export function isValidPortName(port: string): string[] {
   const errs: string[] = [];
-  if (byteLength(port) > 15) errs.push(maxLenError(15));
+  if (longerThan(port, 15)) errs.push(maxLenError(15));
   if (!/^[-a-z0-9]+$/.test(port))
     errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
   if (!/[a-z]/.test(port)) errs.push('must contain at least one letter (a-z)');
@@ -167,7 +174,7 @@ const CONFIG_MAP_KEY_RE = new RegExp(`^${CONFIG_MAP_KEY_FMT}$`);
 /** IsConfigMapKey: keys of configMapKeyRef / secretKeyRef / volume items. */
 export function isConfigMapKey(value: string): string[] {
   const errs: string[] = [];
-  if (byteLength(value) > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
+  if (longerThan(value, DNS1123_SUBDOMAIN_MAX_LENGTH)) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
   if (!CONFIG_MAP_KEY_RE.test(value)) {
     errs.push(
       regexError(
