@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { parse } from 'yaml';
+import { bufferedResponse } from '../../src/api/buffered-response.ts';
 import { exitStatus } from '../../src/local/exec-websocket.ts';
 import { isStreamingRequest, startGateway } from '../../src/local/gateway.ts';
 import { selfSignedCertificate } from '../../src/local/serving-certificate.ts';
@@ -160,6 +161,50 @@ describe('gateway: HTTP → the app', () => {
         message: 'Internal error occurred: boom',
       });
       expect(errors).toHaveLength(1);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('answers made in one event-loop turn are written together: each client gets its own, whole', async () => {
+    const app = new Hono();
+    app.get('/n/:n', (c) =>
+      bufferedResponse(
+        200,
+        { 'content-type': 'text/plain', 'x-n': c.req.param('n') },
+        c.req.param('n').repeat(2000),
+      ),
+    );
+    const gw = await gatewayFor(app);
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const res = await fetch(`${gw.url}/n/${i}`);
+          return { header: res.headers.get('x-n'), body: await res.text() };
+        }),
+      );
+      expect(answers).toEqual(
+        Array.from({ length: 50 }, (_, i) => ({ header: String(i), body: String(i).repeat(2000) })),
+      );
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('a buffered answer that cannot be written (a header node:http refuses) is a 500 Status, reported; the others of its turn go out', async () => {
+    const errors: unknown[] = [];
+    const app = new Hono();
+    app.get('/bad', () => bufferedResponse(200, { 'x-bad': 'line\nbreak' }, 'never'));
+    app.get('/good', () => bufferedResponse(200, { 'content-type': 'text/plain' }, 'fine'));
+    const gw = await gatewayFor(app, errors);
+    try {
+      const [bad, good] = await Promise.all([fetch(`${gw.url}/bad`), fetch(`${gw.url}/good`)]);
+      expect(bad.status).toBe(500);
+      expect(await bad.json()).toMatchObject({ kind: 'Status', reason: 'InternalError', code: 500 });
+      expect(good.status).toBe(200);
+      expect(await good.text()).toBe('fine');
+      expect(errors).toHaveLength(1);
+      expect(String(errors[0])).toMatch(/x-bad/);
     } finally {
       await gw.close();
     }
