@@ -81,6 +81,111 @@ describe.skipIf(!onEmulators)('the pod worker under failures', () => {
     expect((await execution(`${uid}-0`))?.status).toBe('RUNNING');
   }, 90_000);
 
+  it('every lifecycle Task of a worker fails once (throttled or failing in its handler, alternately): the init container and the app run once each, the pod gets Ready, then is deleted', async () => {
+    const { lambda } = h.emulators!;
+    const name = 'all-faults';
+    // The first invocation with a given payload fails; its retry (the same payload: Step Functions retries a Task
+    // with its input — a wait's task token aside, which is new for each attempt) goes through. Throttles and handler
+    // errors alternate.
+    const faults = new Map<string, { kind: 'throttle' | 'error'; used: boolean }>();
+    const lifecycleOf = (fn: { name: string }, event: unknown) =>
+      fn.name.includes('Lifecycle') && stepOf(event).pod?.name === name;
+    const payloadKey = (event: unknown) => JSON.stringify({ ...(event as object), token: undefined });
+    const firstTry = (kind: 'throttle' | 'error') => (fn: { name: string }, event: unknown) => {
+      if (!lifecycleOf(fn, event)) return false;
+      const key = payloadKey(event);
+      let fault = faults.get(key);
+      if (!fault) {
+        fault = { kind: faults.size % 2 === 0 ? 'throttle' : 'error', used: false };
+        faults.set(key, fault);
+      }
+      if (fault.used || fault.kind !== kind) return false;
+      fault.used = true;
+      return true;
+    };
+    lambda.injectFault('throttle', firstTry('throttle'), Infinity);
+    lambda.injectFault('error', firstTry('error'), Infinity);
+    const body: V1Pod = {
+      ...pod(name),
+      spec: {
+        ...pod(name).spec!,
+        initContainers: [{ name: 'init', image: 'busybox', command: ['sh', '-c', 'exit 0'] }],
+      },
+    };
+    const created = await api.createNamespacedPod({ namespace: NS, body });
+    const restartCounts: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        await read(name).then(
+          (p) =>
+            restartCounts.push(
+              [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].reduce(
+                (n, c) => n + c.restartCount,
+                0,
+              ),
+            ),
+          () => undefined,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    })();
+    await eventually(() => ready(name), 90_000);
+    const running = await read(name);
+    expect(running.status?.initContainerStatuses?.[0]).toMatchObject({
+      restartCount: 0,
+      state: { terminated: { exitCode: 0, reason: 'Completed' } },
+    });
+    expect(running.status?.containerStatuses?.[0]).toMatchObject({ restartCount: 0, ready: true });
+    // Its worker parks in SuperviseAwait (through a faulted wait too) before the pod is deleted.
+    const { stepFunctions } = h.emulators!;
+    await eventually(
+      () => stepFunctions.waitsOf(executionArn(`${created.metadata!.uid}-0`)).includes('SuperviseAwait'),
+      30_000,
+    );
+    await api.deleteNamespacedPod({ name, namespace: NS });
+    await eventually(() => gone(name), 60_000);
+    sampling = false;
+    await sampler;
+    // The worker's last step (finalize) comes after the pod's removal.
+    await eventually(
+      async () => (await execution(`${created.metadata!.uid}-0`))?.status === 'SUCCEEDED',
+      30_000,
+    );
+
+    // Every invocation that went through had failed once before, with the same payload.
+    const ofPod = lambda.invocations.filter((i) => lifecycleOf({ name: i.function }, i.event));
+    const injected = new Map<string, string>();
+    for (const i of ofPod.filter((i) => i.type === 'injected'))
+      injected.set(payloadKey(i.event), i.error!.errorType);
+    const passed = ofPod.filter((i) => i.type !== 'injected');
+    for (const i of passed) expect(injected.has(payloadKey(i.event)), stepOf(i.event).step).toBe(true);
+    // Both kinds, and every step kind a pod's life uses, failed at least once.
+    expect(new Set(injected.values())).toEqual(new Set(['TooManyRequestsException', 'InjectedFault']));
+    const steps = new Set(passed.map((i) => stepOf(i.event).step));
+    for (const step of ['admit', 'sandbox', 'reconcile', 'await', 'finalize']) expect(steps).toContain(step);
+    // restartCount never went backwards (nor up: nothing crashed), and each container instance ran in one task.
+    expect(restartCounts.length).toBeGreaterThan(5);
+    expect(restartCounts.every((n) => n === 0)).toBe(true);
+    const ecs = new ECSClient(h.clientConfig('ecs'));
+    const arns: string[] = [];
+    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+      const out = await ecs.send(
+        new ListTasksCommand({
+          cluster: h.outputs.ClusterArn,
+          startedBy: created.metadata!.uid!,
+          desiredStatus,
+        }),
+      );
+      arns.push(...(out.taskArns ?? []));
+    }
+    const { tasks = [] } = await ecs.send(
+      new DescribeTasksCommand({ cluster: h.outputs.ClusterArn, tasks: arns }),
+    );
+    ecs.destroy();
+    expect(tasks.map((t) => identityFromOverrides(t.overrides)?.instances)).toEqual([{ init: 0, app: 0 }]);
+  }, 150_000);
+
   it('a worker execution that ends ABORTED is followed by <uid>-<seq+1>, which resumes the pod and deletes it', async () => {
     await api.createNamespacedPod({ namespace: NS, body: pod('orphan') });
     await eventually(() => ready('orphan'), 60_000);

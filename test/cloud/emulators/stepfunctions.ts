@@ -309,6 +309,13 @@ export class StepFunctionsEmulator {
   }
 
   /** How many tasks of state `stateName` wait for their token now. */
+  /** The states in which an execution waits for its task token now. */
+  waitsOf(executionArn: string): string[] {
+    return [...this.#waits.values()]
+      .filter((w) => w.executionArn === executionArn && w.state === 'waiting')
+      .map((w) => w.stateName);
+  }
+
   waitingIn(stateName: string): number {
     return [...this.#waits.values()].filter((w) => w.stateName === stateName && w.state === 'waiting').length;
   }
