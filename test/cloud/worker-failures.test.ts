@@ -2,9 +2,11 @@
 // emulators, where faults can be injected: a throttled or failing lifecycle invocation is retried by the Task's
 // Retry; a worker execution that ends ABORTED (or FAILED, TIMED_OUT) is followed, through the EventBridge rule on
 // `Step Functions Execution Status Change` and the worker recovery Lambda, by `<uid>-<seq+1>` resuming the pod; a
-// timer whose wake-up is lost is delivered by the recovery Lambda's sweep.
+// timer whose wake-up is lost (a direct invoke that fails with its retries, a Scheduler schedule deleted) is
+// delivered by the recovery Lambda's sweep.
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { DeleteScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -358,4 +360,49 @@ describe.skipIf(!onEmulators)('the pod worker under failures', () => {
     await api.deleteNamespacedPod({ name: 'lost-timer', namespace: NS });
     await eventually(() => gone('lost-timer'), 30_000);
   }, 150_000);
+  it('a timer whose schedule is dropped (deleted from Scheduler) is delivered by the sweep: activeDeadlineSeconds still fails the pod', async () => {
+    const { clock } = h.emulators!;
+    const name = 'dropped-schedule';
+    // A timer whose minute starts a minute or more ahead is an EventBridge Scheduler schedule (nearer ones are direct
+    // invokes: eventbridge-wakeup-scheduler.ts). 125 s from the start: its minute starts at least 65 s ahead.
+    const deadlineSeconds = 125;
+    await api.createNamespacedPod({
+      namespace: NS,
+      body: { ...pod(name), spec: { ...pod(name).spec!, activeDeadlineSeconds: deadlineSeconds } },
+    });
+    await eventually(() => ready(name), 60_000);
+    const startTime = Date.parse((await read(name)).status!.startTime as unknown as string);
+    // Its deadline's schedule exists; drop it, as a schedule lost to an operator or a failed delivery would be.
+    const scheduler = new SchedulerClient(h.clientConfig('scheduler'));
+    const ofPod = async () =>
+      (
+        (await scheduler.send(new ListSchedulesCommand({ GroupName: h.outputs.ScheduleGroup }))).Schedules ??
+        []
+      )
+        .map((x) => x.Name!)
+        .filter((n) => n.startsWith(`${NS}.${name}.`)); // schedule-name.ts: <namespace>.<name>.<timer>-<hash>
+    const schedules = await eventually(async () => {
+      const names = await ofPod();
+      return names.length > 0 ? names : undefined;
+    }, 30_000);
+    for (const Name of schedules)
+      await scheduler.send(new DeleteScheduleCommand({ Name, GroupName: h.outputs.ScheduleGroup }));
+    expect(await ofPod()).toEqual([]);
+    scheduler.destroy();
+    // Past the deadline and the recovery's overdue margin (3 s here), nothing has ended the pod.
+    await new Promise((resolve) =>
+      setTimeout(resolve, startTime + deadlineSeconds * 1000 + 3_500 - Date.now()),
+    );
+    expect((await read(name)).status?.phase).toBe('Running');
+    // The sweep (every 5 minutes of the emulator clock) delivers the overdue deadline.
+    clock.advance(5 * 60_000);
+    const failed = await eventually(async () => {
+      const p = await read(name);
+      return p.status?.phase === 'Failed' ? p : undefined;
+    }, 60_000);
+    expect(failed.status).toMatchObject({ reason: 'DeadlineExceeded' });
+    expect(failed.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+    await api.deleteNamespacedPod({ name, namespace: NS });
+    await eventually(() => gone(name), 30_000);
+  }, 240_000);
 });
