@@ -51,7 +51,7 @@ import {
   podDir,
   podsDir,
 } from './instance-layout.ts';
-import { IpAllocator } from './ip-allocator.ts';
+import { AddressesExhaustedError, IpAllocator } from './ip-allocator.ts';
 import { PauseSpawner } from './pause-spawner.ts';
 import {
   addressesWithVeth,
@@ -388,20 +388,39 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     const allocator = this.#ipAllocator(net);
     // Addresses another pod on this host holds (its veth exists: another engine on the bridge, a sandbox being torn
     // down) are skipped up front, as the host's veths were listed at most a second ago; one taken since shows as a
-    // conflict, and the next try lists them again.
+    // conflict, and the next try lists them again; when none looks free they are listed again once before the sandbox
+    // fails — without starting a pause per address, which a bridge full of another engine's pods would make thousands.
     const taken = this.#addressesWithVeth(net.cidr);
+    /** Addresses whose pause found them in use on the host during this call. */
+    const conflicted = new Set<string>();
+    let listedNow = false;
+    const relist = (): void => {
+      for (const ip of this.#addressesWithVeth(net.cidr, true)) taken.add(ip);
+      listedNow = true;
+    };
+    const allocate = (): string => {
+      try {
+        return allocator.allocate(sandbox.uid, taken);
+      } catch (err) {
+        if (!(err instanceof AddressesExhaustedError) || listedNow) throw err;
+        // Every address looked taken by a listing up to a second old: one freed since counts again.
+        for (const ip of taken) if (!conflicted.has(ip)) taken.delete(ip);
+        relist();
+        return allocator.allocate(sandbox.uid, taken);
+      }
+    };
     // A sandbox whose pause ended keeps its address, unless something still holds the address's veth.
     const previous =
       existing?.network === 'pod' && existing.bridge === net.bridge ? existing.podIP : undefined;
     for (let attempt = 0; ; attempt++) {
       // The address is recorded before the pause exists: an engine that dies in between finds it again at recover.
-      record.podIP =
-        previous !== undefined && !taken.has(previous) ? previous : allocator.allocate(sandbox.uid, taken);
+      record.podIP = previous !== undefined && !taken.has(previous) ? previous : allocate();
       this.#writeSandboxRecord(record);
       const outcome = await this.#startPause(record, net);
       if (outcome === 'started') break;
       // Another engine's pod on this host has the address (its veth exists): release ours, take the next.
-      for (const ip of this.#addressesWithVeth(net.cidr, true)) taken.add(ip);
+      relist();
+      conflicted.add(record.podIP);
       taken.add(record.podIP);
       allocator.release(sandbox.uid, record.podIP);
       if (attempt >= ADDRESS_CONFLICT_RETRIES) {

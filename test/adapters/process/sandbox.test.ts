@@ -12,7 +12,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pauseDir } from '../../../src/adapters/process/instance-layout.ts';
 import { IpAllocator } from '../../../src/adapters/process/ip-allocator.ts';
-import { parseCidr, vethName } from '../../../src/adapters/process/pod-network.ts';
+import {
+  DEFAULT_POD_CIDR,
+  parseCidr,
+  tearDownPodNetwork,
+  vethName,
+} from '../../../src/adapters/process/pod-network.ts';
 import {
   PROCESS_POD_IP,
   ProcessContainerRuntime,
@@ -255,6 +260,38 @@ describe.skipIf(skip)(
         ips.push((await two.runtime.createSandbox(two.sandbox(`two-${i}`))).podIP);
       }
       expect(new Set(ips).size).toBe(ips.length);
+    });
+
+    it('a bridge whose every address another engine holds: the sandbox fails at once, naming the CIDR, and starts no pause', async () => {
+      // A bridge of its own with 5 pod addresses: the last /29 of this run's /16 (its allocator reaches it only after
+      // ~65,000 pods). The first engine takes all 5; the second, on another data directory (as one whose data was
+      // deleted while its pods ran), must see them taken from the host's veths, not try pause after pause.
+      const [a, b] = (process.env.PODFLOW_POD_CIDR ?? DEFAULT_POD_CIDR).split('.');
+      const network = {
+        mode: 'bridge' as const,
+        bridge: `${testBridge().slice(0, 11)}full`,
+        podCidr: `${a}.${b}.255.240/29`,
+      };
+      cleanups.push(() => tearDownPodNetwork(network.bridge));
+      const one = await setup({ network });
+      const two = await setup({ network });
+      const ips: string[] = [];
+      for (let i = 0; i < 5; i++) ips.push((await one.runtime.createSandbox(one.sandbox(`held-${i}`))).podIP);
+      expect(ips.sort()).toEqual([242, 243, 244, 245, 246].map((n) => `${a}.${b}.255.${n}`));
+      const started = Date.now();
+      await expect(two.runtime.createSandbox(two.sandbox('late'))).rejects.toThrow(
+        `no free address left in the pod CIDR ${network.podCidr}`,
+      );
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(pausesUnder(two.dataDir)).toEqual([]);
+      expect(vethsOnBridge(network.bridge)).toHaveLength(5);
+      // Once one of them goes, its address is free for the second engine.
+      const [first] = await one.runtime.listSandboxes();
+      await one.runtime.removeSandbox(first!);
+      expect(await eventually(() => vethsOnBridge(network.bridge).length === 4, 10_000)).toBe(true);
+      const late = await two.runtime.createSandbox(two.sandbox('late-again'));
+      expect(ips).toContain(late.podIP);
+      expect(vethsOnBridge(network.bridge)).toHaveLength(5);
     });
 
     it('hostPort: 127.0.0.1:<hostPort> reaches the pod’s containerPort; a second pod cannot have it; it goes with the sandbox', async () => {
