@@ -1,13 +1,14 @@
 // Events (`/api/v1/namespaces/{ns}/events[/{name}]`, `/api/v1/events`): what the kubelet recorded about pods, read
 // by `kubectl describe` (fieldSelector involvedObject.name/namespace/kind/uid) and `kubectl get events`. Read-only:
 // only the engine records events. A watch sends the current events (from a resourceVersion: those recorded after
-// it), then each one as it is recorded — the stored Event itself, with its uid and count (local mode; in the cloud
-// nothing pushes events, so a watch there sends the current ones and waits out its time).
+// it), then each one as it is recorded — the stored Event itself, with its uid and count: pushed by the store in
+// local mode, read from the table's change log in the cloud (change-log-watch.ts, as pods and objects are).
 import type { Context } from 'hono';
 import type { Event } from 'kubernetes-types/core/v1';
 import { negotiateFormat } from './accept.ts';
 import type { ApiContext } from './api-context.ts';
 import { eventField, eventList, EVENT_SELECTABLE_FIELDS, servedEvent } from './objects.ts';
+import { runLogWatch } from './change-log-watch.ts';
 import { checkNamespace, watchTimeoutMs } from './pods.ts';
 import { boolParam } from './request.ts';
 import { respond } from './respond.ts';
@@ -21,12 +22,6 @@ import {
 import { badRequest, notFound, toApiError } from './status.ts';
 import { streamingResponse } from './stream.ts';
 import { eventTable, type IncludeObject } from './table.ts';
-
-/**
- * How long an events watch lasts where Events are not in the change log (the cloud): the 25 s a buffered watch had
- * inside API Gateway's 29 s integration timeout before streaming.
- */
-export const EVENT_LISTING_WATCH_MS = 25_000;
 
 /** Namespaces to read when a request names none: those of current pods, and `default`. */
 async function allNamespaces(x: ApiContext): Promise<string[]> {
@@ -82,15 +77,11 @@ export async function listEvents(
     matchesLabels(labels, e.metadata.labels) && matchesFields(fields, (f) => eventField(e, f));
   const format = negotiateFormat(c.req.header('accept'), true);
   if (boolParam(c, 'watch') === true) {
-    // Where watches read the change log (the cloud) Events are not in it — only their versions are: the watch sends
-    // the current events and ends as it did before (EVENT_LISTING_WATCH_MS), rather than hold a stream that
-    // would never carry anything else.
-    const timeoutMs = x.logWatch
-      ? Math.min(watchTimeoutMs(x, c), EVENT_LISTING_WATCH_MS)
-      : watchTimeoutMs(x, c);
+    const timeoutMs = watchTimeoutMs(x, c);
     const resourceVersion = c.req.query('resourceVersion') ?? '';
     if (resourceVersion !== '' && !/^\d+$/.test(resourceVersion))
       throw badRequest(`invalid resource version: ${JSON.stringify(resourceVersion)}`);
+    const bookmarks = boolParam(c, 'allowWatchBookmarks') === true;
     return streamingResponse({
       contentType: 'application/json',
       timeoutMs,
@@ -121,13 +112,62 @@ export async function listEvents(
           first = false;
           w.write(`${JSON.stringify({ type, object })}\n`);
         };
-        // Subscribed before reading, so nothing recorded in between is missed; `sent` drops the doubles.
-        if (!x.logWatch) {
-          const stop = await x.hub.onEvent((recorded) => {
-            if (namespace === undefined || recorded.namespace === namespace) send(servedEvent(recorded));
+        if (x.logWatch) {
+          const { log } = x.logWatch;
+          await runLogWatch(w, {
+            ...x.logWatch,
+            kind: {
+              async list(ns) {
+                // The log's version first: every Event recorded at or below it is in the listing that follows.
+                const listedAt = await log.currentResourceVersion();
+                const events = await readEvents(x, ns, fields);
+                return {
+                  items: events.map((e) => ({
+                    key: `${e.metadata.namespace}/${e.metadata.name}`,
+                    resourceVersion: e.metadata.resourceVersion ?? '0',
+                    object: e,
+                  })),
+                  resourceVersion: listedAt,
+                };
+              },
+              changeOf(entry) {
+                if (entry.kind !== 'Event') return undefined;
+                const object = servedEvent(entry.event);
+                return {
+                  type: 'put',
+                  key: `${entry.event.namespace}/${entry.event.name}`,
+                  resourceVersion: entry.resourceVersion,
+                  object,
+                  created: entry.change === 'created',
+                };
+              },
+            },
+            filter: {
+              ...(namespace !== undefined && { namespace }),
+              matches: (e) => (namespace === undefined || e.metadata.namespace === namespace) && matches(e),
+            },
+            resourceVersion: resourceVersion === '' ? undefined : resourceVersion,
+            emit,
+            bookmark: bookmarks
+              ? (rv) =>
+                  format.kind === 'table'
+                    ? {
+                        kind: 'Table',
+                        apiVersion: 'meta.k8s.io/v1',
+                        metadata: { resourceVersion: rv },
+                        rows: [],
+                      }
+                    : { kind: 'Event', apiVersion: 'v1', metadata: { resourceVersion: rv } }
+              : undefined,
+            clock: x.deps.clock,
           });
-          w.onClose(stop);
+          return;
         }
+        // Subscribed before reading, so nothing recorded in between is missed; `sent` drops the doubles.
+        const stop = await x.hub.onEvent((recorded) => {
+          if (namespace === undefined || recorded.namespace === namespace) send(servedEvent(recorded));
+        });
+        w.onClose(stop);
         for (const e of await readEvents(x, namespace, fields)) send(e);
       },
       onFailure: (w, err) => {
@@ -136,8 +176,11 @@ export async function listEvents(
       },
     });
   }
+  // Where watches read the change log (the cloud) the listing's version is the log's, read before the Events: a watch
+  // from it then misses no Event recorded while they were read.
+  const listedAt = x.logWatch ? await x.logWatch.log.currentResourceVersion() : undefined;
   const events = (await readEvents(x, namespace, fields)).filter(matches);
-  const resourceVersion = maxVersion(events);
+  const resourceVersion = listedAt ?? maxVersion(events);
   if (format.kind === 'table') {
     return respond(
       c,

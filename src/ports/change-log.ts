@@ -1,7 +1,8 @@
 // ChangeLog: the committed changes of the table in resourceVersion order, as the cloud's watches read them
 // (docs/decisions/0017-cloud-watch.md). Written by the DynamoDB stores beside each commit, one item per version they
-// take (the object's new form, a removal with the form it had, or a bare marker for a version that changed nothing a
-// watch serves: an Event, a write whose condition failed); read here. Adapter: DynamoDbChangeLog.
+// take (the object's new form, a removal with the form it had, an Event as recorded, or a bare marker for a version
+// that changed nothing: a write whose condition failed, an occurrence already counted); read here. Adapter:
+// DynamoDbChangeLog.
 //
 // Guarantees:
 //  - readAfter returns items above a version in ascending version order, strongly consistent; an item is written
@@ -11,7 +12,7 @@
 //  - Items expire `retention` after they were written (the table's TTL attribute); the reader returns expired items
 //    as they are, so that a watch can tell it fell behind (src/core/change-log.ts fellBehind).
 import type { ObjectKind, StoredObject } from './object-store.ts';
-import type { StoredPod } from './pod-store.ts';
+import type { StoredEvent, StoredPod } from './pod-store.ts';
 
 interface EntryBase {
   resourceVersion: string;
@@ -23,7 +24,9 @@ interface EntryBase {
 export type ChangeLogEntry =
   | (EntryBase & { kind: 'Pod'; change: 'created' | 'updated' | 'removed'; pod: StoredPod })
   | (EntryBase & { kind: ObjectKind; change: 'created' | 'updated' | 'removed'; object: StoredObject })
-  /** A version that changed no pod or object: an Event was recorded, or a conditional write lost its race. */
+  /** An Event recorded: its first occurrence (created) or a later one aggregated into it (updated, count grown). */
+  | (EntryBase & { kind: 'Event'; change: 'created' | 'updated'; event: StoredEvent })
+  /** A version that changed nothing: a conditional write lost its race, an occurrence was already counted. */
   | (EntryBase & { kind: 'none' });
 
 export interface ChangeLog {

@@ -311,4 +311,55 @@ describe.skipIf(cloudTarget() !== 'emulators')('watch through API Gateway respon
       await api.deleteNamespacedPod({ name: 'client-node-a', namespace: NS, gracePeriodSeconds: 0 });
     }
   }, 40_000);
+  it('an events watch: each Event as it is recorded (ADDED, then MODIFIED as its count grows), from a listing’s version', async () => {
+    const name = 'events-watched';
+    const list = await api.listNamespacedEvent({ namespace: NS });
+    const w = collect(`/api/v1/namespaces/${NS}/events`, {
+      fieldSelector: `involvedObject.name=${name}`,
+      resourceVersion: list.metadata!.resourceVersion!,
+      allowWatchBookmarks: true,
+      timeoutSeconds: 30,
+    });
+    interface EventObject {
+      reason?: string;
+      count?: number;
+      involvedObject?: { name?: string };
+      metadata?: { resourceVersion?: string };
+    }
+    // The watch event's type apart from the Event's own (Normal, Warning).
+    const seen = () => w.events.map((e) => ({ ...(e.object as EventObject), watch: e.type }));
+    try {
+      const created = Date.now();
+      // A container that exits at once under Always: Scheduled, Pulled, Created, Started, then BackOff, aggregated.
+      await api.createNamespacedPod({
+        namespace: NS,
+        body: {
+          ...pod(name, 'watch-events', 'e'),
+          spec: {
+            restartPolicy: 'Always',
+            terminationGracePeriodSeconds: 0,
+            containers: [{ name: 'app', image: 'busybox', command: ['sh', '-c', 'exit 1'] }],
+          },
+        },
+      });
+      await eventually(() => seen().some((e) => e.watch === 'ADDED' && e.reason === 'Scheduled'), 5_000, 50);
+      expect(Date.now() - created).toBeLessThan(5_000);
+      await eventually(() => seen().some((e) => e.watch === 'ADDED' && e.reason === 'Started'), 15_000, 50);
+      // The second exit's Started is the same Event, its count 2.
+      await eventually(
+        () => seen().some((e) => e.watch === 'MODIFIED' && e.reason === 'Started' && e.count === 2),
+        30_000,
+        100,
+      );
+      const ofPod = seen().filter((e) => e.watch !== 'BOOKMARK');
+      expect(ofPod.every((e) => e.involvedObject?.name === name)).toBe(true);
+      // In version order, each Event version once.
+      const versions = ofPod.map((e) => BigInt(e.metadata!.resourceVersion!));
+      expect(versions).toEqual([...versions].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+      expect(new Set(versions).size).toBe(versions.length);
+    } finally {
+      await w.stop();
+      await api.deleteNamespacedPod({ name, namespace: NS, gracePeriodSeconds: 0 });
+    }
+  }, 60_000);
 });

@@ -3,6 +3,7 @@ import { PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-s
 import { changeLogSortKey } from '../../core/change-log.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { ObjectKind } from '../../ports/object-store.ts';
+import type { StoredEvent } from '../../ports/pod-store.ts';
 import { sendTranslated } from './dynamodb-errors.ts';
 
 type Item = Record<string, AttributeValue>;
@@ -26,7 +27,17 @@ export interface ChangeLogWriting {
 }
 
 export type ChangeRecord =
-  { kind: 'Pod' | ObjectKind; change: 'created' | 'updated' | 'removed'; item: Item } | { kind: 'none' };
+  | { kind: 'Pod' | ObjectKind; change: 'created' | 'updated' | 'removed'; item: Item }
+  | { kind: 'Event'; change: 'created' | 'updated'; event: StoredEvent }
+  | { kind: 'none' };
+
+/** The attributes of a record's log item besides its key, version and expiry. */
+function recordAttributes(record: ChangeRecord): Item {
+  if (record.kind === 'none') return {};
+  if (record.kind === 'Event')
+    return { change: { S: record.change }, event: { S: JSON.stringify(record.event) } };
+  return { change: { S: record.change }, item: { M: logCopy(record.item) } };
+}
 
 /** Puts the log item of `resourceVersion`. Never throws: a failure goes to `onError`. */
 export async function recordChange(
@@ -48,9 +59,7 @@ export async function recordChange(
             SK: { S: changeLogSortKey(resourceVersion) },
             rv: { N: resourceVersion },
             kind: { S: record.kind },
-            ...(record.kind !== 'none'
-              ? { change: { S: record.change }, item: { M: logCopy(record.item) } }
-              : {}),
+            ...recordAttributes(record),
             expiresAt: { N: String(expiresAt) },
           },
           // A version is written once; a retried put of the same version changes nothing.

@@ -4,10 +4,11 @@
 //
 //   change   PK = changelog  SK = <resourceVersion, zero-padded to 20 digits: string order is version order>
 //              rv         N  the version
-//              kind       S  Pod | ConfigMap | Secret | Namespace | Job | none
-//              change     S  created | updated | removed (absent for `none`)
+//              kind       S  Pod | ConfigMap | Secret | Namespace | Job | CronJob | Event | none
+//              change     S  created | updated | removed (absent for `none`; an Event is created or updated)
 //              item       M  the object's item as it was committed (PK, SK, state or object) — for a removal, as it was
 //                            before; readers decode it with the store's own item reader
+//              event      S  an Event's JSON, as the store returned it (`Event` only)
 //              expiresAt  N  epoch seconds: the table's TTL attribute, `retention` after the write
 //
 // Why items the store writes rather than DynamoDB Streams: a watch must read changes in resourceVersion order and
@@ -25,6 +26,7 @@ import {
 import { changeLogSortKey } from '../../core/change-log.ts';
 import type { ChangeLog, ChangeLogEntry } from '../../ports/change-log.ts';
 import { OBJECT_KINDS } from '../../ports/object-store.ts';
+import type { StoredEvent } from '../../ports/pod-store.ts';
 import { CHANGE_LOG_PARTITION } from './change-log-writer.ts';
 import { readTranslated } from './dynamodb-errors.ts';
 import { readItem } from './dynamodb-object-store.ts';
@@ -142,6 +144,14 @@ function entryOf(item: Item): ChangeLogEntry {
       kind: objectKind,
       change,
       object: readItem({ ...copy, rv: { N: resourceVersion } }),
+    };
+  if (kind === 'Event' && (change === 'created' || change === 'updated') && item.event?.S)
+    return {
+      resourceVersion,
+      expiresAtSeconds,
+      kind,
+      change,
+      event: JSON.parse(item.event.S) as StoredEvent,
     };
   return { resourceVersion, expiresAtSeconds, kind: 'none' };
 }

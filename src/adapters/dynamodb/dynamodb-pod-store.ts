@@ -486,11 +486,16 @@ export class DynamoDbPodStore implements PodStore {
     // An item past its TTL is gone for readers (listEvents) even before DynamoDB deletes it: a new occurrence then
     // starts a new Event (count 1), as it would after kube-apiserver dropped the old one — hence two steps. The
     // last occurrence id rides on the item, so a retried write of the same occurrence is not counted again.
-    // Whatever happens, the version taken gets its (bare) change-log item: watches need not wait for it.
+    // Whatever happens, the version taken gets its change-log item — the Event, or a bare one when nothing was
+    // written at this version (a failed write, an occurrence already counted): watches need not wait for it.
+    let logged: ChangeRecord = { kind: 'none' };
     try {
-      return await this.#writeEvent(namespace, key, what, values, occurrence);
+      const event = await this.#writeEvent(namespace, key, what, values, occurrence);
+      if (event.resourceVersion === rv)
+        logged = { kind: 'Event', change: event.count === 1 ? 'created' : 'updated', event };
+      return event;
     } finally {
-      await this.#logged(rv, { kind: 'none' });
+      await this.#logged(rv, logged);
     }
   }
 

@@ -28,7 +28,9 @@ const summary = (e: ChangeLogEntry) =>
     ? [e.resourceVersion, 'none']
     : e.kind === 'Pod'
       ? [e.resourceVersion, 'Pod', e.change, e.pod.key.name, e.pod.state.pod.metadata?.resourceVersion]
-      : [e.resourceVersion, e.kind, e.change, e.object.key.name, e.object.object.metadata?.resourceVersion];
+      : e.kind === 'Event'
+        ? [e.resourceVersion, 'Event', e.change, e.event.reason, e.event.resourceVersion, e.event.count]
+        : [e.resourceVersion, e.kind, e.change, e.object.key.name, e.object.object.metadata?.resourceVersion];
 
 beforeEach(async () => {
   db = await startDynalite();
@@ -46,28 +48,37 @@ afterEach(async () => {
 });
 
 describe('the stores write one item per version they take', () => {
-  it('pods: created, updated, removed (with the form it had), a lost condition and an Event as bare items', async () => {
+  it('pods: created, updated, removed (with the form it had), a lost condition as a bare item; Events as recorded', async () => {
     const created = await store.create(podState('web'));
     const updated = await store.update(key, created.resourceVersion, podState('web'));
     await expect(store.update(key, created.resourceVersion, podState('web'))).rejects.toThrow(/modified/);
-    await store.recordEvent({
-      occurrence: 'o1',
-      namespace: 'default',
-      involvedObject: { kind: 'Pod', namespace: 'default', name: 'web' },
-      type: 'Normal',
-      reason: 'Scheduled',
-      message: 'ok',
-      at: clock.now(),
-    });
+    const occurrence = (id: string) =>
+      store.recordEvent({
+        occurrence: id,
+        namespace: 'default',
+        involvedObject: { kind: 'Pod', namespace: 'default', name: 'web' },
+        type: 'Normal',
+        reason: 'Scheduled',
+        message: 'ok',
+        at: clock.now(),
+      });
+    const first = await occurrence('o1');
+    const second = await occurrence('o2');
+    await occurrence('o2'); // a retried write of an occurrence already counted: nothing changes at its version
     const removed = await store.remove(key);
     const entries = await log.readAfter('0', 100);
     expect(entries.map(summary)).toEqual([
       ['1', 'Pod', 'created', 'web', '1'],
       ['2', 'Pod', 'updated', 'web', '2'],
       ['3', 'none'],
-      ['4', 'none'],
-      ['5', 'Pod', 'removed', 'web', removed!.resourceVersion],
+      ['4', 'Event', 'created', 'Scheduled', '4', 1],
+      ['5', 'Event', 'updated', 'Scheduled', '5', 2],
+      ['6', 'none'],
+      ['7', 'Pod', 'removed', 'web', removed!.resourceVersion],
     ]);
+    // The Event's copy is what recordEvent returned.
+    expect(entries[3]!.kind === 'Event' && entries[3]!.event).toEqual(first);
+    expect(entries[4]!.kind === 'Event' && entries[4]!.event).toEqual(second);
     expect(updated.resourceVersion).toBe('2');
     // The copy is what the store reads back, without the inbox or a wait token.
     expect(entries[1]!.kind === 'Pod' && entries[1]!.pod).toEqual({ ...updated, inbox: [] });
