@@ -247,6 +247,21 @@ export function objectLogKind(
 }
 
 /**
+ * The object of a BOOKMARK at a version: an empty Table on a Table watch, else a bare object of the watched kind
+ * carrying only the version (apiserver watch_cache.go: a bookmark's object has only its resourceVersion set).
+ */
+export function bookmarkObject(
+  table: boolean,
+  kind: string,
+  apiVersion: string,
+): (resourceVersion: string) => unknown {
+  return (resourceVersion) =>
+    table
+      ? { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion }, rows: [] }
+      : { kind, apiVersion, metadata: { resourceVersion } };
+}
+
+/**
  * Runs a change-log watch on a streaming response: events and keep-alives go to `w`, the loop sleeps between reads
  * until the stream ends. `bookmark` is the BOOKMARK's object at a version (allowWatchBookmarks), or undefined for a
  * bare newline.

@@ -8,7 +8,7 @@ import type { Event } from 'kubernetes-types/core/v1';
 import { negotiateFormat } from './accept.ts';
 import type { ApiContext } from './api-context.ts';
 import { eventField, eventList, EVENT_SELECTABLE_FIELDS, servedEvent } from './objects.ts';
-import { runLogWatch } from './change-log-watch.ts';
+import { bookmarkObject, runLogWatch } from './change-log-watch.ts';
 import { checkNamespace, watchTimeoutMs } from './pods.ts';
 import { boolParam } from './request.ts';
 import { respond } from './respond.ts';
@@ -148,17 +148,7 @@ export async function listEvents(
             },
             resourceVersion: resourceVersion === '' ? undefined : resourceVersion,
             emit,
-            bookmark: bookmarks
-              ? (rv) =>
-                  format.kind === 'table'
-                    ? {
-                        kind: 'Table',
-                        apiVersion: 'meta.k8s.io/v1',
-                        metadata: { resourceVersion: rv },
-                        rows: [],
-                      }
-                    : { kind: 'Event', apiVersion: 'v1', metadata: { resourceVersion: rv } }
-              : undefined,
+            bookmark: bookmarks ? bookmarkObject(format.kind === 'table', 'Event', 'v1') : undefined,
             clock: x.deps.clock,
           });
           return;

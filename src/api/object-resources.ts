@@ -57,7 +57,7 @@ import {
   unsupportedMediaType,
 } from './status.ts';
 import { streamingResponse } from './stream.ts';
-import { objectLogKind, runLogWatch } from './change-log-watch.ts';
+import { bookmarkObject, objectLogKind, runLogWatch } from './change-log-watch.ts';
 import { objectTable, type TableColumnDefinition } from './table.ts';
 import type { WatchFilter } from './watch-hub.ts';
 
@@ -282,19 +282,7 @@ function watchObjects(x: ApiContext, c: Context, def: ResourceDef, filter: Watch
           emit,
           bookmark:
             boolParam(c, 'allowWatchBookmarks') === true
-              ? (rv) =>
-                  format.kind === 'table'
-                    ? {
-                        kind: 'Table',
-                        apiVersion: 'meta.k8s.io/v1',
-                        metadata: { resourceVersion: rv },
-                        rows: [],
-                      }
-                    : {
-                        kind: def.kind,
-                        apiVersion: OBJECT_API_VERSIONS[def.kind],
-                        metadata: { resourceVersion: rv },
-                      }
+              ? bookmarkObject(format.kind === 'table', def.kind, OBJECT_API_VERSIONS[def.kind])
               : undefined,
           clock: x.deps.clock,
         });

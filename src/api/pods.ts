@@ -55,7 +55,7 @@ import {
   unsupportedMediaType,
 } from './status.ts';
 import { streamingResponse } from './stream.ts';
-import { podLogKind, runLogWatch } from './change-log-watch.ts';
+import { bookmarkObject, podLogKind, runLogWatch } from './change-log-watch.ts';
 import { podTable, type IncludeObject } from './table.ts';
 import type { PodFilter } from './watch-hub.ts';
 
@@ -219,17 +219,7 @@ function watchPods(x: ApiContext, c: Context, sel: Selection): Response {
           filter: sel.filter,
           resourceVersion,
           emit,
-          bookmark: bookmarks
-            ? (rv) =>
-                format.kind === 'table'
-                  ? {
-                      kind: 'Table',
-                      apiVersion: 'meta.k8s.io/v1',
-                      metadata: { resourceVersion: rv },
-                      rows: [],
-                    }
-                  : { kind: 'Pod', apiVersion: 'v1', metadata: { resourceVersion: rv } }
-            : undefined,
+          bookmark: bookmarks ? bookmarkObject(format.kind === 'table', 'Pod', 'v1') : undefined,
           clock: x.deps.clock,
         });
         return;

@@ -5,7 +5,7 @@
 // timer whose wake-up is lost (a direct invoke that fails with its retries, a Scheduler schedule deleted) is
 // delivered by the recovery Lambda's sweep.
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ECSClient, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
 import { DeleteScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
@@ -43,6 +43,26 @@ const execution = (name: string) =>
   sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(name) })).catch(() => undefined);
 const stepOf = (event: unknown) => (event as { step?: string; pod?: { name?: string } } | null) ?? {};
 
+/** Every ECS task of the pod with this uid, running or stopped (RunTask startedBy is the uid). */
+async function tasksOf(uid: string): Promise<Task[]> {
+  const ecs = new ECSClient(h.clientConfig('ecs'));
+  try {
+    const arns: string[] = [];
+    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+      const out = await ecs.send(
+        new ListTasksCommand({ cluster: h.outputs.ClusterArn, startedBy: uid, desiredStatus }),
+      );
+      arns.push(...(out.taskArns ?? []));
+    }
+    const { tasks = [] } = await ecs.send(
+      new DescribeTasksCommand({ cluster: h.outputs.ClusterArn, tasks: arns }),
+    );
+    return tasks;
+  } finally {
+    ecs.destroy();
+  }
+}
+
 beforeAll(async () => {
   if (!onEmulators) return;
   h = await startCloudHarness({
@@ -61,6 +81,8 @@ afterAll(async () => {
 }, 30_000);
 
 describe.skipIf(!onEmulators)('the pod worker under failures', () => {
+  // The tests that advance the emulator clock (to run the sweep) come last: the clock only moves forward, and once it
+  // is ahead of the functions' own clocks a schedule they create is already due for the Scheduler emulator.
   it('a throttled lifecycle invocation and one whose handler fails are retried: the pod runs', async () => {
     const { lambda } = h.emulators!;
     const lifecycleStep = (name: string, step: string) => (fn: { name: string }, event: unknown) =>
@@ -169,22 +191,7 @@ describe.skipIf(!onEmulators)('the pod worker under failures', () => {
     // restartCount never went backwards (nor up: nothing crashed), and each container instance ran in one task.
     expect(restartCounts.length).toBeGreaterThan(5);
     expect(restartCounts.every((n) => n === 0)).toBe(true);
-    const ecs = new ECSClient(h.clientConfig('ecs'));
-    const arns: string[] = [];
-    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
-      const out = await ecs.send(
-        new ListTasksCommand({
-          cluster: h.outputs.ClusterArn,
-          startedBy: created.metadata!.uid!,
-          desiredStatus,
-        }),
-      );
-      arns.push(...(out.taskArns ?? []));
-    }
-    const { tasks = [] } = await ecs.send(
-      new DescribeTasksCommand({ cluster: h.outputs.ClusterArn, tasks: arns }),
-    );
-    ecs.destroy();
+    const tasks = await tasksOf(created.metadata!.uid!);
     expect(tasks.map((t) => identityFromOverrides(t.overrides)?.instances)).toEqual([{ init: 0, app: 0 }]);
   }, 150_000);
 
@@ -211,6 +218,52 @@ describe.skipIf(!onEmulators)('the pod worker under failures', () => {
     await eventually(() => gone('orphan'), 30_000);
     await eventually(async () => (await execution(`${uid}-1`))?.status === 'SUCCEEDED', 15_000);
   }, 120_000);
+
+  it('a timer whose schedule is dropped (deleted from Scheduler) is delivered by the sweep: activeDeadlineSeconds still fails the pod', async () => {
+    const { clock } = h.emulators!;
+    const name = 'dropped-schedule';
+    // A timer whose minute starts a minute or more ahead is an EventBridge Scheduler schedule (nearer ones are direct
+    // invokes: eventbridge-wakeup-scheduler.ts). 125 s from the start: its minute starts at least 65 s ahead.
+    const deadlineSeconds = 125;
+    await api.createNamespacedPod({
+      namespace: NS,
+      body: { ...pod(name), spec: { ...pod(name).spec!, activeDeadlineSeconds: deadlineSeconds } },
+    });
+    await eventually(() => ready(name), 60_000);
+    const startTime = Date.parse((await read(name)).status!.startTime as unknown as string);
+    // Its deadline's schedule exists; drop it, as a schedule lost to an operator or a failed delivery would be.
+    const scheduler = new SchedulerClient(h.clientConfig('scheduler'));
+    const ofPod = async () =>
+      (
+        (await scheduler.send(new ListSchedulesCommand({ GroupName: h.outputs.ScheduleGroup }))).Schedules ??
+        []
+      )
+        .map((x) => x.Name!)
+        .filter((n) => n.startsWith(`${NS}.${name}.`)); // schedule-name.ts: <namespace>.<name>.<timer>-<hash>
+    const schedules = await eventually(async () => {
+      const names = await ofPod();
+      return names.length > 0 ? names : undefined;
+    }, 30_000);
+    for (const Name of schedules)
+      await scheduler.send(new DeleteScheduleCommand({ Name, GroupName: h.outputs.ScheduleGroup }));
+    expect(await ofPod()).toEqual([]);
+    scheduler.destroy();
+    // Past the deadline and the recovery's overdue margin (3 s here), nothing has ended the pod.
+    await new Promise((resolve) =>
+      setTimeout(resolve, startTime + deadlineSeconds * 1000 + 3_500 - Date.now()),
+    );
+    expect((await read(name)).status?.phase).toBe('Running');
+    // The sweep (every 5 minutes of the emulator clock) delivers the overdue deadline.
+    clock.advance(5 * 60_000);
+    const failed = await eventually(async () => {
+      const p = await read(name);
+      return p.status?.phase === 'Failed' ? p : undefined;
+    }, 60_000);
+    expect(failed.status).toMatchObject({ reason: 'DeadlineExceeded' });
+    expect(failed.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+    await api.deleteNamespacedPod({ name, namespace: NS });
+    await eventually(() => gone(name), 30_000);
+  }, 240_000);
 
   it('a pod whose StartExecution failed after it was stored is created (201) and started by the sweep', async () => {
     const { stepFunctions, clock, lambda } = h.emulators!;
@@ -338,71 +391,11 @@ describe.skipIf(!onEmulators)('the pod worker under failures', () => {
     expect(counts.length).toBeGreaterThan(10);
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
     // No container instance ran twice: every task of the pod (one per sandbox generation) runs each instance once.
-    const ecs = new ECSClient(h.clientConfig('ecs'));
-    const arns: string[] = [];
-    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
-      const out = await ecs.send(
-        new ListTasksCommand({
-          cluster: h.outputs.ClusterArn,
-          startedBy: created.metadata!.uid!,
-          desiredStatus,
-        }),
-      );
-      arns.push(...(out.taskArns ?? []));
-    }
-    const { tasks } = await ecs.send(
-      new DescribeTasksCommand({ cluster: h.outputs.ClusterArn, tasks: arns }),
-    );
-    ecs.destroy();
-    const instances = (tasks ?? []).map((t) => identityFromOverrides(t.overrides)!.instances.app);
+    const tasks = await tasksOf(created.metadata!.uid!);
+    const instances = tasks.map((t) => identityFromOverrides(t.overrides)!.instances.app);
     expect(instances.length).toBeGreaterThan(waiting!);
     expect(new Set(instances).size).toBe(instances.length);
     await api.deleteNamespacedPod({ name: 'lost-timer', namespace: NS });
     await eventually(() => gone('lost-timer'), 30_000);
   }, 150_000);
-  it('a timer whose schedule is dropped (deleted from Scheduler) is delivered by the sweep: activeDeadlineSeconds still fails the pod', async () => {
-    const { clock } = h.emulators!;
-    const name = 'dropped-schedule';
-    // A timer whose minute starts a minute or more ahead is an EventBridge Scheduler schedule (nearer ones are direct
-    // invokes: eventbridge-wakeup-scheduler.ts). 125 s from the start: its minute starts at least 65 s ahead.
-    const deadlineSeconds = 125;
-    await api.createNamespacedPod({
-      namespace: NS,
-      body: { ...pod(name), spec: { ...pod(name).spec!, activeDeadlineSeconds: deadlineSeconds } },
-    });
-    await eventually(() => ready(name), 60_000);
-    const startTime = Date.parse((await read(name)).status!.startTime as unknown as string);
-    // Its deadline's schedule exists; drop it, as a schedule lost to an operator or a failed delivery would be.
-    const scheduler = new SchedulerClient(h.clientConfig('scheduler'));
-    const ofPod = async () =>
-      (
-        (await scheduler.send(new ListSchedulesCommand({ GroupName: h.outputs.ScheduleGroup }))).Schedules ??
-        []
-      )
-        .map((x) => x.Name!)
-        .filter((n) => n.startsWith(`${NS}.${name}.`)); // schedule-name.ts: <namespace>.<name>.<timer>-<hash>
-    const schedules = await eventually(async () => {
-      const names = await ofPod();
-      return names.length > 0 ? names : undefined;
-    }, 30_000);
-    for (const Name of schedules)
-      await scheduler.send(new DeleteScheduleCommand({ Name, GroupName: h.outputs.ScheduleGroup }));
-    expect(await ofPod()).toEqual([]);
-    scheduler.destroy();
-    // Past the deadline and the recovery's overdue margin (3 s here), nothing has ended the pod.
-    await new Promise((resolve) =>
-      setTimeout(resolve, startTime + deadlineSeconds * 1000 + 3_500 - Date.now()),
-    );
-    expect((await read(name)).status?.phase).toBe('Running');
-    // The sweep (every 5 minutes of the emulator clock) delivers the overdue deadline.
-    clock.advance(5 * 60_000);
-    const failed = await eventually(async () => {
-      const p = await read(name);
-      return p.status?.phase === 'Failed' ? p : undefined;
-    }, 60_000);
-    expect(failed.status).toMatchObject({ reason: 'DeadlineExceeded' });
-    expect(failed.status?.containerStatuses?.[0]?.restartCount).toBe(0);
-    await api.deleteNamespacedPod({ name, namespace: NS });
-    await eventually(() => gone(name), 30_000);
-  }, 240_000);
 });
