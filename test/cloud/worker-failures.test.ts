@@ -210,7 +210,15 @@ describe.skipIf(!onEmulators)('the pod worker under failures', () => {
       resume: true,
       recoveries: 1,
     });
-    const recovery = h.emulators!.lambda.invocations.find((i) => i.function.includes('Recovery'));
+    // The emulator records an invocation when it returns, and the recovery function returns after its StartExecution:
+    // `<uid>-1` may be seen RUNNING first.
+    const recovery = await eventually(
+      () =>
+        h.emulators!.lambda.invocations.find(
+          (i) => i.function.includes('Recovery') && (i.event as { sweep?: boolean } | null)?.sweep !== true,
+        ),
+      10_000,
+    );
     expect(recovery).toMatchObject({ type: 'Event', outcome: 'ok' });
     // The pod kept running meanwhile, and the new worker carries out its deletion.
     expect(await ready('orphan')).toBe(true);
