@@ -30,7 +30,7 @@ import { describe, expect, it } from 'vitest';
 import type { PodState } from '../../src/core/pod-state.ts';
 import { isAlreadyExists, isConflict, isNotFound, TooLargeError } from '../../src/ports/errors.ts';
 import type { PodKey } from '../../src/ports/pod-key.ts';
-import type { PodStore, StoredEvent, StoredPod } from '../../src/ports/pod-store.ts';
+import type { EventRecord, PodStore, StoredEvent, StoredPod } from '../../src/ports/pod-store.ts';
 import type { PodEvent } from '../../src/core/pod-events.ts';
 
 /** A fresh occurrence id: every recording here is a distinct occurrence unless a case says otherwise. */
@@ -89,6 +89,22 @@ export function podState(name: string, namespace = 'default'): PodState {
 }
 
 const keyOf = (name: string, namespace = 'default'): PodKey => ({ namespace, name });
+
+/** A Scheduled event about pod `name`: a distinct occurrence (unless `occurrence` is given) at `at`. */
+export const scheduledEvent = (
+  name: string,
+  namespace = 'default',
+  at = T0,
+  occurrence = nextOccurrence(),
+): EventRecord => ({
+  occurrence,
+  namespace,
+  involvedObject: { kind: 'Pod', namespace, name },
+  type: 'Normal',
+  reason: 'Scheduled',
+  message: 'ok',
+  at,
+});
 /**
  * An inbox event as the store sees it: only `id` and `at` mean anything to a store, the rest is carried unread —
  * so these cases deliver payloads no producer sends, to prove the store does not look at them.
@@ -267,15 +283,7 @@ const objectCases: ContractCase[] = [
       ] as const) {
         await store.create(podState(name, ns));
       }
-      await store.recordEvent({
-        occurrence: nextOccurrence(),
-        namespace: 'a',
-        involvedObject: { kind: 'Pod', namespace: 'a', name: 'x' },
-        type: 'Normal',
-        reason: 'Scheduled',
-        message: 'ok',
-        at: T0,
-      });
+      await store.recordEvent(scheduledEvent('x', 'a'));
       const last = await store.update(
         keyOf('w', 'c'),
         (await mustGet(store, keyOf('w', 'c'))).resourceVersion,
@@ -484,15 +492,7 @@ const objectCases: ContractCase[] = [
       };
       const pods = [unadmitted, running('idle'), backoff, deadline];
       const stored = await Promise.all(pods.map((p) => store.create(p)));
-      await store.recordEvent({
-        occurrence: nextOccurrence(),
-        namespace: 'default',
-        involvedObject: { kind: 'Pod', namespace: 'default', name: 'unadmitted' },
-        type: 'Normal',
-        reason: 'Scheduled',
-        message: 'ok',
-        at: T0,
-      });
+      await store.recordEvent(scheduledEvent('unadmitted'));
       const due = async (dueBy: number) =>
         (await store.listSweepDue(dueBy)).map((k) => `${k.namespace}/${k.name}`).sort();
 
@@ -980,15 +980,7 @@ const durabilityCases: ContractCase[] = [
       const { store } = fixture;
       const created = await store.create(podState('web'));
       await store.deliver(keyOf('web'), inboxEvent('e1'));
-      await store.recordEvent({
-        occurrence: nextOccurrence(),
-        namespace: 'default',
-        involvedObject: { kind: 'Pod', namespace: 'default', name: 'web' },
-        type: 'Normal',
-        reason: 'Scheduled',
-        message: 'ok',
-        at: T0,
-      });
+      await store.recordEvent(scheduledEvent('web'));
       const events = await store.listEvents('default');
       const before = await mustGet(store, keyOf('web'));
       const listed = await store.list();

@@ -19,6 +19,7 @@ import {
   readLines,
   restartCount,
   sh,
+  onLines,
 } from './support.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/engine-child.ts', import.meta.url));
@@ -47,24 +48,17 @@ async function runChild(
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines: ChildLine[] = [];
   await new Promise<void>((resolve, reject) => {
-    let out = '';
     const timer = setTimeout(
       () => reject(new Error(`child engine not ready in 20 s; stderr: ${stderr}`)),
       20_000,
     );
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      let nl: number;
-      while ((nl = out.indexOf('\n')) >= 0) {
-        const line = out.slice(0, nl);
-        out = out.slice(nl + 1);
-        if (line === '"ready"') {
-          clearTimeout(timer);
-          resolve();
-          return;
-        }
-        lines.push(JSON.parse(line) as ChildLine);
+    onLines(child.stdout!, (line) => {
+      if (line === '"ready"') {
+        clearTimeout(timer);
+        resolve();
+        return;
       }
+      lines.push(JSON.parse(line) as ChildLine);
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);

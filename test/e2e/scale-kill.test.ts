@@ -31,7 +31,7 @@ import {
   podName,
   type PodLine,
 } from './fixtures/scale-child.ts';
-import { E2eEngine, NAMESPACE, engineScratch, keyOf, readLines } from './support.ts';
+import { E2eEngine, NAMESPACE, engineScratch, keyOf, onLines, readLines } from './support.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/scale-child.ts', import.meta.url));
 const PODS = 1000;
@@ -132,7 +132,6 @@ async function runAndKill(dataDir: string, markerDir: string): Promise<ChildRun>
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const run: ChildRun = { lines: [], created: false, helpers: [], engineErrors: [] };
-  let out = '';
   let killed = false;
   const closed = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -146,25 +145,19 @@ async function runAndKill(dataDir: string, markerDir: string): Promise<ChildRun>
         reject(new Error(`child engine ended (${code ?? signal}) before the kill point; stderr: ${stderr}`));
     });
   });
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    let nl: number;
-    while ((nl = out.indexOf('\n')) >= 0) {
-      const line = out.slice(0, nl);
-      out = out.slice(nl + 1);
-      if (line === '"kill"') {
-        // Frozen: what it started besides containers is its children right now.
-        run.helpers = pids()
-          .map(readProc)
-          .filter((p): p is Proc => p?.ppid === child.pid);
-        killed = true;
-        child.kill('SIGKILL');
-        continue;
-      }
-      const parsed = JSON.parse(line) as PodLine | { created: number };
-      if ('created' in parsed) run.created = parsed.created === PODS;
-      else run.lines.push(parsed);
+  onLines(child.stdout!, (line) => {
+    if (line === '"kill"') {
+      // Frozen: what it started besides containers is its children right now.
+      run.helpers = pids()
+        .map(readProc)
+        .filter((p): p is Proc => p?.ppid === child.pid);
+      killed = true;
+      child.kill('SIGKILL');
+      return;
     }
+    const parsed = JSON.parse(line) as PodLine | { created: number };
+    if ('created' in parsed) run.created = parsed.created === PODS;
+    else run.lines.push(parsed);
   });
   await closed;
   run.engineErrors = stderr.split('\n').filter((l) => l.startsWith('engine error:'));

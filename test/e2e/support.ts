@@ -4,6 +4,7 @@
 // `store.subscribe`, so a test waits for what the engine commits — never for a fixed time — and measures timings
 // from the engine's own records (`state.engine.containers[name]` keeps ms `startedAt` / `finishedAt` as the shim
 // stamped them).
+import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -563,6 +564,20 @@ export function summarize(state: PodState | undefined): string {
     return `${r.name}#${r.instance}:${s.type}(${detail})${r.restartTimer ? ' timer' : ''}`;
   });
   return `stage=${state.engine.stage} phase=${state.pod.status?.phase} ${containers.join(' ')}`;
+}
+
+/** Calls `onLine` with each complete line of `stream` as it arrives (a child engine's stdout). */
+export function onLines(stream: Readable, onLine: (line: string) => void): void {
+  let pending = '';
+  stream.on('data', (d: Buffer) => {
+    pending += d.toString();
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      onLine(line);
+    }
+  });
 }
 
 /**

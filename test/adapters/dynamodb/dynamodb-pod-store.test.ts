@@ -16,7 +16,7 @@ import {
 import { estimateItemSize, MAX_ITEM_BYTES } from '../../../src/adapters/dynamodb/item-size.ts';
 import { TooLargeError } from '../../../src/ports/errors.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from '../../../src/local/dynalite.ts';
-import { opaqueEvent, podState } from '../../contract/pod-store.contract.ts';
+import { opaqueEvent, podState, scheduledEvent } from '../../contract/pod-store.contract.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 
 /** A fresh occurrence id: every recording here is a distinct occurrence unless a case says otherwise. */
@@ -93,15 +93,7 @@ describe('item layout', () => {
   it('the table-wide resourceVersion is one counter item, taken by every object write', async () => {
     await store.create(podState('a'));
     await store.create(podState('b'));
-    await store.recordEvent({
-      occurrence: nextOccurrence(),
-      namespace: 'default',
-      involvedObject: { kind: 'Pod', namespace: 'default', name: 'a' },
-      type: 'Normal',
-      reason: 'Scheduled',
-      message: 'ok',
-      at: clock.now(),
-    });
+    await store.recordEvent(scheduledEvent('a', 'default', clock.now()));
     expect(await rawItem('meta', 'resourceVersion')).toMatchObject({ rv: { N: '3' } });
     expect((await store.list()).resourceVersion).toBe('3');
     // deliver and registerWait are not object writes: the inbox is not part of the object
