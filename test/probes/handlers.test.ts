@@ -313,6 +313,138 @@ describe('httpGet (pkg/probe/http)', () => {
   });
 });
 
+/**
+ * A TCP server that records each request's bytes and answers with `answer` (raw bytes; `undefined`: close at once
+ * without a byte), then closes: what a probe meets from servers that are not node:http.
+ */
+async function rawHttpServer(answer: () => string | undefined) {
+  const requests: string[] = [];
+  let connections = 0;
+  const server = createTcpServer((socket) => {
+    connections++;
+    let request = '';
+    socket.on('data', (chunk) => {
+      request += chunk.toString('latin1');
+      if (!request.includes('\r\n\r\n')) return;
+      requests.push(request);
+      const bytes = answer();
+      if (bytes === undefined) socket.destroy();
+      else socket.end(bytes, 'latin1');
+    });
+    socket.on('error', () => undefined);
+  });
+  const port = await listen(server);
+  return {
+    port,
+    requests,
+    connections: () => connections,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+describe('httpGet on the wire (net/http Request.write, ReadResponse)', () => {
+  it('sends the request net/http sends: Host, User-Agent, Connection: close, then the headers sorted, one line per value', async () => {
+    const server = await rawHttpServer(() => 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    try {
+      const probe: Probe = {
+        httpGet: {
+          path: '/health?full=1',
+          port: server.port,
+          httpHeaders: [
+            { name: 'x-b', value: ' two ' },
+            { name: 'X-A', value: 'one' },
+            { name: 'x-b', value: 'three' },
+          ],
+        },
+      };
+      expect(await probeHttpGet(probe, target(), 2_000)).toEqual({ result: 'success', output: 'ok' });
+      expect(server.requests).toEqual([
+        'GET /health?full=1 HTTP/1.1\r\n' +
+          `Host: ${HOST}:${server.port}\r\n` +
+          `User-Agent: ${KUBE_PROBE_USER_AGENT}\r\n` +
+          'Connection: close\r\n' +
+          'Accept: */*\r\n' +
+          'X-A: one\r\n' +
+          'X-B: two\r\n' +
+          'X-B: three\r\n' +
+          '\r\n',
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a header value with CR LF is refused before any connection (no header smuggling), naming the header only', async () => {
+    const server = await rawHttpServer(() => 'HTTP/1.1 200 OK\r\n\r\n');
+    try {
+      const probe: Probe = {
+        httpGet: {
+          path: '/',
+          port: server.port,
+          httpHeaders: [{ name: 'X-Token', value: 'secret\r\nX-Evil: 1' }],
+        },
+      };
+      expect(await probeHttpGet(probe, target(), 2_000)).toEqual({
+        result: 'failure',
+        output: `Get "http://${HOST}:${server.port}/": net/http: invalid header field value for "X-Token"`,
+      });
+      expect(server.connections()).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.each([
+    {
+      name: 'a chunked body → success with the body',
+      answer: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nall\r\n5\r\n good\r\n0\r\n\r\n',
+      expected: { result: 'success', output: 'all good' },
+    },
+    {
+      name: 'a body that runs to the end of the connection → success',
+      answer: 'HTTP/1.0 200 OK\r\n\r\nlegacy',
+      expected: { result: 'success', output: 'legacy' },
+    },
+    {
+      name: '100 Continue before the answer → the answer counts',
+      answer: 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n',
+      expected: { result: 'failure', output: 'HTTP probe failed with statuscode: 503' },
+    },
+    {
+      name: 'not HTTP → failure with the transport error',
+      answer: 'garbage\r\n\r\n',
+      expected: {
+        result: 'failure',
+        output:
+          'Get "URL": net/http: HTTP/1.x transport connection broken: malformed HTTP response "garbage"',
+      },
+    },
+    {
+      name: 'closed without an answer → failure EOF',
+      answer: undefined,
+      expected: { result: 'failure', output: 'Get "URL": EOF' },
+    },
+    {
+      name: 'a body shorter than its Content-Length → error (a body read error is Unknown)',
+      answer: 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort',
+      expected: { result: 'error', error: 'unexpected EOF' },
+    },
+  ])('$name', async ({ answer, expected }) => {
+    const server = await rawHttpServer(() => answer);
+    try {
+      const attempt = await probeHttpGet({ httpGet: { path: '/', port: server.port } }, target(), 2_000);
+      const url = `http://${HOST}:${server.port}/`;
+      expect(attempt).toEqual(
+        expected.output === undefined
+          ? expected
+          : { ...expected, output: expected.output.replace('URL', url) },
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 // ── tcpSocket ────────────────────────────────────────────────────────────────────────────────────────────
 
 describe('tcpSocket (pkg/probe/tcp)', () => {

@@ -11,16 +11,11 @@
 //    (output = body), 300–399 warning (`Probe terminated redirects, Response body: …`, still a success),
 //    otherwise failure `HTTP probe failed with statuscode: N` (never the body: kubernetes#99425); a transport
 //    error or timeout is a failure whose output is Go's error text (`Get "url": …`), a failed body read an error.
-import {
-  request as httpRequest,
-  type ClientRequest,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-} from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { HTTPHeader, Probe } from 'kubernetes-types/core/v1';
 import type { ProbeAttempt, ProbeHandler, ProbeTarget } from '../../ports/probe-handler.ts';
+import { Http1ResponseReader } from './http1-response.ts';
 import { joinHostPort, resolveContainerPort } from './resolve-container-port.ts';
 
 /** component-base/version: the kubelet version podflow follows (docs/semantics.md: v1.33–1.35). */
@@ -35,7 +30,17 @@ const FOLLOWED_REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** A probe's request, built once per probe spec and pod IP (prober.go httpProberAction caches its request too). */
 interface PreparedRequest {
   podIP: string;
-  request: { url: URL; headers: ReadonlyMap<string, string[]>; host?: string } | { error: string };
+  request: ProbeRequest | { error: string };
+}
+export interface ProbeRequest {
+  url: URL;
+  /** The Host the first request names: host:port as formatURL writes it, or the probe's Host header. */
+  host: string;
+  /** The probe's Host header, which a redirect to a relative location keeps (golang/go#22233). */
+  hostHeader?: string;
+  headers: ReadonlyMap<string, string[]>;
+  /** The first request's bytes, or why net/http would refuse to send it. */
+  head: Buffer | { invalid: string };
 }
 const prepared = new WeakMap<Probe, PreparedRequest>();
 
@@ -47,7 +52,7 @@ export const probeHttpGet: ProbeHandler = (probe: Probe, target: ProbeTarget, ti
   }
   const { request } = entry;
   if ('error' in request) return Promise.resolve({ result: 'error', error: request.error });
-  return doHttpProbe(request.url, request.headers, request.host, timeoutMs);
+  return doHttpProbe(request, timeoutMs);
 };
 
 /** request.go NewRequestForHTTPGetAction: URL and headers, or the error that makes the probe error. */
@@ -56,17 +61,18 @@ function prepareRequest(probe: Probe, target: ProbeTarget): PreparedRequest['req
   const port = resolveContainerPort(action.port, target.container);
   if ('error' in port) return port;
   const scheme = (action.scheme || 'HTTP').toLowerCase();
-  const host = action.host || target.podIP;
+  const authority = joinHostPort(action.host || target.podIP, port.port);
   const path = action.path ?? '';
   let url: URL;
   try {
     // formatURL: the path is parsed as a URL reference (it may carry a query); Go's URL.String adds the '/'.
-    url = new URL(`${scheme}://${joinHostPort(host, port.port)}${path.startsWith('/') ? path : `/${path}`}`);
+    url = new URL(`${scheme}://${authority}${path.startsWith('/') ? path : `/${path}`}`);
   } catch (err) {
     return { error: (err as Error).message };
   }
   const { headers, host: hostHeader } = probeHeaders(action.httpHeaders ?? []);
-  return { url, headers, ...(hostHeader ? { host: hostHeader } : {}) };
+  const host = hostHeader ?? authority;
+  return { url, host, ...(hostHeader ? { hostHeader } : {}), headers, head: requestHead(url, host, headers) };
 }
 
 /** textproto.CanonicalMIMEHeaderKey (what http.Header.Add applies): `x-probe` → `X-Probe`. */
@@ -95,33 +101,67 @@ export function probeHeaders(list: readonly HTTPHeader[]): { headers: Map<string
   return { headers, ...(host ? { host } : {}) };
 }
 
-/** Runs the GET (and its same-host redirects) within one deadline. */
-export function doHttpProbe(
+/** httpguts.ValidHeaderFieldValue: no control characters but HTAB (no CR or LF: nothing can be smuggled in). */
+// eslint-disable-next-line no-control-regex
+const INVALID_FIELD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** httpguts.ValidHostHeader, in short: no controls, spaces or characters outside a URL authority. */
+// eslint-disable-next-line no-control-regex
+const INVALID_HOST = /[\x00-\x20\x7f"<>\\^`{|}]/;
+
+/**
+ * The bytes of a GET as net/http's Request.write sends it with DisableKeepAlives and DisableCompression: the
+ * request line, Host, User-Agent (its first value only), `Connection: close`, then the other headers sorted by
+ * name, one line per value. Or the transport's error when a value could not be sent (Transport.roundTrip checks
+ * every value; the error names the header but never its value, which may be a secret).
+ */
+export function requestHead(
   url: URL,
+  host: string,
   headers: ReadonlyMap<string, string[]>,
-  hostHeader: string | undefined,
-  timeoutMs: number,
-): Promise<ProbeAttempt> {
+): Buffer | { invalid: string } {
+  if (!host || INVALID_HOST.test(host)) return { invalid: 'http: invalid Host header' };
+  let head = `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${host}\r\n`;
+  const agent = headers.get('User-Agent')?.[0];
+  if (agent !== undefined) head += `User-Agent: ${trimString(agent)}\r\n`;
+  // transferWriter.writeHeader: unless the request's own Connection header already says close.
+  if (!headers.get('Connection')?.some((v) => /(^|,)\s*close\s*(,|$)/i.test(v)))
+    head += 'Connection: close\r\n';
+  for (const name of [...headers.keys()].sort()) {
+    for (const value of headers.get(name)!) {
+      if (INVALID_FIELD_VALUE.test(value)) {
+        return { invalid: `net/http: invalid header field value for ${JSON.stringify(name)}` };
+      }
+      if (name !== 'User-Agent') head += `${name}: ${trimString(value)}\r\n`;
+    }
+  }
+  return Buffer.from(`${head}\r\n`, 'utf8');
+}
+
+/** textproto.TrimString: ASCII white space off both ends (what Header.write does to each value). */
+const trimString = (value: string): string => value.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+
+/**
+ * Runs the GET (and its same-host redirects) within one deadline, each on a fresh connection that closes after
+ * its response (DisableKeepAlives). The response is read by Http1ResponseReader rather than node:http: a probe
+ * needs the status, a Location and 10 KiB of body, and node:http's client machinery (an Agent, a ClientRequest,
+ * an IncomingMessage stream) costs more CPU than the rest of a probe together (bench/README.md, probes).
+ */
+export function doHttpProbe(request: ProbeRequest, timeoutMs: number): Promise<ProbeAttempt> {
   return new Promise<ProbeAttempt>((resolve) => {
     let settled = false;
-    let current: ClientRequest | undefined;
-    let response: IncomingMessage | undefined;
-    let currentUrl = url;
-    let readingBody = false;
+    let socket: Socket | undefined;
+    let reader: Http1ResponseReader | undefined;
+    let currentUrl = request.url;
     const finish = (attempt: ProbeAttempt): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      socket?.destroy();
       resolve(attempt);
-      // A response read to its end closes by itself (Connection: close); anything else is cut off.
-      if (!response?.complete) {
-        response?.destroy();
-        current?.destroy();
-      }
     };
     // http.Client.Timeout: one deadline for connecting, redirects, headers and the body.
     const timer = setTimeout(() => {
-      if (readingBody) {
+      if (reader?.headed) {
         finish({
           result: 'error',
           error: 'context deadline exceeded (Client.Timeout or context cancellation while reading body)',
@@ -133,91 +173,95 @@ export function doHttpProbe(
         });
       }
     }, timeoutMs);
-    const via: URL[] = [];
+    let requests = 0;
 
-    const send = (target: URL, host: string | undefined): void => {
-      if (settled) return;
+    const send = (target: URL, head: Buffer | { invalid: string }, host: string): void => {
       currentUrl = target;
-      via.push(target);
+      requests++;
+      const failed = (detail: string): void =>
+        finish({ result: 'failure', output: `Get ${JSON.stringify(target.href)}: ${detail}` });
+      if (!Buffer.isBuffer(head)) {
+        failed(head.invalid);
+        return;
+      }
       const https = target.protocol === 'https:';
       const hostname = target.hostname.replace(/^\[(.*)\]$/, '$1');
-      const outgoing: OutgoingHttpHeaders = Object.fromEntries(headers);
-      if (host) outgoing.Host = host;
-      const req = (https ? httpsRequest : httpRequest)({
-        method: 'GET',
-        protocol: target.protocol,
-        hostname,
-        port: target.port || (https ? 443 : 80),
-        path: `${target.pathname}${target.search}`,
-        headers: outgoing,
-        // DisableKeepAlives: a fresh connection per probe, `Connection: close`.
-        agent: false,
-        // InsecureSkipVerify; SNI with the URL's host name, none for an IP.
-        ...(https ? { rejectUnauthorized: false, servername: isIP(hostname) ? '' : hostname } : {}),
-      });
-      current = req;
-      req.once('error', (err) =>
-        finish({
-          result: 'failure',
-          output: `Get ${JSON.stringify(target.href)}: ${goNetError(err, target)}`,
-        }),
-      );
-      req.once('response', (res) => {
-        response = res;
-        const status = res.statusCode ?? 0;
-        const location = res.headers.location;
-        if (FOLLOWED_REDIRECTS.has(status) && location) {
+      const port = Number(target.port) || (https ? 443 : 80);
+      const current = https
+        ? // InsecureSkipVerify; SNI with the URL's host name, none for an IP.
+          tlsConnect({
+            host: hostname,
+            port,
+            rejectUnauthorized: false,
+            servername: isIP(hostname) ? '' : hostname,
+          })
+        : netConnect({ host: hostname, port });
+      socket = current;
+      const response = new Http1ResponseReader(MAX_RESPONSE_BODY_BYTES);
+      reader = response;
+      // Written once connected (a socket buffers what is written while it connects).
+      current.write(head);
+      const settle = (): void => {
+        if (response.error !== undefined) {
+          // A broken head fails the request (the transport's error); a broken body is a read error (Unknown).
+          if (response.headed) finish({ result: 'error', error: response.error });
+          else failed(transportReadError(response.error));
+          return;
+        }
+        if (!response.headed) return;
+        const location = response.location;
+        if (FOLLOWED_REDIRECTS.has(response.status) && location) {
           let next: URL;
           try {
             next = new URL(location, target);
           } catch {
-            finish({
-              result: 'failure',
-              output: `Get ${JSON.stringify(target.href)}: failed to parse Location header ${JSON.stringify(location)}`,
-            });
+            failed(`failed to parse Location header ${JSON.stringify(location)}`);
             return;
           }
           // RedirectChecker: another host name → stop here with this response (a warning below).
-          if (next.hostname === via[0]!.hostname) {
-            if (via.length >= MAX_REQUESTS) {
+          if (next.hostname === request.url.hostname) {
+            if (requests >= MAX_REQUESTS) {
               finish({
                 result: 'failure',
                 output: `Get ${JSON.stringify(next.href)}: stopped after 10 redirects`,
               });
               return;
             }
-            res.resume();
-            res.destroy();
-            response = undefined;
-            // net/http: a custom Host survives a redirect to a relative location only (golang/go#22233).
-            send(next, /^[A-Za-z][A-Za-z0-9+.-]*:/.test(location) ? undefined : host);
+            current.removeAllListeners('data').removeAllListeners('end');
+            current.destroy();
+            // net/http: the Host header survives a redirect to a relative location only (golang/go#22233);
+            // otherwise the request names the new URL's host.
+            const relative = !/^([A-Za-z][A-Za-z0-9+.-]*:|\/\/)/.test(location);
+            const nextHost = relative ? host : next.host;
+            send(next, requestHead(next, nextHost, request.headers), nextHost);
             return;
           }
         }
-        readingBody = true;
-        const chunks: Buffer[] = [];
-        let length = 0;
-        const done = (): void => {
-          const body = Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BODY_BYTES).toString('utf8');
-          finish(classify(status, body));
-        };
-        res.on('data', (chunk: Buffer) => {
-          chunks.push(chunk);
-          length += chunk.length;
-          // ReadAtMost: stop reading at the limit; truncation is not an error.
-          if (length >= MAX_RESPONSE_BODY_BYTES) done();
-        });
-        res.once('end', done);
-        res.once('error', (err) => finish({ result: 'error', error: err.message }));
-        // The connection ended before the body did (Go: unexpected EOF while reading the body).
-        res.once('close', () => {
-          if (!res.complete) finish({ result: 'error', error: 'unexpected EOF' });
-        });
+        if (response.done) finish(classify(response.status, response.body()));
+      };
+      current.on('data', (chunk: Buffer) => {
+        response.push(chunk);
+        settle();
       });
-      req.end();
+      current.once('end', () => {
+        response.end();
+        settle();
+      });
+      current.once('error', (err: NodeJS.ErrnoException) => {
+        const detail = goNetError(err, target);
+        if (response.headed) finish({ result: 'error', error: detail });
+        else failed(detail);
+      });
     };
-    send(url, hostHeader);
+    send(request.url, request.head, request.host);
   });
+}
+
+/** transport.go: a response that could not be read fails the round trip with these words (EOF stays bare). */
+function transportReadError(error: string): string {
+  return error === 'EOF' || error === 'unexpected EOF'
+    ? error
+    : `net/http: HTTP/1.x transport connection broken: ${error}`;
 }
 
 function classify(status: number, body: string): ProbeAttempt {
