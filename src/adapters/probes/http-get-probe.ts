@@ -144,7 +144,7 @@ const trimString = (value: string): string => value.replace(/^[ \t\r\n]+|[ \t\r\
  * Runs the GET (and its same-host redirects) within one deadline, each on a fresh connection that closes after
  * its response (DisableKeepAlives). The response is read by Http1ResponseReader rather than node:http: a probe
  * needs the status, a Location and 10 KiB of body, and node:http's client machinery (an Agent, a ClientRequest,
- * an IncomingMessage stream) costs more CPU than the rest of a probe together (bench/README.md, probes).
+ * an IncomingMessage stream) is about a quarter of a probe's CPU (bench/README.md, probe_cpu_ratio).
  */
 export function doHttpProbe(request: ProbeRequest, timeoutMs: number): Promise<ProbeAttempt> {
   return new Promise<ProbeAttempt>((resolve) => {
