@@ -269,6 +269,37 @@ describe('httpGet (pkg/probe/http)', () => {
     expect(lastHeaders.host).toBe('example.test');
   });
 
+  it('leaves no socket open, whatever the outcome (answered, redirected, truncated, timed out, refused)', async () => {
+    const sockets = (): number =>
+      process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TLSWrap').length;
+    const before = sockets();
+    const refused = await freePort();
+    const probes = [
+      ...['/ok', '/moved', '/loop', '/other-host', '/big', '/not-found', '/slow'].map((path) =>
+        httpGet(path),
+      ),
+      { httpGet: { path: '/', port: refused } },
+    ];
+    for (let round = 0; round < 5; round++) {
+      const attempts = await Promise.all(probes.map((probe) => probeHttpGet(probe, target(), 300)));
+      expect(attempts.map((a) => a.result)).toEqual([
+        'success',
+        'success',
+        'failure',
+        'warning',
+        'success',
+        'failure',
+        'failure',
+        'failure',
+      ]);
+    }
+    // The server's side of each connection closes when it reads the probe's FIN; give it a moment.
+    for (let waited = 0; sockets() !== before && waited < 2_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(sockets()).toBe(before);
+  });
+
   it('HTTPS with a self-signed certificate: TLS is not verified', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'podflow-tls-'));
     try {
