@@ -168,6 +168,8 @@ describe('Http1ResponseReader', () => {
   it.each([
     ['a chunk size that is not hex', 'zz\r\n', 'invalid byte in chunk length'],
     ['chunk data not followed by CRLF', '2\r\nokXX', 'malformed chunked encoding'],
+    ['a chunk size line ending in a bare LF', '2\nok\r\n', 'chunked line ends with bare LF'],
+    ['a CR inside a chunk size line', '2\r;x\r\nok\r\n', 'invalid CR in chunked line'],
   ])('a malformed chunked body: %s (read error after the head)', (_name, body, error) => {
     const r = readAllWays(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${body}`, { eof: false });
     expect(r).toMatchObject({ headed: true, done: false, error });

@@ -261,9 +261,11 @@ function framingOf(head: Head): Framing | { error: string } {
   return { kind: 'close' };
 }
 
-/** internal/chunked.go: the size of a chunk from its line (extensions after ';' ignored). */
+/** internal/chunked.go: the size of a chunk from its line (extensions after ';' ignored; CRLF required). */
 function chunkSize(rawLine: string): number | string {
-  const line = rawLine.replace(/[ \t\r]+$/, '');
+  if (!rawLine.endsWith('\r')) return 'chunked line ends with bare LF';
+  if (rawLine.indexOf('\r') !== rawLine.length - 1) return 'invalid CR in chunked line';
+  const line = rawLine.slice(0, -1).replace(/[ \t]+$/, '');
   const semicolon = line.indexOf(';');
   const hex = (semicolon >= 0 ? line.slice(0, semicolon) : line).replace(/[ \t]+$/, '');
   if (!/^[0-9a-fA-F]+$/.test(hex)) return 'invalid byte in chunk length';
