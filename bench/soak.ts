@@ -7,8 +7,9 @@
 // and 10.78.0.0/16, unless PODFLOW_BRIDGE / PODFLOW_POD_CIDR say otherwise — removed at the end.
 //
 // The load, through the API (POST, GET log, DELETE over keep-alive HTTP, and one watch on all pods kept open):
-//   long   LONG_LIVE pods `sleep 3600` (restartPolicy Always, a third with an exec readiness probe, a fifth with an
-//          init container), each deleted (grace 1 s: SIGTERM) LONG_MIN_S..LONG_MAX_S seconds after it was created
+//   long   LONG_LIVE pods `sleep 3600` (restartPolicy Always, a third with an exec readiness probe, a third with an
+//          httpGet one against an HTTP server in the soak's process, a fifth with an init container), each deleted
+//          (grace 1 s: SIGTERM) LONG_MIN_S..LONG_MAX_S seconds after it was created
 //   short  SHORT_LIVE pods in flight that exit: restartPolicy Never printing a line (its log is read and checked),
 //          and one in four restartPolicy OnFailure that fails its first attempt (counted in an emptyDir) and succeeds
 //          on the second after the default back-off; each deleted (grace 0) once Succeeded
@@ -38,7 +39,7 @@
 //     read, not judged.
 import { readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
@@ -82,6 +83,9 @@ const gc: () => void =
     return runInNewContext('gc') as () => void;
   })();
 
+/** The HTTP server the long pods' httpGet readiness probes ask (on loopback, in this process), and its answers. */
+let probeTarget = { port: 0, answered: 0 };
+
 // ── the pods ─────────────────────────────────────────────────────────────────────────────────────────────────
 
 type Kind = 'long' | 'job' | 'retry';
@@ -103,6 +107,12 @@ function manifest(name: string, kind: Kind, seq: number): object {
             command: ['sleep', '3600'],
             ...(seq % 3 === 0 && {
               readinessProbe: { exec: { command: ['true'] }, periodSeconds: 2 },
+            }),
+            ...(seq % 3 === 1 && {
+              readinessProbe: {
+                httpGet: { host: '127.0.0.1', port: probeTarget.port, path: '/healthz' },
+                periodSeconds: 2,
+              },
             }),
           },
         ],
@@ -309,6 +319,12 @@ async function main(): Promise<void> {
   const onError = (err: unknown, context: string): void => {
     errors.push(`${context}: ${err instanceof Error ? err.message : String(err)}`);
   };
+  const probeServer = createServer((_req, res) => {
+    probeTarget.answered++;
+    res.end('ok');
+  });
+  await new Promise<void>((done) => probeServer.listen(0, '127.0.0.1', done));
+  probeTarget = { port: (probeServer.address() as { port: number }).port, answered: 0 };
   const local = await startLocalEngine({
     dataDir,
     onError,
@@ -619,6 +635,7 @@ async function main(): Promise<void> {
   if (apiFailures > 0) failures.push(`${apiFailures} API calls failed`);
   if (logMismatches > 0) failures.push(`${logMismatches} pods whose log was not what they printed`);
   if (soakCreated === 0) failures.push('no pod was created');
+  if (probeTarget.answered === 0) failures.push('no httpGet probe reached the probe server');
   if (staleNames.length > 0)
     problems.push(
       `${staleNames.length} deleted pods older than the watch window still named in the heap, e.g. ` +
@@ -645,7 +662,7 @@ async function main(): Promise<void> {
   say(
     `${soakCreated} pods created in ${soakSeconds.toFixed(0)} s (${(soakCreated / soakSeconds).toFixed(1)}/s), ` +
       `${removedCount} removed; ${watchEvents} watch events; API failures ${apiFailures}, log mismatches ` +
-      `${logMismatches}, engine errors ${errors.length}`,
+      `${logMismatches}, engine errors ${errors.length}; httpGet probes answered ${probeTarget.answered}`,
   );
   say(
     `RSS slope after the first minute ${rssSlope.toFixed(0)} KiB/min, heap ${heapSlope.toFixed(0)} KiB/min ` +
@@ -675,6 +692,7 @@ async function main(): Promise<void> {
 
   await server.close();
   await local.close();
+  probeServer.close();
   if (problems.length === 0 && failures.length === 0) await rm(root, { recursive: true, force: true });
   else say(`data kept in ${root}`);
   if (OWN_BRIDGE && bridge) {
@@ -745,6 +763,7 @@ async function main(): Promise<void> {
       api_failures: apiFailures,
       log_mismatches: logMismatches,
       engine_errors: errors.length,
+      http_probes_answered: probeTarget.answered,
       pod_network: local.network.mode,
       idle_before: {
         rss_kib: baseline.rssKiB,
