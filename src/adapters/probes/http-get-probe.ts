@@ -32,7 +32,7 @@ interface PreparedRequest {
   podIP: string;
   request: ProbeRequest | { error: string };
 }
-export interface ProbeRequest {
+interface ProbeRequest {
   url: URL;
   /** The Host the first request names: host:port as formatURL writes it, or the probe's Host header. */
   host: string;
@@ -114,7 +114,7 @@ const INVALID_HOST = /[\x00-\x20\x7f"<>\\^`{|}]/;
  * name, one line per value. Or the transport's error when a value could not be sent (Transport.roundTrip checks
  * every value; the error names the header but never its value, which may be a secret).
  */
-export function requestHead(
+function requestHead(
   url: URL,
   host: string,
   headers: ReadonlyMap<string, string[]>,
@@ -146,7 +146,7 @@ const trimString = (value: string): string => value.replace(/^[ \t\r\n]+|[ \t\r\
  * needs the status, a Location and 10 KiB of body, and node:http's client machinery (an Agent, a ClientRequest,
  * an IncomingMessage stream) is about a quarter of a probe's CPU (bench/README.md, probe_cpu_ratio).
  */
-export function doHttpProbe(request: ProbeRequest, timeoutMs: number): Promise<ProbeAttempt> {
+function doHttpProbe(request: ProbeRequest, timeoutMs: number): Promise<ProbeAttempt> {
   return new Promise<ProbeAttempt>((resolve) => {
     let settled = false;
     let socket: Socket | undefined;

@@ -8,7 +8,7 @@
 // Informational responses (1xx other than 101) come before the real one and are skipped, as Go's transport does.
 
 /** net/http Transport: the default MaxResponseHeaderBytes (10 MiB). */
-export const MAX_RESPONSE_HEADER_BYTES = 10 << 20;
+const MAX_RESPONSE_HEADER_BYTES = 10 << 20;
 /** net/http transport.go: how many 1xx responses it reads past before giving up. */
 const MAX_INFORMATIONAL_RESPONSES = 5;
 
